@@ -1,0 +1,36 @@
+# Source this file: it makes .venv (with the package and its test extras) and Graphviz ready.
+# Works on a fresh Debian machine with only Python 3.11; installs what is missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+_apt_install() {
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    else
+        return 1
+    fi
+}
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv with $($PYTHON --version)" >&2
+    if ! "$PYTHON" -m venv .venv 2>/dev/null; then
+        rm -rf .venv
+        echo "setup: python3-venv is missing; installing it with apt-get" >&2
+        _apt_install python3-venv || { echo "setup: cannot create a venv; install python3-venv" >&2; exit 1; }
+        "$PYTHON" -m venv .venv
+    fi
+fi
+if [ ! -f .venv/.o2c-installed ] || [ pyproject.toml -nt .venv/.o2c-installed ]; then
+    echo "setup: installing o2c-toolkit and its test extras into .venv" >&2
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e ".[test]"
+    touch .venv/.o2c-installed
+fi
+if ! command -v dot >/dev/null; then
+    echo "setup: Graphviz 'dot' is missing; installing it with apt-get" >&2
+    _apt_install graphviz || echo "setup: could not install Graphviz; maps will be written as DOT only" >&2
+fi
+export PATH="$PWD/.venv/bin:$PATH"

@@ -1,0 +1,42 @@
+"""o2c: order-to-cash process mining.
+
+Read an export into an event log, draw process maps, find bottlenecks and rework loops, and
+price how far orders diverge from the ideal path.
+
+>>> import o2c
+>>> log = o2c.example_log()
+>>> log["case_id"].n_unique()
+3
+"""
+
+from o2c.conformance.ideal_path import IdealPath
+from o2c.errors import (
+    ArgumentError,
+    ColumnMappingError,
+    IdealPathError,
+    InputFileError,
+    RejectedRowError,
+    RejectedRowsWarning,
+    TimestampFormatError,
+    ToolkitError,
+)
+from o2c.log import Reason, validate
+from o2c.simulate import example_log
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentError",
+    "ColumnMappingError",
+    "IdealPath",
+    "IdealPathError",
+    "InputFileError",
+    "Reason",
+    "RejectedRowError",
+    "RejectedRowsWarning",
+    "TimestampFormatError",
+    "ToolkitError",
+    "__version__",
+    "example_log",
+    "validate",
+]

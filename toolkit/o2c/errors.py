@@ -1,0 +1,107 @@
+"""Exceptions and warnings of the toolkit.
+
+Every exception derives from ``ToolkitError`` and carries data as well as text, so callers
+and tests can read ``.path``, ``.column`` and ``.rows`` instead of parsing the message::
+
+    ToolkitError
+    ├── InputFileError        the file cannot be read, or its format is not known
+    ├── ColumnMappingError    a mapped column is missing, ambiguous or cannot be guessed
+    ├── TimestampFormatError  the date order (day-first or month-first) is ambiguous
+    ├── RejectedRowError      a row was rejected while ``strict=True``
+    ├── IdealPathError        an ideal path is malformed
+    ├── ArgumentError         an argument has a value outside its allowed set
+    └── GraphvizMissingError  the Graphviz ``dot`` program is not installed
+
+``RejectedRowsWarning`` is the one warning: it summarises the rejected rows of a read.
+
+Examples
+--------
+>>> err = ColumnMappingError("no column 'Case ID'", path="orders.csv", column="Case ID")
+>>> err.column
+'Case ID'
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+
+class ToolkitError(Exception):
+    """The base of every error the toolkit raises on purpose."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        column: str | None = None,
+        rows: Sequence[int] = (),
+    ) -> None:
+        super().__init__(message)
+        self.path = None if path is None else str(path)
+        self.column = column
+        self.rows = tuple(rows)
+
+
+class InputFileError(ToolkitError):
+    """The file cannot be read, or its format is not one the toolkit knows."""
+
+
+class ColumnMappingError(ToolkitError):
+    """A mapped column is missing or ambiguous, or no column could be guessed for a role."""
+
+
+class TimestampFormatError(ToolkitError):
+    """Timestamps cannot be read unambiguously (for example day-first or month-first)."""
+
+
+class RejectedRowError(ToolkitError):
+    """A row was rejected while reading with ``strict=True``."""
+
+
+class IdealPathError(ToolkitError):
+    """An ideal path (steps, optional steps, milestones) is malformed."""
+
+
+class ArgumentError(ToolkitError, ValueError):
+    """An argument has a value outside its allowed set."""
+
+
+class GraphvizMissingError(ToolkitError):
+    """The Graphviz ``dot`` program is not installed."""
+
+
+class RejectedRowsWarning(UserWarning):
+    """Some input rows were rejected; the message counts them by reason."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ' did you mean: ...?' hint for ``word`` among ``choices``, or an empty string.
+
+    >>> did_you_mean("total", ["wait_total", "wait_median"])
+    " did you mean: 'wait_total'?"
+    """
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.5)
+    if not close:
+        return ""
+    return " did you mean: " + ", ".join(repr(c) for c in close) + "?"
+
+
+def check_choice(value: object, allowed: Sequence[str], *, argument: str, function: str) -> None:
+    """Raise ``ArgumentError`` unless ``value`` is one of ``allowed`` (scikit-learn's wording).
+
+    >>> check_choice("wait_total", ("wait_total", "transitions"), argument="by", function="bottlenecks")
+    >>> check_choice("total", ("wait_total",), argument="by", function="bottlenecks")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ArgumentError: The 'by' argument of bottlenecks must be one of 'wait_total'; got 'total'. did you mean: 'wait_total'?
+    """
+    if value in allowed:
+        return
+    options = ", ".join(repr(a) for a in allowed)
+    hint = did_you_mean(str(value), allowed)
+    raise ArgumentError(
+        f"The {argument!r} argument of {function} must be one of {options}; got {value!r}.{hint}"
+    )

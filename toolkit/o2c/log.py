@@ -1,0 +1,162 @@
+"""The canonical event log: its columns, their dtypes, reject reasons, and ``validate``.
+
+An event log is a plain ``polars.DataFrame`` with one row per event, sorted by
+``case_id``, ``timestamp``, ``source_row``. Every analysis relies on that order.
+
+Examples
+--------
+>>> from o2c.simulate import example_log
+>>> log = validate(example_log())
+>>> list(log.columns[:4])
+['case_id', 'activity', 'timestamp', 'resource']
+>>> log.schema["activity"]
+Categorical
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+from o2c.errors import ColumnMappingError
+
+CASE_ID = "case_id"
+ACTIVITY = "activity"
+TIMESTAMP = "timestamp"
+START_TIMESTAMP = "start_timestamp"
+RESOURCE = "resource"
+LIFECYCLE = "lifecycle"
+VALUE = "value"
+SOURCE_ROW = "source_row"
+
+#: The roles a column of the input can be mapped to, in the order the log shows them.
+ROLES = (CASE_ID, ACTIVITY, TIMESTAMP, START_TIMESTAMP, RESOURCE, LIFECYCLE, VALUE)
+REQUIRED = (CASE_ID, ACTIVITY, TIMESTAMP)
+SORT_KEYS = [CASE_ID, TIMESTAMP, SOURCE_ROW]
+UTC = pl.Datetime("us", "UTC")
+
+DTYPES: dict[str, Any] = {
+    CASE_ID: pl.String,
+    ACTIVITY: pl.Categorical,
+    TIMESTAMP: UTC,
+    START_TIMESTAMP: UTC,
+    RESOURCE: pl.String,
+    LIFECYCLE: pl.String,
+    VALUE: pl.Float64,
+    SOURCE_ROW: pl.Int64,
+}
+
+#: pm4py's column names for the same roles (a pandas frame in pm4py's format is accepted).
+PM4PY_KEYS = {
+    "case:concept:name": CASE_ID,
+    "concept:name": ACTIVITY,
+    "time:timestamp": TIMESTAMP,
+    "start_timestamp": START_TIMESTAMP,
+    "org:resource": RESOURCE,
+    "lifecycle:transition": LIFECYCLE,
+}
+
+
+class Reason(StrEnum):
+    """Why an input row was rejected; one value per row and problem in ``rejects``."""
+
+    MISSING_CASE_ID = "missing_case_id"
+    MISSING_ACTIVITY = "missing_activity"
+    MISSING_TIMESTAMP = "missing_timestamp"
+    UNPARSEABLE_TIMESTAMP = "unparseable_timestamp"
+    UNPARSEABLE_START_TIMESTAMP = "unparseable_start_timestamp"
+    DUPLICATE_EVENT = "duplicate_event"
+    MALFORMED_LINE = "malformed_line"
+
+
+REJECT_SCHEMA = {
+    "source_file": pl.String,
+    "source_row": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+}
+
+
+def empty_rejects() -> pl.DataFrame:
+    """A rejects table with no rows.
+
+    >>> empty_rejects().columns
+    ['source_file', 'source_row', 'column', 'value', 'reason']
+    """
+    return pl.DataFrame(schema=REJECT_SCHEMA)
+
+
+def validate(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
+    """Return ``log`` as a canonical, sorted polars event log; the input is not modified.
+
+    Accepts a polars or pandas frame with the canonical columns, or a pandas frame in pm4py's
+    format (``case:concept:name``, ``concept:name``, ``time:timestamp``). A frame without
+    ``source_row`` gets one from its row order (first row = 1). Naive timestamps are taken as UTC.
+    Rows are sorted by ``case_id``, ``timestamp``, ``source_row`` unless already in that order.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"case:concept:name": ["1", "1"], "concept:name": ["b", "a"],
+    ...                       "time:timestamp": pd.to_datetime(["2024-01-02", "2024-01-01"])})
+    >>> validate(frame)["activity"].to_list()
+    ['a', 'b']
+    """
+    frame = pl.from_pandas(log) if isinstance(log, pd.DataFrame) else log
+    if CASE_ID not in frame.columns and "case:concept:name" in frame.columns:
+        frame = frame.rename({k: v for k, v in PM4PY_KEYS.items() if k in frame.columns and v not in frame.columns})
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise ColumnMappingError(
+            f"The event log has no column {missing[0]!r}; columns are {list(frame.columns)}. "
+            "Read files with o2c.read_log, which maps columns, or rename them to "
+            "'case_id', 'activity', 'timestamp'.",
+            column=missing[0],
+        )
+    if SOURCE_ROW not in frame.columns:
+        frame = frame.with_row_index(SOURCE_ROW, offset=1)
+    casts = [_cast(name, frame.schema[name]) for name in DTYPES if name in frame.columns]
+    frame = frame.with_columns(casts)
+    ordered = [c for c in (*ROLES, SOURCE_ROW) if c in frame.columns]
+    frame = frame.select(ordered + [c for c in frame.columns if c not in ordered])
+    nulls = frame.select(pl.col(list(REQUIRED)).null_count()).row(0, named=True)
+    bad = [name for name, count in nulls.items() if count]
+    if bad:
+        raise ColumnMappingError(
+            f"The event log has {nulls[bad[0]]} empty values in {bad[0]!r}; read the file with "
+            "o2c.read_log, which moves such rows to the rejects.",
+            column=bad[0],
+        )
+    if not is_sorted(frame):
+        frame = frame.sort(SORT_KEYS, maintain_order=True)
+    return frame
+
+
+def is_sorted(log: pl.DataFrame) -> bool:
+    """True when ``log`` is ordered by ``case_id``, ``timestamp``, ``source_row``.
+
+    >>> from o2c.simulate import example_log
+    >>> is_sorted(example_log())
+    True
+    """
+    if log.height < 2:
+        return True
+    case, time, row = (pl.col(c) for c in SORT_KEYS)
+    nxt_case, nxt_time, nxt_row = (pl.col(c).shift(-1) for c in SORT_KEYS)
+    in_order = (nxt_case > case) | (
+        (nxt_case == case) & ((nxt_time > time) | ((nxt_time == time) & (nxt_row > row)))
+    )
+    return bool(log.select(in_order.fill_null(True).all()).item())
+
+
+def _cast(name: str, dtype: pl.DataType) -> pl.Expr:
+    target = DTYPES[name]
+    column = pl.col(name)
+    if target == UTC:
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
+            return column.dt.replace_time_zone("UTC").dt.cast_time_unit("us")
+        if isinstance(dtype, pl.Datetime):
+            return column.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+    return column.cast(target)
