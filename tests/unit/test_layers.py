@@ -34,6 +34,8 @@ LEVELS = {
 
 
 def _level(dotted: str) -> int:
+    if dotted.startswith("_cli_"):
+        return LEVELS["cli"]
     parts = dotted.split(".")
     for end in range(len(parts), 0, -1):
         key = ".".join(parts[:end])

@@ -1,0 +1,58 @@
+"""The ``o2c`` command: parse arguments, call the package, map errors to exit codes.
+
+Exit codes: 0 done, 1 a ``ToolkitError`` (its message on stderr, no traceback unless
+``--debug``), 2 a usage error.
+
+>>> main(["--version"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from o2c.errors import ToolkitError
+
+#: Each subcommand: name -> (function adding its arguments, function running it).
+Runner = Callable[[argparse.Namespace], int]
+
+
+def _parser(commands: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Runner, str]]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="o2c", description="Order-to-cash process mining.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (add_arguments, _run, help_text) in commands.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+        add_arguments(command)
+    return parser
+
+
+def _commands() -> dict[str, tuple[Callable[[argparse.ArgumentParser], None], Runner, str]]:
+    from o2c import _cli_inspect
+
+    return {
+        "inspect": (_cli_inspect.add_arguments, _cli_inspect.run, _cli_inspect.HELP),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``o2c`` command with ``argv`` (default: the process arguments); return the exit code."""
+    commands = _commands()
+    parser = _parser(commands)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        return commands[args.command][1](args)
+    except ToolkitError as error:
+        if args.debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
