@@ -11,7 +11,9 @@ from tqdm import tqdm
 T = TypeVar("T")
 
 
-def progress(items: Iterable[T], *, label: str, total: int | None = None, enabled: bool | None = None) -> Iterator[T]:
+def progress(
+    items: Iterable[T], *, label: str, total: int | None = None, enabled: bool | None = None
+) -> Iterator[T]:
     """Iterate over ``items`` with a progress bar on stderr when ``enabled`` (default: a terminal).
 
     >>> list(progress([1, 2], label="steps", enabled=False))

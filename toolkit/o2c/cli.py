@@ -18,7 +18,9 @@ from o2c.errors import ToolkitError
 Runner = Callable[[argparse.Namespace], int]
 
 
-def _parser(commands: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Runner, str]]) -> argparse.ArgumentParser:
+def _parser(
+    commands: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Runner, str]],
+) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="o2c", description="Order-to-cash process mining.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -106,7 +106,9 @@ def validate(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
     """
     frame = pl.from_pandas(log) if isinstance(log, pd.DataFrame) else log
     if CASE_ID not in frame.columns and "case:concept:name" in frame.columns:
-        frame = frame.rename({k: v for k, v in PM4PY_KEYS.items() if k in frame.columns and v not in frame.columns})
+        frame = frame.rename(
+            {k: v for k, v in PM4PY_KEYS.items() if k in frame.columns and v not in frame.columns}
+        )
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise ColumnMappingError(

@@ -1,0 +1,230 @@
+"""Read event logs from files and frames: ``read_log`` -> ``LoadedLog(log, rejects, source)``.
+
+Examples
+--------
+>>> from o2c.simulate import example_log
+>>> loaded = read_log(example_log().to_pandas())
+>>> loaded.log.height, loaded.rejects.height, loaded.source.format
+(19, 0, 'frame')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+from o2c._progress import progress as _progress
+from o2c.errors import InputFileError, RejectedRowsWarning
+from o2c.io._csv import read_csv
+from o2c.io._excel import read_excel, sheet_names
+from o2c.io._ideal_path import read_ideal_path
+from o2c.io._mapping import ColumnMapping, as_mapping, resolve
+from o2c.io._normalise import normalise
+from o2c.io._parquet import read_parquet
+from o2c.io._xes import XES_ROLES, read_xes
+from o2c.log import SOURCE_ROW, empty_rejects
+
+__all__ = ["ColumnMapping", "LoadedLog", "SourceInfo", "read_ideal_path", "read_log"]
+
+#: File suffixes and the format each is read as.
+FORMATS = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".csv.gz": "csv",
+    ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel",
+    ".xes": "xes", ".xes.gz": "xes",
+    ".parquet": "parquet", ".pq": "parquet",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where a log came from and how it was read: enough to reproduce the read exactly."""
+
+    path: str
+    sha256: str | None
+    format: str
+    mapping: ColumnMapping
+    rows: int
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    reader: str | None = None
+    notes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadedLog:
+    """The event log, the rejected rows (one row per problem), and the source description."""
+
+    log: pl.DataFrame
+    rejects: pl.DataFrame
+    source: SourceInfo
+
+
+def read_log(
+    path_or_frame: str | Path | pd.DataFrame | pl.DataFrame,
+    *,
+    mapping: ColumnMapping | Mapping[str, Any] | str | Path | None = None,
+    timezone: str = "UTC",
+    strict: bool = False,
+    progress: bool | None = None,
+    sheet: str | None = None,
+    dayfirst: bool | None = None,
+    keep_duplicates: bool | None = None,
+) -> LoadedLog:
+    """Read an event log from a file or a frame; every input row lands in ``log`` or ``rejects``.
+
+    Parameters
+    ----------
+    path_or_frame : path or DataFrame
+        A CSV/TSV/TXT, Excel (.xlsx/.xls), XES (.xes/.xes.gz) or Parquet file, or a pandas or
+        polars frame (canonical columns, pm4py's ``case:concept:name`` format, or any columns
+        with a ``mapping``).
+    mapping : ColumnMapping, dict, or path of a YAML file, optional
+        Input column per role (``case_id``, ``activity``, ``timestamp``, ``start_timestamp``,
+        ``resource``, ``lifecycle``, ``value``) and reading options (``timezone``,
+        ``dayfirst``); roles left open are guessed from column names.
+    timezone : str
+        Zone of naive timestamps (unless the mapping names one); offsets are honoured and all
+        timestamps become UTC.
+    strict : bool
+        Raise ``RejectedRowError`` on the first rejected row instead of collecting rejects.
+    progress : bool, optional
+        Show a progress bar over the reading steps (default: when stderr is a terminal).
+    sheet : str, optional
+        The Excel sheet; by default the only sheet, or the first whose columns can be mapped.
+    dayfirst : bool, optional
+        Force the date order of ambiguous dates (day-first ``True``, month-first ``False``).
+    keep_duplicates : bool, optional
+        Keep exact duplicate events (same case, activity, timestamp and every other column).
+        Default: XES files keep them (each ``<event>`` element is an event, as pm4py counts
+        them); tables (CSV, Excel, Parquet, frames) keep the first and reject the others as
+        ``duplicate_event``. Either way ``o2c.data_quality`` counts them.
+
+    Returns
+    -------
+    LoadedLog
+        ``log``: canonical polars event log sorted by ``case_id``, ``timestamp``,
+        ``source_row``; ``rejects``: ``source_file``, ``source_row``, ``column``, ``value``,
+        ``reason``; ``source``: path, sha256 of the file bytes, format, encoding, delimiter,
+        mapping used, rows read. Rows read = ``log.height`` + distinct ``rejects.source_row``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"Order": ["1", "1", ""], "Step": ["Create", " Ship ", "Create"],
+    ...                       "Changed On": ["2025-01-06 09:00", "2025-01-07 10:00", "2025-01-06"]})
+    >>> loaded = read_log(frame)
+    >>> loaded.log["activity"].to_list(), loaded.rejects["reason"].to_list()
+    (['Create', 'Ship'], ['missing_case_id'])
+    """
+    given = as_mapping(mapping)
+    if dayfirst is not None:
+        given = replace(given, dayfirst=dayfirst)
+    steps = iter(_progress(["read", "normalise"], label="reading log", enabled=progress))
+    next(steps)
+    if isinstance(path_or_frame, pd.DataFrame | pl.DataFrame):
+        raw = pl.from_pandas(path_or_frame) if isinstance(path_or_frame, pd.DataFrame) else path_or_frame
+        if SOURCE_ROW not in raw.columns:
+            raw = raw.with_row_index(SOURCE_ROW, offset=1)
+        raw = raw.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+        info: dict[str, Any] = {"path": "<frame>", "sha256": None, "format": "frame"}
+        malformed = empty_rejects()
+        utc = False
+    else:
+        raw, malformed, info, given = _read_file(Path(path_or_frame), given, sheet)
+        utc = info["format"] == "xes"
+    columns = [c for c in raw.columns if c != SOURCE_ROW]
+    resolved = resolve(given, columns, path=info["path"])
+    next(steps, None)
+    source_file = Path(info["path"]).name
+    keep = utc if keep_duplicates is None else keep_duplicates
+    result = normalise(raw, resolved, source_file=source_file, timezone=timezone, strict=strict,
+                       typed_timestamps_are_utc=utc, drop_duplicates=not keep)  # fmt: skip
+    rejects = pl.concat([malformed.with_columns(source_file=pl.lit(source_file)).select(result.rejects.columns),
+                         result.rejects]).sort(SOURCE_ROW, maintain_order=True)  # fmt: skip
+    rows = raw.height + malformed.height
+    source = SourceInfo(mapping=resolved, rows=rows, notes=result.notes, **info)
+    if rejects.height:
+        warnings.warn(RejectedRowsWarning(_summary(rejects, rows, source_file)), stacklevel=2)
+    return LoadedLog(result.log, rejects, source)
+
+
+def _read_file(
+    path: Path, mapping: ColumnMapping, sheet: str | None
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any], ColumnMapping]:
+    if not path.is_file():
+        raise InputFileError(f"No such file: {path}", path=path)
+    name = path.name.lower()
+    suffix = next((s for s in sorted(FORMATS, key=len, reverse=True) if name.endswith(s)), None)
+    if suffix is None:
+        raise InputFileError(
+            f"{path.name}: unknown file type; readable are {', '.join(sorted(FORMATS))}.", path=path
+        )
+    fmt = FORMATS[suffix]
+    data = path.read_bytes()
+    info: dict[str, Any] = {"path": str(path), "sha256": hashlib.sha256(data).hexdigest(), "format": fmt}
+    malformed = empty_rejects()
+    if fmt == "csv":
+        if suffix == ".csv.gz":
+            import gzip
+
+            data = gzip.decompress(data)
+        read = read_csv(path, data)
+        raw, malformed = read.frame, read.malformed
+        info |= {"encoding": read.encoding, "delimiter": read.delimiter, "reader": "duckdb"}
+    elif fmt == "excel":
+        chosen = sheet or _choose_sheet(path, mapping)
+        raw = read_excel(path, chosen)
+        info |= {"sheet": chosen, "reader": "calamine"}
+    elif fmt == "xes":
+        raw, reader = read_xes(path)
+        roles = {role: key for role, key in XES_ROLES.items() if key in raw.columns}
+        open_roles: dict[str, Any] = {r: k for r, k in roles.items() if getattr(mapping, r) is None}
+        mapping = replace(mapping, **open_roles)
+        info |= {"reader": reader, "encoding": "utf-8"}
+    else:
+        raw = read_parquet(path)
+        info |= {"reader": "polars"}
+    return raw, malformed, info, mapping
+
+
+def _choose_sheet(path: Path, mapping: ColumnMapping) -> str:
+    names = sheet_names(path)
+    if len(names) == 1:
+        return names[0]
+    for name in names:
+        columns = read_excel(path, name).columns
+        try:
+            resolve(mapping, [c for c in columns if c != SOURCE_ROW], path=str(path))
+        except Exception:  # this sheet does not hold an event log; try the next one
+            continue
+        return name
+    raise InputFileError(
+        f"{path.name} has sheets {names} and none has recognisable case, activity and timestamp "
+        "columns; choose one with sheet='NAME' (--sheet NAME) and map its columns.",
+        path=path,
+    )
+
+
+def _summary(rejects: pl.DataFrame, rows: int, source_file: str) -> str:
+    rejected = rejects[SOURCE_ROW].n_unique()
+    lines = [f"{rejected:,} of {rows:,} rows of {source_file} were rejected (see loaded.rejects):"]
+    by_reason = (
+        rejects.group_by("reason", maintain_order=True)
+        .agg(
+            pl.len().alias("n"), pl.col("column").first(), pl.col(SOURCE_ROW).head(4), pl.col("value").first()
+        )
+        .sort(["n", "reason"], descending=[True, False])
+    )
+    for reason, n, column, rows_, value in by_reason.iter_rows():
+        shown = ", ".join(str(r) for r in rows_[:3]) + (", ..." if n > 3 else "")
+        where = f"column {column!r}, " if column else ""
+        lines.append(f"  {reason:<24} {n:>6,} rows, {where}rows {shown}, e.g. {value!r}")
+    return "\n".join(lines)

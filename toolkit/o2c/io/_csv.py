@@ -1,0 +1,123 @@
+"""Read delimited text (CSV, TSV, TXT) with DuckDB: sniffed delimiter, any encoding, no lost line."""
+
+from __future__ import annotations
+
+import csv
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from o2c.errors import InputFileError
+from o2c.log import SOURCE_ROW, Reason
+
+_BLANK_LINES = re.compile(r"(?:\r?\n)(?:[ \t]*\r?\n)+")
+
+
+@dataclass(frozen=True)
+class CsvRead:
+    """The rows DuckDB could read (all text, with ``source_row``), the lines it could not, and how."""
+
+    frame: pl.DataFrame
+    malformed: pl.DataFrame
+    encoding: str
+    delimiter: str
+    rows: int
+
+
+def read_csv(path: Path, data: bytes) -> CsvRead:
+    """Read ``data`` (the bytes of ``path``) as delimited text with a header row.
+
+    ``source_row`` counts records as a spreadsheet shows them: the header is row 1, a quoted
+    field spanning lines stays one row, blank lines are skipped and not counted.
+    """
+    encoding, text = _decode(data)
+    if not text.strip():
+        raise InputFileError(f"{path.name} is empty.", path=path)
+    has_blank_lines = _BLANK_LINES.search(text.strip("\r\n")) is not None
+    with tempfile.TemporaryDirectory() as tmp:
+        target = path
+        if encoding != "utf-8" or has_blank_lines:
+            target = Path(tmp) / "utf8.csv"
+            target.write_text(_BLANK_LINES.sub("\n", text.strip("\r\n")) + "\n", encoding="utf-8")
+        delimiter, quote = _sniff(target, text, path)
+        return _read(target, path, encoding, delimiter, quote)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", data[3:].decode("utf-8", errors="replace")
+    try:
+        return "utf-8", data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return "cp1252", data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "latin-1", data.decode("latin-1")
+
+
+def _sniff(target: Path, text: str, path: Path) -> tuple[str, str]:
+    con = duckdb.connect()
+    try:
+        found = con.execute(
+            "SELECT Delimiter, Quote FROM sniff_csv(?, sample_size = 20480)", [str(target)]
+        ).fetchone()
+    except duckdb.Error:
+        found = None
+    finally:
+        con.close()
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    if found and found[0] and found[0] in header:
+        return found[0], found[1] if found[1] not in ("", "(empty)") else '"'
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(text.splitlines()[:50]), delimiters=",;\t|")
+    except csv.Error as exc:
+        raise InputFileError(
+            f"{path.name}: cannot tell the delimiter from the first line {header[:120]!r}; "
+            "expected one of , ; TAB |.",
+            path=path,
+        ) from exc
+    return dialect.delimiter, dialect.quotechar or '"'
+
+
+def _read(target: Path, path: Path, encoding: str, delimiter: str, quote: str) -> CsvRead:
+    con = duckdb.connect()
+    try:
+        relation = con.read_csv(
+            str(target),
+            header=True,
+            sep=delimiter,
+            quotechar=quote,
+            all_varchar=True,
+            store_rejects=True,
+            encoding="utf-8",
+            auto_detect=True,
+        )
+        frame = relation.pl()
+        errors = con.sql(
+            "SELECT line, min(csv_line) AS csv_line, min(error_type) AS error_type "
+            "FROM reject_errors GROUP BY line ORDER BY line"
+        ).pl()
+    except duckdb.Error as exc:
+        raise InputFileError(f"{path.name} could not be read as delimited text: {exc}", path=path) from exc
+    finally:
+        con.close()
+    bad_lines = errors["line"].cast(pl.Int64).to_numpy()
+    rows = np.arange(frame.height, dtype=np.int64) + 2
+    # Each good row takes the next row number not taken by a malformed line (both in file order).
+    if bad_lines.size:
+        shifted = bad_lines - np.arange(1, bad_lines.size + 1)
+        rows = rows + np.searchsorted(shifted, rows, side="left")
+    frame = frame.with_columns(pl.Series(SOURCE_ROW, rows)).select(SOURCE_ROW, pl.exclude(SOURCE_ROW))
+    malformed = errors.select(
+        pl.col("line").cast(pl.Int64).alias(SOURCE_ROW),
+        column=pl.lit(""),
+        value=pl.col("csv_line").str.slice(0, 200),
+        reason=pl.lit(str(Reason.MALFORMED_LINE)),
+    )
+    return CsvRead(frame, malformed, encoding, delimiter, frame.height + malformed.height)

@@ -1,0 +1,234 @@
+"""Which input column plays which role (case id, activity, timestamp, ...): given or guessed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from o2c.errors import ColumnMappingError, InputFileError, did_you_mean
+from o2c.log import ROLES
+
+# Normalised column names that name a role, best first (lower case, non-alphanumerics -> "_").
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "case_id": (
+        "case_id",
+        "case_concept_name",
+        "caseid",
+        "case",
+        "order_id",
+        "order",
+        "sales_order",
+        "sales_document",
+        "vbeln",
+        "order_number",
+        "auftrag",
+        "auftragsnummer",
+        "bestellung",
+        "ticket",
+        "ticket_id",
+        "trace_id",
+        "process_id",
+        "fall",
+        "case_key",
+    ),
+    "activity": (
+        "activity",
+        "concept_name",
+        "activity_name",
+        "event",
+        "event_name",
+        "step",
+        "task",
+        "action",
+        "aktivitaet",
+        "aktivität",
+        "vorgang",
+        "activity_en",
+        "status",
+    ),
+    "timestamp": (
+        "timestamp",
+        "time_timestamp",
+        "end_timestamp",
+        "complete_timestamp",
+        "completed_at",
+        "done_at",
+        "event_time",
+        "time",
+        "datetime",
+        "date_time",
+        "end_time",
+        "end",
+        "completed",
+        "date",
+        "changed_on",
+        "created_on",
+        "zeitpunkt",
+        "zeitstempel",
+        "datum",
+        "erstellt_am",
+    ),
+    "start_timestamp": ("start_timestamp", "start_time", "started_at", "start", "beginn", "start_date"),
+    "resource": (
+        "resource",
+        "org_resource",
+        "user",
+        "user_name",
+        "username",
+        "performer",
+        "agent",
+        "employee",
+        "bearbeiter",
+        "benutzer",
+        "owner",
+        "changed_by",
+        "created_by",
+    ),
+    "lifecycle": ("lifecycle", "lifecycle_transition", "transition", "event_type"),
+    "value": (
+        "value",
+        "net_value",
+        "order_value",
+        "amount",
+        "net_amount",
+        "netwr",
+        "nettowert",
+        "betrag",
+        "wert",
+        "case_amount_req",
+        "amount_req",
+        "case_value",
+    ),
+}
+_OPTIONS = ("timezone", "dayfirst")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^0-9a-zäöüß]+", "_", name.strip().lower()).strip("_")
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """The input column of each role, and how to read timestamps.
+
+    ``case_id``, ``activity`` and ``timestamp`` are required; ``start_timestamp``,
+    ``resource``, ``lifecycle`` and ``value`` are optional. ``timezone`` is the zone of naive
+    timestamps (None: the ``timezone`` argument of ``read_log``); ``dayfirst`` forces the date
+    order (None: detected).
+
+    >>> ColumnMapping(case_id="Order", activity="Step", timestamp="Done").roles()
+    {'case_id': 'Order', 'activity': 'Step', 'timestamp': 'Done'}
+    """
+
+    case_id: str | None = None
+    activity: str | None = None
+    timestamp: str | None = None
+    start_timestamp: str | None = None
+    resource: str | None = None
+    lifecycle: str | None = None
+    value: str | None = None
+    timezone: str | None = None
+    dayfirst: bool | None = None
+
+    def roles(self) -> dict[str, str]:
+        """The mapped roles only: role -> input column."""
+        return {r: getattr(self, r) for r in ROLES if getattr(self, r) is not None}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field that is set, for saving next to results."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def as_mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None) -> ColumnMapping:
+    """A ``ColumnMapping`` from a mapping, a dict, a YAML file path, or None (all guessed).
+
+    >>> as_mapping({"case_id": "Order"}).case_id
+    'Order'
+    """
+    if mapping is None:
+        return ColumnMapping()
+    if isinstance(mapping, ColumnMapping):
+        return mapping
+    if isinstance(mapping, str | Path):
+        path = Path(mapping)
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputFileError(f"Cannot read the mapping file {path}: {exc}", path=path) from exc
+        if not isinstance(document, dict):
+            raise ColumnMappingError(f"{path.name} must hold a mapping of role: column.", path=path)
+        return as_mapping(document)
+    known = [f.name for f in fields(ColumnMapping)]
+    unknown = [k for k in mapping if k not in known]
+    if unknown:
+        raise ColumnMappingError(
+            f"Unknown mapping key {unknown[0]!r}; keys are {known}." + did_you_mean(str(unknown[0]), known),
+            column=str(unknown[0]),
+        )
+    clean: dict[str, Any] = {k: (v if k in _OPTIONS or v is None else str(v)) for k, v in mapping.items()}
+    return ColumnMapping(**clean)
+
+
+def resolve(mapping: ColumnMapping, columns: Sequence[str], *, path: str | None) -> ColumnMapping:
+    """Fill the roles ``mapping`` leaves open by guessing from ``columns``; check given ones exist.
+
+    >>> resolve(ColumnMapping(), ["Order", "Activity", "Changed On", "Net Value"], path=None).roles()
+    {'case_id': 'Order', 'activity': 'Activity', 'timestamp': 'Changed On', 'value': 'Net Value'}
+    """
+    for role, column in mapping.roles().items():
+        if column not in columns:
+            hint = did_you_mean(column, columns)
+            raise ColumnMappingError(
+                f"{_where(path)} has no column {column!r} for {role}.\n"
+                f"  columns in the file: {', '.join(repr(c) for c in columns)}\n"
+                + (f" {hint.strip()}\n" if hint else "")
+                + f"  fix: ColumnMapping({role}=...) or --{role.replace('_', '-')} COLUMN",
+                path=path,
+                column=column,
+            )
+    taken = set(mapping.roles().values())
+    guessed: dict[str, Any] = {}
+    normalised = {c: _norm(c) for c in columns}
+    for role in ROLES:
+        if getattr(mapping, role) is not None:
+            continue
+        found = _guess(role, normalised, taken)
+        if found is not None:
+            guessed[role] = found
+            taken.add(found)
+    result = replace(mapping, **guessed)
+    missing = [r for r in ("case_id", "activity", "timestamp") if getattr(result, r) is None]
+    if missing:
+        role = missing[0]
+        raise ColumnMappingError(
+            f"{_where(path)}: no column could be recognised as {role}.\n"
+            f"  columns in the file: {', '.join(repr(c) for c in columns)}\n"
+            f"  fix: ColumnMapping({role}='COLUMN') or --{role.replace('_', '-')} COLUMN",
+            path=path,
+            column=None,
+        )
+    return result
+
+
+def _guess(role: str, normalised: dict[str, str], taken: set[str]) -> str | None:
+    free = {c: n for c, n in normalised.items() if c not in taken}
+    for synonym in _SYNONYMS[role]:
+        exact = [c for c, n in free.items() if n == synonym]
+        if len(exact) > 1:
+            raise ColumnMappingError(
+                f"Columns {exact} all look like {role}; say which one to use "
+                f"(--{role.replace('_', '-')} COLUMN).",
+                column=exact[0],
+            )
+        if exact:
+            return exact[0]
+    return None
+
+
+def _where(path: str | None) -> str:
+    return Path(path).name if path else "The frame"

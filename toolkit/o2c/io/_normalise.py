@@ -1,0 +1,205 @@
+"""From a raw frame (source columns + ``source_row``) to the canonical log and its rejects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from o2c.errors import RejectedRowError, TimestampFormatError
+from o2c.io._mapping import ColumnMapping
+from o2c.io._numbers import to_number, uses_decimal_comma
+from o2c.io._timestamps import parse_timestamps
+from o2c.log import (
+    ACTIVITY,
+    CASE_ID,
+    LIFECYCLE,
+    RESOURCE,
+    ROLES,
+    SOURCE_ROW,
+    START_TIMESTAMP,
+    TIMESTAMP,
+    VALUE,
+    Reason,
+    empty_rejects,
+    validate,
+)
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """The canonical log, its rejects, and what was assumed or changed while reading."""
+
+    log: pl.DataFrame
+    rejects: pl.DataFrame
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def normalise(
+    raw: pl.DataFrame,
+    mapping: ColumnMapping,
+    *,
+    source_file: str,
+    timezone: str,
+    strict: bool,
+    typed_timestamps_are_utc: bool = False,
+    drop_duplicates: bool = True,
+) -> Normalised:
+    """Map, type and check ``raw``; rows with problems go to the rejects, the rest is sorted.
+
+    ``mapping`` must be resolved (every required role names a column of ``raw``). With
+    ``drop_duplicates``, exact duplicate events are kept once and the others rejected; without,
+    they stay and their number is noted (``notes["duplicate_events"]``).
+    """
+    roles = mapping.roles()
+    zone = mapping.timezone or timezone
+    text = {role: _as_text(raw[column]) for role, column in roles.items()}
+    notes: dict[str, Any] = {"timezone": zone}
+    decimal_comma = any(uses_decimal_comma(raw[c]) for c in raw.columns if raw[c].dtype == pl.String)
+    notes["decimal_comma"] = decimal_comma
+
+    columns: dict[str, pl.Series] = {SOURCE_ROW: raw[SOURCE_ROW]}
+    problems: list[pl.DataFrame] = []
+
+    case_id = text[CASE_ID].str.strip_chars().replace("", None)
+    problems.append(_problem(raw, case_id.is_null(), roles[CASE_ID], text[CASE_ID], Reason.MISSING_CASE_ID))
+    columns[CASE_ID] = case_id
+
+    stripped = text[ACTIVITY].str.strip_chars()
+    notes["activities_stripped"] = int((stripped != text[ACTIVITY]).fill_null(False).sum())
+    activity = stripped.replace("", None)
+    problems.append(
+        _problem(raw, activity.is_null(), roles[ACTIVITY], text[ACTIVITY], Reason.MISSING_ACTIVITY)
+    )
+    columns[ACTIVITY] = activity
+
+    dayfirst = mapping.dayfirst
+    for role, missing_reason, bad_reason in (
+        (TIMESTAMP, Reason.MISSING_TIMESTAMP, Reason.UNPARSEABLE_TIMESTAMP),
+        (START_TIMESTAMP, None, Reason.UNPARSEABLE_START_TIMESTAMP),
+    ):
+        if role not in roles:
+            continue
+        source = raw[roles[role]]
+        parsed = parse_timestamps(
+            source,
+            timezone="UTC" if typed_timestamps_are_utc and source.dtype != pl.String else zone,
+            dayfirst=dayfirst,
+            column=roles[role],
+            path=source_file,
+        )
+        dayfirst = parsed.dayfirst if parsed.dayfirst is not None else dayfirst
+        empty = text[role].str.strip_chars().replace("", None).is_null()
+        if missing_reason is not None:
+            problems.append(_problem(raw, empty, roles[role], text[role], missing_reason))
+        problems.append(_problem(raw, ~empty & parsed.values.is_null(), roles[role], text[role], bad_reason))
+        columns[role] = parsed.values
+        notes[f"{role}_formats"] = list(parsed.formats[:3])
+        notes[f"{role}_naive"] = parsed.naive and not (typed_timestamps_are_utc and source.dtype != pl.String)
+    notes["dayfirst"] = dayfirst
+
+    for role in (RESOURCE, LIFECYCLE):
+        if role in roles:
+            columns[role] = text[role].str.strip_chars().replace("", None)
+    if VALUE in roles:
+        columns[VALUE], notes["value_unparseable"] = _value(raw[roles[VALUE]], decimal_comma)
+
+    mapped = set(roles.values())
+    for name in raw.columns:
+        if name in mapped or name == SOURCE_ROW:
+            continue
+        target = f"input_{name}" if name in (*ROLES, SOURCE_ROW) else name
+        columns[target] = _attribute(raw[name], decimal_comma, zone, dayfirst)
+
+    frame = pl.DataFrame(columns)
+    rejects = pl.concat(problems) if problems else empty_rejects()
+    rejects = rejects.with_columns(source_file=pl.lit(source_file))
+    frame = frame.filter(~pl.col(SOURCE_ROW).is_in(rejects[SOURCE_ROW].implode()))
+    kept, duplicates = _drop_duplicates(frame, roles)
+    notes["duplicate_events"] = duplicates.height
+    if drop_duplicates:
+        frame = kept
+        rejects = pl.concat([rejects, duplicates.with_columns(source_file=pl.lit(source_file))])
+    rejects = rejects.select(empty_rejects().columns).sort(SOURCE_ROW, "column", maintain_order=True)
+    if strict and rejects.height:
+        first = rejects.row(0, named=True)
+        raise RejectedRowError(
+            f"{source_file}: row {first['source_row']} was rejected ({first['reason']}) in column "
+            f"{first['column']!r}, value {first['value']!r}; strict=True stops at the first rejected row.",
+            path=source_file,
+            column=first["column"],
+            rows=[first["source_row"]],
+        )
+    return Normalised(validate(frame), rejects, notes)
+
+
+def _as_text(column: pl.Series) -> pl.Series:
+    if column.dtype == pl.String:
+        return column
+    if isinstance(column.dtype, pl.Datetime):
+        return column.dt.to_string("%Y-%m-%dT%H:%M:%S%.f")
+    return column.cast(pl.String)
+
+
+def _problem(
+    raw: pl.DataFrame, mask: pl.Series, column: str, text: pl.Series, reason: Reason
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            SOURCE_ROW: raw[SOURCE_ROW].filter(mask),
+            "column": pl.Series([column] * int(mask.sum()), dtype=pl.String),
+            "value": text.filter(mask).fill_null(""),
+            "reason": pl.Series([str(reason)] * int(mask.sum()), dtype=pl.String),
+        }
+    )
+
+
+def _value(column: pl.Series, decimal_comma: bool) -> tuple[pl.Series, int]:
+    if column.dtype.is_numeric():
+        return column.cast(pl.Float64), 0
+    text = column.cast(pl.String).str.strip_chars().replace("", None)
+    number = to_number(text, decimal_comma=decimal_comma)
+    if number is None:
+        thousands, decimal = (".", ",") if decimal_comma else (",", ".")
+        plain = text.str.replace_all(thousands, "", literal=True).str.replace(decimal, ".", literal=True)
+        number = plain.cast(pl.Float64, strict=False)
+    number = number.cast(pl.Float64)
+    unparseable = int((text.is_not_null() & number.is_null()).sum())
+    return number, unparseable
+
+
+def _attribute(column: pl.Series, decimal_comma: bool, timezone: str, dayfirst: bool | None) -> pl.Series:
+    if column.dtype != pl.String:
+        if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is None:
+            return column.dt.replace_time_zone("UTC")
+        return column
+    text = column.str.strip_chars().replace("", None)
+    number = to_number(text, decimal_comma=None if not decimal_comma else True)
+    if number is not None:
+        return number
+    present = int(text.is_not_null().sum())
+    if present and bool(text.drop_nulls().head(200).str.contains(r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}").all()):
+        try:
+            parsed = parse_timestamps(
+                text, timezone=timezone, dayfirst=dayfirst, column=column.name, path=None
+            )
+        except TimestampFormatError:
+            return text
+        if int(parsed.values.is_not_null().sum()) == present:
+            return parsed.values
+    return text
+
+
+def _drop_duplicates(frame: pl.DataFrame, roles: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep the first of exact duplicate events (all columns but ``source_row`` equal)."""
+    others = [c for c in frame.columns if c != SOURCE_ROW]
+    ordered = frame.sort(SOURCE_ROW)
+    first = ordered.select(pl.struct(others).is_first_distinct()).to_series()
+    duplicates = ordered.filter(~first).select(
+        pl.col(SOURCE_ROW),
+        column=pl.lit(roles[ACTIVITY]),
+        value=pl.col(ACTIVITY).cast(pl.String),
+        reason=pl.lit(str(Reason.DUPLICATE_EVENT)),
+    )
+    return ordered.filter(first), duplicates

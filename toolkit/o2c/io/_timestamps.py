@@ -1,0 +1,153 @@
+"""Turn a column of timestamp text into UTC datetimes, detecting the format and date order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+
+import polars as pl
+
+from o2c.errors import TimestampFormatError
+from o2c.log import UTC
+
+_ISO_DATES = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d")
+_DAY_FIRST = ("%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%y", "%d/%m/%y")
+_MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%m/%d/%y")
+_TIMES = ("", " %H:%M", " %H:%M:%S%.f", "T%H:%M", "T%H:%M:%S%.f", " %I:%M %p", " %I:%M:%S %p")
+_ZONES = ("", "%z", " %z")
+_SAMPLE = 2000
+
+
+@dataclass(frozen=True)
+class ParsedTimestamps:
+    """Parsed values (UTC; null where missing or unparseable) and how they were read."""
+
+    values: pl.Series
+    formats: tuple[str, ...]
+    dayfirst: bool | None
+    naive: bool
+
+
+def _candidates(dates: tuple[str, ...]) -> list[str]:
+    return [d + t + z for d, t, z in product(dates, _TIMES, _ZONES) if not (z and not t)]
+
+
+_CANDIDATES = {
+    "iso": _candidates(_ISO_DATES),
+    "dayfirst": _candidates(_DAY_FIRST),
+    "monthfirst": _candidates(_MONTH_FIRST),
+}
+
+
+def _clean(text: pl.Expr) -> pl.Expr:
+    return text.str.strip_chars().str.replace(r"(?i)z$", "+00:00").replace("", None)
+
+
+def _parse(text: pl.Series, fmt: str) -> pl.Series:
+    if "%z" in fmt:
+        return text.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
+    return text.str.to_datetime(fmt, strict=False, time_unit="us")
+
+
+def _score(sample: pl.Series, group: str) -> list[tuple[int, str]]:
+    scored = [(int(_parse(sample, f).is_not_null().sum()), f) for f in _CANDIDATES[group]]
+    return sorted([s for s in scored if s[0] > 0], key=lambda s: -s[0])
+
+
+def parse_timestamps(
+    text: pl.Series,
+    *,
+    timezone: str,
+    dayfirst: bool | None,
+    column: str,
+    path: str | None,
+) -> ParsedTimestamps:
+    """Parse ``text`` (strings) into UTC datetimes; naive values are read in ``timezone``.
+
+    The format is chosen from common ISO, day-first and month-first layouts by how many values
+    each reads; mixed offsets are normalised to UTC. When every value reads both day-first and
+    month-first (every day is 12 or less) and ``dayfirst`` is None, the order is ambiguous and a
+    ``TimestampFormatError`` shows examples and how to choose.
+
+    >>> s = pl.Series(["13.01.2025 10:00", "14.01.2025 11:30"])
+    >>> parse_timestamps(s, timezone="UTC", dayfirst=None, column="t", path=None).values.to_list()[0]
+    datetime.datetime(2025, 1, 13, 10, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC'))
+    """
+    if text.dtype != pl.String:
+        return _from_typed(text, timezone)
+    cleaned = text.to_frame("t").select(_clean(pl.col("t"))).to_series()
+    present = cleaned.drop_nulls()
+    sample = present.unique(maintain_order=True).head(_SAMPLE)
+    if sample.is_empty():
+        return ParsedTimestamps(pl.Series(text.name, [None] * len(text), dtype=UTC), (), dayfirst, True)
+    iso = _score(sample, "iso")
+    groups = ["iso"]
+    if dayfirst is None:
+        dmy, mdy = _score(sample, "dayfirst"), _score(sample, "monthfirst")
+        best_dmy = dmy[0][0] if dmy else 0
+        best_mdy = mdy[0][0] if mdy else 0
+        if best_dmy and best_mdy:
+            dayfirst = _decide_order(cleaned, dmy[0][1], mdy[0][1], column, path)
+        elif best_dmy or best_mdy:
+            dayfirst = best_dmy > 0
+    if dayfirst is not None:
+        groups.append("dayfirst" if dayfirst else "monthfirst")
+    scored = sorted(iso + [s for g in groups[1:] for s in _score(sample, g)], key=lambda s: -s[0])
+    formats = tuple(f for _, f in scored)
+    values, naive = _coalesce(cleaned, formats, timezone)
+    return ParsedTimestamps(values.alias(text.name), formats, dayfirst, naive)
+
+
+def _decide_order(cleaned: pl.Series, dmy: str, mdy: str, column: str, path: str | None) -> bool:
+    as_dmy = _parse(cleaned, dmy).is_not_null().sum()
+    as_mdy = _parse(cleaned, mdy).is_not_null().sum()
+    if as_dmy != as_mdy:
+        return bool(as_dmy > as_mdy)
+    examples = ", ".join(repr(v) for v in cleaned.drop_nulls().unique(maintain_order=True).head(3))
+    where = f"{path}, column {column!r}" if path else f"column {column!r}"
+    raise TimestampFormatError(
+        f"The date order of {where} is ambiguous: every value reads both day-first and "
+        f"month-first, e.g. {examples}.\n  fix: read_log(..., mapping={{..., 'dayfirst': True}}) "
+        "or --dayfirst (or --monthfirst, dayfirst=False).",
+        path=path,
+        column=column,
+    )
+
+
+def _coalesce(cleaned: pl.Series, formats: tuple[str, ...], timezone: str) -> tuple[pl.Series, bool]:
+    aware = [_parse(cleaned, f) for f in formats if "%z" in f]
+    naive = [_parse(cleaned, f) for f in formats if "%z" not in f]
+    frame = pl.DataFrame(
+        {f"a{i}": s for i, s in enumerate(aware)} | {f"n{i}": s for i, s in enumerate(naive)}
+    )
+    exprs = [pl.col(f"a{i}") for i in range(len(aware))]
+    exprs += [
+        pl.col(f"n{i}")
+        .dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+        for i in range(len(naive))
+    ]
+    if not exprs:
+        return pl.Series([None] * len(cleaned), dtype=UTC), True
+    values = frame.select(pl.coalesce(exprs).cast(UTC)).to_series()
+    any_naive = bool(naive) and bool(
+        frame.select(pl.any_horizontal(pl.col(f"n{i}").is_not_null() for i in range(len(naive))).any()).item()
+    )
+    return values, any_naive
+
+
+def _from_typed(values: pl.Series, timezone: str) -> ParsedTimestamps:
+    dtype = values.dtype
+    if isinstance(dtype, pl.Datetime):
+        naive = dtype.time_zone is None
+        local = (
+            values.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+            if naive
+            else values
+        )
+        return ParsedTimestamps(local.dt.convert_time_zone("UTC").cast(UTC), (), None, naive)
+    if dtype == pl.Date:
+        return _from_typed(values.cast(pl.Datetime("us")), timezone)
+    return parse_timestamps(
+        values.cast(pl.String), timezone=timezone, dayfirst=None, column=values.name, path=None
+    )
