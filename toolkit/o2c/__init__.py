@@ -21,6 +21,7 @@ from o2c.errors import (
     ToolkitError,
 )
 from o2c.log import Reason, validate
+from o2c.rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from o2c.simulate import example_log
 
 __version__ = "0.1.0"
@@ -38,5 +39,11 @@ __all__ = [
     "ToolkitError",
     "__version__",
     "example_log",
+    "first_time_right",
+    "ping_pongs",
+    "rekeyed_data",
+    "rework",
+    "rework_cost",
+    "self_loops",
     "validate",
 ]
