@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
+import pandas as pd
 import polars as pl
 import pytest
 
+from o2c.io import LoadedLog, read_log
 from o2c.simulate import example_log as _example_log
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,3 +46,22 @@ def sample_log(name: str) -> Path:
     path = SAMPLE_LOGS / name
     assert path.exists(), f"sample log {name} is missing from {SAMPLE_LOGS}"
     return path
+
+
+@functools.cache
+def pm4py_frame(name: str) -> pd.DataFrame:
+    """A real XES log as pm4py's own Python importer (iterparse) reads it; cached per test run.
+
+    Shared by every test that compares with pm4py, so each large log is parsed once per run.
+    Tests must not modify the returned frame (copy it first).
+    """
+    from o2c._pm4py import pm4py
+
+    path = real_log(name)
+    return pm4py().read_xes(str(path), variant="iterparse")
+
+
+@functools.cache
+def loaded_real_log(name: str) -> LoadedLog:
+    """A real log read by ``o2c.read_log``; cached per test run (do not modify it)."""
+    return read_log(real_log(name))

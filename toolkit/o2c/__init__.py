@@ -20,6 +20,7 @@ from o2c.errors import (
     TimestampFormatError,
     ToolkitError,
 )
+from o2c.io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log
 from o2c.log import Reason, validate
 from o2c.rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from o2c.simulate import example_log
@@ -28,19 +29,24 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArgumentError",
+    "ColumnMapping",
     "ColumnMappingError",
     "IdealPath",
     "IdealPathError",
     "InputFileError",
+    "LoadedLog",
     "Reason",
     "RejectedRowError",
     "RejectedRowsWarning",
+    "SourceInfo",
     "TimestampFormatError",
     "ToolkitError",
     "__version__",
     "example_log",
     "first_time_right",
     "ping_pongs",
+    "read_ideal_path",
+    "read_log",
     "rekeyed_data",
     "rework",
     "rework_cost",

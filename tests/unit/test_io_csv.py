@@ -1,0 +1,185 @@
+"""Reading messy delimited exports: every row lands in the log or in the rejects."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from o2c.errors import (
+    ColumnMappingError,
+    InputFileError,
+    RejectedRowError,
+    RejectedRowsWarning,
+    TimestampFormatError,
+)
+from o2c.io import read_log
+
+
+def _write(tmp_path: Path, text: str, *, encoding: str = "utf-8", name: str = "export.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _accounted(loaded) -> bool:  # type: ignore[no-untyped-def]
+    return loaded.source.rows == loaded.log.height + loaded.rejects["source_row"].n_unique()
+
+
+EUROPEAN = (
+    "Auftrag;Aktivität;Zeitpunkt;Bearbeiter;Nettowert;Größe\n"
+    "A1;Auftrag anlegen ;13.01.2025 10:00:00;Jürgen;1.234,50;groß\n"
+    "A1;Kredit prüfen;14.01.2025 11:30:00;Jürgen;1.234,50;groß\n"
+    "A1;Kredit prüfen;14.01.2025 11:30:00;Jürgen;1.234,50;groß\n"  # exact duplicate of row 3
+    ";Auftrag anlegen;14.01.2025 12:00:00;Anna;99,00;klein\n"  # missing case id
+    "A2;Auftrag anlegen;31.02.2025 10:00:00;Anna;7,5;klein\n"  # 31 February
+    "A2;Auftrag anlegen;;Anna;7,5;klein\n"  # missing timestamp
+    "A2;  Liefern;20.01.2025 08:15:00;Zoë;7,5;klein\n"
+    "A3;Auftrag anlegen;21.01.2025 09:00:00;Anna;3,5;klein;extra\n"  # too many fields
+    "A3;Auftrag anlegen;21.01.2025 09:00:00;Anna;3,5;klein\n"
+)
+
+
+@pytest.fixture
+def european(tmp_path: Path) -> Path:
+    return _write(tmp_path, EUROPEAN, encoding="cp1252")
+
+
+def test_european_export_is_read_with_exact_counts(european: Path) -> None:
+    with pytest.warns(RejectedRowsWarning, match="5 of 9 rows"):
+        loaded = read_log(european, timezone="Europe/Berlin")
+    source = loaded.source
+    assert (source.encoding, source.delimiter, source.format, source.rows) == ("cp1252", ";", "csv", 9)
+    assert source.mapping.roles() == {
+        "case_id": "Auftrag",
+        "activity": "Aktivität",
+        "timestamp": "Zeitpunkt",
+        "resource": "Bearbeiter",
+        "value": "Nettowert",
+    }
+    assert loaded.log.height == 4
+    assert loaded.rejects.sort("source_row").select("source_row", "reason").rows() == [
+        (4, "duplicate_event"),
+        (5, "missing_case_id"),
+        (6, "unparseable_timestamp"),
+        (7, "missing_timestamp"),
+        (9, "malformed_line"),
+    ]
+    assert _accounted(loaded)
+    log = loaded.log
+    assert log["activity"].cast(pl.String).to_list() == [
+        "Auftrag anlegen",
+        "Kredit prüfen",
+        "Liefern",
+        "Auftrag anlegen",
+    ]
+    assert log["case_id"].to_list() == ["A1", "A1", "A2", "A3"]
+    first = log.row(0, named=True)
+    assert first["case_id"] == "A1"
+    assert first["activity"] == "Auftrag anlegen"
+    assert first["timestamp"] == datetime(2025, 1, 13, 9, 0, tzinfo=UTC)  # 10:00 in Berlin, winter
+    assert first["value"] == pytest.approx(1234.5)
+    assert first["resource"] == "Jürgen"
+    assert first["Größe"] == "groß"
+    assert source.notes["activities_stripped"] == 2
+    assert source.notes["dayfirst"] is True
+    assert loaded.rejects.filter(pl.col("reason") == "unparseable_timestamp")["value"].to_list() == [
+        "31.02.2025 10:00:00"
+    ]
+
+
+def test_source_rows_count_like_a_spreadsheet(european: Path) -> None:
+    with pytest.warns(RejectedRowsWarning):
+        loaded = read_log(european, timezone="Europe/Berlin")
+    assert loaded.log["source_row"].to_list() == [2, 3, 8, 10]
+
+
+def test_utf8_bom_tsv_with_mixed_offsets(tmp_path: Path) -> None:
+    text = (
+        "\ufeffcase_id\tactivity\ttimestamp\n"
+        "1\tCreate\t2025-03-01T10:00:00+01:00\n"
+        "1\tShip\t2025-03-01T10:00:00Z\n"
+        "2\tCreate\t2025-03-01 12:00:00\n"
+    )
+    loaded = read_log(_write(tmp_path, text, name="log.tsv"), timezone="America/New_York")
+    assert loaded.source.encoding == "utf-8-sig"
+    assert loaded.source.delimiter == "\t"
+    stamps = dict(zip(loaded.log["source_row"], loaded.log["timestamp"], strict=True))
+    assert stamps[2] == datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+    assert stamps[3] == datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
+    assert stamps[4] == datetime(2025, 3, 1, 17, 0, tzinfo=UTC)  # naive, read in New York (UTC-5)
+    assert loaded.rejects.height == 0
+
+
+def test_quoted_field_over_two_lines_is_one_row(tmp_path: Path) -> None:
+    text = 'case,activity,time\n1,"Check\ncredit",2025-01-01 10:00\n1,Ship,2025-01-02 10:00,x\n1,Pay,2025-01-03 10:00\n'
+    with pytest.warns(RejectedRowsWarning):
+        loaded = read_log(_write(tmp_path, text))
+    assert loaded.log["source_row"].to_list() == [2, 4]
+    assert loaded.rejects.select("source_row", "reason").rows() == [(3, "malformed_line")]
+
+
+def test_ambiguous_date_order_raises_with_examples(tmp_path: Path) -> None:
+    text = "case,activity,time\n1,a,01/02/2025 10:00\n1,b,03/04/2025 10:00\n"
+    path = _write(tmp_path, text)
+    with pytest.raises(TimestampFormatError) as caught:
+        read_log(path)
+    assert caught.value.column == "time"
+    assert "01/02/2025 10:00" in str(caught.value) and "dayfirst" in str(caught.value)
+    assert read_log(path, dayfirst=True).log["timestamp"][0] == datetime(2025, 2, 1, 10, tzinfo=UTC)
+    assert read_log(path, dayfirst=False).log["timestamp"][0] == datetime(2025, 1, 2, 10, tzinfo=UTC)
+
+
+def test_day_over_twelve_decides_the_order(tmp_path: Path) -> None:
+    text = "case,activity,time\n1,a,01/02/2025 10:00\n1,b,25/02/2025 10:00\n"
+    loaded = read_log(_write(tmp_path, text))
+    assert loaded.log["timestamp"].to_list() == [
+        datetime(2025, 2, 1, 10, tzinfo=UTC),
+        datetime(2025, 2, 25, 10, tzinfo=UTC),
+    ]
+
+
+def test_missing_mapped_column_suggests_the_closest(tmp_path: Path) -> None:
+    path = _write(tmp_path, "CaseID,Activity,Changed On\n1,a,2025-01-01\n")
+    with pytest.raises(ColumnMappingError) as caught:
+        read_log(path, mapping={"case_id": "Case ID"})
+    assert caught.value.column == "Case ID"
+    assert "'CaseID'" in str(caught.value) and "export.csv" in str(caught.value)
+
+
+def test_unrecognised_columns_name_the_role(tmp_path: Path) -> None:
+    path = _write(tmp_path, "x,y,z\n1,a,2025-01-01\n")
+    with pytest.raises(ColumnMappingError, match="case_id"):
+        read_log(path)
+    loaded = read_log(path, mapping={"case_id": "x", "activity": "y", "timestamp": "z"})
+    assert loaded.log.height == 1
+
+
+def test_mapping_from_yaml_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, "x,y,z\n1,a,01.02.2025\n")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("case_id: x\nactivity: y\ntimestamp: z\ndayfirst: false\n")
+    assert read_log(path, mapping=mapping).log["timestamp"][0] == datetime(2025, 1, 2, tzinfo=UTC)
+
+
+def test_strict_raises_on_first_rejected_row(european: Path) -> None:
+    with pytest.raises(RejectedRowError) as caught:
+        read_log(european, strict=True)
+    assert caught.value.rows == (4,)
+
+
+def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="unknown file type"):
+        read_log(_write(tmp_path, "a", name="log.json"))
+    with pytest.raises(InputFileError, match="No such file"):
+        read_log(tmp_path / "nope.csv")
+
+
+def test_no_warning_when_nothing_is_rejected(tmp_path: Path) -> None:
+    path = _write(tmp_path, "case_id,activity,timestamp\n1,a,2025-01-01T00:00:00Z\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_log(path).rejects.height == 0
