@@ -141,7 +141,7 @@ def read_log(
         raw, malformed, info, given = _read_file(Path(path_or_frame), given, sheet)
         utc = info["format"] == "xes"
     columns = [c for c in raw.columns if c != SOURCE_ROW]
-    resolved = resolve(given, columns, path=info["path"])
+    resolved = resolve(given, columns, path=info["path"], sample=raw.head(1000))
     next(steps, None)
     source_file = Path(info["path"]).name
     keep = utc if keep_duplicates is None else keep_duplicates
@@ -200,9 +200,14 @@ def _choose_sheet(path: Path, mapping: ColumnMapping) -> str:
     if len(names) == 1:
         return names[0]
     for name in names:
-        columns = read_excel(path, name).columns
+        frame = read_excel(path, name)
         try:
-            resolve(mapping, [c for c in columns if c != SOURCE_ROW], path=str(path))
+            resolve(
+                mapping,
+                [c for c in frame.columns if c != SOURCE_ROW],
+                path=str(path),
+                sample=frame.head(1000),
+            )
         except Exception:  # this sheet does not hold an event log; try the next one
             continue
         return name

@@ -8,9 +8,11 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import yaml
 
-from o2c.errors import ColumnMappingError, InputFileError, did_you_mean
+from o2c.errors import ColumnMappingError, InputFileError, TimestampFormatError, did_you_mean
+from o2c.io._timestamps import parse_timestamps
 from o2c.log import ROLES
 
 # Normalised column names that name a role, best first (lower case, non-alphanumerics -> "_").
@@ -174,8 +176,14 @@ def as_mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None) -
     return ColumnMapping(**clean)
 
 
-def resolve(mapping: ColumnMapping, columns: Sequence[str], *, path: str | None) -> ColumnMapping:
+def resolve(
+    mapping: ColumnMapping, columns: Sequence[str], *, path: str | None, sample: pl.DataFrame | None = None
+) -> ColumnMapping:
     """Fill the roles ``mapping`` leaves open by guessing from ``columns``; check given ones exist.
+
+    Roles are guessed from column names (English and German synonyms, pm4py's XES keys). When
+    no name says timestamp, the first column of ``sample`` whose values all read as timestamps
+    is taken.
 
     >>> resolve(ColumnMapping(), ["Order", "Activity", "Changed On", "Net Value"], path=None).roles()
     {'case_id': 'Order', 'activity': 'Activity', 'timestamp': 'Changed On', 'value': 'Net Value'}
@@ -201,6 +209,10 @@ def resolve(mapping: ColumnMapping, columns: Sequence[str], *, path: str | None)
         if found is not None:
             guessed[role] = found
             taken.add(found)
+    if mapping.timestamp is None and "timestamp" not in guessed and sample is not None:
+        found = _timestamp_by_content(sample, [c for c in columns if c not in taken])
+        if found is not None:
+            guessed["timestamp"] = found
     result = replace(mapping, **guessed)
     missing = [r for r in ("case_id", "activity", "timestamp") if getattr(result, r) is None]
     if missing:
@@ -227,6 +239,26 @@ def _guess(role: str, normalised: dict[str, str], taken: set[str]) -> str | None
             )
         if exact:
             return exact[0]
+    return None
+
+
+def _timestamp_by_content(sample: pl.DataFrame, columns: Sequence[str]) -> str | None:
+    for column in columns:
+        values = sample[column].drop_nulls().head(200)
+        if values.is_empty():
+            continue
+        if isinstance(values.dtype, pl.Datetime) or values.dtype == pl.Date:
+            return column
+        if values.dtype != pl.String or not bool(
+            values.str.contains(r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}").all()
+        ):
+            continue
+        try:
+            parsed = parse_timestamps(values, timezone="UTC", dayfirst=None, column=column, path=None)
+        except TimestampFormatError:
+            return column  # dates whose order is ambiguous are still dates; reading them says so
+        if int(parsed.values.is_not_null().sum()) == values.len():
+            return column
     return None
 
 

@@ -1,0 +1,101 @@
+"""Excel, Parquet, pandas and polars frames go through the same mapping and checks as CSV."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from o2c.errors import ColumnMappingError, InputFileError
+from o2c.io import ColumnMapping, read_log
+from o2c.log import validate
+from o2c.simulate import example_log
+
+
+def _events() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "Order": ["7", "7", "8"],
+            "Step": ["Create", "Ship", "Create"],
+            "Done": [datetime(2025, 1, 6, 9), datetime(2025, 1, 7, 15, 30), datetime(2025, 1, 6, 10)],
+            "Net Value": [100.5, 100.5, 20.0],
+            "Region": ["EMEA", "EMEA", "AMER"],
+        }
+    )
+
+
+def test_excel_single_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "orders.xlsx"
+    _events().write_excel(path, worksheet="Orders")
+    loaded = read_log(path)
+    assert loaded.source.sheet == "Orders"
+    assert loaded.source.mapping.roles() == {
+        "case_id": "Order",
+        "activity": "Step",
+        "timestamp": "Done",
+        "value": "Net Value",
+    }
+    assert loaded.log["source_row"].to_list() == [2, 3, 4]
+    assert loaded.log["timestamp"].to_list() == [
+        datetime(2025, 1, 6, 9, tzinfo=UTC),
+        datetime(2025, 1, 7, 15, 30, tzinfo=UTC),
+        datetime(2025, 1, 6, 10, tzinfo=UTC),
+    ]
+    assert loaded.log["value"].to_list() == [100.5, 100.5, 20.0]
+
+
+def test_excel_sheet_is_chosen_or_asked_for(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "book.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        pl.DataFrame({"note": ["read me"]}).write_excel(book, worksheet="Cover")
+        _events().write_excel(book, worksheet="Events")
+    assert read_log(path).source.sheet == "Events"
+    with pytest.raises(InputFileError, match="no sheet 'Evnts'") as caught:
+        read_log(path, sheet="Evnts")
+    assert "did you mean: 'Events'" in str(caught.value)
+    with pytest.raises(ColumnMappingError):
+        read_log(path, sheet="Cover")
+
+
+def test_parquet_keeps_types_and_rows(tmp_path: Path) -> None:
+    path = tmp_path / "log.parquet"
+    example_log().write_parquet(path)
+    loaded = read_log(path)
+    assert loaded.source.format == "parquet"
+    assert loaded.log.select("case_id", "activity", "timestamp", "value", "source_row").equals(
+        example_log().select("case_id", "activity", "timestamp", "value", "source_row")
+    )
+    assert loaded.log["region"].to_list() == example_log()["region"].to_list()
+
+
+def test_pm4py_shaped_pandas_frame() -> None:
+    frame = pd.DataFrame(
+        {
+            "case:concept:name": ["1", "1", "2"],
+            "concept:name": ["b", "a", "a"],
+            "time:timestamp": pd.to_datetime(["2025-01-02", "2025-01-01", "2025-01-01"], utc=True),
+            "org:resource": ["x", "y", "z"],
+        }
+    )
+    loaded = read_log(frame)
+    assert loaded.source.format == "frame"
+    assert loaded.log["activity"].cast(pl.String).to_list() == ["a", "b", "a"]
+    assert loaded.log["resource"].to_list() == ["y", "x", "z"]
+    assert loaded.log["source_row"].to_list() == [2, 1, 3]
+
+
+def test_frame_with_explicit_mapping_object() -> None:
+    loaded = read_log(_events(), mapping=ColumnMapping(case_id="Order", activity="Step", timestamp="Done"))
+    assert loaded.log.height == 3
+    assert loaded.source.mapping.value == "Net Value"  # open roles are still guessed
+    assert loaded.log.columns == ["case_id", "activity", "timestamp", "value", "source_row", "Region"]
+
+
+def test_validate_accepts_a_pandas_log_and_sorts_it() -> None:
+    shuffled = example_log().sample(fraction=1.0, shuffle=True, seed=3)
+    assert validate(shuffled.to_pandas()).equals(example_log())
