@@ -325,11 +325,11 @@ def rekeyed_data(
         executions=pl.len(),
     )
     table = pl.concat([per_activity, total.cast(per_activity.schema)]).with_columns(
-        share_of_cases=pl.col("cases_affected") / max(n_cases, 1),
         executions_per_case=pl.col("executions") / pl.col("cases_affected").cast(pl.Float64),
     )
-    table = table.select(ACTIVITY, "cases_affected", "share_of_cases", "executions", "executions_per_case")
-    frame = table.to_pandas()
+    frame = _with_share(
+        table.select(ACTIVITY, "cases_affected", "executions", "executions_per_case"), n_cases
+    )
     frame[ACTIVITY] = _with_none(frame[ACTIVITY])
     return frame
 
@@ -402,21 +402,17 @@ def _summary(log: pl.DataFrame, per_case: pl.DataFrame) -> pd.DataFrame:
     table = (
         per_case.group_by(_KEYS)
         .agg(aggregates)
-        .with_columns(
-            pl.col("cases_affected").cast(pl.Int64),
-            share_of_cases=pl.col("cases_affected") / max(n_cases, 1),
-        )
+        .with_columns(pl.col("cases_affected").cast(pl.Int64))
         .select(
             *_KEYS,
             "cases_affected",
-            "share_of_cases",
             "extra_executions",
             "time_added",
             *(["value_affected"] if VALUE in log.columns else []),
         )
         .sort(["cases_affected", *_KEYS], descending=[True, False, False, False], nulls_last=True)
     )
-    return _to_pandas(table)
+    return _with_share(table, n_cases)
 
 
 def _case_values(log: pl.DataFrame) -> pl.DataFrame:
@@ -509,6 +505,18 @@ def _to_pandas(table: pl.DataFrame) -> pd.DataFrame:
     frame = table.to_pandas()
     if "other_activity" in frame.columns:
         frame["other_activity"] = _with_none(frame["other_activity"])
+    return frame
+
+
+def _with_share(table: pl.DataFrame, n_cases: int) -> pd.DataFrame:
+    """The result as pandas with ``share_of_cases`` after ``cases_affected``.
+
+    Divided in pandas: polars multiplies by the reciprocal of a scalar divisor, which makes
+    3 / 5 come out as 0.6000000000000001.
+    """
+    frame = _to_pandas(table)
+    share = frame["cases_affected"].astype("float64") / max(n_cases, 1)
+    frame.insert(list(frame.columns).index("cases_affected") + 1, "share_of_cases", share)
     return frame
 
 
