@@ -24,6 +24,7 @@ LEVELS = {
     "rework": 4,
     "conformance": 4,
     "kpis": 4,
+    "quality": 4,
     "sap": 4,
     "assess": 5,
     "render": 6,

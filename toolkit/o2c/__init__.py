@@ -22,6 +22,7 @@ from o2c.errors import (
 )
 from o2c.io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log
 from o2c.log import Reason, validate
+from o2c.quality import data_quality, log_summary
 from o2c.rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from o2c.simulate import example_log
 
@@ -42,8 +43,10 @@ __all__ = [
     "TimestampFormatError",
     "ToolkitError",
     "__version__",
+    "data_quality",
     "example_log",
     "first_time_right",
+    "log_summary",
     "ping_pongs",
     "read_ideal_path",
     "read_log",

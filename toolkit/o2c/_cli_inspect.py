@@ -1,15 +1,145 @@
-"""``o2c inspect``: read a log and print what was found (filled in by the import work)."""
+"""``o2c inspect``: read a log and print the mapping, rows, rejects, summary and data quality."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from o2c.errors import RejectedRowsWarning
+from o2c.io import LoadedLog, read_log
+from o2c.quality import data_quality, log_summary
 
 HELP = "read an event log and print its mapping, rows, rejects and data-quality findings"
 
+_ROLE_FLAGS = ("case_id", "activity", "timestamp", "start_timestamp", "resource", "lifecycle", "value")
+
+
+def add_log_arguments(parser: argparse.ArgumentParser) -> None:
+    """The log file and the flags that say how to read it (shared with ``o2c assess``)."""
+    parser.add_argument("log", help="the event log: CSV/TSV, Excel, XES(.gz) or Parquet file")
+    for role in _ROLE_FLAGS:
+        parser.add_argument(
+            f"--{role.replace('_', '-')}", dest=role, metavar="COL", help=f"column of the {role}"
+        )
+    parser.add_argument(
+        "--mapping", metavar="FILE", help="YAML file with role: column (and timezone, dayfirst)"
+    )
+    parser.add_argument("--sheet", metavar="NAME", help="Excel sheet to read")
+    parser.add_argument(
+        "--timezone", default="UTC", metavar="TZ", help="zone of naive timestamps (default UTC)"
+    )
+    order = parser.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst", dest="dayfirst", action="store_true", default=None, help="dates are day-first"
+    )
+    order.add_argument("--monthfirst", dest="dayfirst", action="store_false", help="dates are month-first")
+    parser.add_argument("--strict", action="store_true", help="stop at the first rejected row")
+
+
+def load(args: argparse.Namespace) -> LoadedLog:
+    """Read the log named by the arguments of ``add_log_arguments``."""
+    mapping: dict[str, Any] = {}
+    if args.mapping:
+        document = yaml.safe_load(Path(args.mapping).read_text(encoding="utf-8")) or {}
+        mapping.update(document)
+    mapping.update({role: getattr(args, role) for role in _ROLE_FLAGS if getattr(args, role)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RejectedRowsWarning)  # the command prints the rejects itself
+        return read_log(
+            args.log,
+            mapping=mapping or None,
+            timezone=args.timezone,
+            strict=args.strict,
+            sheet=args.sheet,
+            dayfirst=args.dayfirst,
+        )
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("log", help="the event log file")
+    add_log_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    parser.add_argument(
+        "--save-mapping", metavar="FILE", help="write the mapping used as YAML, for an identical rerun"
+    )
+
+
+def inspection(loaded: LoadedLog) -> dict[str, Any]:
+    """What ``o2c inspect`` prints, as plain data."""
+    source = loaded.source
+    reasons = loaded.rejects.group_by("reason").len().sort("reason")
+    quality = data_quality(loaded)
+    return {
+        "input": {
+            "path": source.path,
+            "sha256": source.sha256,
+            "format": source.format,
+            "reader": source.reader,
+            "encoding": source.encoding,
+            "delimiter": source.delimiter,
+            "sheet": source.sheet,
+            "rows": source.rows,
+            "rejected": loaded.rejects["source_row"].n_unique(),
+        },
+        "mapping": source.mapping.to_dict()
+        | {"timezone": source.notes.get("timezone"), "dayfirst": source.notes.get("dayfirst")},
+        "rejects": {reason: n for reason, n in reasons.iter_rows()},
+        "log": log_summary(loaded.log),
+        "data_quality": quality.to_dict(orient="records"),
+    }
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    loaded = load(args)
+    found = inspection(loaded)
+    if args.save_mapping:
+        Path(args.save_mapping).write_text(
+            yaml.safe_dump(found["mapping"], sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
+    if args.json:
+        print(json.dumps(found, indent=2, ensure_ascii=False, default=str))
+        return 0
+    print(_text(found))
+    return 0
+
+
+def _text(found: dict[str, Any]) -> str:
+    source, log = found["input"], found["log"]
+    how = ", ".join(
+        str(part)
+        for part in (
+            source["format"],
+            source["reader"],
+            source["encoding"],
+            f"delimiter {source['delimiter']!r}" if source["delimiter"] else None,
+            f"sheet {source['sheet']!r}" if source["sheet"] else None,
+        )
+        if part
+    )
+    lines = [
+        f"file      {source['path']} ({how})",
+        f"sha256    {source['sha256']}" if source["sha256"] else "",
+        "mapping   " + ", ".join(f"{k}={v!r}" for k, v in found["mapping"].items() if v is not None),
+        f"rows      {source['rows']:,} read, {source['rejected']:,} rejected",
+    ]
+    lines += [f"            {reason:<28}{n:>8,}" for reason, n in found["rejects"].items()]
+    lines += [
+        f"log       {log['events']:,} events, {log['cases']:,} cases, {log['activities']:,} activities, {log['variants']:,} variants",
+        f"time      {log['first_event']} .. {log['last_event']}"
+        if log["events"]
+        else "time      (no events)",
+        "data quality",
+    ]
+    width = max(len(q["check"]) for q in found["data_quality"])
+    for q in found["data_quality"]:
+        if q["check"] == "time_range":
+            continue
+        example = f"  e.g. {q['example']!r}" if q["example"] else ""
+        lines.append(
+            f"  {q['check']:<{width}} {q['count']:>9,} of {q['of']:<9,} {q['share']:>6.1%}  {q['detail']}{example}"
+        )
+    return "\n".join(line for line in lines if line)

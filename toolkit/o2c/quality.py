@@ -1,0 +1,220 @@
+"""Data-quality findings of a loaded log: every assumption and oddity, listed with its count.
+
+Examples
+--------
+>>> from o2c.io import read_log
+>>> from o2c.simulate import example_log
+>>> findings = data_quality(read_log(example_log()))
+>>> findings.set_index("check").loc["tied_timestamps", "count"]
+0
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+
+from o2c.discovery import SAME_CASE, variants
+from o2c.io import LoadedLog
+from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, TIMESTAMP
+
+#: An activity is rare with fewer events than this share of all events (at least 2, at most 10).
+RARE_SHARE = 0.001
+_COLUMNS = ["check", "count", "of", "share", "example", "detail"]
+
+
+def data_quality(loaded: LoadedLog) -> pd.DataFrame:
+    """One row per data-quality check of ``loaded``, zero counts included.
+
+    Returns
+    -------
+    DataFrame
+        ``check`` (name), ``count`` (events, cases or rows concerned), ``of`` (what the count
+        is out of), ``share`` (``count / of``), ``example`` (a real value), ``detail`` (in words).
+        Checks: ``rows_rejected`` and one ``rejected:<reason>`` per reason; ``duplicate_events``;
+        ``tied_timestamps`` (events with the same timestamp as the previous event of their case:
+        their order is the file order); ``out_of_file_order`` (events that come before an
+        earlier row of the file once sorted by time); ``cases_without_usual_start`` /
+        ``cases_without_usual_end`` (cases not starting / ending with the most frequent start /
+        end activity); ``single_event_cases``; ``rare_activities``; ``activities_stripped``;
+        ``naive_timestamps`` (read in the stated time zone); ``value_unparseable``; ``time_range``.
+
+    Examples
+    --------
+    >>> from o2c.io import read_log
+    >>> from o2c.simulate import example_log
+    >>> data_quality(read_log(example_log())).set_index("check").loc["cases_without_usual_end", "count"]
+    1
+    """
+    log, rejects, notes = loaded.log, loaded.rejects, loaded.source.notes
+    events = log.height
+    cases = log[CASE_ID].n_unique()
+    rows: list[tuple[str, int, int, str, str]] = []
+
+    rejected = rejects[SOURCE_ROW].n_unique()
+    rows.append(
+        ("rows_rejected", rejected, loaded.source.rows, _first(rejects["value"]), "input rows in the rejects")
+    )
+    for reason, group in sorted(rejects.group_by("reason"), key=lambda g: str(g[0][0])):
+        column = group["column"][0]
+        rows.append(
+            (
+                f"rejected:{reason[0]}",
+                group.height,
+                loaded.source.rows,
+                _first(group["value"]),
+                f"column {column!r}, rows {_rows(group[SOURCE_ROW])}"
+                if column
+                else f"rows {_rows(group[SOURCE_ROW])}",
+            )
+        )
+    duplicates = int(notes.get("duplicate_events", 0))
+    kept = (
+        "kept: XES events are separate elements"
+        if loaded.source.format == "xes"
+        else "the first kept, the others rejected"
+    )
+
+    rows.append(
+        (
+            "duplicate_events",
+            duplicates,
+            loaded.source.rows,
+            "",
+            f"exact duplicates of an earlier event, {kept}",
+        )
+    )
+
+    pairs = log.select(
+        same=SAME_CASE,
+        tie=pl.col(TIMESTAMP).shift(-1) == pl.col(TIMESTAMP),
+        back=pl.col(SOURCE_ROW).shift(-1) < pl.col(SOURCE_ROW),
+        example=pl.col(CASE_ID),
+    ).filter("same")
+    ties = pairs.filter("tie")
+    rows.append(
+        (
+            "tied_timestamps",
+            ties.height,
+            events,
+            _first(ties["example"]),
+            "events at the same time as the previous event of their case; kept in file order",
+        )
+    )
+    back = pairs.filter("back")
+    rows.append(
+        (
+            "out_of_file_order",
+            back.height,
+            events,
+            _first(back["example"]),
+            "events placed before an earlier file row of their case by sorting on time",
+        )
+    )
+
+    ends = log.group_by(CASE_ID).agg(first=pl.col(ACTIVITY).first(), last=pl.col(ACTIVITY).last(), n=pl.len())
+    for check, column in (("cases_without_usual_start", "first"), ("cases_without_usual_end", "last")):
+        usual = (
+            ends[column]
+            .cast(pl.String)
+            .value_counts(sort=True)
+            .sort(["count", column], descending=[True, False])
+        )
+        top = usual[column][0] if usual.height else ""
+        other = ends.filter(pl.col(column).cast(pl.String) != top)
+        rows.append(
+            (
+                check,
+                other.height,
+                cases,
+                _first(other[CASE_ID].sort()),
+                f"usual {'start' if column == 'first' else 'end'}: {top!r}",
+            )
+        )
+    single = ends.filter(pl.col("n") == 1)
+    rows.append(
+        ("single_event_cases", single.height, cases, _first(single[CASE_ID].sort()), "cases with one event")
+    )
+
+    threshold = max(2, min(10, int(RARE_SHARE * events)))
+    counts = log[ACTIVITY].cast(pl.String).value_counts().sort(["count", ACTIVITY])
+    rare = counts.filter(pl.col("count") < threshold) if events else counts.clear()
+    names = ", ".join(repr(a) for a in rare[ACTIVITY].head(5))
+    rows.append(
+        (
+            "rare_activities",
+            rare.height,
+            counts.height,
+            _first(rare[ACTIVITY]),
+            f"activities with fewer than {threshold} events: {names}",
+        )
+    )
+
+    rows.append(
+        (
+            "activities_stripped",
+            int(notes.get("activities_stripped", 0)),
+            loaded.source.rows,
+            "",
+            "activity names with surrounding spaces removed",
+        )
+    )
+    naive = bool(notes.get("timestamp_naive", False))
+    rows.append(
+        (
+            "naive_timestamps",
+            events if naive else 0,
+            events,
+            "",
+            f"timestamps without offset, read as {notes.get('timezone', 'UTC')}",
+        )
+    )
+    if "value" in log.columns or "value_unparseable" in notes:
+        rows.append(
+            (
+                "value_unparseable",
+                int(notes.get("value_unparseable", 0)),
+                events,
+                "",
+                "order values that are not numbers (left empty)",
+            )
+        )
+    if events:
+        summary = log_summary(log)
+        span = f"{summary['first_event']} .. {summary['last_event']}"
+        rows.append(("time_range", events, events, span, "first and last event"))
+
+    table = pd.DataFrame(rows, columns=["check", "count", "of", "example", "detail"])
+    table["share"] = (table["count"] / table["of"].where(table["of"] > 0)).fillna(0.0)
+    return table[_COLUMNS]
+
+
+def log_summary(log: pl.DataFrame) -> dict[str, int | str]:
+    """Events, cases, activities, variants, and the first and last event time of ``log``.
+
+    >>> from o2c.simulate import example_log
+    >>> log_summary(example_log())["variants"]
+    3
+    """
+    events = log.height
+    first, last = log.select(
+        pl.col(TIMESTAMP).min().dt.strftime("%Y-%m-%d %H:%M:%S UTC").alias("first"),
+        pl.col(TIMESTAMP).max().dt.strftime("%Y-%m-%d %H:%M:%S UTC").alias("last"),
+    ).row(0)
+    return {
+        "events": events,
+        "cases": log[CASE_ID].n_unique(),
+        "activities": log[ACTIVITY].n_unique(),
+        "variants": len(variants(log)) if events else 0,
+        "first_event": first or "",
+        "last_event": last or "",
+    }
+
+
+def _first(values: pl.Series) -> str:
+    return "" if values.is_empty() else str(values[0])
+
+
+def _rows(values: pl.Series) -> str:
+    shown = values.head(3).to_list()
+    return ", ".join(str(v) for v in shown) + (", ..." if values.len() > 3 else "")
