@@ -32,10 +32,11 @@ def _parser(
 
 
 def _commands() -> dict[str, tuple[Callable[[argparse.ArgumentParser], None], Runner, str]]:
-    from o2c import _cli_inspect
+    from o2c import _cli_inspect, _cli_simulate
 
     return {
         "inspect": (_cli_inspect.add_arguments, _cli_inspect.run, _cli_inspect.HELP),
+        "simulate": (_cli_simulate.add_arguments, _cli_simulate.run, _cli_simulate.HELP),
     }
 
 

@@ -1,47 +1,75 @@
-"""Seeded order-to-cash event logs: ``example_log()`` for docs and tests.
+"""Seeded order-to-cash event logs: ``simulate()`` with planted truth, ``example_log()`` for docs.
+
+``simulate`` generates a realistic order-to-cash process (order entry, credit checks,
+approvals, re-keyed data, delivery, invoicing, dunning, complaints and payment) on a working
+calendar, plants patterns on purpose (a bottleneck driven by one region, a ping-pong loop, a
+self-loop, skipped credit checks, invoices before shipment, late payment after complaints, long
+approval chains, stuck orders) and measures them again from the generated events: the
+``truth`` a test can hold every analysis against.
 
 Examples
 --------
 >>> log = example_log()
 >>> log.height, log["case_id"].n_unique()
 (19, 3)
+>>> sim = simulate(200, seed=1)
+>>> sim.truth["cases"], sim.truth["events"] == sim.log.height
+(200, True)
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import itertools
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 
+import numpy as np
 import polars as pl
 
+from o2c.conformance.ideal_path import IdealPath
+from o2c.errors import ArgumentError, check_choice
 from o2c.log import validate
 
 _EXAMPLE_TRACES = {
     # order: (region, value, [(activity, hours after the order was created, resource)])
-    "1": ("EMEA", 12_000.0, [
-        ("Create Sales Order", 0, "anna"),
-        ("Check Credit", 2, "ben"),
-        ("Confirm Order", 5, "anna"),
-        ("Ship Goods", 50, "carl"),
-        ("Create Invoice", 52, "BATCH_BILLING"),
-        ("Receive Payment", 300, "BATCH_BANK"),
-    ]),
-    "2": ("AMER", 3_000.0, [
-        ("Create Sales Order", 0, "dora"),
-        ("Check Credit", 1, "ben"),
-        ("Check Credit", 4, "ben"),
-        ("Confirm Order", 6, "dora"),
-        ("Ship Goods", 30, "carl"),
-        ("Create Invoice", 31, "BATCH_BILLING"),
-    ]),
-    "3": ("EMEA", 55_000.0, [
-        ("Create Sales Order", 0, "anna"),
-        ("Confirm Order", 3, "anna"),
-        ("Change Price", 8, "erik"),
-        ("Confirm Order", 9, "anna"),
-        ("Ship Goods", 70, "carl"),
-        ("Create Invoice", 72, "BATCH_BILLING"),
-        ("Receive Payment", 500, "BATCH_BANK"),
-    ]),
+    "1": (
+        "EMEA",
+        12_000.0,
+        [
+            ("Create Sales Order", 0, "anna"),
+            ("Check Credit", 2, "ben"),
+            ("Confirm Order", 5, "anna"),
+            ("Ship Goods", 50, "carl"),
+            ("Create Invoice", 52, "BATCH_BILLING"),
+            ("Receive Payment", 300, "BATCH_BANK"),
+        ],
+    ),
+    "2": (
+        "AMER",
+        3_000.0,
+        [
+            ("Create Sales Order", 0, "dora"),
+            ("Check Credit", 1, "ben"),
+            ("Check Credit", 4, "ben"),
+            ("Confirm Order", 6, "dora"),
+            ("Ship Goods", 30, "carl"),
+            ("Create Invoice", 31, "BATCH_BILLING"),
+        ],
+    ),
+    "3": (
+        "EMEA",
+        55_000.0,
+        [
+            ("Create Sales Order", 0, "anna"),
+            ("Confirm Order", 3, "anna"),
+            ("Change Price", 8, "erik"),
+            ("Confirm Order", 9, "anna"),
+            ("Ship Goods", 70, "carl"),
+            ("Create Invoice", 72, "BATCH_BILLING"),
+            ("Receive Payment", 500, "BATCH_BANK"),
+        ],
+    ),
 }
 
 
@@ -68,3 +96,798 @@ def example_log() -> pl.DataFrame:
         orient="row",
     )
     return validate(frame)
+
+
+# --- the process ---------------------------------------------------------------------------
+
+CREATE_ORDER = "Create Sales Order"
+UPDATE_ADDRESS = "Update Shipping Address"
+CHANGE_QUANTITY = "Change Quantity"
+CHECK_CREDIT = "Check Credit"
+CREDIT_BLOCK = "Credit Block"
+RELEASE_BLOCK = "Release Credit Block"
+MANAGER_APPROVAL = "Manager Approval"
+DIRECTOR_APPROVAL = "Director Approval"
+CONFIRM_ORDER = "Confirm Order"
+CHANGE_PRICE = "Change Price"
+CREATE_DELIVERY = "Create Delivery"
+PICK_GOODS = "Pick Goods"
+SHIP_GOODS = "Ship Goods"
+CREATE_INVOICE = "Create Invoice"
+SEND_INVOICE = "Send Invoice"
+COMPLAINT = "Customer Complaint"
+CREDIT_MEMO = "Create Credit Memo"
+REMINDER = "Send Payment Reminder"
+RECEIVE_PAYMENT = "Receive Payment"
+
+#: Every activity the simulator emits, in process order.
+ACTIVITIES = (
+    CREATE_ORDER, UPDATE_ADDRESS, CHANGE_QUANTITY, CHECK_CREDIT, CREDIT_BLOCK, RELEASE_BLOCK,
+    MANAGER_APPROVAL, DIRECTOR_APPROVAL, CONFIRM_ORDER, CHANGE_PRICE, CREATE_DELIVERY, PICK_GOODS,
+    SHIP_GOODS, CREATE_INVOICE, SEND_INVOICE, COMPLAINT, CREDIT_MEMO, REMINDER, RECEIVE_PAYMENT,
+)  # fmt: skip
+_CODE = {name: code for code, name in enumerate(ACTIVITIES)}
+APPROVALS = (MANAGER_APPROVAL, DIRECTOR_APPROVAL)
+
+#: The ideal path shipped with the sample logs (sample_logs/ideal_path.yaml).
+IDEAL_PATH = IdealPath(
+    steps=(
+        CREATE_ORDER,
+        CHECK_CREDIT,
+        MANAGER_APPROVAL,
+        DIRECTOR_APPROVAL,
+        CONFIRM_ORDER,
+        CREATE_DELIVERY,
+        PICK_GOODS,
+        SHIP_GOODS,
+        CREATE_INVOICE,
+        SEND_INVOICE,
+        RECEIVE_PAYMENT,
+    ),
+    optional=frozenset(APPROVALS),
+    name="standard order",
+    target_hours={
+        CREATE_ORDER: 0.5,
+        CHECK_CREDIT: 0.25,
+        MANAGER_APPROVAL: 1.0,
+        DIRECTOR_APPROVAL: 1.0,
+        CONFIRM_ORDER: 1.0,
+        CREATE_DELIVERY: 2.0,
+        PICK_GOODS: 4.0,
+        SHIP_GOODS: 4.0,
+        CREATE_INVOICE: 0.5,
+        SEND_INVOICE: 0.5,
+        RECEIVE_PAYMENT: 0.5,
+    },
+    milestones={
+        "ordered": CREATE_ORDER,
+        "delivered": SHIP_GOODS,
+        "invoiced": CREATE_INVOICE,
+        "paid": RECEIVE_PAYMENT,
+    },
+)
+
+#: Sales organisations and their regions.
+SALES_ORGS = {"DE01": "EMEA", "FR01": "EMEA", "US01": "AMER", "BR01": "AMER", "SG01": "APAC", "JP01": "APAC"}
+REGIONS = ("EMEA", "AMER", "APAC")
+#: The sales organisation whose warehouse is automated (picking and shipping by BATCH_WMS).
+_AUTOMATED_WAREHOUSE = "DE01"
+
+# customer: (sales organisation, payment terms in days, orders mostly by EDI, order weight)
+_CUSTOMERS = {
+    "Müller Maschinenbau": ("DE01", 30, True, 9), "Bäckerei Weiß": ("DE01", 14, False, 3),
+    "Schäfer Logistik": ("DE01", 45, True, 6), "Kühn Elektro": ("DE01", 30, False, 4),
+    "Hoffmann Bau": ("DE01", 60, False, 3), "Krüger Metall": ("DE01", 30, True, 5),
+    "Lefèvre SA": ("FR01", 45, False, 4), "Électro Dubois": ("FR01", 30, True, 5),
+    "Garçon Frères": ("FR01", 60, False, 2), "Rousseau Chimie": ("FR01", 30, False, 3),
+    "Acme Supply": ("US01", 30, True, 8), "Great Lakes Tools": ("US01", 45, False, 4),
+    "Pioneer Foods": ("US01", 30, True, 5), "Summit Medical": ("US01", 60, False, 3),
+    "São Paulo Têxtil": ("BR01", 45, False, 3), "Ribeirão Máquinas": ("BR01", 60, False, 2),
+    "Lion City Trading": ("SG01", 30, True, 6), "Straits Components": ("SG01", 45, False, 4),
+    "Marina Devices": ("SG01", 30, False, 3), "Sakura Precision": ("JP01", 60, True, 5),
+    "Fuji Optics": ("JP01", 30, False, 3), "Kyoto Ceramics": ("JP01", 45, False, 2),
+}  # fmt: skip
+
+#: Batch users: every resource whose name starts with this prefix is a program, not a person.
+BATCH_PREFIX = "BATCH_"
+_BATCH = (
+    "BATCH_EDI", "BATCH_CREDIT", "BATCH_ATP", "BATCH_DELIVERY", "BATCH_WMS", "BATCH_BILLING",
+    "BATCH_OUTPUT", "BATCH_DUNNING", "BATCH_BANK",
+)  # fmt: skip
+_PEOPLE = {
+    "clerk:DE01": ("anna", "jonas", "lena"), "clerk:FR01": ("camille", "hugo", "lea"),
+    "clerk:US01": ("emily", "jacob", "olivia"), "clerk:BR01": ("joao", "mariana", "pedro"),
+    "clerk:SG01": ("wei", "priya", "daniel"), "clerk:JP01": ("haruto", "yui", "sora"),
+    "credit": ("ben", "clara", "farid"), "manager": ("greta", "marc", "mike", "kenji"),
+    "director": ("victoria", "richard"), "warehouse:EMEA": ("carl", "dora", "erik"),
+    "warehouse:AMER": ("luis", "sam"), "warehouse:APAC": ("mei", "arjun"), "billing": ("hanna", "omar"),
+    "service": ("ines", "tom", "yara"), "accounting": ("paul", "rita"),
+}  # fmt: skip
+RESOURCES = _BATCH + tuple(name for pool in _PEOPLE.values() for name in pool)
+_RES = {name: code for code, name in enumerate(RESOURCES)}
+
+# --- the working calendar (UTC): Monday to Friday, 08:00 to 17:00 ----------------------------
+
+_DAY = 86_400
+_HOUR = 3_600
+_WORK_START = 8 * _HOUR
+_WORK_DAY = 9 * _HOUR
+_WORK_WEEK = 5 * _WORK_DAY
+_NEVER = 2**62  # the time of a step that never happens
+_MONDAY = 4 * _DAY  # 1970-01-05, the first Monday after the epoch
+WORKING_HOURS = (8, 17)
+
+
+def _to_work(t: np.ndarray) -> np.ndarray:
+    """Working seconds since 1970-01-05 up to each time (times off work snap to the next start)."""
+    week, rest = np.divmod(t - _MONDAY, 7 * _DAY)
+    day, second = np.divmod(rest, _DAY)
+    within = np.clip(second - _WORK_START, 0, _WORK_DAY)
+    return week * _WORK_WEEK + np.minimum(day, 5) * _WORK_DAY + np.where(day < 5, within, 0)
+
+
+def _from_work(w: np.ndarray) -> np.ndarray:
+    """The calendar time (seconds since the epoch) of a number of working seconds."""
+    week, rest = np.divmod(w, _WORK_WEEK)
+    day, second = np.divmod(rest, _WORK_DAY)
+    return _MONDAY + week * 7 * _DAY + day * _DAY + _WORK_START + second
+
+
+class _Generator:
+    """Events of all orders, appended one process step at a time (numpy arrays, no loop per event)."""
+
+    def __init__(self, rng: np.random.Generator, n: int) -> None:
+        self.rng = rng
+        self.n = n
+        self.parts: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]] = []
+
+    def add(self, mask: np.ndarray, activity: str, times: np.ndarray, resources: np.ndarray) -> None:
+        cases = np.flatnonzero(mask)
+        self.parts.append((cases, _CODE[activity], times[cases], resources[cases]))
+
+    def wait(self, median_hours: float, sigma: float, *, minimum: int = 60) -> np.ndarray:
+        """Lognormal waits in seconds, one per order."""
+        seconds = median_hours * _HOUR * np.exp(sigma * self.rng.standard_normal(self.n))
+        return np.maximum(np.rint(seconds), minimum).astype(np.int64)
+
+    def person(self, after: np.ndarray, median_hours: float, sigma: float) -> np.ndarray:
+        """When a person does the next step: a lognormal wait in working hours on the calendar."""
+        return _from_work(_to_work(after) + self.wait(median_hours, sigma))
+
+    def program(self, after: np.ndarray, median_hours: float, sigma: float) -> np.ndarray:
+        """When a program that runs around the clock does the next step."""
+        return after + self.wait(median_hours, sigma, minimum=1)
+
+    def batch_run(
+        self, after: np.ndarray, hour: int, *, weekdays: bool = False, weekly: bool = False
+    ) -> np.ndarray:
+        """The first run of a scheduled job strictly after ``after``, plus its processing order."""
+        day = after // _DAY
+        if weekly:
+            day = day - (day + 3) % 7  # the Monday of that week (day 0 was a Thursday)
+        run = day * _DAY + hour * _HOUR
+        run = np.where(run <= after, run + (7 if weekly else 1) * _DAY, run)
+        if weekdays:
+            weekday = (run // _DAY + 3) % 7
+            run = run + np.where(weekday >= 5, (7 - weekday) * _DAY, 0)
+        return run + self.rng.integers(0, 600, self.n)
+
+    def pick(self, pools: np.ndarray) -> np.ndarray:
+        """A random member of each order's pool; ``pools`` holds pool names, one per order."""
+        first = np.zeros(self.n, dtype=np.int64)
+        size = np.ones(self.n, dtype=np.int64)
+        for name in np.unique(pools):
+            chosen = pools == name
+            first[chosen] = _RES[_PEOPLE[str(name)][0]]
+            size[chosen] = len(_PEOPLE[str(name)])
+        return first + np.floor(self.rng.random(self.n) * size).astype(np.int64)
+
+    def everyone(self, resource: str) -> np.ndarray:
+        return np.full(self.n, _RES[resource], dtype=np.int64)
+
+    def chance(self, share: float | np.ndarray) -> np.ndarray:
+        return self.rng.random(self.n) < share
+
+
+@dataclass(frozen=True)
+class _Orders:
+    """Case attributes (arrays, one entry per order in creation order) and the generated events."""
+
+    arrival: np.ndarray
+    customer: np.ndarray
+    org: np.ndarray
+    edi: np.ndarray
+    value: np.ndarray
+    terms: np.ndarray
+    invoiced: np.ndarray
+    events: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]
+
+
+def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str, Any]) -> _Orders:
+    g = _Generator(rng, n)
+    names = list(_CUSTOMERS)
+    weights = np.array([w for *_, w in _CUSTOMERS.values()], dtype=float)
+    customer = rng.choice(len(names), size=n, p=weights / weights.sum())
+    org = np.array([_CUSTOMERS[c][0] for c in names])[customer]
+    terms = np.array([_CUSTOMERS[c][1] for c in names], dtype=np.int64)[customer]
+    edi = g.chance(np.where(np.array([_CUSTOMERS[c][2] for c in names])[customer], 0.9, 0.05))
+    value = np.maximum(np.round(4_000.0 * np.exp(1.1 * rng.standard_normal(n)), 2), 50.0)
+    # orders arrive over the period: by EDI at any hour, by hand during working hours
+    by_hand = _from_work(rng.integers(_to_work(np.array(begin)), _to_work(np.array(end)), n))
+    arrival = np.where(edi, rng.integers(begin, end, n), by_hand)
+    order = np.argsort(arrival, kind="stable")
+    arrival, customer, org, terms, edi, value = (
+        a[order] for a in (arrival, customer, org, terms, edi, value)
+    )
+    region = np.array([SALES_ORGS[o] for o in org]) if n else np.array([], dtype=str)
+
+    owner = g.pick(np.char.add("clerk:", org.astype(str)))
+    t = arrival.copy()
+    everyone = np.ones(n, dtype=bool)
+    g.add(everyone, CREATE_ORDER, t, np.where(edi, _RES["BATCH_EDI"], owner))
+
+    # re-keyed data: repeated address updates (the self-loop) and quantity changes
+    draw = rng.random(n)
+    repeated = draw < p["self_loop"]
+    updates = np.where(repeated, 2 + rng.binomial(2, 0.3, n), np.where(draw < p["self_loop"] + 0.04, 1, 0))
+    for i in range(1, 5):
+        mask = updates >= i
+        t = np.where(mask, g.person(t, 1.0, 0.8), t)
+        g.add(mask, UPDATE_ADDRESS, t, owner)
+    quantity = g.chance(0.05)
+    t = np.where(quantity, g.person(t, 2.0, 0.8), t)
+    g.add(quantity, CHANGE_QUANTITY, t, owner)
+
+    # credit: checked by a program unless skipped; some orders blocked, a few stuck for good
+    stuck = g.chance(p["stuck"])
+    checked = ~(g.chance(p["skip_credit_check"]) & ~stuck)
+    t = np.where(checked, g.program(t, 0.05, 0.6), t)
+    g.add(checked, CHECK_CREDIT, t, g.everyone("BATCH_CREDIT"))
+    blocked = checked & (g.chance(0.04 + 0.08 * (value > 20_000)) | stuck)
+    t = np.where(blocked, g.program(t, 0.02, 0.5), t)
+    g.add(blocked, CREDIT_BLOCK, t, g.everyone("BATCH_CREDIT"))
+    released = blocked & ~stuck
+    t = np.where(released, g.person(t, 6.0, 1.0), t)
+    g.add(released, RELEASE_BLOCK, t, g.pick(np.full(n, "credit")))
+    alive = ~stuck
+
+    # approval chains: by value, and on every order of one sales organisation
+    low, high = p["approval_limits"]
+    manager = alive & ((value > low) | (org == p["approval_org"]))
+    t = np.where(manager, g.person(t, 8.0, 1.0), t)
+    g.add(manager, MANAGER_APPROVAL, t, g.pick(np.full(n, "manager")))
+    director = alive & (value > high)
+    t = np.where(director, g.person(t, 16.0, 1.0), t)
+    g.add(director, DIRECTOR_APPROVAL, t, g.pick(np.full(n, "director")))
+
+    # confirmation: automatic for untouched EDI orders; then the ping-pong around price changes
+    automatic = edi & (updates == 0) & ~quantity & ~blocked & ~manager & ~director
+    t = np.where(alive, np.where(automatic, g.program(t, 0.1, 0.6), g.person(t, 3.0, 0.9)), t)
+    g.add(alive, CONFIRM_ORDER, t, np.where(automatic, _RES["BATCH_ATP"], owner))
+    ping_pong = alive & g.chance(p["ping_pong"])
+    rounds = np.where(ping_pong, 1 + g.chance(0.25), 0)
+    for i in (1, 2):
+        mask = rounds >= i
+        t = np.where(mask, g.person(t, 6.0, 0.9), t)
+        g.add(mask, CHANGE_PRICE, t, owner)
+        t = np.where(mask, g.person(t, 2.0, 0.8), t)
+        g.add(mask, CONFIRM_ORDER, t, owner)
+
+    # delivery: the nightly delivery run or a person; automated warehouse in one organisation
+    warehouse = g.pick(np.char.add("warehouse:", region))
+    nightly = g.chance(0.85)
+    t = np.where(alive, np.where(nightly, g.batch_run(t + g.wait(10.0, 0.8), 2), g.person(t, 5.0, 0.9)), t)
+    g.add(alive, CREATE_DELIVERY, t, np.where(nightly, _RES["BATCH_DELIVERY"], warehouse))
+    early = alive & g.chance(p["invoice_before_shipment"])
+    t = np.where(early, g.person(t, 3.0, 0.8), t)
+    invoiced = np.where(early, t, _NEVER)
+    g.add(early, CREATE_INVOICE, t, g.pick(np.full(n, "billing")))
+    robots = org == _AUTOMATED_WAREHOUSE
+    t = np.where(alive, np.where(robots, g.program(t, 3.0, 0.7), g.person(t, 6.0, 0.8)), t)
+    g.add(alive, PICK_GOODS, t, np.where(robots, _RES["BATCH_WMS"], warehouse))
+    # the planted bottleneck: goods of one region wait for their export documents before shipping
+    slow = region == p["bottleneck_region"]
+    ship_wait = np.where(slow, g.person(t, p["bottleneck_days"] * 9.0, 0.6), g.person(t, 3.0, 0.7))
+    t = np.where(alive, np.where(robots, g.program(t, 2.0, 0.7), ship_wait), t)
+    g.add(alive, SHIP_GOODS, t, np.where(robots, _RES["BATCH_WMS"], warehouse))
+
+    # billing: the nightly billing run, the invoice output run
+    normal = alive & ~early
+    t = np.where(normal, g.batch_run(t, 22), t)
+    invoiced = np.where(normal, t, invoiced)
+    g.add(normal, CREATE_INVOICE, t, g.everyone("BATCH_BILLING"))
+    t = np.where(alive, g.batch_run(t, 23), t)
+    g.add(alive, SEND_INVOICE, t, g.everyone("BATCH_OUTPUT"))
+
+    # after the invoice: complaints (and credit memos), then the customer pays; dunning meanwhile
+    due = (invoiced // _DAY + terms) * _DAY  # midnight of the due date
+    complained = alive & g.chance(p["complaint"])
+    complaint_at = g.person(t, 24.0, 0.8)
+    g.add(complained, COMPLAINT, complaint_at, g.pick(np.full(n, "service")))
+    memo = complained & g.chance(0.5)
+    memo_at = g.person(complaint_at, 20.0, 0.8)
+    g.add(memo, CREDIT_MEMO, memo_at, g.pick(np.full(n, "accounting")))
+    settled = np.where(memo, memo_at, np.where(complained, complaint_at, t))
+    usual = np.rint(rng.normal(-5.0, 2.0, n)) + np.where(
+        g.chance(0.06), np.rint(g.wait(240.0, 0.6) / _DAY), 0
+    )
+    disputed = np.rint(g.wait(p["complaint_delay_days"] * 24.0, 0.5) / _DAY)
+    money = due + np.where(complained, disputed, usual).astype(np.int64) * _DAY + rng.integers(0, _DAY, n)
+    money = np.maximum(money, settled + np.where(complained, 2, 1) * _DAY)
+    paid = g.batch_run(money, 6, weekdays=True)
+    reminder = due + 8 * _DAY
+    for _level in range(3):
+        reminder = g.batch_run(reminder, 7, weekly=True)
+        mask = alive & (reminder < paid)
+        g.add(mask, REMINDER, reminder, g.everyone("BATCH_DUNNING"))
+        reminder = reminder + 13 * _DAY
+    g.add(alive, RECEIVE_PAYMENT, paid, g.everyone("BATCH_BANK"))
+    return _Orders(arrival, customer, org, edi, value, terms, invoiced, g.parts)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Simulation:
+    """A simulated order-to-cash log, the truth measured from its events, and its ideal path.
+
+    ``log`` is a canonical event log (see ``o2c.log``); ``truth`` a JSON-ready dict whose keys
+    are described in ``sample_logs/README.md``; ``ideal`` the ``IdealPath`` the conformance
+    figures of ``truth`` refer to.
+    """
+
+    log: pl.DataFrame
+    truth: dict[str, Any]
+    ideal: IdealPath
+
+    def __repr__(self) -> str:
+        return f"Simulation({self.truth['cases']:,} orders, {self.truth['events']:,} events)"
+
+
+_SHARES = ("ping_pong", "self_loop", "skip_credit_check", "invoice_before_shipment", "complaint", "stuck")
+
+
+def simulate(
+    cases: int = 5000,
+    *,
+    seed: int = 0,
+    start: str | date = "2025-01-06",
+    weeks: int = 39,
+    bottleneck_region: str | None = "APAC",
+    bottleneck_days: float = 8.0,
+    ping_pong: float = 0.08,
+    self_loop: float = 0.04,
+    skip_credit_check: float = 0.05,
+    invoice_before_shipment: float = 0.03,
+    complaint: float = 0.08,
+    complaint_delay_days: float = 21.0,
+    approval_limits: tuple[float, float] = (10_000.0, 50_000.0),
+    approval_org: str | None = "FR01",
+    stuck: float = 0.01,
+) -> Simulation:
+    """Simulate ``cases`` orders from order entry to cash, with planted patterns and their truth.
+
+    Orders arrive over ``weeks`` weeks from ``start`` (midnight UTC); the log ends there, so the
+    last orders are still open. People work Monday to Friday, 08:00 to 17:00 UTC; programs
+    (resources named ``BATCH_...``) run around the clock or on schedules. Waits are lognormal.
+
+    Parameters
+    ----------
+    cases : int
+        Number of orders.
+    seed : int
+        Seed of ``numpy.random.default_rng``: the same seed gives the same log, byte for byte.
+    start : str or date
+        First day of the period (ISO date).
+    weeks : int
+        Length of the period; events after it are cut off (open orders).
+    bottleneck_region, bottleneck_days :
+        The planted bottleneck: orders of this region wait a median of ``bottleneck_days``
+        working days between Pick Goods and Ship Goods (others: 3 working hours). None: none.
+    ping_pong : float
+        Share of orders with Confirm Order -> Change Price -> Confirm Order (a quarter twice).
+    self_loop : float
+        Share of orders whose shipping address is updated 2 to 4 times in a row.
+    skip_credit_check : float
+        Share of orders that skip Check Credit.
+    invoice_before_shipment : float
+        Share of orders invoiced by hand right after Create Delivery, before shipping.
+    complaint, complaint_delay_days :
+        Share of orders with a Customer Complaint after the invoice (half get a credit memo);
+        such orders pay a median ``complaint_delay_days`` days after the due date.
+    approval_limits : (float, float)
+        Net values above which a Manager Approval, and also a Director Approval, are needed.
+    approval_org : str or None
+        Sales organisation whose every order needs a Manager Approval (a chain nobody questions).
+    stuck : float
+        Share of orders blocked by the credit check and never released (stuck, unnoticed).
+
+    Returns
+    -------
+    Simulation
+        ``log``: columns ``case_id``, ``activity``, ``timestamp``, ``resource``, ``value`` (the
+        net value), ``source_row`` (position in the log, first = 1), and the case attributes
+        ``region``, ``customer``, ``sales_org``, ``channel`` (``EDI``/``manual``),
+        ``net_value``, ``currency``, ``payment_terms_days``, ``due_date`` (invoice date plus
+        payment terms; null until invoiced). ``truth``: figures measured from the events.
+        ``ideal``: ``IDEAL_PATH``.
+
+    Examples
+    --------
+    >>> sim = simulate(300, seed=7)
+    >>> sim
+    Simulation(300 orders, 2,875 events)
+    >>> sim.log.columns[:6]
+    ['case_id', 'activity', 'timestamp', 'resource', 'value', 'source_row']
+    >>> sim.truth["bottleneck"]["source"], sim.truth["bottleneck"]["target"]
+    ('Pick Goods', 'Ship Goods')
+    """
+    parameters = {
+        "cases": cases, "seed": seed, "start": str(start), "weeks": weeks,
+        "bottleneck_region": bottleneck_region, "bottleneck_days": bottleneck_days, "ping_pong": ping_pong,
+        "self_loop": self_loop, "skip_credit_check": skip_credit_check,
+        "invoice_before_shipment": invoice_before_shipment, "complaint": complaint,
+        "complaint_delay_days": complaint_delay_days, "approval_limits": list(approval_limits),
+        "approval_org": approval_org, "stuck": stuck,
+    }  # fmt: skip
+    _check(parameters)
+    begin_day = date.fromisoformat(str(start))
+    begin = int(
+        (datetime(begin_day.year, begin_day.month, begin_day.day) - datetime(1970, 1, 1)).total_seconds()
+    )
+    end = begin + weeks * 7 * _DAY
+    rng = np.random.default_rng(seed)
+    orders = _orders(rng, cases, begin, end, parameters)
+    log = _log(orders, cases, end)
+    truth = _truth(log, IDEAL_PATH, parameters=parameters, begin=begin, end=end)
+    return Simulation(log=log, truth=truth, ideal=IDEAL_PATH)
+
+
+def _check(p: dict[str, Any]) -> None:
+    if not isinstance(p["cases"], int) or p["cases"] < 1:
+        raise ArgumentError(
+            f"The 'cases' argument of simulate must be a whole number of 1 or more; got {p['cases']!r}."
+        )
+    if not isinstance(p["weeks"], int) or p["weeks"] < 1:
+        raise ArgumentError(
+            f"The 'weeks' argument of simulate must be a whole number of 1 or more; got {p['weeks']!r}."
+        )
+    try:
+        date.fromisoformat(p["start"])
+    except ValueError:
+        raise ArgumentError(
+            f"The 'start' argument of simulate must be an ISO date like '2025-01-06'; got {p['start']!r}."
+        ) from None
+    for name in _SHARES:
+        if not 0.0 <= p[name] <= 1.0:
+            raise ArgumentError(
+                f"The {name!r} argument of simulate must be a share between 0 and 1; got {p[name]!r}."
+            )
+    for name in ("bottleneck_days", "complaint_delay_days"):
+        if not p[name] > 0:
+            raise ArgumentError(f"The {name!r} argument of simulate must be more than 0; got {p[name]!r}.")
+    low, high = p["approval_limits"]
+    if not 0 <= low <= high:
+        raise ArgumentError(
+            f"The 'approval_limits' argument of simulate must be two values, low <= high; got {(low, high)!r}."
+        )
+    if p["bottleneck_region"] is not None:
+        check_choice(p["bottleneck_region"], REGIONS, argument="bottleneck_region", function="simulate")
+    if p["approval_org"] is not None:
+        check_choice(p["approval_org"], tuple(SALES_ORGS), argument="approval_org", function="simulate")
+
+
+def _log(orders: _Orders, n: int, end: int) -> pl.DataFrame:
+    """The canonical event log: events before ``end``, sorted by case, time and emission order."""
+    case = np.concatenate([c for c, _, _, _ in orders.events])
+    activity = np.concatenate([np.full(len(c), a, dtype=np.int64) for c, a, _, _ in orders.events])
+    time = np.concatenate([t for _, _, t, _ in orders.events])
+    resource = np.concatenate([r for _, _, _, r in orders.events])
+    emitted = np.arange(len(case))
+    kept = time < end
+    order = np.lexsort((emitted[kept], time[kept], case[kept]))
+    case, activity, time, resource = (a[kept][order] for a in (case, activity, time, resource))
+    digits = max(6, len(str(n)))
+    names = list(_CUSTOMERS)
+    invoiced = orders.invoiced < end
+    due_day = np.where(invoiced, orders.invoiced // _DAY + orders.terms, 0)
+    attributes = pl.DataFrame(
+        {
+            "region": [SALES_ORGS[o] for o in orders.org],
+            "customer": np.array(names)[orders.customer] if n else [],
+            "sales_org": orders.org,
+            "channel": np.where(orders.edi, "EDI", "manual"),
+            "net_value": orders.value,
+            "currency": np.full(n, "EUR"),
+            "payment_terms_days": orders.terms,
+            "due_date": pl.Series(due_day, dtype=pl.Int32).cast(pl.Date),
+        },
+        schema_overrides={
+            "region": pl.String,
+            "customer": pl.String,
+            "sales_org": pl.String,
+            "channel": pl.String,
+        },
+    ).with_columns(due_date=pl.when(pl.Series(invoiced)).then(pl.col("due_date")))
+    frame = attributes[case].with_columns(
+        case_id=pl.Series(10**digits + 1 + case).cast(pl.String),
+        activity=pl.Series(ACTIVITIES)[activity],
+        timestamp=pl.from_epoch(pl.Series(time), time_unit="s").dt.replace_time_zone("UTC"),
+        resource=pl.Series(RESOURCES)[resource],
+        value=pl.col("net_value"),
+        source_row=pl.int_range(1, len(case) + 1, dtype=pl.Int64),
+    )
+    return validate(frame)
+
+
+# --- the truth: measured from the generated events, independently of the analysis modules ----
+
+
+def _median(column: pl.Series) -> float | None:
+    value = column.median()
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _conforming_traces(ideal: IdealPath) -> set[tuple[str, ...]]:
+    """Every trace equal to the ideal steps with some subset of its optional steps left out."""
+    positions = [i for i, step in enumerate(ideal.steps) if step in ideal.optional]
+    traces = set()
+    for size in range(len(positions) + 1):
+        for left_out in itertools.combinations(positions, size):
+            traces.add(tuple(s for i, s in enumerate(ideal.steps) if i not in left_out))
+    return traces
+
+
+def _truth(
+    log: pl.DataFrame, ideal: IdealPath, *, parameters: dict[str, Any], begin: int, end: int
+) -> dict[str, Any]:
+    events = log.select(
+        "case_id",
+        "resource",
+        "region",
+        "due_date",
+        activity=pl.col("activity").cast(pl.String),
+        t=pl.col("timestamp").dt.epoch("s"),
+    )
+    same = pl.col("case_id") == pl.col("case_id").shift(-1)
+    pairs = events.with_columns(
+        target=pl.col("activity").shift(-1),
+        wait=pl.col("t").shift(-1) - pl.col("t"),
+        third=pl.col("activity").shift(-2),
+        same2=same & (pl.col("case_id") == pl.col("case_id").shift(-2)),
+        same=same,
+    )
+    edges = (
+        pairs.filter("same")
+        .group_by("activity", "target")
+        .agg(
+            transitions=pl.len(),
+            cases=pl.col("case_id").n_unique(),
+            wait_median_seconds=pl.col("wait").median(),
+            wait_mean_seconds=pl.col("wait").mean(),
+            wait_p90_seconds=pl.col("wait").quantile(0.9, interpolation="linear"),
+            wait_total_seconds=pl.col("wait").sum(),
+        )
+        .rename({"activity": "source"})
+        .sort(["transitions", "source", "target"], descending=[True, False, False])
+    )
+    customer_steps = ideal.waiting_steps_of_customer
+    by_total = edges.sort(["wait_total_seconds", "source", "target"], descending=[True, False, False])
+    company = by_total.filter(~pl.col("target").is_in(sorted(customer_steps)))
+
+    per_case = events.group_by("case_id", maintain_order=True).agg(
+        trace=pl.col("activity"),
+        first=pl.col("t").first(),
+        last=pl.col("t").last(),
+        batch=pl.col("resource").str.starts_with(BATCH_PREFIX).all(),
+        approvals=pl.col("activity").is_in(APPROVALS).sum(),
+        **{
+            f"at:{step}": pl.col("t").filter(pl.col("activity") == step).min()
+            for step in (CHECK_CREDIT, CONFIRM_ORDER, *ideal.milestones.values(), COMPLAINT)
+        },
+        due_date=pl.col("due_date").first(),
+    )
+    keyed = per_case.with_columns(key=pl.col("trace").list.join("\x1f"))
+    variants = (
+        keyed.group_by("key")
+        .agg(cases=pl.len(), trace=pl.col("trace").first())
+        .sort(["cases", "key"], descending=[True, False])
+    )
+    allowed = ["\x1f".join(trace) for trace in sorted(_conforming_traces(ideal))]
+    conforming = keyed.filter(pl.col("key").is_in(allowed))
+
+    counts = events.group_by("case_id", "activity").agg(executions=pl.len()).filter(pl.col("executions") > 1)
+    rework = counts.group_by("activity").agg(
+        cases=pl.len(), extra_executions=(pl.col("executions") - 1).sum()
+    )
+    loops = (
+        pairs.filter(pl.col("same") & (pl.col("activity") == pl.col("target")))
+        .group_by("activity")
+        .agg(cases=pl.col("case_id").n_unique(), transitions=pl.len())
+    )
+    ping_pongs = (
+        pairs.filter(
+            pl.col("same2")
+            & (pl.col("activity") != pl.col("target"))
+            & (pl.col("activity") == pl.col("third"))
+        )
+        .group_by("activity", "target")
+        .agg(cases=pl.col("case_id").n_unique(), occurrences=pl.len())
+        .sort(["cases", "activity", "target"], descending=[True, False, False])
+    )
+
+    def at(step: str) -> pl.Expr:
+        return pl.col(f"at:{step}")
+
+    milestones = ideal.milestones
+    ordered, delivered, invoiced, paid = (milestones[m] for m in ("ordered", "delivered", "invoiced", "paid"))
+    open_cases = per_case.filter(at(paid).is_null()).with_columns(
+        milestone=pl.when(at(invoiced).is_not_null())
+        .then(pl.lit("invoiced"))
+        .when(at(delivered).is_not_null())
+        .then(pl.lit("delivered"))
+        .when(at(ordered).is_not_null())
+        .then(pl.lit("ordered"))
+        .otherwise(pl.lit("none"))
+    )
+
+    def lead(begin_step: str, end_step: str) -> dict[str, Any]:
+        both = per_case.filter(at(begin_step).is_not_null() & at(end_step).is_not_null())
+        return {
+            "cases": both.height,
+            "median_seconds": _median(both.select(at(end_step) - at(begin_step)).to_series()),
+        }
+
+    payments = per_case.filter(at(paid).is_not_null()).with_columns(
+        days_late=(pl.from_epoch(at(paid), time_unit="s").dt.date() - pl.col("due_date")).dt.total_days(),
+        complained=at(COMPLAINT).is_not_null(),
+    )
+
+    def lateness(group: pl.DataFrame) -> dict[str, Any]:
+        return {
+            "paid_cases": group.height,
+            "late_cases": group.filter(pl.col("days_late") > 0).height,
+            "days_late_median": _median(group["days_late"]),
+        }
+
+    resources = (
+        events.filter(pl.col("resource").str.starts_with(BATCH_PREFIX))
+        .group_by("resource")
+        .agg(events=pl.len())
+    )
+    bottleneck = None
+    region = parameters["bottleneck_region"]
+    if region is not None:
+        edge = pairs.filter(
+            pl.col("same") & (pl.col("activity") == PICK_GOODS) & (pl.col("target") == SHIP_GOODS)
+        )
+        driver, others = edge.filter(pl.col("region") == region), edge.filter(pl.col("region") != region)
+        ranks = {
+            "rank_by_wait_total": by_total,
+            "rank_by_wait_total_excluding_customer_steps": company,
+        }
+        bottleneck = {
+            "source": PICK_GOODS,
+            "target": SHIP_GOODS,
+            "attribute": "region",
+            "value": region,
+            "transitions_value": driver.height,
+            "transitions_others": others.height,
+            "wait_median_seconds_value": _median(driver["wait"]),
+            "wait_median_seconds_others": _median(others["wait"]),
+            **{name: _rank(frame, PICK_GOODS, SHIP_GOODS) for name, frame in ranks.items()},
+        }
+
+    approvals = per_case.group_by("approvals").agg(cases=pl.len()).sort("approvals")
+    return _plain(
+        {
+            "parameters": parameters,
+            "period": {
+                "start": _iso(begin),
+                "end": _iso(end),
+            },
+            "events": log.height,
+            "cases": per_case.height,
+            "variants": variants.height,
+            "top_variants": [
+                {"trace": row["trace"], "cases": row["cases"]}
+                for row in variants.head(10).iter_rows(named=True)
+            ],
+            "activities": _count(events.group_by("activity").agg(events=pl.len()), "activity", "events"),
+            "start_activities": _count(
+                per_case.group_by(pl.col("trace").list.first()).agg(n=pl.len()), "trace", "n"
+            ),
+            "end_activities": _count(
+                per_case.group_by(pl.col("trace").list.last()).agg(n=pl.len()), "trace", "n"
+            ),
+            "edges": edges.to_dicts(),
+            "bottleneck": bottleneck,
+            "rework": {
+                row["activity"]: {k: row[k] for k in ("cases", "extra_executions")}
+                for row in rework.to_dicts()
+            },
+            "self_loops": {
+                row["activity"]: {k: row[k] for k in ("cases", "transitions")} for row in loops.to_dicts()
+            },
+            "ping_pongs": [
+                {
+                    "activity": row["activity"],
+                    "via": row["target"],
+                    "cases": row["cases"],
+                    "occurrences": row["occurrences"],
+                }
+                for row in ping_pongs.to_dicts()
+            ],
+            "skipped_credit_checks": per_case.filter(
+                at(CONFIRM_ORDER).is_not_null() & at(CHECK_CREDIT).is_null()
+            ).height,
+            "invoice_before_shipment": per_case.filter(
+                at(invoiced).is_not_null() & (at(delivered).is_null() | (at(invoiced) < at(delivered)))
+            ).height,
+            "conformance": {
+                "ideal_path": ideal.name,
+                "conforming_cases": conforming.height,
+                "conforming_variants": conforming["key"].n_unique(),
+            },
+            "open_cases": {
+                "total": open_cases.height,
+                "by_last_milestone": _count(
+                    open_cases.group_by("milestone").agg(n=pl.len()), "milestone", "n"
+                ),
+            },
+            "lead_times": {
+                "order_to_delivery": lead(ordered, delivered),
+                "order_to_invoice": lead(ordered, invoiced),
+                "order_to_cash": lead(ordered, paid),
+                "invoice_to_cash": lead(invoiced, paid),
+                "case_duration": {
+                    "cases": per_case.height,
+                    "median_seconds": _median(per_case["last"] - per_case["first"]),
+                },
+            },
+            "late_payment": {
+                "with_complaint": lateness(payments.filter("complained")),
+                "without_complaint": lateness(payments.filter(~pl.col("complained"))),
+            },
+            "batch": {
+                "batch_events": int(resources["events"].sum()),
+                "by_user": _count(resources, "resource", "events"),
+                "touchless_cases": per_case.filter("batch").height,
+            },
+            "approvals": {
+                "cases_with_approval": per_case.filter(pl.col("approvals") > 0).height,
+                "orders_by_approvals": {str(row["approvals"]): row["cases"] for row in approvals.to_dicts()},
+                "events": {a: events.filter(pl.col("activity") == a).height for a in APPROVALS},
+                "order_to_delivery_median_seconds_by_approvals": {
+                    str(k): _median(group.select(at(delivered) - at(ordered)).to_series().drop_nulls())
+                    for (k,), group in sorted(per_case.group_by("approvals"), key=lambda item: item[0])
+                },
+            },
+        }
+    )
+
+
+def _rank(frame: pl.DataFrame, source: str, target: str) -> int | None:
+    found = frame.with_row_index("rank", offset=1).filter(
+        (pl.col("source") == source) & (pl.col("target") == target)
+    )
+    return None if found.is_empty() else int(found["rank"][0])
+
+
+def _count(frame: pl.DataFrame, key: str, value: str) -> dict[str, int]:
+    return {str(k): int(v) for k, v in sorted(zip(frame[key], frame[value], strict=True))}
+
+
+def _iso(seconds: int) -> str:
+    return (datetime(1970, 1, 1) + timedelta(seconds=seconds)).isoformat() + "Z"
+
+
+def _plain(value: Any) -> Any:
+    """Python ints, floats, strings, lists and dicts only (numpy and polars scalars converted)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
