@@ -24,7 +24,7 @@ from o2c.io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_l
 from o2c.log import Reason, validate
 from o2c.quality import data_quality, log_summary
 from o2c.rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
-from o2c.simulate import example_log
+from o2c.simulate import Simulation, example_log, simulate
 
 __version__ = "0.1.0"
 
@@ -39,6 +39,7 @@ __all__ = [
     "Reason",
     "RejectedRowError",
     "RejectedRowsWarning",
+    "Simulation",
     "SourceInfo",
     "TimestampFormatError",
     "ToolkitError",
@@ -54,5 +55,6 @@ __all__ = [
     "rework",
     "rework_cost",
     "self_loops",
+    "simulate",
     "validate",
 ]
