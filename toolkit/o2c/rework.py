@@ -194,8 +194,7 @@ def first_time_right(log: pl.DataFrame | pd.DataFrame, *, by: str | None = None)
     1   EMEA      2                       1               0.5
     """
     log = validate(log)
-    executions = log.group_by(CASE_ID, ACTIVITY).agg(pl.len())
-    cases = executions.group_by(CASE_ID).agg(right=pl.col("len").max() == 1)
+    cases = log.group_by(CASE_ID).agg(right=pl.col(ACTIVITY).n_unique() == pl.len())
     if by is None:
         return float(cases.select(pl.col("right").mean()).item() or 0.0)
     attribute = _case_attribute(log, by, function="first_time_right")
