@@ -1,8 +1,12 @@
 """Rework: repeated activities, self-loops and ping-pong, first-time-right, and what rework costs.
 
-Every row of the event log is one execution of its activity. Events are taken in log order
-(``case_id``, ``timestamp``, ``source_row``): events with the same timestamp keep their order in
-the file, so ``source_row`` decides whether two tied events form a self-loop or a ping-pong.
+Every row of the event log is one execution of its activity, as pm4py counts them: a log with
+separate ``start`` and ``complete`` rows (a ``lifecycle`` column) counts both, so keep one
+lifecycle first (``log.filter(pl.col("lifecycle") == "complete")``) to count executions.
+
+Events are taken in log order (``case_id``, ``timestamp``, ``source_row``): events with the same
+timestamp keep their order in the file, so ``source_row`` decides whether two tied events form a
+self-loop or a ping-pong.
 
 Three kinds of rework, each counted per activity:
 
