@@ -247,7 +247,7 @@ def export_bytes(table: pl.DataFrame, *, rng: np.random.Generator) -> bytes:
     row = pl.col("row")
     broken_date = pl.concat_str(pl.lit("31.02."), pl.col("timestamp").str.slice(6))
     german = german.with_columns(
-        case_id=pl.when(row.is_in(chosen["missing_case_id"].implode())).then(pl.lit("")).otherwise("case_id"),
+        case_id=pl.when(row.is_in(chosen["missing_case_id"].implode())).then(None).otherwise("case_id"),
         activity=pl.when(row.is_in(chosen["trailing_spaces"].implode()))
         .then(pl.concat_str("activity", pl.lit("  ")))
         .otherwise("activity"),
