@@ -183,3 +183,14 @@ def test_no_warning_when_nothing_is_rejected(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_log(path).rejects.height == 0
+
+
+def test_windows_line_ends_and_blank_lines(tmp_path: Path) -> None:
+    text = (
+        "case;activity;time\r\n1;a;2025-01-01 10:00\r\n\r\n1;b;2025-01-01 11:00\r\n2;a;2025-01-01 12:00;x\r\n"
+    )
+    with pytest.warns(RejectedRowsWarning):
+        loaded = read_log(_write(tmp_path, text))
+    assert loaded.log["activity"].cast(pl.String).to_list() == ["a", "b"]
+    assert loaded.log["source_row"].to_list() == [2, 3]  # the blank line is not a row
+    assert loaded.rejects.select("source_row", "reason").rows() == [(4, "malformed_line")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import tempfile
 from dataclasses import dataclass
@@ -42,7 +43,10 @@ def read_csv(path: Path, data: bytes) -> CsvRead:
         target = path
         if encoding != "utf-8" or has_blank_lines:
             target = Path(tmp) / "utf8.csv"
-            target.write_text(_BLANK_LINES.sub("\n", text.strip("\r\n")) + "\n", encoding="utf-8")
+            newline = "\r\n" if "\r\n" in text else "\n"
+            body = _BLANK_LINES.sub(newline, text.strip("\r\n")) + newline if has_blank_lines else text
+            with target.open("w", encoding="utf-8", newline="") as handle:
+                handle.write(body)
         delimiter, quote = _sniff(target, text, path)
         return _read(target, path, encoding, delimiter, quote)
 
@@ -85,6 +89,21 @@ def _sniff(target: Path, text: str, path: Path) -> tuple[str, str]:
     return delimiter, '"'
 
 
+def _header(target: Path, delimiter: str, quote: str) -> list[str]:
+    """The column names of the header row, made unique (``name``, ``name_2``, ...)."""
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        names = next(csv.reader(handle, delimiter=delimiter, quotechar=quote))
+    unique: list[str] = []
+    for position, name in enumerate(names, start=1):
+        base = name.strip() or f"column{position}"
+        candidate, n = base, 1
+        while candidate in unique:
+            n += 1
+            candidate = f"{base}_{n}"
+        unique.append(candidate)
+    return unique
+
+
 def _read(target: Path, path: Path, encoding: str, delimiter: str, quote: str) -> CsvRead:
     con = duckdb.connect()
     try:
@@ -93,10 +112,11 @@ def _read(target: Path, path: Path, encoding: str, delimiter: str, quote: str) -
             header=True,
             sep=delimiter,
             quotechar=quote,
-            all_varchar=True,
+            escapechar=quote,
+            columns=dict.fromkeys(_header(target, delimiter, quote), "VARCHAR"),
             store_rejects=True,
             encoding="utf-8",
-            auto_detect=True,
+            auto_detect=False,
         )
         frame = relation.pl()
         errors = con.sql(
