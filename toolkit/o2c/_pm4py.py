@@ -10,7 +10,7 @@ import contextlib
 import io
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -72,3 +72,109 @@ def read_xes(path: str, **options: Any) -> pd.DataFrame:
     module = pm4py()
     with quiet():
         return module.read_xes(path, **options)
+
+
+# --- Petri nets and alignments (conformance) -------------------------------------------------
+
+#: A Petri net with its initial and final marking, as pm4py passes them around.
+AcceptingNet = tuple[Any, Any, Any]
+
+
+def sequence_net(steps: Sequence[str], optional: Collection[str]) -> AcceptingNet:
+    """The Petri net pm4py makes of a sequence whose ``optional`` steps may be skipped.
+
+    The steps become the process tree ``->(a, X(tau, b), c)`` (an optional step is a choice
+    between the step and a silent move) and pm4py converts it: one place between consecutive
+    steps, one transition per step, and one silent "skip" transition beside each optional step.
+
+    >>> net, im, fm = sequence_net(["a", "b", "c"], {"b"})
+    >>> sorted(str(t.label) for t in net.transitions)
+    ['None', 'a', 'b', 'c']
+    """
+    module = pm4py()
+    from pm4py.objects.process_tree.obj import Operator, ProcessTree
+
+    tree = ProcessTree(operator=Operator.SEQUENCE)
+    for step in steps:
+        if step in optional:
+            choice = ProcessTree(operator=Operator.XOR, parent=tree)
+            choice.children.extend([ProcessTree(parent=choice), ProcessTree(label=step, parent=choice)])
+            tree.children.append(choice)
+        else:
+            tree.children.append(ProcessTree(label=step, parent=tree))
+    with quiet():
+        net, initial, final = module.convert_to_petri_net(tree)
+    return net, initial, final
+
+
+def is_easy_sound(net: Any, initial_marking: Any, final_marking: Any) -> bool:
+    """True when the final marking can be reached from the initial one (pm4py's precondition)."""
+    pm4py()
+    from pm4py.objects.petri_net.utils.check_soundness import check_easy_soundness_net_in_fin_marking
+
+    with quiet():
+        return bool(check_easy_soundness_net_in_fin_marking(net, initial_marking, final_marking))
+
+
+def align_traces(
+    traces: Iterable[Sequence[str]], net: Any, initial_marking: Any, final_marking: Any, *, timeout: float
+) -> Iterator[dict[str, Any] | None]:
+    """pm4py's optimal alignment of each trace to the net, with its standard cost function.
+
+    Yields, per trace, ``None`` when pm4py gave up after ``timeout`` seconds, else a dict with
+    ``cost``, ``worst_cost`` (pm4py's ``bwc``), ``fitness``, ``skipped`` (labels of visible model
+    moves) and ``inserted`` (log moves), both in alignment order.
+
+    >>> net, im, fm = sequence_net(["a", "b", "c"], {"b"})
+    >>> next(align_traces([("a", "c")], net, im, fm, timeout=10))["cost"]
+    1
+    """
+    pm4py()
+    from pm4py.algo.conformance.alignments.petri_net import algorithm
+    from pm4py.objects.log.obj import Event, Trace
+
+    parameters = {algorithm.Parameters.PARAM_MAX_ALIGN_TIME_TRACE: timeout}
+    for trace in traces:
+        events = Trace([Event({"concept:name": activity}) for activity in trace])
+        with quiet():
+            result = algorithm.apply_trace(
+                events, net, initial_marking, final_marking, parameters=dict(parameters)
+            )
+        if result is None or "fitness" not in result:
+            yield None
+            continue
+        moves = result["alignment"]
+        yield {
+            "cost": int(result["cost"]),
+            "worst_cost": int(result["bwc"]),
+            "fitness": float(result["fitness"]),
+            "skipped": tuple(model for log, model in moves if log == ">>" and model is not None),
+            "inserted": tuple(log for log, model in moves if model == ">>"),
+        }
+
+
+def discover_inductive_net(log: pl.DataFrame, *, noise_threshold: float) -> AcceptingNet:
+    """pm4py's inductive miner (infrequent variant when ``noise_threshold`` > 0) on our log."""
+    module = pm4py()
+    with quiet():
+        net, initial, final = module.discover_petri_net_inductive(
+            to_pm4py(log.select("case_id", "activity", "timestamp")), noise_threshold=noise_threshold
+        )
+    return net, initial, final
+
+
+def read_pnml(path: str) -> AcceptingNet:
+    """A Petri net with its markings from a PNML file, read by pm4py."""
+    module = pm4py()
+    with quiet():
+        net, initial, final = module.read_pnml(path)
+    return net, initial, final
+
+
+def read_bpmn_as_net(path: str) -> AcceptingNet:
+    """A BPMN file read by pm4py and converted by pm4py to a Petri net with its markings."""
+    module = pm4py()
+    with quiet():
+        model = module.read_bpmn(path)
+        net, initial, final = module.convert_to_petri_net(model)
+    return net, initial, final

@@ -1,5 +1,17 @@
-"""Conformance of the event log to an ideal path."""
+"""Conformance of the event log to an ideal path: alignments, fitness, the cost of divergence."""
 
-from o2c.conformance.ideal_path import IdealPath
+from o2c.conformance.alignments import ConformanceSummary, align, conformance_summary
+from o2c.conformance.cost import cost_of_divergence, flow_efficiency
+from o2c.conformance.discover import discover_ideal_path
+from o2c.conformance.ideal_path import IdealPath, ProcessModel
 
-__all__ = ["IdealPath"]
+__all__ = [
+    "ConformanceSummary",
+    "IdealPath",
+    "ProcessModel",
+    "align",
+    "conformance_summary",
+    "cost_of_divergence",
+    "discover_ideal_path",
+    "flow_efficiency",
+]

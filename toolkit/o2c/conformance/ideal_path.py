@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from o2c.errors import IdealPathError
 
@@ -83,3 +84,37 @@ class IdealPath:
             return self.customer_steps
         paid = self.milestones.get("paid")
         return frozenset({paid}) if paid else frozenset()
+
+
+@dataclass(frozen=True, eq=False)
+class ProcessModel:
+    """A Petri net with its initial and final marking: the ideal path in the general case.
+
+    An ``IdealPath`` (a sequence with optional steps) covers most order-to-cash processes; a
+    BPMN or PNML model read with ``o2c.read_process_model``, or one discovered with pm4py's
+    inductive miner (``o2c.discover_ideal_path(log, method="inductive_miner")``), is a
+    ``ProcessModel`` and ``o2c.align`` hands it to pm4py. ``net``, ``initial_marking`` and
+    ``final_marking`` are pm4py's objects, used only through ``o2c._pm4py``; ``source`` says
+    where the model came from (a file path, or how it was discovered).
+
+    >>> from o2c._pm4py import sequence_net
+    >>> ProcessModel(*sequence_net(["Order", "Check", "Ship"], {"Check"}), name="o2c").activities
+    ('Check', 'Order', 'Ship')
+    """
+
+    net: Any
+    initial_marking: Any
+    final_marking: Any
+    name: str = "process model"
+    source: str | None = None
+
+    @property
+    def activities(self) -> tuple[str, ...]:
+        """The labels of the visible transitions, sorted."""
+        return tuple(sorted({t.label for t in self.net.transitions if t.label is not None}))
+
+    def __repr__(self) -> str:
+        return (
+            f"ProcessModel(name={self.name!r}, activities={len(self.activities)}, "
+            f"transitions={len(self.net.transitions)}, places={len(self.net.places)}, source={self.source!r})"
+        )

@@ -1,0 +1,511 @@
+"""Alignment of each case to the ideal path: fitness as pm4py defines it, skipped and inserted steps.
+
+An alignment pairs a trace with a run of the model move by move: a *synchronous move* (the
+event is the next step), a *log move* (an event the model does not expect: an **inserted
+step**), a *model move* (a step the trace lacks: a **skipped step**) or a *silent move* (an
+optional step skipped as allowed). pm4py's standard cost function prices log and model moves at
+10000, silent moves at 1 and synchronous moves at 0; an optimal alignment has the least cost.
+
+Arithmetic, exactly as pm4py's: a trace's worst cost (pm4py's ``bwc``) is the cost of all its
+events as log moves plus the cheapest run of the model (required steps 10000 each, optional
+steps 1 each); trace fitness is ``1 - (cost // 10000) / (worst_cost // 10000)``, so silent moves
+do not lower it (trace a, c on a, [b], c: cost 1, worst cost 40001, fitness 1.0); log fitness is
+``1 - sum(cost) / sum(worst_cost)`` over the cases, with the raw costs, silent moves included.
+
+Each variant is aligned once and joined back to its cases. For an ``IdealPath`` (a sequence with
+optional steps) an exact dynamic programme (the edit distance to the path, each optional step
+skippable at cost 1) gives pm4py's optimal cost on the Petri net pm4py makes of the path
+(``o2c._pm4py.sequence_net``); a ``ProcessModel`` (BPMN, PNML, discovered) goes to pm4py's
+A* alignments with a time budget per variant.
+
+Examples
+--------
+>>> from o2c.simulate import example_log
+>>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
+...                    "Create Invoice", "Receive Payment"))
+>>> align(example_log(), ideal)[["case_id", "fitness", "skipped_steps", "inserted_steps"]]
+  case_id   fitness        skipped_steps                   inserted_steps
+0       1  1.000000                   ()                               ()
+1       2  0.833333  (Receive Payment,)                  (Check Credit,)
+2       3  0.769231     (Check Credit,)  (Change Price, Confirm Order)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from o2c import _pm4py
+from o2c._progress import progress as _progress
+from o2c.conformance.ideal_path import IdealPath, ProcessModel
+from o2c.errors import ArgumentError, IdealPathError, check_choice
+from o2c.log import ACTIVITY, CASE_ID, START_TIMESTAMP, TIMESTAMP, validate
+
+#: pm4py's standard costs (``align_utils.STD_MODEL_LOG_MOVE_COST`` and ``STD_TAU_COST``).
+LOG_MOVE_COST = 10_000
+MODEL_MOVE_COST = 10_000
+SILENT_MOVE_COST = 1
+
+#: How ``align`` aligns: ``auto`` = the exact sequence alignment for an ``IdealPath``, pm4py
+#: for a ``ProcessModel``; ``sequence`` and ``pm4py`` force one of them.
+METHODS = ("auto", "sequence", "pm4py")
+
+#: The columns of ``align``'s result, in order.
+COLUMNS = (
+    "case_id",
+    "variant_id",
+    "fitness",
+    "is_fit",
+    "skipped_steps",
+    "inserted_steps",
+    "cost",
+    "worst_cost",
+    "resolved",
+    "lead_time",
+)
+
+
+def align(
+    log: pl.DataFrame | pd.DataFrame,
+    ideal: IdealPath | ProcessModel,
+    *,
+    method: str = "auto",
+    timeout: float = 30.0,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Align each case to the ideal path: pm4py's fitness, skipped steps and inserted steps.
+
+    Parameters
+    ----------
+    log : DataFrame
+        A validated event log (see ``o2c.log``); polars or pandas.
+    ideal : IdealPath or ProcessModel
+        The ideal path (steps, optional steps), or a Petri net read with
+        ``o2c.read_process_model`` or found with ``o2c.discover_ideal_path``.
+    method : {"auto", "sequence", "pm4py"}
+        ``auto`` aligns an ``IdealPath`` with the exact sequence alignment and a
+        ``ProcessModel`` with pm4py; ``pm4py`` sends an ``IdealPath`` to pm4py too (as the
+        Petri net pm4py makes of it).
+    timeout : float
+        Seconds pm4py may spend on one variant; a variant it does not finish is kept with
+        ``resolved`` False and ``fitness`` NaN. The sequence alignment always finishes.
+    progress : bool, optional
+        Show a progress bar over the variants pm4py aligns (default: when stderr is a terminal).
+
+    Returns
+    -------
+    DataFrame
+        One row per case, sorted by ``case_id``: ``case_id``, ``variant_id`` (1 = the most
+        frequent variant, ties by trace), ``fitness`` (pm4py's trace fitness), ``is_fit``
+        (fitness 1: no skipped or inserted step), ``skipped_steps`` (required steps the case
+        lacks: model moves) and ``inserted_steps`` (events the path does not expect: log moves),
+        tuples of activity names in alignment order, ``cost`` and ``worst_cost`` (pm4py's
+        ``cost`` and ``bwc``), ``resolved`` and ``lead_time`` (first start to last event).
+        Unresolved cases have ``fitness`` NaN, ``is_fit`` False and no steps (None).
+
+    Notes
+    -----
+    When several alignments have the least cost, the sequence alignment takes synchronous
+    moves as early as possible and, where a log move and a model move are both optimal, the
+    log move first. pm4py may pick another optimal alignment: its cost and fitness are the
+    same, its moves may differ (trace c, a on a, c: ours inserts c and skips c, pm4py may
+    skip a and insert a).
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
+    ...                    "Create Invoice", "Receive Payment"), optional=frozenset({"Check Credit"}))
+    >>> align(example_log(), ideal)[["case_id", "variant_id", "fitness", "cost", "worst_cost"]]
+      case_id  variant_id   fitness   cost  worst_cost
+    0       1           2  1.000000      0      110001
+    1       2           1  0.818182  20000      110001
+    2       3           3  0.833333  20001      120001
+    """
+    log = validate(log)
+    check_choice(method, METHODS, argument="method", function="align")
+    variants = _variants(log)
+    if method == "sequence" and isinstance(ideal, ProcessModel):
+        raise ArgumentError(
+            f"align(method='sequence') needs an IdealPath; {ideal.name!r} is a Petri net. "
+            "Use method='auto' or 'pm4py'."
+        )
+    if isinstance(ideal, IdealPath) and method != "pm4py":
+        aligned = _align_sequence(variants, ideal)
+    else:
+        model = ideal if isinstance(ideal, ProcessModel) else _as_model(ideal)
+        aligned = _align_pm4py(variants, model, timeout=timeout, progress=progress)
+    result = _join_cases(variants, aligned)
+    if isinstance(ideal, IdealPath):
+        result.attrs["ideal"] = ideal  # cost_of_divergence reads the milestones
+    return result
+
+
+def lead_time(log: pl.DataFrame) -> pl.Expr:
+    """A case's lead time, as an aggregation per case: first event's start to last event.
+
+    >>> from o2c.simulate import example_log
+    >>> example_log().group_by("case_id").agg(lead_time(example_log())).sort("case_id")["lead_time"][0]
+    datetime.timedelta(days=12, seconds=43200)
+    """
+    has_start = START_TIMESTAMP in log.columns
+    first = pl.col(START_TIMESTAMP).fill_null(pl.col(TIMESTAMP)) if has_start else pl.col(TIMESTAMP)
+    return (pl.col(TIMESTAMP).max() - first.min()).alias("lead_time")
+
+
+@dataclass(frozen=True)
+class _Variants:
+    """The distinct traces of a log as activity codes, and which case follows which."""
+
+    cases: pl.DataFrame  # case_id, variant (0-based index), lead_time; sorted by case_id
+    counts: np.ndarray  # cases per variant
+    lengths: np.ndarray  # events per variant
+    codes: np.ndarray  # the variants' events, concatenated, as codes into `names`
+    names: np.ndarray  # activity names, sorted; a code is an index into it
+
+    def trace(self, variant: int) -> tuple[str, ...]:
+        start = int(self.lengths[:variant].sum())
+        return tuple(self.names[self.codes[start : start + self.lengths[variant]]])
+
+
+def _variants(log: pl.DataFrame) -> _Variants:
+    """Variants from categorical codes, ordered by cases (most first), ties by trace."""
+    names = log[ACTIVITY].cast(pl.String).unique().sort()
+    code = pl.col(ACTIVITY).cast(pl.String).cast(pl.Enum(names)).to_physical()
+    per_case = log.group_by(CASE_ID, maintain_order=True).agg(trace=code, lead_time=lead_time(log))
+    # code order is name order, so sorting code lists sorts traces by their activity names
+    variants = (
+        per_case.group_by("trace")
+        .agg(pl.col(CASE_ID), cases=pl.len())
+        .sort(["cases", "trace"], descending=[True, False])
+        .with_row_index("variant")
+    )
+    cases = (
+        variants.select("variant", CASE_ID)
+        .explode(CASE_ID)
+        .join(per_case.select(CASE_ID, "lead_time"), on=CASE_ID)
+        .sort(CASE_ID)
+    )
+    return _Variants(
+        cases=cases,
+        counts=variants["cases"].to_numpy().astype(np.int64),
+        lengths=variants["trace"].list.len().to_numpy().astype(np.int64),
+        codes=variants["trace"].explode().drop_nulls().to_numpy().astype(np.int64),
+        names=names.to_numpy().astype(object),
+    )
+
+
+@dataclass(frozen=True)
+class _Aligned:
+    """One entry per variant (in variant order)."""
+
+    cost: np.ndarray  # float (NaN when unresolved)
+    worst_cost: np.ndarray
+    fitness: np.ndarray
+    skipped: np.ndarray  # object: tuple of names, or None when unresolved
+    inserted: np.ndarray
+    resolved: np.ndarray
+
+
+def _trace_fitness(cost: np.ndarray, worst_cost: np.ndarray) -> np.ndarray:
+    """pm4py's trace fitness: ``1 - (cost // 10000) / (worst_cost // 10000)``, 0 without a worst cost."""
+    numerator = cost // LOG_MOVE_COST
+    denominator = worst_cost // LOG_MOVE_COST
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fitness = 1 - numerator / denominator
+    return np.where(denominator > 0, fitness, 0.0)
+
+
+def _align_sequence(variants: _Variants, ideal: IdealPath) -> _Aligned:
+    """The exact alignment of every variant to a sequence with optional steps (see module doc)."""
+    code_of = {name: code for code, name in enumerate(variants.names)}
+    step_codes = np.array([code_of.get(step, -1) for step in ideal.steps], dtype=np.int64)
+    step_costs = np.array(
+        [SILENT_MOVE_COST if step in ideal.optional else MODEL_MOVE_COST for step in ideal.steps],
+        dtype=np.int64,
+    )
+    cost, log_moves, model_moves = _sequence_alignment(
+        variants.codes, variants.lengths, step_codes, step_costs
+    )
+    worst_cost = variants.lengths * LOG_MOVE_COST + int(step_costs.sum())
+    steps = np.array(ideal.steps, dtype=object)
+    visible = step_costs[model_moves[2]] == MODEL_MOVE_COST
+    skipped = _tuples(
+        len(variants.lengths),
+        model_moves[0][visible],
+        model_moves[1][visible],
+        steps[model_moves[2][visible]],
+    )
+    inserted = _tuples(len(variants.lengths), log_moves[0], log_moves[1], variants.names[log_moves[2]])
+    return _Aligned(
+        cost=cost.astype(np.float64),
+        worst_cost=worst_cost.astype(np.float64),
+        fitness=_trace_fitness(cost, worst_cost),
+        skipped=skipped,
+        inserted=inserted,
+        resolved=np.ones(len(cost), dtype=bool),
+    )
+
+
+def _sequence_alignment(
+    codes: np.ndarray, lengths: np.ndarray, step_codes: np.ndarray, step_costs: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Optimal alignment cost of each trace to the steps, and one optimal alignment's moves.
+
+    ``S[j, r]`` is the least cost of aligning the rest of a trace from row ``r`` (a variant's
+    event ``i``, or its end) with steps ``j:``. Column ``j`` follows from column ``j + 1``:
+    ``E = min(model move + S[j + 1, r], S[j + 1, r + 1] where event == step j)``, then a run of
+    log moves, ``S[j, r] = min over later rows k of the variant (E[k] + (k - r) * 10000)``:
+    a reversed cumulative minimum, kept inside each variant by an offset per variant. All
+    variants are computed together, one numpy pass per step.
+
+    Returns the costs, the log moves ``(variant, order, code)`` and the model moves
+    ``(variant, order, step index)``, where ``order`` is the move's position in its alignment.
+    """
+    n_variants, n_steps = len(lengths), len(step_codes)
+    rows_per_variant = lengths + 1
+    n_rows = int(rows_per_variant.sum())
+    variant_of_row = np.repeat(np.arange(n_variants), rows_per_variant)
+    first_row = np.cumsum(rows_per_variant) - rows_per_variant
+    position = np.arange(n_rows) - first_row[variant_of_row]
+    is_event = position < lengths[variant_of_row]
+    row_code = np.full(n_rows, -2, dtype=np.int64)
+    row_code[is_event] = codes
+    next_row = np.minimum(np.arange(n_rows) + 1, n_rows - 1)
+
+    longest = int(lengths.max(initial=0))
+    spread = (2 * longest + 2) * LOG_MOVE_COST + int(step_costs.sum()) + 1  # > range of E + position * L
+    offset = (n_variants - 1 - variant_of_row).astype(np.int64) * spread
+    fits_int32 = (longest + 1) * LOG_MOVE_COST + int(step_costs.sum()) < np.iinfo(np.int32).max
+    suffix = np.empty((n_steps + 1, n_rows), dtype=np.int32 if fits_int32 else np.int64)
+    suffix[n_steps] = (lengths[variant_of_row] - position) * LOG_MOVE_COST
+    log_run = position * LOG_MOVE_COST
+    for column in range(n_steps - 1, -1, -1):
+        later = suffix[column + 1].astype(np.int64)
+        entry = later + step_costs[column]
+        match = is_event & (row_code == step_codes[column])
+        entry[match] = np.minimum(entry[match], later[next_row[match]])
+        shifted = entry + log_run - offset
+        suffix[column] = np.minimum.accumulate(shifted[::-1])[::-1] + offset - log_run
+    cost = suffix[0, first_row].astype(np.int64)
+
+    # walk each variant's alignment forwards: sync first, then model move, then log move
+    step_code_at = np.append(step_codes, -3)
+    step_cost_at = np.append(step_costs, 0)
+    row, step = first_row.copy(), np.zeros(n_variants, dtype=np.int64)
+    end_row = first_row + lengths
+    active = np.flatnonzero((lengths > 0) | (n_steps > 0))
+    log_moves: list[tuple[np.ndarray, ...]] = []
+    model_moves: list[tuple[np.ndarray, ...]] = []
+    order = np.int64(0)
+    while active.size:
+        r, j = row[active], step[active]
+        here = suffix[j, r].astype(np.int64)
+        j_next, r_next = np.minimum(j + 1, n_steps), next_row[r]
+        has_event, has_step = r < end_row[active], j < n_steps
+        sync = has_event & has_step & (row_code[r] == step_code_at[j]) & (here == suffix[j_next, r_next])
+        model = ~sync & has_step & (here == step_cost_at[j] + suffix[j_next, r])
+        log = ~sync & ~model
+        log_moves.append((active[log], np.full(int(log.sum()), order, dtype=np.int64), row_code[r[log]]))
+        model_moves.append((active[model], np.full(int(model.sum()), order, dtype=np.int64), j[model]))
+        row[active] = r + (sync | log)
+        step[active] = j + (sync | model)
+        active = active[(row[active] < end_row[active]) | (step[active] < n_steps)]
+        order += 1
+        on_path = here[log] == LOG_MOVE_COST + suffix[j[log], r_next[log]]
+        assert on_path.all() and has_event[log].all(), "the alignment walk left the optimal path"
+    return cost, _stack(log_moves), _stack(model_moves)
+
+
+def _stack(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    if not parts:
+        return (np.empty(0, np.int64),) * 3
+    return tuple(np.concatenate([np.asarray(p[k], dtype=np.int64) for p in parts]) for k in range(3))
+
+
+def _tuples(n_variants: int, variant: np.ndarray, order: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Per variant, the tuple of ``names`` of its moves in alignment ``order``."""
+    result = np.empty(n_variants, dtype=object)
+    result[:] = [()] * n_variants
+    if len(variant):
+        sort = np.lexsort((order, variant))
+        variant, names = variant[sort], names[sort]
+        bounds = np.flatnonzero(np.diff(variant)) + 1
+        starts = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [len(variant)]))
+        for start, end in zip(starts, ends, strict=True):  # one per variant with moves
+            result[variant[start]] = tuple(names[start:end])
+    return result
+
+
+def _as_model(ideal: IdealPath) -> ProcessModel:
+    """The Petri net pm4py makes of an ideal path (a silent skip beside each optional step)."""
+    return ProcessModel(
+        *_pm4py.sequence_net(ideal.steps, ideal.optional), name=ideal.name, source="ideal path"
+    )
+
+
+def _align_pm4py(
+    variants: _Variants, model: ProcessModel, *, timeout: float, progress: bool | None
+) -> _Aligned:
+    """pm4py's alignment of each variant, with ``timeout`` seconds per variant."""
+    if not _pm4py.is_easy_sound(model.net, model.initial_marking, model.final_marking):
+        raise IdealPathError(
+            f"The process model {model.name!r} cannot reach its final marking from its initial "
+            "marking, so no trace can be aligned to it; check the model's start and end events."
+        )
+    n_variants = len(variants.lengths)
+    traces = (variants.trace(v) for v in range(n_variants))
+    results = list(
+        _progress(
+            _pm4py.align_traces(
+                traces, model.net, model.initial_marking, model.final_marking, timeout=timeout
+            ),
+            label="aligning variants",
+            total=n_variants,
+            enabled=progress,
+        )
+    )
+    resolved = np.array([r is not None for r in results], dtype=bool)
+    nan = float("nan")
+    skipped = np.empty(n_variants, dtype=object)
+    inserted = np.empty(n_variants, dtype=object)
+    skipped[:] = [None if r is None else r["skipped"] for r in results]
+    inserted[:] = [None if r is None else r["inserted"] for r in results]
+    return _Aligned(
+        cost=np.array([nan if r is None else r["cost"] for r in results], dtype=np.float64),
+        worst_cost=np.array([nan if r is None else r["worst_cost"] for r in results], dtype=np.float64),
+        fitness=np.array([nan if r is None else r["fitness"] for r in results], dtype=np.float64),
+        skipped=skipped,
+        inserted=inserted,
+        resolved=resolved,
+    )
+
+
+def _join_cases(variants: _Variants, aligned: _Aligned) -> pd.DataFrame:
+    """Each case beside its variant's alignment (numpy takes, no loop over cases)."""
+    index = variants.cases["variant"].to_numpy()
+    fitness = aligned.fitness[index]
+    frame = pd.DataFrame(
+        {
+            "case_id": variants.cases[CASE_ID].to_pandas(),
+            "variant_id": (index + 1).astype(np.int64),
+            "fitness": fitness,
+            "is_fit": aligned.resolved[index] & (fitness == 1.0),
+            "skipped_steps": aligned.skipped[index],
+            "inserted_steps": aligned.inserted[index],
+            "cost": pd.array(aligned.cost[index], dtype="Int64"),
+            "worst_cost": pd.array(aligned.worst_cost[index], dtype="Int64"),
+            "resolved": aligned.resolved[index],
+            "lead_time": variants.cases["lead_time"].to_pandas(),
+        }
+    )
+    return frame
+
+
+@dataclass(frozen=True, eq=False)
+class ConformanceSummary:
+    """How well the log fits the ideal path, as ``pm4py.fitness_alignments`` reports it.
+
+    ``log_fitness`` is ``1 - sum(cost) / sum(worst_cost)`` and ``average_trace_fitness`` the mean
+    trace fitness, both over resolved cases (pm4py skips traces it could not align);
+    ``share_conforming`` is conforming cases over resolved cases; ``activities`` has one row per
+    activity skipped or inserted somewhere: ``activity``, ``cases_skipped``, ``share_skipped``,
+    ``cases_inserted``, ``share_inserted`` (shares of resolved cases), most affected first.
+    """
+
+    cases: int
+    resolved_cases: int
+    conforming_cases: int
+    share_conforming: float
+    log_fitness: float
+    average_trace_fitness: float
+    activities: pd.DataFrame
+
+    def __repr__(self) -> str:
+        head = (
+            f"ConformanceSummary(cases={self.cases}, resolved_cases={self.resolved_cases}, "
+            f"conforming_cases={self.conforming_cases}, share_conforming={self.share_conforming:.4f}, "
+            f"log_fitness={self.log_fitness:.4f}, average_trace_fitness={self.average_trace_fitness:.4f})"
+        )
+        return f"{head}\nactivities:\n{self.activities.to_string()}"
+
+
+def conformance_summary(alignments: pd.DataFrame) -> ConformanceSummary:
+    """Log fitness, conforming cases, and per activity the cases that skipped or inserted it.
+
+    Parameters
+    ----------
+    alignments : DataFrame
+        The result of ``align``.
+
+    Returns
+    -------
+    ConformanceSummary
+        ``cases``, ``resolved_cases``, ``conforming_cases``, ``share_conforming``,
+        ``log_fitness`` and ``average_trace_fitness`` (pm4py's ``log_fitness`` and
+        ``average_trace_fitness``), and ``activities``: one row per activity with
+        ``activity``, ``cases_skipped``, ``share_skipped``, ``cases_inserted``,
+        ``share_inserted``; most cases affected (skipped + inserted) first, ties by activity.
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
+    ...                    "Create Invoice", "Receive Payment"))
+    >>> summary = conformance_summary(align(example_log(), ideal))
+    >>> summary.conforming_cases, round(summary.log_fitness, 4)
+    (1, 0.8649)
+    >>> summary.activities[["activity", "cases_skipped", "cases_inserted"]]
+              activity  cases_skipped  cases_inserted
+    0     Check Credit              1               1
+    1     Change Price              0               1
+    2    Confirm Order              0               1
+    3  Receive Payment              1               0
+    """
+    missing = [c for c in ("fitness", "is_fit", "skipped_steps", "inserted_steps", "cost", "worst_cost",
+                           "resolved") if c not in alignments.columns]  # fmt: skip
+    if missing:
+        raise ArgumentError(
+            f"conformance_summary needs the result of o2c.align; the frame has no column {missing[0]!r}."
+        )
+    resolved = alignments[alignments["resolved"].astype(bool)]
+    n = len(resolved)
+    sum_cost = float(resolved["cost"].astype("int64").sum())
+    sum_worst = float(resolved["worst_cost"].astype("int64").sum())
+    if n:
+        log_fitness = 1.0 - (sum_cost / sum_worst if sum_worst > 0 else 0.0)
+        average = float(sum(resolved["fitness"].tolist())) / n  # pm4py's summation, in case order
+    else:
+        log_fitness = average = 0.0
+    conforming = int(resolved["is_fit"].sum())
+    return ConformanceSummary(
+        cases=len(alignments),
+        resolved_cases=n,
+        conforming_cases=conforming,
+        share_conforming=conforming / n if n else float("nan"),
+        log_fitness=log_fitness,
+        average_trace_fitness=average,
+        activities=_activity_counts(resolved),
+    )
+
+
+def _activity_counts(resolved: pd.DataFrame) -> pd.DataFrame:
+    """Cases per activity that skipped it and that had it inserted (once per case)."""
+    n = len(resolved)
+    counts = []
+    for column, name in (("skipped_steps", "cases_skipped"), ("inserted_steps", "cases_inserted")):
+        moves = resolved[["case_id", column]].explode(column).dropna()
+        counts.append(moves.drop_duplicates().groupby(column).size().rename(name).rename_axis("activity"))
+    table = pd.concat(counts, axis=1).fillna(0).astype("int64").reset_index()
+    table = table.reindex(columns=["activity", "cases_skipped", "cases_inserted"], fill_value=0)
+    table["activity"] = table["activity"].astype(object)
+    table["share_skipped"] = table["cases_skipped"] / n if n else 0.0
+    table["share_inserted"] = table["cases_inserted"] / n if n else 0.0
+    table["_affected"] = table["cases_skipped"] + table["cases_inserted"]
+    table = table.sort_values(["_affected", "activity"], ascending=[False, True], kind="stable")
+    columns = ["activity", "cases_skipped", "share_skipped", "cases_inserted", "share_inserted"]
+    return table[columns].reset_index(drop=True)
