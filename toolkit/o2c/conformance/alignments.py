@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from o2c import _pm4py
+import o2c._pm4py as _pm4py
 from o2c._progress import progress as _progress
 from o2c.conformance.ideal_path import IdealPath, ProcessModel
 from o2c.errors import ArgumentError, IdealPathError, check_choice

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
-from o2c import _pm4py
+import o2c._pm4py as _pm4py
 from o2c.conformance.alignments import _variants
 from o2c.conformance.ideal_path import IdealPath, ProcessModel
 from o2c.errors import ArgumentError, check_choice

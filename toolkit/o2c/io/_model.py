@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from o2c import _pm4py
+import o2c._pm4py as _pm4py
 from o2c.conformance.ideal_path import ProcessModel
 from o2c.errors import IdealPathError, InputFileError
 
