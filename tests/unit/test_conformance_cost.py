@@ -1,0 +1,206 @@
+"""cost_of_divergence and flow_efficiency, counted by hand on a five-order log.
+
+The log (lead time = last event - first event, in days; order value):
+
+    o1  Order, Check, Ship, Invoice, Pay           10 d   1000   conforming
+    o2  Order, Check, Ship, Invoice, Pay           14 d   2000   conforming
+    o3  Order, Ship, Invoice, Pay                  20 d   3000   skips Check
+    o4  Order, Check, Invoice, Ship, Pay           16 d   4000   invoice before shipment
+    o5  Order, Check, Check, Ship, Invoice, Pay    30 d   5000   Check inserted
+
+Conforming median lead time: 12 d. o4's swap has two optimal alignments; ours skips Ship and
+inserts it after the invoice (synchronous moves first, then model moves).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from o2c.conformance import IdealPath, align, cost_of_divergence, flow_efficiency
+from o2c.errors import ArgumentError, ColumnMappingError
+
+IDEAL = IdealPath(
+    ("Order", "Check", "Ship", "Invoice", "Pay"),
+    milestones={"ordered": "Order", "delivered": "Ship", "invoiced": "Invoice", "paid": "Pay"},
+)
+TRACES = {
+    "o1": (["Order", "Check", "Ship", "Invoice", "Pay"], 10, 1000.0),
+    "o2": (["Order", "Check", "Ship", "Invoice", "Pay"], 14, 2000.0),
+    "o3": (["Order", "Ship", "Invoice", "Pay"], 20, 3000.0),
+    "o4": (["Order", "Check", "Invoice", "Ship", "Pay"], 16, 4000.0),
+    "o5": (["Order", "Check", "Check", "Ship", "Invoice", "Pay"], 30, 5000.0),
+}
+DAY = pd.Timedelta(days=1)
+
+
+def _log() -> pl.DataFrame:
+    rows = []
+    for case, (trace, days, value) in TRACES.items():
+        start = datetime(2024, 3, 1)
+        for i, activity in enumerate(trace):
+            # first event at day 0, the last at the lead time, the others one hour apart
+            at = start + (timedelta(days=days) if i == len(trace) - 1 else timedelta(hours=i))
+            rows.append((case, activity, at, value, value * 2))
+    return pl.DataFrame(rows, schema=["case_id", "activity", "timestamp", "value", "gross"], orient="row")
+
+
+def _financing(value: float, days: float, rate: float = 0.08) -> float:
+    return value * days * rate / 365
+
+
+@pytest.fixture(scope="module")
+def log() -> pl.DataFrame:
+    return _log()
+
+
+@pytest.fixture(scope="module")
+def alignments(log: pl.DataFrame) -> pd.DataFrame:
+    return align(log, IDEAL)
+
+
+def test_hand_counted_rows(log: pl.DataFrame, alignments: pd.DataFrame) -> None:
+    cost = cost_of_divergence(log, alignments)
+    assert cost["deviation"].tolist() == [
+        "any deviation",
+        "inserted Check",
+        "skipped Check",
+        "inserted Ship",
+        "invoice before shipment",
+        "skipped Ship",
+    ]
+    rows = cost.set_index("deviation")
+    expected = {  # cases, median lead time (days), value delayed
+        "any deviation": (3, 20, 12000.0),
+        "inserted Check": (1, 30, 5000.0),
+        "skipped Check": (1, 20, 3000.0),
+        "inserted Ship": (1, 16, 4000.0),
+        "invoice before shipment": (1, 16, 4000.0),
+        "skipped Ship": (1, 16, 4000.0),
+    }
+    for deviation, (cases, days, value) in expected.items():
+        row = rows.loc[deviation]
+        assert row["cases"] == cases
+        assert row["share_of_cases"] == cases / 5
+        assert row["lead_time_median"] == days * DAY
+        assert row["conforming_lead_time_median"] == 12 * DAY
+        assert row["extra_time"] == (days - 12) * DAY
+        assert row["value_delayed"] == value
+        assert row["financing_cost"] == pytest.approx(_financing(value, days - 12), rel=1e-12)
+    assert rows.loc["any deviation", "financing_cost"] == pytest.approx(21.0410958904, rel=1e-9)
+    assert cost["kind"].tolist() == [
+        "any",
+        "inserted",
+        "skipped",
+        "inserted",
+        "invoice_before_shipment",
+        "skipped",
+    ]
+    assert cost["activity"].tolist() == [None, "Check", "Check", "Ship", None, "Ship"]
+
+
+def test_columns_and_dtypes(log: pl.DataFrame, alignments: pd.DataFrame) -> None:
+    cost = cost_of_divergence(log, alignments)
+    assert list(cost.columns) == [
+        "deviation",
+        "kind",
+        "activity",
+        "cases",
+        "share_of_cases",
+        "lead_time_median",
+        "conforming_lead_time_median",
+        "extra_time",
+        "value_delayed",
+        "financing_cost",
+    ]
+    for column in ("lead_time_median", "conforming_lead_time_median", "extra_time"):
+        assert pd.api.types.is_timedelta64_dtype(cost[column])
+
+
+def test_value_options(log: pl.DataFrame, alignments: pd.DataFrame) -> None:
+    gross = cost_of_divergence(log, alignments, value="gross", annual_rate=0.1).set_index("deviation")
+    assert gross.loc["skipped Check", "value_delayed"] == 6000.0
+    assert gross.loc["skipped Check", "financing_cost"] == pytest.approx(_financing(6000, 8, 0.1))
+    fixed = cost_of_divergence(log, alignments, value=100.0).set_index("deviation")
+    assert fixed.loc["any deviation", "value_delayed"] == 300.0
+    plain = cost_of_divergence(log.drop("value", "gross"), alignments)
+    assert plain["value_delayed"].isna().all() and plain["financing_cost"].isna().all()
+    assert plain["cases"].tolist()[0] == 3  # the days are still there
+    with pytest.raises(ColumnMappingError) as info:
+        cost_of_divergence(log, alignments, value="net_value")
+    assert info.value.column == "net_value"
+    with pytest.raises(ArgumentError, match="annual_rate"):
+        cost_of_divergence(log, alignments, annual_rate=-0.1)
+
+
+def test_invoice_before_shipment_needs_both_milestones_in_order(log: pl.DataFrame) -> None:
+    no_milestones = IdealPath(IDEAL.steps)
+    cost = cost_of_divergence(log, align(log, no_milestones))
+    assert "invoice before shipment" not in cost["deviation"].tolist()
+    # the ideal path given here wins over the one align stored
+    cost = cost_of_divergence(log, align(log, no_milestones), ideal=IDEAL)
+    assert cost.set_index("deviation").loc["invoice before shipment", "cases"] == 1
+    prepaid = IdealPath(
+        ("Order", "Check", "Invoice", "Ship", "Pay"), milestones={"delivered": "Ship", "invoiced": "Invoice"}
+    )
+    assert "invoice before shipment" not in cost_of_divergence(log, align(log, prepaid))["deviation"].tolist()
+
+
+def test_no_conforming_case_gives_no_extra_time(log: pl.DataFrame) -> None:
+    strict = IdealPath(("Order", "Approve", "Check", "Ship", "Invoice", "Pay"))
+    cost = cost_of_divergence(log, align(log, strict))
+    assert cost.loc[0, "cases"] == 5
+    assert cost["extra_time"].isna().all()
+    assert cost["financing_cost"].isna().all()
+
+
+def test_unresolved_cases_are_left_out(log: pl.DataFrame, alignments: pd.DataFrame) -> None:
+    partly = alignments.copy()
+    unresolved = partly["case_id"] == "o5"
+    partly.loc[unresolved, "resolved"] = False
+    partly.loc[unresolved, "fitness"] = np.nan
+    partly.loc[unresolved, "is_fit"] = False
+    partly.loc[unresolved, ["skipped_steps", "inserted_steps"]] = None
+    cost = cost_of_divergence(log, partly).set_index("deviation")
+    assert cost.loc["any deviation", "cases"] == 2
+    assert cost.loc["any deviation", "share_of_cases"] == 2 / 4
+    assert "inserted Check" not in cost.index
+
+
+def test_flow_efficiency_from_conforming_cases(log: pl.DataFrame, alignments: pd.DataFrame) -> None:
+    result = flow_efficiency(log, IDEAL)
+    assert list(result.columns) == [
+        "theoretical_lead_time",
+        "theoretical_from",
+        "actual_lead_time",
+        "flow_efficiency",
+        "cases",
+    ]
+    row = result.iloc[0]
+    assert row["theoretical_from"] == "conforming_cases"
+    assert row["theoretical_lead_time"] == 12 * DAY  # median of 10 and 14
+    assert row["actual_lead_time"] == 16 * DAY  # median of 10, 14, 20, 16, 30
+    assert row["flow_efficiency"] == 12 / 16
+    assert row["cases"] == 5
+    assert flow_efficiency(log, IDEAL, alignments=alignments).equals(result)
+
+
+def test_flow_efficiency_from_target_hours(log: pl.DataFrame) -> None:
+    timed = IdealPath(
+        ("Order", "Check", "Ship", "Check", "Invoice", "Pay"),
+        target_hours={"Check": 4, "Ship": 48, "Invoice": 2},
+    )
+    row = flow_efficiency(log, timed).iloc[0]
+    assert row["theoretical_from"] == "target_hours"
+    assert row["theoretical_lead_time"] == pd.Timedelta(hours=4 + 48 + 4 + 2)  # Check listed twice
+    assert row["flow_efficiency"] == 58 / (16 * 24)
+
+
+def test_flow_efficiency_without_conforming_cases_is_nan(log: pl.DataFrame) -> None:
+    row = flow_efficiency(log, IdealPath(("Order", "Approve"))).iloc[0]
+    assert pd.isna(row["theoretical_lead_time"])
+    assert np.isnan(row["flow_efficiency"])
