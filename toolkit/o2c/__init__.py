@@ -9,7 +9,16 @@ price how far orders diverge from the ideal path.
 3
 """
 
-from o2c.conformance.ideal_path import IdealPath
+from o2c.conformance import (
+    ConformanceSummary,
+    IdealPath,
+    ProcessModel,
+    align,
+    conformance_summary,
+    cost_of_divergence,
+    discover_ideal_path,
+    flow_efficiency,
+)
 from o2c.errors import (
     ArgumentError,
     ColumnMappingError,
@@ -21,6 +30,7 @@ from o2c.errors import (
     ToolkitError,
 )
 from o2c.io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log
+from o2c.io._model import read_process_model
 from o2c.log import Reason, validate
 from o2c.quality import data_quality, log_summary
 from o2c.rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
@@ -32,10 +42,12 @@ __all__ = [
     "ArgumentError",
     "ColumnMapping",
     "ColumnMappingError",
+    "ConformanceSummary",
     "IdealPath",
     "IdealPathError",
     "InputFileError",
     "LoadedLog",
+    "ProcessModel",
     "Reason",
     "RejectedRowError",
     "RejectedRowsWarning",
@@ -44,13 +56,19 @@ __all__ = [
     "TimestampFormatError",
     "ToolkitError",
     "__version__",
+    "align",
+    "conformance_summary",
+    "cost_of_divergence",
     "data_quality",
+    "discover_ideal_path",
     "example_log",
     "first_time_right",
+    "flow_efficiency",
     "log_summary",
     "ping_pongs",
     "read_ideal_path",
     "read_log",
+    "read_process_model",
     "rekeyed_data",
     "rework",
     "rework_cost",
