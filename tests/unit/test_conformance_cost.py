@@ -150,6 +150,31 @@ def test_invoice_before_shipment_needs_both_milestones_in_order(log: pl.DataFram
     assert "invoice before shipment" not in cost_of_divergence(log, align(log, prepaid))["deviation"].tolist()
 
 
+def test_invoiced_and_never_shipped_is_invoice_before_shipment(log: pl.DataFrame) -> None:
+    extra = pl.DataFrame(
+        {
+            "case_id": ["o6"] * 3 + ["o7"] * 2,
+            "activity": ["Order", "Check", "Invoice", "Order", "Check"],
+            "timestamp": [datetime(2024, 3, 1, h) for h in (1, 2, 3, 1, 2)],
+            "value": [600.0] * 3 + [700.0] * 2,
+            "gross": [1200.0] * 3 + [1400.0] * 2,
+        }
+    )
+    both = pl.concat([log, extra])
+    cost = cost_of_divergence(both, align(both, IDEAL), closed_only=False).set_index("deviation")
+    # o4 (invoice, then ship) and o6 (invoiced, never shipped); o7 is not invoiced at all
+    assert cost.loc["invoice before shipment", "cases"] == 2
+    assert cost.loc["invoice before shipment", "value_delayed"] == 4600.0
+    # o6 and o7 are open (not paid): by default they are left out of every row
+    closed = cost_of_divergence(both, align(both, IDEAL)).set_index("deviation")
+    assert closed.loc["invoice before shipment", "cases"] == 1
+    assert closed.loc["any deviation", "cases"] == 3
+    assert closed.loc["any deviation", "share_of_cases"] == 3 / 5
+    assert "skipped Ship" in closed.index and closed.loc["skipped Ship", "cases"] == 1  # o4 only
+    assert cost.loc["skipped Ship", "cases"] == 3  # o4, o6 and o7
+    assert cost.loc["any deviation", "share_of_cases"] == 5 / 7
+
+
 def test_no_conforming_case_gives_no_extra_time(log: pl.DataFrame) -> None:
     strict = IdealPath(("Order", "Approve", "Check", "Ship", "Invoice", "Pay"))
     cost = cost_of_divergence(log, align(log, strict))
@@ -198,6 +223,26 @@ def test_flow_efficiency_from_target_hours(log: pl.DataFrame) -> None:
     assert row["theoretical_from"] == "target_hours"
     assert row["theoretical_lead_time"] == pd.Timedelta(hours=4 + 48 + 4 + 2)  # Check listed twice
     assert row["flow_efficiency"] == 58 / (16 * 24)
+
+
+def test_flow_efficiency_of_closed_orders(log: pl.DataFrame) -> None:
+    unpaid = pl.DataFrame(
+        {
+            "case_id": ["o6", "o6"],
+            "activity": ["Order", "Check"],
+            "timestamp": [datetime(2024, 3, 1), datetime(2024, 3, 2)],
+            "value": [1.0, 1.0],
+            "gross": [2.0, 2.0],
+        }
+    )
+    both = pl.concat([log, unpaid])
+    closed = flow_efficiency(both, IDEAL).iloc[0]
+    assert (closed["cases"], closed["actual_lead_time"]) == (5, 16 * DAY)
+    everything = flow_efficiency(both, IDEAL, closed_only=False).iloc[0]
+    assert (everything["cases"], everything["actual_lead_time"]) == (
+        6,
+        15 * DAY,
+    )  # median of 1,10,14,16,20,30
 
 
 def test_flow_efficiency_without_conforming_cases_is_nan(log: pl.DataFrame) -> None:

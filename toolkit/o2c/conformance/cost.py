@@ -13,9 +13,9 @@ Examples
 ...                    "Create Invoice", "Receive Payment"))
 >>> cost = cost_of_divergence(example_log(), align(example_log(), ideal))
 >>> cost[["deviation", "cases", "extra_time", "financing_cost"]].head(2)
-               deviation  cases        extra_time  financing_cost
-0          any deviation      2 -2 days +13:30:00      -18.273973
-1  inserted Change Price      1   8 days 08:00:00      100.456621
+               deviation  cases      extra_time  financing_cost
+0          any deviation      1 8 days 08:00:00      100.456621
+1  inserted Change Price      1 8 days 08:00:00      100.456621
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def cost_of_divergence(
     ideal: IdealPath | None = None,
     value: str | float | None = None,
     annual_rate: float = 0.08,
+    closed_only: bool = True,
 ) -> pd.DataFrame:
     """What each deviation from the ideal path costs: cases, extra time, value delayed, financing.
 
@@ -67,12 +68,17 @@ def cost_of_divergence(
     ideal : IdealPath, optional
         The ideal path; by default the one ``align`` was given. When its ``milestones`` name
         both a ``delivered`` and an ``invoiced`` step, delivered first, a row prices the orders
-        invoiced before shipment (first invoice event before first delivery event).
+        invoiced before shipment: invoiced, with no delivery event before the first invoice
+        event (an order invoiced and never shipped counts).
     value : str or float, optional
         The order value: a column of the log (a case's value is its largest), or one value for
         every order. By default the log's ``value`` column when it has one, else no money figures.
     annual_rate : float
         The yearly cost of capital for the financing cost (0.08 = 8 %).
+    closed_only : bool
+        Compare closed orders only: those with the ideal path's ``paid`` milestone step (else
+        its last step). An open order's lead time is not known yet, and its missing last steps
+        would count as skipped. Ignored without an ideal path (a ``ProcessModel``).
 
     Returns
     -------
@@ -80,7 +86,8 @@ def cost_of_divergence(
         One row per deviation: ``deviation`` (a label), ``kind`` (``any``, ``skipped``,
         ``inserted``, ``invoice_before_shipment``), ``activity`` (the step skipped or inserted,
         else None), ``cases`` (orders with the deviation at least once), ``share_of_cases``
-        (of resolved cases), ``lead_time_median`` of those cases, ``conforming_lead_time_median``,
+        (of the cases compared: resolved, and closed with ``closed_only``), ``lead_time_median``
+        of those cases, ``conforming_lead_time_median``,
         ``extra_time`` (the difference of the two medians; negative when those orders are
         faster, NaT without conforming cases), ``value_delayed`` (sum of their order values) and
         ``financing_cost`` (``value_delayed x extra_time in days x annual_rate / 365``). The
@@ -93,15 +100,19 @@ def cost_of_divergence(
     >>> from o2c.simulate import example_log
     >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
     ...                    "Create Invoice", "Receive Payment"))
-    >>> cost = cost_of_divergence(example_log(), align(example_log(), ideal), annual_rate=0.1)
+    >>> alignments = align(example_log(), ideal)      # order 1 conforms; order 2 is not paid yet
+    >>> cost = cost_of_divergence(example_log(), alignments, annual_rate=0.1)
     >>> cost[["deviation", "cases", "lead_time_median", "financing_cost"]]
-                     deviation  cases lead_time_median  financing_cost
-    0            any deviation      2 11 days 01:30:00      -22.842466
-    1    inserted Change Price      1 20 days 20:00:00      125.570776
-    2   inserted Confirm Order      1 20 days 20:00:00      125.570776
-    3     skipped Check Credit      1 20 days 20:00:00      125.570776
-    4    inserted Check Credit      1  1 days 07:00:00       -9.212329
-    5  skipped Receive Payment      1  1 days 07:00:00       -9.212329
+                    deviation  cases lead_time_median  financing_cost
+    0           any deviation      1 20 days 20:00:00      125.570776
+    1   inserted Change Price      1 20 days 20:00:00      125.570776
+    2  inserted Confirm Order      1 20 days 20:00:00      125.570776
+    3    skipped Check Credit      1 20 days 20:00:00      125.570776
+    >>> open_too = cost_of_divergence(example_log(), alignments, closed_only=False)
+    >>> open_too[["deviation", "cases", "extra_time"]].tail(2)
+                     deviation  cases         extra_time
+    4    inserted Check Credit      1 -12 days +19:00:00
+    5  skipped Receive Payment      1 -12 days +19:00:00
     """
     log = validate(log)
     if not annual_rate >= 0:
@@ -111,6 +122,8 @@ def cost_of_divergence(
     ideal = ideal if ideal is not None else alignments.attrs.get("ideal")
     cases = alignments.loc[alignments["resolved"].astype(bool), ["case_id", "is_fit", "lead_time",
                                                                  "skipped_steps", "inserted_steps"]]  # fmt: skip
+    if closed_only and ideal is not None:
+        cases = cases[cases["case_id"].isin(_closed_cases(log, ideal))]
     cases = cases.merge(_case_values(log, value), on="case_id", how="left")
     conforming = cases.loc[cases["is_fit"], "lead_time"].median()
     members = pd.concat(
@@ -160,6 +173,13 @@ def _moves(cases: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
     return moves.rename(columns={column: "activity"}).assign(kind=kind)[["case_id", "kind", "activity"]]
 
 
+def _closed_cases(log: pl.DataFrame, ideal: IdealPath) -> pd.Series:
+    """Case ids of the closed orders: those with the paid milestone step, else the path's last step."""
+    final = ideal.milestones.get("paid", ideal.steps[-1])
+    closed = log.filter(pl.col(ACTIVITY).cast(pl.String) == final)[CASE_ID].unique()
+    return closed.to_pandas()
+
+
 def _case_values(log: pl.DataFrame, value: str | float | None) -> pd.DataFrame:
     """Each case's order value (its largest value in the column), or NaN without one."""
     per_case = log.group_by(CASE_ID, maintain_order=True)
@@ -180,7 +200,7 @@ def _case_values(log: pl.DataFrame, value: str | float | None) -> pd.DataFrame:
 
 
 def _invoice_before_shipment(log: pl.DataFrame, ideal: IdealPath | None, case_ids: pd.Series) -> pd.DataFrame:
-    """Cases whose first invoice event comes before their first delivery event."""
+    """Cases invoiced with no delivery event before their first invoice event."""
     empty = pd.DataFrame({"case_id": pd.Series([], dtype=object), "kind": [], "activity": []})
     if ideal is None:
         return empty
@@ -193,7 +213,8 @@ def _invoice_before_shipment(log: pl.DataFrame, ideal: IdealPath | None, case_id
         invoice=position.filter(activity == invoiced).min(),
         delivery=position.filter(activity == delivered).min(),
     )
-    early = first.filter(pl.col("invoice") < pl.col("delivery")).select(CASE_ID).to_pandas()
+    before = pl.col("delivery").is_null() | (pl.col("invoice") < pl.col("delivery"))
+    early = first.filter(pl.col("invoice").is_not_null() & before).select(CASE_ID).to_pandas()
     early = early[early["case_id"].isin(case_ids)]
     return _members(early, "invoice_before_shipment", None)
 
@@ -203,6 +224,7 @@ def flow_efficiency(
     ideal: IdealPath | ProcessModel,
     *,
     alignments: pd.DataFrame | None = None,
+    closed_only: bool = True,
 ) -> pd.DataFrame:
     """Theoretical lead time divided by the actual median lead time of the orders.
 
@@ -219,13 +241,18 @@ def flow_efficiency(
         The ideal path.
     alignments : DataFrame, optional
         ``align(log, ideal)`` when already computed (only needed without target hours).
+    closed_only : bool
+        Measure the actual lead time over closed orders only (with the ideal path's ``paid``
+        milestone step, else its last step), as ``cost_of_divergence`` does; ignored for a
+        ``ProcessModel``.
 
     Returns
     -------
     DataFrame
         One row: ``theoretical_lead_time``, ``theoretical_from`` (``target_hours`` or
-        ``conforming_cases``), ``actual_lead_time`` (median over all cases), ``flow_efficiency``
-        (theoretical / actual, a fraction; NaN when either is missing or actual is 0), ``cases``.
+        ``conforming_cases``), ``actual_lead_time`` (median over the cases measured: all, or the
+        closed ones), ``flow_efficiency`` (theoretical / actual, a fraction; NaN when either is
+        missing or actual is 0), ``cases`` (the cases measured).
 
     Examples
     --------
@@ -236,10 +263,13 @@ def flow_efficiency(
     >>> result = flow_efficiency(example_log(), ideal)
     >>> result[["theoretical_lead_time", "theoretical_from", "actual_lead_time", "flow_efficiency"]]
       theoretical_lead_time theoretical_from actual_lead_time  flow_efficiency
-    0       4 days 02:00:00     target_hours 12 days 12:00:00         0.326667
+    0       4 days 02:00:00     target_hours 16 days 16:00:00            0.245
     """
     log = validate(log)
-    lead_times = log.group_by(CASE_ID).agg(lead_time=lead_time(log))["lead_time"].to_pandas()
+    spans = log.group_by(CASE_ID).agg(lead_time=lead_time(log)).to_pandas()
+    if closed_only and isinstance(ideal, IdealPath):
+        spans = spans[spans[CASE_ID].isin(_closed_cases(log, ideal))]
+    lead_times = spans["lead_time"]
     actual = lead_times.median()
     if isinstance(ideal, IdealPath) and ideal.target_hours:
         hours = sum(float(ideal.target_hours.get(step, 0.0)) for step in ideal.steps)
