@@ -296,6 +296,7 @@ class _Orders:
     arrival: np.ndarray
     customer: np.ndarray
     org: np.ndarray
+    region: np.ndarray
     edi: np.ndarray
     value: np.ndarray
     terms: np.ndarray
@@ -309,6 +310,7 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
     weights = np.array([w for *_, w in _CUSTOMERS.values()], dtype=float)
     customer = rng.choice(len(names), size=n, p=weights / weights.sum())
     org = np.array([_CUSTOMERS[c][0] for c in names])[customer]
+    region = np.array([SALES_ORGS[_CUSTOMERS[c][0]] for c in names])[customer]
     terms = np.array([_CUSTOMERS[c][1] for c in names], dtype=np.int64)[customer]
     edi = g.chance(np.where(np.array([_CUSTOMERS[c][2] for c in names])[customer], 0.9, 0.05))
     value = np.maximum(np.round(4_000.0 * np.exp(1.1 * rng.standard_normal(n)), 2), 50.0)
@@ -316,10 +318,9 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
     by_hand = _from_work(rng.integers(_to_work(np.array(begin)), _to_work(np.array(end)), n))
     arrival = np.where(edi, rng.integers(begin, end, n), by_hand)
     order = np.argsort(arrival, kind="stable")
-    arrival, customer, org, terms, edi, value = (
-        a[order] for a in (arrival, customer, org, terms, edi, value)
+    arrival, customer, org, region, terms, edi, value = (
+        a[order] for a in (arrival, customer, org, region, terms, edi, value)
     )
-    region = np.array([SALES_ORGS[o] for o in org]) if n else np.array([], dtype=str)
 
     owner = g.pick(np.char.add("clerk:", org.astype(str)))
     t = arrival.copy()
@@ -374,7 +375,7 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
         g.add(mask, CONFIRM_ORDER, t, owner)
 
     # delivery: the nightly delivery run or a person; automated warehouse in one organisation
-    warehouse = g.pick(np.char.add("warehouse:", region))
+    warehouse = g.pick(np.char.add("warehouse:", region.astype(str)))
     nightly = g.chance(0.85)
     t = np.where(alive, np.where(nightly, g.batch_run(t + g.wait(10.0, 0.8), 2), g.person(t, 5.0, 0.9)), t)
     g.add(alive, CREATE_DELIVERY, t, np.where(nightly, _RES["BATCH_DELIVERY"], warehouse))
@@ -422,7 +423,7 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
         g.add(mask, REMINDER, reminder, g.everyone("BATCH_DUNNING"))
         reminder = reminder + 13 * _DAY
     g.add(alive, RECEIVE_PAYMENT, paid, g.everyone("BATCH_BANK"))
-    return _Orders(arrival, customer, org, edi, value, terms, invoiced, g.parts)
+    return _Orders(arrival, customer, org, region, edi, value, terms, invoiced, g.parts)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -581,17 +582,20 @@ def _log(orders: _Orders, n: int, end: int) -> pl.DataFrame:
     activity = np.concatenate([np.full(len(c), a, dtype=np.int64) for c, a, _, _ in orders.events])
     time = np.concatenate([t for _, _, t, _ in orders.events])
     resource = np.concatenate([r for _, _, _, r in orders.events])
-    emitted = np.arange(len(case))
     kept = time < end
-    order = np.lexsort((emitted[kept], time[kept], case[kept]))
-    case, activity, time, resource = (a[kept][order] for a in (case, activity, time, resource))
+    case, activity, time, resource = (a[kept] for a in (case, activity, time, resource))
+    earliest = int(time.min()) if len(time) else 0
+    span = int(time.max()) - earliest + 1 if len(time) else 1
+    # one integer key (case, then time); a stable sort keeps the emission order of ties
+    order = np.argsort(case * span + (time - earliest), kind="stable")
+    case, activity, time, resource = (a[order] for a in (case, activity, time, resource))
     digits = max(6, len(str(n)))
     names = list(_CUSTOMERS)
     invoiced = orders.invoiced < end
     due_day = np.where(invoiced, orders.invoiced // _DAY + orders.terms, 0)
     attributes = pl.DataFrame(
         {
-            "region": [SALES_ORGS[o] for o in orders.org],
+            "region": orders.region,
             "customer": np.array(names)[orders.customer] if n else [],
             "sales_org": orders.org,
             "channel": np.where(orders.edi, "EDI", "manual"),
