@@ -1,10 +1,19 @@
 """Directly-follows relations, variants, start and end activities of the sorted event log.
 
+Every function takes the event log as it is: one row per event, in log order (``case_id``,
+``timestamp``, ``source_row``). On a log with lifecycle start/complete events every event is a
+node, as in pm4py; ``activity_instances`` folds each start into its complete event first.
+
 Examples
 --------
 >>> from o2c.simulate import example_log
 >>> transitions(example_log()).height
 16
+>>> directly_follows(example_log()).head(3)
+          source          target  transitions  cases
+0  Confirm Order      Ship Goods            3      3
+1     Ship Goods  Create Invoice            3      3
+2   Check Credit   Confirm Order            2      2
 """
 
 from __future__ import annotations
@@ -12,10 +21,22 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
-from o2c.log import ACTIVITY, CASE_ID, START_TIMESTAMP, TIMESTAMP, validate
+from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, SOURCE_ROW, START_TIMESTAMP, TIMESTAMP, validate
 
 #: True where the next row belongs to the same case (the log is sorted by case, time, row).
 SAME_CASE = pl.col(CASE_ID) == pl.col(CASE_ID).shift(-1)
+
+
+def event_start(log: pl.DataFrame) -> pl.Expr:
+    """When each event of ``log`` began: its ``start_timestamp`` where there is one, else its ``timestamp``.
+
+    >>> from o2c.simulate import example_log
+    >>> example_log().select(event_start(example_log()))["timestamp"][0]
+    datetime.datetime(2025, 1, 6, 9, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC'))
+    """
+    if START_TIMESTAMP in log.columns:
+        return pl.col(START_TIMESTAMP).fill_null(pl.col(TIMESTAMP))
+    return pl.col(TIMESTAMP)
 
 
 def transitions(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
@@ -31,15 +52,311 @@ def transitions(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
     >>> transitions(example_log()).row(0)[:3]
     ('1', 'Create Sales Order', 'Check Credit')
     """
-    log = validate(log)
-    start_of_next = (
-        pl.col(START_TIMESTAMP).fill_null(pl.col(TIMESTAMP)) if START_TIMESTAMP in log.columns else pl.col(TIMESTAMP)
+    return lazy_transitions(validate(log)).collect()
+
+
+def lazy_transitions(log: pl.DataFrame) -> pl.LazyFrame:
+    """``transitions`` of an already validated log, lazily: unused columns are never computed.
+
+    >>> from o2c.simulate import example_log
+    >>> lazy_transitions(example_log()).select("wait").collect().height
+    16
+    """
+    return (
+        log.lazy()
+        .select(
+            pl.col(CASE_ID),
+            source=pl.col(ACTIVITY),
+            target=pl.col(ACTIVITY).shift(-1),
+            wait=event_start(log).shift(-1) - pl.col(TIMESTAMP),
+            source_row=pl.col(SOURCE_ROW),
+            same_case=SAME_CASE,
+        )
+        .filter("same_case")
+        .drop("same_case")
     )
-    return log.select(
-        pl.col(CASE_ID),
-        source=pl.col(ACTIVITY),
-        target=pl.col(ACTIVITY).shift(-1),
-        wait=start_of_next.shift(-1) - pl.col(TIMESTAMP),
-        source_row=pl.col("source_row"),
-        same_case=SAME_CASE,
-    ).filter("same_case").drop("same_case")
+
+
+def edge_counts(pairs: pl.LazyFrame, *, keys: tuple[str, ...] = ("source", "target")) -> pl.LazyFrame:
+    """Per group of ``keys``: ``transitions`` (rows) and ``cases`` (distinct ``case_id``).
+
+    ``pairs`` is a lazy frame of transitions (or any rows with ``case_id``) in log order: rows of
+    one case are adjacent, so the case is numbered by run (cheap) before counting distinct cases.
+
+    >>> from o2c.simulate import example_log
+    >>> edge_counts(transitions(example_log()).lazy()).collect().height
+    9
+    """
+    return (
+        pairs.with_columns(_case=pl.col(CASE_ID).rle_id())
+        .group_by(*keys)
+        .agg(transitions=pl.len(), cases=pl.col("_case").n_unique())
+    )
+
+
+def directly_follows(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+    """Each pair of activities that directly follow each other in a case, with how often.
+
+    Parameters
+    ----------
+    log : DataFrame
+        An event log, polars or pandas (see ``o2c.log``).
+
+    Returns
+    -------
+    DataFrame
+        One row per edge a -> b: ``source``, ``target``, ``transitions`` (how many times b
+        directly follows a; pm4py's ``discover_dfg`` count) and ``cases`` (in how many cases it
+        does at least once). Most frequent first, ties by ``source``, ``target``.
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> directly_follows(example_log())
+                   source           target  transitions  cases
+    0       Confirm Order       Ship Goods            3      3
+    1          Ship Goods   Create Invoice            3      3
+    2        Check Credit    Confirm Order            2      2
+    3      Create Invoice  Receive Payment            2      2
+    4  Create Sales Order     Check Credit            2      2
+    5        Change Price    Confirm Order            1      1
+    6        Check Credit     Check Credit            1      1
+    7       Confirm Order     Change Price            1      1
+    8  Create Sales Order    Confirm Order            1      1
+    """
+    edges = edge_counts(lazy_transitions(validate(log))).collect()
+    return sort_edges(edges).to_pandas()
+
+
+def sort_edges(edges: pl.DataFrame) -> pl.DataFrame:
+    """Edges with names as text, most transitions first, ties by ``source`` and ``target`` name.
+
+    >>> from o2c.simulate import example_log
+    >>> sort_edges(edge_counts(lazy_transitions(example_log())).collect()).row(0)
+    ('Confirm Order', 'Ship Goods', 3, 3)
+    """
+    edges = edges.with_columns(pl.col("source", "target").cast(pl.String))
+    return edges.sort(["transitions", "source", "target"], descending=[True, False, False])
+
+
+def start_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+    """The activities that cases start with, and how many cases start with each.
+
+    Returns
+    -------
+    DataFrame
+        ``activity``, ``cases``, ``share`` (of all cases, 0..1); most cases first, ties by name.
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> start_activities(example_log())
+                 activity  cases  share
+    0  Create Sales Order      3    1.0
+    """
+    return _boundary_activities(validate(log), first=True)
+
+
+def end_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+    """The activities that cases end with, and how many cases end with each.
+
+    Returns
+    -------
+    DataFrame
+        ``activity``, ``cases``, ``share`` (of all cases, 0..1); most cases first, ties by name.
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> end_activities(example_log())
+              activity  cases     share
+    0  Receive Payment      2  0.666667
+    1   Create Invoice      1  0.333333
+    """
+    return _boundary_activities(validate(log), first=False)
+
+
+def _boundary_activities(log: pl.DataFrame, *, first: bool) -> pd.DataFrame:
+    boundary = pl.col(CASE_ID) != pl.col(CASE_ID).shift(1 if first else -1)
+    counts = (
+        log.lazy()
+        .filter(boundary.fill_null(True))
+        .group_by(ACTIVITY)
+        .agg(cases=pl.len())
+        .with_columns(pl.col(ACTIVITY).cast(pl.String), share=pl.col("cases") / pl.col("cases").sum())
+        .sort(["cases", ACTIVITY], descending=[True, False])
+        .collect()
+    )
+    return counts.to_pandas()
+
+
+def _case_traces(log: pl.DataFrame) -> pl.LazyFrame:
+    """One row per case in log order: ``case`` (run number), ``trace`` (activity codes), ``lead``."""
+    return (
+        log.lazy()
+        .select(
+            case=pl.col(CASE_ID).rle_id(),
+            code=pl.col(ACTIVITY).to_physical(),
+            start=event_start(log),
+            end=pl.col(TIMESTAMP),
+        )
+        .group_by("case")
+        .agg(trace=pl.col("code"), lead=(pl.col("end").max() - pl.col("start").min()).dt.total_microseconds())
+    )
+
+
+def _variant_table(log: pl.DataFrame, *, with_cases: bool) -> pl.DataFrame:
+    """Variants ranked by cases (descending), ties by trace; ``variant_id`` 1 is the most frequent.
+
+    Traces are grouped as lists of the activity column's categorical codes, never as joined
+    strings; names are looked up only for the (few) variants, to break ties and to show them.
+    """
+    dtype = log.schema[ACTIVITY]
+    extra = [pl.col("case")] if with_cases else []
+    table = (
+        _case_traces(log)
+        .group_by("trace")
+        .agg(*extra, cases=pl.len(), median_lead=pl.col("lead").median())
+        .with_columns(names=pl.col("trace").list.eval(pl.element().cat.to(dtype).cast(pl.String)))
+        .sort(["cases", "names"], descending=[True, False])
+        .with_row_index("variant_id", offset=1)
+        .collect()
+    )
+    return table
+
+
+def variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+    """The distinct traces (variants) of the log, with how many cases follow each.
+
+    Parameters
+    ----------
+    log : DataFrame
+        An event log, polars or pandas (see ``o2c.log``).
+
+    Returns
+    -------
+    DataFrame
+        One row per variant: ``variant_id`` (1 = most cases; ties by trace, compared name by
+        name, so the numbering is stable for the same log), ``trace`` (tuple of activity
+        names), ``cases``, ``share`` (of all cases, 0..1) and ``median_lead_time`` (Timedelta;
+        lead time as in ``o2c.lead_times``: the case's first start to its last event).
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> variants(example_log())[["variant_id", "cases", "median_lead_time"]]
+       variant_id  cases median_lead_time
+    0           1      1  1 days 07:00:00
+    1           2      1 12 days 12:00:00
+    2           3      1 20 days 20:00:00
+    >>> variants(example_log())["trace"][0][:3]
+    ('Create Sales Order', 'Check Credit', 'Check Credit')
+    """
+    table = _variant_table(validate(log), with_cases=False)
+    total = table["cases"].sum()
+    result = table.select(
+        pl.col("variant_id").cast(pl.Int64),
+        "names",
+        "cases",
+        share=pl.col("cases") / total,
+        median_lead_time=duration_from_microseconds(pl.col("median_lead")),
+    ).to_pandas()
+    result.insert(1, "trace", pd.Series([tuple(t) for t in result.pop("names")], dtype=object))
+    return result
+
+
+def case_variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+    """The variant of each case, numbered as in ``variants``.
+
+    Returns
+    -------
+    DataFrame
+        One row per case, in log order: ``case_id``, ``variant_id``.
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> case_variants(example_log())
+      case_id  variant_id
+    0       1           2
+    1       2           1
+    2       3           3
+    """
+    log = validate(log)
+    table = _variant_table(log, with_cases=True)
+    per_case = table.select(pl.col("variant_id").cast(pl.Int64), "case").explode("case").sort("case")
+    case_ids = log.select(pl.col(CASE_ID).unique(maintain_order=True))
+    return case_ids.with_columns(per_case["variant_id"]).to_pandas()
+
+
+def activity_instances(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
+    """Fold lifecycle start/complete events into one row per activity instance.
+
+    Each complete event takes the timestamp of its start event as ``start_timestamp``; start
+    events, and events of other transitions (``schedule``, ``suspend``, ...), are dropped. Starts
+    and completes are paired as pm4py's ``interval_lifecycle.to_interval`` pairs them: per case
+    and activity, first in first out, a complete without a pending start gets no start
+    (``start_timestamp`` null), a start never completed is dropped. Events without a lifecycle
+    value count as complete; lifecycle values are compared case-insensitively. A log without a
+    ``lifecycle`` column is returned as it is. The result keeps the complete events' columns
+    (without ``lifecycle``), in log order, so waits of ``o2c.waiting_times`` on it run from the
+    end of one activity to the start of the next.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime
+    >>> log = pl.DataFrame({"case_id": ["1"] * 4, "activity": ["a", "a", "b", "b"],
+    ...     "timestamp": [datetime(2025, 1, 1, h) for h in (8, 9, 11, 12)],
+    ...     "lifecycle": ["start", "complete", "start", "complete"]})
+    >>> activity_instances(log).select("activity", "start_timestamp", "timestamp").rows()
+    [('a', datetime.datetime(2025, 1, 1, 8, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')), datetime.datetime(2025, 1, 1, 9, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC'))), ('b', datetime.datetime(2025, 1, 1, 11, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')), datetime.datetime(2025, 1, 1, 12, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')))]
+    """
+    log = validate(log)
+    if LIFECYCLE not in log.columns:
+        return log
+    transition = pl.col(LIFECYCLE).str.to_lowercase().fill_null("complete")
+    group = [CASE_ID, ACTIVITY]
+    marked = (
+        log.lazy()
+        .with_columns(_start=transition == "start", _complete=transition == "complete")
+        .with_columns(
+            _starts=pl.col("_start").cast(pl.Int64).cum_sum().over(group),
+            _completes=pl.col("_complete").cast(pl.Int64).cum_sum().over(group),
+        )
+    )
+    # Completes that find no pending start are lost, as in a queue: their number so far is the
+    # running maximum of (completes - starts), floored at 0 (a reflected walk); the k-th
+    # complete that does find one takes the start numbered k - lost.
+    marked = marked.with_columns(
+        _lost=(pl.col("_completes") - pl.col("_starts")).clip(lower_bound=0).cum_max().over(group)
+    ).with_columns(
+        _lost_before=pl.col("_lost").shift(1).over(group).fill_null(0),
+    )
+    starts = marked.filter("_start").select(*group, _number=pl.col("_starts"), _started=pl.col(TIMESTAMP))
+    completes = marked.filter("_complete").with_columns(
+        _number=pl.when(pl.col("_lost") == pl.col("_lost_before"))
+        .then(pl.col("_completes") - pl.col("_lost"))
+        .otherwise(None)
+    )
+    folded = completes.join(starts, on=[*group, "_number"], how="left", maintain_order="left")
+    started = pl.col("_started")
+    if START_TIMESTAMP in log.columns:
+        started = started.fill_null(pl.col(START_TIMESTAMP))
+    columns = [c for c in log.columns if c != LIFECYCLE]
+    if START_TIMESTAMP not in columns:
+        columns.insert(columns.index(TIMESTAMP) + 1, START_TIMESTAMP)
+    result = folded.with_columns(started.alias(START_TIMESTAMP)).select(columns).collect()
+    return validate(result)
+
+
+def duration_from_microseconds(microseconds: pl.Expr) -> pl.Expr:
+    """A (float) number of microseconds as a duration, rounded to the microsecond.
+
+    Microseconds, not nanoseconds: a total over millions of waits exceeds the 292 years that
+    nanoseconds can hold.
+
+    >>> pl.select(duration_from_microseconds(pl.lit(1.5e6)))["literal"][0]
+    datetime.timedelta(seconds=1, microseconds=500000)
+    """
+    return microseconds.round().cast(pl.Int64).cast(pl.Duration("us"))

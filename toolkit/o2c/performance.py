@@ -1,0 +1,524 @@
+"""Where time goes: waiting times per edge, activity durations, lead times, bottlenecks, drivers.
+
+The **waiting time** of an edge a -> b is the start of b (its ``start_timestamp``, or its
+``timestamp`` when there is none) minus the end (``timestamp``) of a, within one case, as
+pm4py's ``discover_performance_dfg`` computes it. On a log with lifecycle start/complete events
+every event is a node, as in pm4py; fold the log with ``o2c.activity_instances`` first to get
+waits from the complete of one activity to the start of the next, and processing times from
+``activity_durations``. Durations are pandas Timedeltas (microsecond precision).
+
+Examples
+--------
+>>> from o2c.simulate import example_log
+>>> waiting_times(example_log())[["source", "target", "wait_median"]].head(2)
+          source          target     wait_median
+0  Confirm Order      Ship Goods 1 days 21:00:00
+1     Ship Goods  Create Invoice 0 days 02:00:00
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import polars as pl
+from scipy.stats import mannwhitneyu
+
+from o2c.conformance.ideal_path import IdealPath
+from o2c.discovery import (
+    SAME_CASE,
+    activity_instances,
+    duration_from_microseconds,
+    edge_counts,
+    event_start,
+    lazy_transitions,
+    sort_edges,
+)
+from o2c.errors import ArgumentError, check_choice, did_you_mean
+from o2c.log import (
+    ACTIVITY,
+    CASE_ID,
+    LIFECYCLE,
+    RESOURCE,
+    ROLES,
+    SOURCE_ROW,
+    START_TIMESTAMP,
+    TIMESTAMP,
+    VALUE,
+    validate,
+)
+
+#: The statistics of a set of waits (or durations), in the order the result frames show them.
+STATISTICS = ("median", "mean", "p90", "max", "total")
+
+#: What ``bottlenecks`` can rank by.
+BOTTLENECK_ORDER = (
+    "wait_total",
+    "wait_median",
+    "wait_mean",
+    "wait_p90",
+    "wait_max",
+    "transitions",
+    "cases",
+    "value_days",
+)
+
+#: Who an edge's wait belongs to in ``bottlenecks``.
+OWNERS = ("internal", "customer")
+
+#: The attribute ``drivers`` derives from ``value`` (quantile bands of the order value).
+VALUE_BAND = "value_band"
+
+_US_PER_DAY = 86_400_000_000
+_CANONICAL = (*ROLES, SOURCE_ROW)
+_ATTRIBUTE_DTYPES = (pl.String, pl.Categorical, pl.Enum, pl.Boolean)
+
+
+def _statistics(microseconds: pl.Expr, prefix: str) -> list[pl.Expr]:
+    """Median, mean, 90th percentile (linear interpolation), max and total of a duration in µs."""
+    return [
+        duration_from_microseconds(microseconds.median()).alias(f"{prefix}_median"),
+        duration_from_microseconds(microseconds.mean()).alias(f"{prefix}_mean"),
+        duration_from_microseconds(microseconds.quantile(0.9, interpolation="linear")).alias(f"{prefix}_p90"),
+        duration_from_microseconds(microseconds.max()).alias(f"{prefix}_max"),
+        duration_from_microseconds(microseconds.sum()).alias(f"{prefix}_total"),
+    ]
+
+
+def _edge_waits(log: pl.DataFrame) -> pl.DataFrame:
+    """Per edge of a validated log: transitions, cases and the wait statistics (polars)."""
+    pairs = lazy_transitions(log).with_columns(_wait=pl.col("wait").dt.total_microseconds())
+    waits = pairs.group_by("source", "target").agg(_statistics(pl.col("_wait"), "wait"))
+    edges = edge_counts(pairs).join(waits, on=["source", "target"], how="inner")
+    return sort_edges(edges.collect())
+
+
+def waiting_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+    """How long cases wait on each edge a -> b of the process map.
+
+    Parameters
+    ----------
+    log : DataFrame
+        An event log, polars or pandas (see ``o2c.log``).
+
+    Returns
+    -------
+    DataFrame
+        One row per edge: ``source``, ``target``, ``transitions``, ``cases`` (as in
+        ``directly_follows``), ``wait_median``, ``wait_mean``, ``wait_p90`` (90th percentile,
+        linear interpolation), ``wait_max`` and ``wait_total`` (transitions x mean), all
+        Timedeltas. Most frequent first, ties by ``source``, ``target``.
+
+    Notes
+    -----
+    Waiting time of a -> b: the start of b (``start_timestamp``, else ``timestamp``) minus the
+    end of a, so overlapping activities give negative waits, as in pm4py.
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> waits = waiting_times(example_log())
+    >>> waits[["source", "target", "transitions", "wait_mean"]].head(4)
+               source           target  transitions        wait_mean
+    0   Confirm Order       Ship Goods            3  1 days 19:20:00
+    1      Ship Goods   Create Invoice            3  0 days 01:40:00
+    2    Check Credit    Confirm Order            2  0 days 02:30:00
+    3  Create Invoice  Receive Payment            2 14 days 02:00:00
+    >>> waits["wait_total"].iloc[3]
+    Timedelta('28 days 04:00:00')
+    """
+    return _edge_waits(validate(log)).to_pandas()
+
+
+def activity_durations(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+    """How long each activity takes to process, from its start to its completion.
+
+    A lifecycle log (``lifecycle`` start/complete events) is first folded with
+    ``o2c.activity_instances``; a log with a ``start_timestamp`` column is used as it is. Only
+    instances with a known start count: with complete-only logs there is no duration, and the
+    result has no rows.
+
+    Returns
+    -------
+    DataFrame
+        One row per activity: ``activity``, ``instances`` (with a known start),
+        ``duration_median``, ``duration_mean``, ``duration_p90``, ``duration_max``,
+        ``duration_total`` (Timedeltas). Largest total first, ties by ``activity``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime
+    >>> log = pl.DataFrame({"case_id": ["1"] * 4, "activity": ["a", "a", "b", "b"],
+    ...     "timestamp": [datetime(2025, 1, 1, h) for h in (8, 9, 11, 14)],
+    ...     "lifecycle": ["start", "complete", "start", "complete"]})
+    >>> activity_durations(log)[["activity", "instances", "duration_median"]]
+      activity  instances duration_median
+    0        b          1 0 days 03:00:00
+    1        a          1 0 days 01:00:00
+    """
+    log = validate(log)
+    if LIFECYCLE in log.columns:
+        log = activity_instances(log)
+    columns = ["activity", "instances", *(f"duration_{s}" for s in STATISTICS)]
+    if START_TIMESTAMP not in log.columns:
+        empty = pl.DataFrame(schema={"activity": pl.String, "instances": pl.UInt32}).with_columns(
+            pl.lit(None, pl.Duration("us")).alias(c) for c in columns[2:]
+        )
+        return empty.to_pandas()
+    durations = (
+        log.lazy()
+        .filter(pl.col(START_TIMESTAMP).is_not_null())
+        .select(
+            pl.col(ACTIVITY).cast(pl.String),
+            _duration=(pl.col(TIMESTAMP) - pl.col(START_TIMESTAMP)).dt.total_microseconds(),
+        )
+        .group_by(ACTIVITY)
+        .agg(pl.len().alias("instances"), *_statistics(pl.col("_duration"), "duration"))
+        .sort(["duration_total", ACTIVITY], descending=[True, False])
+        .collect()
+    )
+    return durations.to_pandas()
+
+
+def lead_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+    """How long each case took, from the start of its first event to the end of its last.
+
+    Returns
+    -------
+    DataFrame
+        One row per case, in log order: ``case_id``, ``first_event`` (the earliest start,
+        ``start_timestamp`` where there is one, else ``timestamp``), ``last_event`` (the latest
+        ``timestamp``), ``events`` and ``lead_time`` (Timedelta; 0 for a one-event case).
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> lead_times(example_log())[["case_id", "events", "lead_time"]]
+      case_id  events        lead_time
+    0       1       6 12 days 12:00:00
+    1       2       6  1 days 07:00:00
+    2       3       7 20 days 20:00:00
+    """
+    log = validate(log)
+    spans = (
+        log.lazy()
+        .group_by(CASE_ID, maintain_order=True)
+        .agg(
+            first_event=event_start(log).min(),
+            last_event=pl.col(TIMESTAMP).max(),
+            events=pl.len(),
+        )
+        .with_columns(lead_time=pl.col("last_event") - pl.col("first_event"))
+        .collect()
+    )
+    return spans.to_pandas()
+
+
+def bottlenecks(
+    log: pl.DataFrame | pd.DataFrame,
+    *,
+    top: int | None = 10,
+    by: str = "wait_total",
+    ideal: IdealPath | None = None,
+    include_customer: bool = True,
+) -> pd.DataFrame:
+    """The edges where time accumulates, ranked: by default by total waiting time.
+
+    Parameters
+    ----------
+    log : DataFrame
+        An event log, polars or pandas (see ``o2c.log``).
+    top : int or None
+        How many edges to return (None: all).
+    by : str
+        What to rank by, largest first: one of ``BOTTLENECK_ORDER`` (``wait_total``,
+        ``wait_median``, ``wait_mean``, ``wait_p90``, ``wait_max``, ``transitions``, ``cases``,
+        ``value_days``); ``value_days`` needs a ``value`` column.
+    ideal : IdealPath, optional
+        Tells the customer's waits from the company's: an edge whose *target* is one of
+        ``ideal.waiting_steps_of_customer`` (its ``customer_steps``, by default the ``paid``
+        milestone, e.g. ``Receive Payment``) is the customer's wait (``owner`` = ``customer``),
+        every other edge is ``internal``. Without an ideal path every edge is ``internal``.
+    include_customer : bool
+        False drops the customer's waits, so that only the waits the company controls are
+        ranked (and shared out).
+
+    Returns
+    -------
+    DataFrame
+        One row per edge, ranked: ``rank`` (1 = worst), ``source``, ``target``, ``owner``
+        (``internal`` / ``customer``), the columns of ``waiting_times`` (``transitions``,
+        ``cases``, ``wait_median``, ``wait_mean``, ``wait_p90``, ``wait_max``, ``wait_total``),
+        ``share_of_wait`` (the edge's ``wait_total`` over the sum of all ranked edges' waits,
+        before ``top`` is applied; 0..1) and, when the log has a ``value`` column,
+        ``value_days`` (sum over the edge's transitions of order value x waiting days: money
+        held up, the money-weighted bottleneck). Ties by ``source``, ``target``.
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> from o2c.conformance.ideal_path import IdealPath
+    >>> bottlenecks(example_log(), top=3)[["rank", "source", "target", "owner", "share_of_wait"]]
+       rank          source           target     owner  share_of_wait
+    0     1  Create Invoice  Receive Payment  internal       0.813478
+    1     2   Confirm Order       Ship Goods  internal       0.156438
+    2     3    Check Credit    Confirm Order  internal       0.006017
+    >>> ideal = IdealPath(("Create Sales Order", "Confirm Order", "Ship Goods", "Create Invoice",
+    ...                    "Receive Payment"), milestones={"paid": "Receive Payment"})
+    >>> bottlenecks(example_log(), top=2, ideal=ideal, include_customer=False)[
+    ...     ["rank", "source", "target", "owner", "share_of_wait"]]
+       rank         source         target     owner  share_of_wait
+    0     1  Confirm Order     Ship Goods  internal       0.838710
+    1     2   Check Credit  Confirm Order  internal       0.032258
+    """
+    check_choice(by, BOTTLENECK_ORDER, argument="by", function="bottlenecks")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+        raise ArgumentError(f"The 'top' argument of bottlenecks must be a positive int or None; got {top!r}.")
+    log = validate(log)
+    if by == "value_days" and VALUE not in log.columns:
+        raise ArgumentError(
+            "bottlenecks(by='value_days') needs a 'value' column (the order value); the log has "
+            f"{list(log.columns)}. Map one with read_log(..., mapping={{'value': ...}})."
+        )
+    edges = _edge_waits(log)
+    customer_steps = sorted(ideal.waiting_steps_of_customer) if ideal is not None else []
+    edges = edges.with_columns(
+        owner=pl.when(pl.col("target").is_in(customer_steps))
+        .then(pl.lit("customer"))
+        .otherwise(pl.lit("internal"))
+    )
+    if VALUE in log.columns:
+        edges = edges.join(_value_days(log), on=["source", "target"], how="left")
+    if not include_customer:
+        edges = edges.filter(pl.col("owner") == "internal")
+    total = edges["wait_total"].dt.total_microseconds().sum()
+    edges = edges.with_columns(
+        share_of_wait=pl.col("wait_total").dt.total_microseconds() / total if total else pl.lit(0.0)
+    )
+    ranked = edges.sort([by, "source", "target"], descending=[True, False, False], nulls_last=True)
+    if top is not None:
+        ranked = ranked.head(top)
+    ranked = ranked.with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64))
+    first = ["rank", "source", "target", "owner"]
+    return ranked.select(first + [c for c in ranked.columns if c not in first]).to_pandas()
+
+
+def _value_days(log: pl.DataFrame) -> pl.DataFrame:
+    """Per edge: sum of the case's order value x waiting days (cases without a value count 0)."""
+    values = log.lazy().group_by(CASE_ID).agg(_value=pl.col(VALUE).drop_nulls().first())
+    pairs = lazy_transitions(log).join(values, on=CASE_ID, how="left")
+    weighted = pl.col("_value") * pl.col("wait").dt.total_microseconds() / _US_PER_DAY
+    return (
+        pairs.group_by("source", "target")
+        .agg(value_days=weighted.sum())
+        .with_columns(pl.col("source", "target").cast(pl.String))
+        .collect()
+    )
+
+
+def case_attributes(log: pl.DataFrame | pd.DataFrame) -> list[str]:
+    """The columns beyond the canonical ones that are constant within every case (by name).
+
+    Only columns that name groups are considered: text, categorical, boolean and integer
+    columns; measurements (floats, dates) vary too finely to compare groups of cases.
+
+    >>> from o2c.simulate import example_log
+    >>> case_attributes(example_log())
+    ['region']
+    """
+    log = validate(log)
+    candidates = [
+        c
+        for c, dtype in log.schema.items()
+        if c not in _CANONICAL and (isinstance(dtype, _ATTRIBUTE_DTYPES) or dtype.is_integer())
+    ]
+    if not candidates:
+        return []
+    counts = (
+        log.group_by(CASE_ID).agg(pl.col(c).n_unique() for c in candidates).select(pl.col(candidates).max())
+    )
+    return sorted(c for c in candidates if counts[c][0] <= 1)
+
+
+def drivers(
+    log: pl.DataFrame | pd.DataFrame,
+    edge: tuple[str, str],
+    *,
+    attributes: Sequence[str] | None = None,
+    min_cases: int = 30,
+    value_bands: int = 4,
+) -> pd.DataFrame:
+    """Which attribute values go with a longer wait on one edge of the process map.
+
+    For every value of every attribute, the edge's transitions with that value are compared
+    with the edge's other transitions: median waits, their ratio, and a two-sided Mann-Whitney U
+    test (``scipy.stats.mannwhitneyu``) of the two sets of waits.
+
+    Parameters
+    ----------
+    log : DataFrame
+        An event log, polars or pandas (see ``o2c.log``).
+    edge : (str, str)
+        The edge ``(source, target)``, e.g. a row of ``bottlenecks``.
+    attributes : list of str, optional
+        What to compare by. Default: every case attribute (``case_attributes``: columns beyond
+        the canonical ones that are constant within each case), ``value_band`` when the log
+        has a ``value`` (the order value in ``value_bands`` quantile bands of the cases, e.g.
+        ``3,000 to 12,000``, upper bound included) and ``resource`` (of the *source* event:
+        who finished a before the wait) when the log has one.
+    min_cases : int
+        Values with fewer cases on this edge are left out (too few to judge).
+    value_bands : int
+        Number of quantile bands of ``value_band``.
+
+    Returns
+    -------
+    DataFrame
+        One row per attribute value: ``attribute``, ``value`` (as text), ``transitions``,
+        ``cases``, ``wait_median`` (of these transitions), ``others_wait_median`` (of the
+        edge's other transitions), ``ratio`` (``wait_median / others_wait_median``) and
+        ``p_value``. Longest waits first (``ratio`` descending), ties by ``p_value``,
+        ``attribute``, ``value``.
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> found = drivers(example_log(), ("Confirm Order", "Ship Goods"), attributes=["region"], min_cases=1)
+    >>> found[["attribute", "value", "cases", "wait_median", "others_wait_median", "ratio"]]
+      attribute value  cases     wait_median others_wait_median     ratio
+    0    region  EMEA      2 2 days 05:00:00    1 days 00:00:00  2.208333
+    1    region  AMER      1 1 days 00:00:00    2 days 05:00:00  0.452830
+    """
+    log = validate(log)
+    source, target = _check_edge(log, edge)
+    available = _driver_attributes(log)
+    chosen = available if attributes is None else list(attributes)
+    for name in chosen:
+        check_choice(name, available, argument="attributes", function="drivers")
+    if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
+        raise ArgumentError(f"The 'min_cases' argument of drivers must be a positive int; got {min_cases!r}.")
+
+    on_edge = _edge_attributes(log, source, target, chosen, value_bands)
+    waits = on_edge["_wait"].to_numpy()
+    rows = []
+    for name in chosen:
+        values = on_edge[name].cast(pl.String)
+        groups = (
+            on_edge.select(pl.col("_case"), value=values)
+            .with_row_index("_row")
+            .filter(pl.col("value").is_not_null())
+            .group_by("value")
+            .agg(transitions=pl.len(), cases=pl.col("_case").n_unique(), rows=pl.col("_row"))
+            .filter(pl.col("cases") >= min_cases)
+        )
+        for value, transitions, cases, rows_of_value in groups.iter_rows():
+            inside = np.zeros(len(waits), dtype=bool)
+            inside[np.asarray(rows_of_value)] = True
+            if inside.all():
+                continue
+            these, others = waits[inside], waits[~inside]
+            median, others_median = float(np.median(these)), float(np.median(others))
+            p_value = float(mannwhitneyu(these, others, alternative="two-sided").pvalue)
+            rows.append((name, value, transitions, cases, median, others_median, p_value))
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "attribute": pl.String,
+            "value": pl.String,
+            "transitions": pl.Int64,
+            "cases": pl.Int64,
+            "_median": pl.Float64,
+            "_others": pl.Float64,
+            "p_value": pl.Float64,
+        },
+        orient="row",
+    )
+    table = table.with_columns(
+        wait_median=duration_from_microseconds(pl.col("_median")),
+        others_wait_median=duration_from_microseconds(pl.col("_others")),
+        ratio=pl.col("_median") / pl.col("_others"),
+    ).sort(
+        ["ratio", "p_value", "attribute", "value"], descending=[True, False, False, False], nulls_last=True
+    )
+    columns = [
+        "attribute",
+        "value",
+        "transitions",
+        "cases",
+        "wait_median",
+        "others_wait_median",
+        "ratio",
+        "p_value",
+    ]
+    return table.select(columns).to_pandas()
+
+
+def _check_edge(log: pl.DataFrame, edge: tuple[str, str]) -> tuple[str, str]:
+    if not (isinstance(edge, tuple | list) and len(edge) == 2 and all(isinstance(a, str) for a in edge)):
+        raise ArgumentError(
+            f"The 'edge' argument of drivers must be a (source, target) tuple of names; got {edge!r}."
+        )
+    source, target = edge
+    edges = edge_counts(lazy_transitions(log)).collect()
+    names = edges.select(pl.col("source", "target").cast(pl.String))
+    known = {(s, t) for s, t in names.iter_rows()}
+    if (source, target) not in known:
+        labels = {f"{s} -> {t}": (s, t) for s, t in known}
+        hint = did_you_mean(f"{source} -> {target}", sorted(labels))
+        raise ArgumentError(f"The edge {source!r} -> {target!r} does not occur in the log.{hint}")
+    return source, target
+
+
+def _driver_attributes(log: pl.DataFrame) -> list[str]:
+    names = case_attributes(log)
+    if VALUE in log.columns:
+        names.append(VALUE_BAND)
+    if RESOURCE in log.columns:
+        names.append(RESOURCE)
+    return names
+
+
+def _edge_attributes(
+    log: pl.DataFrame, source: str, target: str, attributes: Sequence[str], value_bands: int
+) -> pl.DataFrame:
+    """The edge's transitions with ``_wait`` (µs), ``_case`` and the chosen attributes."""
+    case_columns = [a for a in attributes if a not in (VALUE_BAND, RESOURCE)]
+    source_columns = [RESOURCE] if RESOURCE in attributes else []
+    # transitions and the filtered log are aligned row by row: both keep the rows where the next
+    # event belongs to the same case, in log order.
+    pairs = pl.concat(
+        [
+            lazy_transitions(log).select(CASE_ID, "source", "target", "wait"),
+            log.lazy().filter(SAME_CASE).select(source_columns + case_columns),
+        ],
+        how="horizontal",
+    )
+    on_edge = pairs.filter(
+        (pl.col("source").cast(pl.String) == source) & (pl.col("target").cast(pl.String) == target)
+    ).with_columns(_wait=pl.col("wait").dt.total_microseconds(), _case=pl.col(CASE_ID))
+    if VALUE_BAND in attributes:
+        on_edge = on_edge.join(_value_band_of_cases(log, value_bands), on=CASE_ID, how="left")
+    return on_edge.collect()
+
+
+def _value_band_of_cases(log: pl.DataFrame, bands: int) -> pl.LazyFrame:
+    """Each case's order value as a quantile band, labelled with its bounds."""
+    values = log.group_by(CASE_ID).agg(_value=pl.col(VALUE).drop_nulls().first())
+    known = values["_value"].drop_nulls().to_numpy()
+    if len(known) == 0 or bands < 2:
+        return values.lazy().select(CASE_ID, pl.lit(None, pl.String).alias(VALUE_BAND))
+    breaks = sorted(set(np.quantile(known, np.linspace(0, 1, bands + 1)[1:-1]).tolist()))
+    bounds = [float(known.min()), *breaks, float(known.max())]
+    labels = [f"{_number(lo)} to {_number(hi)}" for lo, hi in itertools.pairwise(bounds)]
+    labels[0] = f"up to {_number(bounds[1])}"
+    return values.lazy().select(
+        CASE_ID,
+        pl.col("_value").cut(breaks, labels=labels, left_closed=False).cast(pl.String).alias(VALUE_BAND),
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
