@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
@@ -362,3 +363,28 @@ def test_rekeyed_data_custom_patterns() -> None:
 def test_rekeyed_data_rejects_empty_patterns(example_log: pl.DataFrame, patterns: object) -> None:
     with pytest.raises(ArgumentError, match="'patterns' argument of rekeyed_data"):
         rekeyed_data(example_log, patterns=patterns)  # type: ignore[arg-type]
+
+
+def test_empty_log() -> None:
+    empty = _log({"1": [("a", 0)]}).clear()
+    assert rework(empty).empty
+    assert rework_cost(empty).empty
+    assert np.isnan(first_time_right(empty))
+    assert rekeyed_data(empty)["cases_affected"].tolist() == [0]
+
+
+def test_rework_cost_dtypes(example_log: pl.DataFrame) -> None:
+    cost = rework_cost(example_log)
+    assert list(cost.columns) == [
+        "activity",
+        "kind",
+        "other_activity",
+        "cases_affected",
+        "lead_time_with",
+        "lead_time_without",
+        "lead_time_difference",
+        "value_delayed",
+    ]
+    assert cost["cases_affected"].dtype == "int64"
+    for column in ("lead_time_with", "lead_time_without", "lead_time_difference"):
+        assert pd.api.types.is_timedelta64_dtype(cost[column])

@@ -183,7 +183,8 @@ def first_time_right(log: pl.DataFrame | pd.DataFrame, *, by: str | None = None)
     Returns
     -------
     float or DataFrame
-        Without ``by``: the share of first-time-right cases, a fraction 0..1. With ``by``: one
+        Without ``by``: the share of first-time-right cases, a fraction 0..1 (NaN for a log
+        without cases). With ``by``: one
         row per value of the attribute: ``<by>``, ``cases``, ``first_time_right_cases``,
         ``first_time_right`` (their share); sorted by the value, None last.
 
@@ -200,7 +201,8 @@ def first_time_right(log: pl.DataFrame | pd.DataFrame, *, by: str | None = None)
     log = validate(log)
     cases = log.group_by(CASE_ID).agg(right=pl.col(ACTIVITY).n_unique() == pl.len())
     if by is None:
-        return float(cases.select(pl.col("right").mean()).item() or 0.0)
+        share = cases.select(pl.col("right").mean()).item()
+        return float("nan") if share is None else float(share)
     attribute = _case_attribute(log, by, function="first_time_right")
     table = (
         cases.join(attribute, on=CASE_ID, how="left")
@@ -253,7 +255,9 @@ def rework_cost(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     leads = _lead_times(log).sort("lead", CASE_ID).with_row_index("rank")
     n_cases = leads.height
     affected = affected.join(leads, on=CASE_ID, how="inner")
-    with_ = affected.group_by(_KEYS).agg(cases_affected=pl.len(), lead_with=pl.col("lead").median())
+    with_ = affected.group_by(_KEYS).agg(
+        cases_affected=pl.len().cast(pl.Int64), lead_with=pl.col("lead").median()
+    )
     without = _complement_medians(affected, leads, n_cases)
     table = with_.join(without, on=_KEYS, how="left", nulls_equal=True).with_columns(
         difference=pl.col("lead_with") - pl.col("lead_without")
