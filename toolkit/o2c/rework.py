@@ -34,7 +34,7 @@ from typing import overload
 import pandas as pd
 import polars as pl
 
-from o2c.discovery import transitions
+from o2c.discovery import duration_from_microseconds, transitions
 from o2c.errors import ArgumentError, check_choice
 from o2c.log import (
     ACTIVITY,
@@ -46,6 +46,7 @@ from o2c.log import (
     VALUE,
     validate,
 )
+from o2c.performance import lead_times
 
 #: The kinds of rework, in the order the docs list them.
 KINDS = ("repeat", "self_loop", "ping_pong")
@@ -235,8 +236,8 @@ def rework_cost(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
 
     Notes
     -----
-    The lead time of a case runs from its first event (its ``start_timestamp`` where the log has
-    one) to the completion of its last event.
+    The lead time of a case is ``performance.lead_times``: from the start of its first event (its
+    ``start_timestamp`` where the log has one) to the completion of its last event.
 
     Examples
     --------
@@ -277,8 +278,7 @@ def rework_cost(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
         "lead_time_difference": "difference",
     }
     table = table.with_columns(
-        pl.col(source).round().cast(pl.Int64).cast(pl.Duration("us")).alias(name)
-        for name, source in as_duration.items()
+        duration_from_microseconds(pl.col(source)).alias(name) for name, source in as_duration.items()
     )
     table = table.select(columns).sort(
         ["lead_time_difference", *_KEYS], descending=[True, False, False, False], nulls_last=True
@@ -428,15 +428,9 @@ def _case_values(log: pl.DataFrame) -> pl.DataFrame:
 
 
 def _lead_times(log: pl.DataFrame) -> pl.DataFrame:
-    """Each case's lead time in microseconds (Float64): first start (or completion) to last completion."""
-    first = (
-        pl.col(START_TIMESTAMP).fill_null(pl.col(TIMESTAMP))
-        if START_TIMESTAMP in log.columns
-        else pl.col(TIMESTAMP)
-    )
-    return log.group_by(CASE_ID).agg(
-        lead=(pl.col(TIMESTAMP).max() - first.min()).dt.total_microseconds().cast(pl.Float64)
-    )
+    """Each case's ``performance.lead_times`` in microseconds (Float64, for medians)."""
+    spans = pl.from_pandas(lead_times(log)[[CASE_ID, "lead_time"]])
+    return spans.select(CASE_ID, lead=pl.col("lead_time").dt.total_microseconds().cast(pl.Float64))
 
 
 def _complement_medians(affected: pl.DataFrame, leads: pl.DataFrame, n_cases: int) -> pl.DataFrame:
