@@ -433,6 +433,12 @@ class Simulation:
     ``log`` is a canonical event log (see ``o2c.log``); ``truth`` a JSON-ready dict whose keys
     are described in ``sample_logs/README.md``; ``ideal`` the ``IdealPath`` the conformance
     figures of ``truth`` refer to.
+
+    >>> sim = simulate(50, seed=3)
+    >>> sim
+    Simulation(50 orders, 476 events)
+    >>> sim.ideal.name, sorted(sim.truth)[:3]
+    ('standard order', ['activities', 'approvals', 'batch'])
     """
 
     log: pl.DataFrame
