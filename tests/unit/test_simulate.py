@@ -25,7 +25,7 @@ from o2c import _cli_simulate
 from o2c._pm4py import pm4py
 from o2c.cli import main
 from o2c.errors import ArgumentError
-from o2c.io import ColumnMapping, read_ideal_path
+from o2c.io import ColumnMapping, read_ideal_path, read_log
 from o2c.simulate import IDEAL_PATH, Simulation, simulate
 from tests.conftest import SAMPLE_LOGS, sample_log
 
@@ -133,6 +133,30 @@ def test_simulate_gives_the_committed_log_and_truth(events: pd.DataFrame, truth:
     assert sim.log["due_date"].to_list() == _dates(events["due_date"])
 
 
+@pytest.mark.parametrize(
+    ("name", "orders"),
+    [
+        ("o2c_orders.csv", 1500),
+        ("o2c_orders.parquet", 1500),
+        ("o2c_orders.xes.gz", 1500),
+        ("o2c_orders.xlsx", 300),
+    ],
+)
+def test_read_log_gives_the_simulated_events(name: str, orders: int) -> None:
+    loaded = read_log(sample_log(name))
+    assert loaded.rejects.height == 0
+    expected = simulate(1500, seed=0).log
+    expected = expected.filter(
+        pl.col("case_id").is_in(expected["case_id"].unique(maintain_order=True).head(orders).implode())
+    )
+    roles = ["case_id", "activity", "timestamp", "resource"]
+    assert (
+        loaded.log.select(roles)
+        .cast({"activity": pl.String})
+        .equals(expected.select(roles).cast({"activity": pl.String}))
+    )
+
+
 def test_cli_prints_what_it_wrote(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--cases", "20", "--seed", "3", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -154,6 +178,9 @@ def test_cli_reports_a_bad_argument_with_exit_code_1(
 
 def test_counts_and_variants(events: pd.DataFrame, traces: pd.Series, truth: dict[str, Any]) -> None:
     assert truth["events"] == len(events) == 14_384
+    assert truth["period"] == {"start": "2025-01-06T00:00:00Z", "end": "2025-10-06T00:00:00Z"}  # 39 weeks
+    assert events["timestamp"].min() >= pd.Timestamp(truth["period"]["start"])
+    assert events["timestamp"].max() < pd.Timestamp(truth["period"]["end"])
     assert truth["cases"] == events["case_id"].nunique() == 1500
     variants = Counter(traces)
     assert truth["variants"] == len(variants)
