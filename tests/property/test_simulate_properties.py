@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from o2c.log import validate
-from o2c.simulate import ACTIVITIES, BATCH_PREFIX, RESOURCES, WORKING_HOURS, Simulation, simulate
+from o2c.simulate import ACTIVITIES, BATCH_PREFIX, REGIONS, RESOURCES, WORKING_HOURS, Simulation, simulate
 
 FEW = settings(max_examples=8, deadline=None)
 seeds = st.integers(0, 2**32 - 1)
@@ -169,8 +169,9 @@ def test_a_pattern_set_to_one_is_everywhere(seed: int, cases: int) -> None:
 
 
 @settings(max_examples=4, deadline=None)
-@given(seed=seeds)
-def test_the_planted_bottleneck_ranks_first_among_the_companys_edges(seed: int) -> None:
-    bottleneck = simulate(800, seed=seed).truth["bottleneck"]
+@given(seed=seeds, region=st.sampled_from(REGIONS))
+def test_the_planted_bottleneck_ranks_first_among_the_companys_edges(seed: int, region: str) -> None:
+    bottleneck = simulate(800, seed=seed, bottleneck_region=region).truth["bottleneck"]
+    assert bottleneck["value"] == region
     assert bottleneck["rank_by_wait_total_excluding_customer_steps"] == 1
     assert bottleneck["wait_median_seconds_value"] > 10 * bottleneck["wait_median_seconds_others"]

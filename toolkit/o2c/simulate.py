@@ -388,8 +388,12 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
     g.add(alive, PICK_GOODS, t, np.where(robots, _RES["BATCH_WMS"], warehouse))
     # the planted bottleneck: goods of one region wait for their export documents before shipping
     slow = region == p["bottleneck_region"]
-    ship_wait = np.where(slow, g.person(t, p["bottleneck_days"] * 9.0, 0.6), g.person(t, 3.0, 0.7))
-    t = np.where(alive, np.where(robots, g.program(t, 2.0, 0.7), ship_wait), t)
+    slow_at, usual_at, robot_at = (
+        g.person(t, p["bottleneck_days"] * 9.0, 0.6),
+        g.person(t, 3.0, 0.7),
+        g.program(t, 2.0, 0.7),
+    )
+    t = np.where(alive, np.where(slow, slow_at, np.where(robots, robot_at, usual_at)), t)
     g.add(alive, SHIP_GOODS, t, np.where(robots, _RES["BATCH_WMS"], warehouse))
 
     # billing: the nightly billing run, the invoice output run
