@@ -317,9 +317,12 @@ def rekeyed_data(
     """
     log = validate(log)
     prefixes = _prefixes(patterns)
-    name = pl.col(ACTIVITY).cast(pl.String)
-    matches = pl.any_horizontal([name.str.to_lowercase().str.starts_with(p) for p in prefixes])
-    events = log.select(CASE_ID, name.alias(ACTIVITY)).filter(matches)
+    lowered = pl.col(ACTIVITY).str.to_lowercase()
+    names = log.select(pl.col(ACTIVITY).unique().cast(pl.String))  # match the few names, not every event
+    rekeyed = names.filter(pl.any_horizontal([lowered.str.starts_with(p) for p in prefixes]))[ACTIVITY]
+    events = log.filter(pl.col(ACTIVITY).is_in(rekeyed.to_list())).select(
+        CASE_ID, pl.col(ACTIVITY).cast(pl.String)
+    )
     n_cases = log[CASE_ID].n_unique()
     per_activity = (
         events.group_by(ACTIVITY)
