@@ -15,7 +15,7 @@ import polars as pl
 from o2c.errors import InputFileError
 from o2c.log import SOURCE_ROW, Reason
 
-_BLANK_LINES = re.compile(r"(?:\r?\n)(?:[ \t]*\r?\n)+")
+_BLANK_LINES = re.compile(r"(?:\r?\n){2,}")
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,18 @@ def read_csv(path: Path, data: bytes) -> CsvRead:
     field spanning lines stays one row, blank lines are skipped and not counted.
     """
     encoding, text = _decode(data)
-    if not text.strip():
+    if not data.strip():
         raise InputFileError(f"{path.name} is empty.", path=path)
-    has_blank_lines = _BLANK_LINES.search(text.strip("\r\n")) is not None
+    body = data.strip(b"\r\n")
+    has_blank_lines = b"\n\n" in body or b"\n\r\n" in body
     with tempfile.TemporaryDirectory() as tmp:
         target = path
         if encoding != "utf-8" or has_blank_lines:
             target = Path(tmp) / "utf8.csv"
             newline = "\r\n" if "\r\n" in text else "\n"
-            body = _BLANK_LINES.sub(newline, text.strip("\r\n")) + newline if has_blank_lines else text
+            cleaned = _BLANK_LINES.sub(newline, text.strip("\r\n")) + newline if has_blank_lines else text
             with target.open("w", encoding="utf-8", newline="") as handle:
-                handle.write(body)
+                handle.write(cleaned)
         delimiter, quote = _sniff(target, text, path)
         return _read(target, path, encoding, delimiter, quote)
 
@@ -74,7 +75,7 @@ def _sniff(target: Path, text: str, path: Path) -> tuple[str, str]:
         found = None
     finally:
         con.close()
-    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    header = text[:65536].lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
     if found and found[0] and found[0] in header:
         return found[0], found[1] if found[1] not in ("", "(empty)") else '"'
     # DuckDB's sniffer gives up on short files with broken rows; the header row still tells.
@@ -106,6 +107,7 @@ def _header(target: Path, delimiter: str, quote: str) -> list[str]:
 
 def _read(target: Path, path: Path, encoding: str, delimiter: str, quote: str) -> CsvRead:
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         relation = con.read_csv(
             str(target),

@@ -192,14 +192,25 @@ def _attribute(column: pl.Series, decimal_comma: bool, timezone: str, dayfirst: 
 
 
 def _drop_duplicates(frame: pl.DataFrame, roles: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Keep the first of exact duplicate events (all columns but ``source_row`` equal)."""
+    """Keep the first of exact duplicate events (all columns but ``source_row`` equal).
+
+    Duplicates share case and timestamp, so only events tied with a neighbour in the sorted
+    log are compared on every column.
+    """
+    ordered = frame.sort([CASE_ID, TIMESTAMP, SOURCE_ROW])
+    same = (pl.col(CASE_ID) == pl.col(CASE_ID).shift(1)) & (pl.col(TIMESTAMP) == pl.col(TIMESTAMP).shift(1))
+    after = (pl.col(CASE_ID) == pl.col(CASE_ID).shift(-1)) & (
+        pl.col(TIMESTAMP) == pl.col(TIMESTAMP).shift(-1)
+    )
+    tied = ordered.select((same.fill_null(False) | after.fill_null(False)).alias("tied")).to_series()
     others = [c for c in frame.columns if c != SOURCE_ROW]
-    ordered = frame.sort(SOURCE_ROW)
-    first = ordered.select(pl.struct(others).is_first_distinct()).to_series()
-    duplicates = ordered.filter(~first).select(
+    candidates = ordered.filter(tied)
+    repeated = candidates.filter(~candidates.select(pl.struct(others).is_first_distinct()).to_series())
+    duplicates = repeated.select(
         pl.col(SOURCE_ROW),
         column=pl.lit(roles[ACTIVITY]),
         value=pl.col(ACTIVITY).cast(pl.String),
         reason=pl.lit(str(Reason.DUPLICATE_EVENT)),
     )
-    return ordered.filter(first), duplicates
+    kept = ordered.filter(~pl.col(SOURCE_ROW).is_in(repeated[SOURCE_ROW].implode()))
+    return kept, duplicates

@@ -25,8 +25,8 @@ def to_number(text: pl.Series, *, decimal_comma: bool | None = None) -> pl.Serie
     """
     if text.dtype != pl.String:
         return None
-    values = text.str.strip_chars().replace("", None)
-    present = values.drop_nulls()
+    present = text.unique().drop_nulls().str.strip_chars()
+    present = present.filter(present != "")
     if present.is_empty():
         return None
     if bool(present.str.contains(r"^[+-]?0\d").any()):
@@ -37,12 +37,13 @@ def to_number(text: pl.Series, *, decimal_comma: bool | None = None) -> pl.Serie
         if not (dot_ok or comma_ok):
             return None
         if dot_ok and bool(present.str.contains(_INTEGER).all()):
-            return values.cast(pl.Int64)
+            return text.str.strip_chars().replace("", None).cast(pl.Int64)
         decimal_comma = comma_ok and (not dot_ok or uses_decimal_comma(present))
     pattern = _COMMA if decimal_comma else _DOT
     if not bool(present.str.contains(pattern).all()):
         return None
     thousands, decimal = (".", ",") if decimal_comma else (",", ".")
+    values = text.str.strip_chars().replace("", None)
     plain = values.str.replace_all(thousands, "", literal=True).str.replace(decimal, ".", literal=True)
     return plain.cast(pl.Float64)
 
@@ -55,4 +56,6 @@ def uses_decimal_comma(text: pl.Series) -> bool:
     """
     if text.dtype != pl.String:
         return False
-    return bool(text.str.strip_chars().str.contains(r"^[+-]?(\d+|\d{1,3}(\.\d{3})+),(\d{1,2}|\d{4,})$").any())
+    return bool(
+        text.unique().str.strip_chars().str.contains(r"^[+-]?(\d+|\d{1,3}(\.\d{3})+),(\d{1,2}|\d{4,})$").any()
+    )

@@ -43,15 +43,27 @@ def _clean(text: pl.Expr) -> pl.Expr:
     return text.str.strip_chars().str.replace(r"(?i)z$", "+00:00").replace("", None)
 
 
-def _parse(text: pl.Series, fmt: str) -> pl.Series:
+def _parse_expr(text: pl.Expr, fmt: str) -> pl.Expr:
     if "%z" in fmt:
         return text.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
     return text.str.to_datetime(fmt, strict=False, time_unit="us")
 
 
+def _parse(text: pl.Series, fmt: str) -> pl.Series:
+    return text.to_frame("t").select(_parse_expr(pl.col("t"), fmt)).to_series().alias(text.name)
+
+
 def _score(sample: pl.Series, group: str) -> list[tuple[int, str]]:
-    scored = [(int(_parse(sample, f).is_not_null().sum()), f) for f in _CANDIDATES[group]]
-    return sorted([s for s in scored if s[0] > 0], key=lambda s: -s[0])
+    """Formats of ``group`` that read some of ``sample``, most values first; one pass for all."""
+    frame = sample.to_frame("t")
+    counts = frame.select(
+        [
+            _parse_expr(pl.col("t"), f).is_not_null().sum().alias(str(i))
+            for i, f in enumerate(_CANDIDATES[group])
+        ]
+    ).row(0)
+    scored = [(int(n), f) for n, f in zip(counts, _CANDIDATES[group], strict=True) if n]
+    return sorted(scored, key=lambda s: -s[0])
 
 
 def parse_timestamps(
@@ -115,24 +127,18 @@ def _decide_order(cleaned: pl.Series, dmy: str, mdy: str, column: str, path: str
 
 
 def _coalesce(cleaned: pl.Series, formats: tuple[str, ...], timezone: str) -> tuple[pl.Series, bool]:
-    aware = [_parse(cleaned, f) for f in formats if "%z" in f]
-    naive = [_parse(cleaned, f) for f in formats if "%z" not in f]
-    frame = pl.DataFrame(
-        {f"a{i}": s for i, s in enumerate(aware)} | {f"n{i}": s for i, s in enumerate(naive)}
-    )
-    exprs = [pl.col(f"a{i}") for i in range(len(aware))]
-    exprs += [
-        pl.col(f"n{i}")
-        .dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
-        .dt.convert_time_zone("UTC")
-        for i in range(len(naive))
-    ]
-    if not exprs:
-        return pl.Series([None] * len(cleaned), dtype=UTC), True
-    values = frame.select(pl.coalesce(exprs).cast(UTC)).to_series()
-    any_naive = bool(naive) and bool(
-        frame.select(pl.any_horizontal(pl.col(f"n{i}").is_not_null() for i in range(len(naive))).any()).item()
-    )
+    """Read each value with the first format (best first) that reads it; naive ones in ``timezone``."""
+    values = pl.Series(cleaned.name, [None] * len(cleaned), dtype=UTC)
+    any_naive = False
+    for fmt in formats:
+        todo = values.is_null() & cleaned.is_not_null()
+        if not todo.any():
+            break
+        parsed = _parse(cleaned, fmt) if todo.all() else _parse(cleaned.set(~todo, None), fmt)
+        if "%z" not in fmt:
+            any_naive = any_naive or bool(parsed.is_not_null().any())
+            parsed = parsed.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+        values = values.fill_null(parsed.dt.convert_time_zone("UTC").cast(UTC))
     return values, any_naive
 
 
