@@ -19,6 +19,14 @@ from o2c.conformance import (
     discover_ideal_path,
     flow_efficiency,
 )
+from o2c.discovery import (
+    activity_instances,
+    case_variants,
+    directly_follows,
+    end_activities,
+    start_activities,
+    variants,
+)
 from o2c.errors import (
     ArgumentError,
     ColumnMappingError,
@@ -29,10 +37,13 @@ from o2c.errors import (
     TimestampFormatError,
     ToolkitError,
 )
+from o2c.filtering import filter_log
 from o2c.io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log
 from o2c.io._model import read_process_model
 from o2c.log import Reason, validate
+from o2c.performance import activity_durations, bottlenecks, drivers, lead_times, waiting_times
 from o2c.quality import data_quality, log_summary
+from o2c.render import render_map
 from o2c.rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from o2c.simulate import Simulation, example_log, simulate
 
@@ -56,23 +67,36 @@ __all__ = [
     "TimestampFormatError",
     "ToolkitError",
     "__version__",
+    "activity_durations",
+    "activity_instances",
     "align",
+    "bottlenecks",
+    "case_variants",
     "conformance_summary",
     "cost_of_divergence",
     "data_quality",
+    "directly_follows",
     "discover_ideal_path",
+    "drivers",
+    "end_activities",
     "example_log",
+    "filter_log",
     "first_time_right",
     "flow_efficiency",
+    "lead_times",
     "log_summary",
     "ping_pongs",
     "read_ideal_path",
     "read_log",
     "read_process_model",
     "rekeyed_data",
+    "render_map",
     "rework",
     "rework_cost",
     "self_loops",
     "simulate",
+    "start_activities",
     "validate",
+    "variants",
+    "waiting_times",
 ]
