@@ -24,7 +24,7 @@ import yaml
 from o2c import _cli_simulate
 from o2c._pm4py import pm4py
 from o2c.cli import main
-from o2c.errors import ArgumentError
+from o2c.errors import ArgumentError, RejectedRowsWarning
 from o2c.io import ColumnMapping, read_ideal_path, read_log
 from o2c.simulate import IDEAL_PATH, Simulation, simulate
 from tests.conftest import SAMPLE_LOGS, sample_log
@@ -540,6 +540,38 @@ def test_export_holds_the_first_300_orders_in_european_format(events: pd.DataFra
     for german, column in (("Bearbeiter", "resource"), ("Region", "region"), ("Kunde", "customer")):
         assert list(raw[german]) == list(part[column]), german
     assert any(not name.isascii() for name in raw["Kunde"]), "cp1252 characters beyond ASCII"
+
+
+def test_read_log_reads_the_export_as_documented() -> None:
+    with pytest.warns(RejectedRowsWarning):
+        loaded = read_log(sample_log("o2c_orders_export.csv"), mapping=sample_log("mapping_export.yaml"))
+    rejects = loaded.rejects.sort("source_row")
+    documented = {
+        next(r for r in ("missing", "unparseable", "duplicate") if r in row[0]): row
+        for row in _table("defects")
+        if "trailing" not in row[0]
+    }
+    expected = {
+        "missing_case_id": documented["missing"][2],
+        "unparseable_timestamp": documented["unparseable"][2],
+        "duplicate_event": documented["duplicate"][2],
+    }
+    for reason, lines in expected.items():
+        assert rejects.filter(pl.col("reason") == reason)["source_row"].to_list() == [
+            int(n) for n in lines.split(", ")
+        ]
+    # the rejected events (not the duplicate) are missing; line k before the duplicate holds event k - 1
+    lost = [int(n) - 2 for key in ("missing", "unparseable") for n in documented[key][2].split(", ")]
+    log = simulate(1500, seed=0).log
+    part = log.filter(pl.col("case_id").is_in(log["case_id"].unique(maintain_order=True).head(300).implode()))
+    part = part.with_row_index("i").filter(~pl.col("i").is_in(lost))
+    roles = ["case_id", "activity", "timestamp", "resource", "value"]
+    assert loaded.log.height == 2936 == part.height and loaded.log["case_id"].n_unique() == 300
+    assert (
+        loaded.log.select(roles)
+        .cast({"activity": pl.String})
+        .equals(part.select(roles).cast({"activity": pl.String}))
+    )
 
 
 def test_mapping_of_the_export_names_its_columns() -> None:
