@@ -57,7 +57,11 @@ def _modules() -> list[tuple[str, Path]]:
 def _imports(path: Path) -> list[str]:
     names = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("o2c"):
+        if isinstance(node, ast.ImportFrom) and node.module == "o2c":
+            for alias in node.names:  # from o2c import _pm4py: the module; from o2c import x: the package
+                is_module = (PACKAGE / f"{alias.name}.py").exists() or (PACKAGE / alias.name).is_dir()
+                names.append(f"o2c.{alias.name}" if is_module else "o2c")
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("o2c"):
             names.append(node.module)
         elif isinstance(node, ast.Import):
             names += [a.name for a in node.names if a.name.startswith("o2c")]
