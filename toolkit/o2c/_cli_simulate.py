@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import xlsxwriter
 
 from o2c.conformance.ideal_path import IdealPath
 from o2c.simulate import Simulation, simulate
@@ -195,6 +194,8 @@ def xes_bytes(table: pl.DataFrame, *, name: str) -> bytes:
 
 def _xlsx_bytes(table: pl.DataFrame, *, created: str) -> bytes:
     """The table as one Excel sheet ``orders``; times are UTC without zone (Excel has none)."""
+    import xlsxwriter  # a test extra of pyproject.toml for now; only this writer needs it
+
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     workbook.set_properties({"created": datetime.fromisoformat(created.removesuffix("Z")), "title": "orders"})
