@@ -24,7 +24,8 @@ XES_ROLES = {
 def read_xes(path: Path) -> tuple[pl.DataFrame, str]:
     """The events of an XES file in file order with ``source_row`` (1 = first event), and the reader used.
 
-    Trace attributes keep their ``case:`` prefix. Typed timestamps are UTC.
+    Trace attributes lose their ``case:`` prefix unless an event attribute has the same name.
+    Typed timestamps are UTC.
     """
     try:
         frame, _attributes = rustxes.import_xes(str(path))
@@ -45,6 +46,15 @@ def read_xes(path: Path) -> tuple[pl.DataFrame, str]:
         )
     columns = [c for c in XES_ROLES.values() if c in frame.columns]
     columns += sorted(c for c in frame.columns if c not in columns)
+    # Trace attributes lose their "case:" prefix where that names no other attribute.
+    taken = set(frame.columns)
+    plain = {
+        c: c.removeprefix("case:")
+        for c in columns
+        if c.startswith("case:") and c not in XES_ROLES.values() and c.removeprefix("case:") not in taken
+    }
+    frame = frame.rename(plain)
+    columns = [plain.get(c, c) for c in columns]
     frame = (
         frame.select(columns)
         .with_row_index(SOURCE_ROW, offset=1)
