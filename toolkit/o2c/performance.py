@@ -514,9 +514,11 @@ def _value_band_of_cases(log: pl.DataFrame, bands: int) -> pl.LazyFrame:
     bounds = [float(known.min()), *breaks, float(known.max())]
     labels = [f"{_number(lo)} to {_number(hi)}" for lo, hi in itertools.pairwise(bounds)]
     labels[0] = f"up to {_number(bounds[1])}"
+    value = pl.col("_value")
+    band = pl.sum_horizontal([(value > b).cast(pl.Int64) for b in breaks]) if breaks else pl.lit(0, pl.Int64)
+    label = band.replace_strict(dict(enumerate(labels)), return_dtype=pl.String)
     return values.lazy().select(
-        CASE_ID,
-        pl.col("_value").cut(breaks, labels=labels, left_closed=False).cast(pl.String).alias(VALUE_BAND),
+        CASE_ID, pl.when(value.is_null()).then(None).otherwise(label).alias(VALUE_BAND)
     )
 
 

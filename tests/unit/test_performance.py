@@ -1,0 +1,270 @@
+"""Waiting times, activity durations, lead times, bottlenecks and drivers, by hand and by planted truth."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from o2c.conformance.ideal_path import IdealPath
+from o2c.errors import ArgumentError
+from o2c.io import read_ideal_path, read_log
+from o2c.performance import (
+    BOTTLENECK_ORDER,
+    activity_durations,
+    bottlenecks,
+    case_attributes,
+    drivers,
+    lead_times,
+    waiting_times,
+)
+from tests.conftest import sample_log
+
+T0 = datetime(2025, 3, 3, 8)
+H = pd.Timedelta(hours=1)
+
+
+def _log(rows: list[tuple[str, str, float]], **extra: list[object]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "case_id": [r[0] for r in rows],
+            "activity": [r[1] for r in rows],
+            "timestamp": [T0 + timedelta(hours=r[2]) for r in rows],
+            **extra,
+        }
+    )
+
+
+@pytest.fixture
+def tiny() -> pl.DataFrame:
+    """Order 1: a b b pay; order 2: a b pay; order 3: a (one event); order 4: b b b b (self-loops only)."""
+    rows = [
+        ("1", "a", 0),
+        ("1", "b", 2),
+        ("1", "b", 4),
+        ("1", "pay", 100),
+        ("2", "a", 0),
+        ("2", "b", 10),
+        ("2", "pay", 20),
+        ("3", "a", 7),
+        ("4", "b", 0),
+        ("4", "b", 1),
+        ("4", "b", 3),
+        ("4", "b", 13),
+    ]
+    values = {"1": 1000.0, "2": 50.0, "3": 10.0, "4": None}
+    return _log(rows, value=[values[r[0]] for r in rows])
+
+
+def test_waiting_times_by_hand(tiny: pl.DataFrame) -> None:
+    waits = waiting_times(tiny).set_index(["source", "target"])
+    assert list(waits.columns) == [
+        "transitions",
+        "cases",
+        "wait_median",
+        "wait_mean",
+        "wait_p90",
+        "wait_max",
+        "wait_total",
+    ]
+    # b -> b: order 1 waits 2 h, order 4 waits 1, 2 and 10 h
+    loop = waits.loc[("b", "b")]
+    assert (loop["transitions"], loop["cases"]) == (4, 2)
+    assert loop["wait_median"] == 2 * H
+    assert loop["wait_mean"] == 3.75 * H
+    assert loop["wait_p90"] == (2 + 0.7 * 8) * H  # linear: position 2.7 of [1, 2, 2, 10]
+    assert loop["wait_max"] == 10 * H
+    assert loop["wait_total"] == 15 * H
+    pay = waits.loc[("b", "pay")]
+    assert (pay["wait_median"], pay["wait_total"]) == (53 * H, 106 * H)  # 96 h and 10 h
+    assert waits.loc[("a", "b"), "wait_mean"] == 6 * H
+
+
+def test_waits_run_from_end_to_start() -> None:
+    log = _log([("1", "a", 1), ("1", "b", 5)]).with_columns(
+        start_timestamp=pl.Series([T0, T0 + timedelta(hours=3)])
+    )
+    assert waiting_times(log)["wait_median"].iloc[0] == 2 * H  # b starts at 3, a ended at 1
+
+
+def test_activity_durations_by_hand() -> None:
+    log = _log(
+        [
+            ("1", "a", 0),
+            ("1", "a", 1),
+            ("1", "b", 2),
+            ("1", "b", 5),
+            ("2", "a", 0),
+            ("2", "a", 3),
+            ("2", "c", 4),
+        ],
+        lifecycle=["start", "complete", "start", "complete", "start", "complete", "complete"],
+    )
+    durations = activity_durations(log)
+    assert list(durations["activity"]) == ["a", "b"]  # c has no start: no duration
+    a = durations.iloc[0]
+    assert (a["instances"], a["duration_median"], a["duration_max"], a["duration_total"]) == (
+        2,
+        2 * H,
+        3 * H,
+        4 * H,
+    )
+    assert durations.iloc[1]["duration_mean"] == 3 * H
+
+
+def test_complete_only_log_has_no_durations(tiny: pl.DataFrame) -> None:
+    durations = activity_durations(tiny)
+    assert durations.empty
+    assert list(durations.columns)[:2] == ["activity", "instances"]
+
+
+def test_lead_times_by_hand(tiny: pl.DataFrame) -> None:
+    leads = lead_times(tiny)
+    assert list(leads.columns) == ["case_id", "first_event", "last_event", "events", "lead_time"]
+    assert list(leads["lead_time"]) == [100 * H, 20 * H, pd.Timedelta(0), 13 * H]
+    assert list(leads["events"]) == [4, 3, 1, 4]
+
+
+def test_bottlenecks_rank_by_total_wait(tiny: pl.DataFrame) -> None:
+    ranked = bottlenecks(tiny)
+    assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
+    assert list(zip(ranked["source"], ranked["target"], strict=True))[:3] == [
+        ("b", "pay"),
+        ("b", "b"),
+        ("a", "b"),
+    ]
+    # all waits: a->b 12 h, b->b 15 h, b->pay 106 h
+    assert ranked["share_of_wait"].iloc[0] == pytest.approx(106 / 133)
+    assert ranked["share_of_wait"].sum() == pytest.approx(1.0)
+    assert set(ranked["owner"]) == {"internal"}
+
+
+def test_value_days_weigh_waits_by_order_value(tiny: pl.DataFrame) -> None:
+    ranked = bottlenecks(tiny, by="value_days").set_index(["source", "target"])
+    assert ranked.loc[("b", "pay"), "value_days"] == pytest.approx(1000 * 96 / 24 + 50 * 10 / 24)
+    assert ranked.loc[("b", "b"), "value_days"] == pytest.approx(1000 * 2 / 24)  # order 4 has no value
+    assert ranked.loc[("b", "pay"), "rank"] == 1
+
+
+def test_customer_waits_are_told_apart(tiny: pl.DataFrame) -> None:
+    ideal = IdealPath(("a", "b", "pay"), milestones={"paid": "pay"})
+    both = bottlenecks(tiny, ideal=ideal).set_index(["source", "target"])
+    assert both.loc[("b", "pay"), "owner"] == "customer"
+    assert both.loc[("b", "b"), "owner"] == "internal"
+    internal = bottlenecks(tiny, ideal=ideal, include_customer=False)
+    assert ("b", "pay") not in set(zip(internal["source"], internal["target"], strict=True))
+    assert internal["share_of_wait"].iloc[0] == pytest.approx(15 / 27)
+
+
+def test_customer_steps_override_the_paid_milestone(tiny: pl.DataFrame) -> None:
+    ideal = IdealPath(("a", "b", "pay"), milestones={"paid": "pay"}, customer_steps=frozenset({"b"}))
+    owners = bottlenecks(tiny, ideal=ideal).set_index(["source", "target"])["owner"]
+    assert owners[("a", "b")] == "customer"
+    assert owners[("b", "b")] == "customer"
+    assert owners[("b", "pay")] == "internal"
+
+
+def test_bottleneck_arguments_are_checked(tiny: pl.DataFrame) -> None:
+    with pytest.raises(ArgumentError, match="did you mean: 'wait_total'"):
+        bottlenecks(tiny, by="total")
+    with pytest.raises(ArgumentError, match="'top'"):
+        bottlenecks(tiny, top=0)
+    with pytest.raises(ArgumentError, match="value"):
+        bottlenecks(tiny.drop("value"), by="value_days")
+    assert len(bottlenecks(tiny, top=1)) == 1
+    assert "value_days" in BOTTLENECK_ORDER
+
+
+def test_case_attributes_are_constant_within_cases() -> None:
+    log = _log(
+        [("1", "a", 0), ("1", "b", 1), ("2", "a", 0), ("2", "b", 1)],
+        region=["N", "N", "S", "S"],
+        step_note=["x", "y", "x", "x"],  # varies within case 1
+        amount=[1.5, 1.5, 2.0, 2.0],  # a measurement, not a group
+        resource=["ann", "bob", "ann", "bob"],
+    )
+    assert case_attributes(log) == ["region"]
+
+
+def test_drivers_by_hand() -> None:
+    rows, regions, resources = [], [], []
+    # edge a -> b: 3 North cases wait 10, 12, 14 h; 3 South cases wait 1, 2, 3 h
+    for i, (region, wait) in enumerate([("N", 10), ("N", 12), ("N", 14), ("S", 1), ("S", 2), ("S", 3)]):
+        rows += [(str(i), "a", 0), (str(i), "b", wait)]
+        regions += [region, region]
+        resources += ["ann" if i % 2 else "bob", "carl"]
+    log = _log(rows, region=regions, resource=resources)
+    found = drivers(log, ("a", "b"), min_cases=3)
+    first = found.iloc[0]
+    assert (first["attribute"], first["value"], first["transitions"], first["cases"]) == ("region", "N", 3, 3)
+    assert (first["wait_median"], first["others_wait_median"]) == (12 * H, 2 * H)
+    assert first["ratio"] == pytest.approx(6.0)
+    assert first["p_value"] == pytest.approx(0.1)  # exact two-sided U test, 3 vs 3 fully separated: 2/20
+    assert found.iloc[-1]["value"] == "S"
+    assert set(found["attribute"]) == {"region", "resource"}
+    assert drivers(log, ("a", "b"), min_cases=4).empty
+
+
+def test_value_bands_are_quantiles_of_case_values() -> None:
+    rows, values = [], []
+    for i, value in enumerate([100.0, 200.0, 300.0, 400.0]):
+        rows += [(str(i), "a", 0), (str(i), "b", 1 + i)]
+        values += [value, value]
+    found = drivers(_log(rows, value=values), ("a", "b"), min_cases=1, value_bands=2)
+    assert list(found["value"]) == ["250 to 400", "up to 250"]
+    assert list(found["cases"]) == [2, 2]
+
+
+def test_drivers_check_their_arguments(tiny: pl.DataFrame) -> None:
+    with pytest.raises(ArgumentError, match="does not occur"):
+        drivers(tiny, ("a", "pay"))
+    with pytest.raises(ArgumentError, match="did you mean"):
+        drivers(tiny, ("a", "bb"))
+    with pytest.raises(ArgumentError, match="attributes"):
+        drivers(tiny, ("a", "b"), attributes=["regoin"])
+    with pytest.raises(ArgumentError, match="min_cases"):
+        drivers(tiny, ("a", "b"), min_cases=0)
+
+
+@pytest.fixture(scope="module")
+def sample() -> pl.DataFrame:
+    return read_log(sample_log("o2c_orders.csv")).log
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict[str, object]:
+    return json.loads(sample_log("truth.json").read_text())
+
+
+def test_planted_bottleneck_ranks_as_planted(
+    sample: pl.DataFrame, truth: dict[str, dict[str, object]]
+) -> None:
+    planted = truth["bottleneck"]
+    ideal = read_ideal_path(sample_log("ideal_path.yaml"))
+    edge = (planted["source"], planted["target"])
+    everything = bottlenecks(sample, top=None, ideal=ideal)
+    ranks = dict(
+        zip(zip(everything["source"], everything["target"], strict=True), everything["rank"], strict=True)
+    )
+    assert ranks[edge] == planted["rank_by_wait_total"]
+    internal = bottlenecks(sample, top=1, ideal=ideal, include_customer=False)
+    assert (internal["source"].iloc[0], internal["target"].iloc[0]) == edge
+    assert internal["owner"].iloc[0] == "internal"
+    customer = everything[everything["owner"] == "customer"]
+    assert (customer["rank"] < ranks[edge]).any()  # the customer's payment wait outranks it
+
+
+def test_planted_driver_comes_first(sample: pl.DataFrame, truth: dict[str, dict[str, object]]) -> None:
+    planted = truth["bottleneck"]
+    found = drivers(sample, (str(planted["source"]), str(planted["target"])))
+    first = found.iloc[0]
+    assert (first["attribute"], first["value"]) == (planted["attribute"], planted["value"])
+    assert first["transitions"] == planted["transitions_value"]
+    edge = waiting_times(sample).set_index(["source", "target"]).loc[(planted["source"], planted["target"])]
+    assert edge["transitions"] - first["transitions"] == planted["transitions_others"]
+    assert first["wait_median"].total_seconds() == pytest.approx(planted["wait_median_seconds_value"])
+    assert first["others_wait_median"].total_seconds() == pytest.approx(planted["wait_median_seconds_others"])
+    assert first["p_value"] < 1e-6
