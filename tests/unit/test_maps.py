@@ -1,0 +1,241 @@
+"""Process maps: what is drawn, how it is labelled, simplification, highlights, snapshots, Graphviz missing."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from o2c.discovery import directly_follows, variants
+from o2c.errors import ArgumentError, ColumnMappingError, GraphvizMissingError
+from o2c.io import read_ideal_path, read_log
+from o2c.performance import bottlenecks, waiting_times
+from o2c.render import format_amount, format_count, format_duration, render_map
+from o2c.render.maps import COLOURS
+from o2c.rework import rework
+from tests.conftest import sample_log
+
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
+UPDATE = os.environ.get("O2C_UPDATE_SNAPSHOTS") == "1"
+
+_NODE = re.compile(r"^\s*(\w+) \[label=<<b>(.*?)</b>")
+_EDGE = re.compile(r"^\s*(\w+) -> (\w+) \[(.*)\]$")
+_LABEL = re.compile(r"label=<(?:&#160;)*(?:<b>)?([^<>]*)")
+
+
+class Drawn:
+    """The nodes and edges of a map, by activity name, read back from its DOT text."""
+
+    def __init__(self, source: str) -> None:
+        names = {"start": "start", "end": "end"}
+        self.edges: dict[tuple[str, str], str] = {}
+        for line in source.splitlines():
+            if node := _NODE.match(line):
+                names[node.group(1)] = html.unescape(node.group(2))
+        for line in source.splitlines():
+            if edge := _EDGE.match(line):
+                self.edges[(names[edge.group(1)], names[edge.group(2)])] = edge.group(3)
+        self.nodes = {n for n in names.values() if n not in ("start", "end")}
+
+    def label(self, source: str, target: str) -> str:
+        found = _LABEL.search(self.edges[(source, target)])
+        return html.unescape(found.group(1)) if found else ""
+
+    def colour(self, source: str, target: str) -> str:
+        return re.search(r'color="(#\w+)"', self.edges[(source, target)]).group(1)  # type: ignore[union-attr]
+
+    def reach(self, anchor: str, *, reverse: bool = False) -> set[str]:
+        seen, stack = {anchor}, [anchor]
+        while stack:
+            here = stack.pop()
+            for s, t in self.edges:
+                a, b = (t, s) if reverse else (s, t)
+                if a == here and b not in seen:
+                    seen.add(b)
+                    stack.append(b)
+        return seen
+
+
+@pytest.fixture(scope="module")
+def sample() -> pl.DataFrame:
+    return read_log(sample_log("o2c_orders.csv")).log
+
+
+def _check_snapshot(name: str, text: str) -> None:
+    path = SNAPSHOTS / name
+    if UPDATE:
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no snapshot {path}; run with O2C_UPDATE_SNAPSHOTS=1 once and review the file"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def _rework_rows() -> pd.DataFrame:
+    """Rows shaped like o2c.rework's, made by hand for the example log."""
+    return pd.DataFrame(
+        {
+            "activity": ["Check Credit", "Check Credit", "Confirm Order"],
+            "kind": ["repeat", "self_loop", "ping_pong"],
+            "other_activity": [None, None, "Change Price"],
+        }
+    )
+
+
+def test_example_map_snapshot(example_log: pl.DataFrame) -> None:
+    chart = render_map(
+        example_log,
+        measure="wait_median",
+        activities=1,
+        paths=1,
+        highlight=[bottlenecks(example_log).head(1), _rework_rows()],
+    )
+    _check_snapshot("example_map.dot", chart.source)
+
+
+def test_sample_map_snapshots(sample: pl.DataFrame) -> None:
+    ideal = read_ideal_path(sample_log("ideal_path.yaml"))
+    top = bottlenecks(sample, ideal=ideal, include_customer=False).head(1)
+    loops = rework(sample)
+    _check_snapshot("sample_map.dot", render_map(sample).source)
+    waits = render_map(sample, measure="wait_median", highlight=[top, loops.head(1)])
+    _check_snapshot("sample_wait_map.dot", waits.source)
+
+
+def test_full_map_draws_every_edge_with_its_count(example_log: pl.DataFrame) -> None:
+    drawn = Drawn(render_map(example_log, activities=1, paths=1).source)
+    edges = directly_follows(example_log)
+    expected = {
+        (s, t): format_count(n)
+        for s, t, n in edges[["source", "target", "transitions"]].itertuples(index=False)
+    }
+    inner = {edge: drawn.label(*edge) for edge in drawn.edges if "start" not in edge and "end" not in edge}
+    assert inner == expected
+    assert {e for e in drawn.edges if "start" in e} == {("start", "Create Sales Order")}
+    assert {e for e in drawn.edges if "end" in e} == {("Receive Payment", "end"), ("Create Invoice", "end")}
+    assert drawn.label("start", "Create Sales Order") == "3"
+
+
+def test_waiting_time_labels_by_hand(example_log: pl.DataFrame) -> None:
+    drawn = Drawn(render_map(example_log, measure="wait_median", activities=1, paths=1).source)
+    assert drawn.label("Confirm Order", "Ship Goods") == "1.9 d"  # waits 45, 24, 61 h: median 45 h
+    assert drawn.label("Create Invoice", "Receive Payment") == "14 d"  # 248 h and 428 h: median 338 h
+    assert drawn.label("Create Sales Order", "Check Credit") == "1.5 h"  # 2 h and 1 h
+    assert drawn.label("start", "Create Sales Order") == ""
+
+
+def test_value_days_labels(example_log: pl.DataFrame) -> None:
+    drawn = Drawn(render_map(example_log, measure="value_days", activities=1, paths=1).source)
+    # order 1: 12,000 x 248 h, order 3: 55,000 x 428 h, in days
+    assert drawn.label("Create Invoice", "Receive Payment") == format_amount(
+        12_000 * 248 / 24 + 55_000 * 428 / 24
+    )
+    assert drawn.label("Create Invoice", "Receive Payment") == "1.1 M"
+
+
+def test_node_labels_count_events(example_log: pl.DataFrame) -> None:
+    source = render_map(example_log, activities=1, paths=1).source
+    assert '<b>Confirm Order</b><br/><font point-size="10">4</font>' in source
+    assert '<b>Change Price</b><br/><font point-size="10">1</font>' in source
+
+
+@pytest.mark.parametrize(
+    ("activities", "paths"), [(0.0, 0.0), (0.3, 0.2), (0.5, 0.5), (0.8, 0.8), (1.0, 0.1)]
+)
+def test_simplified_map_stays_connected(sample: pl.DataFrame, activities: float, paths: float) -> None:
+    drawn = Drawn(render_map(sample, activities=activities, paths=paths).source)
+    assert drawn.nodes
+    assert drawn.nodes <= drawn.reach("start")
+    assert drawn.nodes <= drawn.reach("end", reverse=True)
+
+
+def test_activity_slider_keeps_the_most_frequent_activities(sample: pl.DataFrame) -> None:
+    events = sample.group_by("activity").len().with_columns(pl.col("activity").cast(pl.String))
+    events = events.sort(["len", "activity"], descending=[True, False])
+    cumulative = events["len"].cum_sum() / events["len"].sum()
+    needed = set(events["activity"].head(int((cumulative < 0.5).sum()) + 1))
+    drawn = Drawn(render_map(sample, activities=0.5, paths=1).source)
+    assert needed <= drawn.nodes
+    assert len(drawn.nodes) < events.height
+    assert Drawn(render_map(sample, activities=1, paths=1).source).nodes == set(events["activity"])
+
+
+def test_most_frequent_variant_is_the_backbone(sample: pl.DataFrame) -> None:
+    source = render_map(sample).source
+    backbone = set(variants(sample)["trace"].iloc[0])
+    grouped = {html.unescape(m.group(1)) for m in re.finditer(r"<b>(.*?)</b>.*group=backbone", source)}
+    assert grouped == backbone
+
+
+def test_highlights(example_log: pl.DataFrame) -> None:
+    chart = render_map(example_log, paths=0, highlight=[("Ship Goods", "Create Invoice"), _rework_rows()])
+    drawn = Drawn(chart.source)
+    assert drawn.colour("Ship Goods", "Create Invoice") == COLOURS["bottleneck"]
+    assert drawn.colour("Check Credit", "Check Credit") == COLOURS["rework"]  # self-loop
+    assert drawn.colour("Confirm Order", "Change Price") == COLOURS["rework"]  # ping-pong, both ways
+    assert drawn.colour("Change Price", "Confirm Order") == COLOURS["rework"]
+    assert "bottleneck" in chart.source and "rework loop" in chart.source  # the legend
+
+
+def test_real_rework_rows_are_accepted(example_log: pl.DataFrame) -> None:
+    drawn = Drawn(render_map(example_log, highlight=rework(example_log)).source)
+    assert drawn.colour("Check Credit", "Check Credit") == COLOURS["rework"]
+
+
+def test_unknown_highlight_edge_is_an_error(example_log: pl.DataFrame) -> None:
+    with pytest.raises(ArgumentError, match="did you mean: 'Ship Goods -> Create Invoice'"):
+        render_map(example_log, highlight=[("Ship Goods", "Create Invoce")])
+    with pytest.raises(ArgumentError, match="highlight"):
+        render_map(example_log, highlight=42)
+
+
+def test_edges_table_input(example_log: pl.DataFrame) -> None:
+    drawn = Drawn(render_map(waiting_times(example_log), measure="wait_mean", activities=1, paths=1).source)
+    assert "start" not in {n for e in drawn.edges for n in e}
+    assert drawn.label("Confirm Order", "Ship Goods") == format_duration(pd.Timedelta(hours=130 / 3))
+    with pytest.raises(ColumnMappingError) as info:
+        render_map(directly_follows(example_log), measure="wait_median")
+    assert info.value.column == "wait_median"
+
+
+def test_arguments_are_checked(example_log: pl.DataFrame) -> None:
+    with pytest.raises(ArgumentError, match="did you mean: 'wait_median'"):
+        render_map(example_log, measure="median")
+    with pytest.raises(ArgumentError, match="'paths'"):
+        render_map(example_log, paths=80)
+
+
+def test_same_input_same_dot_and_svg(example_log: pl.DataFrame) -> None:
+    first = render_map(example_log, measure="wait_p90")
+    second = render_map(example_log.to_pandas(), measure="wait_p90")
+    assert first.source == second.source
+    assert first.pipe(format="svg") == second.pipe(format="svg")
+
+
+def test_missing_graphviz_explains_and_keeps_the_dot(
+    example_log: pl.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chart = render_map(example_log)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(GraphvizMissingError) as info:
+        chart.render(tmp_path / "map", format="svg")
+    message = str(info.value)
+    assert "apt-get install graphviz" in message and "conda install graphviz" in message
+    assert info.value.path == str(tmp_path / "map")
+    assert (tmp_path / "map").read_text(encoding="utf-8") == chart.source
+    with pytest.raises(GraphvizMissingError, match=r"\.source"):
+        chart.pipe(format="png")
+    with pytest.raises(GraphvizMissingError):
+        chart._repr_mimebundle_()
+
+
+def test_formats() -> None:
+    assert format_duration(pd.Timedelta(hours=-3)) == "-3.0 h"
+    assert format_duration(pd.Timedelta(days=10)) == "10 d"
+    assert format_duration(pd.Timedelta(days=1234)) == "1,234 d"
+    assert format_duration(59.4) == "59 s"
+    assert format_count(1_204_000) == "1,204,000"
+    assert format_amount(999) == "999"
