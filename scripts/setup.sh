@@ -25,8 +25,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f .venv/.o2c-installed ] || [ pyproject.toml -nt .venv/.o2c-installed ]; then
     echo "setup: installing o2c-toolkit and its test extras into .venv" >&2
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".[test]"
+    # (pip's notes about package index folders absent from this machine are dropped)
+    .venv/bin/python -m pip install -q --upgrade pip 2> >(grep -v "is ignored: it is neither" >&2)
+    .venv/bin/python -m pip install -q -e ".[test]" 2> >(grep -v "is ignored: it is neither" >&2)
     touch .venv/.o2c-installed
 fi
 if ! command -v dot >/dev/null; then

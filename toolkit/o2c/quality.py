@@ -139,7 +139,7 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
     threshold = max(2, min(10, int(RARE_SHARE * events)))
     counts = log[ACTIVITY].cast(pl.String).value_counts().sort(["count", ACTIVITY])
     rare = counts.filter(pl.col("count") < threshold) if events else counts.clear()
-    names = ", ".join(repr(a) for a in rare[ACTIVITY].head(5))
+    names = ", ".join(repr(a) for a in rare[ACTIVITY].head(5)) or "none"
     rows.append(
         (
             "rare_activities",
