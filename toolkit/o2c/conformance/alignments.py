@@ -41,8 +41,10 @@ import polars as pl
 import o2c._pm4py as _pm4py
 from o2c._progress import progress as _progress
 from o2c.conformance.ideal_path import IdealPath, ProcessModel
+from o2c.discovery import case_variants, variants
 from o2c.errors import ArgumentError, IdealPathError, check_choice
-from o2c.log import ACTIVITY, CASE_ID, START_TIMESTAMP, TIMESTAMP, validate
+from o2c.log import CASE_ID, validate
+from o2c.performance import lead_times
 
 #: pm4py's standard costs (``align_utils.STD_MODEL_LOG_MOVE_COST`` and ``STD_TAU_COST``).
 LOG_MOVE_COST = 10_000
@@ -144,56 +146,32 @@ def align(
     return result
 
 
-def lead_time(log: pl.DataFrame) -> pl.Expr:
-    """A case's lead time, as an aggregation per case: first event's start to last event.
-
-    >>> from o2c.simulate import example_log
-    >>> example_log().group_by("case_id").agg(lead_time(example_log())).sort("case_id")["lead_time"][0]
-    datetime.timedelta(days=12, seconds=43200)
-    """
-    has_start = START_TIMESTAMP in log.columns
-    first = pl.col(START_TIMESTAMP).fill_null(pl.col(TIMESTAMP)) if has_start else pl.col(TIMESTAMP)
-    return (pl.col(TIMESTAMP).max() - first.min()).alias("lead_time")
-
-
 @dataclass(frozen=True)
 class _Variants:
-    """The distinct traces of a log as activity codes, and which case follows which."""
+    """The log's variants, numbered as ``discovery.variants``, as activity codes; and each case's."""
 
-    cases: pl.DataFrame  # case_id, variant (0-based index), lead_time; sorted by case_id
-    counts: np.ndarray  # cases per variant
+    cases: pd.DataFrame  # case_id, variant (0-based index), lead_time; in log order (by case_id)
+    traces: list[tuple[str, ...]]  # per variant, in variant order
     lengths: np.ndarray  # events per variant
     codes: np.ndarray  # the variants' events, concatenated, as codes into `names`
     names: np.ndarray  # activity names, sorted; a code is an index into it
 
-    def trace(self, variant: int) -> tuple[str, ...]:
-        start = int(self.lengths[:variant].sum())
-        return tuple(self.names[self.codes[start : start + self.lengths[variant]]])
-
 
 def _variants(log: pl.DataFrame) -> _Variants:
-    """Variants from categorical codes, ordered by cases (most first), ties by trace."""
-    names = log[ACTIVITY].cast(pl.String).unique().sort()
-    code = pl.col(ACTIVITY).cast(pl.String).cast(pl.Enum(names)).to_physical()
-    per_case = log.group_by(CASE_ID, maintain_order=True).agg(trace=code, lead_time=lead_time(log))
-    # code order is name order, so sorting code lists sorts traces by their activity names
-    variants = (
-        per_case.group_by("trace")
-        .agg(pl.col(CASE_ID), cases=pl.len())
-        .sort(["cases", "trace"], descending=[True, False])
-        .with_row_index("variant")
+    """Variants (most cases first, ties by trace) with each case's variant and lead time."""
+    table = variants(log)
+    traces = [tuple(trace) for trace in table["trace"]]
+    cases = case_variants(log).merge(
+        lead_times(log)[[CASE_ID, "lead_time"]], on=CASE_ID, validate="one_to_one"
     )
-    cases = (
-        variants.select("variant", CASE_ID)
-        .explode(CASE_ID)
-        .join(per_case.select(CASE_ID, "lead_time"), on=CASE_ID)
-        .sort(CASE_ID)
-    )
+    cases["variant"] = cases.pop("variant_id").to_numpy() - 1
+    events = pl.Series(traces, dtype=pl.List(pl.String)).explode()
+    names = events.unique().sort()
     return _Variants(
         cases=cases,
-        counts=variants["cases"].to_numpy().astype(np.int64),
-        lengths=variants["trace"].list.len().to_numpy().astype(np.int64),
-        codes=variants["trace"].explode().drop_nulls().to_numpy().astype(np.int64),
+        traces=traces,
+        lengths=table["trace"].map(len).to_numpy().astype(np.int64),
+        codes=events.cast(pl.Enum(names)).to_physical().to_numpy().astype(np.int64),
         names=names.to_numpy().astype(object),
     )
 
@@ -358,7 +336,7 @@ def _align_pm4py(
             "marking, so no trace can be aligned to it; check the model's start and end events."
         )
     n_variants = len(variants.lengths)
-    traces = (variants.trace(v) for v in range(n_variants))
+    traces = iter(variants.traces)
     results = list(
         _progress(
             _pm4py.align_traces(
@@ -391,7 +369,7 @@ def _join_cases(variants: _Variants, aligned: _Aligned) -> pd.DataFrame:
     fitness = aligned.fitness[index]
     frame = pd.DataFrame(
         {
-            "case_id": variants.cases[CASE_ID].to_pandas(),
+            "case_id": variants.cases[CASE_ID],
             "variant_id": (index + 1).astype(np.int64),
             "fitness": fitness,
             "is_fit": aligned.resolved[index] & (fitness == 1.0),
@@ -400,7 +378,7 @@ def _join_cases(variants: _Variants, aligned: _Aligned) -> pd.DataFrame:
             "cost": pd.array(aligned.cost[index], dtype="Int64"),
             "worst_cost": pd.array(aligned.worst_cost[index], dtype="Int64"),
             "resolved": aligned.resolved[index],
-            "lead_time": variants.cases["lead_time"].to_pandas(),
+            "lead_time": variants.cases["lead_time"],
         }
     )
     return frame

@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from o2c.conformance.alignments import align, lead_time
+from o2c.conformance.alignments import align
 from o2c.conformance.ideal_path import IdealPath, ProcessModel
 from o2c.errors import ArgumentError, ColumnMappingError
 from o2c.log import ACTIVITY, CASE_ID, VALUE, validate
+from o2c.performance import lead_times
 
 #: The kinds of deviation ``cost_of_divergence`` prices, in the order of its rows' ``kind``.
 DEVIATION_KINDS = ("any", "skipped", "inserted", "invoice_before_shipment")
@@ -266,11 +267,11 @@ def flow_efficiency(
     0       4 days 02:00:00     target_hours 16 days 16:00:00            0.245
     """
     log = validate(log)
-    spans = log.group_by(CASE_ID).agg(lead_time=lead_time(log)).to_pandas()
+    spans = lead_times(log)
     if closed_only and isinstance(ideal, IdealPath):
         spans = spans[spans[CASE_ID].isin(_closed_cases(log, ideal))]
-    lead_times = spans["lead_time"]
-    actual = lead_times.median()
+    measured = spans["lead_time"]
+    actual = measured.median()
     if isinstance(ideal, IdealPath) and ideal.target_hours:
         hours = sum(float(ideal.target_hours.get(step, 0.0)) for step in ideal.steps)
         theoretical = pd.Timedelta(hours=hours)
@@ -286,6 +287,6 @@ def flow_efficiency(
             "theoretical_from": [source],
             "actual_lead_time": pd.Series([actual], dtype="timedelta64[us]"),
             "flow_efficiency": [theoretical / actual if usable else np.nan],
-            "cases": [len(lead_times)],
+            "cases": [len(measured)],
         }
     )

@@ -13,8 +13,8 @@ import pandas as pd
 import polars as pl
 
 import o2c._pm4py as _pm4py
-from o2c.conformance.alignments import _variants
 from o2c.conformance.ideal_path import IdealPath, ProcessModel
+from o2c.discovery import variants
 from o2c.errors import ArgumentError, check_choice
 from o2c.log import validate
 
@@ -66,8 +66,6 @@ def discover_ideal_path(
         return ProcessModel(
             *net, name="inductive miner", source=f"pm4py inductive miner, noise threshold {noise_threshold}"
         )
-    variants = _variants(log)
-    cases = int(variants.counts[0])
-    return IdealPath(
-        variants.trace(0), name=f"most frequent variant ({cases} of {int(variants.counts.sum())} cases)"
-    )
+    table = variants(log)
+    cases, total = int(table["cases"].iloc[0]), int(table["cases"].sum())
+    return IdealPath(tuple(table["trace"].iloc[0]), name=f"most frequent variant ({cases} of {total} cases)")
