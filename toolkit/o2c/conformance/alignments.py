@@ -115,7 +115,7 @@ def align(
     log move: a step is matched to its first occurrence and later repeats are inserted (trace
     a, b, a, c on a, b, c inserts the second a; trace c, a on a, c skips a and inserts a).
     pm4py may return another optimal alignment: cost and fitness are the same, the moves may
-    differ (on random traces they agreed for 85 % of the cases), so compare costs, not moves.
+    differ, so compare costs and fitness with pm4py, not moves.
 
     Examples
     --------
