@@ -38,8 +38,7 @@ from o2c.errors import (
     ToolkitError,
 )
 from o2c.filtering import filter_log
-from o2c.io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log
-from o2c.io._model import read_process_model
+from o2c.io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log, read_process_model
 from o2c.log import Reason, validate
 from o2c.performance import activity_durations, bottlenecks, drivers, lead_times, waiting_times
 from o2c.quality import data_quality, log_summary

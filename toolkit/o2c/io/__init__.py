@@ -26,12 +26,13 @@ from o2c.io._csv import read_csv
 from o2c.io._excel import read_excel, sheet_names
 from o2c.io._ideal_path import read_ideal_path
 from o2c.io._mapping import ColumnMapping, as_mapping, resolve
+from o2c.io._model import read_process_model
 from o2c.io._normalise import normalise
 from o2c.io._parquet import read_parquet
 from o2c.io._xes import XES_ROLES, read_xes
 from o2c.log import SOURCE_ROW, empty_rejects
 
-__all__ = ["ColumnMapping", "LoadedLog", "SourceInfo", "read_ideal_path", "read_log"]
+__all__ = ["ColumnMapping", "LoadedLog", "SourceInfo", "read_ideal_path", "read_log", "read_process_model"]
 
 #: File suffixes and the format each is read as.
 FORMATS = {
