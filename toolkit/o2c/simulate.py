@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -875,8 +876,93 @@ def _truth(
                     for (k,), group in sorted(per_case.group_by("approvals"), key=lambda item: item[0])
                 },
             },
+            "kpis": _kpi_truth(log, ideal),
         }
     )
+
+
+def _kpi_truth(log: pl.DataFrame, ideal: IdealPath) -> dict[str, Any]:
+    """Figures behind ``o2c.kpis``, ``stuck_orders`` and ``late_payment_drivers``, from the events.
+
+    Ages and overdue orders are judged at the last timestamp of the log; payment dates are UTC dates.
+    """
+    events = log.select(
+        "case_id", "timestamp", "value", "due_date", activity=pl.col("activity").cast(pl.String)
+    ).with_columns(
+        t=pl.col("timestamp").dt.epoch("s"),
+        gap=pl.col("timestamp").dt.epoch("s") - pl.col("timestamp").dt.epoch("s").shift(1).over("case_id"),
+    )
+    as_of = int(events["t"].max())  # type: ignore[arg-type]
+
+    def first(step: str) -> pl.Expr:
+        return pl.col("t").filter(pl.col("activity") == step).min()
+
+    m = ideal.milestones
+    cases = events.group_by("case_id").agg(
+        start=pl.col("t").min(),
+        value=pl.col("value").first(),
+        due=pl.col("due_date").first(),
+        complained=(pl.col("activity") == COMPLAINT).any(),
+        approval_wait=pl.col("gap").filter(pl.col("activity").is_in(APPROVALS)).fill_null(0).sum(),
+        approvals=pl.col("activity").is_in(APPROVALS).sum(),
+        blocked=first(CREDIT_BLOCK),
+        released=first(RELEASE_BLOCK),
+        **{name: first(step) for name, step in m.items()},
+    )
+    paid = cases.filter(pl.col("paid").is_not_null())
+    days_late = (pl.from_epoch("paid", time_unit="s").dt.date() - pl.col("due")).dt.total_days()
+    both = cases.filter(pl.col("invoiced").is_not_null() & pl.col("paid").is_not_null())
+    to_cash = both["paid"] - both["invoiced"]
+    open_cases = cases.filter(pl.col("paid").is_null()).with_columns(age=as_of - pl.col("start"))
+    unpaid = open_cases.filter(pl.col("invoiced").is_not_null())
+    shipped = cases.filter(pl.col("delivered").is_not_null() & pl.col("invoiced").is_null())
+    blocked = cases.filter(pl.col("blocked").is_not_null())
+    released = blocked.filter(pl.col("released").is_not_null())
+
+    def furthest(name: str) -> pl.DataFrame:
+        later = [n for n in ("delivered", "invoiced") if ("ordered", "delivered", "invoiced").index(n) >
+                 ("ordered", "delivered", "invoiced").index(name)]  # fmt: skip
+        mask = pl.col(name).is_not_null()
+        for n in later:
+            mask = mask & pl.col(n).is_null()
+        return open_cases.filter(mask)
+
+    def to_cash_of(group: pl.DataFrame) -> dict[str, Any]:
+        return {"cases": group.height, "median_seconds": _median(group["paid"] - group["invoiced"])}
+
+    return {
+        "as_of": _iso(as_of),
+        "delivery_to_invoice": {
+            "cases": cases.filter(
+                pl.col("delivered").is_not_null() & pl.col("invoiced").is_not_null()
+            ).height,
+            "median_seconds": _median(
+                cases.select(pl.col("invoiced") - pl.col("delivered")).to_series().drop_nulls()
+            ),
+        },
+        "invoice_to_cash_value_weighted_seconds": math.fsum((to_cash * both["value"]).to_list())
+        / math.fsum(both["value"].to_list()),  # fsum: exact, so the same bytes on every run
+        "paid_with_due_date": paid.filter(pl.col("due").is_not_null()).height,
+        "paid_on_time": paid.filter(days_late <= 0).height,
+        "days_past_due_median": _median(paid.select(days_late).to_series().drop_nulls()),
+        "overdue_orders": unpaid.filter(pl.col("due") < pl.lit(_iso(as_of)[:10]).str.to_date()).height,
+        "shipped_not_invoiced": {"cases": shipped.height, "value": float(shipped["value"].sum())},
+        "open_age_median_seconds": {
+            "all": _median(open_cases["age"]),
+            **{name: _median(furthest(name)["age"]) for name in ("ordered", "delivered", "invoiced")},
+        },
+        "approval_wait_median_seconds": _median(cases.filter(pl.col("approvals") > 0)["approval_wait"]),
+        "credit_block": {
+            "cases": blocked.height,
+            "released_cases": released.height,
+            "block_time_median_seconds": _median(released["released"] - released["blocked"]),
+            "never_released": sorted(blocked.filter(pl.col("released").is_null())["case_id"].to_list()),
+        },
+        "invoice_to_cash_by_complaint": {
+            "with_complaint": to_cash_of(both.filter("complained")),
+            "without_complaint": to_cash_of(both.filter(~pl.col("complained"))),
+        },
+    }
 
 
 def _rank(frame: pl.DataFrame, source: str, target: str) -> int | None:
