@@ -39,6 +39,7 @@ from o2c.errors import (
 )
 from o2c.filtering import filter_log
 from o2c.io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log, read_process_model
+from o2c.kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from o2c.log import Reason, validate
 from o2c.performance import activity_durations, bottlenecks, drivers, lead_times, waiting_times
 from o2c.quality import data_quality, log_summary
@@ -82,8 +83,11 @@ __all__ = [
     "filter_log",
     "first_time_right",
     "flow_efficiency",
+    "kpis",
+    "late_payment_drivers",
     "lead_times",
     "log_summary",
+    "milestones",
     "ping_pongs",
     "read_ideal_path",
     "read_log",
@@ -95,6 +99,7 @@ __all__ = [
     "self_loops",
     "simulate",
     "start_activities",
+    "stuck_orders",
     "validate",
     "variants",
     "waiting_times",

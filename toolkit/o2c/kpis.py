@@ -1,0 +1,984 @@
+"""Order-to-cash KPIs, the stuck-order escalation list, and what goes with late payment.
+
+The KPIs hang on four **milestones** an order passes on its way to cash: ``ordered``,
+``delivered``, ``invoiced`` and ``paid``. They come from the ideal path's ``milestones``; a
+milestone the ideal path does not name (or every milestone, without an ideal path) is guessed
+from the activity names, and the guess is written into the ``definition`` of every KPI that uses
+it. A milestone is reached at the *first* event of its activity in the order.
+
+Every KPI is computed only over the orders where all of its events exist and says how many
+orders that is (``orders_covered``). Events after ``as_of`` are ignored; ``as_of`` defaults to
+the last timestamp of the log, never to the clock, so a rerun gives the same numbers.
+
+Examples
+--------
+>>> from o2c.simulate import example_log
+>>> table = kpis(example_log())
+>>> row = table.set_index("kpi").loc["invoice_to_cash"]
+>>> print(row["duration"], row["orders_covered"])
+14 days 02:00:00 2
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+from scipy.stats import mannwhitneyu
+
+from o2c.conformance.ideal_path import MILESTONES, IdealPath
+from o2c.discovery import duration_from_microseconds, event_start, lazy_transitions
+from o2c.errors import ArgumentError
+from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP, UTC, VALUE, validate
+from o2c.performance import case_attributes
+from o2c.rework import rekeyed_data
+
+#: Resources whose names match this (case-insensitive) pattern count as automated.
+AUTOMATED_PATTERN = r"(?i)batch|system|rfc|auto|bot|edi"
+
+#: Activity-name patterns (case-insensitive) of approvals, credit blocks and their release.
+APPROVAL_PATTERN = r"(?i)approv"
+CREDIT_BLOCK_PATTERN = r"(?i)credit.*block|block.*credit"
+RELEASE_PATTERN = r"(?i)release|unblock|lift|remove"
+
+#: Case attributes the payment KPIs read: the due date, or the payment terms in days.
+DUE_DATE = "due_date"
+PAYMENT_TERMS = "payment_terms_days"
+
+#: How each milestone is guessed without an ideal path: patterns tried in order (the first that
+#: names some activity wins; among its matches the activity in most orders, ties by name);
+#: activities matching ``_NEVER_MILESTONE`` are never taken. Later milestones choose first.
+_GUESSES: dict[str, tuple[str, ...]] = {
+    "paid": (r"(?i)(receiv|record|post|book|clear).*pay|pay.*(receiv|record|post|book)", r"(?i)pay|clear"),
+    "invoiced": (r"(?i)(creat|issu|post|record).*(invoice|bill)", r"(?i)invoice|bill"),
+    "delivered": (r"(?i)ship", r"(?i)goods issue", r"(?i)deliver"),
+    "ordered": (r"(?i)(creat|enter|receiv|record).*order", r"(?i)order", r"(?i)creat"),
+}
+_NEVER_MILESTONE = r"(?i)remind|dunn|cancel|request|reminder"
+
+_US_PER_DAY = 86_400_000_000
+
+#: The KPIs in the order ``kpis`` returns them.
+KPIS = (
+    "order_to_cash",
+    "order_to_delivery",
+    "delivery_to_invoice",
+    "invoice_to_cash",
+    "invoice_to_cash_value_weighted",
+    "on_time_payment_rate",
+    "days_past_due",
+    "overdue_orders",
+    "shipped_not_invoiced_orders",
+    "shipped_not_invoiced_value",
+    "open_orders",
+    "open_orders_ordered",
+    "open_orders_delivered",
+    "open_orders_invoiced",
+    "automation_rate",
+    "touchless_order_rate",
+    "approval_rate",
+    "approvals_per_order",
+    "approval_wait",
+    "rekeyed_data_per_order",
+    "credit_block_rate",
+    "credit_block_time",
+)
+
+_COLUMNS = ["kpi", "value", "duration", "unit", "orders_covered", "definition"]
+
+
+@dataclass(frozen=True)
+class _Milestone:
+    name: str
+    activity: str | None
+    guessed: bool
+
+    def label(self) -> str:
+        if self.activity is None:
+            return f"the {self.name} milestone (no activity of the log looks like it)"
+        how = ", guessed from the activity names" if self.guessed else ""
+        return f"{self.activity!r} ({self.name}{how})"
+
+
+def kpis(
+    log: pl.DataFrame | pd.DataFrame,
+    ideal: IdealPath | None = None,
+    *,
+    automated: str | Collection[str] | None = None,
+    as_of: datetime | str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Order-to-cash KPIs, each with the sentence that defines it and the orders it covers.
+
+    Parameters
+    ----------
+    log : DataFrame
+        An event log, polars or pandas (see ``o2c.log``). Optional columns used: ``resource``
+        (automation), ``value`` (money figures), ``due_date`` or ``payment_terms_days``
+        (on-time payment; the due date is the invoice date plus the terms when only the terms
+        are there), ``currency`` (the unit of money figures when it has one value).
+    ideal : IdealPath, optional
+        Its ``milestones`` say which activities mean ordered, delivered, invoiced and paid;
+        milestones it does not name are guessed from activity names (``order``/``create`` ->
+        ordered, ``ship``/``goods issue``/``deliver`` -> delivered, ``invoice``/``bill`` ->
+        invoiced, ``pay``/``clear`` -> paid), and the guess is stated in the definitions.
+    automated : str or collection of str, optional
+        Which resources are programs, not people: a regular expression matched against the
+        resource names (default ``AUTOMATED_PATTERN``, ``(?i)batch|system|rfc|auto|bot|edi``)
+        or the resource names themselves. The names found are listed in the definition.
+    as_of : datetime or str, optional
+        The moment the open orders are judged at; events after it are ignored. Naive times are
+        UTC. Default: the last timestamp of the log (never the clock).
+
+    Returns
+    -------
+    DataFrame
+        One row per KPI, in the order of ``KPIS``: ``kpi`` (a stable snake_case id),
+        ``value`` (a number: a count, a share 0..1, a sum of order value or a mean per order;
+        NaN for durations), ``duration`` (a Timedelta for the time KPIs, NaT otherwise; for the
+        ``open_orders*`` rows the median age of those orders beside their count), ``unit``
+        (``duration``, ``share``, ``orders``, ``per order`` or the currency / ``value``),
+        ``orders_covered`` (the orders the KPI is computed over) and ``definition``. A KPI
+        whose events or columns are missing has NaN / NaT, covers 0 orders, and its
+        definition says what is missing.
+
+    Notes
+    -----
+    Lead times run from the first event of one milestone's activity to the first event of the
+    next one's (negative when invoiced before delivered). On-time means paid on a UTC date on or
+    before the due date. Ages and overdue orders are judged at ``as_of``.
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> kpis(example_log())[["kpi", "value", "duration", "orders_covered"]].head(7)
+                                  kpi  value         duration  orders_covered
+    0                   order_to_cash    NaN 16 days 16:00:00               2
+    1               order_to_delivery    NaN  2 days 02:00:00               3
+    2             delivery_to_invoice    NaN  0 days 02:00:00               3
+    3                 invoice_to_cash    NaN 14 days 02:00:00               2
+    4  invoice_to_cash_value_weighted    NaN 16 days 11:45:40               2
+    5            on_time_payment_rate    NaN              NaT               0
+    6                   days_past_due    NaN              NaT               0
+    >>> kpis(example_log()).set_index("kpi").loc["automation_rate", "definition"]
+    "Share of events done by automated resources: 'BATCH_BANK', 'BATCH_BILLING' (resource names matching '(?i)batch|system|rfc|auto|bot|edi'), over 19 events with a resource."
+    """
+    log = _at(validate(log), as_of)
+    moment = _as_of(log, as_of)
+    stones = _milestones(log, ideal)
+    cases = _case_table(log, stones)
+    rows: list[dict[str, Any]] = []
+    rows += _lead_time_rows(cases, stones)
+    rows += _payment_rows(log, cases, stones, moment)
+    rows += _open_rows(log, cases, stones, moment)
+    rows += _automation_rows(log, automated)
+    rows += _approval_rows(log, cases)
+    rows += _rekey_rows(log)
+    rows += _credit_block_rows(log)
+    table = pd.DataFrame(rows, columns=_COLUMNS)
+    table["value"] = table["value"].astype("float64")
+    table["duration"] = pd.to_timedelta(table["duration"])
+    table["orders_covered"] = table["orders_covered"].astype("int64")
+    return table
+
+
+def milestones(log: pl.DataFrame | pd.DataFrame, ideal: IdealPath | None = None) -> pd.DataFrame:
+    """The activity of each milestone: from the ideal path, else guessed from activity names.
+
+    Returns
+    -------
+    DataFrame
+        One row per milestone (``ordered``, ``delivered``, ``invoiced``, ``paid``):
+        ``milestone``, ``activity`` (None when nothing fits) and ``guessed`` (True when the
+        ideal path does not name it).
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> milestones(example_log())
+       milestone            activity  guessed
+    0    ordered  Create Sales Order     True
+    1  delivered          Ship Goods     True
+    2   invoiced      Create Invoice     True
+    3       paid     Receive Payment     True
+    """
+    stones = _milestones(validate(log), ideal)
+    return pd.DataFrame(
+        {
+            "milestone": list(MILESTONES),
+            "activity": pd.Series([stones[m].activity for m in MILESTONES], dtype=object),
+            "guessed": [stones[m].guessed for m in MILESTONES],
+        }
+    )
+
+
+def stuck_orders(
+    log: pl.DataFrame | pd.DataFrame,
+    *,
+    ideal: IdealPath | None = None,
+    as_of: datetime | str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Open orders waiting longer after their last step than 9 in 10 finished orders did.
+
+    An order is finished when it has reached the ``paid`` milestone (from ``ideal``, or guessed
+    from the activity names as in ``kpis``), open otherwise. For every activity, the usual wait
+    after it is the 90th percentile (linear interpolation) of the waiting times from that
+    activity to the next event, over the finished orders. An open order is stuck when the time
+    from its last event to ``as_of`` exceeds that percentile for its last activity; an activity
+    never followed by another event in a finished order gives no percentile, and orders
+    waiting after it are not judged. This is the order-status view with escalation: what to
+    chase first.
+
+    Parameters
+    ----------
+    log : DataFrame
+        An event log, polars or pandas (see ``o2c.log``).
+    ideal : IdealPath, optional
+        Names the ``paid`` milestone; guessed from activity names without it.
+    as_of : datetime or str, optional
+        The moment the orders are judged at; later events are ignored. Naive times are UTC.
+        Default: the last timestamp of the log (never the clock).
+
+    Returns
+    -------
+    DataFrame
+        One row per stuck order: ``case_id``, ``milestone`` (the furthest of ordered,
+        delivered, invoiced it reached; None before ordered), ``last_activity``,
+        ``last_event`` (its timestamp), ``waiting`` (``as_of`` - ``last_event``), ``wait_p90``
+        (the usual 90th percentile after ``last_activity``), ``value`` (the order value; NaN
+        without a ``value`` column). Most value at risk first, then longest ``waiting``, ties
+        by ``case_id``.
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> stuck_orders(example_log(), as_of="2025-02-10")[["case_id", "last_activity", "waiting", "wait_p90"]]
+      case_id   last_activity           waiting         wait_p90
+    0       2  Create Invoice 32 days 08:00:00 17 days 02:00:00
+    """
+    log = _at(validate(log), as_of)
+    moment = _as_of(log, as_of)
+    stones = _milestones(log, ideal)
+    cases = _case_table(log, stones)
+    paid = "at_paid"
+    finished = cases.filter(pl.col(paid).is_not_null()).select(CASE_ID)
+    usual = (
+        lazy_transitions(log)
+        .join(finished.lazy(), on=CASE_ID, how="semi")
+        .group_by("source")
+        .agg(_p90=pl.col("wait").dt.total_microseconds().quantile(0.9, interpolation="linear"))
+        .select(
+            last_activity=pl.col("source").cast(pl.String),
+            wait_p90=duration_from_microseconds(pl.col("_p90")),
+        )
+        .collect()
+    )
+    open_cases = cases.filter(pl.col(paid).is_null()).with_columns(
+        waiting=pl.lit(moment, UTC) - pl.col("last_event")
+    )
+    stuck = (
+        open_cases.join(usual, on="last_activity", how="inner")
+        .filter(pl.col("waiting") > pl.col("wait_p90"))
+        .with_columns(milestone=_furthest(stones))
+        .sort(["value", "waiting", CASE_ID], descending=[True, True, False], nulls_last=True)
+    )
+    columns = [CASE_ID, "milestone", "last_activity", "last_event", "waiting", "wait_p90", "value"]
+    return stuck.select(columns).to_pandas()
+
+
+def late_payment_drivers(
+    log: pl.DataFrame | pd.DataFrame,
+    ideal: IdealPath | None = None,
+    *,
+    attributes: Sequence[str] | None = None,
+    min_cases: int = 10,
+) -> pd.DataFrame:
+    """Which activities and attribute values go with a longer invoice-to-cash time.
+
+    Over the orders with both the ``invoiced`` and the ``paid`` milestone, each candidate splits
+    the orders in two: those with it and those without. Candidates are every activity present
+    in some of these orders but not all (a complaint, a credit memo, a price change, an address
+    update, a payment reminder, ...) and every value of every case attribute. The two groups'
+    invoice-to-cash times (first invoiced event to first paid event) are compared: medians, their
+    difference, and a two-sided Mann-Whitney U test (``scipy.stats.mannwhitneyu``).
+
+    Parameters
+    ----------
+    log : DataFrame
+        An event log, polars or pandas (see ``o2c.log``).
+    ideal : IdealPath, optional
+        Names the ``invoiced`` and ``paid`` milestones; guessed from activity names without it.
+    attributes : list of str, optional
+        Case attributes to compare by; default every case attribute (``o2c.performance.
+        case_attributes``: columns beyond the canonical ones with one value per order).
+    min_cases : int
+        Candidates with fewer orders on either side are left out (too few to judge).
+
+    Returns
+    -------
+    DataFrame
+        One row per candidate: ``attribute`` (``activity`` for activities present in the order,
+        else the attribute's name), ``value`` (the activity or the attribute value, as text),
+        ``cases_with``, ``cases_without``, ``median_with``, ``median_without`` (Timedeltas),
+        ``difference`` (``median_with - median_without``), ``value_affected`` (summed order value
+        of the orders with it; NaN without a ``value`` column), ``value_days``
+        (``value_affected`` x ``difference`` in days: money held up) and ``p_value``. Most
+        value-days first, then largest difference, ties by ``attribute``, ``value``.
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> found = late_payment_drivers(example_log(), min_cases=1)
+    >>> found[["value", "cases_with", "median_with", "median_without", "value_days"]]
+              value  cases_with      median_with   median_without  value_days
+    0  Change Price           1 17 days 20:00:00 10 days 08:00:00    412500.0
+    1  Check Credit           1 10 days 08:00:00 17 days 20:00:00    -90000.0
+    """
+    log = validate(log)
+    if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
+        raise ArgumentError(
+            f"The 'min_cases' argument of late_payment_drivers must be a positive int; got {min_cases!r}."
+        )
+    stones = _milestones(log, ideal)
+    for name in ("invoiced", "paid"):
+        if stones[name].activity is None:
+            raise ArgumentError(
+                f"late_payment_drivers needs the {name!r} milestone, and no activity of the log looks like "
+                f"it; pass an IdealPath with milestones={{{name!r}: ...}}."
+            )
+    known = case_attributes(log)
+    chosen = known if attributes is None else list(attributes)
+    for name in chosen:
+        if name not in known:
+            raise ArgumentError(
+                f"The 'attributes' argument of late_payment_drivers must name case attributes "
+                f"(one value per order); {name!r} is not one. Case attributes: {known}."
+            )
+    cases = _case_table(log, stones).filter(
+        pl.col("at_invoiced").is_not_null() & pl.col("at_paid").is_not_null()
+    )
+    cases = cases.with_columns(_seconds=(pl.col("at_paid") - pl.col("at_invoiced")).dt.total_microseconds())
+    payable = cases.select(CASE_ID)
+    present = (
+        log.join(payable, on=CASE_ID, how="semi")
+        .select(CASE_ID, value=pl.col(ACTIVITY).cast(pl.String))
+        .unique()
+        .with_columns(attribute=pl.lit("activity"))
+    )
+    groups = [present.select(CASE_ID, "attribute", "value")]
+    if chosen:
+        per_case = (
+            log.join(payable, on=CASE_ID, how="semi")
+            .group_by(CASE_ID)
+            .agg(pl.col(chosen).drop_nulls().first())
+        )
+        for name in chosen:
+            groups.append(
+                per_case.select(
+                    CASE_ID, attribute=pl.lit(name), value=pl.col(name).cast(pl.String)
+                ).drop_nulls("value")
+            )
+    members = (
+        pl.concat(groups)
+        .join(cases.select(CASE_ID, "_seconds", pl.col("value").alias("_value")), on=CASE_ID)
+        .group_by("attribute", "value")
+        .agg(
+            pl.col(CASE_ID),
+            pl.col("_value").sum().alias("_value_sum"),
+            pl.col("_value").is_not_null().sum().alias("_valued"),
+        )
+        .sort("attribute", "value")
+    )
+    order = {case: i for i, case in enumerate(cases[CASE_ID].to_list())}
+    seconds = cases["_seconds"].to_numpy().astype(float)
+    has_value = VALUE in log.columns
+    rows = []
+    for attribute, value, members_of, value_sum, valued in members.iter_rows():
+        inside = np.zeros(len(seconds), dtype=bool)
+        inside[[order[c] for c in members_of]] = True
+        these, others = seconds[inside], seconds[~inside]
+        if len(these) < min_cases or len(others) < min_cases:
+            continue
+        median, others_median = float(np.median(these)), float(np.median(others))
+        difference = median - others_median
+        affected = float(value_sum) if has_value and valued else (0.0 if has_value else float("nan"))
+        p_value = float(mannwhitneyu(these, others, alternative="two-sided").pvalue)
+        rows.append(
+            (attribute, value, len(these), len(others), median, others_median, difference, affected, p_value)
+        )
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "attribute": pl.String,
+            "value": pl.String,
+            "cases_with": pl.Int64,
+            "cases_without": pl.Int64,
+            "_with": pl.Float64,
+            "_without": pl.Float64,
+            "_difference": pl.Float64,
+            "value_affected": pl.Float64,
+            "p_value": pl.Float64,
+        },
+        orient="row",
+    )
+    table = table.with_columns(
+        median_with=duration_from_microseconds(pl.col("_with")),
+        median_without=duration_from_microseconds(pl.col("_without")),
+        difference=duration_from_microseconds(pl.col("_difference")),
+        value_days=pl.col("value_affected") * pl.col("_difference") / _US_PER_DAY,
+    ).sort(
+        ["value_days", "_difference", "attribute", "value"],
+        descending=[True, True, False, False],
+        nulls_last=True,
+    )
+    columns = [
+        "attribute",
+        "value",
+        "cases_with",
+        "cases_without",
+        "median_with",
+        "median_without",
+        "difference",
+        "value_affected",
+        "value_days",
+        "p_value",
+    ]
+    return table.select(columns).to_pandas()
+
+
+# --- milestones and the per-order table --------------------------------------------------------
+
+
+def _milestones(log: pl.DataFrame, ideal: IdealPath | None) -> dict[str, _Milestone]:
+    given = dict(ideal.milestones) if ideal is not None else {}
+    counts = (
+        log.group_by(ACTIVITY)
+        .agg(cases=pl.col(CASE_ID).n_unique())
+        .select(pl.col(ACTIVITY).cast(pl.String), "cases")
+        .sort(["cases", ACTIVITY], descending=[True, False])
+    )
+    present = set(counts[ACTIVITY].to_list())
+    taken = {step for step in given.values() if step in present}
+    found: dict[str, _Milestone] = {}
+    for name in reversed(MILESTONES):  # paid first: "Create Invoice" must not become "ordered"
+        if name in given:
+            step = given[name]
+            found[name] = _Milestone(name, step if step in present else None, guessed=False)
+            continue
+        candidates = counts.filter(
+            ~pl.col(ACTIVITY).is_in(sorted(taken)) & ~pl.col(ACTIVITY).str.contains(_NEVER_MILESTONE)
+        )
+        choice = None
+        for pattern in _GUESSES[name]:
+            matching = candidates.filter(pl.col(ACTIVITY).str.contains(pattern))
+            if matching.height:
+                choice = matching[ACTIVITY][0]
+                break
+        if choice is not None:
+            taken.add(choice)
+        found[name] = _Milestone(name, choice, guessed=True)
+    return {name: found[name] for name in MILESTONES}
+
+
+def _at(log: pl.DataFrame, as_of: datetime | str | pd.Timestamp | None) -> pl.DataFrame:
+    """The events up to ``as_of`` (all of them without one)."""
+    if as_of is None:
+        return log
+    return log.filter(pl.col(TIMESTAMP) <= pl.lit(_timestamp(as_of), UTC))
+
+
+def _as_of(log: pl.DataFrame, as_of: datetime | str | pd.Timestamp | None) -> datetime:
+    if as_of is not None:
+        return _timestamp(as_of)
+    if log.height == 0:
+        raise ArgumentError("The event log has no events (before 'as_of'); there is nothing to judge.")
+    last = log[TIMESTAMP].max()
+    assert isinstance(last, datetime)
+    return last
+
+
+def _timestamp(value: datetime | str | pd.Timestamp) -> datetime:
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ArgumentError(
+            f"The 'as_of' argument must be a datetime or an ISO date-time like '2025-10-01'; got {value!r}."
+        ) from exc
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
+def _case_table(log: pl.DataFrame, stones: dict[str, _Milestone]) -> pl.DataFrame:
+    """One row per order: first and last event, last activity, milestone times, value, due date."""
+    reached = [
+        (
+            pl.col(TIMESTAMP).filter(pl.col(ACTIVITY).cast(pl.String) == stones[m].activity).min()
+            if stones[m].activity is not None
+            else pl.lit(None, UTC)
+        ).alias(f"at_{m}")
+        for m in MILESTONES
+    ]
+    value = pl.col(VALUE).drop_nulls().first() if VALUE in log.columns else pl.lit(None, pl.Float64)
+    table = (
+        log.lazy()
+        .group_by(CASE_ID, maintain_order=True)
+        .agg(
+            event_start(log).min().alias("first_event"),
+            pl.col(TIMESTAMP).last().alias("last_event"),
+            pl.col(ACTIVITY).cast(pl.String).last().alias("last_activity"),
+            *reached,
+            value.cast(pl.Float64).alias("value"),
+            _due_date(log).alias("due"),
+        )
+        .collect()
+    )
+    return table
+
+
+def _due_date(log: pl.DataFrame) -> pl.Expr:
+    """Each order's due date (a Date), or null: ``due_date``, else invoice date + payment terms."""
+    if DUE_DATE in log.columns:
+        dtype = log.schema[DUE_DATE]
+        column = pl.col(DUE_DATE)
+        if isinstance(dtype, pl.Datetime):
+            column = column.dt.date()
+        elif dtype != pl.Date:
+            column = column.cast(pl.String).str.strip_chars().str.to_date(strict=False)
+        return column.drop_nulls().first().cast(pl.Date)
+    return pl.lit(None, pl.Date)
+
+
+def _with_terms(cases: pl.DataFrame, log: pl.DataFrame) -> pl.DataFrame:
+    """Fill due dates from ``payment_terms_days`` and the invoice date where there is none."""
+    if DUE_DATE in log.columns or PAYMENT_TERMS not in log.columns:
+        return cases
+    terms = log.group_by(CASE_ID).agg(
+        _terms=pl.col(PAYMENT_TERMS).drop_nulls().first().cast(pl.Int64, strict=False)
+    )
+    return (
+        cases.join(terms, on=CASE_ID, how="left", maintain_order="left")
+        .with_columns(due=pl.col("at_invoiced").dt.date() + pl.duration(days=pl.col("_terms")))
+        .drop("_terms")
+    )
+
+
+def _furthest(stones: dict[str, _Milestone]) -> pl.Expr:
+    expr = pl.lit(None, pl.String)
+    for name in MILESTONES[:-1]:
+        expr = pl.when(pl.col(f"at_{name}").is_not_null()).then(pl.lit(name)).otherwise(expr)
+    return expr
+
+
+# --- the KPI rows ----------------------------------------------------------------------------------
+
+
+def _row(
+    kpi: str,
+    definition: str,
+    *,
+    value: float | None = None,
+    duration: Any = None,
+    unit: str,
+    covered: int,
+    missing: str | None = None,
+) -> dict[str, Any]:
+    if missing is not None:
+        return {
+            "kpi": kpi,
+            "value": float("nan"),
+            "duration": pd.NaT,
+            "unit": unit,
+            "orders_covered": 0,
+            "definition": f"{definition} Not computed: {missing}.",
+        }
+    return {
+        "kpi": kpi,
+        "value": float("nan") if value is None else float(value),
+        "duration": pd.NaT if duration is None else pd.Timedelta(duration),
+        "unit": unit,
+        "orders_covered": int(covered),
+        "definition": definition,
+    }
+
+
+def _median_duration(values: pl.Series) -> pd.Timedelta | None:
+    """The median of a duration series (µs precision), None when empty."""
+    micros = values.dt.total_microseconds().drop_nulls()
+    if micros.is_empty():
+        return None
+    return pd.Timedelta(microseconds=round(float(micros.median())))  # type: ignore[arg-type]
+
+
+def _missing_milestones(stones: dict[str, _Milestone], *names: str) -> str | None:
+    absent = [n for n in names if stones[n].activity is None]
+    if not absent:
+        return None
+    return "no activity of the log looks like the " + " or ".join(repr(n) for n in absent) + " milestone"
+
+
+def _lead_time_rows(cases: pl.DataFrame, stones: dict[str, _Milestone]) -> list[dict[str, Any]]:
+    rows = []
+    for kpi, begin, end, extra in (
+        ("order_to_cash", "ordered", "paid", ""),
+        ("order_to_delivery", "ordered", "delivered", ""),
+        ("delivery_to_invoice", "delivered", "invoiced", " Negative when invoiced before delivered."),
+        ("invoice_to_cash", "invoiced", "paid", " A proxy of days sales outstanding (DSO)."),
+    ):
+        definition = (
+            f"Median time from the first {stones[begin].label()} to the first {stones[end].label()} "
+            f"of each order, over the orders with both.{extra}"
+        )
+        missing = _missing_milestones(stones, begin, end)
+        both = cases.filter(pl.col(f"at_{begin}").is_not_null() & pl.col(f"at_{end}").is_not_null())
+        spans = both[f"at_{end}"] - both[f"at_{begin}"]
+        rows.append(
+            _row(
+                kpi,
+                definition,
+                duration=_median_duration(spans),
+                unit="duration",
+                covered=both.height,
+                missing=missing,
+            )
+        )
+    definition = (
+        f"Invoice-to-cash time weighted by order value: sum of value x time from the first "
+        f"{stones['invoiced'].label()} to the first {stones['paid'].label()}, divided by the summed "
+        "value, over the orders with both and a value (to the second). Large orders count more."
+    )
+    missing = _missing_milestones(stones, "invoiced", "paid")
+    if missing is None and cases["value"].is_null().all():
+        missing = "the log has no 'value' column (order value)"
+    both = cases.filter(
+        pl.col("at_invoiced").is_not_null() & pl.col("at_paid").is_not_null() & pl.col("value").is_not_null()
+    )
+    weighted = None
+    total = math.fsum(both["value"].to_list())
+    if total:
+        micros = (both["at_paid"] - both["at_invoiced"]).dt.total_microseconds().cast(pl.Float64)
+        weighted = pd.Timedelta(seconds=round(math.fsum((micros * both["value"]).to_list()) / total / 1e6))
+    rows.append(
+        _row(
+            "invoice_to_cash_value_weighted",
+            definition,
+            duration=weighted,
+            unit="duration",
+            covered=both.height,
+            missing=missing,
+        )
+    )
+    return rows
+
+
+def _money_unit(log: pl.DataFrame) -> str:
+    if "currency" in log.columns:
+        currencies = log["currency"].drop_nulls().unique()
+        if currencies.len() == 1:
+            return str(currencies[0])
+    return "value"
+
+
+def _payment_rows(
+    log: pl.DataFrame, cases: pl.DataFrame, stones: dict[str, _Milestone], moment: datetime
+) -> list[dict[str, Any]]:
+    cases = _with_terms(cases, log)
+    source = (
+        f"the {DUE_DATE!r} column"
+        if DUE_DATE in log.columns
+        else f"the invoice date plus {PAYMENT_TERMS!r}"
+        if PAYMENT_TERMS in log.columns
+        else None
+    )
+    missing = _missing_milestones(stones, "paid")
+    if missing is None and source is None:
+        missing = f"the log has no {DUE_DATE!r} or {PAYMENT_TERMS!r} column"
+    due_text = source or f"the {DUE_DATE!r} column"
+    paid = cases.filter(pl.col("at_paid").is_not_null() & pl.col("due").is_not_null()).with_columns(
+        days=(pl.col("at_paid").dt.date() - pl.col("due")).dt.total_days()
+    )
+    on_time = paid.filter(pl.col("days") <= 0).height
+    rows = [
+        _row(
+            "on_time_payment_rate",
+            f"Share of paid orders whose first {stones['paid'].label()} falls on a UTC date on or before "
+            f"the due date ({due_text}), over the paid orders with a due date.",
+            value=on_time / paid.height if paid.height else None,
+            unit="share",
+            covered=paid.height,
+            missing=missing,
+        ),
+        _row(
+            "days_past_due",
+            f"Median of payment date minus due date ({due_text}) in whole days, over the paid orders with "
+            f"a due date; negative when paid early. Payment date: the UTC date of the first "
+            f"{stones['paid'].label()}.",
+            duration=None if paid.is_empty() else pd.Timedelta(days=float(paid["days"].median())),  # type: ignore[arg-type]
+            unit="duration",
+            covered=paid.height,
+            missing=missing,
+        ),
+    ]
+    invoiced_open = cases.filter(
+        pl.col("at_invoiced").is_not_null() & pl.col("at_paid").is_null() & pl.col("due").is_not_null()
+    )
+    overdue = invoiced_open.filter(pl.col("due") < moment.date())
+    missing_overdue = _missing_milestones(stones, "invoiced", "paid") or (None if source else missing)
+    rows.append(
+        _row(
+            "overdue_orders",
+            f"Orders invoiced ({stones['invoiced'].label()}) and not paid whose due date ({due_text}) is "
+            f"before the UTC date of as_of ({moment:%Y-%m-%d %H:%M} UTC), out of the invoiced, unpaid orders "
+            "with a due date.",
+            value=overdue.height,
+            unit="orders",
+            covered=invoiced_open.height,
+            missing=missing_overdue,
+        )
+    )
+    delivered = cases.filter(pl.col("at_delivered").is_not_null())
+    waiting = delivered.filter(pl.col("at_invoiced").is_null())
+    missing_sni = _missing_milestones(stones, "delivered", "invoiced")
+    rows.append(
+        _row(
+            "shipped_not_invoiced_orders",
+            f"Orders delivered ({stones['delivered'].label()}) and not yet invoiced "
+            f"({stones['invoiced'].label()}) at as_of, out of the delivered orders.",
+            value=waiting.height,
+            unit="orders",
+            covered=delivered.height,
+            missing=missing_sni,
+        )
+    )
+    valued = waiting.filter(pl.col("value").is_not_null())
+    rows.append(
+        _row(
+            "shipped_not_invoiced_value",
+            "Summed order value of the orders delivered and not yet invoiced at as_of (revenue waiting "
+            "to be billed), over those of them with a value.",
+            value=float(valued["value"].sum()),
+            unit=_money_unit(log),
+            covered=valued.height,
+            missing=missing_sni or (None if VALUE in log.columns else "the log has no 'value' column"),
+        )
+    )
+    return rows
+
+
+def _open_rows(
+    log: pl.DataFrame, cases: pl.DataFrame, stones: dict[str, _Milestone], moment: datetime
+) -> list[dict[str, Any]]:
+    open_cases = cases.filter(pl.col("at_paid").is_null()).with_columns(
+        milestone=_furthest(stones), age=pl.lit(moment, UTC) - pl.col("first_event")
+    )
+    missing = _missing_milestones(stones, "paid")
+    rows = [
+        _row(
+            "open_orders",
+            f"Orders without {stones['paid'].label()} at as_of ({moment:%Y-%m-%d %H:%M} UTC), out of all "
+            "orders; duration: their median age (as_of minus the order's first event).",
+            value=open_cases.height,
+            duration=_median_duration(open_cases["age"]),
+            unit="orders",
+            covered=cases.height,
+            missing=missing,
+        )
+    ]
+    for name in MILESTONES[:-1]:
+        at = open_cases.filter(pl.col("milestone") == name)
+        rows.append(
+            _row(
+                f"open_orders_{name}",
+                f"Open orders (not paid at as_of) whose furthest milestone is {stones[name].label()}, in the "
+                "order ordered < delivered < invoiced, out of the open orders; duration: their median age "
+                "(as_of minus the order's first event).",
+                value=at.height,
+                duration=_median_duration(at["age"]),
+                unit="orders",
+                covered=open_cases.height,
+                missing=missing or _missing_milestones(stones, name),
+            )
+        )
+    return rows
+
+
+def _automated_names(log: pl.DataFrame, automated: str | Collection[str] | None) -> tuple[list[str], str]:
+    names = log[RESOURCE].drop_nulls().unique().sort()
+    if automated is None or isinstance(automated, str):
+        pattern = AUTOMATED_PATTERN if automated is None else automated
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ArgumentError(
+                f"The 'automated' argument of kpis must be a regular expression or resource names; "
+                f"{pattern!r} is not a valid expression: {exc}."
+            ) from exc
+        chosen = names.filter(names.str.contains(pattern)).to_list()
+        return chosen, f"resource names matching {pattern!r}"
+    given = sorted(set(automated))
+    return [n for n in given if n in set(names.to_list())], "resources named in 'automated'"
+
+
+def _automation_rows(log: pl.DataFrame, automated: str | Collection[str] | None) -> list[dict[str, Any]]:
+    if RESOURCE not in log.columns:
+        missing: str | None = "the log has no 'resource' column"
+        chosen: list[str] = []
+        how = ""
+    else:
+        chosen, how = _automated_names(log, automated)
+        missing = None
+    shown = ", ".join(repr(n) for n in chosen[:10]) + (
+        f" and {len(chosen) - 10} more" if len(chosen) > 10 else ""
+    )
+    who = f"{shown} ({how})" if chosen else f"none found ({how})"
+    with_resource = log.filter(pl.col(RESOURCE).is_not_null()) if missing is None else log.clear()
+    is_auto = pl.col(RESOURCE).is_in(chosen) if missing is None else pl.lit(False)
+    events = with_resource.height
+    share = with_resource.select(is_auto.mean()).item() if events else None
+    per_case = (
+        log.group_by(CASE_ID).agg(touchless=(pl.col(RESOURCE).is_in(chosen).fill_null(False)).all())
+        if missing is None
+        else pl.DataFrame(
+            {CASE_ID: [], "touchless": []}, schema={CASE_ID: pl.String, "touchless": pl.Boolean}
+        )
+    )
+    return [
+        _row(
+            "automation_rate",
+            f"Share of events done by automated resources: {who}, over {events:,} events with a resource.",
+            value=share,
+            unit="share",
+            covered=with_resource[CASE_ID].n_unique(),
+            missing=missing,
+        ),
+        _row(
+            "touchless_order_rate",
+            f"Share of orders whose every event is done by an automated resource ({who}); an event without "
+            "a resource is not automated.",
+            value=per_case["touchless"].mean() if per_case.height else None,  # type: ignore[arg-type]
+            unit="share",
+            covered=per_case.height,
+            missing=missing,
+        ),
+    ]
+
+
+def _approval_rows(log: pl.DataFrame, cases: pl.DataFrame) -> list[dict[str, Any]]:
+    names = _activities_matching(log, APPROVAL_PATTERN)
+    missing = None if names else f"no activity name matches {APPROVAL_PATTERN!r}"
+    listed = ", ".join(repr(n) for n in names) or "none"
+    counts = log.group_by(CASE_ID).agg(approvals=pl.col(ACTIVITY).cast(pl.String).is_in(names).sum())
+    with_approval = counts.filter(pl.col("approvals") > 0)
+    waits = (
+        lazy_transitions(log)
+        .filter(pl.col("target").cast(pl.String).is_in(names))
+        .group_by(CASE_ID)
+        .agg(wait=pl.col("wait").sum())
+        .collect()
+    )
+    # an order whose first event is an approval waited 0 for it
+    waits = (
+        with_approval.select(CASE_ID)
+        .join(waits, on=CASE_ID, how="left")
+        .with_columns(pl.col("wait").fill_null(pl.duration(microseconds=0)))
+    )
+    n = cases.height
+    return [
+        _row(
+            "approval_rate",
+            f"Share of orders with at least one approval ({listed}: activity names matching "
+            f"{APPROVAL_PATTERN!r}), over all orders.",
+            value=with_approval.height / n if n else None,
+            unit="share",
+            covered=n,
+            missing=missing,
+        ),
+        _row(
+            "approvals_per_order",
+            f"Mean number of approval events ({listed}) per order, over all orders.",
+            value=float(counts["approvals"].sum()) / n if n else None,
+            unit="per order",
+            covered=n,
+            missing=missing,
+        ),
+        _row(
+            "approval_wait",
+            f"Median, over the orders with an approval ({listed}), of the time they spent waiting for "
+            "approvals: the sum of the waiting times from the event before each approval to the approval.",
+            duration=_median_duration(waits["wait"]),
+            unit="duration",
+            covered=waits.height,
+            missing=missing,
+        ),
+    ]
+
+
+def _rekey_rows(log: pl.DataFrame) -> list[dict[str, Any]]:
+    table = rekeyed_data(log)
+    total = table[table["activity"].isna()].iloc[0]
+    named = table[table["activity"].notna()]["activity"].tolist()
+    listed = ", ".join(repr(n) for n in named) or "none"
+    n = log[CASE_ID].n_unique()
+    return [
+        _row(
+            "rekeyed_data_per_order",
+            f"Mean number of re-keying events per order (activities whose names say data was entered again, "
+            f"o2c.rekeyed_data: {listed}), over all orders.",
+            value=float(total["executions"]) / n if n else None,
+            unit="per order",
+            covered=n,
+            missing=None if named else "no activity name says data was entered again (Change/Update/Correct)",
+        )
+    ]
+
+
+def _credit_block_rows(log: pl.DataFrame) -> list[dict[str, Any]]:
+    matching = _activities_matching(log, CREDIT_BLOCK_PATTERN)
+    releases = [n for n in matching if re.search(RELEASE_PATTERN, n)]
+    blocks = [n for n in matching if n not in releases]
+    n = log[CASE_ID].n_unique()
+    missing = None if blocks else f"no activity name matches {CREDIT_BLOCK_PATTERN!r}"
+    shown = ", ".join(repr(b) for b in blocks) or "none"
+    activity = pl.col(ACTIVITY).cast(pl.String)
+    per_case = log.group_by(CASE_ID).agg(
+        blocked=pl.col(TIMESTAMP).filter(activity.is_in(blocks)).min(),
+        releases=pl.col(TIMESTAMP).filter(activity.is_in(releases)),
+    )
+    blocked = per_case.filter(pl.col("blocked").is_not_null())
+    released = (
+        blocked.explode("releases")
+        .filter(pl.col("releases") >= pl.col("blocked"))
+        .group_by(CASE_ID)
+        .agg(time=(pl.col("releases").min() - pl.col("blocked").first()))
+    )
+    shown_release = ", ".join(repr(r) for r in releases) or "none"
+    missing_time = missing or (None if releases else f"no credit-block activity matches {RELEASE_PATTERN!r}")
+    return [
+        _row(
+            "credit_block_rate",
+            f"Share of orders with a credit block ({shown}), over all orders.",
+            value=blocked.height / n if n else None,
+            unit="share",
+            covered=n,
+            missing=missing,
+        ),
+        _row(
+            "credit_block_time",
+            f"Median time from an order's first credit block ({shown}) to the first release after it "
+            f"({shown_release}), over the orders blocked and released; orders still blocked are left out.",
+            duration=_median_duration(released["time"]),
+            unit="duration",
+            covered=released.height,
+            missing=missing_time,
+        ),
+    ]
+
+
+def _activities_matching(log: pl.DataFrame, pattern: str) -> list[str]:
+    names = log.select(pl.col(ACTIVITY).cast(pl.String).unique())[ACTIVITY]
+    return sorted(names.filter(names.str.contains(pattern)).to_list())
