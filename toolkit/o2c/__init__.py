@@ -9,6 +9,7 @@ price how far orders diverge from the ideal path.
 3
 """
 
+from o2c.assess import Assessment, assess
 from o2c.conformance import (
     ConformanceSummary,
     IdealPath,
@@ -44,6 +45,8 @@ from o2c.log import Reason, validate
 from o2c.performance import activity_durations, bottlenecks, drivers, lead_times, waiting_times
 from o2c.quality import data_quality, log_summary
 from o2c.render import render_map
+from o2c.render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+from o2c.report import Headlines, compare_findings, findings, findings_schema, headlines, write_report
 from o2c.rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from o2c.simulate import Simulation, example_log, simulate
 
@@ -51,9 +54,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArgumentError",
+    "Assessment",
     "ColumnMapping",
     "ColumnMappingError",
     "ConformanceSummary",
+    "Headlines",
     "IdealPath",
     "IdealPathError",
     "InputFileError",
@@ -70,8 +75,10 @@ __all__ = [
     "activity_durations",
     "activity_instances",
     "align",
+    "assess",
     "bottlenecks",
     "case_variants",
+    "compare_findings",
     "conformance_summary",
     "cost_of_divergence",
     "data_quality",
@@ -81,14 +88,21 @@ __all__ = [
     "end_activities",
     "example_log",
     "filter_log",
+    "findings",
+    "findings_schema",
     "first_time_right",
     "flow_efficiency",
+    "headlines",
     "kpis",
     "late_payment_drivers",
     "lead_times",
     "log_summary",
     "milestones",
     "ping_pongs",
+    "plot_bottlenecks",
+    "plot_drivers",
+    "plot_lead_times",
+    "plot_variants",
     "read_ideal_path",
     "read_log",
     "read_process_model",
@@ -103,4 +117,5 @@ __all__ = [
     "validate",
     "variants",
     "waiting_times",
+    "write_report",
 ]

@@ -1,0 +1,271 @@
+"""Charts of the result frames (matplotlib): where the waiting time goes, what drives it, how
+long orders take on and off the ideal path, and how few variants cover most orders.
+
+Each function takes a result frame, returns a ``matplotlib.figure.Figure`` (no pyplot, no
+global state: it shows itself in Jupyter and ``fig.savefig`` writes it) and draws with the
+DejaVu Sans font that ships with matplotlib and the Okabe-Ito colours of the process maps, so
+the same frame gives the same drawing on every machine. Durations are shown in days.
+
+Examples
+--------
+>>> from o2c.performance import bottlenecks
+>>> from o2c.simulate import example_log
+>>> fig = plot_bottlenecks(bottlenecks(example_log(), top=None))
+>>> fig.axes[0].get_xlabel()
+'total waiting time (days)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from o2c.errors import ColumnMappingError
+from o2c.render.maps import COLOURS
+
+#: The style every chart is drawn in: a font that ships with matplotlib, quiet axes.
+STYLE: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10.0,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "svg.fonttype": "path",
+    "svg.hashsalt": "o2c",
+}
+
+_DAY_SECONDS = 86_400.0
+_WIDTH = 7.5
+
+
+@contextmanager
+def chart_style() -> Iterator[None]:
+    """Draw (and save) inside this block to get the charts' fixed font and style.
+
+    >>> with chart_style():
+    ...     import matplotlib
+    ...     matplotlib.rcParams["font.family"]
+    ['DejaVu Sans']
+    """
+    with mpl.rc_context(STYLE):  # type: ignore[arg-type]  # matplotlib types keys as literals
+        yield
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    return np.asarray(pd.to_timedelta(values).dt.total_seconds(), dtype=float) / _DAY_SECONDS
+
+
+def _label(text: object) -> str:
+    """Text from the log, safe for matplotlib (a ``$`` would start mathematics)."""
+    return str(text).replace("$", r"\$")
+
+
+def _need(frame: pd.DataFrame, columns: tuple[str, ...], function: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ColumnMappingError(
+            f"{function} needs the column {missing[0]!r}; the frame has {list(frame.columns)}.",
+            column=missing[0],
+        )
+
+
+def plot_bottlenecks(bottlenecks: pd.DataFrame, *, top: int = 10) -> Figure:
+    """Bars of the total waiting time of the worst edges, the customer's waits in grey.
+
+    Parameters
+    ----------
+    bottlenecks : DataFrame
+        ``o2c.bottlenecks`` output (``rank``, ``source``, ``target``, ``wait_total``, and
+        ``owner`` when an ideal path told the customer's waits apart).
+    top : int
+        How many edges to draw, in rank order.
+
+    Returns
+    -------
+    Figure
+        One horizontal bar per edge (worst on top), labelled with its median wait; the worst
+        internal edge in vermillion, the customer's waits in grey.
+
+    Examples
+    --------
+    >>> from o2c.performance import bottlenecks
+    >>> from o2c.simulate import example_log
+    >>> fig = plot_bottlenecks(bottlenecks(example_log(), top=None), top=3)
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['Check Credit → Confirm Order', 'Confirm Order → Ship Goods', 'Create Invoice → Receive Payment']
+    """
+    _need(bottlenecks, ("source", "target", "wait_total", "wait_median"), "plot_bottlenecks")
+    shown = bottlenecks.head(top).iloc[::-1]
+    owner = shown["owner"] if "owner" in shown.columns else pd.Series("internal", index=shown.index)
+    internal = bottlenecks[
+        (bottlenecks["owner"] == "internal") if "owner" in bottlenecks.columns else slice(None)
+    ]
+    worst = tuple(internal[["source", "target"]].iloc[0]) if len(internal) else None
+    colours = [
+        COLOURS["bottleneck"] if (s, t) == worst else ("#BBBBBB" if o == "customer" else COLOURS["node"])
+        for s, t, o in zip(shown["source"], shown["target"], owner, strict=True)
+    ]
+    with chart_style():
+        fig = Figure(figsize=(_WIDTH, 0.45 * len(shown) + 1.1), layout="constrained")
+        ax = fig.add_subplot()
+        days = _days(shown["wait_total"])
+        labels = [_label(f"{s} → {t}") for s, t in zip(shown["source"], shown["target"], strict=True)]
+        ax.barh(labels, days, color=colours)
+        medians = _days(shown["wait_median"])
+        for y, (total, median) in enumerate(zip(days, medians, strict=True)):
+            ax.annotate(
+                f"  median {median:,.1f} d",
+                (total, y),
+                va="center",
+                fontsize=8,
+                color="#333333",
+                annotation_clip=False,
+            )
+        ax.set_xlabel("total waiting time (days)")
+        ax.set_title("Where the waiting time goes (customer's waits in grey)")
+        ax.margins(x=0.25)
+    return fig
+
+
+def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
+    """Median wait on one edge for the attribute values that go with the longest waits.
+
+    Parameters
+    ----------
+    drivers : DataFrame
+        ``o2c.drivers`` output for one edge (``attribute``, ``value``, ``wait_median``,
+        ``others_wait_median``, ``ratio``); rows of ``Assessment.drivers`` for one edge work too.
+    top : int
+        How many values to draw, largest ratio first.
+
+    Returns
+    -------
+    Figure
+        A bar per value (median wait of its orders, in days) beside a grey bar for the other
+        orders, labelled with the ratio.
+
+    Examples
+    --------
+    >>> from o2c.performance import drivers
+    >>> from o2c.simulate import example_log
+    >>> found = drivers(example_log(), ("Confirm Order", "Ship Goods"), attributes=["region"], min_cases=1)
+    >>> [t.get_text() for t in plot_drivers(found).axes[0].get_yticklabels()]
+    ['region AMER', 'region EMEA']
+    """
+    _need(drivers, ("attribute", "value", "wait_median", "others_wait_median", "ratio"), "plot_drivers")
+    shown = drivers.head(top).iloc[::-1]
+    with chart_style():
+        fig = Figure(figsize=(_WIDTH, 0.5 * len(shown) + 1.1), layout="constrained")
+        ax = fig.add_subplot()
+        y = np.arange(len(shown))
+        these, others = _days(shown["wait_median"]), _days(shown["others_wait_median"])
+        ax.barh(y + 0.2, these, height=0.4, color=COLOURS["bottleneck"], label="orders with this value")
+        ax.barh(y - 0.2, others, height=0.4, color="#BBBBBB", label="all other orders")
+        for row, (value, ratio) in enumerate(zip(these, shown["ratio"], strict=True)):
+            ax.annotate(
+                f"  {ratio:,.1f}×", (value, row + 0.2), va="center", fontsize=8, annotation_clip=False
+            )
+        ax.set_yticks(
+            y, [_label(f"{a} {v}") for a, v in zip(shown["attribute"], shown["value"], strict=True)]
+        )
+        ax.set_xlabel("median waiting time (days)")
+        ax.set_title("What goes with the longest waits")
+        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        ax.margins(x=0.15)
+    return fig
+
+
+def plot_lead_times(alignments: pd.DataFrame, *, bins: int = 30) -> Figure:
+    """Histogram of the orders' lead times, orders on the ideal path against the others.
+
+    Parameters
+    ----------
+    alignments : DataFrame
+        ``o2c.align`` output (``lead_time``, ``is_fit``).
+    bins : int
+        Number of bins, shared by both groups.
+
+    Returns
+    -------
+    Figure
+        Two overlaid histograms of lead time in days: conforming orders (green) and deviating
+        orders (vermillion), each with a dashed line at its median.
+
+    Examples
+    --------
+    >>> from o2c.conformance import IdealPath, align
+    >>> from o2c.simulate import example_log
+    >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
+    ...                    "Create Invoice", "Receive Payment"))
+    >>> fig = plot_lead_times(align(example_log(), ideal))
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['on the ideal path (1)', 'off it (2)']
+    """
+    _need(alignments, ("lead_time", "is_fit"), "plot_lead_times")
+    days = _days(alignments["lead_time"])
+    fit = alignments["is_fit"].to_numpy(dtype=bool)
+    with chart_style():
+        fig = Figure(figsize=(_WIDTH, 3.0), layout="constrained")
+        ax = fig.add_subplot()
+        edges = np.histogram_bin_edges(days, bins=bins) if len(days) else np.linspace(0, 1, bins + 1)
+        for mask, colour, label in (
+            (fit, COLOURS["start"], "on the ideal path"),
+            (~fit, COLOURS["bottleneck"], "off it"),
+        ):
+            ax.hist(
+                days[mask], bins=list(edges), color=colour, alpha=0.6, label=f"{label} ({int(mask.sum()):,})"
+            )
+            if mask.any():
+                ax.axvline(float(np.median(days[mask])), color=colour, linestyle="--", linewidth=1.2)
+        ax.set_xlabel("lead time (days); dashed: medians")
+        ax.set_ylabel("orders")
+        ax.set_title("How long orders take, on and off the ideal path (open orders: time so far)")
+        ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def plot_variants(variants: pd.DataFrame, *, top: int = 50) -> Figure:
+    """The share of orders the most frequent variants cover, one after another (a Pareto curve).
+
+    Parameters
+    ----------
+    variants : DataFrame
+        ``o2c.variants`` output (``variant_id``, ``cases``, ``share``), most frequent first.
+    top : int
+        How many variants to draw.
+
+    Returns
+    -------
+    Figure
+        Bars of each variant's share of orders and a line of the cumulative share (in %).
+
+    Examples
+    --------
+    >>> from o2c.discovery import variants
+    >>> from o2c.simulate import example_log
+    >>> fig = plot_variants(variants(example_log()))
+    >>> fig.axes[0].get_ylabel()
+    'share of orders (%)'
+    """
+    _need(variants, ("variant_id", "share"), "plot_variants")
+    shown = variants.head(top)
+    with chart_style():
+        fig = Figure(figsize=(_WIDTH, 2.8), layout="constrained")
+        ax = fig.add_subplot()
+        x = np.arange(1, len(shown) + 1)
+        share = 100 * shown["share"].to_numpy(dtype=float)
+        ax.bar(x, share, color=COLOURS["node"], width=0.8)
+        ax.plot(x, np.cumsum(share), color=COLOURS["bottleneck"], marker="o", markersize=3, linewidth=1.5)
+        ax.set_ylim(0, 100)
+        ax.set_xlabel(f"variants, most frequent first ({len(variants):,} in all)")
+        ax.set_ylabel("share of orders (%)")
+        ax.set_title("How many variants cover the orders (line: cumulative)")
+    return fig

@@ -1,0 +1,1029 @@
+"""The client report: an ``Assessment`` -> one self-contained HTML file, findings.json and tables.
+
+``write_report`` writes a folder a consultant can mail and an analyst can check:
+
+- ``report.html``: the five headline findings in sentences with numbers, the frequency and
+  waiting-time maps, bottlenecks with their drivers, rework, conformance, variants, data quality
+  and rejects, and an appendix with every definition; inline CSS and SVG, no script, no
+  network request. Every string from the log is HTML-escaped.
+- ``findings.json``: the same numbers for machines (durations in seconds), valid against the
+  JSON Schema ``findings.schema.json`` shipped in the package (``findings_schema()``).
+- ``maps/``: both maps as SVG, PNG and DOT; ``tables/``: every result frame as CSV (durations
+  in seconds, columns ``*_s``); ``rejects.csv``; ``mapping.yaml`` (``o2c assess LOG --mapping
+  mapping.yaml`` reads the file the same way again).
+
+The same assessment gives the same bytes in every file: no clock, sorted tables, a fixed chart
+font and SVG hash salt, and Graphviz's output for a DOT text that is itself stable.
+
+Examples
+--------
+>>> from o2c.assess import assess
+>>> from o2c.io import read_log
+>>> from o2c.simulate import example_log
+>>> result = assess(read_log(example_log()), progress=False)
+>>> findings(result)["conformance"]["conforming_cases"]
+1
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.metadata
+import io
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jsonschema
+import numpy as np
+import pandas as pd
+import polars as pl
+import yaml
+from matplotlib.figure import Figure
+
+from o2c.assess import Assessment
+from o2c.conformance import IdealPath
+from o2c.errors import ArgumentError, GraphvizMissingError
+from o2c.render.maps import format_amount, format_count, format_duration, render_map
+from o2c.render.plots import chart_style, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+
+#: The version of findings.json's layout; a change of keys or meaning raises it.
+SCHEMA_VERSION = "1.0"
+
+#: The files ``write_report`` writes besides ``maps/`` and ``tables/``.
+REPORT_FILES = ("report.html", "findings.json", "rejects.csv", "mapping.yaml")
+
+#: Keys of findings.json that ``compare_findings`` leaves out by default: where the file was.
+NOT_COMPARED = ("input.path",)
+
+_SIGNIFICANT = 0.05
+
+#: Money columns (order value, value x days, financing cost): written to the cent. polars sums
+#: floats in parallel, so their last bits can differ from run to run; cents do not.
+_MONEY = re.compile(r"^(value|value_.*|.*_value|financing_cost)$")
+
+
+# --- words and numbers ---------------------------------------------------------------------
+
+
+def _duration(value: Any) -> str:
+    """A duration in words, one decimal below 10 of a unit (100 for days).
+
+    >>> [_duration(pd.Timedelta(x)) for x in ("10 days 21 hours", "4 hours 32 min", "15 hours", "35 min", "1 s")]
+    ['10.9 days', '4.5 hours', '15 hours', '35 minutes', '1 seconds']
+    """
+    if value is None or pd.isna(value):
+        return "unknown"
+    seconds = pd.Timedelta(value).total_seconds()
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    for size, unit, limit in ((86_400, "days", 100), (3_600, "hours", 10), (60, "minutes", 0)):
+        if seconds >= size:
+            amount = seconds / size
+            return f"{sign}{amount:,.1f} {unit}" if amount < limit else f"{sign}{amount:,.0f} {unit}"
+    return f"{sign}{seconds:.0f} seconds"
+
+
+def _share(value: float) -> str:
+    """A share as a percentage: one decimal below 10 %, none above."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "unknown"
+    percent = 100 * float(value)
+    return f"{percent:.0f}%" if percent >= 10 or percent == 0 else f"{percent:.1f}%"
+
+
+def _n(count: float, noun: str) -> str:
+    """A count with its noun: ``1 order``, ``1,226 orders``."""
+    return f"{format_count(count)} {noun}{'' if round(count) == 1 else 's'}"
+
+
+def _money(value: float, currency: str | None) -> str:
+    return format_amount(float(value)) + (f" {currency}" if currency else "")
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:,.1f}"
+
+
+def _final_step(assessment: Assessment) -> str | None:
+    """The step that closes an order for the cost of divergence (its ``paid`` milestone, else the last)."""
+    ideal = assessment.ideal
+    if not isinstance(ideal, IdealPath) or not assessment.parameters["closed_only"]:
+        return None
+    return ideal.milestones.get("paid", ideal.steps[-1])
+
+
+# --- headline findings ---------------------------------------------------------------------
+
+
+class Headlines(tuple[str, ...]):
+    """The headline findings: sentences with numbers; shows itself as a numbered list.
+
+    >>> print(Headlines(["Orders wait.", "Orders loop."]))
+    1. Orders wait.
+    2. Orders loop.
+    """
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return "\n".join(f"{i}. {text}" for i, text in enumerate(self, start=1))
+
+    def _repr_html_(self) -> str:
+        return "<ol>" + "".join(f"<li>{html.escape(text)}</li>" for text in self) + "</ol>"
+
+
+def headlines(assessment: Assessment) -> Headlines:
+    """Five sentences with the numbers that matter most, computed from the assessment's frames.
+
+    1. The worst internal bottleneck: its median wait and total, and the attribute value
+       (``drivers``) whose orders wait longest there, with the ratio.
+    2. How many orders leave the ideal path, how much longer they take and the order value they
+       hold (``cost_of_divergence``'s ``any deviation`` row).
+    3. The worst rework loop (self-loop or ping-pong with most orders; a repeat without one):
+       orders, extra executions, and how much longer those orders take (``rework_cost``).
+    4. Flow efficiency: theoretical over actual lead time.
+    5. The order-to-cash KPIs (``kpis``): order-to-cash and invoice-to-cash time, payment on
+       time, open orders and the stuck ones among them (``stuck_orders``) with the value they
+       hold; when no order reaches both the ordered and the paid milestone, the costliest single
+       deviation from the ideal path (financing cost, then orders) instead.
+
+    Examples
+    --------
+    >>> from o2c.assess import assess
+    >>> from o2c.io import read_log
+    >>> from o2c.simulate import example_log
+    >>> from o2c.conformance import IdealPath
+    >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
+    ...                    "Create Invoice", "Receive Payment"), milestones={"paid": "Receive Payment"})
+    >>> found = headlines(assess(read_log(example_log()), ideal=ideal, progress=False))
+    >>> print(found[1])
+    50% of the orders that reached Receive Payment (1 of 2) left the ideal path 'ideal path'; they took a median 8.3 days longer than the 1 order that followed it and hold 55.0 k of order value.
+    """
+    return Headlines(
+        [
+            _bottleneck_sentence(assessment),
+            _divergence_sentence(assessment),
+            _rework_sentence(assessment),
+            _flow_sentence(assessment),
+            _kpi_sentence(assessment) or _deviation_sentence(assessment),
+        ]
+    )
+
+
+def _top_internal(assessment: Assessment) -> pd.Series | None:
+    ranked = assessment.bottlenecks
+    internal = ranked[ranked["owner"] == "internal"]
+    return internal.iloc[0] if len(internal) else None
+
+
+def _top_driver(assessment: Assessment, rank: int) -> pd.Series | None:
+    table = assessment.drivers
+    found = table[(table["rank"] == rank) & (table["ratio"] > 1) & (table["p_value"] < _SIGNIFICANT)]
+    return found.iloc[0] if len(found) else None
+
+
+def _bottleneck_sentence(assessment: Assessment) -> str:
+    edge = _top_internal(assessment)
+    if edge is None:
+        return "No order has two events in a row, so there is no waiting time between steps to rank."
+    ranked = assessment.bottlenecks
+    internal_total = pd.Timedelta(ranked.loc[ranked["owner"] == "internal", "wait_total"].sum())
+    has_customer = bool((ranked["owner"] == "customer").any())
+    scope = "of the waiting the company controls" if has_customer else "of all waiting between steps"
+    share = edge["wait_total"] / internal_total if internal_total > pd.Timedelta(0) else float("nan")
+    sentence = (
+        f"Orders wait a median {_duration(edge['wait_median'])} between {edge['source']} and "
+        f"{edge['target']}, where {_share(share)} {scope} accumulates ({_duration(edge['wait_total'])} in all)"
+    )
+    driver = _top_driver(assessment, int(edge["rank"]))
+    if driver is None:
+        min_cases = assessment.parameters["min_cases"]
+        return (
+            sentence + f"; no attribute value of the orders goes with a significantly longer wait there "
+            f"(at least {_n(min_cases, 'order')}, p < {_SIGNIFICANT})."
+        )
+    return (
+        sentence + f"; orders with {driver['attribute']} {driver['value']} wait a median "
+        f"{_duration(driver['wait_median'])} there, {_times(driver['ratio'])} times as long as the others "
+        f"({_duration(driver['others_wait_median'])})."
+    )
+
+
+def _any_deviation(assessment: Assessment) -> pd.Series | None:
+    table = assessment.cost_of_divergence
+    found = table[table["kind"] == "any"]
+    return found.iloc[0] if len(found) else None
+
+
+def _divergence_sentence(assessment: Assessment) -> str:
+    summary = assessment.conformance
+    name = _ideal_name(assessment)
+    final = _final_step(assessment)
+    row = _any_deviation(assessment)
+    scope = f"the orders that reached {final}" if final else "the orders"
+    if row is None:
+        return (
+            f"Every one of {scope} followed the ideal path {name} "
+            f"({format_count(summary.conforming_cases)} of {_n(summary.cases, 'order')} in all)."
+        )
+    compared = round(row["cases"] / row["share_of_cases"])
+    sentence = (
+        f"{_share(row['share_of_cases'])} of {scope} ({format_count(row['cases'])} of "
+        f"{format_count(compared)}) left the ideal path {name}"
+    )
+    if pd.notna(row["extra_time"]):
+        longer = "longer" if row["extra_time"] >= pd.Timedelta(0) else "less"
+        sentence += (
+            f"; they took a median {_duration(abs(row['extra_time']))} {longer} than the "
+            f"{_n(summary.conforming_cases, 'order')} that followed it"
+        )
+    else:
+        sentence += f"; no order followed it ({format_count(summary.conforming_cases)} conforming)"
+    if pd.notna(row["value_delayed"]):
+        sentence += f" and hold {_money(row['value_delayed'], assessment.currency)} of order value"
+    return sentence + "."
+
+
+def _rework_sentence(assessment: Assessment) -> str:
+    table = assessment.rework
+    loops = table[table["kind"].isin(["self_loop", "ping_pong"])]
+    row = loops.iloc[0] if len(loops) else (table.iloc[0] if len(table) else None)
+    if row is None:
+        return (
+            "No activity was executed twice in an order: every order was first time right "
+            f"({_share(assessment.first_time_right)})."
+        )
+    if row["kind"] == "ping_pong":
+        loop = f"{row['activity']} → {row['other_activity']} → {row['activity']} (ping-pong)"
+    elif row["kind"] == "self_loop":
+        loop = f"{row['activity']} → {row['activity']} (self-loop)"
+    else:
+        loop = f"{row['activity']} executed again (repeat)"
+    sentence = (
+        f"The worst rework loop is {loop}: {_n(row['cases_affected'], 'order')} "
+        f"({_share(row['share_of_cases'])}), {_n(row['extra_executions'], 'extra execution')}"
+    )
+    cost = assessment.rework_cost
+    key = (cost["activity"] == row["activity"]) & (cost["kind"] == row["kind"])
+    key &= (
+        cost["other_activity"].isna()
+        if row["other_activity"] is None
+        else cost["other_activity"] == row["other_activity"]
+    )
+    difference = cost.loc[key, "lead_time_difference"]
+    if len(difference) and pd.notna(difference.iloc[0]):
+        delta = difference.iloc[0]
+        longer = "longer" if delta >= pd.Timedelta(0) else "less"
+        sentence += f"; those orders take a median {_duration(abs(delta))} {longer} than the others"
+    return sentence + f". {_share(assessment.first_time_right)} of all orders are first time right."
+
+
+def _flow_sentence(assessment: Assessment) -> str:
+    row = assessment.flow_efficiency.iloc[0]
+    final = _final_step(assessment)
+    scope = f"the orders that reached {final}" if final else "all orders"
+    if pd.isna(row["flow_efficiency"]):
+        return (
+            f"Flow efficiency cannot be measured: {scope} have no median lead time, or no theoretical "
+            "lead time is known (no target hours and no order on the ideal path)."
+        )
+    if row["theoretical_from"] == "target_hours":
+        theory = f"the ideal path needs {_duration(row['theoretical_lead_time'])} of work (its target hours)"
+    else:
+        theory = f"orders on the ideal path took a median {_duration(row['theoretical_lead_time'])}"
+    return (
+        f"Flow efficiency is {_share(row['flow_efficiency'])}: {theory}, yet {scope} "
+        f"({format_count(row['cases'])}) took a median {_duration(row['actual_lead_time'])}."
+    )
+
+
+def _kpi_sentence(assessment: Assessment) -> str | None:
+    table = assessment.kpis.set_index("kpi")
+    o2c = table.loc["order_to_cash"]
+    if pd.isna(o2c["duration"]):
+        return None
+    sentence = f"Order to cash takes a median {_duration(o2c['duration'])} ({_n(o2c['orders_covered'], 'paid order')}"
+    i2c = table.loc["invoice_to_cash"]
+    if pd.notna(i2c["duration"]):
+        sentence += f"; invoice to cash {_duration(i2c['duration'])}"
+    on_time = table.loc["on_time_payment_rate"]
+    if pd.notna(on_time["value"]):
+        sentence += f", {_share(on_time['value'])} paid on time"
+    sentence += ")"
+    open_orders = table.loc["open_orders"]
+    stuck = assessment.stuck_orders
+    if pd.notna(open_orders["value"]):
+        sentence += (
+            f"; {_n(open_orders['value'], 'order')} {'is' if open_orders['value'] == 1 else 'are'} still open, "
+            f"{format_count(len(stuck))} of them "
+            "stuck (waiting longer after their last step than 9 in 10 finished orders did)"
+        )
+        held = stuck["value"].sum(min_count=1)
+        if len(stuck) and pd.notna(held):
+            sentence += f" with {_money(held, assessment.currency)} of order value"
+    return sentence + "."
+
+
+def _deviation_sentence(assessment: Assessment) -> str:
+    table = assessment.cost_of_divergence
+    rows = table[table["kind"] != "any"]
+    if not len(rows):
+        return "No order skipped a step of the ideal path or had one inserted."
+    row = rows.iloc[0]
+    what = {
+        "skipped": f"skipping {row['activity']}",
+        "inserted": f"an inserted {row['activity']}",
+        "invoice_before_shipment": "invoicing before shipment",
+    }.get(row["kind"], str(row["deviation"]))
+    sentence = f"The costliest deviation from the ideal path is {what}: {_n(row['cases'], 'order')}"
+    if pd.notna(row["extra_time"]):
+        longer = "longer" if row["extra_time"] >= pd.Timedelta(0) else "less"
+        sentence += f", a median {_duration(abs(row['extra_time']))} {longer} than conforming orders"
+    if pd.notna(row["financing_cost"]):
+        rate = assessment.parameters["annual_rate"]
+        sentence += (
+            f", {_money(row['financing_cost'], assessment.currency)} of financing cost at "
+            f"{100 * rate:g}% a year on {_money(row['value_delayed'], assessment.currency)} of order value"
+        )
+    return sentence + "."
+
+
+def _ideal_name(assessment: Assessment) -> str:
+    name = getattr(assessment.ideal, "name", "ideal path")
+    return f"'{name}'" + (" (discovered from the log)" if assessment.ideal_discovered else "")
+
+
+# --- findings.json -------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value: numbers as int/float (NaN -> null), durations in seconds, tuples as lists."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timedelta | np.timedelta64) or hasattr(value, "total_seconds"):
+        return None if pd.isna(value) else float(pd.Timedelta(value).total_seconds())
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(float(value)) else float(value)
+    if isinstance(value, tuple | list | np.ndarray):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Rows as JSON objects; duration columns get the suffix ``_s`` and hold seconds."""
+    chosen = [c for c in (columns or frame.columns) if c in frame.columns]
+    names = {c: f"{c}_s" if pd.api.types.is_timedelta64_dtype(frame[c]) else c for c in chosen}
+    table = _cents(frame[chosen])
+    return [
+        {names[c]: _plain(v) for c, v in zip(chosen, row, strict=True)}
+        for row in table.itertuples(index=False, name=None)
+    ]
+
+
+def _cents(frame: pd.DataFrame) -> pd.DataFrame:
+    """Money columns rounded to the cent (see ``_MONEY``)."""
+    money = [c for c in frame.columns if _MONEY.match(str(c)) and pd.api.types.is_float_dtype(frame[c])]
+    return frame.assign(**{c: frame[c].round(2) for c in money}) if money else frame
+
+
+def _versions() -> dict[str, str]:
+    return {
+        name: importlib.metadata.version(package)
+        for name, package in (("o2c", "o2c-toolkit"), ("pm4py", "pm4py"))
+    }
+
+
+def _mapping(assessment: Assessment) -> dict[str, Any]:
+    """The mapping used to read the log, with its reading options: ``--mapping`` reads it back."""
+    source = assessment.source
+    notes = source.notes
+    return source.mapping.to_dict() | {"timezone": notes.get("timezone"), "dayfirst": notes.get("dayfirst")}
+
+
+def _ideal_path(assessment: Assessment) -> dict[str, Any]:
+    ideal = assessment.ideal
+    if isinstance(ideal, IdealPath):
+        return {
+            "name": ideal.name,
+            "kind": "ideal_path",
+            "discovered": assessment.ideal_discovered,
+            "steps": list(ideal.steps),
+            "optional": sorted(ideal.optional),
+            "target_hours": {k: float(v) for k, v in ideal.target_hours.items()},
+            "milestones": dict(ideal.milestones),
+            "activities": sorted(set(ideal.steps)),
+            "source": None,
+        }
+    return {
+        "name": ideal.name,
+        "kind": "process_model",
+        "discovered": assessment.ideal_discovered,
+        "steps": None,
+        "optional": [],
+        "target_hours": {},
+        "milestones": {},
+        "activities": list(ideal.activities),
+        "source": ideal.source,
+    }
+
+
+def findings(assessment: Assessment, *, top: int = 10) -> dict[str, Any]:
+    """The numbers of the report for machines: the content of findings.json, durations in seconds.
+
+    Parameters
+    ----------
+    assessment : Assessment
+        The result of ``o2c.assess``.
+    top : int
+        How many bottlenecks and variants to list (every edge is listed under ``edges``).
+
+    Returns
+    -------
+    dict
+        ``schema_version``, ``input`` (``path``, ``file``, ``sha256``, ``format``, ``rows``,
+        ``rejected``, ``rejects`` per reason), ``mapping``, ``log`` (``events``, ``cases``,
+        ``activities``, ``variants``, ``first_event``, ``last_event``), ``ideal_path``,
+        ``parameters``, ``versions``, ``headlines``, ``edges``, ``bottlenecks`` (each with
+        ``drivers``), ``rework``, ``first_time_right``, ``conformance``, ``cost_of_divergence``,
+        ``flow_efficiency``, ``variants``, ``data_quality``, ``milestones``, ``kpis`` (by KPI id:
+        ``value``, ``duration_s``, ``unit``, ``orders_covered``, ``definition``),
+        ``stuck_orders`` (``orders``, ``value``, the ``top`` ones) and ``late_payment_drivers``;
+        valid against ``findings_schema()``.
+
+    Examples
+    --------
+    >>> from o2c.assess import assess
+    >>> from o2c.io import read_log
+    >>> from o2c.simulate import example_log
+    >>> found = findings(assess(read_log(example_log()), progress=False))
+    >>> found["bottlenecks"][0]["source"], found["bottlenecks"][0]["wait_median_s"]
+    ('Create Invoice', 1216800.0)
+    """
+    a = assessment
+    source = a.source
+    reasons = a.rejects.group_by("reason").agg(pl.col("source_row").n_unique()).sort("reason")
+    edges = _records(a.waiting_times)
+    driver_columns = [
+        "attribute",
+        "value",
+        "transitions",
+        "cases",
+        "wait_median",
+        "others_wait_median",
+        "ratio",
+        "p_value",
+    ]
+    bottlenecks = []
+    for row in _records(a.bottlenecks.head(top)):
+        found = a.drivers[a.drivers["rank"] == row["rank"]]
+        bottlenecks.append(row | {"drivers": _records(found, driver_columns)})
+    cost = a.rework_cost.rename(columns={"cases_affected": "_cases"})
+    rework = a.rework.merge(
+        cost[["activity", "kind", "other_activity", "lead_time_difference"]],
+        on=["activity", "kind", "other_activity"],
+        how="left",
+    )
+    summary = a.conformance
+    activities = summary.activities
+    divergence = a.cost_of_divergence
+    any_row = _any_deviation(a)
+    flow = _records(a.flow_efficiency)[0]
+    document: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "input": {
+            "path": source.path,
+            "file": Path(source.path).name,
+            "sha256": source.sha256,
+            "format": source.format,
+            "rows": source.rows,
+            "rejected": a.rejects["source_row"].n_unique(),
+            "rejects": {str(reason): int(n) for reason, n in reasons.iter_rows()},
+        },
+        "mapping": _mapping(a),
+        "log": {k: _plain(v) for k, v in a.summary.items()},
+        "ideal_path": _ideal_path(a),
+        "parameters": dict(a.parameters) | {"top": top},
+        "versions": _versions(),
+        "headlines": list(headlines(a)),
+        "edges": edges,
+        "bottlenecks": bottlenecks,
+        "rework": _records(rework),
+        "first_time_right": _plain(a.first_time_right),
+        "conformance": {
+            "ideal_path": getattr(a.ideal, "name", "ideal path"),
+            "cases": summary.cases,
+            "resolved_cases": summary.resolved_cases,
+            "conforming_cases": summary.conforming_cases,
+            "conforming_share": _plain(summary.share_conforming),
+            "log_fitness": _plain(summary.log_fitness),
+            "average_trace_fitness": _plain(summary.average_trace_fitness),
+            "skipped": _counts(activities, "cases_skipped"),
+            "inserted": _counts(activities, "cases_inserted"),
+        },
+        "cost_of_divergence": {
+            "closed_only": bool(a.parameters["closed_only"]),
+            "closing_step": _final_step(a),
+            "annual_rate": float(a.parameters["annual_rate"]),
+            "currency": a.currency,
+            "cases_compared": None
+            if any_row is None
+            else round(any_row["cases"] / any_row["share_of_cases"]),
+            "deviating_cases": 0 if any_row is None else int(any_row["cases"]),
+            "share_deviating": 0.0 if any_row is None else _plain(any_row["share_of_cases"]),
+            "extra_time_s": None if any_row is None else _plain(any_row["extra_time"]),
+            "value_delayed": None if any_row is None else _plain(round(any_row["value_delayed"], 2)),
+            "financing_cost": None if any_row is None else _plain(round(any_row["financing_cost"], 2)),
+            "deviations": _records(divergence),
+        },
+        "flow_efficiency": flow,
+        "variants": [row | {"trace": list(row["trace"])} for row in _records(a.variants.head(top))],
+        "data_quality": _records(a.data_quality),
+        "milestones": {
+            str(m): {"activity": _plain(activity), "guessed": bool(guessed)}
+            for m, activity, guessed in a.milestones[["milestone", "activity", "guessed"]].itertuples(
+                index=False
+            )
+        },
+        "kpis": {row.pop("kpi"): row for row in _records(a.kpis)},
+        "stuck_orders": {
+            "orders": len(a.stuck_orders),
+            "value": _plain(round(a.stuck_orders["value"].sum(min_count=1), 2)),
+            "top": _records(a.stuck_orders.head(top)),
+        },
+        "late_payment_drivers": _records(a.late_payment_drivers.head(top)),
+    }
+    return document
+
+
+def _counts(activities: pd.DataFrame, column: str) -> dict[str, int]:
+    """Activity -> cases, for the activities with at least one case in ``column``."""
+    found = activities[activities[column] > 0]
+    return {str(a): int(n) for a, n in zip(found["activity"], found[column], strict=True)}
+
+
+@cache
+def findings_schema() -> dict[str, Any]:
+    """The JSON Schema of findings.json (``o2c/findings.schema.json``, shipped in the package).
+
+    >>> findings_schema()["properties"]["schema_version"]["const"]
+    '1.0'
+    """
+    text = files("o2c").joinpath("findings.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def validate_findings(document: Mapping[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` unless ``document`` is a valid findings.json.
+
+    >>> validate_findings({"schema_version": "1.0"})
+    Traceback (most recent call last):
+    ...
+    jsonschema.exceptions.ValidationError: 'input' is a required property
+    ...
+    """
+    jsonschema.validate(document, findings_schema(), cls=jsonschema.Draft202012Validator)
+
+
+def compare_findings(
+    recorded: Mapping[str, Any], recomputed: Mapping[str, Any], *, ignore: Iterable[str] = NOT_COMPARED
+) -> pd.DataFrame:
+    """Every value of two findings.json documents side by side: does a rerun give the same numbers?
+
+    Parameters
+    ----------
+    recorded, recomputed : dict
+        Two findings.json documents (``json.load``), e.g. the one delivered and a fresh
+        ``findings(assess(...))`` of the same file.
+    ignore : keys
+        Dotted keys left out (by default ``input.path``: where the file lies is not a finding).
+
+    Returns
+    -------
+    DataFrame
+        One row per value (leaf) of either document: ``key`` (dotted, list items as ``[i]``),
+        ``recorded``, ``recomputed``, ``matches`` (equal values; a key missing on one side
+        does not match). In the order of the recorded document, keys only in the recomputed
+        one last.
+
+    Examples
+    --------
+    >>> compare_findings({"log": {"cases": 3, "events": 19}}, {"log": {"cases": 3, "events": 20}})
+              key  recorded  recomputed  matches
+    0   log.cases         3           3     True
+    1  log.events        19          20    False
+    """
+    left, right = _leaves(recorded), _leaves(recomputed)
+    skipped = set(ignore)
+    keys = [k for k in left if k not in skipped] + [k for k in right if k not in left and k not in skipped]
+    missing = object()
+    rows = []
+    for key in keys:
+        a, b = left.get(key, missing), right.get(key, missing)
+        rows.append(
+            (key, None if a is missing else a, None if b is missing else b, a is not missing and a == b)
+        )
+    frame = pd.DataFrame(rows, columns=["key", "recorded", "recomputed", "matches"])
+    frame["matches"] = frame["matches"].astype(bool)
+    return frame
+
+
+def _leaves(document: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(document, Mapping):
+        found: dict[str, Any] = {}
+        for key, value in document.items():
+            found |= _leaves(value, f"{prefix}.{key}" if prefix else str(key))
+        return found
+    if isinstance(document, list):
+        found = {}
+        for index, value in enumerate(document):
+            found |= _leaves(value, f"{prefix}[{index}]")
+        return found if document else {prefix: []}
+    return {prefix: document}
+
+
+# --- writing the folder --------------------------------------------------------------------
+
+
+def write_report(
+    assessment: Assessment,
+    out: str | Path,
+    *,
+    top: int = 10,
+    map_activities: float = 0.8,
+    map_paths: float = 0.8,
+) -> list[Path]:
+    """Write the report folder: report.html, findings.json, maps/, tables/, rejects.csv, mapping.yaml.
+
+    Parameters
+    ----------
+    assessment : Assessment
+        The result of ``o2c.assess``.
+    out : path
+        The folder (created when missing; files of the same names are replaced).
+    top : int
+        How many bottlenecks, drivers, rework rows and variants the report and findings.json list.
+    map_activities, map_paths : float
+        The maps' sliders (``o2c.render_map``'s ``activities`` and ``paths``); the bottleneck
+        and the worst rework loop are always drawn.
+
+    Returns
+    -------
+    list of Path
+        Every file written, in a fixed order. Without Graphviz's ``dot`` the maps are written
+        as DOT only and the report says so.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from o2c.assess import assess
+    >>> from o2c.io import read_log
+    >>> from o2c.simulate import example_log
+    >>> written = write_report(assess(read_log(example_log()), progress=False), tempfile.mkdtemp())
+    >>> [p.name for p in written][:4]
+    ['report.html', 'findings.json', 'rejects.csv', 'mapping.yaml']
+    """
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ArgumentError(f"The 'top' argument of write_report must be a positive int; got {top!r}.")
+    folder = Path(out)
+    (folder / "maps").mkdir(parents=True, exist_ok=True)
+    (folder / "tables").mkdir(parents=True, exist_ok=True)
+    document = findings(assessment, top=top)
+    document["parameters"] |= {"map_activities": map_activities, "map_paths": map_paths}
+    validate_findings(document)
+    maps, map_files = _maps(assessment, folder, map_activities, map_paths)
+    page = _page(assessment, document, maps, top)
+    files_: dict[str, bytes] = {
+        "report.html": page.encode("utf-8"),
+        "findings.json": (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        "rejects.csv": assessment.rejects.write_csv().encode("utf-8"),
+        "mapping.yaml": yaml.safe_dump(_mapping(assessment), sort_keys=False, allow_unicode=True).encode(
+            "utf-8"
+        ),
+    }
+    for name, frame in sorted(assessment.frames().items()):
+        files_[f"tables/{name}.csv"] = _csv(frame).encode("utf-8")
+    written = []
+    for name, content in files_.items():
+        path = folder / name
+        path.write_bytes(content)
+        written.append(path)
+    return written + map_files
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    """A frame as CSV: durations in seconds (``*_s``), tuples of names joined by `` → ``."""
+    table = _cents(frame).copy()
+    for column in list(table.columns):
+        if pd.api.types.is_timedelta64_dtype(table[column]):
+            table[column] = table[column].dt.total_seconds()
+            table = table.rename(columns={column: f"{column}_s"})
+        elif table[column].dtype == object:
+            table[column] = table[column].map(
+                lambda v: " → ".join(map(str, v)) if isinstance(v, tuple) else v
+            )
+    return table.to_csv(index=False, lineterminator="\n")
+
+
+def _highlights(assessment: Assessment) -> list[Any]:
+    """The top internal bottleneck and the worst rework loop, as ``render_map`` highlights them."""
+    marked: list[Any] = []
+    edge = _top_internal(assessment)
+    if edge is not None:
+        marked.append((str(edge["source"]), str(edge["target"])))
+    loops = assessment.rework[assessment.rework["kind"].isin(["self_loop", "ping_pong"])]
+    if len(loops):
+        marked.append(loops.head(1))
+    return marked
+
+
+def _maps(
+    assessment: Assessment, folder: Path, activities: float, paths: float
+) -> tuple[dict[str, str | None], list[Path]]:
+    """Draw both maps into ``folder/maps``; return their inline SVG (None without Graphviz) and files."""
+    inline: dict[str, str | None] = {}
+    written: list[Path] = []
+    highlight = _highlights(assessment)
+    for name, measure in (("frequency", "transitions"), ("waiting_time", "wait_median")):
+        chart = render_map(
+            assessment.log, measure=measure, activities=activities, paths=paths, highlight=highlight or None
+        )
+        dot = folder / "maps" / f"{name}.dot"
+        dot.write_text(chart.source, encoding="utf-8")
+        written.append(dot)
+        try:
+            svg = chart.pipe(format="svg")
+            png = chart.pipe(format="png")
+        except GraphvizMissingError:
+            inline[name] = None
+            continue
+        for suffix, content in (("svg", svg), ("png", png)):
+            path = folder / "maps" / f"{name}.{suffix}"
+            path.write_bytes(content)
+            written.append(path)
+        inline[name] = _inline_svg(svg.decode("utf-8"))
+    return inline, written
+
+
+def _inline_svg(svg: str) -> str:
+    """An SVG document as an element to put in HTML: no XML prolog, doctype, metadata or comments."""
+    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg, flags=re.DOTALL)
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    return svg.strip()
+
+
+def _figure_svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    with chart_style():
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return _inline_svg(buffer.getvalue())
+
+
+# --- the HTML page -------------------------------------------------------------------------
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("o2c", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["duration"] = _duration
+    env.filters["duration_s"] = lambda seconds: _duration(
+        None if seconds is None else pd.Timedelta(seconds=seconds)
+    )
+    env.filters["share"] = _share
+    env.filters["count"] = format_count
+    return env
+
+
+def _cell(value: Any, kind: str) -> str:
+    if value is None or (not isinstance(value, tuple | list | str) and pd.isna(value)):
+        return ""
+    if kind == "duration":
+        return format_duration(pd.Timedelta(value))
+    if kind == "share":
+        return _share(float(value))
+    if kind == "count":
+        return format_count(float(value))
+    if kind == "amount":
+        return format_amount(float(value))
+    if kind == "ratio":
+        return f"{float(value):,.1f}×"
+    if kind == "p":
+        return f"{float(value):.1g}" if float(value) < 0.001 else f"{float(value):.3f}"
+    if kind == "fitness":
+        return f"{float(value):.4f}"
+    if kind == "trace":
+        return " → ".join(map(str, value))
+    return str(value)
+
+
+def _table(
+    frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]], *, limit: int | None = None
+) -> dict[str, Any]:
+    """A frame as header and rows of text for the template: column -> (header, kind)."""
+    shown = frame if limit is None else frame.head(limit)
+    chosen = [c for c in columns if c in shown.columns]
+    rows = [
+        [_cell(value, columns[c][1]) for c, value in zip(chosen, row, strict=True)]
+        for row in shown[chosen].itertuples(index=False, name=None)
+    ]
+    numeric = [columns[c][1] not in ("text", "trace") for c in chosen]
+    return {
+        "headers": [columns[c][0] for c in chosen],
+        "rows": rows,
+        "numeric": numeric,
+        "more": max(0, len(frame) - len(shown)),
+    }
+
+
+_WAIT_COLUMNS = {
+    "rank": ("#", "text"),
+    "source": ("from", "text"),
+    "target": ("to", "text"),
+    "owner": ("whose wait", "text"),
+    "transitions": ("transitions", "count"),
+    "cases": ("orders", "count"),
+    "wait_median": ("median", "duration"),
+    "wait_p90": ("90th pct", "duration"),
+    "wait_mean": ("mean", "duration"),
+    "wait_total": ("total", "duration"),
+    "share_of_wait": ("share of all waiting", "share"),
+}
+_DRIVER_COLUMNS = {
+    "attribute": ("attribute", "text"),
+    "value": ("value", "text"),
+    "cases": ("orders", "count"),
+    "wait_median": ("median wait", "duration"),
+    "others_wait_median": ("others' median", "duration"),
+    "ratio": ("ratio", "ratio"),
+    "p_value": ("p-value", "p"),
+}
+_REWORK_COLUMNS = {
+    "activity": ("activity", "text"),
+    "kind": ("kind", "text"),
+    "other_activity": ("around", "text"),
+    "cases_affected": ("orders", "count"),
+    "share_of_cases": ("share of orders", "share"),
+    "extra_executions": ("extra executions", "count"),
+    "time_added": ("time added", "duration"),
+    "lead_time_difference": ("longer lead time (median)", "duration"),
+    "value_affected": ("order value", "amount"),
+}
+_CONFORMANCE_COLUMNS = {
+    "activity": ("step", "text"),
+    "cases_skipped": ("orders skipping it", "count"),
+    "share_skipped": ("share", "share"),
+    "cases_inserted": ("orders with it inserted", "count"),
+    "share_inserted": ("share", "share"),
+}
+_COST_COLUMNS = {
+    "deviation": ("deviation", "text"),
+    "cases": ("orders", "count"),
+    "share_of_cases": ("share", "share"),
+    "lead_time_median": ("median lead time", "duration"),
+    "extra_time": ("extra time", "duration"),
+    "value_delayed": ("order value", "amount"),
+    "financing_cost": ("financing cost", "amount"),
+}
+_VARIANT_COLUMNS = {
+    "variant_id": ("#", "text"),
+    "cases": ("orders", "count"),
+    "share": ("share", "share"),
+    "median_lead_time": ("median lead time", "duration"),
+    "trace": ("trace", "trace"),
+}
+_QUALITY_COLUMNS = {
+    "check": ("check", "text"),
+    "count": ("count", "count"),
+    "of": ("of", "count"),
+    "share": ("share", "share"),
+    "example": ("example", "text"),
+    "detail": ("detail", "text"),
+}
+_REJECT_COLUMNS = {
+    "source_row": ("row", "text"),
+    "column": ("column", "text"),
+    "value": ("value", "text"),
+    "reason": ("reason", "text"),
+}
+_STUCK_COLUMNS = {
+    "case_id": ("order", "text"),
+    "milestone": ("reached", "text"),
+    "last_activity": ("last step", "text"),
+    "waiting": ("waiting since", "duration"),
+    "wait_p90": ("usual wait (90th pct)", "duration"),
+    "value": ("order value", "amount"),
+}
+_LATE_COLUMNS = {
+    "attribute": ("attribute", "text"),
+    "value": ("value", "text"),
+    "cases_with": ("orders with", "count"),
+    "median_with": ("invoice to cash", "duration"),
+    "median_without": ("others", "duration"),
+    "difference": ("difference", "duration"),
+    "value_days": ("value × days", "amount"),
+    "p_value": ("p-value", "p"),
+}
+_REKEY_COLUMNS = {
+    "activity": ("activity", "text"),
+    "cases_affected": ("orders", "count"),
+    "share_of_cases": ("share of orders", "share"),
+    "executions": ("executions", "count"),
+}
+
+
+def _kpi_rows(kpis: pd.DataFrame) -> list[list[str]]:
+    """KPI name, its figure in the KPI's own unit, orders covered, definition."""
+    rows = []
+    for kpi, value, duration, unit, covered, definition in kpis[
+        ["kpi", "value", "duration", "unit", "orders_covered", "definition"]
+    ].itertuples(index=False, name=None):
+        if unit == "duration":
+            figure = _duration(duration) if pd.notna(duration) else ""
+        elif pd.isna(value):
+            figure = ""
+        elif unit == "share":
+            figure = _share(value)
+        elif unit == "orders":
+            figure = format_count(value) + (
+                f" (median age {_duration(duration)})" if pd.notna(duration) else ""
+            )
+        elif unit == "per order":
+            figure = f"{value:,.2f}"
+        else:
+            figure = f"{format_amount(value)} {unit}"
+        rows.append([str(kpi).replace("_", " "), figure, format_count(covered), str(definition)])
+    return rows
+
+
+def _page(
+    assessment: Assessment, document: Mapping[str, Any], maps: Mapping[str, str | None], top: int
+) -> str:
+    a = assessment
+    edge = _top_internal(a)
+    drivers = a.drivers[a.drivers["rank"] == edge["rank"]] if edge is not None else a.drivers.head(0)
+    rework = a.rework.merge(
+        a.rework_cost[["activity", "kind", "other_activity", "lead_time_difference"]],
+        on=["activity", "kind", "other_activity"],
+        how="left",
+    )
+    rekeyed = a.rekeyed_data.assign(activity=a.rekeyed_data["activity"].fillna("any of them"))
+    charts = {
+        "bottlenecks": _figure_svg(plot_bottlenecks(a.bottlenecks, top=top)) if len(a.bottlenecks) else None,
+        "drivers": _figure_svg(plot_drivers(drivers, top=8)) if len(drivers) else None,
+        "lead_times": _figure_svg(plot_lead_times(a.alignments)),
+        "variants": _figure_svg(plot_variants(a.variants)),
+    }
+    rejects = a.rejects.head(20).to_pandas()
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        doc=document,
+        headlines=document["headlines"],
+        maps=maps,
+        charts=charts,
+        edge=None if edge is None else {"source": edge["source"], "target": edge["target"]},
+        ideal=document["ideal_path"],
+        final_step=_final_step(a),
+        currency=a.currency,
+        tables={
+            "bottlenecks": _table(a.bottlenecks, _WAIT_COLUMNS, limit=top),
+            "drivers": _table(drivers, _DRIVER_COLUMNS, limit=top),
+            "rework": _table(rework, _REWORK_COLUMNS, limit=top),
+            "rekeyed": _table(rekeyed, _REKEY_COLUMNS),
+            "conformance": _table(a.conformance.activities, _CONFORMANCE_COLUMNS),
+            "cost": _table(a.cost_of_divergence, _COST_COLUMNS),
+            "variants": _table(a.variants, _VARIANT_COLUMNS, limit=top),
+            "quality": _table(a.data_quality, _QUALITY_COLUMNS),
+            "rejects": _table(rejects, _REJECT_COLUMNS),
+            "stuck": _table(a.stuck_orders, _STUCK_COLUMNS, limit=top),
+            "late": _table(a.late_payment_drivers, _LATE_COLUMNS, limit=top),
+        },
+        kpi_rows=_kpi_rows(a.kpis),
+        milestones=document["milestones"],
+        parameters=document["parameters"],
+        mapping=document["mapping"],
+    )
