@@ -52,16 +52,24 @@ def transitions(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
     >>> transitions(example_log()).row(0)[:3]
     ('1', 'Create Sales Order', 'Check Credit')
     """
-    return lazy_transitions(validate(log)).collect()
+    return lazy_transitions(validate(log)).drop(CASE_NUMBER).collect()
+
+
+#: Column of ``lazy_transitions``: the case's number in log order (0, 1, ...), cheaper than its id.
+CASE_NUMBER = "case_number"
 
 
 def lazy_transitions(log: pl.DataFrame) -> pl.LazyFrame:
-    """``transitions`` of an already validated log, lazily: unused columns are never computed.
+    """``transitions`` of an already validated log, lazily, plus ``case_number``.
+
+    Lazy, so that columns a caller does not use (such as the ``case_id`` text) are never
+    gathered; ``case_number`` numbers the cases in log order, for cheap counting of cases.
 
     >>> from o2c.simulate import example_log
-    >>> lazy_transitions(example_log()).select("wait").collect().height
-    16
+    >>> lazy_transitions(example_log()).select("case_number", "wait").collect().row(15)
+    (2, datetime.timedelta(days=17, seconds=72000))
     """
+    case_number = pl.col(CASE_NUMBER)
     return (
         log.lazy()
         .select(
@@ -70,28 +78,27 @@ def lazy_transitions(log: pl.DataFrame) -> pl.LazyFrame:
             target=pl.col(ACTIVITY).shift(-1),
             wait=event_start(log).shift(-1) - pl.col(TIMESTAMP),
             source_row=pl.col(SOURCE_ROW),
-            same_case=SAME_CASE,
+            case_number=pl.col(CASE_ID).rle_id(),
         )
-        .filter("same_case")
-        .drop("same_case")
+        .filter(case_number == case_number.shift(-1))
     )
 
 
-def edge_counts(pairs: pl.LazyFrame, *, keys: tuple[str, ...] = ("source", "target")) -> pl.LazyFrame:
-    """Per group of ``keys``: ``transitions`` (rows) and ``cases`` (distinct ``case_id``).
+def edge_counts(
+    pairs: pl.LazyFrame, *more: pl.Expr, keys: tuple[str, ...] = ("source", "target")
+) -> pl.LazyFrame:
+    """Per group of ``keys``: ``transitions`` (rows), ``cases`` (distinct cases) and ``more`` aggregations.
 
-    ``pairs`` is a lazy frame of transitions (or any rows with ``case_id``) in log order: rows of
-    one case are adjacent, so the case is numbered by run (cheap) before counting distinct cases.
+    ``pairs`` is a lazy frame with ``case_number`` in log order, such as ``lazy_transitions``:
+    within a group the case numbers never decrease, so distinct cases are counted as the
+    number of changes, in one pass, without hashing.
 
     >>> from o2c.simulate import example_log
-    >>> edge_counts(transitions(example_log()).lazy()).collect().height
+    >>> edge_counts(lazy_transitions(example_log())).collect().height
     9
     """
-    return (
-        pairs.with_columns(_case=pl.col(CASE_ID).rle_id())
-        .group_by(*keys)
-        .agg(transitions=pl.len(), cases=pl.col("_case").n_unique())
-    )
+    changes = pl.col(CASE_NUMBER).diff().fill_null(1) != 0
+    return pairs.group_by(*keys).agg(pl.len().alias("transitions"), changes.sum().alias("cases"), *more)
 
 
 def directly_follows(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -190,18 +197,30 @@ def _boundary_activities(log: pl.DataFrame, *, first: bool) -> pd.DataFrame:
     return counts.to_pandas()
 
 
+def case_span(log: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
+    """Aggregations of a case's first start and last end (for its lead time) in a sorted log.
+
+    The first start is the earliest ``start_timestamp`` (else ``timestamp``); without start
+    times it is simply the first event's timestamp, as the log is sorted by time within a case.
+
+    >>> from o2c.simulate import example_log
+    >>> first, last = case_span(example_log())
+    >>> example_log().group_by("case_id").agg(lead=last - first).sort("case_id")["lead"].to_list()[1]
+    datetime.timedelta(days=1, seconds=25200)
+    """
+    first = event_start(log).min() if START_TIMESTAMP in log.columns else pl.col(TIMESTAMP).first()
+    return first, pl.col(TIMESTAMP).last()
+
+
 def _case_traces(log: pl.DataFrame) -> pl.LazyFrame:
-    """One row per case in log order: ``case`` (run number), ``trace`` (activity codes), ``lead``."""
+    """One row per case in log order: ``case`` (run number), ``trace`` (activity codes), ``lead`` (µs)."""
+    first, last = case_span(log)
     return (
         log.lazy()
-        .select(
-            case=pl.col(CASE_ID).rle_id(),
-            code=pl.col(ACTIVITY).to_physical(),
-            start=event_start(log),
-            end=pl.col(TIMESTAMP),
-        )
-        .group_by("case")
-        .agg(trace=pl.col("code"), lead=(pl.col("end").max() - pl.col("start").min()).dt.total_microseconds())
+        .with_columns(_case=pl.col(CASE_ID).rle_id().set_sorted())
+        .group_by("_case")
+        .agg(trace=pl.col(ACTIVITY).to_physical(), lead=(last - first).dt.total_microseconds())
+        .rename({"_case": "case"})
     )
 
 

@@ -30,9 +30,9 @@ from o2c.conformance.ideal_path import IdealPath
 from o2c.discovery import (
     SAME_CASE,
     activity_instances,
+    case_span,
     duration_from_microseconds,
     edge_counts,
-    event_start,
     lazy_transitions,
     sort_edges,
 )
@@ -90,9 +90,7 @@ def _statistics(microseconds: pl.Expr, prefix: str) -> list[pl.Expr]:
 def _edge_waits(log: pl.DataFrame) -> pl.DataFrame:
     """Per edge of a validated log: transitions, cases and the wait statistics (polars)."""
     pairs = lazy_transitions(log).with_columns(_wait=pl.col("wait").dt.total_microseconds())
-    waits = pairs.group_by("source", "target").agg(_statistics(pl.col("_wait"), "wait"))
-    edges = edge_counts(pairs).join(waits, on=["source", "target"], how="inner")
-    return sort_edges(edges.collect())
+    return sort_edges(edge_counts(pairs, *_statistics(pl.col("_wait"), "wait")).collect())
 
 
 def waiting_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -203,14 +201,11 @@ def lead_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     2       3       7 20 days 20:00:00
     """
     log = validate(log)
+    first, last = case_span(log)
     spans = (
         log.lazy()
         .group_by(CASE_ID, maintain_order=True)
-        .agg(
-            first_event=event_start(log).min(),
-            last_event=pl.col(TIMESTAMP).max(),
-            events=pl.len(),
-        )
+        .agg(first_event=first, last_event=last, events=pl.len())
         .with_columns(lead_time=pl.col("last_event") - pl.col("first_event"))
         .collect()
     )
