@@ -29,6 +29,7 @@ LEVELS = {
     "assess": 5,
     "render": 6,
     "report": 7,
+    "ocel": 7,  # writes a file, like report
     "cli": 8,
     "__init__": 9,
 }

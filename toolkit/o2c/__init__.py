@@ -40,8 +40,10 @@ from o2c.errors import (
 )
 from o2c.filtering import filter_log
 from o2c.io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log, read_process_model
+from o2c.io._sap import read_sap_document_flow
 from o2c.kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from o2c.log import Reason, validate
+from o2c.ocel import write_ocel
 from o2c.performance import activity_durations, bottlenecks, drivers, lead_times, waiting_times
 from o2c.quality import data_quality, log_summary
 from o2c.render import render_map
@@ -106,6 +108,7 @@ __all__ = [
     "read_ideal_path",
     "read_log",
     "read_process_model",
+    "read_sap_document_flow",
     "rekeyed_data",
     "render_map",
     "rework",
@@ -117,5 +120,6 @@ __all__ = [
     "validate",
     "variants",
     "waiting_times",
+    "write_ocel",
     "write_report",
 ]

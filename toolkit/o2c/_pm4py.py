@@ -178,3 +178,44 @@ def read_bpmn_as_net(path: str) -> AcceptingNet:
         model = module.read_bpmn(path)
         net, initial, final = module.convert_to_petri_net(model)
     return net, initial, final
+
+
+# --- object-centric event logs (OCEL 2.0) ----------------------------------------------------
+
+_OCEL_COLUMNS = {
+    "event_id": "ocel:eid",
+    "activity": "ocel:activity",
+    "timestamp": "ocel:timestamp",
+    "object_id": "ocel:oid",
+    "object_type": "ocel:type",
+    "qualifier": "ocel:qualifier",
+}
+
+
+def write_ocel2(events: pd.DataFrame, objects: pd.DataFrame, relations: pd.DataFrame, path: str) -> None:
+    """Write an OCEL 2.0 file with pm4py; the format follows the suffix (.jsonocel, .xmlocel, .sqlite).
+
+    ``events``: ``event_id``, ``activity``, ``timestamp`` (UTC); ``objects``: ``object_id``,
+    ``object_type``; ``relations`` (event to object): ``event_id``, ``object_id``, ``qualifier``.
+    """
+    pm4py()
+    from pm4py.objects.ocel.obj import OCEL
+
+    renamed = [frame.rename(columns=_OCEL_COLUMNS) for frame in (events, objects, relations)]
+    ocel_events, ocel_objects, ocel_relations = renamed
+    ocel_relations = ocel_relations.merge(ocel_events, on="ocel:eid").merge(ocel_objects, on="ocel:oid")
+    ocel = OCEL(events=ocel_events, objects=ocel_objects, relations=ocel_relations)
+    with quiet():
+        pm4py().write_ocel2(ocel, path)
+
+
+def read_ocel2(path: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """An OCEL 2.0 file read by pm4py: ``events``, ``objects``, ``relations`` with our column names."""
+    module = pm4py()
+    with quiet():
+        ocel = module.read_ocel2(path)
+    back = {v: k for k, v in _OCEL_COLUMNS.items()}
+    events = ocel.events.rename(columns=back)[["event_id", "activity", "timestamp"]].reset_index(drop=True)
+    objects = ocel.objects.rename(columns=back)[["object_id", "object_type"]].reset_index(drop=True)
+    relations = ocel.relations.rename(columns=back)[["event_id", "object_id", "qualifier"]]
+    return events, objects, relations.reset_index(drop=True)

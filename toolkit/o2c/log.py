@@ -70,6 +70,9 @@ class Reason(StrEnum):
     UNPARSEABLE_START_TIMESTAMP = "unparseable_start_timestamp"
     DUPLICATE_EVENT = "duplicate_event"
     MALFORMED_LINE = "malformed_line"
+    MISSING_DOCUMENT = "missing_document"
+    NO_DOCUMENT_NUMBER = "no_document_number"
+    NO_SALES_ORDER = "no_sales_order"
 
 
 REJECT_SCHEMA = {

@@ -1,0 +1,600 @@
+"""SAP SD document flow (table VBFA) -> an order-level order-to-cash event log.
+
+VBFA has one row per link between a preceding document (``VBELV``, type ``VBTYP_V``) and a
+subsequent one (``VBELN``, type ``VBTYP_N``), item by item (``POSNV``, ``POSNN``), stamped with
+the creation date and time of the link (``ERDAT``, ``ERZET``), which is when the subsequent
+document was created. ``read_sap_document_flow`` turns it into an event log:
+
+- **one case per sales order** (document type ``C``), named by its number;
+- **one event per distinct document per order**: a document is its type and number; an order
+  with many items delivered in one delivery has one delivery event, an invoice that covers
+  three orders is one event in each of the three orders (and one invoice in the reconciliation);
+- a document belongs to an order when a chain of links leads from the order to it (order ->
+  delivery -> goods movement, order -> invoice -> cancellation, ...); chains stop at other sales
+  orders, which are cases of their own;
+- the event's time is the earliest ``ERDAT`` + ``ERZET`` among the rows that create the
+  document, read in ``timezone`` (SAP writes the application server's local time, without a
+  zone; ask the client's basis team) and stored in UTC; the order's own event ("Create Sales
+  Order") exists only when the table has a row creating the order (from a quotation, a contract,
+  another order); its creation date otherwise lives in VBAK, not in VBFA;
+- every row of the table is placed (its subsequent document is an event of some order) or
+  rejected with one reason, the first that applies: ``missing_document`` (no ``VBELN`` or
+  ``VBTYP_N``), ``no_document_number`` (``VBELN`` holds the date, equal to ``ERDAT``, and
+  ``POSNN`` the time: a status record SAP writes for picking confirmations and goods movements,
+  with no document number of its own), ``unparseable_timestamp`` (``ERDAT``/``ERZET`` are not a
+  date and time, or the local time does not exist in ``timezone``), ``missing_document`` on
+  ``VBELV`` (no preceding document, so the row links nothing) and ``no_sales_order`` (no chain
+  leads from a sales order to the document: pre-sales documents, billing from other systems).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> table = (
+...     "VBELV,POSNV,VBELN,POSNN,VBTYP_N,VBTYP_V,RFWRT,WAERS,ERDAT,ERZET\\n"
+...     "0000000001,000010,0080000001,000010,J,C,0.0,,20250106,101525\\n"
+...     "0000000001,000020,0080000001,000020,J,C,0.0,,20250106,101525\\n"
+...     "0000000001,000010,0090000001,000010,M,C,500.0,EUR,20250107,220000\\n"
+...     "0080000001,000010,0090000001,000010,M,J,500.0,EUR,20250107,220000\\n")
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "VBFA.csv"
+>>> _ = path.write_text(table)
+>>> loaded = read_sap_document_flow(path, timezone="Europe/Berlin")
+>>> loaded.log.select("case_id", "activity", "timestamp", "document").rows()
+[('0000000001', 'Create Delivery', datetime.datetime(2025, 1, 6, 9, 15, 25, tzinfo=zoneinfo.ZoneInfo(key='UTC')), '0080000001'), ('0000000001', 'Create Invoice', datetime.datetime(2025, 1, 7, 21, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')), '0090000001')]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import polars as pl
+
+from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, did_you_mean
+from o2c.io._csv import read_csv
+from o2c.io._mapping import ColumnMapping
+from o2c.log import (
+    ACTIVITY,
+    CASE_ID,
+    SOURCE_ROW,
+    TIMESTAMP,
+    UTC,
+    VALUE,
+    Reason,
+    empty_rejects,
+    validate,
+)
+
+if TYPE_CHECKING:  # o2c.io imports readers like this one: import its classes when called
+    from o2c.io import LoadedLog
+
+#: SAP's document categories (domain VBTYP) and the activity each document's creation becomes.
+DOCUMENT_TYPES: dict[str, tuple[str, str]] = {
+    "A": ("Inquiry", "Create Inquiry"),
+    "B": ("Quotation", "Create Quotation"),
+    "C": ("Sales Order", "Create Sales Order"),
+    "D": ("Item Proposal", "Create Item Proposal"),
+    "E": ("Scheduling Agreement", "Create Scheduling Agreement"),
+    "F": ("Scheduling Agreement (External Service Agent)", "Create Scheduling Agreement"),
+    "G": ("Contract", "Create Contract"),
+    "H": ("Returns", "Create Return Order"),
+    "I": ("Order Without Charge", "Create Free-of-Charge Order"),
+    "J": ("Delivery", "Create Delivery"),
+    "K": ("Credit Memo Request", "Create Credit Memo Request"),
+    "L": ("Debit Memo Request", "Create Debit Memo Request"),
+    "M": ("Invoice", "Create Invoice"),
+    "N": ("Invoice Cancellation", "Cancel Invoice"),
+    "O": ("Credit Memo", "Create Credit Memo"),
+    "P": ("Debit Memo", "Create Debit Memo"),
+    "Q": ("WMS Transfer Order", "Create Transfer Order"),
+    "R": ("Goods Movement", "Post Goods Movement"),
+    "S": ("Credit Memo Cancellation", "Cancel Credit Memo"),
+    "T": ("Returns Delivery", "Create Returns Delivery"),
+    "U": ("Pro Forma Invoice", "Create Pro Forma Invoice"),
+    "V": ("Purchase Order", "Create Purchase Order"),
+    "W": ("Independent Requirements Plan", "Create Requirements Plan"),
+    "X": ("Handling Unit", "Create Handling Unit"),
+    "0": ("Master Contract", "Create Master Contract"),
+    "1": ("Sales Activity", "Create Sales Activity"),
+    "2": ("External Transaction", "Record External Transaction"),
+    "3": ("Invoice List", "Create Invoice List"),
+    "4": ("Credit Memo List", "Create Credit Memo List"),
+    "5": ("Intercompany Invoice", "Create Intercompany Invoice"),
+    "6": ("Intercompany Credit Memo", "Create Intercompany Credit Memo"),
+    "7": ("Shipping Notification", "Receive Shipping Notification"),
+    "8": ("Shipment", "Create Shipment"),
+    "a": ("Shipment Costs", "Create Shipment Costs"),
+    "b": ("CRM Quotation", "Create CRM Quotation"),
+    "c": ("Unverified Delivery", "Create Unverified Delivery"),
+    "e": ("Allocation Table", "Create Allocation Table"),
+    "g": ("Rough Goods Receipt", "Create Rough Goods Receipt"),
+    "h": ("Goods Issue Cancellation", "Cancel Goods Issue"),
+    "i": ("Goods Receipt", "Post Goods Receipt"),
+    "j": ("JIT Call", "Create JIT Call"),
+    "l": ("Assembly Order", "Create Assembly Order"),
+    "p": ("Goods Movement (Documentation)", "Post Goods Movement (Documentation)"),
+    "r": ("Transport", "Create Transport"),
+    "s": ("Checking Billing Document", "Create Checking Billing Document"),
+    "t": ("Checking Billing Document Cancellation", "Cancel Checking Billing Document"),
+}
+
+#: The document type of a sales order: each one is a case.
+SALES_ORDER = "C"
+
+#: The columns the reader needs; POSNN, RFWRT and WAERS are used when present.
+REQUIRED_COLUMNS = ("VBELV", "VBTYP_V", "VBELN", "VBTYP_N", "ERDAT", "ERZET")
+
+#: The document types ``reconciliation`` lists first: orders, deliveries, invoices.
+_KEY_TYPES = ("C", "J", "M")
+_MAX_LEVELS = 100  # document chains are a handful of links long; this stops a malformed table
+
+
+def read_sap_document_flow(path: str | Path, *, timezone: str = "UTC") -> LoadedLog:
+    """Read a VBFA export (CSV, or a zip holding one) as an order-level event log.
+
+    Parameters
+    ----------
+    path : str or Path
+        The table as delimited text with SAP's column names in the header (at least
+        ``VBELV``, ``VBTYP_V``, ``VBELN``, ``VBTYP_N``, ``ERDAT``, ``ERZET``), or a zip file with
+        one such member (or a member whose name says VBFA). A member that is itself a zip is
+        opened too.
+    timezone : str
+        The zone of ``ERDAT``/``ERZET`` (SAP stores the application server's local time);
+        an IANA name such as ``Europe/Berlin``. Ambiguous times (the hour repeated when clocks
+        go back) take the earlier instant; times skipped when clocks go forward are rejected.
+
+    Returns
+    -------
+    LoadedLog
+        ``log``: one case per sales order, one event per distinct document of the order, with
+        ``case_id`` (the order number), ``activity`` (the document's creation: ``Create
+        Delivery``, ``Post Goods Movement``, ``Create Invoice``, ``Cancel Invoice``, ``Create
+        Credit Memo``, ``Create Return Order``, ...; see ``DOCUMENT_TYPES``), ``timestamp``
+        (UTC), ``value`` (the order's invoiced net value: ``RFWRT`` of the invoice items that
+        refer to the order directly, each item once; null when none), ``source_row`` (the
+        table row that dates the event; header = row 1), ``document`` (the document number),
+        ``document_type`` (its VBTYP code), ``document_value`` (``RFWRT`` summed over the
+        document's distinct items) and ``currency`` (``WAERS`` of the order's invoice items).
+        ``rejects``: one row per rejected table row (reasons in the module docstring).
+        ``source``: format ``sap_vbfa``; ``notes`` hold the timezone, the zip member, the rows
+        placed, and ``documents``: the distinct documents of each type in the table (both
+        columns, every row), for ``reconciliation``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "VBFA.csv"
+    >>> _ = path.write_text("VBELV,VBTYP_V,VBELN,VBTYP_N,ERDAT,ERZET\\n"
+    ...                     "0000000001,C,0080000001,J,20250106,101525\\n"
+    ...                     "0000000009,2,0090000009,M,20250106,101525\\n")
+    >>> loaded = read_sap_document_flow(path)
+    >>> loaded.log["activity"].to_list(), loaded.rejects["reason"].to_list()
+    (['Create Delivery'], ['no_sales_order'])
+    """
+    from o2c.io import LoadedLog, SourceInfo
+
+    zone = _check_timezone(timezone)
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"No such file: {path}", path=path)
+    data = path.read_bytes()
+    member, table_bytes = _unzip(path, data)
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / (Path(member).name if member else path.name)
+        target.write_bytes(table_bytes)
+        read = read_csv(target, table_bytes)
+    raw = _columns(read.frame, path)
+    source_file = path.name
+    flow = _flow(raw, zone)
+    placed, rejects = _place(flow)
+    log = _events(flow, placed)
+    malformed = read.malformed.with_columns(source_file=pl.lit(source_file)).select(empty_rejects().columns)
+    rejects = pl.concat(
+        [malformed, rejects.with_columns(source_file=pl.lit(source_file)).select(empty_rejects().columns)]
+    )
+    rejects = rejects.sort(SOURCE_ROW, maintain_order=True)
+    notes: dict[str, Any] = {
+        "timezone": zone,
+        "member": member,
+        "rule": "one event per distinct document (VBTYP_N, VBELN) per sales order",
+        "rows_placed": raw.height - rejects.filter(pl.col("reason") != str(Reason.MALFORMED_LINE)).height,
+        "documents": _table_documents(flow),
+    }
+    mapping = ColumnMapping(
+        case_id="VBELV", activity="VBTYP_N", timestamp="ERDAT", value="RFWRT" if "RFWRT" in raw.columns else None,
+        timezone=zone,
+    )  # fmt: skip
+    source = SourceInfo(
+        path=str(path),
+        sha256=hashlib.sha256(data).hexdigest(),
+        format="sap_vbfa",
+        mapping=mapping,
+        rows=read.rows,
+        encoding=read.encoding,
+        delimiter=read.delimiter,
+        reader="duckdb",
+        notes=notes,
+    )
+    return LoadedLog(log, rejects, source)
+
+
+def is_document_flow(path: str | Path) -> bool:
+    """True when ``path`` is a VBFA export: a CSV (or a zip of one) whose header has VBFA's columns.
+
+    Reads only the header line, so it is cheap enough to decide how to read a file.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "flow.csv"
+    >>> _ = path.write_text("VBELV;VBTYP_V;VBELN;VBTYP_N;ERDAT;ERZET\\n")
+    >>> is_document_flow(path), is_document_flow(pathlib.Path(__file__))
+    (True, False)
+    """
+    path = Path(path)
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                name = _choose_member(path, archive)
+                with archive.open(name) as handle:
+                    head = handle.read(4096)
+                if head.startswith(b"PK\x03\x04"):
+                    _, inner = _unzip(path, path.read_bytes())
+                    head = inner[:4096]
+        else:
+            with path.open("rb") as handle:
+                head = handle.read(4096)
+    except (OSError, zipfile.BadZipFile, InputFileError):
+        return False
+    first = head.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[:1]
+    if not first:
+        return False
+    names = {_name(n) for n in first[0].replace(";", ",").replace("\t", ",").replace("|", ",").split(",")}
+    return set(REQUIRED_COLUMNS) <= names
+
+
+def reconciliation(loaded: LoadedLog) -> pd.DataFrame:
+    """Documents of each type in the VBFA table against those in the event log.
+
+    Parameters
+    ----------
+    loaded : LoadedLog
+        What ``read_sap_document_flow`` returned.
+
+    Returns
+    -------
+    DataFrame
+        One row per document type: ``document_type`` (VBTYP), ``name``, ``in_table`` (distinct
+        document numbers of that type in the table, in either column of any row, rejected rows
+        included), ``in_log`` (distinct documents of that type among the log's events),
+        ``not_in_log`` (the difference: documents whose every row was rejected, or orders with no
+        dated document). Orders, deliveries and invoices first, then by ``in_table``
+        (descending) and type.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "VBFA.csv"
+    >>> _ = path.write_text("VBELV,VBTYP_V,VBELN,VBTYP_N,ERDAT,ERZET\\n"
+    ...                     "0000000001,C,0080000001,J,20250106,101525\\n"
+    ...                     "0000000009,2,0090000009,M,20250106,101525\\n")
+    >>> reconciliation(read_sap_document_flow(path))
+      document_type                  name  in_table  in_log  not_in_log
+    0             C           Sales Order         1       1           0
+    1             J              Delivery         1       1           0
+    2             M               Invoice         1       0           1
+    3             2  External Transaction         1       0           1
+    """
+    counts: Mapping[str, int] = loaded.source.notes.get("documents", {})
+    if loaded.source.format != "sap_vbfa":
+        raise ArgumentError(
+            f"reconciliation needs a log read by read_sap_document_flow; {loaded.source.path} was read "
+            f"as {loaded.source.format!r}."
+        )
+    log = loaded.log
+    in_log = dict(
+        log.select("document_type", "document").unique().group_by("document_type").len().iter_rows()
+    )
+    cases = log[CASE_ID].n_unique()
+    orders_with_own_event = log.filter(pl.col("document_type") == SALES_ORDER)["document"].n_unique()
+    in_log[SALES_ORDER] = max(cases, orders_with_own_event)  # an order is in the log when it is a case
+    table = pl.DataFrame(
+        {
+            "document_type": list(counts),
+            "in_table": list(counts.values()),
+        },
+        schema={"document_type": pl.String, "in_table": pl.Int64},
+    ).with_columns(
+        name=pl.col("document_type").replace_strict(
+            {k: v[0] for k, v in DOCUMENT_TYPES.items()}, default=pl.lit("Unknown document type")
+        ),
+        in_log=pl.col("document_type").replace_strict(in_log, default=0, return_dtype=pl.Int64),
+        key=pl.col("document_type").replace_strict(
+            {t: i for i, t in enumerate(_KEY_TYPES)}, default=len(_KEY_TYPES), return_dtype=pl.Int64
+        ),
+    )
+    table = table.with_columns(not_in_log=pl.col("in_table") - pl.col("in_log")).sort(
+        ["key", "in_table", "document_type"], descending=[False, True, False]
+    )
+    return table.select("document_type", "name", "in_table", "in_log", "not_in_log").to_pandas()
+
+
+def reconciliation_text(loaded: LoadedLog) -> str:
+    """The reconciliation as ``o2c inspect`` prints it: orders, deliveries, invoices, then the rest.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "VBFA.csv"
+    >>> _ = path.write_text("VBELV,VBTYP_V,VBELN,VBTYP_N,ERDAT,ERZET\\n"
+    ...                     "0000000001,C,0080000001,J,20250106,101525\\n")
+    >>> print(reconciliation_text(read_sap_document_flow(path)))
+    SAP document flow: one case per sales order (VBTYP C), one event per distinct document; ERDAT/ERZET read in UTC
+      documents                      in table     in log  not in log
+      C Sales Order                         1          1           0
+      J Delivery                            1          1           0
+      M Invoice                             0          0           0
+    """
+    table = reconciliation(loaded)
+    present = set(table["document_type"])
+    extra = pd.DataFrame(
+        [(t, DOCUMENT_TYPES[t][0], 0, 0, 0) for t in _KEY_TYPES if t not in present], columns=table.columns
+    )
+    table = pd.concat([extra, table], ignore_index=True) if len(extra) else table
+    order = {t: i for i, t in enumerate(_KEY_TYPES)}
+    table = table.assign(_key=table["document_type"].map(order).fillna(len(order))).sort_values(
+        ["_key", "in_table", "document_type"], ascending=[True, False, True], kind="stable"
+    )
+    zone = loaded.source.notes.get("timezone", "UTC")
+    lines = [
+        "SAP document flow: one case per sales order (VBTYP C), one event per distinct document; "
+        f"ERDAT/ERZET read in {zone}",
+        f"  {'documents':<28}{'in table':>10} {'in log':>10} {'not in log':>11}",
+    ]
+    for row in table.itertuples(index=False):
+        label = f"{row.document_type} {row.name}"
+        lines.append(f"  {label:<28}{row.in_table:>10,} {row.in_log:>10,} {row.not_in_log:>11,}")
+    return "\n".join(lines)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def _check_timezone(timezone: str) -> str:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ArgumentError(
+            f"The 'timezone' argument of read_sap_document_flow must be an IANA zone such as "
+            f"'Europe/Berlin' or 'UTC'; got {timezone!r}."
+        ) from None
+    return timezone
+
+
+def _choose_member(path: Path, archive: zipfile.ZipFile) -> str:
+    names = [i.filename for i in archive.infolist() if not i.is_dir()]
+    if len(names) == 1:
+        return names[0]
+    vbfa = [n for n in names if "vbfa" in Path(n).name.lower()]
+    if len(vbfa) == 1:
+        return vbfa[0]
+    raise InputFileError(
+        f"{path.name} holds {len(names)} files ({', '.join(names[:6])}{', ...' if len(names) > 6 else ''}) and "
+        "no single one named like VBFA; extract the VBFA table and read it directly.",
+        path=path,
+    )
+
+
+def _unzip(path: Path, data: bytes) -> tuple[str | None, bytes]:
+    """The table's bytes: ``data`` itself, or the zip member holding it (one level of nesting)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return None, data
+    names: list[str] = []
+    for _level in range(2):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                name = _choose_member(path, archive)
+                data = archive.read(name)
+        except zipfile.BadZipFile as exc:
+            raise InputFileError(f"{path.name} is not a readable zip file: {exc}", path=path) from exc
+        names.append(name)
+        if not data.startswith(b"PK\x03\x04"):
+            return "/".join(names), data
+    raise InputFileError(
+        f"{path.name}: zip files nested more than two deep; extract the table first.", path=path
+    )
+
+
+def _name(column: str) -> str:
+    return column.strip().strip('"').upper()
+
+
+def _columns(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+    renamed = frame.rename({c: _name(c) for c in frame.columns if c != SOURCE_ROW})
+    missing = [c for c in REQUIRED_COLUMNS if c not in renamed.columns]
+    if missing:
+        columns = [c for c in frame.columns if c != SOURCE_ROW]
+        hint = did_you_mean(missing[0], columns)
+        raise ColumnMappingError(
+            f"{path.name} has no column {missing[0]!r}: not a VBFA export (document flow).\n"
+            f"  columns in the file: {', '.join(repr(c) for c in columns[:20])}\n"
+            + (f" {hint.strip()}\n" if hint else "")
+            + f"  VBFA needs {', '.join(REQUIRED_COLUMNS)}.",
+            path=path,
+            column=missing[0],
+        )
+    return renamed
+
+
+def _flow(raw: pl.DataFrame, timezone: str) -> pl.DataFrame:
+    """The rows with clean keys, the UTC creation time, and a reason for rows that cannot be used."""
+
+    def text(name: str) -> pl.Expr:
+        if name not in raw.columns:
+            return pl.lit(None, pl.String)
+        return pl.col(name).str.strip_chars().replace("", None)
+
+    date = text("ERDAT").str.replace_all("-", "")
+    time = text("ERZET").str.replace_all(":", "")
+    local = pl.concat_str(date, time).str.to_datetime("%Y%m%d%H%M%S", strict=False, time_unit="us")
+    flow = raw.select(
+        SOURCE_ROW,
+        pred=text("VBELV"),
+        pred_type=text("VBTYP_V"),
+        doc=text("VBELN"),
+        doc_type=text("VBTYP_N"),
+        item=text("POSNN"),
+        amount=text("RFWRT").cast(pl.Float64, strict=False),
+        currency=text("WAERS"),
+        erdat=text("ERDAT"),
+        erzet=text("ERZET"),
+        timestamp=local.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+        .cast(UTC),
+    )
+    no_document = pl.col("doc").is_null() | pl.col("doc_type").is_null()
+    status_record = (pl.col("doc") == pl.col("erdat")) & (pl.col("item") == pl.col("erzet"))
+    reason = (
+        pl.when(no_document)
+        .then(pl.lit(str(Reason.MISSING_DOCUMENT)))
+        .when(status_record)
+        .then(pl.lit(str(Reason.NO_DOCUMENT_NUMBER)))
+        .when(pl.col(TIMESTAMP).is_null())
+        .then(pl.lit(str(Reason.UNPARSEABLE_TIMESTAMP)))
+    )
+    return flow.with_columns(reason=reason)
+
+
+def _place(flow: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Which order each document belongs to, and the rejects of the rows that cannot be placed.
+
+    Returns ``placed``: unique (``case_id``, ``doc_type``, ``doc``) -- every sales order with
+    itself, and every document a chain of usable links leads to from it -- and the rejects.
+    """
+    usable = flow.filter(pl.col("reason").is_null())
+    links = (
+        usable.filter(pl.col("pred").is_not_null() & pl.col("pred_type").is_not_null())
+        .select("pred_type", "pred", "doc_type", "doc")
+        .unique()
+    )
+    orders = pl.concat(
+        [
+            usable.filter(pl.col("doc_type") == SALES_ORDER).select(case_id="doc"),
+            links.filter(pl.col("pred_type") == SALES_ORDER).select(case_id="pred"),
+        ]
+    ).unique()
+    reached = orders.with_columns(doc_type=pl.lit(SALES_ORDER), doc=pl.col(CASE_ID))
+    frontier = reached
+    for _level in range(_MAX_LEVELS):  # one join per level of the document chains, not per row
+        step = (
+            frontier.join(links, left_on=["doc_type", "doc"], right_on=["pred_type", "pred"])
+            .filter(pl.col("doc_type_right") != SALES_ORDER)
+            .select(CASE_ID, doc_type="doc_type_right", doc="doc_right")
+            .unique()
+        )
+        frontier = step.join(reached, on=[CASE_ID, "doc_type", "doc"], how="anti")
+        if frontier.is_empty():
+            break
+        reached = pl.concat([reached, frontier])
+    placed_docs = reached.select("doc_type", "doc").unique()
+    is_placed = (
+        flow.select("doc_type", "doc")
+        .join(placed_docs.with_columns(_placed=pl.lit(True)), on=["doc_type", "doc"], how="left", maintain_order="left")
+        ["_placed"]
+        .fill_null(False)
+    )  # fmt: skip
+    reason = (
+        pl.when(pl.col("reason").is_not_null())
+        .then(pl.col("reason"))
+        .when(is_placed)
+        .then(pl.lit(None, pl.String))
+        .when(pl.col("pred").is_null() | pl.col("pred_type").is_null())
+        .then(pl.lit(str(Reason.MISSING_DOCUMENT)))
+        .otherwise(pl.lit(str(Reason.NO_SALES_ORDER)))
+    )
+    judged = flow.with_columns(reason=reason).filter(pl.col("reason").is_not_null())
+    column = (
+        pl.when(pl.col("reason") == str(Reason.UNPARSEABLE_TIMESTAMP))
+        .then(pl.lit("ERDAT"))
+        .when((pl.col("reason") == str(Reason.MISSING_DOCUMENT)) & pl.col("doc").is_null())
+        .then(pl.lit("VBELN"))
+        .when((pl.col("reason") == str(Reason.MISSING_DOCUMENT)) & pl.col("doc_type").is_null())
+        .then(pl.lit("VBTYP_N"))
+        .when(pl.col("reason") == str(Reason.MISSING_DOCUMENT))
+        .then(pl.lit("VBELV"))
+        .otherwise(pl.lit("VBELN"))
+    )
+    value = (
+        pl.when(pl.col("reason") == str(Reason.UNPARSEABLE_TIMESTAMP))
+        .then(pl.concat_str(pl.col("erdat").fill_null(""), pl.col("erzet").fill_null(""), separator=" "))
+        .when(pl.col("reason") == str(Reason.NO_DOCUMENT_NUMBER))
+        .then(pl.concat_str(pl.col("doc"), pl.col("item").fill_null(""), separator=" "))
+        .when((pl.col("reason") == str(Reason.MISSING_DOCUMENT)) & pl.col("doc").is_not_null() & pl.col("doc_type").is_not_null())
+        .then(pl.concat_str(pl.col("doc_type"), pl.col("doc"), separator=" "))
+        .when(pl.col("reason") == str(Reason.MISSING_DOCUMENT))
+        .then(pl.lit(""))
+        .otherwise(pl.concat_str(pl.col("doc_type"), pl.col("doc"), separator=" "))
+    )  # fmt: skip
+    rejects = judged.select(SOURCE_ROW, column=column, value=value, reason="reason")
+    return reached, rejects
+
+
+def _events(flow: pl.DataFrame, placed: pl.DataFrame) -> pl.DataFrame:
+    """One event per (order, document): the document's earliest creation row dates it."""
+    usable = flow.filter(pl.col("reason").is_null())
+    dated = (
+        usable.sort(["doc_type", "doc", TIMESTAMP, SOURCE_ROW])
+        .group_by("doc_type", "doc", maintain_order=True)
+        .agg(pl.col(TIMESTAMP).first(), pl.col(SOURCE_ROW).first())
+    )
+    items = (
+        usable.sort(SOURCE_ROW)
+        .unique(["doc_type", "doc", "item"], keep="first", maintain_order=True)
+        .group_by("doc_type", "doc")
+        .agg(document_value=pl.col("amount").sum())
+    )
+    own_invoices = (
+        usable.filter((pl.col("pred_type") == SALES_ORDER) & (pl.col("doc_type") == "M"))
+        .sort(SOURCE_ROW)
+        .unique(["pred", "doc", "item"], keep="first", maintain_order=True)
+        .group_by("pred")
+        .agg(value=pl.col("amount").sum(), currency=pl.col("currency").drop_nulls().first())
+        .rename({"pred": CASE_ID})
+    )
+    names = {code: activity for code, (_, activity) in DOCUMENT_TYPES.items()}
+    events = (
+        placed.join(dated, on=["doc_type", "doc"], how="inner")
+        .join(items, on=["doc_type", "doc"], how="left")
+        .join(own_invoices, on=CASE_ID, how="left")
+        .select(
+            CASE_ID,
+            pl.col("doc_type")
+            .replace_strict(
+                names, default=pl.concat_str(pl.lit("Create Document ("), "doc_type", pl.lit(")"))
+            )
+            .alias(ACTIVITY),
+            TIMESTAMP,
+            VALUE,
+            SOURCE_ROW,
+            document="doc",
+            document_type="doc_type",
+            document_value="document_value",
+            currency="currency",
+        )
+    )
+    return validate(events)
+
+
+def _table_documents(flow: pl.DataFrame) -> dict[str, int]:
+    """Distinct document numbers per type in the table: both columns of every row."""
+    both = pl.concat(
+        [
+            flow.select(t="doc_type", n="doc"),
+            flow.select(t="pred_type", n="pred"),
+        ]
+    ).drop_nulls()
+    counts = both.unique().group_by("t").len().sort("t")
+    return {str(t): int(n) for t, n in counts.iter_rows()}
