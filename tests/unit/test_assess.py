@@ -1,0 +1,199 @@
+"""assess(): every frame is the analysis it names, the ideal path is discovered when missing,
+lifecycle logs are folded, parameters replay, and pm4py stays silent."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pandas as pd
+import polars as pl
+import pytest
+
+import o2c
+from o2c.assess import STEPS, Assessment, assess
+from o2c.errors import ArgumentError, InputFileError
+from o2c.io import LoadedLog, read_log
+from o2c.simulate import example_log
+from tests.conftest import sample_log
+
+IDEAL = o2c.IdealPath(
+    (
+        "Create Sales Order",
+        "Check Credit",
+        "Confirm Order",
+        "Ship Goods",
+        "Create Invoice",
+        "Receive Payment",
+    ),
+    milestones={"paid": "Receive Payment"},
+)
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[LoadedLog, o2c.IdealPath, Assessment]:
+    loaded = read_log(sample_log("o2c_orders.csv"))
+    ideal = o2c.read_ideal_path(sample_log("ideal_path.yaml"))
+    return loaded, ideal, assess(loaded, ideal=ideal, progress=False)
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    return json.loads(sample_log("truth.json").read_text())
+
+
+def test_every_frame_is_the_analysis_it_is_named_after(
+    sample: tuple[LoadedLog, o2c.IdealPath, Assessment],
+) -> None:
+    loaded, ideal, result = sample
+    log = loaded.log
+    same = pd.testing.assert_frame_equal
+    same(result.variants, o2c.variants(log))
+    same(result.directly_follows, o2c.directly_follows(log))
+    same(result.waiting_times, o2c.waiting_times(log))
+    same(result.bottlenecks, o2c.bottlenecks(log, top=None, ideal=ideal), check_exact=False)
+    same(result.rework, o2c.rework(log), check_exact=False)
+    same(result.rework_cost, o2c.rework_cost(log), check_exact=False)
+    same(result.alignments, o2c.align(log, ideal))
+    same(result.cost_of_divergence, o2c.cost_of_divergence(log, o2c.align(log, ideal)))
+    same(result.flow_efficiency, o2c.flow_efficiency(log, ideal))
+    same(result.data_quality, o2c.data_quality(loaded))
+    same(result.kpis, o2c.kpis(log, ideal))
+    same(result.stuck_orders, o2c.stuck_orders(log, ideal=ideal))
+    same(result.late_payment_drivers, o2c.late_payment_drivers(log, ideal, min_cases=30), check_exact=False)
+    assert result.first_time_right == o2c.first_time_right(log)
+    assert (
+        result.conformance.conforming_cases == o2c.conformance_summary(o2c.align(log, ideal)).conforming_cases
+    )
+    assert result.summary == o2c.log_summary(log)
+    assert result.source is loaded.source and result.rejects is loaded.rejects
+    assert result.ideal is ideal and not result.ideal_discovered
+    assert result.currency == "EUR"
+    assert set(result.frames()) >= {"bottlenecks", "drivers", "alignments", "kpis", "conformance"}
+
+
+def test_drivers_of_the_worst_internal_edges_find_the_planted_region(
+    sample: tuple[LoadedLog, o2c.IdealPath, Assessment], truth: dict
+) -> None:
+    loaded, _, result = sample
+    internal = result.bottlenecks[result.bottlenecks["owner"] == "internal"].head(3)
+    assert sorted(result.drivers["rank"].unique()) == sorted(internal["rank"])
+    planted = truth["bottleneck"]
+    first = result.drivers.iloc[0]
+    assert (first["source"], first["target"]) == (planted["source"], planted["target"])
+    assert (first["attribute"], first["value"]) == (planted["attribute"], planted["value"])
+    assert first["wait_median"] == pd.Timedelta(seconds=planted["wait_median_seconds_value"])
+    assert first["others_wait_median"] == pd.Timedelta(seconds=planted["wait_median_seconds_others"])
+    edge = (planted["source"], planted["target"])
+    direct = o2c.drivers(loaded.log, edge, min_cases=30)
+    pd.testing.assert_frame_equal(
+        result.drivers[result.drivers["rank"] == first["rank"]]
+        .drop(columns=["rank", "source", "target"])
+        .reset_index(drop=True),
+        direct,
+    )
+
+
+def test_without_an_ideal_path_the_most_frequent_variant_is_discovered(example_log: pl.DataFrame) -> None:
+    log = pl.concat([example_log, example_log.filter(case_id="2").with_columns(case_id=pl.lit("4"))])
+    result = assess(read_log(log), progress=False)
+    assert result.ideal_discovered
+    traces = log.group_by("case_id", maintain_order=True).agg(pl.col("activity").cast(pl.String))
+    counts = traces.group_by("activity").len().sort("len", descending=True)
+    assert counts["len"][0] == 2  # orders 2 and 4 share a trace, the others are alone
+    assert list(result.ideal.steps) == counts["activity"][0].to_list()
+    assert result.conformance.conforming_cases == 2
+    assert result.parameters["discover"] == "most_frequent_variant"
+
+
+def test_parameters_replay_the_same_results(sample: tuple[LoadedLog, o2c.IdealPath, Assessment]) -> None:
+    loaded, ideal, result = sample
+    again = assess(loaded, ideal=ideal, progress=False, **result.parameters)
+    for name, frame in result.frames().items():
+        pd.testing.assert_frame_equal(frame, again.frames()[name], check_exact=False, obj=name)
+    other = assess(loaded, ideal=ideal, progress=False, annual_rate=0.16, min_cases=100)
+    ratio = other.cost_of_divergence["financing_cost"] / result.cost_of_divergence["financing_cost"]
+    assert ratio.round(9).eq(2.0).all()
+    assert other.drivers["cases"].min() >= 100
+
+
+def _lifecycle_log() -> pl.DataFrame:
+    start = datetime(2025, 1, 6, 9)
+    rows = []
+    for case in ("1", "2"):
+        for i, activity in enumerate(("Create Sales Order", "Ship Goods")):
+            begin = start + timedelta(hours=4 * i)
+            rows += [
+                (case, activity, begin, "start"),
+                (case, activity, begin + timedelta(hours=1), "complete"),
+            ]
+    return pl.DataFrame(rows, schema=["case_id", "activity", "timestamp", "lifecycle"], orient="row")
+
+
+def test_lifecycle_start_and_complete_events_are_folded() -> None:
+    result = assess(read_log(_lifecycle_log()), progress=False)
+    assert result.parameters["fold_lifecycle"] is True
+    # two instances per order: one edge, waiting from 10:00 (complete) to 13:00 (start of the next)
+    edges = result.waiting_times
+    assert edges[["source", "target", "transitions"]].values.tolist() == [
+        ["Create Sales Order", "Ship Goods", 2]
+    ]
+    assert edges["wait_median"].iloc[0] == pd.Timedelta(hours=3)
+    assert result.activity_durations["duration_median"].eq(pd.Timedelta(hours=1)).all()
+    unfolded = assess(read_log(_lifecycle_log()), fold_lifecycle=False, progress=False)
+    assert unfolded.waiting_times["transitions"].sum() == 6  # 4 events per order, every event a node
+
+
+def test_a_log_with_every_row_rejected_is_an_input_error() -> None:
+    frame = pd.DataFrame(
+        {"case_id": ["", ""], "activity": ["a", "b"], "timestamp": ["2025-01-01", "2025-01-02"]}
+    )
+    with pytest.warns(o2c.RejectedRowsWarning):
+        loaded = read_log(frame)
+    with pytest.raises(InputFileError, match="no events are left to assess"):
+        assess(loaded, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("options", "argument"),
+    [({"discover": "most_frequent"}, "discover"), ({"driver_edges": -1}, "driver_edges"),
+     ({"min_cases": 0}, "min_cases"), ({"annual_rate": -0.1}, "annual_rate")],
+)  # fmt: skip
+def test_bad_arguments_say_which(options: dict, argument: str, example_log: pl.DataFrame) -> None:
+    with pytest.raises(ArgumentError, match=f"'{argument}' argument of assess"):
+        assess(read_log(example_log), progress=False, **options)
+
+
+def test_one_progress_bar_over_the_steps(
+    example_log: pl.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loaded = read_log(example_log)
+    assess(loaded, ideal=IDEAL, progress=True)
+    err = capsys.readouterr().err
+    assert "assessing" in err and f"/{len(STEPS)}" in err
+    assess(loaded, ideal=IDEAL, progress=False)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_pm4py_is_silent_when_it_discovers_and_aligns(
+    example_log: pl.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = assess(read_log(example_log), discover="inductive_miner", progress=False)
+    assert isinstance(result.ideal, o2c.ProcessModel) and result.ideal_discovered
+    assert result.alignments["resolved"].all()
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_log_without_milestones_has_kpis_but_no_late_payment_drivers() -> None:
+    log = example_log().with_columns(
+        activity=pl.col("activity")
+        .cast(pl.String)
+        .replace({"Create Invoice": "Step X", "Receive Payment": "Step Y"})
+    )
+    result = assess(read_log(log), progress=False)
+    assert result.milestones.set_index("milestone").loc[["invoiced", "paid"], "activity"].isna().all()
+    assert result.late_payment_drivers.empty
+    assert list(result.late_payment_drivers.columns) == list(
+        o2c.late_payment_drivers(example_log(), min_cases=1).columns
+    )
+    assert pd.isna(result.kpis.set_index("kpi").loc["invoice_to_cash", "duration"])

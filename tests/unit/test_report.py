@@ -1,0 +1,288 @@
+"""write_report: the planted findings in the headlines, findings.json against the schema and the
+simulator's truth, escaping, no network, byte-identical reruns, and a rerun from mapping.yaml."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+import polars as pl
+import pytest
+import yaml
+
+import o2c
+from o2c.assess import Assessment, assess
+from o2c.errors import GraphvizMissingError
+from o2c.io import read_log
+from o2c.render.maps import ProcessMap, format_count
+from o2c.report import compare_findings, findings, findings_schema, headlines, validate_findings, write_report
+from o2c.simulate import example_log
+from tests.conftest import sample_log
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    return json.loads(sample_log("truth.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def sample() -> Assessment:
+    ideal = o2c.read_ideal_path(sample_log("ideal_path.yaml"))
+    return assess(read_log(sample_log("o2c_orders.csv")), ideal=ideal, progress=False)
+
+
+@pytest.fixture(scope="module")
+def written(sample: Assessment, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    write_report(sample, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def document(written: Path) -> dict:
+    return json.loads((written / "findings.json").read_text(encoding="utf-8"))
+
+
+def _days(seconds: float) -> str:
+    """Seconds as the report words them: days with one decimal (below 100 days)."""
+    return f"{seconds / 86_400:,.1f} days"
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3_600:,.1f} hours"
+
+
+def test_the_planted_findings_are_in_the_headlines(sample: Assessment, truth: dict) -> None:
+    lines = headlines(sample)
+    assert len(lines) == 5
+    planted = truth["bottleneck"]
+    first = lines[0]
+    assert f"between {planted['source']} and {planted['target']}" in first
+    assert f"{planted['attribute']} {planted['value']}" in first
+    assert f"a median {_days(planted['wait_median_seconds_value'])} there" in first
+    assert f"the others ({_hours(planted['wait_median_seconds_others'])})" in first
+    ratio = planted["wait_median_seconds_value"] / planted["wait_median_seconds_others"]
+    assert f"{ratio:.0f} times as long" in first
+    conformance = truth["conformance"]
+    assert f"the {conformance['conforming_cases']} orders that followed it" in lines[1]
+    assert f"'{conformance['ideal_path']}'" in lines[1]
+    pong = truth["ping_pongs"][0]
+    assert (
+        f"{pong['activity']} → {pong['via']} → {pong['activity']} (ping-pong): {pong['cases']} orders"
+        in lines[2]
+    )
+    assert f"{truth['rework'][pong['activity']]['extra_executions']} extra executions" in lines[2]
+    paid = truth["lead_times"]["order_to_cash"]
+    assert (
+        f"Order to cash takes a median {_days(paid['median_seconds'])} ({format_count(paid['cases'])}"
+        in lines[4]
+    )
+    assert f"{truth['open_cases']['total']} orders are still open" in lines[4]
+    assert f"{len(sample.stuck_orders)} of them stuck" in lines[4]
+
+
+def test_the_headline_numbers_are_computed_from_the_frames(sample: Assessment) -> None:
+    lines = headlines(sample)
+    closed = sample.cost_of_divergence.iloc[0]
+    assert closed["kind"] == "any"
+    assert f"{100 * closed['share_of_cases']:.0f}% of the orders that reached Receive Payment" in lines[1]
+    assert f"took a median {_days(closed['extra_time'].total_seconds())} longer" in lines[1]
+    assert f"hold {closed['value_delayed'] / 1e6:.1f} M EUR of order value" in lines[1]
+    flow = sample.flow_efficiency.iloc[0]
+    hours = sum(sample.ideal.target_hours.values())  # every step once, as flow_efficiency counts them
+    assert flow["theoretical_lead_time"] == pd.Timedelta(hours=hours)
+    assert f"Flow efficiency is {100 * flow['flow_efficiency']:.1f}%" in lines[3]
+    assert f"took a median {_days(flow['actual_lead_time'].total_seconds())}." in lines[3]
+    internal = sample.bottlenecks[sample.bottlenecks["owner"] == "internal"]
+    share = internal["wait_total"].iloc[0] / internal["wait_total"].sum()
+    assert f"where {100 * share:.0f}% of the waiting the company controls accumulates" in lines[0]
+
+
+def test_findings_are_valid_and_agree_with_the_truth(document: dict, truth: dict) -> None:
+    jsonschema.Draft202012Validator.check_schema(findings_schema())
+    validate_findings(document)
+    assert document["schema_version"] == "1.0"
+    assert document["log"]["events"] == truth["events"]
+    assert document["log"]["cases"] == truth["cases"]
+    assert document["log"]["variants"] == truth["variants"]
+    assert document["input"]["rows"] == truth["events"] and document["input"]["rejected"] == 0
+    digest = hashlib.sha256(sample_log("o2c_orders.csv").read_bytes()).hexdigest()
+    assert document["input"]["sha256"] == digest
+    edges = {(e["source"], e["target"]): e for e in document["edges"]}
+    assert len(edges) == len(truth["edges"])
+    for expected in truth["edges"]:
+        found = edges[(expected["source"], expected["target"])]
+        assert found["transitions"] == expected["transitions"] and found["cases"] == expected["cases"]
+        assert found["wait_median_s"] == expected["wait_median_seconds"]
+        assert found["wait_total_s"] == expected["wait_total_seconds"]
+        assert found["wait_p90_s"] == pytest.approx(expected["wait_p90_seconds"], abs=1e-6)
+        assert found["wait_mean_s"] == pytest.approx(expected["wait_mean_seconds"], abs=1e-6)
+    loops = {(r["activity"], r["kind"], r["other_activity"]): r for r in document["rework"]}
+    for activity, expected in truth["rework"].items():
+        assert loops[(activity, "repeat", None)]["cases_affected"] == expected["cases"]
+        assert loops[(activity, "repeat", None)]["extra_executions"] == expected["extra_executions"]
+    for activity, expected in truth["self_loops"].items():
+        assert loops[(activity, "self_loop", None)]["extra_executions"] == expected["transitions"]
+    for pong in truth["ping_pongs"]:
+        assert loops[(pong["activity"], "ping_pong", pong["via"])]["cases_affected"] == pong["cases"]
+    assert document["conformance"]["conforming_cases"] == truth["conformance"]["conforming_cases"]
+    assert document["conformance"]["ideal_path"] == truth["conformance"]["ideal_path"]
+    assert document["conformance"]["skipped"]["Check Credit"] >= truth["skipped_credit_checks"]
+    ranked = [b for b in document["bottlenecks"] if b["owner"] == "internal"]
+    assert ranked[0]["source"] == truth["bottleneck"]["source"]
+    assert ranked[0]["drivers"][0]["value"] == truth["bottleneck"]["value"]
+    kpis = document["kpis"]
+    assert kpis["order_to_cash"]["duration_s"] == truth["lead_times"]["order_to_cash"]["median_seconds"]
+    assert kpis["open_orders"]["value"] == truth["open_cases"]["total"]
+    assert kpis["overdue_orders"]["value"] == truth["kpis"]["overdue_orders"]
+    assert document["headlines"] == list(headlines_of(document))
+
+
+def headlines_of(document: dict) -> list[str]:
+    return document["headlines"]
+
+
+def test_tables_hold_every_frame_in_seconds(sample: Assessment, written: Path, document: dict) -> None:
+    names = {p.stem for p in (written / "tables").glob("*.csv")}
+    assert names == set(sample.frames())
+    table = pd.read_csv(written / "tables" / "bottlenecks.csv")
+    assert "wait_total_s" in table.columns and "wait_total" not in table.columns
+    assert table["wait_total_s"].head(10).tolist() == [b["wait_total_s"] for b in document["bottlenecks"]]
+    variants = pd.read_csv(written / "tables" / "variants.csv")
+    assert variants["trace"][0] == " → ".join(document["variants"][0]["trace"])
+    rejects = pd.read_csv(written / "rejects.csv")
+    assert (
+        list(rejects.columns) == ["source_file", "source_row", "column", "value", "reason"] and rejects.empty
+    )
+    assert {p.name for p in (written / "maps").iterdir()} == {
+        f"{name}.{suffix}" for name in ("frequency", "waiting_time") for suffix in ("svg", "png", "dot")
+    }
+
+
+def test_the_page_is_self_contained(written: Path) -> None:
+    page = (written / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, flags=re.I)
+    assert not re.search(r"<(script|link|iframe|object|embed|img)\b", page, flags=re.I)
+    assert "@import" not in page and not re.search(r"url\((?!#)", page)  # only references inside an SVG
+    assert page.count("<svg") == 6  # two maps, four charts
+
+
+def test_the_footer_states_source_mapping_ideal_path_parameters_and_versions(
+    sample: Assessment, written: Path, document: dict
+) -> None:
+    page = (written / "report.html").read_text(encoding="utf-8")
+    footer = page[page.index('<footer id="source">') :]
+    assert document["input"]["sha256"] in footer and "o2c_orders.csv" in footer
+    assert "14,384 read, 0 rejected" in footer
+    assert "case_id = <code>case_id</code>" in footer and "value = <code>net_value</code>" in footer
+    assert "standard order: Create Sales Order → Check Credit" in footer
+    for key, value in document["parameters"].items():
+        assert f"{key} = <code>{value}</code>" in footer
+    assert (
+        f"pm4py {document['versions']['pm4py']}" in footer and f"o2c {document['versions']['o2c']}" in footer
+    )
+
+
+def test_mapping_yaml_reads_the_file_the_same_way_again(sample: Assessment, written: Path) -> None:
+    mapping = yaml.safe_load((written / "mapping.yaml").read_text(encoding="utf-8"))
+    assert mapping["case_id"] == "case_id" and mapping["value"] == "net_value"
+    again = read_log(sample_log("o2c_orders.csv"), mapping=written / "mapping.yaml")
+    assert again.log.equals(read_log(sample_log("o2c_orders.csv")).log)
+
+
+def test_two_writes_of_two_assessments_give_identical_bytes(
+    sample: Assessment, written: Path, tmp_path: Path
+) -> None:
+    ideal = o2c.read_ideal_path(sample_log("ideal_path.yaml"))
+    again = assess(read_log(sample_log("o2c_orders.csv")), ideal=ideal, progress=False)
+    write_report(again, tmp_path)
+    first = sorted(p.relative_to(written) for p in written.rglob("*") if p.is_file())
+    second = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert first == second and len(first) == 4 + 6 + len(sample.frames())
+    different = [str(p) for p in first if (written / p).read_bytes() != (tmp_path / p).read_bytes()]
+    assert different == []
+
+
+def _hostile_log() -> pl.DataFrame:
+    names = {"Change Price": SCRIPT, "Check Credit": 'Check "Credit" & <b>Co</b>'}
+    return example_log().with_columns(
+        activity=pl.col("activity").cast(pl.String).replace(names),
+        region=pl.when(pl.col("case_id") == "3")
+        .then(pl.lit("<img src=x onerror=alert(2)>"))
+        .otherwise("region"),
+    )
+
+
+def test_every_string_from_the_log_is_escaped(tmp_path: Path) -> None:
+    log = _hostile_log()
+    result = assess(read_log(log), min_cases=1, progress=False)
+    write_report(result, tmp_path)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script" not in page.lower() and "<img" not in page.lower() and "<b>Co</b>" not in page
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page
+    for name in ("frequency", "waiting_time"):
+        svg = (tmp_path / "maps" / f"{name}.svg").read_text(encoding="utf-8")
+        assert "<script" not in svg.lower() and "<b>Co</b>" not in svg
+        assert "Check &quot;Credit&quot; &amp; &lt;b&gt;Co&lt;/b&gt;" in svg
+    document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert SCRIPT in {e["source"] for e in document["edges"]}
+
+
+def test_without_graphviz_the_maps_are_dot_files_and_the_page_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing(self: ProcessMap, *args: object, **kwargs: object) -> bytes:
+        raise GraphvizMissingError("Graphviz's 'dot' program is not installed")
+
+    monkeypatch.setattr(ProcessMap, "pipe", missing)
+    write_report(assess(read_log(example_log()), progress=False), tmp_path)
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == ["frequency.dot", "waiting_time.dot"]
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.count("written as DOT text only") == 2
+    assert "digraph" in (tmp_path / "maps" / "frequency.dot").read_text(encoding="utf-8")
+
+
+def test_a_discovered_ideal_path_is_said_so(tmp_path: Path) -> None:
+    result = assess(read_log(example_log()), progress=False)
+    write_report(result, tmp_path)
+    document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert document["ideal_path"]["discovered"] is True
+    assert document["ideal_path"]["steps"] == list(result.ideal.steps)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "No ideal path was given" in page
+    assert "(discovered from the log)" in document["headlines"][1]
+
+
+def test_headlines_without_values_rework_or_milestones() -> None:
+    log = (
+        example_log()
+        .drop("value")
+        .filter(pl.col("case_id") == "1")
+        .with_columns(activity=pl.col("activity").cast(pl.String).replace({"Receive Payment": "Close"}))
+    )
+    result = assess(read_log(log), progress=False)
+    lines = headlines(result)
+    assert lines[2] == "No activity was executed twice in an order: every order was first time right (100%)."
+    assert "order value" not in lines[1]
+    assert lines[4] == "No order skipped a step of the ideal path or had one inserted."
+    validate_findings(findings(result))
+
+
+def test_compare_findings_finds_the_number_that_changed(document: dict) -> None:
+    same = compare_findings(document, json.loads(json.dumps(document)))
+    assert same["matches"].all() and "input.path" not in set(same["key"])
+    assert "bottlenecks[1].drivers[0].value" in set(same["key"])
+    changed = json.loads(json.dumps(document))
+    changed["conformance"]["conforming_cases"] += 1
+    del changed["log"]["variants"]
+    diff = compare_findings(document, changed)
+    assert diff.loc[~diff["matches"], "key"].tolist() == ["log.variants", "conformance.conforming_cases"]
+    row = diff.set_index("key").loc["conformance.conforming_cases"]
+    assert row["recomputed"] == row["recorded"] + 1
