@@ -454,3 +454,23 @@ def test_sample_late_payment_drivers_find_the_complaints(
     assert complaint["difference"] > pd.Timedelta(days=20)  # complaining customers pay ~21 days late
     assert complaint["p_value"] < 1e-10
     assert found["value_days"].is_monotonic_decreasing
+
+
+def test_milestones_guessed_from_sap_document_names() -> None:
+    # as read_sap_document_flow names documents: the transfer order and the shipment are in more
+    # orders than the sales order's own creation, and must still not be taken for ordered/delivered
+    traces = {
+        "1": ["Create Sales Order", "Create Delivery", "Create Transfer Order", "Post Goods Movement",
+              "Create Shipment", "Create Invoice", "Create Invoice List"],
+        "2": ["Create Delivery", "Create Transfer Order", "Post Goods Movement", "Create Shipment",
+              "Create Invoice", "Create Invoice List"],
+        "3": ["Create Delivery", "Create Transfer Order", "Create Shipment", "Create Invoice"],
+    }  # fmt: skip
+    rows = [
+        (case, a, datetime(2025, 1, 1 + i)) for case, trace in traces.items() for i, a in enumerate(trace)
+    ]
+    log = pl.DataFrame(rows, schema=["case_id", "activity", "timestamp"], orient="row")
+    found = milestones(log)
+    assert found["activity"].tolist() == ["Create Sales Order", "Post Goods Movement", "Create Invoice", None]
+    paid = _kpi(kpis(log), "invoice_to_cash")
+    assert "Not computed" in paid["definition"] and "'paid'" in paid["definition"]

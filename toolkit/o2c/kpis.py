@@ -58,8 +58,17 @@ PAYMENT_TERMS = "payment_terms_days"
 _GUESSES: dict[str, tuple[str, ...]] = {
     "paid": (r"(?i)(receiv|record|post|book|clear).*pay|pay.*(receiv|record|post|book)", r"(?i)pay|clear"),
     "invoiced": (r"(?i)(creat|issu|post|record).*(invoice|bill)", r"(?i)invoice|bill"),
-    "delivered": (r"(?i)ship", r"(?i)goods issue", r"(?i)deliver"),
-    "ordered": (r"(?i)(creat|enter|receiv|record).*order", r"(?i)order", r"(?i)creat"),
+    "delivered": (
+        r"(?i)ship(ped|ping)? goods|goods issue|post goods (issue|movement)",
+        r"(?i)ship",
+        r"(?i)deliver",
+    ),
+    "ordered": (
+        r"(?i)(creat|enter|receiv|record).*sales order",
+        r"(?i)(creat|enter|receiv|record).*order",
+        r"(?i)order",
+        r"(?i)creat",
+    ),
 }
 _NEVER_MILESTONE = r"(?i)remind|dunn|cancel|request|reminder"
 
@@ -125,9 +134,11 @@ def kpis(
         are there), ``currency`` (the unit of money figures when it has one value).
     ideal : IdealPath, optional
         Its ``milestones`` say which activities mean ordered, delivered, invoiced and paid;
-        milestones it does not name are guessed from activity names (``order``/``create`` ->
-        ordered, ``ship``/``goods issue``/``deliver`` -> delivered, ``invoice``/``bill`` ->
-        invoiced, ``pay``/``clear`` -> paid), and the guess is stated in the definitions.
+        milestones it does not name are guessed from activity names (``create ... sales order``,
+        ``order``, ``create`` -> ordered; ``ship goods``/``goods issue``/``post goods movement``,
+        ``ship``, ``deliver`` -> delivered; ``invoice``/``bill`` -> invoiced; ``pay``/``clear`` ->
+        paid; the first pattern that names an activity wins, among its matches the activity in
+        most orders), and the guess is stated in the definitions.
     automated : str or collection of str, optional
         Which resources are programs, not people: a regular expression matched against the
         resource names (default ``AUTOMATED_PATTERN``, ``(?i)batch|system|rfc|auto|bot|edi``)

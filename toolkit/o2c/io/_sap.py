@@ -349,14 +349,17 @@ def reconciliation_text(loaded: LoadedLog) -> str:
         ["_key", "in_table", "document_type"], ascending=[True, False, True], kind="stable"
     )
     zone = loaded.source.notes.get("timezone", "UTC")
+    width = max(
+        28, *(len(f"{t} {n}") + 1 for t, n in zip(table["document_type"], table["name"], strict=True))
+    )
     lines = [
         "SAP document flow: one case per sales order (VBTYP C), one event per distinct document; "
         f"ERDAT/ERZET read in {zone}",
-        f"  {'documents':<28}{'in table':>10} {'in log':>10} {'not in log':>11}",
+        f"  {'documents':<{width}}{'in table':>10} {'in log':>10} {'not in log':>11}",
     ]
     for row in table.itertuples(index=False):
         label = f"{row.document_type} {row.name}"
-        lines.append(f"  {label:<28}{row.in_table:>10,} {row.in_log:>10,} {row.not_in_log:>11,}")
+        lines.append(f"  {label:<{width}}{row.in_table:>10,} {row.in_log:>10,} {row.not_in_log:>11,}")
     return "\n".join(lines)
 
 
