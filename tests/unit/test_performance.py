@@ -268,3 +268,15 @@ def test_planted_driver_comes_first(sample: pl.DataFrame, truth: dict[str, dict[
     assert first["wait_median"].total_seconds() == pytest.approx(planted["wait_median_seconds_value"])
     assert first["others_wait_median"].total_seconds() == pytest.approx(planted["wait_median_seconds_others"])
     assert first["p_value"] < 1e-6
+
+
+def test_drivers_without_any_wait_have_no_ratio() -> None:
+    rows, regions = [], []
+    for i, (region, wait) in enumerate([("N", 0), ("S", 0), ("S", 0), ("E", 5)]):
+        rows += [(str(i), "a", 0), (str(i), "b", wait)]
+        regions += [region, region]
+    found = drivers(_log(rows, region=regions), ("a", "b"), min_cases=1)
+    # E: 5 h against 0 (infinite ratio); S: 0 against a median of 2.5 h; N: 0 against 0 (no ratio)
+    assert list(found["value"]) == ["E", "S", "N"]
+    assert list(found["ratio"].iloc[:2]) == [float("inf"), 0.0]
+    assert pd.isna(found["ratio"].iloc[2])

@@ -374,9 +374,9 @@ def drivers(
     DataFrame
         One row per attribute value: ``attribute``, ``value`` (as text), ``transitions``,
         ``cases``, ``wait_median`` (of these transitions), ``others_wait_median`` (of the
-        edge's other transitions), ``ratio`` (``wait_median / others_wait_median``) and
-        ``p_value``. Longest waits first (``ratio`` descending), ties by ``p_value``,
-        ``attribute``, ``value``.
+        edge's other transitions), ``ratio`` (``wait_median / others_wait_median``; empty when
+        both are 0) and ``p_value``. Longest waits first (``ratio`` descending, empty ratios
+        last), ties by ``p_value``, ``attribute``, ``value``.
 
     Examples
     --------
@@ -434,7 +434,10 @@ def drivers(
     table = table.with_columns(
         wait_median=duration_from_microseconds(pl.col("_median")),
         others_wait_median=duration_from_microseconds(pl.col("_others")),
-        ratio=pl.col("_median") / pl.col("_others"),
+        # both medians 0: no ratio (null, listed last); only the others' 0: an infinite ratio
+        ratio=pl.when((pl.col("_median") == 0) & (pl.col("_others") == 0))
+        .then(None)
+        .otherwise(pl.col("_median") / pl.col("_others")),
     ).sort(
         ["ratio", "p_value", "attribute", "value"], descending=[True, False, False, False], nulls_last=True
     )
