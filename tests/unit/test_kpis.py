@@ -238,6 +238,18 @@ def test_missing_columns_are_said_not_guessed() -> None:
     assert _kpi(table, "order_to_cash")["duration"] == 22 * D + 12 * H  # the rest still counts
 
 
+def test_as_of_before_every_event_covers_nothing() -> None:
+    table = kpis(tiny_log(), as_of="2024-12-31")
+    assert tuple(table["kpi"]) == KPIS
+    assert (
+        (table["orders_covered"] == 0).all()
+        and table["value"].isna().all()
+        and table["duration"].isna().all()
+    )
+    assert table["duration"].dtype == "timedelta64[us]"
+    assert stuck_orders(tiny_log(), as_of="2024-12-31").empty
+
+
 def test_bad_as_of() -> None:
     with pytest.raises(ArgumentError, match="as_of"):
         kpis(tiny_log(), as_of="next tuesday")

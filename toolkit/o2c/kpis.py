@@ -194,7 +194,8 @@ def kpis(
     rows += _credit_block_rows(log)
     table = pd.DataFrame(rows, columns=_COLUMNS)
     table["value"] = table["value"].astype("float64")
-    table["duration"] = pd.to_timedelta(table["duration"])
+    durations = pd.Series([row["duration"] for row in rows], dtype=object)
+    table["duration"] = pd.to_timedelta(durations).astype("timedelta64[us]")
     table["orders_covered"] = table["orders_covered"].astype("int64")
     return table
 
@@ -395,24 +396,24 @@ def late_payment_drivers(
                     CASE_ID, attribute=pl.lit(name), value=pl.col(name).cast(pl.String)
                 ).drop_nulls("value")
             )
+    cases = cases.with_row_index("_row")
     members = (
         pl.concat(groups)
-        .join(cases.select(CASE_ID, "_seconds", pl.col("value").alias("_value")), on=CASE_ID)
+        .join(cases.select(CASE_ID, "_row", pl.col("value").alias("_value")), on=CASE_ID)
         .group_by("attribute", "value")
         .agg(
-            pl.col(CASE_ID),
+            pl.col("_row"),
             pl.col("_value").sum().alias("_value_sum"),
             pl.col("_value").is_not_null().sum().alias("_valued"),
         )
         .sort("attribute", "value")
     )
-    order = {case: i for i, case in enumerate(cases[CASE_ID].to_list())}
     seconds = cases["_seconds"].to_numpy().astype(float)
     has_value = VALUE in log.columns
     rows = []
-    for attribute, value, members_of, value_sum, valued in members.iter_rows():
+    for attribute, value, members_of, value_sum, valued in members.iter_rows():  # one pass per candidate
         inside = np.zeros(len(seconds), dtype=bool)
-        inside[[order[c] for c in members_of]] = True
+        inside[np.asarray(members_of, dtype=np.int64)] = True
         these, others = seconds[inside], seconds[~inside]
         if len(these) < min_cases or len(others) < min_cases:
             continue
