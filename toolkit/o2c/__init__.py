@@ -48,7 +48,15 @@ from o2c.performance import activity_durations, bottlenecks, drivers, lead_times
 from o2c.quality import data_quality, log_summary
 from o2c.render import render_map
 from o2c.render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
-from o2c.report import Headlines, compare_findings, findings, findings_schema, headlines, write_report
+from o2c.report import (
+    Headlines,
+    compare_findings,
+    draw_maps,
+    findings,
+    findings_schema,
+    headlines,
+    write_report,
+)
 from o2c.rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from o2c.simulate import Simulation, example_log, simulate
 
@@ -86,6 +94,7 @@ __all__ = [
     "data_quality",
     "directly_follows",
     "discover_ideal_path",
+    "draw_maps",
     "drivers",
     "end_activities",
     "example_log",

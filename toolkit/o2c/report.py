@@ -51,7 +51,7 @@ from matplotlib.figure import Figure
 from o2c.assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.errors import ArgumentError, GraphvizMissingError
-from o2c.render.maps import format_amount, format_count, format_duration, render_map
+from o2c.render.maps import ProcessMap, format_amount, format_count, format_duration, render_map
 from o2c.render.plots import chart_style, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
 
 #: The version of findings.json's layout; a change of keys or meaning raises it.
@@ -444,7 +444,9 @@ def _ideal_path(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def findings(assessment: Assessment, *, top: int = 10) -> dict[str, Any]:
+def findings(
+    assessment: Assessment, *, top: int = 10, map_activities: float = 0.8, map_paths: float = 0.8
+) -> dict[str, Any]:
     """The numbers of the report for machines: the content of findings.json, durations in seconds.
 
     Parameters
@@ -453,6 +455,8 @@ def findings(assessment: Assessment, *, top: int = 10) -> dict[str, Any]:
         The result of ``o2c.assess``.
     top : int
         How many bottlenecks and variants to list (every edge is listed under ``edges``).
+    map_activities, map_paths : float
+        The maps' sliders, recorded under ``report`` (see ``write_report``).
 
     Returns
     -------
@@ -460,7 +464,8 @@ def findings(assessment: Assessment, *, top: int = 10) -> dict[str, Any]:
         ``schema_version``, ``input`` (``path``, ``file``, ``sha256``, ``format``, ``rows``,
         ``rejected``, ``rejects`` per reason), ``mapping``, ``log`` (``events``, ``cases``,
         ``activities``, ``variants``, ``first_event``, ``last_event``), ``ideal_path``,
-        ``parameters``, ``versions``, ``headlines``, ``edges``, ``bottlenecks`` (each with
+        ``parameters`` (of ``assess``: ``assess(loaded, ideal=..., **parameters)`` reruns it),
+        ``report`` (``top``, ``map_activities``, ``map_paths``), ``versions``, ``headlines``, ``edges``, ``bottlenecks`` (each with
         ``drivers``), ``rework``, ``first_time_right``, ``conformance``, ``cost_of_divergence``,
         ``flow_efficiency``, ``variants``, ``data_quality``, ``milestones``, ``kpis`` (by KPI id:
         ``value``, ``duration_s``, ``unit``, ``orders_covered``, ``definition``),
@@ -476,6 +481,8 @@ def findings(assessment: Assessment, *, top: int = 10) -> dict[str, Any]:
     >>> found["bottlenecks"][0]["source"], found["bottlenecks"][0]["wait_median_s"]
     ('Create Invoice', 1216800.0)
     """
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ArgumentError(f"The 'top' argument of write_report must be a positive int; got {top!r}.")
     a = assessment
     source = a.source
     reasons = a.rejects.group_by("reason").agg(pl.col("source_row").n_unique()).sort("reason")
@@ -519,7 +526,8 @@ def findings(assessment: Assessment, *, top: int = 10) -> dict[str, Any]:
         "mapping": _mapping(a),
         "log": {k: _plain(v) for k, v in a.summary.items()},
         "ideal_path": _ideal_path(a),
-        "parameters": dict(a.parameters) | {"top": top},
+        "parameters": dict(a.parameters),
+        "report": {"top": top, "map_activities": map_activities, "map_paths": map_paths},
         "versions": _versions(),
         "headlines": list(headlines(a)),
         "edges": edges,
@@ -603,7 +611,11 @@ def validate_findings(document: Mapping[str, Any]) -> None:
 
 
 def compare_findings(
-    recorded: Mapping[str, Any], recomputed: Mapping[str, Any], *, ignore: Iterable[str] = NOT_COMPARED
+    recorded: Mapping[str, Any],
+    recomputed: Mapping[str, Any],
+    *,
+    ignore: Iterable[str] = NOT_COMPARED,
+    mismatches_only: bool = False,
 ) -> pd.DataFrame:
     """Every value of two findings.json documents side by side: does a rerun give the same numbers?
 
@@ -614,6 +626,8 @@ def compare_findings(
         ``findings(assess(...))`` of the same file.
     ignore : keys
         Dotted keys left out (by default ``input.path``: where the file lies is not a finding).
+    mismatches_only : bool
+        Keep only the rows that do not match.
 
     Returns
     -------
@@ -642,7 +656,7 @@ def compare_findings(
         )
     frame = pd.DataFrame(rows, columns=["key", "recorded", "recomputed", "matches"])
     frame["matches"] = frame["matches"].astype(bool)
-    return frame
+    return frame[~frame["matches"]].reset_index(drop=True) if mismatches_only else frame
 
 
 def _leaves(document: Any, prefix: str = "") -> dict[str, Any]:
@@ -700,14 +714,11 @@ def write_report(
     >>> [p.name for p in written][:4]
     ['report.html', 'findings.json', 'rejects.csv', 'mapping.yaml']
     """
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise ArgumentError(f"The 'top' argument of write_report must be a positive int; got {top!r}.")
+    document = findings(assessment, top=top, map_activities=map_activities, map_paths=map_paths)
+    validate_findings(document)
     folder = Path(out)
     (folder / "maps").mkdir(parents=True, exist_ok=True)
     (folder / "tables").mkdir(parents=True, exist_ok=True)
-    document = findings(assessment, top=top)
-    document["parameters"] |= {"map_activities": map_activities, "map_paths": map_paths}
-    validate_findings(document)
     maps, map_files = _maps(assessment, folder, map_activities, map_paths)
     page = _page(assessment, document, maps, top)
     files_: dict[str, bytes] = {
@@ -754,17 +765,49 @@ def _highlights(assessment: Assessment) -> list[Any]:
     return marked
 
 
+def draw_maps(
+    assessment: Assessment, *, activities: float = 0.8, paths: float = 0.8
+) -> dict[str, ProcessMap]:
+    """The report's two process maps, the worst internal bottleneck and rework loop highlighted.
+
+    Parameters
+    ----------
+    assessment : Assessment
+        The result of ``o2c.assess``.
+    activities, paths : float
+        ``o2c.render_map``'s sliders (shares of events and of transitions kept).
+
+    Returns
+    -------
+    dict
+        ``frequency`` (edge labels: transitions) and ``waiting_time`` (labels: median wait), each
+        a ``graphviz.Digraph`` that shows itself in Jupyter.
+
+    Examples
+    --------
+    >>> from o2c.assess import assess
+    >>> from o2c.io import read_log
+    >>> from o2c.simulate import example_log
+    >>> maps = draw_maps(assess(read_log(example_log()), progress=False))
+    >>> sorted(maps), "#D55E00" in maps["waiting_time"].source
+    (['frequency', 'waiting_time'], True)
+    """
+    highlight = _highlights(assessment) or None
+    return {
+        name: render_map(
+            assessment.log, measure=measure, activities=activities, paths=paths, highlight=highlight
+        )
+        for name, measure in (("frequency", "transitions"), ("waiting_time", "wait_median"))
+    }
+
+
 def _maps(
     assessment: Assessment, folder: Path, activities: float, paths: float
 ) -> tuple[dict[str, str | None], list[Path]]:
     """Draw both maps into ``folder/maps``; return their inline SVG (None without Graphviz) and files."""
     inline: dict[str, str | None] = {}
     written: list[Path] = []
-    highlight = _highlights(assessment)
-    for name, measure in (("frequency", "transitions"), ("waiting_time", "wait_median")):
-        chart = render_map(
-            assessment.log, measure=measure, activities=activities, paths=paths, highlight=highlight or None
-        )
+    for name, chart in draw_maps(assessment, activities=activities, paths=paths).items():
         dot = folder / "maps" / f"{name}.dot"
         dot.write_text(chart.source, encoding="utf-8")
         written.append(dot)
@@ -1025,5 +1068,6 @@ def _page(
         kpi_rows=_kpi_rows(a.kpis),
         milestones=document["milestones"],
         parameters=document["parameters"],
+        report=document["report"],
         mapping=document["mapping"],
     )

@@ -142,7 +142,8 @@ def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
     ----------
     drivers : DataFrame
         ``o2c.drivers`` output for one edge (``attribute``, ``value``, ``wait_median``,
-        ``others_wait_median``, ``ratio``); rows of ``Assessment.drivers`` for one edge work too.
+        ``others_wait_median``, ``ratio``), or ``Assessment.drivers``: then only the rows of its
+        first edge (``source``, ``target``: the worst internal bottleneck) are drawn.
     top : int
         How many values to draw, largest ratio first.
 
@@ -161,6 +162,11 @@ def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
     ['region AMER', 'region EMEA']
     """
     _need(drivers, ("attribute", "value", "wait_median", "others_wait_median", "ratio"), "plot_drivers")
+    if {"source", "target"} <= set(drivers.columns) and len(drivers):
+        first = (drivers["source"] == drivers["source"].iloc[0]) & (
+            drivers["target"] == drivers["target"].iloc[0]
+        )
+        drivers = drivers[first]
     shown = drivers.head(top).iloc[::-1]
     with chart_style():
         fig = Figure(figsize=(_WIDTH, 0.5 * len(shown) + 1.1), layout="constrained")
