@@ -134,7 +134,6 @@ def test_small_logs_agree_with_pm4py(small: Computed) -> None:
 
 def test_bpic2019_agrees_with_pm4py(bpic2019: Computed) -> None:
     _check_all(bpic2019)
-    assert len(variants(bpic2019.log)) == 11_973
 
 
 def test_bpic2012_events_agree_with_pm4py(bpic2012: Computed) -> None:

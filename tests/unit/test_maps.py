@@ -239,3 +239,14 @@ def test_formats() -> None:
     assert format_duration(59.4) == "59 s"
     assert format_count(1_204_000) == "1,204,000"
     assert format_amount(999) == "999"
+
+
+def test_empty_and_one_event_logs() -> None:
+    empty = pl.DataFrame(schema={"case_id": pl.String, "activity": pl.String, "timestamp": pl.Datetime("us")})
+    assert Drawn(render_map(empty).source).edges == {}
+    one = pl.DataFrame(
+        {"case_id": ["x"], "activity": ['A <&> "q"'], "timestamp": [pd.Timestamp("2024-01-01")]}
+    )
+    drawn = Drawn(render_map(one).source)
+    assert drawn.nodes == {'A <&> "q"'}
+    assert set(drawn.edges) == {("start", 'A <&> "q"'), ('A <&> "q"', "end")}

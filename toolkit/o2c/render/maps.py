@@ -286,7 +286,8 @@ def _simplify(
     for edge in marked:
         kept[edge] = full[edge]
         nodes.update(edge)
-    _connect(full, nodes, kept, graph)
+    if full:
+        _connect(full, nodes, kept, graph)
     return nodes, kept
 
 
