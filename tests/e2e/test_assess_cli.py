@@ -1,0 +1,149 @@
+"""``o2c assess`` end to end: the sample log twice (identical bytes), exit codes, the installed
+script, and the small real logs without an ideal path, checked against pm4py."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from o2c.cli import main
+from o2c.report import validate_findings
+from o2c.simulate import example_log
+from tests.conftest import pm4py_frame, sample_log
+
+#: The real logs small enough to assess in every test run (the large ones: see the README).
+SMALL_REAL_LOGS = ["running-example.xes", "roadtraffic100traces.xes", "08_receipt.xes.gz", "helpdesk.xes.gz"]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def sample_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], Path, Path]:
+    """The README's main job, run twice into two folders; the printed lines."""
+    printed = []
+    folders = []
+    for name in ("first", "second"):
+        out = tmp_path_factory.mktemp(name)
+        argv = ["assess", str(sample_log("o2c_orders.csv")), "--ideal", str(sample_log("ideal_path.yaml"))]
+        result = subprocess.run(
+            [sys.executable, "-m", "o2c.cli", *argv, "--out", str(out)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+        printed.append(result.stdout)
+        folders.append(out)
+    return printed, folders[0], folders[1]
+
+
+def test_the_main_job_prints_one_line_and_writes_the_report(
+    sample_runs: tuple[list[str], Path, Path],
+) -> None:
+    printed, out, _ = sample_runs
+    truth = json.loads(sample_log("truth.json").read_text())
+    assert printed[0].splitlines() == [
+        f"read {truth['events']:,} rows, 0 rejected ({out / 'rejects.csv'}); {truth['cases']:,} orders, "
+        f"{truth['variants']:,} variants; wrote {out / 'report.html'}"
+    ]
+    for name in ("report.html", "findings.json", "rejects.csv", "mapping.yaml", "maps/frequency.svg",
+                 "maps/waiting_time.png", "maps/waiting_time.dot", "tables/bottlenecks.csv"):  # fmt: skip
+        assert (out / name).is_file(), name
+    document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    validate_findings(document)
+    assert document["conformance"]["conforming_cases"] == truth["conformance"]["conforming_cases"]
+
+
+def test_two_runs_give_identical_bytes_in_every_file(sample_runs: tuple[list[str], Path, Path]) -> None:
+    _, first, second = sample_runs
+    one, two = _files(first), _files(second)
+    assert sorted(one) == sorted(two) and len(one) > 20
+    assert [name for name in one if one[name] != two[name]] == []
+
+
+def test_the_rerun_line_in_mapping_yaml_works(
+    sample_runs: tuple[list[str], Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, first, _ = sample_runs
+    argv = ["assess", str(sample_log("o2c_orders.csv")), "--mapping", str(first / "mapping.yaml")]
+    assert (
+        main([*argv, "--ideal", str(sample_log("ideal_path.yaml")), "--out", str(tmp_path), "--no-progress"])
+        == 0
+    )
+    assert (tmp_path / "findings.json").read_bytes() == (first / "findings.json").read_bytes()
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Path:
+    path = tmp_path / "orders.csv"
+    example_log().drop("source_row").write_csv(path)
+    return path
+
+
+def test_bad_input_exits_1_with_the_message(
+    log_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["assess", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o")]) == 1
+    assert "No such file" in capsys.readouterr().err
+    bad_ideal = tmp_path / "ideal.yaml"
+    bad_ideal.write_text("steps: [Create Sales Order]\nstepz: []\n")
+    assert main(["assess", str(log_file), "--ideal", str(bad_ideal), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "unknown key 'stepz'" in err and "Traceback" not in err
+    assert main(["assess", str(log_file), "--case-id", "Order", "--out", str(tmp_path / "o")]) == 1
+    assert "has no column 'Order'" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2(log_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["assess"]) == 2
+    assert main(["assess", str(log_file), "--top", "ten"]) == 2
+    assert main(["assess", str(log_file), "--discover", "alpha"]) == 2
+    assert "usage: o2c assess" in capsys.readouterr().err
+
+
+def test_the_installed_script_runs_quietly(log_file: Path, tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "o2c"
+    result = subprocess.run(
+        [str(script), "assess", str(log_file), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("read 19 rows, 0 rejected") and "3 orders, 3 variants" in result.stdout
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("name", SMALL_REAL_LOGS)
+def test_real_logs_without_an_ideal_path(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pm4py
+
+    frame = pm4py_frame(name)  # pm4py's own reading of the file skips the test when the log is absent
+    path = Path(__file__).resolve().parents[2].parent / "shared" / "real_logs" / name
+    assert main(["assess", str(path), "--out", str(tmp_path), "--no-progress"]) == 0
+    assert "orders" in capsys.readouterr().out
+    document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    validate_findings(document)
+    assert document["log"]["events"] == len(frame)
+    assert document["log"]["cases"] == frame["case:concept:name"].nunique()
+    dfg, _, _ = pm4py.discover_dfg(frame)
+    assert {(e["source"], e["target"]): e["transitions"] for e in document["edges"]} == dict(dfg)
+    variants = pm4py.get_variants(frame)
+    assert document["log"]["variants"] == len(variants)
+    most = max(variants.values())
+    top = sorted(v for v, n in variants.items() if n == most)[0]  # ties: the first trace by names
+    ideal = document["ideal_path"]
+    assert ideal["discovered"] is True and tuple(ideal["steps"]) == tuple(top)
+    assert document["conformance"]["conforming_cases"] == most
+    assert len(document["headlines"]) == 5
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "No ideal path was given" in page
