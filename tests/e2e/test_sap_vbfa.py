@@ -171,3 +171,16 @@ def test_ocel_round_trip_keeps_every_object_and_event(loaded: LoadedLog, tmp_pat
         len(ocel.relations) == len(documents) + loaded.log.filter(pl.col("document_type") != "C").height
     )  # each event creates its document and concerns each of its orders
     assert summary["objects"].sum() == len(documents | orders)
+
+
+def test_o2c_inspect_reconciles_vbfa(loaded: LoadedLog, capsys: pytest.CaptureFixture[str]) -> None:
+    from o2c.cli import main
+
+    assert main(["inspect", str(real_log("VBFA.zip"))]) == 0
+    out = capsys.readouterr().out
+    table = reconciliation(loaded).set_index("document_type")
+    for kind, name in (("C", "Sales Order"), ("J", "Delivery"), ("M", "Invoice")):
+        row = table.loc[kind]
+        expected = f"{kind} {name}".split() + [f"{row[c]:,}" for c in ("in_table", "in_log", "not_in_log")]
+        assert expected in [line.split() for line in out.splitlines()], kind
+    assert f"{ROWS:,} read, {loaded.rejects.height:,} rejected" in out

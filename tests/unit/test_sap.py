@@ -247,3 +247,16 @@ def test_ocel_of_an_ordinary_log(tmp_path: Path) -> None:
     with pytest.raises(ArgumentError, match="jsonocel"):
         write_ocel(example_log(), tmp_path / "example.csv")
     assert issubclass(ArgumentError, ToolkitError)
+
+
+def test_o2c_inspect_prints_the_reconciliation(table: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from o2c.cli import main
+
+    assert main(["inspect", str(table), "--timezone", "Europe/Berlin"]) == 0
+    out = capsys.readouterr().out
+    assert "sap_vbfa" in out and "read in Europe/Berlin" in out
+    lines = {line.split()[0] + " " + line.split()[1]: line.split()[-3:] for line in out.splitlines()
+             if line.startswith("  ") and len(line.split()) >= 5 and line.split()[-1].isdigit()}  # fmt: skip
+    assert lines["C Sales"] == ["4", "3", "1"] and lines["J Delivery"] == ["3", "3", "0"]
+    assert lines["M Invoice"] == ["4", "2", "2"]
+    assert f"{ROWS:,} read, 5 rejected" in out

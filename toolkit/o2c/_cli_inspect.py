@@ -12,6 +12,7 @@ import yaml
 
 from o2c.errors import RejectedRowsWarning
 from o2c.io import LoadedLog, read_log
+from o2c.io._sap import is_document_flow, read_sap_document_flow, reconciliation_text
 from o2c.quality import data_quality, log_summary
 
 HELP = "read an event log and print its mapping, rows, rejects and data-quality findings"
@@ -94,7 +95,8 @@ def inspection(loaded: LoadedLog) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load(args)
+    sap = is_document_flow(args.log)  # an SAP VBFA table: one case per sales order, reconciled below
+    loaded = read_sap_document_flow(args.log, timezone=args.timezone) if sap else load(args)
     found = inspection(loaded)
     if args.save_mapping:
         Path(args.save_mapping).write_text(
@@ -104,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(found, indent=2, ensure_ascii=False, default=str))
         return 0
     print(_text(found))
+    if sap:
+        print(reconciliation_text(loaded))
     return 0
 
 
