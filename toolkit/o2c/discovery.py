@@ -321,6 +321,11 @@ def activity_instances(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
     (without ``lifecycle``), in log order, so waits of ``o2c.waiting_times`` on it run from the
     end of one activity to the start of the next.
 
+    Instances keep the log's order, by completion time. pm4py orders an interval log by start
+    time instead, so where activities overlap within a case the directly-follows edges differ
+    (on BPIC 2012, whose work items span other events, 138 edges here against pm4py's 101);
+    the pairing and each wait's arithmetic are the same.
+
     Examples
     --------
     >>> import polars as pl
