@@ -486,3 +486,17 @@ def test_milestones_guessed_from_sap_document_names() -> None:
     assert found["activity"].tolist() == ["Create Sales Order", "Post Goods Movement", "Create Invoice", None]
     paid = _kpi(kpis(log), "invoice_to_cash")
     assert "Not computed" in paid["definition"] and "'paid'" in paid["definition"]
+
+
+def test_default_automation_words_are_whole_words() -> None:
+    import polars as pl
+
+    from o2c.kpis import AUTOMATED_PATTERN
+
+    names = pl.Series(["BATCH_BILLING", "RFC-USER", "SYSTEM", "edi_in", "Meredith", "AUTOMATION", "Bottom"])
+    assert names.filter(names.str.contains(AUTOMATED_PATTERN)).to_list() == [
+        "BATCH_BILLING",
+        "RFC-USER",
+        "SYSTEM",
+        "edi_in",
+    ]

@@ -40,8 +40,9 @@ from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP, UTC, VALUE, validate
 from o2c.performance import case_attributes
 from o2c.rework import rekeyed_data
 
-#: Resources whose names match this (case-insensitive) pattern count as automated.
-AUTOMATED_PATTERN = r"(?i)batch|system|rfc|auto|bot|edi"
+#: Resources whose names match this (case-insensitive) pattern count as automated: one of the
+#: words, not inside a longer word ("BATCH_BILLING", "RFC-USER" are automated; "Meredith" is not).
+AUTOMATED_PATTERN = r"(?i)(^|[^a-z])(batch|system|rfc|auto|bot|edi)([^a-z]|$)"
 
 #: Activity-name patterns (case-insensitive) of approvals, credit blocks and their release.
 APPROVAL_PATTERN = r"(?i)approv"
@@ -141,7 +142,7 @@ def kpis(
         most orders), and the guess is stated in the definitions.
     automated : str or collection of str, optional
         Which resources are programs, not people: a regular expression matched against the
-        resource names (default ``AUTOMATED_PATTERN``, ``(?i)batch|system|rfc|auto|bot|edi``)
+        resource names (default ``AUTOMATED_PATTERN``: the words batch, system, rfc, auto, bot, edi)
         or the resource names themselves. The names found are listed in the definition.
     as_of : datetime or str, optional
         The moment the open orders are judged at; events after it are ignored. Naive times are
@@ -178,7 +179,7 @@ def kpis(
     5            on_time_payment_rate    NaN              NaT               0
     6                   days_past_due    NaN              NaT               0
     >>> kpis(example_log()).set_index("kpi").loc["automation_rate", "definition"]
-    "Share of events done by automated resources: 'BATCH_BANK', 'BATCH_BILLING' (resource names matching '(?i)batch|system|rfc|auto|bot|edi'), over 19 events with a resource."
+    "Share of events done by automated resources: 'BATCH_BANK', 'BATCH_BILLING' (resource names matching '(?i)(^|[^a-z])(batch|system|rfc|auto|bot|edi)([^a-z]|$)'), over 19 events with a resource."
     """
     log = _at(validate(log), as_of)
     moment = _as_of(log, as_of)
