@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import html
 import importlib.metadata
-import io
 import json
 import math
 import re
@@ -52,7 +51,7 @@ from o2c.assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.errors import ArgumentError, GraphvizMissingError
 from o2c.render.maps import ProcessMap, format_amount, format_count, format_duration, render_map
-from o2c.render.plots import chart_style, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+from o2c.render.plots import figure_svg, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
 
 #: The version of findings.json's layout; a change of keys or meaning raises it.
 SCHEMA_VERSION = "1.0"
@@ -835,10 +834,7 @@ def _inline_svg(svg: str) -> str:
 
 
 def _figure_svg(figure: Figure) -> str:
-    buffer = io.StringIO()
-    with chart_style():
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return _inline_svg(buffer.getvalue())
+    return _inline_svg(figure_svg(figure))
 
 
 # --- the HTML page -------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Charts of the result frames (matplotlib): where the waiting time goes, what drives it, how
 long orders take on and off the ideal path, and how few variants cover most orders.
 
-Each function takes a result frame, returns a ``matplotlib.figure.Figure`` (no pyplot, no
-global state: it shows itself in Jupyter and ``fig.savefig`` writes it) and draws with the
+Each function takes a result frame, returns a ``matplotlib.figure.Figure`` (a ``Chart``: no
+pyplot, no global state; it shows itself in Jupyter as SVG and ``fig.savefig`` writes it) and draws with the
 DejaVu Sans font that ships with matplotlib and the Okabe-Ito colours of the process maps, so
 the same frame gives the same drawing on every machine. Durations are shown in days.
 
@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -57,6 +58,31 @@ def chart_style() -> Iterator[None]:
     """
     with mpl.rc_context(STYLE):  # type: ignore[arg-type]  # matplotlib types keys as literals
         yield
+
+
+class Chart(Figure):
+    """A matplotlib ``Figure`` that shows itself in Jupyter as SVG, without pyplot or a backend.
+
+    >>> Chart()._repr_svg_().startswith("<?xml")
+    True
+    """
+
+    def _repr_svg_(self) -> str:
+        return figure_svg(self)
+
+
+def figure_svg(figure: Figure) -> str:
+    """A figure as SVG text, the same bytes on every run: fixed hash salt and font, no date.
+
+    >>> from o2c.discovery import variants
+    >>> from o2c.simulate import example_log
+    >>> figure_svg(plot_variants(variants(example_log()))) == figure_svg(plot_variants(variants(example_log())))
+    True
+    """
+    buffer = io.StringIO()
+    with chart_style():
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -114,7 +140,7 @@ def plot_bottlenecks(bottlenecks: pd.DataFrame, *, top: int = 10) -> Figure:
         for s, t, o in zip(shown["source"], shown["target"], owner, strict=True)
     ]
     with chart_style():
-        fig = Figure(figsize=(_WIDTH, 0.45 * len(shown) + 1.1), layout="constrained")
+        fig = Chart(figsize=(_WIDTH, 0.45 * len(shown) + 1.1), layout="constrained")
         ax = fig.add_subplot()
         days = _days(shown["wait_total"])
         labels = [_label(f"{s} → {t}") for s, t in zip(shown["source"], shown["target"], strict=True)]
@@ -169,7 +195,7 @@ def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
         drivers = drivers[first]
     shown = drivers.head(top).iloc[::-1]
     with chart_style():
-        fig = Figure(figsize=(_WIDTH, 0.5 * len(shown) + 1.1), layout="constrained")
+        fig = Chart(figsize=(_WIDTH, 0.5 * len(shown) + 1.1), layout="constrained")
         ax = fig.add_subplot()
         y = np.arange(len(shown))
         these, others = _days(shown["wait_median"]), _days(shown["others_wait_median"])
@@ -219,7 +245,7 @@ def plot_lead_times(alignments: pd.DataFrame, *, bins: int = 30) -> Figure:
     days = _days(alignments["lead_time"])
     fit = alignments["is_fit"].to_numpy(dtype=bool)
     with chart_style():
-        fig = Figure(figsize=(_WIDTH, 3.0), layout="constrained")
+        fig = Chart(figsize=(_WIDTH, 3.0), layout="constrained")
         ax = fig.add_subplot()
         edges = np.histogram_bin_edges(days, bins=bins) if len(days) else np.linspace(0, 1, bins + 1)
         for mask, colour, label in (
@@ -264,7 +290,7 @@ def plot_variants(variants: pd.DataFrame, *, top: int = 50) -> Figure:
     _need(variants, ("variant_id", "share"), "plot_variants")
     shown = variants.head(top)
     with chart_style():
-        fig = Figure(figsize=(_WIDTH, 2.8), layout="constrained")
+        fig = Chart(figsize=(_WIDTH, 2.8), layout="constrained")
         ax = fig.add_subplot()
         x = np.arange(1, len(shown) + 1)
         share = 100 * shown["share"].to_numpy(dtype=float)
