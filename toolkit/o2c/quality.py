@@ -5,7 +5,7 @@ Examples
 >>> from o2c.io import read_log
 >>> from o2c.simulate import example_log
 >>> findings = data_quality(read_log(example_log()))
->>> findings.set_index("check").loc["tied_timestamps", "count"]
+>>> int(findings.set_index("check").loc["tied_timestamps", "count"])
 0
 """
 
@@ -43,7 +43,7 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
     --------
     >>> from o2c.io import read_log
     >>> from o2c.simulate import example_log
-    >>> data_quality(read_log(example_log())).set_index("check").loc["cases_without_usual_end", "count"]
+    >>> int(data_quality(read_log(example_log())).set_index("check").loc["cases_without_usual_end", "count"])
     1
     """
     log, rejects, notes = loaded.log, loaded.rejects, loaded.source.notes

@@ -940,8 +940,12 @@ def _kpi_truth(log: pl.DataFrame, ideal: IdealPath) -> dict[str, Any]:
                 cases.select(pl.col("invoiced") - pl.col("delivered")).to_series().drop_nulls()
             ),
         },
-        "invoice_to_cash_value_weighted_seconds": math.fsum((to_cash * both["value"]).to_list())
-        / math.fsum(both["value"].to_list()),  # fsum: exact, so the same bytes on every run
+        # fsum: exact, so the same bytes on every run; None when no order is both invoiced and paid
+        "invoice_to_cash_value_weighted_seconds": (
+            math.fsum((to_cash * both["value"]).to_list()) / math.fsum(both["value"].to_list())
+            if math.fsum(both["value"].to_list()) > 0
+            else None
+        ),
         "paid_with_due_date": paid.filter(pl.col("due").is_not_null()).height,
         "paid_on_time": paid.filter(days_late <= 0).height,
         "days_past_due_median": _median(paid.select(days_late).to_series().drop_nulls()),
