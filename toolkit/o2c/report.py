@@ -90,11 +90,16 @@ def _duration(value: Any) -> str:
 
 
 def _share(value: float) -> str:
-    """A share as a percentage: one decimal below 10 %, none above."""
+    """A share as a percentage: one decimal below 10 % (and just below 100 %), none otherwise.
+
+    >>> [_share(x) for x in (0.0, 0.016, 0.343, 0.998, 1.0)]
+    ['0%', '1.6%', '34%', '99.8%', '100%']
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "unknown"
     percent = 100 * float(value)
-    return f"{percent:.0f}%" if percent >= 10 or percent == 0 else f"{percent:.1f}%"
+    whole = percent == 0 or (10 <= percent < 99.5) or percent >= 100
+    return f"{percent:.0f}%" if whole else f"{percent:.1f}%"
 
 
 def _n(count: float, noun: str) -> str:
