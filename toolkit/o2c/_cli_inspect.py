@@ -43,7 +43,12 @@ def add_log_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load(args: argparse.Namespace) -> LoadedLog:
-    """Read the log named by the arguments of ``add_log_arguments``."""
+    """Read the log named by the arguments of ``add_log_arguments``.
+
+    An SAP document-flow table (VBFA) becomes one case per sales order (``read_sap_document_flow``).
+    """
+    if is_document_flow(args.log):
+        return read_sap_document_flow(args.log, timezone=args.timezone)
     mapping: dict[str, Any] = {}
     if args.mapping:
         document = yaml.safe_load(Path(args.mapping).read_text(encoding="utf-8")) or {}
@@ -95,8 +100,7 @@ def inspection(loaded: LoadedLog) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    sap = is_document_flow(args.log)  # an SAP VBFA table: one case per sales order, reconciled below
-    loaded = read_sap_document_flow(args.log, timezone=args.timezone) if sap else load(args)
+    loaded = load(args)
     found = inspection(loaded)
     if args.save_mapping:
         Path(args.save_mapping).write_text(
@@ -106,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(found, indent=2, ensure_ascii=False, default=str))
         return 0
     print(_text(found))
-    if sap:
+    if is_document_flow(args.log):  # an SAP VBFA table: show how its documents reconcile
         print(reconciliation_text(loaded))
     return 0
 
