@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
-# The main job: set up, then inspect the sample order-to-cash log. Extra arguments go to o2c.
+# The main job: set up, then assess the sample order-to-cash log against its ideal path and write
+# the report folder out/ (report.html, findings.json, maps/, tables/). Extra arguments go to o2c assess.
 source "$(dirname "$0")/setup.sh"
-o2c inspect sample_logs/o2c_orders.csv "$@"
+o2c assess sample_logs/o2c_orders.csv --ideal sample_logs/ideal_path.yaml --out out/ "$@"

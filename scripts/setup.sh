@@ -34,4 +34,8 @@ if ! command -v dot >/dev/null; then
     echo "setup: Graphviz 'dot' is missing; installing it with apt-get" >&2
     _apt_install graphviz || echo "setup: could not install Graphviz; maps will be written as DOT only" >&2
 fi
+if [ ! -x /usr/bin/chromium ]; then
+    echo "setup: Chromium is missing (the report's browser test uses it); installing it with apt-get" >&2
+    _apt_install chromium chromium-driver || echo "setup: could not install Chromium; the browser test will skip (fail in CI)" >&2
+fi
 export PATH="$PWD/.venv/bin:$PATH"

@@ -147,3 +147,15 @@ def test_real_logs_without_an_ideal_path(
     assert len(document["headlines"]) == 5
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "No ideal path was given" in page
+
+
+def test_the_readme_shows_the_main_job_and_its_line(sample_runs: tuple[list[str], Path, Path]) -> None:
+    printed, out, _ = sample_runs
+    root = Path(__file__).resolve().parents[2]
+    command = (
+        (root / "scripts" / "main.sh").read_text(encoding="utf-8").splitlines()[-1].removesuffix(' "$@"')
+    )
+    assert command == "o2c assess sample_logs/o2c_orders.csv --ideal sample_logs/ideal_path.yaml --out out/"
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert f"$ {command}\n" in readme
+    assert printed[0].replace(str(out), "out") in readme

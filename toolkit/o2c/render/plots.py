@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from o2c.errors import ColumnMappingError
-from o2c.render.maps import COLOURS
+from o2c.render.maps import COLOURS, format_duration
 
 #: The style every chart is drawn in: a font that ships with matplotlib, quiet axes.
 STYLE: dict[str, Any] = {
@@ -145,10 +145,9 @@ def plot_bottlenecks(bottlenecks: pd.DataFrame, *, top: int = 10) -> Figure:
         days = _days(shown["wait_total"])
         labels = [_label(f"{s} → {t}") for s, t in zip(shown["source"], shown["target"], strict=True)]
         ax.barh(labels, days, color=colours)
-        medians = _days(shown["wait_median"])
-        for y, (total, median) in enumerate(zip(days, medians, strict=True)):
+        for y, (total, median) in enumerate(zip(days, shown["wait_median"], strict=True)):
             ax.annotate(
-                f"  median {median:,.1f} d",
+                f"  median {format_duration(median)}",
                 (total, y),
                 va="center",
                 fontsize=8,
