@@ -98,7 +98,7 @@ def test_the_headline_numbers_are_computed_from_the_frames(sample: Assessment) -
     hours = sum(sample.ideal.target_hours.values())  # every step once, as flow_efficiency counts them
     assert flow["theoretical_lead_time"] == pd.Timedelta(hours=hours)
     assert f"Flow efficiency is {100 * flow['flow_efficiency']:.1f}%" in lines[3]
-    assert f"took a median {_days(flow['actual_lead_time'].total_seconds())}." in lines[3]
+    assert f"against a median {_days(flow['actual_lead_time'].total_seconds())} for the orders" in lines[3]
     internal = sample.bottlenecks[sample.bottlenecks["owner"] == "internal"]
     share = internal["wait_total"].iloc[0] / internal["wait_total"].sum()
     assert f"where {100 * share:.0f}% of the waiting the company controls accumulates" in lines[0]
@@ -283,3 +283,16 @@ def test_compare_findings_finds_the_number_that_changed(document: dict) -> None:
     assert only["key"].tolist() == ["log.variants", "conformance.conforming_cases"]
     row = diff.set_index("key").loc["conformance.conforming_cases"]
     assert row["recomputed"] == row["recorded"] + 1
+
+
+def test_headlines_without_waits() -> None:
+    start = example_log()["timestamp"].min()
+    single = pl.DataFrame({"case_id": ["1", "2"], "activity": ["a", "b"], "timestamp": [start, start]})
+    lines = headlines(assess(read_log(single), progress=False))
+    assert lines[0] == "No order has two events in a row, so there is no waiting time between steps to rank."
+    assert lines[3].startswith("Flow efficiency cannot be measured")
+    instant = pl.DataFrame({"case_id": ["1", "1"], "activity": ["a", "b"], "timestamp": [start, start]})
+    lines = headlines(assess(read_log(instant), progress=False))
+    assert (
+        lines[0] == "Orders do not wait between steps: every step follows the one before it at the same time."
+    )

@@ -201,7 +201,9 @@ def _bottleneck_sentence(assessment: Assessment) -> str:
     internal_total = pd.Timedelta(ranked.loc[ranked["owner"] == "internal", "wait_total"].sum())
     has_customer = bool((ranked["owner"] == "customer").any())
     scope = "of the waiting the company controls" if has_customer else "of all waiting between steps"
-    share = edge["wait_total"] / internal_total if internal_total > pd.Timedelta(0) else float("nan")
+    if internal_total <= pd.Timedelta(0):
+        return "Orders do not wait between steps: every step follows the one before it at the same time."
+    share = edge["wait_total"] / internal_total
     sentence = (
         f"Orders wait a median {_duration(edge['wait_median'])} between {edge['source']} and "
         f"{edge['target']}, where {_share(share)} {scope} accumulates ({_duration(edge['wait_total'])} in all)"
@@ -303,8 +305,8 @@ def _flow_sentence(assessment: Assessment) -> str:
     else:
         theory = f"orders on the ideal path took a median {_duration(row['theoretical_lead_time'])}"
     return (
-        f"Flow efficiency is {_share(row['flow_efficiency'])}: {theory}, yet {scope} "
-        f"({format_count(row['cases'])}) took a median {_duration(row['actual_lead_time'])}."
+        f"Flow efficiency is {_share(row['flow_efficiency'])}: {theory}, against a median "
+        f"{_duration(row['actual_lead_time'])} for {scope} ({format_count(row['cases'])})."
     )
 
 
