@@ -254,7 +254,7 @@ def assess(
     discovered = ideal is None
     if ideal is None:
         ideal = discover_ideal_path(log, method=discover)
-    alignments = align(log, ideal, progress=progress)
+    alignments = align(log, ideal, progress=False)  # the one bar is the steps bar
     next(ticks)  # cost_of_divergence
     path = ideal if isinstance(ideal, IdealPath) else None
     divergence = cost_of_divergence(
