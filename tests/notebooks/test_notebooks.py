@@ -19,7 +19,7 @@ NOTEBOOKS = ROOT / "notebooks"
 NAMES = ["01_assessment", "02_reproduce_findings", "03_client_presentation"]
 
 #: The sample log the notebooks read: the Parquet copy of o2c_orders.csv (the same events, typed).
-SAMPLE = "o2c_orders.parquet"
+SAMPLE = "o2c_orders.csv"  # read with DuckDB inside the kernel, as a consultant would
 
 #: What a notebook may not contain: definitions and loops belong in the package, where tests reach them.
 FORBIDDEN = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 import tempfile
@@ -107,7 +108,8 @@ def _header(target: Path, delimiter: str, quote: str) -> list[str]:
 
 def _read(target: Path, path: Path, encoding: str, delimiter: str, quote: str) -> CsvRead:
     con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    with contextlib.suppress(duckdb.Error):  # in Jupyter without ipywidgets DuckDB refuses any change
+        con.execute("SET enable_progress_bar = false")
     try:
         relation = con.read_csv(
             str(target),
