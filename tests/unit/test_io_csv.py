@@ -194,3 +194,42 @@ def test_windows_line_ends_and_blank_lines(tmp_path: Path) -> None:
     assert loaded.log["activity"].cast(pl.String).to_list() == ["a", "b"]
     assert loaded.log["source_row"].to_list() == [2, 3]  # the blank line is not a row
     assert loaded.rejects.select("source_row", "reason").rows() == [(4, "malformed_line")]
+
+
+@pytest.mark.parametrize(
+    ("stamps", "expected"),
+    [
+        (
+            ["1736154925", "1736158525.5"],
+            [
+                datetime(2025, 1, 6, 9, 15, 25, tzinfo=UTC),
+                datetime(2025, 1, 6, 10, 15, 25, 500000, tzinfo=UTC),
+            ],
+        ),
+        (
+            ["1736154925000", "1736158525000"],
+            [datetime(2025, 1, 6, 9, 15, 25, tzinfo=UTC), datetime(2025, 1, 6, 10, 15, 25, tzinfo=UTC)],
+        ),
+        (
+            ["06-Jan-2025 09:15", "07-Feb-2025 11:00"],
+            [datetime(2025, 1, 6, 9, 15, tzinfo=UTC), datetime(2025, 2, 7, 11, 0, tzinfo=UTC)],
+        ),
+        (
+            ["20250106091525", "20250207110000"],
+            [datetime(2025, 1, 6, 9, 15, 25, tzinfo=UTC), datetime(2025, 2, 7, 11, 0, tzinfo=UTC)],
+        ),
+    ],
+    ids=["unix-seconds", "unix-milliseconds", "month-names", "compact"],
+)
+def test_other_timestamp_layouts(tmp_path: Path, stamps: list[str], expected: list[datetime]) -> None:
+    text = "case_id,activity,timestamp\n" + "".join(f"1,step{i},{s}\n" for i, s in enumerate(stamps))
+    loaded = read_log(_write(tmp_path, text))
+    assert loaded.rejects.height == 0
+    assert loaded.log["timestamp"].to_list() == expected
+
+
+def test_amounts_with_currency(tmp_path: Path) -> None:
+    text = 'case;activity;time;Net Value\n1;a;2025-01-01;"€ 1.234,50"\n2;a;2025-01-01;12,00 EUR\n3;a;2025-01-01;n/a\n'
+    loaded = read_log(_write(tmp_path, text))
+    assert loaded.log["value"].to_list() == [1234.5, 12.0, None]
+    assert loaded.source.notes["value_unparseable"] == 1

@@ -159,6 +159,9 @@ def _value(column: pl.Series, decimal_comma: bool) -> tuple[pl.Series, int]:
     if column.dtype.is_numeric():
         return column.cast(pl.Float64), 0
     text = column.cast(pl.String).str.strip_chars().replace("", None)
+    # an amount may carry its currency: "€ 1.234,50", "1,234.50 EUR"
+    text = text.str.replace_all(r"^[€$£¥]\s*|\s*[€$£¥]$|^[A-Z]{3}\s+|\s+[A-Z]{3}$", "")
+    decimal_comma = decimal_comma or uses_decimal_comma(text)
     number = to_number(text, decimal_comma=decimal_comma)
     if number is None:
         thousands, decimal = (".", ",") if decimal_comma else (",", ".")

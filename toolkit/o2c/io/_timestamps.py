@@ -10,7 +10,8 @@ import polars as pl
 from o2c.errors import TimestampFormatError
 from o2c.log import UTC
 
-_ISO_DATES = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d")
+# Unambiguous layouts: ISO-like, compact (SAP's 20250106), and month names (06-Jan-2025).
+_ISO_DATES = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d-%b-%Y", "%d %b %Y", "%d-%b-%y", "%b %d, %Y", "%d %B %Y", "%B %d, %Y")
 _DAY_FIRST = ("%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%y", "%d/%m/%y")
 _MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%m/%d/%y")
 _TIMES = ("", " %H:%M", " %H:%M:%S%.f", "T%H:%M", "T%H:%M:%S%.f", " %I:%M %p", " %I:%M:%S %p")
@@ -33,7 +34,7 @@ def _candidates(dates: tuple[str, ...]) -> list[str]:
 
 
 _CANDIDATES = {
-    "iso": _candidates(_ISO_DATES),
+    "iso": [*_candidates(_ISO_DATES), "%Y%m%d%H%M%S", "%Y%m%d %H%M%S"],
     "dayfirst": _candidates(_DAY_FIRST),
     "monthfirst": _candidates(_MONTH_FIRST),
 }
@@ -92,6 +93,9 @@ def parse_timestamps(
     sample = present.unique(maintain_order=True).head(_SAMPLE)
     if sample.is_empty():
         return ParsedTimestamps(pl.Series(text.name, [None] * len(text), dtype=UTC), (), dayfirst, True)
+    epoch = _epoch_unit(sample)
+    if epoch is not None:
+        return ParsedTimestamps(_from_epoch(cleaned, epoch).alias(text.name), (f"epoch {epoch}",), dayfirst, False)
     iso = _score(sample, "iso")
     groups = ["iso"]
     if dayfirst is None:
@@ -108,6 +112,21 @@ def parse_timestamps(
     formats = tuple(f for _, f in scored)
     values, naive = _coalesce(cleaned, formats, timezone)
     return ParsedTimestamps(values.alias(text.name), formats, dayfirst, naive)
+
+
+def _epoch_unit(sample: pl.Series) -> str | None:
+    """'s' or 'ms' when every value is Unix time in seconds (10 digits) or milliseconds (13)."""
+    if bool(sample.str.contains(r"^\d{10}(\.\d+)?$").all()):
+        return "s"
+    if bool(sample.str.contains(r"^\d{13}$").all()):
+        return "ms"
+    return None
+
+
+def _from_epoch(cleaned: pl.Series, unit: str) -> pl.Series:
+    scale = 1_000_000 if unit == "s" else 1_000
+    micros = (cleaned.cast(pl.Float64, strict=False) * scale).round().cast(pl.Int64)
+    return pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC").cast(UTC)
 
 
 def _decide_order(cleaned: pl.Series, dmy: str, mdy: str, column: str, path: str | None) -> bool:
