@@ -48,13 +48,16 @@ def sample_log(name: str) -> Path:
     return path
 
 
-@functools.cache
 def pm4py_frame(name: str) -> pd.DataFrame:
-    """A real XES log as pm4py's own Python importer (iterparse) reads it; cached per test run.
+    """A real XES log as pm4py's own Python importer (iterparse) reads it, parsed once per run.
 
-    Shared by every test that compares with pm4py, so each large log is parsed once per run.
-    Tests must not modify the returned frame (copy it first).
+    Each call returns a fresh copy: pm4py's routines add columns to the frames they are given.
     """
+    return _pm4py_frame(name).copy()
+
+
+@functools.cache
+def _pm4py_frame(name: str) -> pd.DataFrame:
     from o2c._pm4py import pm4py
 
     path = real_log(name)
