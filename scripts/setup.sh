@@ -34,6 +34,10 @@ if ! command -v dot >/dev/null; then
     echo "setup: Graphviz 'dot' is missing; installing it with apt-get" >&2
     _apt_install graphviz || echo "setup: could not install Graphviz; maps will be written as DOT only" >&2
 fi
+if ! command -v java >/dev/null; then
+    echo "setup: Java is missing (PySpark, for the Spark tests, needs it); installing openjdk-17-jre-headless with apt-get" >&2
+    _apt_install openjdk-17-jre-headless || echo "setup: could not install Java; the Spark tests will fail" >&2
+fi
 if [ ! -x /usr/bin/chromium ]; then
     echo "setup: Chromium is missing (the report's browser test uses it); installing it with apt-get" >&2
     _apt_install chromium chromium-driver || echo "setup: could not install Chromium; the browser test will skip (fail in CI)" >&2

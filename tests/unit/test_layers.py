@@ -26,6 +26,7 @@ LEVELS = {
     "kpis": 4,
     "quality": 4,
     "sap": 4,
+    "engines": 4,
     "assess": 5,
     "render": 6,
     "report": 7,

@@ -28,6 +28,7 @@ from o2c.discovery import (
     start_activities,
     variants,
 )
+from o2c.engines import ScannedLog, scan_log
 from o2c.errors import (
     ArgumentError,
     ColumnMappingError,
@@ -77,6 +78,7 @@ __all__ = [
     "Reason",
     "RejectedRowError",
     "RejectedRowsWarning",
+    "ScannedLog",
     "Simulation",
     "SourceInfo",
     "TimestampFormatError",
@@ -122,6 +124,7 @@ __all__ = [
     "render_map",
     "rework",
     "rework_cost",
+    "scan_log",
     "self_loops",
     "simulate",
     "start_activities",

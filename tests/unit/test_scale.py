@@ -1,0 +1,211 @@
+"""The cheaper sortedness check and sort of o2c.log, and o2c.engines on small logs (DuckDB)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+import o2c
+from o2c import engines
+from o2c.errors import ArgumentError, ColumnMappingError, InputFileError
+from o2c.log import SORT_KEYS, is_sorted, sort_log, validate
+
+T0 = datetime(2025, 3, 3, 8)
+FUNCTIONS = ("directly_follows", "waiting_times", "variants", "rework", "lead_times")
+
+
+def _log(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
+    """A log from (case, activity, hours after T0) rows, in file order."""
+    return pl.DataFrame(
+        {
+            "case_id": [r[0] for r in rows],
+            "activity": [r[1] for r in rows],
+            "timestamp": [T0 + timedelta(hours=r[2]) for r in rows],
+        }
+    )
+
+
+def _random_log(n: int, seed: int) -> pl.DataFrame:
+    """n events over few cases, activities and hours, so that case and time ties are common."""
+    rng = np.random.default_rng(seed)
+    return (
+        _log(
+            [
+                (f"c{rng.integers(0, 40)}", "abcd"[rng.integers(0, 4)], float(rng.integers(0, 12)))
+                for _ in range(n)
+            ]
+        )
+        .with_row_index("source_row", offset=1)
+        .with_columns(pl.col("source_row").cast(pl.Int64))
+    )
+
+
+# --- o2c.log: is_sorted, sort_log, the sorted flag ----------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sort_log_orders_as_the_sort_by_texts(seed: int) -> None:
+    frame = validate(_random_log(500, seed)).sample(fraction=1.0, shuffle=True, seed=seed)
+    expected = frame.sort(SORT_KEYS, maintain_order=True)
+    assert sort_log(frame).equals(expected)
+    assert is_sorted(sort_log(frame)) and not is_sorted(frame)
+
+
+def test_case_ids_sort_byte_by_byte_as_texts() -> None:
+    frame = _log([("b", "x", 0), ("B", "x", 0), ("a10", "x", 0), ("a9", "x", 0), ("Ä", "x", 0), ("", "x", 0)])
+    frame = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+    assert sort_log(frame)["case_id"].to_list() == ["", "B", "a10", "a9", "b", "Ä"]
+
+
+def test_validate_marks_case_id_sorted_and_the_mark_is_checked_within_cases() -> None:
+    log = validate(_random_log(300, 1))
+    assert log["case_id"].flags["SORTED_ASC"]
+    assert is_sorted(log)
+    # keep the flag on case_id but put one case's events out of time order
+    first_case = log["case_id"][0]
+    broken = log.with_columns(
+        pl.when(pl.col("case_id") == first_case)
+        .then(pl.col("timestamp").reverse().over("case_id"))
+        .otherwise(pl.col("timestamp"))
+    )
+    assert broken["case_id"].flags["SORTED_ASC"]
+    assert not is_sorted(broken)
+    assert validate(broken).equals(broken.sort(SORT_KEYS, maintain_order=True))
+
+
+def test_tied_timestamps_are_ordered_by_source_row() -> None:
+    log = _log([("1", "a", 0), ("1", "b", 0)]).with_columns(source_row=pl.Series([2, 1], dtype=pl.Int64))
+    assert not is_sorted(log.with_columns(pl.col("case_id").set_sorted()))
+    assert validate(log)["activity"].to_list() == ["b", "a"]
+
+
+def test_unflagged_frame_out_of_case_order_is_not_sorted() -> None:
+    log = _log([("2", "a", 0), ("1", "b", 1)]).with_row_index("source_row", offset=1)
+    assert not log["case_id"].flags["SORTED_ASC"]
+    assert not is_sorted(log.with_columns(pl.col("source_row").cast(pl.Int64)))
+    assert validate(log)["case_id"].to_list() == ["1", "2"]
+
+
+def test_a_flag_set_by_polars_survives_filters_but_not_a_new_case_column() -> None:
+    log = validate(_random_log(200, 2))
+    assert log.filter(pl.col("activity") != "a")["case_id"].flags["SORTED_ASC"]
+    renamed = log.with_columns(pl.col("case_id").str.replace("c", "z"))
+    assert not renamed["case_id"].flags["SORTED_ASC"]
+
+
+# --- o2c.engines on a ScannedLog (DuckDB) --------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_parquet(tmp_path: Path) -> tuple[pl.DataFrame, Path]:
+    """A: a b a (ping-pong); B: a a (self-loop) then c and b tied (file order c, b); C: one event."""
+    log = _log(
+        [("A", "a", 0), ("A", "b", 1), ("A", "a", 3), ("B", "a", 0), ("B", "a", 2),
+         ("B", "c", 5), ("B", "b", 5), ("C", "a", 1)]
+    ).with_columns(value=pl.Series([10.0, None, None, None, 20.0, 20.0, None, None]))  # fmt: skip
+    path = tmp_path / "tiny.parquet"
+    log.write_parquet(path)
+    return validate(log), path
+
+
+def test_scanned_tiny_log_by_hand(tiny_parquet: tuple[pl.DataFrame, Path]) -> None:
+    _, path = tiny_parquet
+    scanned = engines.scan_log(path, memory_limit="128MB")
+    assert scanned.events == 8 and scanned.has_value
+    edges = engines.directly_follows(scanned)
+    assert list(zip(edges["source"], edges["target"], edges["transitions"], edges["cases"], strict=True)) == [
+        ("a", "a", 1, 1), ("a", "b", 1, 1), ("a", "c", 1, 1), ("b", "a", 1, 1), ("c", "b", 1, 1)
+    ]  # fmt: skip
+    waits = engines.waiting_times(scanned).set_index(["source", "target"])
+    assert waits.loc[("a", "b"), "wait_median"] == pd.Timedelta(hours=1)
+    assert waits.loc[("c", "b"), "wait_median"] == pd.Timedelta(0)
+    table = engines.variants(scanned)
+    assert table["trace"].tolist() == [("a",), ("a", "a", "c", "b"), ("a", "b", "a")]
+    assert table["median_lead_time"].tolist() == [
+        pd.Timedelta(0),
+        pd.Timedelta(hours=5),
+        pd.Timedelta(hours=3),
+    ]
+    found = engines.rework(scanned).set_index(["activity", "kind"])
+    assert found.loc[("a", "ping_pong"), "other_activity"] == "b"
+    assert found.loc[("a", "ping_pong"), "time_added"] == pd.Timedelta(hours=3)
+    assert found.loc[("a", "self_loop"), "value_affected"] == 20.0  # case B's first value
+    assert found.loc[("a", "repeat"), "cases_affected"] == 2
+    assert found.loc[("a", "repeat"), "value_affected"] == 30.0
+    assert found.loc[("a", "repeat"), "share_of_cases"] == pytest.approx(2 / 3)
+    leads = engines.lead_times(scanned)
+    assert leads["case_id"].tolist() == ["A", "B", "C"] and leads["events"].tolist() == [3, 4, 1]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_scanned_tiny_log_equals_the_in_memory_path(
+    function: str, tiny_parquet: tuple[pl.DataFrame, Path]
+) -> None:
+    log, path = tiny_parquet
+    pd.testing.assert_frame_equal(
+        getattr(engines, function)(engines.scan_log(path)), getattr(o2c, function)(log)
+    )
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_in_memory_logs_take_the_package_functions(function: str) -> None:
+    log = o2c.example_log()
+    pd.testing.assert_frame_equal(getattr(engines, function)(log), getattr(o2c, function)(log))
+    pd.testing.assert_frame_equal(getattr(engines, function)(log.to_pandas()), getattr(o2c, function)(log))
+
+
+def test_folder_of_files_numbers_rows_over_the_files(tmp_path: Path) -> None:
+    log = _random_log(400, 3).drop("source_row")
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, start in enumerate(range(0, 400, 150)):
+        log.slice(start, 150).write_parquet(folder / f"part-{i}.parquet")
+    scanned = engines.scan_log(folder)
+    assert scanned.events == 400 and len(scanned.files) == 3
+    for function in FUNCTIONS:
+        pd.testing.assert_frame_equal(getattr(engines, function)(scanned), getattr(o2c, function)(log))
+
+
+def test_mapping_renames_columns_and_start_times_count(tmp_path: Path) -> None:
+    log = _log([("1", "a", 0), ("1", "b", 4), ("2", "a", 1), ("2", "b", 2)]).with_columns(
+        started=pl.Series([None, T0 + timedelta(hours=3), None, T0 + timedelta(hours=1)])
+    )
+    path = tmp_path / "renamed.parquet"
+    log.rename({"case_id": "Order", "activity": "Step", "timestamp": "Done"}).write_parquet(path)
+    scanned = engines.scan_log(path, mapping={"case_id": "Order", "activity": "Step", "timestamp": "Done",
+                                              "start_timestamp": "started"})  # fmt: skip
+    expected = o2c.waiting_times(log.rename({"started": "start_timestamp"}))
+    pd.testing.assert_frame_equal(engines.waiting_times(scanned), expected)
+    assert engines.waiting_times(scanned)["wait_median"].tolist() == [pd.Timedelta(hours=1.5)]
+
+
+def test_scan_log_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError):
+        engines.scan_log(tmp_path / "absent.parquet")
+    text = tmp_path / "text.parquet"
+    pl.DataFrame({"case_id": ["1"], "activity": ["a"], "timestamp": ["2025-01-01"]}).write_parquet(text)
+    with pytest.raises(ColumnMappingError) as raised:
+        engines.scan_log(text)
+    assert raised.value.column == "timestamp"
+    empty = tmp_path / "empty.parquet"
+    _log([("1", "a", 0), ("2", "b", 1)]).with_columns(case_id=pl.Series(["1", None])).write_parquet(empty)
+    with pytest.raises(ColumnMappingError) as raised:
+        engines.scan_log(empty)
+    assert raised.value.column == "case_id"
+
+
+def test_engine_argument_errors(tiny_parquet: tuple[pl.DataFrame, Path]) -> None:
+    _, path = tiny_parquet
+    with pytest.raises(ArgumentError):
+        engines.waiting_times(engines.scan_log(path), accuracy=100)
+    with pytest.raises(ArgumentError):
+        engines.directly_follows([1, 2, 3])
+
+
+def test_scan_log_is_public() -> None:
+    assert o2c.scan_log is engines.scan_log and o2c.ScannedLog is engines.ScannedLog

@@ -1,0 +1,216 @@
+"""The core analyses written once, in narwhals, for every lazy engine (DuckDB, Spark).
+
+Each engine hands over a narwhals ``LazyFrame`` of the event log with these columns (the
+canonical ones, with times as integer microseconds since 1970, because narwhals cannot yet
+take the difference of two timestamps on DuckDB or Spark):
+
+- ``case_id`` (text), ``activity`` (text), ``source_row`` (integer, the tie-breaker);
+- ``time_us``: the event's ``timestamp``; ``start_us``: its ``start_timestamp`` where it has
+  one, else ``time_us``; ``value`` (float) when the log has one.
+
+Events are ordered within their case by ``time_us`` then ``source_row``, as in the sorted log,
+so ``shift(-1).over("case_id", order_by=ORDER)`` is the next event of the case, as
+``discovery.lazy_transitions`` pairs them in memory. Results come back as small polars frames,
+shaped exactly as the in-memory functions shape theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import narwhals.stable.v2 as nw
+import pandas as pd
+import polars as pl
+
+from o2c.discovery import duration_from_microseconds, sort_edges
+from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, UTC, VALUE
+
+#: The order of events within a case.
+ORDER = ["time_us", SOURCE_ROW]
+#: Rework keys, as in ``o2c.rework``.
+KEYS = ["activity", "kind", "other_activity"]
+
+#: The statistics of ``waiting_times``, in order.
+WAIT_STATISTICS = ["wait_median", "wait_mean", "wait_p90", "wait_max", "wait_total"]
+
+
+def _next(column: str, n: int = 1) -> nw.Expr:
+    """The value of ``column`` ``n`` events later in the same case (null past the end)."""
+    return nw.col(column).shift(-n).over(CASE_ID, order_by=ORDER)
+
+
+def pairs(events: nw.LazyFrame, *, start: str = "start_us") -> nw.LazyFrame:
+    """Each event beside the next one of its case: ``case_id``, ``source``, ``target``, ``wait`` (µs).
+
+    The wait runs from the end of the source (``time_us``) to the ``start`` of the target.
+    """
+    return events.select(
+        nw.col(CASE_ID),
+        source=nw.col(ACTIVITY),
+        target=_next(ACTIVITY),
+        wait=_next(start) - nw.col("time_us"),
+    ).filter(~nw.col("target").is_null())
+
+
+def directly_follows(events: nw.LazyFrame) -> pl.DataFrame:
+    """``o2c.directly_follows`` of the engine's log, as a polars frame."""
+    edges = (
+        pairs(events).group_by("source", "target").agg(transitions=nw.len(), cases=nw.col(CASE_ID).n_unique())
+    )
+    return sort_edges(_collect(edges).with_columns(pl.col("transitions", "cases").cast(pl.UInt32)))
+
+
+def edge_waits(transitions: nw.LazyFrame) -> nw.LazyFrame:
+    """Per edge of ``pairs``: transitions, cases and the wait statistics in µs (exact percentiles).
+
+    Median and 90th percentile with linear interpolation, as polars' ``quantile(..., "linear")``.
+    """
+    wait = nw.col("wait")
+    return transitions.group_by("source", "target").agg(
+        nw.len().alias("transitions"),
+        nw.col(CASE_ID).n_unique().alias("cases"),
+        wait.median().alias("wait_median"),
+        wait.mean().alias("wait_mean"),
+        wait.quantile(0.9, interpolation="linear").alias("wait_p90"),
+        wait.max().alias("wait_max"),
+        wait.sum().alias("wait_total"),
+    )
+
+
+def waiting_times(
+    events: nw.LazyFrame, *, aggregate: Callable[[nw.LazyFrame], nw.LazyFrame] = edge_waits
+) -> pl.DataFrame:
+    """``o2c.waiting_times`` of the engine's log, as a polars frame; ``aggregate`` as ``edge_waits``."""
+    found = _collect(aggregate(pairs(events))).with_columns(
+        pl.col("transitions", "cases").cast(pl.UInt32),
+        pl.col("wait_total", "wait_max").cast(pl.Int64),  # DuckDB sums to a decimal
+    )
+    stats = WAIT_STATISTICS
+    found = found.with_columns(
+        duration_from_microseconds(pl.col(c).cast(pl.Float64)).alias(c) for c in stats[:3]
+    )
+    found = found.with_columns(pl.col(c).cast(pl.Duration("us")) for c in stats[3:])
+    return sort_edges(found.select("source", "target", "transitions", "cases", *stats))
+
+
+def case_spans(events: nw.LazyFrame) -> nw.LazyFrame:
+    """One row per case: ``first_us`` (earliest start), ``last_us`` (latest end), ``events``."""
+    return events.group_by(CASE_ID).agg(
+        nw.col("start_us").min().alias("first_us"),
+        nw.col("time_us").max().alias("last_us"),
+        nw.len().alias("events"),
+    )
+
+
+def lead_times(events: nw.LazyFrame) -> pl.DataFrame:
+    """``o2c.lead_times`` of the engine's log (one row per case, by ``case_id``), as a polars frame."""
+    spans = _collect(case_spans(events)).sort(CASE_ID)
+    return spans.select(
+        CASE_ID,
+        first_event=pl.col("first_us").cast(pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+        last_event=pl.col("last_us").cast(pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+        events=pl.col("events").cast(pl.UInt32),
+        lead_time=(pl.col("last_us") - pl.col("first_us")).cast(pl.Int64).cast(pl.Duration("us")),
+    ).with_columns(pl.col("first_event", "last_event").cast(UTC))
+
+
+def variants(traces: nw.LazyFrame, events: nw.LazyFrame) -> pd.DataFrame:
+    """``o2c.variants`` from each case's ``trace`` (a list of activities, engine-made) and the events.
+
+    Ranked as in memory: most cases first, ties by the trace compared name by name.
+    """
+    spans = case_spans(events).select(CASE_ID, lead=nw.col("last_us") - nw.col("first_us"))
+    table = (
+        traces.join(spans, on=CASE_ID)
+        .group_by("trace")
+        .agg(nw.len().alias("cases"), nw.col("lead").median().alias("median_lead"))
+    )
+    found = _collect(table).with_columns(pl.col("trace").cast(pl.List(pl.String)))
+    total = found["cases"].sum()
+    ranked = found.sort(["cases", "trace"], descending=[True, False]).with_row_index("variant_id", offset=1)
+    result = ranked.select(
+        pl.col("variant_id").cast(pl.Int64),
+        "trace",
+        pl.col("cases").cast(pl.UInt32),
+        share=pl.col("cases") / total,
+        median_lead_time=duration_from_microseconds(pl.col("median_lead").cast(pl.Float64)),
+    ).to_pandas()
+    result["trace"] = pd.Series([tuple(t) for t in result["trace"]], dtype=object)
+    return result
+
+
+def rework(events: nw.LazyFrame, *, has_value: bool) -> pd.DataFrame:
+    """``o2c.rework`` of the engine's log: repeats, self-loops and ping-pong, as in memory."""
+    repeats = (
+        events.group_by(CASE_ID, ACTIVITY)
+        .agg(nw.len().alias("n"), (nw.col("time_us").max() - nw.col("time_us").min()).alias("time"))
+        .filter(nw.col("n") > 1)
+        .select(
+            CASE_ID,
+            ACTIVITY,
+            kind=nw.lit("repeat"),
+            other_activity=nw.lit(None, nw.String),
+            extra=(nw.col("n") - 1).cast(nw.Int64),
+            time=nw.col("time").cast(nw.Int64),
+        )
+    )
+    # on completion times, as in memory: a -> b -> c with b and c the next two events of a's case
+    steps = events.select(
+        CASE_ID,
+        ACTIVITY,
+        b=_next(ACTIVITY),
+        c=_next(ACTIVITY, 2),
+        to_b=_next("time_us") - nw.col("time_us"),
+        to_c=_next("time_us", 2) - nw.col("time_us"),
+    )
+    loops = (
+        steps.filter(nw.col("b") == nw.col(ACTIVITY))
+        .group_by(CASE_ID, ACTIVITY)
+        .agg(nw.len().cast(nw.Int64).alias("extra"), nw.col("to_b").sum().alias("time"))
+        .select(CASE_ID, ACTIVITY, kind=nw.lit("self_loop"), other_activity=nw.lit(None, nw.String),
+                extra=nw.col("extra"), time=nw.col("time").cast(nw.Int64))
+    )  # fmt: skip
+    pongs = (
+        steps.filter((nw.col("b") != nw.col(ACTIVITY)) & (nw.col("c") == nw.col(ACTIVITY)))
+        .group_by(CASE_ID, ACTIVITY, "b")
+        .agg(nw.len().cast(nw.Int64).alias("extra"), nw.col("to_c").sum().alias("time"))
+        .select(CASE_ID, ACTIVITY, kind=nw.lit("ping_pong"), other_activity=nw.col("b").cast(nw.String),
+                extra=nw.col("extra"), time=nw.col("time").cast(nw.Int64))
+    )  # fmt: skip
+    per_case = nw.concat([repeats, loops, pongs], how="vertical")
+    aggregates = [
+        nw.len().alias("cases_affected"),
+        nw.col("extra").sum().alias("extra_executions"),
+        nw.col("time").sum().alias("time_added"),
+    ]
+    if has_value:
+        per_case = per_case.join(case_values(events), on=CASE_ID, how="left")
+        aggregates.append(nw.col(VALUE).fill_null(0.0).sum().alias("value_affected"))
+    summary = _collect(per_case.group_by(*KEYS, drop_null_keys=False).agg(*aggregates))
+    n_cases = _collect(events.select(nw.col(CASE_ID).n_unique().alias("n")))["n"][0]
+    table = summary.with_columns(
+        pl.col("cases_affected", "extra_executions").cast(pl.Int64),
+        pl.col("time_added").cast(pl.Int64).cast(pl.Duration("us")),
+        *([pl.col("value_affected").cast(pl.Float64)] if has_value else []),
+    ).sort(["cases_affected", *KEYS], descending=[True, False, False, False], nulls_last=True)
+    frame = table.select(
+        *KEYS, "cases_affected", "extra_executions", "time_added", *(["value_affected"] if has_value else [])
+    ).to_pandas()
+    frame["other_activity"] = (
+        frame["other_activity"].astype(object).where(frame["other_activity"].notna(), None)
+    )
+    share = frame["cases_affected"].astype("float64") / max(int(n_cases), 1)
+    frame.insert(list(frame.columns).index("cases_affected") + 1, "share_of_cases", share)
+    return frame
+
+
+def case_values(events: nw.LazyFrame) -> nw.LazyFrame:
+    """Each case's order value: its first non-empty ``value`` in log order."""
+    valued = events.filter(~nw.col(VALUE).is_null())
+    first = valued.with_columns(_rank=nw.col(SOURCE_ROW).cum_count().over(CASE_ID, order_by=ORDER))
+    return first.filter(nw.col("_rank") == 1).select(CASE_ID, VALUE)
+
+
+def _collect(frame: nw.LazyFrame) -> pl.DataFrame:
+    """A (small) lazy result as a polars frame."""
+    return frame.collect(backend="polars").to_native()

@@ -1,0 +1,89 @@
+"""The core analyses on a Spark DataFrame: the shared narwhals code, plus Spark's own few parts.
+
+PySpark is an optional dependency (``pip install o2c-toolkit[spark]``); it is imported only when
+a Spark DataFrame is passed. The DataFrame holds the canonical columns of ``o2c.log``:
+``case_id``, ``activity``, ``timestamp`` (a Spark ``TIMESTAMP``, an instant), and optionally
+``start_timestamp``, ``source_row`` and ``value``. Without ``source_row``, events with the same
+timestamp in a case keep the DataFrame's own order (``monotonically_increasing_id``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from o2c.errors import ArgumentError, ColumnMappingError
+from o2c.log import ACTIVITY, CASE_ID, REQUIRED, SOURCE_ROW, START_TIMESTAMP, TIMESTAMP, VALUE
+
+
+def is_spark(frame: Any) -> bool:
+    """Whether ``frame`` is a PySpark DataFrame (classic or Spark Connect), without importing pyspark."""
+    return type(frame).__module__.startswith("pyspark.sql") and hasattr(frame, "sparkSession")
+
+
+def events(frame: Any) -> nw.LazyFrame:
+    """The Spark DataFrame as the narwhals frame of ``o2c.engines._frames`` (times in µs)."""
+    from pyspark.sql import functions as F  # noqa: N812 (the name Spark users know)
+
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise ColumnMappingError(
+            f"The Spark DataFrame has no column {missing[0]!r}; columns are {frame.columns}. "
+            "Rename its columns to 'case_id', 'activity', 'timestamp' (frame.withColumnRenamed).",
+            column=missing[0],
+        )
+    time = F.unix_micros(F.col(TIMESTAMP).cast("timestamp"))
+    start = time
+    if START_TIMESTAMP in frame.columns:
+        start = F.coalesce(F.unix_micros(F.col(START_TIMESTAMP).cast("timestamp")), time)
+    row = F.col(SOURCE_ROW) if SOURCE_ROW in frame.columns else F.monotonically_increasing_id() + 1
+    columns = [
+        F.col(CASE_ID).cast("string").alias(CASE_ID),
+        F.col(ACTIVITY).cast("string").alias(ACTIVITY),
+        time.alias("time_us"),
+        start.alias("start_us"),
+        row.cast("long").alias(SOURCE_ROW),
+    ]
+    if VALUE in frame.columns:
+        columns.append(F.col(VALUE).cast("double").alias(VALUE))
+    return nw.from_native(frame.select(*columns))
+
+
+def traces(frame: Any) -> nw.LazyFrame:
+    """One row per case: ``case_id``, ``trace`` (its activities in log order), made by Spark."""
+    from pyspark.sql import functions as F  # noqa: N812 (the name Spark users know)
+
+    native = nw.to_native(events(frame))
+    ordered = F.sort_array(F.collect_list(F.struct("time_us", SOURCE_ROW, ACTIVITY)))
+    per_case = native.groupBy(CASE_ID).agg(ordered.alias("_events"))
+    return nw.from_native(per_case.select(CASE_ID, F.col("_events")[ACTIVITY].alias("trace")))
+
+
+def approximate_waits(accuracy: int) -> Any:
+    """``_frames.edge_waits`` with Spark's ``percentile_approx`` at ``accuracy`` for median and p90."""
+    if isinstance(accuracy, bool) or not isinstance(accuracy, int) or accuracy < 1:
+        raise ArgumentError(
+            f"The 'accuracy' argument of waiting_times must be a positive int or None; got {accuracy!r}."
+        )
+
+    def aggregate(transitions: nw.LazyFrame) -> nw.LazyFrame:
+        from pyspark.sql import functions as F  # noqa: N812 (the name Spark users know)
+
+        wait = F.col("wait")
+        native = (
+            nw.to_native(transitions)
+            .groupBy("source", "target")
+            .agg(
+                F.count(F.lit(1)).alias("transitions"),
+                F.countDistinct(CASE_ID).alias("cases"),
+                F.percentile_approx(wait, 0.5, accuracy).alias("wait_median"),
+                F.avg(wait).alias("wait_mean"),
+                F.percentile_approx(wait, 0.9, accuracy).alias("wait_p90"),
+                F.max(wait).alias("wait_max"),
+                F.sum(wait).alias("wait_total"),
+            )
+        )
+        return nw.from_native(native)
+
+    return aggregate
