@@ -142,8 +142,10 @@ def variants(log: EngineLog) -> pd.DataFrame:
     """
     if isinstance(log, pl.DataFrame | pd.DataFrame):
         return discovery.variants(log)
-    traces = log.traces() if isinstance(log, ScannedLog) else _spark.traces(log)
-    return _frames.variants(traces, _events(log))
+    if isinstance(log, ScannedLog):
+        return _frames.variants(*log.traces())
+    _events(log)  # checks the type and the columns
+    return _frames.variants(_spark.traces(log))
 
 
 def rework(log: EngineLog) -> pd.DataFrame:

@@ -114,18 +114,22 @@ def lead_times(events: nw.LazyFrame) -> pl.DataFrame:
     ).with_columns(pl.col("first_event", "last_event").cast(UTC))
 
 
-def variants(traces: nw.LazyFrame, events: nw.LazyFrame) -> pd.DataFrame:
-    """``o2c.variants`` from each case's ``trace`` (a list of activities, engine-made) and the events.
+def variants(traces: nw.LazyFrame, names: list[str] | None = None) -> pd.DataFrame:
+    """``o2c.variants`` from one row per case: ``trace`` and ``lead`` (µs), both engine-made.
 
-    Ranked as in memory: most cases first, ties by the trace compared name by name.
+    A trace is a list of activity names, or of their numbers (1 = ``names[0]``) when ``names``
+    is given. Ranked as in memory: most cases first, ties by the trace compared name by name.
     """
-    spans = case_spans(events).select(CASE_ID, lead=nw.col("last_us") - nw.col("first_us"))
-    table = (
-        traces.join(spans, on=CASE_ID)
-        .group_by("trace")
-        .agg(nw.len().alias("cases"), nw.col("lead").median().alias("median_lead"))
+    table = traces.group_by("trace").agg(
+        nw.len().alias("cases"), nw.col("lead").median().alias("median_lead")
     )
-    found = _collect(table).with_columns(pl.col("trace").cast(pl.List(pl.String)))
+    found = _collect(table)
+    if names is not None:
+        numbers = list(range(1, len(names) + 1))
+        found = found.with_columns(
+            pl.col("trace").list.eval(pl.element().replace_strict(numbers, names, return_dtype=pl.String))
+        )
+    found = found.with_columns(pl.col("trace").cast(pl.List(pl.String)))
     total = found["cases"].sum()
     ranked = found.sort(["cases", "trace"], descending=[True, False]).with_row_index("variant_id", offset=1)
     result = ranked.select(

@@ -51,13 +51,15 @@ def events(frame: Any) -> nw.LazyFrame:
 
 
 def traces(frame: Any) -> nw.LazyFrame:
-    """One row per case: ``case_id``, ``trace`` (its activities in log order), made by Spark."""
+    """One row per case: ``trace`` (its activities in log order) and ``lead`` (µs), made by Spark."""
     from pyspark.sql import functions as F  # noqa: N812 (the name Spark users know)
 
     native = nw.to_native(events(frame))
     ordered = F.sort_array(F.collect_list(F.struct("time_us", SOURCE_ROW, ACTIVITY)))
-    per_case = native.groupBy(CASE_ID).agg(ordered.alias("_events"))
-    return nw.from_native(per_case.select(CASE_ID, F.col("_events")[ACTIVITY].alias("trace")))
+    per_case = native.groupBy(CASE_ID).agg(
+        ordered[ACTIVITY].alias("trace"), (F.max("time_us") - F.min("start_us")).alias("lead")
+    )
+    return nw.from_native(per_case.select("trace", "lead"))
 
 
 def approximate_waits(accuracy: int) -> Any:

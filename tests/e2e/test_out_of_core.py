@@ -1,0 +1,107 @@
+"""Logs larger than memory: o2c.scan_log + o2c.engines equal the in-memory path, and stay within a limit.
+
+The limit is real: a child process gets its address space capped (RLIMIT_AS) at its size after
+start-up plus HEADROOM_MB, smaller than the in-memory log of about 4.8M events needs, so the
+in-memory path dies there while DuckDB, told to stay within DUCKDB_LIMIT, spills and finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pytest
+
+import o2c
+from o2c import engines
+from o2c.log import validate
+from o2c.simulate import simulate
+from tests.conftest import sample_log
+
+FUNCTIONS = ("directly_follows", "waiting_times", "variants", "rework", "lead_times")
+HEADROOM_MB = 700
+DUCKDB_LIMIT = "200MB"
+COPIES = 25  # of a simulated log of 20,000 orders: about 4.8M events, 450 MB as a polars frame
+
+_CHILD = """
+import json, re, resource, sys
+import duckdb, polars as pl
+import o2c
+from o2c import engines
+from o2c.log import validate
+
+path, mode, out, headroom_mb, duckdb_limit = sys.argv[1:6]
+# start the thread pools before the limit, so that it caps the work, not the start-up
+pl.DataFrame({"a": [1, 2]}).lazy().group_by("a").len().collect()
+duckdb.connect().sql("SELECT 1").fetchall()
+size = int(re.search(r"VmSize:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) * 1024
+limit = size + int(headroom_mb) * 2**20
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+if mode == "memory":
+    log = validate(pl.read_parquet(path))
+    results = {name: getattr(o2c, name)(log) for name in ("waiting_times", "variants", "rework")}
+else:
+    scanned = engines.scan_log(path, memory_limit=duckdb_limit, threads=1)
+    results = {name: getattr(engines, name)(scanned) for name in ("waiting_times", "variants", "rework")}
+for name, frame in results.items():
+    frame.to_pickle(f"{out}/{name}.pkl")
+print(json.dumps({"limit_mb": limit / 2**20}))
+"""
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[pl.DataFrame, engines.ScannedLog]:
+    path = sample_log("o2c_orders.parquet")
+    return o2c.read_log(path).log, engines.scan_log(path, memory_limit="256MB")
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_sample_log_out_of_core_equals_in_memory(
+    function: str, sample: tuple[pl.DataFrame, engines.ScannedLog]
+) -> None:
+    log, scanned = sample
+    pd.testing.assert_frame_equal(getattr(engines, function)(scanned), getattr(o2c, function)(log))
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """COPIES copies of a simulated log, each with its own case ids: larger than HEADROOM_MB in memory."""
+    log = simulate(20_000, seed=3).log
+    copies = [
+        log.with_columns(pl.col("case_id") + f"-{i}", pl.col("source_row") + i * log.height)
+        for i in range(COPIES)
+    ]
+    path = tmp_path_factory.mktemp("large") / "large.parquet"
+    pl.concat(copies).write_parquet(path)
+    return path
+
+
+def _child(path: Path, mode: str, out: Path) -> subprocess.CompletedProcess[str]:
+    program = textwrap.dedent(_CHILD)
+    return subprocess.run(
+        [sys.executable, "-c", program, str(path), mode, str(out), str(HEADROOM_MB), DUCKDB_LIMIT],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+
+def test_in_memory_path_does_not_fit_the_limit(large: Path, tmp_path: Path) -> None:
+    done = _child(large, "memory", tmp_path)
+    assert done.returncode != 0, "the limit is too loose: the in-memory path fitted in it"
+    out_of_memory = ("memory allocation of", "MemoryError", "OutOfMemory", "bad_alloc")
+    assert any(sign in done.stderr for sign in out_of_memory), done.stderr[-2000:]
+    assert not (tmp_path / "waiting_times.pkl").exists()
+
+
+def test_out_of_core_path_fits_the_limit_and_equals_in_memory(large: Path, tmp_path: Path) -> None:
+    done = _child(large, "duckdb", tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["limit_mb"] > HEADROOM_MB
+    log = validate(pl.read_parquet(large))
+    assert log.height > 4_000_000
+    for name in ("waiting_times", "variants", "rework"):
+        pd.testing.assert_frame_equal(pd.read_pickle(tmp_path / f"{name}.pkl"), getattr(o2c, name)(log))
