@@ -1,0 +1,107 @@
+"""The core analyses on Spark (local mode) equal the polars path on the sample log.
+
+Counts and durations are equal exactly with Spark's exact percentiles (the default). With
+``accuracy`` Spark's ``percentile_approx`` gives, as its documentation states, one of the
+waits whose rank is within ``n / accuracy`` of the exact one among an edge's ``n`` waits (its
+exact rank is the smallest r with r >= q * n); the tests check that bound, with a coarse accuracy
+so that the approximation really differs from the interpolated percentile.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+import o2c
+from o2c import engines
+from o2c.discovery import transitions
+from tests.conftest import sample_log
+
+FUNCTIONS = ("directly_follows", "waiting_times", "variants", "rework", "lead_times")
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """One local Spark session for the module: 2 threads, no UI, few shuffle partitions, UTC."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyspark warns that it does not yet fully support pandas 3
+        from pyspark.sql import SparkSession
+
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("o2c-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .getOrCreate()
+        )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def logs(spark: Any) -> tuple[pl.DataFrame, Any]:
+    """The sample log in memory (polars) and as a Spark DataFrame with the same columns."""
+    log = o2c.read_log(sample_log("o2c_orders.parquet")).log
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = spark.createDataFrame(log.with_columns(pl.col("activity").cast(pl.String)).to_pandas())
+    return log, frame.cache()
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_spark_equals_polars(function: str, logs: tuple[pl.DataFrame, Any]) -> None:
+    log, frame = logs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = getattr(engines, function)(frame)
+    pd.testing.assert_frame_equal(found, getattr(o2c, function)(log))
+
+
+@pytest.mark.parametrize("accuracy", [10_000, 20])
+def test_approximate_percentiles_within_sparks_documented_accuracy(
+    accuracy: int, logs: tuple[pl.DataFrame, Any]
+) -> None:
+    log, frame = logs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = engines.waiting_times(frame, accuracy=accuracy)
+    exact = o2c.waiting_times(log)
+    pd.testing.assert_frame_equal(found.drop(columns=["wait_median", "wait_p90"]),
+                                  exact.drop(columns=["wait_median", "wait_p90"]))  # fmt: skip
+    waits = transitions(log).with_columns(pl.col("source", "target").cast(pl.String))
+    by_edge = {key: np.sort(group["wait"].dt.total_microseconds().to_numpy())
+               for key, group in waits.group_by("source", "target")}  # fmt: skip
+    off = 0
+    for row in found.itertuples():
+        values = by_edge[(row.source, row.target)]
+        n = len(values)
+        for quantile, approximate in ((0.5, row.wait_median), (0.9, row.wait_p90)):
+            microseconds = approximate // pd.Timedelta(microseconds=1)
+            ranks = np.flatnonzero(values == microseconds) + 1  # 1-based ranks holding that value
+            assert len(ranks), f"{row.source} -> {row.target}: {approximate} is not one of the waits"
+            target = math.ceil(quantile * n)
+            distance = int(np.min(np.abs(ranks - target)))
+            assert distance <= math.ceil(n / accuracy), (row.source, row.target, quantile, distance, n)
+            off += distance > 0
+    if accuracy == 20:
+        assert off > 0, "a coarse accuracy should give some percentile away from the exact rank"
+
+
+def test_spark_frame_without_canonical_columns_is_refused(spark: Any) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = spark.createDataFrame(pd.DataFrame({"Order": ["1"], "Step": ["a"]}))
+    with pytest.raises(o2c.ColumnMappingError) as raised:
+        engines.directly_follows(frame)
+    assert raised.value.column == "case_id"
