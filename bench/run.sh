@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
-# The benchmark: every bench/bench_*.py in turn, each printing o2c's figures beside pm4py's.
+# The benchmark: one table of o2c beside pm4py (bench/bench_scale.py: simulated 1M- and 10M-event
+# logs, each step of each tool in its own process, then the reading of the real logs). Extra
+# arguments go to bench_scale.py (see its --help). With --details, the per-topic scripts follow
+# (bench_read, bench_maps, bench_rework, bench_conformance, bench_simulate), each with its own print-out.
 source "$(dirname "$0")/../scripts/setup.sh"
-for script in bench/bench_*.py; do
-    echo "== ${script}"
-    python "$script" "$@"
+details=0
+args=()
+for arg in "$@"; do
+    if [ "$arg" = "--details" ]; then details=1; else args+=("$arg"); fi
 done
+python bench/bench_scale.py "${args[@]}"
+if [ "$details" = 1 ]; then
+    for script in bench/bench_read.py bench/bench_maps.py bench/bench_rework.py bench/bench_conformance.py bench/bench_simulate.py; do
+        echo "== ${script}"
+        python "$script"
+    done
+fi
