@@ -9,11 +9,14 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import o2c
 from o2c import engines
 from o2c.errors import ArgumentError, ColumnMappingError, InputFileError
 from o2c.log import SORT_KEYS, is_sorted, sort_log, validate
+from tests.property.strategies import logs
 
 T0 = datetime(2025, 3, 3, 8)
 FUNCTIONS = ("directly_follows", "waiting_times", "variants", "rework", "lead_times")
@@ -209,3 +212,17 @@ def test_engine_argument_errors(tiny_parquet: tuple[pl.DataFrame, Path]) -> None
 
 def test_scan_log_is_public() -> None:
     assert o2c.scan_log is engines.scan_log and o2c.ScannedLog is engines.ScannedLog
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(log=logs(ties=True), seed=st.integers(0, 2**16))
+def test_scanned_generated_logs_equal_the_in_memory_path(
+    log: pl.DataFrame, seed: int, tmp_path: Path
+) -> None:
+    """Tied timestamps and a shuffled file: ties go by file row, as in memory."""
+    shuffled = log.sample(fraction=1.0, shuffle=True, seed=seed)
+    path = tmp_path / f"generated-{seed}.parquet"
+    shuffled.write_parquet(path)
+    scanned = engines.scan_log(path)
+    for function in FUNCTIONS:
+        pd.testing.assert_frame_equal(getattr(engines, function)(scanned), getattr(o2c, function)(shuffled))
