@@ -47,6 +47,19 @@ class ScannedLog:
     Made by ``scan_log``; pass it to the functions of ``o2c.engines`` (``directly_follows``,
     ``waiting_times``, ``variants``, ``rework``, ``lead_times``). ``files`` are the Parquet
     files in order, ``mapping`` the input column of each role, ``events`` the number of events.
+
+    >>> import tempfile, pathlib
+    >>> from o2c.simulate import example_log
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.parquet"
+    >>> example_log().write_parquet(path)
+    >>> scanned = scan_log(path)
+    >>> scanned.events, scanned.has_value, len(scanned.files)
+    (19, True, 1)
+    >>> scanned.events_frame().collect().columns
+    ['case_id', 'activity', 'time_us', 'start_us', 'source_row', 'value']
+    >>> traces, names = scanned.traces()
+    >>> traces.collect().shape, names[:2]
+    ((3, 2), ['Change Price', 'Check Credit'])
     """
 
     files: tuple[str, ...]
