@@ -11,7 +11,18 @@ from o2c.errors import TimestampFormatError
 from o2c.log import UTC
 
 # Unambiguous layouts: ISO-like, compact (SAP's 20250106), and month names (06-Jan-2025).
-_ISO_DATES = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d-%b-%Y", "%d %b %Y", "%d-%b-%y", "%b %d, %Y", "%d %B %Y", "%B %d, %Y")
+_ISO_DATES = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y%m%d",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%d-%b-%y",
+    "%b %d, %Y",
+    "%d %B %Y",
+    "%B %d, %Y",
+)
 _DAY_FIRST = ("%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%y", "%d/%m/%y")
 _MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%m/%d/%y")
 _TIMES = ("", " %H:%M", " %H:%M:%S%.f", "T%H:%M", "T%H:%M:%S%.f", " %I:%M %p", " %I:%M:%S %p")
@@ -95,7 +106,9 @@ def parse_timestamps(
         return ParsedTimestamps(pl.Series(text.name, [None] * len(text), dtype=UTC), (), dayfirst, True)
     epoch = _epoch_unit(sample)
     if epoch is not None:
-        return ParsedTimestamps(_from_epoch(cleaned, epoch).alias(text.name), (f"epoch {epoch}",), dayfirst, False)
+        return ParsedTimestamps(
+            _from_epoch(cleaned, epoch).alias(text.name), (f"epoch {epoch}",), dayfirst, False
+        )
     iso = _score(sample, "iso")
     groups = ["iso"]
     if dayfirst is None:
