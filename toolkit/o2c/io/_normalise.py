@@ -23,6 +23,7 @@ from o2c.log import (
     VALUE,
     Reason,
     empty_rejects,
+    sort_log,
     validate,
 )
 
@@ -54,9 +55,13 @@ def normalise(
     """
     roles = mapping.roles()
     zone = mapping.timezone or timezone
-    text = {role: _as_text(raw[column]) for role, column in roles.items()}
+    text = {
+        role: _as_text(raw[roles[role]]) for role in (CASE_ID, ACTIVITY, RESOURCE, LIFECYCLE) if role in roles
+    }
     notes: dict[str, Any] = {"timezone": zone}
-    decimal_comma = any(uses_decimal_comma(raw[c]) for c in raw.columns if raw[c].dtype == pl.String)
+    numeric_roles = {roles[VALUE]} if VALUE in roles else set()
+    candidates = [c for c in raw.columns if c not in set(roles.values()) - numeric_roles]
+    decimal_comma = any(uses_decimal_comma(raw[c]) for c in candidates if raw[c].dtype == pl.String)
     notes["decimal_comma"] = decimal_comma
 
     columns: dict[str, pl.Series] = {SOURCE_ROW: raw[SOURCE_ROW]}
@@ -90,10 +95,14 @@ def normalise(
             path=source_file,
         )
         dayfirst = parsed.dayfirst if parsed.dayfirst is not None else dayfirst
-        empty = text[role].str.strip_chars().replace("", None).is_null()
+        empty = (
+            source.str.strip_chars().replace("", None).is_null()
+            if source.dtype == pl.String
+            else source.is_null()
+        )
         if missing_reason is not None:
-            problems.append(_problem(raw, empty, roles[role], text[role], missing_reason))
-        problems.append(_problem(raw, ~empty & parsed.values.is_null(), roles[role], text[role], bad_reason))
+            problems.append(_problem(raw, empty, roles[role], source, missing_reason))
+        problems.append(_problem(raw, ~empty & parsed.values.is_null(), roles[role], source, bad_reason))
         columns[role] = parsed.values
         notes[f"{role}_formats"] = list(parsed.formats[:3])
         notes[f"{role}_naive"] = parsed.naive and not (typed_timestamps_are_utc and source.dtype != pl.String)
@@ -177,7 +186,9 @@ def _attribute(column: pl.Series, decimal_comma: bool, timezone: str, dayfirst: 
         if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is None:
             return column.dt.replace_time_zone("UTC")
         return column
-    text = column.str.strip_chars().replace("", None)
+    distinct = column.unique()
+    needs_cleaning = bool((distinct.str.strip_chars() != distinct).any()) or bool((distinct == "").any())
+    text = column.str.strip_chars().replace("", None) if needs_cleaning else column
     number = to_number(text, decimal_comma=None if not decimal_comma else True)
     if number is not None:
         return number
@@ -200,7 +211,7 @@ def _drop_duplicates(frame: pl.DataFrame, roles: dict[str, str]) -> tuple[pl.Dat
     Duplicates share case and timestamp, so only events tied with a neighbour in the sorted
     log are compared on every column.
     """
-    ordered = frame.sort([CASE_ID, TIMESTAMP, SOURCE_ROW])
+    ordered = sort_log(frame)
     same = (pl.col(CASE_ID) == pl.col(CASE_ID).shift(1)) & (pl.col(TIMESTAMP) == pl.col(TIMESTAMP).shift(1))
     after = (pl.col(CASE_ID) == pl.col(CASE_ID).shift(-1)) & (
         pl.col(TIMESTAMP) == pl.col(TIMESTAMP).shift(-1)
