@@ -3,7 +3,8 @@
 Exit codes: 0 done, 1 a ``ToolkitError`` (its message on stderr, no traceback unless
 ``--debug``), 2 a usage error.
 
->>> main(["--version"])  # doctest: +SKIP
+>>> main(["no-such-command"])  # usage errors print the usage on stderr
+2
 """
 
 from __future__ import annotations
