@@ -68,6 +68,18 @@ BOTTLENECK_ORDER = (
 #: Who an edge's wait belongs to in ``bottlenecks``.
 OWNERS = ("internal", "customer")
 
+#: The columns of ``drivers``, in order.
+DRIVER_COLUMNS = [
+    "attribute",
+    "value",
+    "transitions",
+    "cases",
+    "wait_median",
+    "others_wait_median",
+    "ratio",
+    "p_value",
+]
+
 #: The attribute ``drivers`` derives from ``value`` (quantile bands of the order value).
 VALUE_BAND = "value_band"
 
@@ -441,17 +453,7 @@ def drivers(
     ).sort(
         ["ratio", "p_value", "attribute", "value"], descending=[True, False, False, False], nulls_last=True
     )
-    columns = [
-        "attribute",
-        "value",
-        "transitions",
-        "cases",
-        "wait_median",
-        "others_wait_median",
-        "ratio",
-        "p_value",
-    ]
-    return table.select(columns).to_pandas()
+    return table.select(DRIVER_COLUMNS).to_pandas()
 
 
 def _check_edge(log: pl.DataFrame, edge: tuple[str, str]) -> tuple[str, str]:

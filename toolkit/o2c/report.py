@@ -50,6 +50,7 @@ from matplotlib.figure import Figure
 from o2c.assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.errors import ArgumentError, GraphvizMissingError
+from o2c.performance import DRIVER_COLUMNS
 from o2c.render.maps import ProcessMap, format_amount, format_count, format_duration, render_map
 from o2c.render.plots import figure_svg, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
 
@@ -493,20 +494,10 @@ def findings(
     source = a.source
     reasons = a.rejects.group_by("reason").agg(pl.col("source_row").n_unique()).sort("reason")
     edges = _records(a.waiting_times)
-    driver_columns = [
-        "attribute",
-        "value",
-        "transitions",
-        "cases",
-        "wait_median",
-        "others_wait_median",
-        "ratio",
-        "p_value",
-    ]
     bottlenecks = []
     for row in _records(a.bottlenecks.head(top)):
         found = a.drivers[a.drivers["rank"] == row["rank"]]
-        bottlenecks.append(row | {"drivers": _records(found, driver_columns)})
+        bottlenecks.append(row | {"drivers": _records(found, DRIVER_COLUMNS)})
     cost = a.rework_cost.rename(columns={"cases_affected": "_cases"})
     rework = a.rework.merge(
         cost[["activity", "kind", "other_activity", "lead_time_difference"]],
