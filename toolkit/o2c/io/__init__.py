@@ -21,7 +21,7 @@ import pandas as pd
 import polars as pl
 
 from o2c._progress import progress as _progress
-from o2c.errors import InputFileError, RejectedRowsWarning
+from o2c.errors import ColumnMappingError, InputFileError, RejectedRowsWarning
 from o2c.io._csv import read_csv
 from o2c.io._excel import read_excel, sheet_names
 from o2c.io._ideal_path import read_ideal_path
@@ -181,8 +181,7 @@ def _read_file(
         raw, malformed = read.frame, read.malformed
         info |= {"encoding": read.encoding, "delimiter": read.delimiter, "reader": "duckdb"}
     elif fmt == "excel":
-        chosen = sheet or _choose_sheet(path, mapping)
-        raw = read_excel(path, chosen)
+        chosen, raw = (sheet, read_excel(path, sheet)) if sheet else _choose_sheet(path, mapping)
         info |= {"sheet": chosen, "reader": "calamine"}
     elif fmt == "xes":
         raw, reader = read_xes(path)
@@ -196,10 +195,11 @@ def _read_file(
     return raw, malformed, info, mapping
 
 
-def _choose_sheet(path: Path, mapping: ColumnMapping) -> str:
+def _choose_sheet(path: Path, mapping: ColumnMapping) -> tuple[str, pl.DataFrame]:
+    """The only sheet, else the first whose columns map; with its rows (each sheet read once)."""
     names = sheet_names(path)
     if len(names) == 1:
-        return names[0]
+        return names[0], read_excel(path, names[0])
     for name in names:
         frame = read_excel(path, name)
         try:
@@ -209,9 +209,9 @@ def _choose_sheet(path: Path, mapping: ColumnMapping) -> str:
                 path=str(path),
                 sample=frame.head(1000),
             )
-        except Exception:  # this sheet does not hold an event log; try the next one
+        except ColumnMappingError:  # this sheet does not hold an event log; try the next one
             continue
-        return name
+        return name, frame
     raise InputFileError(
         f"{path.name} has sheets {names} and none has recognisable case, activity and timestamp "
         "columns; choose one with sheet='NAME' (--sheet NAME) and map its columns.",
