@@ -84,21 +84,39 @@ def lazy_transitions(log: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def edge_counts(
-    pairs: pl.LazyFrame, *more: pl.Expr, keys: tuple[str, ...] = ("source", "target")
-) -> pl.LazyFrame:
-    """Per group of ``keys``: ``transitions`` (rows), ``cases`` (distinct cases) and ``more`` aggregations.
+def edge_counts(pairs: pl.LazyFrame, *more: pl.Expr) -> pl.LazyFrame:
+    """Per edge (``source``, ``target``): ``transitions`` (rows), ``cases`` (distinct cases) and ``more``.
 
-    ``pairs`` is a lazy frame with ``case_number`` in log order, such as ``lazy_transitions``:
-    within a group the case numbers never decrease, so distinct cases are counted as the
-    number of changes, in one pass, without hashing.
+    ``pairs`` is a lazy frame with categorical ``source`` and ``target`` and ``case_number`` in
+    log order, such as ``lazy_transitions``. Edges are grouped on one integer made of the two
+    activity codes (cheaper to hash than two columns), named again after the aggregation. Within
+    an edge the case numbers never decrease, so distinct cases are counted as the number of
+    changes, in one pass, without hashing.
 
     >>> from o2c.simulate import example_log
     >>> edge_counts(lazy_transitions(example_log())).collect().height
     9
     """
+    dtype = pairs.collect_schema()["source"]
     changes = pl.col(CASE_NUMBER).diff().fill_null(1) != 0
-    return pairs.group_by(*keys).agg(pl.len().alias("transitions"), changes.sum().alias("cases"), *more)
+    key = _code("source") * _HALF + _code("target")
+    return (
+        pairs.group_by(key.alias(_EDGE))
+        .agg(pl.len().alias("transitions"), changes.sum().alias("cases"), *more)
+        .select(
+            (pl.col(_EDGE) // _HALF).cast(pl.UInt32).cat.to(dtype).alias("source"),
+            (pl.col(_EDGE) % _HALF).cast(pl.UInt32).cat.to(dtype).alias("target"),
+            pl.exclude(_EDGE),
+        )
+    )
+
+
+_EDGE, _HALF = "_edge", 1 << 32
+
+
+def _code(column: str) -> pl.Expr:
+    """The categorical code of ``column`` as an unsigned 64-bit integer."""
+    return pl.col(column).to_physical().cast(pl.UInt64)
 
 
 def directly_follows(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -213,15 +231,25 @@ def case_span(log: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _case_traces(log: pl.DataFrame) -> pl.LazyFrame:
-    """One row per case in log order: ``case`` (run number), ``trace`` (activity codes), ``lead`` (µs)."""
-    first, last = case_span(log)
-    return (
-        log.lazy()
-        .with_columns(_case=pl.col(CASE_ID).rle_id().set_sorted())
-        .group_by("_case")
-        .agg(trace=pl.col(ACTIVITY).to_physical(), lead=(last - first).dt.total_microseconds())
-        .rename({"_case": "case"})
-    )
+    """One row per case in log order: ``case`` (run number), ``trace`` (activity codes), ``lead`` (µs).
+
+    Without start times the lead is the last event's timestamp minus the first's, taken from
+    the rows where cases end and begin, which is cheaper than aggregating it per case.
+    """
+    case = pl.col(CASE_ID).rle_id().set_sorted().alias("case")
+    if START_TIMESTAMP in log.columns:
+        first, last = case_span(log)
+        return (
+            log.lazy()
+            .group_by(case)
+            .agg(trace=pl.col(ACTIVITY).to_physical(), lead=(last - first).dt.total_microseconds())
+        )
+    traces = log.lazy().group_by(case).agg(trace=pl.col(ACTIVITY).to_physical())
+    time, case_id = pl.col(TIMESTAMP), pl.col(CASE_ID)
+    ends = time.filter((case_id != case_id.shift(-1)).fill_null(True))
+    begins = time.filter((case_id != case_id.shift(1)).fill_null(True))
+    leads = log.lazy().select(lead=(ends - begins).dt.total_microseconds())
+    return pl.concat([traces, leads], how="horizontal")
 
 
 def _variant_table(log: pl.DataFrame, *, with_cases: bool) -> pl.DataFrame:
