@@ -34,7 +34,7 @@ from typing import overload
 import pandas as pd
 import polars as pl
 
-from o2c.discovery import duration_from_microseconds, transitions
+from o2c.discovery import duration_from_microseconds
 from o2c.errors import ArgumentError, check_choice
 from o2c.log import (
     ACTIVITY,
@@ -105,8 +105,7 @@ def rework(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     3  Confirm Order     repeat                 1 0 days 06:00:00         55000.0
     """
     log = validate(log)
-    per_case = pl.concat([_repeat_cases(log), _loop_cases(log)], how="vertical")
-    return _summary(log, per_case)
+    return _summary(log, *_per_case(log))
 
 
 def self_loops(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -133,8 +132,7 @@ def self_loops(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     0  Check Credit               1                 1 0 days 03:00:00
     """
     log = validate(log)
-    per_case = _loop_cases(log).filter(pl.col("kind") == "self_loop")
-    return _summary(log, per_case).drop(columns=["kind", "other_activity"])
+    return _summary(log, *_per_case(log, ["self_loop"])).drop(columns=["kind", "other_activity"])
 
 
 def ping_pongs(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -162,8 +160,7 @@ def ping_pongs(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     0  Confirm Order   Change Price               1 0 days 06:00:00
     """
     log = validate(log)
-    per_case = _loop_cases(log).filter(pl.col("kind") == "ping_pong")
-    return _summary(log, per_case).drop(columns=["kind"])
+    return _summary(log, *_per_case(log, ["ping_pong"])).drop(columns=["kind"])
 
 
 @overload
@@ -200,7 +197,9 @@ def first_time_right(log: pl.DataFrame | pd.DataFrame, *, by: str | None = None)
     1   EMEA      2                       1               0.5
     """
     log = validate(log)
-    cases = log.group_by(CASE_ID).agg(right=pl.col(ACTIVITY).n_unique() == pl.len())
+    repeated = _repeats(_coded(log)).select("_case").unique().collect()["_case"]
+    cases = log.select(pl.col(CASE_ID).filter(_FIRST_OF_CASE)).with_row_index("_case")
+    cases = cases.with_columns(right=~pl.col("_case").is_in(repeated.implode()))
     if by is None:
         share = cases.select(pl.col("right").mean()).item()
         return float("nan") if share is None else float(share)
@@ -251,7 +250,7 @@ def rework_cost(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     3   Check Credit  self_loop  1 days 07:00:00  16 days 16:00:00       -46125.0
     """
     log = validate(log)
-    per_case = pl.concat([_repeat_cases(log), _loop_cases(log)], how="vertical")
+    per_case, _ = _per_case(log)
     affected = per_case.select(*_KEYS, CASE_ID).unique()
     leads = _lead_times(log).sort("lead", CASE_ID).with_row_index("rank")
     n_cases = leads.height
@@ -323,7 +322,7 @@ def rekeyed_data(
     events = log.filter(pl.col(ACTIVITY).is_in(rekeyed.to_list())).select(
         CASE_ID, pl.col(ACTIVITY).cast(pl.String)
     )
-    n_cases = log[CASE_ID].n_unique()
+    n_cases = int(log.select(_FIRST_OF_CASE.sum()).item())
     per_activity = (
         events.group_by(ACTIVITY)
         .agg(cases_affected=pl.col(CASE_ID).n_unique(), executions=pl.len())
@@ -344,63 +343,93 @@ def rekeyed_data(
     return frame
 
 
-def _repeat_cases(log: pl.DataFrame) -> pl.DataFrame:
-    """One row per case and activity executed more than once: extra executions, first to last."""
-    return (
-        log.group_by(CASE_ID, ACTIVITY)
-        .agg(extra=pl.len() - 1, time=pl.col(TIMESTAMP).max() - pl.col(TIMESTAMP).min())
-        .filter(pl.col("extra") > 0)
-        .select(
-            CASE_ID,
-            pl.col(ACTIVITY).cast(pl.String),
-            kind=pl.lit("repeat"),
-            other_activity=pl.lit(None, pl.String),
-            extra=pl.col("extra").cast(pl.Int64),
-            time=pl.col("time"),
-        )
-    )
+def _per_case(log: pl.DataFrame, kinds: Sequence[str] = KINDS) -> tuple[pl.DataFrame, int]:
+    """Per case and rework of ``kinds``: ``case_id``, ``activity``, ``kind``, ``other_activity``,
+    ``extra`` and ``time``; and the number of cases of the log.
 
-
-def _loop_cases(log: pl.DataFrame) -> pl.DataFrame:
-    """One row per case and self-loop (a -> a) or ping-pong (a -> b -> a): returns and their time.
-
-    Pairs come from ``discovery.transitions`` on completion times (start times dropped, so the
-    wait of a -> b is completion to completion). The transition after the next one of a case is
-    the next row of that frame when it belongs to the same case: the event two places on.
+    Rework is found on integers (``_coded``) and only the rows found are named again.
     """
-    completion = log.drop(START_TIMESTAMP) if START_TIMESTAMP in log.columns else log
-    pairs = transitions(completion)
-    same_case = pl.col(CASE_ID) == pl.col(CASE_ID).shift(-1)
-    returns = pairs.select(
-        CASE_ID,
-        activity=pl.col("source").cast(pl.String),
-        other_activity=pl.col("target").cast(pl.String),
-        self_loop=pl.col("source") == pl.col("target"),
-        ping_pong=same_case
-        & (pl.col("source") != pl.col("target"))
-        & (pl.col("target").shift(-1) == pl.col("source")),
-        self_time=pl.col("wait"),
-        ping_time=pl.col("wait") + pl.col("wait").shift(-1),
-    ).filter(pl.col("self_loop") | pl.col("ping_pong").fill_null(False))
-    loops = (
-        returns.filter("self_loop")
-        .group_by(CASE_ID, "activity")
-        .agg(extra=pl.len().cast(pl.Int64), time=pl.col("self_time").sum())
-        .with_columns(kind=pl.lit("self_loop"), other_activity=pl.lit(None, pl.String))
+    events = _coded(log)
+    found = [_loops(events, kind) for kind in kinds if kind != "repeat"]
+    if "repeat" in kinds:
+        repeats = _repeats(events).with_columns(kind=pl.lit("repeat"), _other=pl.lit(None, pl.UInt32))
+        found.insert(0, repeats)
+    order = ["_case", "_code", "kind", "_other", "extra", "time"]
+    rows = pl.concat([f.select(order) for f in found], how="vertical").collect()
+    case_ids = log.lazy().select(pl.col(CASE_ID).filter(_FIRST_OF_CASE)).collect()[CASE_ID]
+    dtype = log.schema[ACTIVITY]
+
+    def name(code: str) -> pl.Expr:
+        return pl.col(code).cast(pl.UInt32).cat.to(dtype).cast(pl.String)
+
+    named = rows.select(
+        pl.Series(CASE_ID, case_ids.gather(rows["_case"])),
+        name("_code").alias("activity"),
+        pl.col("kind"),
+        name("_other").alias("other_activity"),
+        pl.col("extra").cast(pl.Int64),
+        pl.col("time"),
     )
-    pongs = (
-        returns.filter(pl.col("ping_pong").fill_null(False))
-        .group_by(CASE_ID, "activity", "other_activity")
-        .agg(extra=pl.len().cast(pl.Int64), time=pl.col("ping_time").sum())
-        .with_columns(kind=pl.lit("ping_pong"))
-    )
-    order = [CASE_ID, "activity", "kind", "other_activity", "extra", "time"]
-    return pl.concat([loops.select(order), pongs.select(order)], how="vertical")
+    return named, case_ids.len()
 
 
-def _summary(log: pl.DataFrame, per_case: pl.DataFrame) -> pd.DataFrame:
+def _coded(log: pl.DataFrame) -> pl.DataFrame:
+    """The events as integers, in log order: ``_case`` (case number), ``_code`` (activity code),
+    ``_time`` and ``_pair`` (case number and activity code in one integer)."""
+    case, code = pl.col(CASE_ID).rle_id(), pl.col(ACTIVITY).to_physical()
+    return log.select(
+        _case=case,
+        _code=code,
+        _time=pl.col(TIMESTAMP),
+        _pair=case.cast(pl.UInt64) * (1 << 32) + code.cast(pl.UInt64),
+    )
+
+
+def _repeats(events: pl.DataFrame) -> pl.LazyFrame:
+    """Per case number and activity code executed more than once: ``extra`` executions and ``time``
+    from the first to the last.
+
+    Sorted, a (case, activity) pair that occurs again sits next to itself, so only the events
+    of repeated pairs are grouped, not every event of the log.
+    """
+    pairs = events["_pair"].sort()
+    repeated = pairs.filter(pairs == pairs.shift(1)).unique()
+    return (
+        events.lazy()
+        .filter(pl.col("_pair").is_in(repeated.implode()))
+        .group_by("_case", "_code")
+        .agg(extra=pl.len() - 1, time=pl.col("_time").max() - pl.col("_time").min())
+    )
+
+
+def _loops(events: pl.DataFrame, kind: str) -> pl.LazyFrame:
+    """Per case number and self-loop (a -> a) or ping-pong (a -> b -> a): returns and their time.
+
+    On completion times (``timestamp``): a self-loop's time runs from the completion of a to
+    that of the next a, a ping-pong's from a to the a after b. The log is sorted, so the event
+    two places on is in the same case when its case number is.
+    """
+    case, code, time = pl.col("_case"), pl.col("_code"), pl.col("_time")
+    if kind == "self_loop":
+        found = (case == case.shift(-1)) & (code == code.shift(-1))
+        other, wait = pl.lit(None, pl.UInt32), time.shift(-1) - time
+    else:
+        found = (case == case.shift(-2)) & (code != code.shift(-1)) & (code == code.shift(-2))
+        other, wait = code.shift(-1), time.shift(-2) - time
+    returns = events.lazy().select(case, code, _other=other, _wait=wait, _found=found).filter("_found")
+    return (
+        returns.group_by("_case", "_code", "_other")
+        .agg(extra=pl.len(), time=pl.col("_wait").sum())
+        .with_columns(kind=pl.lit(kind))
+    )
+
+
+#: True on the first event of each case of a sorted log.
+_FIRST_OF_CASE = (pl.col(CASE_ID) != pl.col(CASE_ID).shift(1)).fill_null(True)
+
+
+def _summary(log: pl.DataFrame, per_case: pl.DataFrame, n_cases: int) -> pd.DataFrame:
     """Per activity, kind and other activity: cases, share, extra executions, time, value."""
-    n_cases = log[CASE_ID].n_unique()
     aggregates = [
         pl.len().alias("cases_affected"),
         pl.col("extra").sum().alias("extra_executions"),
@@ -426,8 +455,10 @@ def _summary(log: pl.DataFrame, per_case: pl.DataFrame) -> pd.DataFrame:
 
 
 def _case_values(log: pl.DataFrame) -> pl.DataFrame:
-    """The order value of each case: its first non-empty ``value``."""
-    return log.group_by(CASE_ID).agg(pl.col(VALUE).drop_nulls().first())
+    """The order value of each case that has one: its first non-empty ``value``."""
+    case = pl.col(CASE_ID)
+    with_value = log.lazy().select(CASE_ID, VALUE).filter(pl.col(VALUE).is_not_null())
+    return with_value.filter((case != case.shift(1)).fill_null(True)).collect()
 
 
 def _lead_times(log: pl.DataFrame) -> pl.DataFrame:
