@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "toolkit" / "o2c"
 LEVELS = {
     "errors": 0,
     "_progress": 0,
+    "_stats": 0,
     "log": 1,
     "conformance.ideal_path": 2,
     "_pm4py": 2,

@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import polars as pl
-from scipy.stats import mannwhitneyu
 
+from o2c._stats import PooledSample
 from o2c.conformance.ideal_path import MILESTONES, IdealPath
 from o2c.discovery import duration_from_microseconds, event_start, lazy_transitions
 from o2c.errors import ArgumentError
@@ -409,22 +409,17 @@ def late_payment_drivers(
         )
         .sort("attribute", "value")
     )
-    seconds = cases["_seconds"].to_numpy().astype(float)
+    pooled = PooledSample(cases["_seconds"].to_numpy())
     has_value = VALUE in log.columns
     rows = []
     for attribute, value, members_of, value_sum, valued in members.iter_rows():  # one pass per candidate
-        inside = np.zeros(len(seconds), dtype=bool)
-        inside[np.asarray(members_of, dtype=np.int64)] = True
-        these, others = seconds[inside], seconds[~inside]
-        if len(these) < min_cases or len(others) < min_cases:
+        with_, without = len(members_of), cases.height - len(members_of)
+        if with_ < min_cases or without < min_cases:
             continue
-        median, others_median = float(np.median(these)), float(np.median(others))
+        median, others_median, p_value = pooled.compare(np.asarray(members_of, dtype=np.int64))
         difference = median - others_median
         affected = float(value_sum) if has_value and valued else (0.0 if has_value else float("nan"))
-        p_value = float(mannwhitneyu(these, others, alternative="two-sided").pvalue)
-        rows.append(
-            (attribute, value, len(these), len(others), median, others_median, difference, affected, p_value)
-        )
+        rows.append((attribute, value, with_, without, median, others_median, difference, affected, p_value))
     table = pl.DataFrame(
         rows,
         schema={

@@ -24,8 +24,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import polars as pl
-from scipy.stats import mannwhitneyu
 
+from o2c._stats import PooledSample
 from o2c.conformance.ideal_path import IdealPath
 from o2c.discovery import (
     SAME_CASE,
@@ -409,7 +409,7 @@ def drivers(
         raise ArgumentError(f"The 'min_cases' argument of drivers must be a positive int; got {min_cases!r}.")
 
     on_edge = _edge_attributes(log, source, target, chosen, value_bands)
-    waits = on_edge["_wait"].to_numpy()
+    pooled = PooledSample(on_edge["_wait"].to_numpy())
     rows = []
     for name in chosen:
         values = on_edge[name].cast(pl.String)
@@ -422,13 +422,9 @@ def drivers(
             .filter(pl.col("cases") >= min_cases)
         )
         for value, transitions, cases, rows_of_value in groups.iter_rows():
-            inside = np.zeros(len(waits), dtype=bool)
-            inside[np.asarray(rows_of_value)] = True
-            if inside.all():
+            if transitions == on_edge.height:
                 continue
-            these, others = waits[inside], waits[~inside]
-            median, others_median = float(np.median(these)), float(np.median(others))
-            p_value = float(mannwhitneyu(these, others, alternative="two-sided").pvalue)
+            median, others_median, p_value = pooled.compare(np.asarray(rows_of_value))
             rows.append((name, value, transitions, cases, median, others_median, p_value))
     table = pl.DataFrame(
         rows,

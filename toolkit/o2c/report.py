@@ -737,17 +737,38 @@ def write_report(
 
 
 def _csv(frame: pd.DataFrame) -> str:
-    """A frame as CSV: durations in seconds (``*_s``), tuples of names joined by `` → ``."""
-    table = _cents(frame).copy()
-    for column in list(table.columns):
-        if pd.api.types.is_timedelta64_dtype(table[column]):
-            table[column] = table[column].dt.total_seconds()
-            table = table.rename(columns={column: f"{column}_s"})
-        elif table[column].dtype == object:
-            table[column] = table[column].map(
-                lambda v: " → ".join(map(str, v)) if isinstance(v, tuple) else v
-            )
-    return table.to_csv(index=False, lineterminator="\n")
+    """A frame as CSV: durations in seconds (``*_s``), tuples of names joined by `` → ``.
+
+    Written by polars (a million-row table in a fraction of a second); cells read as pandas
+    would write them: empty for missing values and NaN, ``True``/``False``, times with their offset.
+    """
+    table = _cents(frame)
+    columns: list[pl.Series] = []
+    for name in table.columns:
+        values = table[name]
+        if pd.api.types.is_timedelta64_dtype(values):
+            columns.append(pl.Series(f"{name}_s", values.dt.total_seconds().to_numpy()))
+        elif values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) != "string":
+            columns.append(pl.Series(str(name), [_csv_cell(v) for v in values], dtype=pl.String))
+        else:
+            columns.append(pl.from_pandas(values).alias(str(name)))
+    written = pl.DataFrame(columns).with_columns(
+        pl.col(pl.Float32, pl.Float64).fill_nan(None),
+        pl.col(pl.String).replace("", None),  # polars quotes an empty text; pandas wrote nothing
+        pl.col(pl.Boolean).replace_strict({True: "True", False: "False"}, return_dtype=pl.String),
+    )
+    return written.write_csv(datetime_format="%Y-%m-%d %H:%M:%S%.f%:z", line_terminator="\n")
+
+
+def _csv_cell(value: Any) -> str | None:
+    """One cell of an object column as text: names of a tuple joined by `` → ``, nothing when missing."""
+    if isinstance(value, tuple):
+        return " → ".join(map(str, value))
+    return (
+        None
+        if value is None or value is pd.NaT or (isinstance(value, float) and value != value)
+        else str(value)
+    )
 
 
 def _highlights(assessment: Assessment) -> list[Any]:
