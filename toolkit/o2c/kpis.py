@@ -36,7 +36,7 @@ from o2c._stats import PooledSample
 from o2c.conformance.ideal_path import MILESTONES, IdealPath
 from o2c.discovery import duration_from_microseconds, event_start, lazy_transitions
 from o2c.errors import ArgumentError
-from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP, UTC, VALUE, validate
+from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP, UTC, VALUE, case_count, validate
 from o2c.performance import case_attributes
 from o2c.rework import rekeyed_data
 
@@ -931,7 +931,7 @@ def _rekey_rows(log: pl.DataFrame) -> list[dict[str, Any]]:
     total = table[table["activity"].isna()].iloc[0]
     named = table[table["activity"].notna()]["activity"].tolist()
     listed = ", ".join(repr(n) for n in named) or "none"
-    n = log[CASE_ID].n_unique()
+    n = case_count(log)
     return [
         _row(
             "rekeyed_data_per_order",
@@ -949,7 +949,7 @@ def _credit_block_rows(log: pl.DataFrame) -> list[dict[str, Any]]:
     matching = _activities_matching(log, CREDIT_BLOCK_PATTERN)
     releases = [n for n in matching if re.search(RELEASE_PATTERN, n)]
     blocks = [n for n in matching if n not in releases]
-    n = log[CASE_ID].n_unique()
+    n = case_count(log)
     missing = None if blocks else f"no activity name matches {CREDIT_BLOCK_PATTERN!r}"
     shown = ", ".join(repr(b) for b in blocks) or "none"
     activity = pl.col(ACTIVITY).cast(pl.String)

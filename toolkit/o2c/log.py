@@ -167,6 +167,46 @@ def is_sorted(log: pl.DataFrame) -> bool:
     return bool(log.lazy().select(in_order.fill_null(True).all()).collect().item())
 
 
+#: True on the first event of each case of a sorted log.
+FIRST_OF_CASE = (pl.col(CASE_ID) != pl.col(CASE_ID).shift(1)).fill_null(True)
+
+
+def case_first(column: str) -> pl.Expr:
+    """On every row of a sorted log, the first non-empty value of ``column`` in the row's case.
+
+    >>> from o2c.simulate import example_log
+    >>> example_log().select(case_first("region"))["region"].unique(maintain_order=True).to_list()
+    ['EMEA', 'AMER']
+    """
+    return pl.col(column).drop_nulls().first().over(pl.col(CASE_ID).rle_id())
+
+
+def case_values(log: pl.DataFrame, column: str) -> pl.DataFrame:
+    """``case_id`` and the first non-empty value of ``column`` of each case of a sorted log that has one.
+
+    >>> from o2c.simulate import example_log
+    >>> case_values(example_log(), "value").rows()
+    [('1', 12000.0), ('2', 3000.0), ('3', 55000.0)]
+    """
+    with_value = log.lazy().select(CASE_ID, column).filter(pl.col(column).is_not_null())
+    return with_value.filter(FIRST_OF_CASE).collect()
+
+
+def case_count(log: pl.DataFrame) -> int:
+    """How many cases ``log`` has.
+
+    On a log ``validate`` returned (its ``case_id`` marked sorted) the runs of case ids are
+    counted, a fraction of hashing a million texts; otherwise the distinct ids.
+
+    >>> from o2c.simulate import example_log
+    >>> case_count(example_log()), case_count(example_log().reverse())
+    (3, 3)
+    """
+    if log[CASE_ID].flags["SORTED_ASC"]:
+        return int(log.select(FIRST_OF_CASE.sum()).item()) if log.height else 0
+    return log[CASE_ID].n_unique()
+
+
 def sort_log(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` sorted by ``case_id``, ``timestamp``, ``source_row``, its ``case_id`` marked sorted.
 

@@ -33,6 +33,7 @@ from o2c.discovery import (
     case_span,
     duration_from_microseconds,
     edge_counts,
+    event_start,
     lazy_transitions,
     sort_edges,
 )
@@ -47,6 +48,8 @@ from o2c.log import (
     START_TIMESTAMP,
     TIMESTAMP,
     VALUE,
+    case_first,
+    case_values,
     validate,
 )
 
@@ -315,8 +318,9 @@ def bottlenecks(
 
 def _value_days(log: pl.DataFrame) -> pl.DataFrame:
     """Per edge: sum of the case's order value x waiting days (cases without a value count 0)."""
-    values = log.lazy().group_by(CASE_ID).agg(_value=pl.col(VALUE).drop_nulls().first())
-    pairs = lazy_transitions(log).join(values, on=CASE_ID, how="left")
+    # transitions and the filtered log are aligned row by row (see _edge_attributes)
+    values = log.lazy().select(_value=case_first(VALUE), _same=SAME_CASE).filter("_same").drop("_same")
+    pairs = pl.concat([lazy_transitions(log), values], how="horizontal")
     weighted = pl.col("_value") * pl.col("wait").dt.total_microseconds() / _US_PER_DAY
     return (
         pairs.group_by("source", "target")
@@ -344,10 +348,12 @@ def case_attributes(log: pl.DataFrame | pd.DataFrame) -> list[str]:
     ]
     if not candidates:
         return []
-    counts = (
-        log.group_by(CASE_ID).agg(pl.col(c).n_unique() for c in candidates).select(pl.col(candidates).max())
+    # constant within every case: no row differs from the row before it in the same case
+    same_case = pl.col(CASE_ID) == pl.col(CASE_ID).shift(1)
+    varies = log.select(
+        (same_case & pl.col(c).ne_missing(pl.col(c).shift(1))).any().alias(c) for c in candidates
     )
-    return sorted(c for c in candidates if counts[c][0] <= 1)
+    return sorted(c for c in candidates if not varies[c][0])
 
 
 def drivers(
@@ -458,11 +464,11 @@ def _check_edge(log: pl.DataFrame, edge: tuple[str, str]) -> tuple[str, str]:
             f"The 'edge' argument of drivers must be a (source, target) tuple of names; got {edge!r}."
         )
     source, target = edge
-    edges = edge_counts(lazy_transitions(log)).collect()
-    names = edges.select(pl.col("source", "target").cast(pl.String))
-    known = {(s, t) for s, t in names.iter_rows()}
-    if (source, target) not in known:
-        labels = {f"{s} -> {t}": (s, t) for s, t in known}
+    if not log.select(_on_edge(source, target).any()).item():
+        names = (
+            edge_counts(lazy_transitions(log)).collect().select(pl.col("source", "target").cast(pl.String))
+        )
+        labels = {f"{s} -> {t}": (s, t) for s, t in names.iter_rows()}
         hint = did_you_mean(f"{source} -> {target}", sorted(labels))
         raise ArgumentError(f"The edge {source!r} -> {target!r} does not occur in the log.{hint}")
     return source, target
@@ -480,42 +486,48 @@ def _driver_attributes(log: pl.DataFrame) -> list[str]:
 def _edge_attributes(
     log: pl.DataFrame, source: str, target: str, attributes: Sequence[str], value_bands: int
 ) -> pl.DataFrame:
-    """The edge's transitions with ``_wait`` (µs), ``_case`` and the chosen attributes."""
+    """The edge's transitions with ``_wait`` (µs), ``_case`` and the chosen attributes.
+
+    A transition is the row of its source event: case attributes and ``resource`` (who
+    finished the source activity) are read there, the wait from the next row.
+    """
     case_columns = [a for a in attributes if a not in (VALUE_BAND, RESOURCE)]
-    source_columns = [RESOURCE] if RESOURCE in attributes else []
-    # transitions and the filtered log are aligned row by row: both keep the rows where the next
-    # event belongs to the same case, in log order.
-    pairs = pl.concat(
-        [
-            lazy_transitions(log).select(CASE_ID, "source", "target", "wait"),
-            log.lazy().filter(SAME_CASE).select(source_columns + case_columns),
-        ],
-        how="horizontal",
-    )
-    on_edge = pairs.filter(
-        (pl.col("source").cast(pl.String) == source) & (pl.col("target").cast(pl.String) == target)
-    ).with_columns(_wait=pl.col("wait").dt.total_microseconds(), _case=pl.col(CASE_ID))
+    columns = [pl.col(RESOURCE)] if RESOURCE in attributes else []
+    columns += [pl.col(c) for c in case_columns]
     if VALUE_BAND in attributes:
-        on_edge = on_edge.join(_value_band_of_cases(log, value_bands), on=CASE_ID, how="left")
-    return on_edge.collect()
+        columns.append(_value_band(log, value_bands))
+    wait = event_start(log).shift(-1) - pl.col(TIMESTAMP)
+    return (
+        log.lazy()
+        .select(
+            pl.col(CASE_ID), *columns, _wait=wait.dt.total_microseconds(), _on_edge=_on_edge(source, target)
+        )
+        .filter("_on_edge")
+        .drop("_on_edge")
+        .with_columns(_case=pl.col(CASE_ID))
+        .collect()
+    )
 
 
-def _value_band_of_cases(log: pl.DataFrame, bands: int) -> pl.LazyFrame:
-    """Each case's order value as a quantile band, labelled with its bounds."""
-    values = log.group_by(CASE_ID).agg(_value=pl.col(VALUE).drop_nulls().first())
-    known = values["_value"].drop_nulls().to_numpy()
+def _on_edge(source: str, target: str) -> pl.Expr:
+    """True on the rows of a sorted log whose event is directly followed by ``target`` in its case."""
+    return SAME_CASE & (pl.col(ACTIVITY) == source) & (pl.col(ACTIVITY).shift(-1) == target)
+
+
+def _value_band(log: pl.DataFrame, bands: int) -> pl.Expr:
+    """On every row, the order value of its case as one of ``bands`` quantile bands of the cases'
+    values, labelled with its bounds."""
+    known = case_values(log, VALUE)[VALUE].to_numpy()
     if len(known) == 0 or bands < 2:
-        return values.lazy().select(CASE_ID, pl.lit(None, pl.String).alias(VALUE_BAND))
+        return pl.lit(None, pl.String).alias(VALUE_BAND)
     breaks = sorted(set(np.quantile(known, np.linspace(0, 1, bands + 1)[1:-1]).tolist()))
     bounds = [float(known.min()), *breaks, float(known.max())]
     labels = [f"{_number(lo)} to {_number(hi)}" for lo, hi in itertools.pairwise(bounds)]
     labels[0] = f"up to {_number(bounds[1])}"
-    value = pl.col("_value")
+    value = case_first(VALUE)
     band = pl.sum_horizontal([(value > b).cast(pl.Int64) for b in breaks]) if breaks else pl.lit(0, pl.Int64)
     label = band.replace_strict(dict(enumerate(labels)), return_dtype=pl.String)
-    return values.lazy().select(
-        CASE_ID, pl.when(value.is_null()).then(None).otherwise(label).alias(VALUE_BAND)
-    )
+    return pl.when(value.is_null()).then(None).otherwise(label).alias(VALUE_BAND)
 
 
 def _number(value: float) -> str:

@@ -16,7 +16,7 @@ import polars as pl
 
 from o2c.discovery import SAME_CASE, variants
 from o2c.io import LoadedLog
-from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, TIMESTAMP
+from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, TIMESTAMP, case_count
 
 #: An activity is rare with fewer events than this share of all events (at least 2, at most 10).
 RARE_SHARE = 0.001
@@ -48,7 +48,7 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
     """
     log, rejects, notes = loaded.log, loaded.rejects, loaded.source.notes
     events = log.height
-    cases = log[CASE_ID].n_unique()
+    cases = case_count(log)
     rows: list[tuple[str, int, int, str, str]] = []
 
     rejected = rejects[SOURCE_ROW].n_unique()
@@ -203,7 +203,7 @@ def log_summary(log: pl.DataFrame) -> dict[str, int | str]:
     ).row(0)
     return {
         "events": events,
-        "cases": log[CASE_ID].n_unique(),
+        "cases": case_count(log),
         "activities": log[ACTIVITY].n_unique(),
         "variants": len(variants(log)) if events else 0,
         "first_event": first or "",

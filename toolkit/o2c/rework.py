@@ -39,11 +39,14 @@ from o2c.errors import ArgumentError, check_choice
 from o2c.log import (
     ACTIVITY,
     CASE_ID,
+    FIRST_OF_CASE,
     LIFECYCLE,
     SOURCE_ROW,
     START_TIMESTAMP,
     TIMESTAMP,
     VALUE,
+    case_count,
+    case_values,
     validate,
 )
 from o2c.performance import lead_times
@@ -198,7 +201,7 @@ def first_time_right(log: pl.DataFrame | pd.DataFrame, *, by: str | None = None)
     """
     log = validate(log)
     repeated = _repeats(_coded(log)).select("_case").unique().collect()["_case"]
-    cases = log.select(pl.col(CASE_ID).filter(_FIRST_OF_CASE)).with_row_index("_case")
+    cases = log.select(pl.col(CASE_ID).filter(FIRST_OF_CASE)).with_row_index("_case")
     cases = cases.with_columns(right=~pl.col("_case").is_in(repeated.implode()))
     if by is None:
         share = cases.select(pl.col("right").mean()).item()
@@ -265,7 +268,9 @@ def rework_cost(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     columns = [*_KEYS, "cases_affected", "lead_time_with", "lead_time_without", "lead_time_difference"]
     if VALUE in log.columns:
         value = (
-            affected.join(_case_values(log), on=CASE_ID, how="left").group_by(_KEYS).agg(pl.col(VALUE).sum())
+            affected.join(case_values(log, VALUE), on=CASE_ID, how="left")
+            .group_by(_KEYS)
+            .agg(pl.col(VALUE).sum())
         )
         table = table.join(value, on=_KEYS, how="left", nulls_equal=True).with_columns(
             value_delayed=pl.col(VALUE) * pl.col("difference") / _MICROSECONDS_PER_DAY
@@ -322,7 +327,7 @@ def rekeyed_data(
     events = log.filter(pl.col(ACTIVITY).is_in(rekeyed.to_list())).select(
         CASE_ID, pl.col(ACTIVITY).cast(pl.String)
     )
-    n_cases = int(log.select(_FIRST_OF_CASE.sum()).item())
+    n_cases = case_count(log)
     per_activity = (
         events.group_by(ACTIVITY)
         .agg(cases_affected=pl.col(CASE_ID).n_unique(), executions=pl.len())
@@ -356,7 +361,7 @@ def _per_case(log: pl.DataFrame, kinds: Sequence[str] = KINDS) -> tuple[pl.DataF
         found.insert(0, repeats)
     order = ["_case", "_code", "kind", "_other", "extra", "time"]
     rows = pl.concat([f.select(order) for f in found], how="vertical").collect()
-    case_ids = log.lazy().select(pl.col(CASE_ID).filter(_FIRST_OF_CASE)).collect()[CASE_ID]
+    case_ids = log.lazy().select(pl.col(CASE_ID).filter(FIRST_OF_CASE)).collect()[CASE_ID]
     dtype = log.schema[ACTIVITY]
 
     def name(code: str) -> pl.Expr:
@@ -424,10 +429,6 @@ def _loops(events: pl.DataFrame, kind: str) -> pl.LazyFrame:
     )
 
 
-#: True on the first event of each case of a sorted log.
-_FIRST_OF_CASE = (pl.col(CASE_ID) != pl.col(CASE_ID).shift(1)).fill_null(True)
-
-
 def _summary(log: pl.DataFrame, per_case: pl.DataFrame, n_cases: int) -> pd.DataFrame:
     """Per activity, kind and other activity: cases, share, extra executions, time, value."""
     aggregates = [
@@ -436,7 +437,7 @@ def _summary(log: pl.DataFrame, per_case: pl.DataFrame, n_cases: int) -> pd.Data
         pl.col("time").sum().alias("time_added"),
     ]
     if VALUE in log.columns:
-        per_case = per_case.join(_case_values(log), on=CASE_ID, how="left")
+        per_case = per_case.join(case_values(log, VALUE), on=CASE_ID, how="left")
         aggregates.append(pl.col(VALUE).sum().alias("value_affected"))
     table = (
         per_case.group_by(_KEYS)
@@ -452,13 +453,6 @@ def _summary(log: pl.DataFrame, per_case: pl.DataFrame, n_cases: int) -> pd.Data
         .sort(["cases_affected", *_KEYS], descending=[True, False, False, False], nulls_last=True)
     )
     return _with_share(table, n_cases)
-
-
-def _case_values(log: pl.DataFrame) -> pl.DataFrame:
-    """The order value of each case that has one: its first non-empty ``value``."""
-    case = pl.col(CASE_ID)
-    with_value = log.lazy().select(CASE_ID, VALUE).filter(pl.col(VALUE).is_not_null())
-    return with_value.filter((case != case.shift(1)).fill_null(True)).collect()
 
 
 def _lead_times(log: pl.DataFrame) -> pl.DataFrame:

@@ -124,7 +124,8 @@ def normalise(
     frame = pl.DataFrame(columns)
     rejects = pl.concat(problems) if problems else empty_rejects()
     rejects = rejects.with_columns(source_file=pl.lit(source_file))
-    frame = frame.filter(~pl.col(SOURCE_ROW).is_in(rejects[SOURCE_ROW].implode()))
+    if rejects.height:
+        frame = frame.filter(~pl.col(SOURCE_ROW).is_in(rejects[SOURCE_ROW].implode()))
     kept, duplicates = _drop_duplicates(frame, roles)
     notes["duplicate_events"] = duplicates.height
     if drop_duplicates:
@@ -226,5 +227,6 @@ def _drop_duplicates(frame: pl.DataFrame, roles: dict[str, str]) -> tuple[pl.Dat
         value=pl.col(ACTIVITY).cast(pl.String),
         reason=pl.lit(str(Reason.DUPLICATE_EVENT)),
     )
-    kept = ordered.filter(~pl.col(SOURCE_ROW).is_in(repeated[SOURCE_ROW].implode()))
-    return kept, duplicates
+    if repeated.height:
+        ordered = ordered.filter(~pl.col(SOURCE_ROW).is_in(repeated[SOURCE_ROW].implode()))
+    return ordered, duplicates
