@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from o2c._stats import PooledSample
+from o2c._stats import PooledSample, row_groups
 from o2c.conformance.ideal_path import MILESTONES, IdealPath
 from o2c.discovery import duration_from_microseconds, event_start, lazy_transitions
 from o2c.errors import ArgumentError
@@ -373,50 +373,18 @@ def late_payment_drivers(
                 f"The 'attributes' argument of late_payment_drivers must name case attributes "
                 f"(one value per order); {name!r} is not one. Case attributes: {known}."
             )
-    cases = _case_table(log, stones).filter(
-        pl.col("at_invoiced").is_not_null() & pl.col("at_paid").is_not_null()
-    )
-    cases = cases.with_columns(_seconds=(pl.col("at_paid") - pl.col("at_invoiced")).dt.total_microseconds())
-    payable = cases.select(CASE_ID)
-    present = (
-        log.join(payable, on=CASE_ID, how="semi")
-        .select(CASE_ID, value=pl.col(ACTIVITY).cast(pl.String))
-        .unique()
-        .with_columns(attribute=pl.lit("activity"))
-    )
-    groups = [present.select(CASE_ID, "attribute", "value")]
-    if chosen:
-        per_case = (
-            log.join(payable, on=CASE_ID, how="semi")
-            .group_by(CASE_ID)
-            .agg(pl.col(chosen).drop_nulls().first())
-        )
-        for name in chosen:
-            groups.append(
-                per_case.select(
-                    CASE_ID, attribute=pl.lit(name), value=pl.col(name).cast(pl.String)
-                ).drop_nulls("value")
-            )
-    cases = cases.with_row_index("_row")
-    members = (
-        pl.concat(groups)
-        .join(cases.select(CASE_ID, "_row", pl.col("value").alias("_value")), on=CASE_ID)
-        .group_by("attribute", "value")
-        .agg(
-            pl.col("_row"),
-            pl.col("_value").sum().alias("_value_sum"),
-            pl.col("_value").is_not_null().sum().alias("_valued"),
-        )
-        .sort("attribute", "value")
-    )
+    members, cases = _late_payment_candidates(log, stones, chosen)
     pooled = PooledSample(cases["_seconds"].to_numpy())
     has_value = VALUE in log.columns
     rows = []
-    for attribute, value, members_of, value_sum, valued in members.iter_rows():  # one pass per candidate
+    candidates = members.select("attribute", "value", "_value_sum", "_valued").iter_rows()
+    for (attribute, value, value_sum, valued), members_of in zip(
+        candidates, row_groups(members["_row"]), strict=True
+    ):
         with_, without = len(members_of), cases.height - len(members_of)
         if with_ < min_cases or without < min_cases:
             continue
-        median, others_median, p_value = pooled.compare(np.asarray(members_of, dtype=np.int64))
+        median, others_median, p_value = pooled.compare(members_of)
         difference = median - others_median
         affected = float(value_sum) if has_value and valued else (0.0 if has_value else float("nan"))
         rows.append((attribute, value, with_, without, median, others_median, difference, affected, p_value))
@@ -460,16 +428,80 @@ def late_payment_drivers(
     return table.select(columns).to_pandas()
 
 
+def _late_payment_candidates(
+    log: pl.DataFrame, stones: dict[str, _Milestone], chosen: Sequence[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The paid orders (``_seconds`` from invoice to payment, ``value``), and per candidate
+    (``attribute``, ``value``) the row numbers of the orders with it (``_row``), their summed
+    value and how many have one.
+
+    Orders are numbered in log order (the runs of the sorted log), so events find their order's
+    row by position, without joining on case ids.
+    """
+    table = _case_table(log, stones).with_row_index("_case")  # one row per case, in log order
+    cases = (
+        table.filter(pl.col("at_invoiced").is_not_null() & pl.col("at_paid").is_not_null())
+        .with_columns(_seconds=(pl.col("at_paid") - pl.col("at_invoiced")).dt.total_microseconds())
+        .with_row_index("_row")
+    )
+    row_of_case = np.full(table.height, -1, dtype=np.int64)
+    row_of_case[cases["_case"].to_numpy()] = np.arange(cases.height)
+    rows, values = pl.Series(row_of_case), cases["value"]
+
+    def grouped(found: pl.LazyFrame, attribute: str) -> pl.LazyFrame:
+        """``found`` (``_case``, ``value``) grouped by value over the paid orders."""
+        return (
+            found.with_columns(_row=pl.lit(rows).gather(pl.col("_case")))
+            .filter(pl.col("_row") >= 0)
+            .with_columns(_value=pl.lit(values).gather(pl.col("_row")))
+            .group_by("value")
+            .agg(
+                pl.col("_row"),
+                pl.col("_value").sum().alias("_value_sum"),
+                pl.col("_value").is_not_null().sum().alias("_valued"),
+            )
+            .select(
+                pl.lit(attribute).alias("attribute"), pl.col("value").cast(pl.String), pl.exclude("value")
+            )
+        )
+
+    number, code = pl.col(CASE_ID).rle_id(), pl.col(ACTIVITY).to_physical()
+    pair = pl.col("_pair")
+    pairs = (  # distinct (order, activity) pairs: sorted, a repeat sits next to its first
+        log.lazy()
+        .select(_pair=number.cast(pl.UInt64) * (1 << 32) + code.cast(pl.UInt64))
+        .sort("_pair")
+        .filter((pair != pair.shift(1)).fill_null(True))
+    )
+    present = pairs.select(
+        _case=(pl.col("_pair") // (1 << 32)).cast(pl.UInt32),
+        value=(pl.col("_pair") % (1 << 32)).cast(pl.UInt32).cat.to(log.schema[ACTIVITY]),
+    )
+    groups = [grouped(present, "activity")]
+    for name in chosen:
+        first = log.lazy().select(_case=number, value=pl.col(name)).filter(pl.col("value").is_not_null())
+        groups.append(
+            grouped(first.filter((pl.col("_case") != pl.col("_case").shift(1)).fill_null(True)), name)
+        )
+    members = pl.concat(groups).sort("attribute", "value").collect()
+    return members, cases
+
+
 # --- milestones and the per-order table --------------------------------------------------------
 
 
 def _milestones(log: pl.DataFrame, ideal: IdealPath | None) -> dict[str, _Milestone]:
     given = dict(ideal.milestones) if ideal is not None else {}
+    # cases per activity: within an activity the case numbers never decrease, so count changes
+    changes = pl.col("_case").diff().fill_null(1) != 0
     counts = (
-        log.group_by(ACTIVITY)
-        .agg(cases=pl.col(CASE_ID).n_unique())
+        log.lazy()
+        .select(ACTIVITY, _case=pl.col(CASE_ID).rle_id())
+        .group_by(ACTIVITY)
+        .agg(cases=changes.sum())
         .select(pl.col(ACTIVITY).cast(pl.String), "cases")
         .sort(["cases", ACTIVITY], descending=[True, False])
+        .collect()
     )
     present = set(counts[ACTIVITY].to_list())
     taken = {step for step in given.values() if step in present}

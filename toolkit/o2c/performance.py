@@ -495,18 +495,23 @@ def _edge_attributes(
     columns = [pl.col(RESOURCE)] if RESOURCE in attributes else []
     columns += [pl.col(c) for c in case_columns]
     if VALUE_BAND in attributes:
-        columns.append(_value_band(log, value_bands))
+        columns.append(case_first(VALUE).alias(VALUE_BAND))  # the band is given to the few rows kept
     wait = event_start(log).shift(-1) - pl.col(TIMESTAMP)
-    return (
+    on_edge = (
         log.lazy()
         .select(
-            pl.col(CASE_ID), *columns, _wait=wait.dt.total_microseconds(), _on_edge=_on_edge(source, target)
+            pl.col(CASE_ID),
+            *columns,
+            _case=pl.col(CASE_ID).rle_id(),
+            _wait=wait.dt.total_microseconds(),
+            _on_edge=_on_edge(source, target),
         )
         .filter("_on_edge")
         .drop("_on_edge")
-        .with_columns(_case=pl.col(CASE_ID))
-        .collect()
     )
+    if VALUE_BAND in attributes:
+        on_edge = on_edge.with_columns(_value_band(log, value_bands, pl.col(VALUE_BAND)))
+    return on_edge.collect()
 
 
 def _on_edge(source: str, target: str) -> pl.Expr:
@@ -514,9 +519,9 @@ def _on_edge(source: str, target: str) -> pl.Expr:
     return SAME_CASE & (pl.col(ACTIVITY) == source) & (pl.col(ACTIVITY).shift(-1) == target)
 
 
-def _value_band(log: pl.DataFrame, bands: int) -> pl.Expr:
-    """On every row, the order value of its case as one of ``bands`` quantile bands of the cases'
-    values, labelled with its bounds."""
+def _value_band(log: pl.DataFrame, bands: int, value: pl.Expr) -> pl.Expr:
+    """An order ``value`` as one of ``bands`` quantile bands of the values of the cases of ``log``,
+    labelled with its bounds."""
     known = case_values(log, VALUE)[VALUE].to_numpy()
     if len(known) == 0 or bands < 2:
         return pl.lit(None, pl.String).alias(VALUE_BAND)
@@ -524,7 +529,6 @@ def _value_band(log: pl.DataFrame, bands: int) -> pl.Expr:
     bounds = [float(known.min()), *breaks, float(known.max())]
     labels = [f"{_number(lo)} to {_number(hi)}" for lo, hi in itertools.pairwise(bounds)]
     labels[0] = f"up to {_number(bounds[1])}"
-    value = case_first(VALUE)
     band = pl.sum_horizontal([(value > b).cast(pl.Int64) for b in breaks]) if breaks else pl.lit(0, pl.Int64)
     label = band.replace_strict(dict(enumerate(labels)), return_dtype=pl.String)
     return pl.when(value.is_null()).then(None).otherwise(label).alias(VALUE_BAND)

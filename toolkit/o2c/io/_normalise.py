@@ -55,9 +55,7 @@ def normalise(
     """
     roles = mapping.roles()
     zone = mapping.timezone or timezone
-    text = {
-        role: _as_text(raw[roles[role]]) for role in (CASE_ID, ACTIVITY, RESOURCE, LIFECYCLE) if role in roles
-    }
+    text = {role: raw[roles[role]] for role in (CASE_ID, ACTIVITY, RESOURCE, LIFECYCLE) if role in roles}
     notes: dict[str, Any] = {"timezone": zone}
     numeric_roles = {roles[VALUE]} if VALUE in roles else set()
     candidates = [c for c in raw.columns if c not in set(roles.values()) - numeric_roles]
@@ -67,13 +65,11 @@ def normalise(
     columns: dict[str, pl.Series] = {SOURCE_ROW: raw[SOURCE_ROW]}
     problems: list[pl.DataFrame] = []
 
-    case_id = text[CASE_ID].str.strip_chars().replace("", None)
+    case_id = _clean_text(text[CASE_ID])[0]
     problems.append(_problem(raw, case_id.is_null(), roles[CASE_ID], text[CASE_ID], Reason.MISSING_CASE_ID))
     columns[CASE_ID] = case_id
 
-    stripped = text[ACTIVITY].str.strip_chars()
-    notes["activities_stripped"] = int((stripped != text[ACTIVITY]).fill_null(False).sum())
-    activity = stripped.replace("", None)
+    activity, notes["activities_stripped"] = _clean_text(text[ACTIVITY])
     problems.append(
         _problem(raw, activity.is_null(), roles[ACTIVITY], text[ACTIVITY], Reason.MISSING_ACTIVITY)
     )
@@ -110,7 +106,7 @@ def normalise(
 
     for role in (RESOURCE, LIFECYCLE):
         if role in roles:
-            columns[role] = text[role].str.strip_chars().replace("", None)
+            columns[role] = _clean_text(text[role])[0]
     if VALUE in roles:
         columns[VALUE], notes["value_unparseable"] = _value(raw[roles[VALUE]], decimal_comma)
 
@@ -144,6 +140,29 @@ def normalise(
     return Normalised(validate(frame), rejects, notes)
 
 
+def _clean_text(column: pl.Series) -> tuple[pl.Series, int]:
+    """``column`` as text without surrounding blanks, empty values missing; and how many values
+    lost blanks.
+
+    A column that needs neither is returned as it is, without a copy; a categorical one is
+    judged by its distinct names and stays categorical then.
+    """
+    if isinstance(column.dtype, pl.Categorical | pl.Enum):
+        if not _needs_cleaning(column.unique().drop_nulls().cast(pl.String)):
+            return column, 0
+        column = column.cast(pl.String)
+    column = _as_text(column)
+    if not _needs_cleaning(column):
+        return column, 0
+    stripped = column.str.strip_chars()
+    changed = int((stripped != column).fill_null(False).sum())
+    return stripped.replace("", None), changed
+
+
+def _needs_cleaning(text: pl.Series) -> bool:
+    return bool(text.str.contains(r"^\s|\s$").any()) or bool((text == "").any())
+
+
 def _as_text(column: pl.Series) -> pl.Series:
     if column.dtype == pl.String:
         return column
@@ -159,7 +178,7 @@ def _problem(
         {
             SOURCE_ROW: raw[SOURCE_ROW].filter(mask),
             "column": pl.Series([column] * int(mask.sum()), dtype=pl.String),
-            "value": text.filter(mask).fill_null(""),
+            "value": _as_text(text.filter(mask)).fill_null(""),
             "reason": pl.Series([str(reason)] * int(mask.sum()), dtype=pl.String),
         }
     )
