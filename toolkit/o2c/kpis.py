@@ -36,7 +36,7 @@ from o2c._stats import PooledSample, row_groups
 from o2c.conformance.ideal_path import MILESTONES, IdealPath
 from o2c.discovery import duration_from_microseconds, event_start, lazy_transitions
 from o2c.errors import ArgumentError
-from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP, UTC, VALUE, case_count, validate
+from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP, UTC, VALUE, case_count, per_case, validate
 from o2c.performance import case_attributes
 from o2c.rework import rekeyed_data
 
@@ -558,26 +558,22 @@ def _case_table(log: pl.DataFrame, stones: dict[str, _Milestone]) -> pl.DataFram
     """One row per order: first and last event, last activity, milestone times, value, due date."""
     reached = [
         (
-            pl.col(TIMESTAMP).filter(pl.col(ACTIVITY).cast(pl.String) == stones[m].activity).min()
+            pl.col(TIMESTAMP).filter(pl.col(ACTIVITY) == stones[m].activity).min()
             if stones[m].activity is not None
             else pl.lit(None, UTC)
         ).alias(f"at_{m}")
         for m in MILESTONES
     ]
     value = pl.col(VALUE).drop_nulls().first() if VALUE in log.columns else pl.lit(None, pl.Float64)
-    table = (
-        log.lazy()
-        .group_by(CASE_ID, maintain_order=True)
-        .agg(
-            event_start(log).min().alias("first_event"),
-            pl.col(TIMESTAMP).last().alias("last_event"),
-            pl.col(ACTIVITY).cast(pl.String).last().alias("last_activity"),
-            *reached,
-            value.cast(pl.Float64).alias("value"),
-            _due_date(log).alias("due"),
-        )
-        .collect()
-    )
+    table = per_case(
+        log,
+        event_start(log).min().alias("first_event"),
+        pl.col(TIMESTAMP).last().alias("last_event"),
+        pl.col(ACTIVITY).last().alias("last_activity"),
+        *reached,
+        value.cast(pl.Float64).alias("value"),
+        _due_date(log).alias("due"),
+    ).with_columns(pl.col("last_activity").cast(pl.String))
     return table
 
 
@@ -598,9 +594,7 @@ def _with_terms(cases: pl.DataFrame, log: pl.DataFrame) -> pl.DataFrame:
     """Fill due dates from ``payment_terms_days`` and the invoice date where there is none."""
     if DUE_DATE in log.columns or PAYMENT_TERMS not in log.columns:
         return cases
-    terms = log.group_by(CASE_ID).agg(
-        _terms=pl.col(PAYMENT_TERMS).drop_nulls().first().cast(pl.Int64, strict=False)
-    )
+    terms = per_case(log, _terms=pl.col(PAYMENT_TERMS).drop_nulls().first().cast(pl.Int64, strict=False))
     return (
         cases.join(terms, on=CASE_ID, how="left", maintain_order="left")
         .with_columns(due=pl.col("at_invoiced").dt.date() + pl.duration(days=pl.col("_terms")))
@@ -880,8 +874,8 @@ def _automation_rows(log: pl.DataFrame, automated: str | Collection[str] | None)
     is_auto = pl.col(RESOURCE).is_in(chosen) if missing is None else pl.lit(False)
     events = with_resource.height
     share = with_resource.select(is_auto.mean()).item() if events else None
-    per_case = (
-        log.group_by(CASE_ID).agg(touchless=(pl.col(RESOURCE).is_in(chosen).fill_null(False)).all())
+    orders = (
+        per_case(log, touchless=(pl.col(RESOURCE).is_in(chosen).fill_null(False)).all())
         if missing is None
         else pl.DataFrame(
             {CASE_ID: [], "touchless": []}, schema={CASE_ID: pl.String, "touchless": pl.Boolean}
@@ -900,9 +894,9 @@ def _automation_rows(log: pl.DataFrame, automated: str | Collection[str] | None)
             "touchless_order_rate",
             f"Share of orders whose every event is done by an automated resource ({who}); an event without "
             "a resource is not automated.",
-            value=per_case["touchless"].mean() if per_case.height else None,  # type: ignore[arg-type]
+            value=orders["touchless"].mean() if orders.height else None,  # type: ignore[arg-type]
             unit="share",
-            covered=per_case.height,
+            covered=orders.height,
             missing=missing,
         ),
     ]
@@ -912,7 +906,7 @@ def _approval_rows(log: pl.DataFrame, cases: pl.DataFrame) -> list[dict[str, Any
     names = _activities_matching(log, APPROVAL_PATTERN)
     missing = None if names else f"no activity name matches {APPROVAL_PATTERN!r}"
     listed = ", ".join(repr(n) for n in names) or "none"
-    counts = log.group_by(CASE_ID).agg(approvals=pl.col(ACTIVITY).cast(pl.String).is_in(names).sum())
+    counts = per_case(log, approvals=pl.col(ACTIVITY).cast(pl.String).is_in(names).sum())
     with_approval = counts.filter(pl.col("approvals") > 0)
     waits = (
         lazy_transitions(log)
@@ -985,11 +979,11 @@ def _credit_block_rows(log: pl.DataFrame) -> list[dict[str, Any]]:
     missing = None if blocks else f"no activity name matches {CREDIT_BLOCK_PATTERN!r}"
     shown = ", ".join(repr(b) for b in blocks) or "none"
     activity = pl.col(ACTIVITY).cast(pl.String)
-    per_case = log.group_by(CASE_ID).agg(
+    blocked = per_case(
+        log,
         blocked=pl.col(TIMESTAMP).filter(activity.is_in(blocks)).min(),
         releases=pl.col(TIMESTAMP).filter(activity.is_in(releases)),
-    )
-    blocked = per_case.filter(pl.col("blocked").is_not_null())
+    ).filter(pl.col("blocked").is_not_null())
     released = (
         blocked.explode("releases")
         .filter(pl.col("releases") >= pl.col("blocked"))

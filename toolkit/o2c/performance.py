@@ -50,6 +50,7 @@ from o2c.log import (
     VALUE,
     case_first,
     case_values,
+    per_case,
     validate,
 )
 
@@ -217,12 +218,8 @@ def lead_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     """
     log = validate(log)
     first, last = case_span(log)
-    spans = (
-        log.lazy()
-        .group_by(CASE_ID, maintain_order=True)
-        .agg(first_event=first, last_event=last, events=pl.len())
-        .with_columns(lead_time=pl.col("last_event") - pl.col("first_event"))
-        .collect()
+    spans = per_case(log, first_event=first, last_event=last, events=pl.len()).with_columns(
+        lead_time=pl.col("last_event") - pl.col("first_event")
     )
     return spans.to_pandas()
 

@@ -16,7 +16,7 @@ import polars as pl
 
 from o2c.discovery import SAME_CASE, variants
 from o2c.io import LoadedLog
-from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, TIMESTAMP, case_count
+from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, TIMESTAMP, case_count, per_case, validate
 
 #: An activity is rare with fewer events than this share of all events (at least 2, at most 10).
 RARE_SHARE = 0.001
@@ -46,7 +46,7 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
     >>> int(data_quality(read_log(example_log())).set_index("check").loc["cases_without_usual_end", "count"])
     1
     """
-    log, rejects, notes = loaded.log, loaded.rejects, loaded.source.notes
+    log, rejects, notes = validate(loaded.log), loaded.rejects, loaded.source.notes
     events = log.height
     cases = case_count(log)
     rows: list[tuple[str, int, int, str, str]] = []
@@ -112,7 +112,7 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
         )
     )
 
-    ends = log.group_by(CASE_ID).agg(first=pl.col(ACTIVITY).first(), last=pl.col(ACTIVITY).last(), n=pl.len())
+    ends = per_case(log, first=pl.col(ACTIVITY).first(), last=pl.col(ACTIVITY).last(), n=pl.len())
     for check, column in (("cases_without_usual_start", "first"), ("cases_without_usual_end", "last")):
         usual = (
             ends[column]
@@ -137,7 +137,9 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
     )
 
     threshold = max(2, min(10, int(RARE_SHARE * events)))
-    counts = log[ACTIVITY].cast(pl.String).value_counts().sort(["count", ACTIVITY])
+    counts = (
+        log[ACTIVITY].value_counts().with_columns(pl.col(ACTIVITY).cast(pl.String)).sort(["count", ACTIVITY])
+    )
     rare = counts.filter(pl.col("count") < threshold) if events else counts.clear()
     names = ", ".join(repr(a) for a in rare[ACTIVITY].head(5)) or "none"
     rows.append(

@@ -27,7 +27,7 @@ import polars as pl
 from o2c.conformance.alignments import align
 from o2c.conformance.ideal_path import IdealPath, ProcessModel
 from o2c.errors import ArgumentError, ColumnMappingError
-from o2c.log import ACTIVITY, CASE_ID, VALUE, validate
+from o2c.log import ACTIVITY, CASE_ID, VALUE, per_case, validate
 from o2c.performance import lead_times
 
 #: The kinds of deviation ``cost_of_divergence`` prices, in the order of its rows' ``kind``.
@@ -177,7 +177,7 @@ def _moves(cases: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
 def _closed_cases(log: pl.DataFrame, ideal: IdealPath) -> pl.Series:
     """Case ids of the closed orders: those with the paid milestone step, else the path's last step."""
     final = ideal.milestones.get("paid", ideal.steps[-1])
-    return log.filter(pl.col(ACTIVITY).cast(pl.String) == final)[CASE_ID].unique()
+    return log.filter(pl.col(ACTIVITY) == final)[CASE_ID].unique()
 
 
 def _isin(case_ids: pd.Series, among: pl.Series) -> np.ndarray:
@@ -187,20 +187,19 @@ def _isin(case_ids: pd.Series, among: pl.Series) -> np.ndarray:
 
 def _case_values(log: pl.DataFrame, value: str | float | None) -> pd.DataFrame:
     """Each case's order value (its largest value in the column), or NaN without one."""
-    per_case = log.group_by(CASE_ID, maintain_order=True)
     if value is None or isinstance(value, str):
         column = VALUE if value is None else value
         if column not in log.columns:
             if value is None:
-                return per_case.agg(value=pl.lit(None, dtype=pl.Float64)).to_pandas()
+                return per_case(log, value=pl.lit(None, dtype=pl.Float64)).to_pandas()
             raise ColumnMappingError(
                 f"cost_of_divergence: the log has no column {value!r} for the order value; "
                 f"columns are {list(log.columns)}.",
                 column=value,
             )
-        frame = per_case.agg(value=pl.col(column).cast(pl.Float64).max())
+        frame = per_case(log, value=pl.col(column).cast(pl.Float64).max())
     else:
-        frame = per_case.agg(value=pl.lit(float(value), dtype=pl.Float64))
+        frame = per_case(log, value=pl.lit(float(value), dtype=pl.Float64))
     return frame.to_pandas()
 
 
@@ -212,9 +211,9 @@ def _invoice_before_shipment(log: pl.DataFrame, ideal: IdealPath | None, case_id
     delivered, invoiced = ideal.milestones.get("delivered"), ideal.milestones.get("invoiced")
     if delivered is None or invoiced is None or ideal.steps.index(delivered) > ideal.steps.index(invoiced):
         return empty
-    activity = pl.col(ACTIVITY).cast(pl.String)
-    position = pl.int_range(pl.len())
-    first = log.group_by(CASE_ID, maintain_order=True).agg(
+    activity, position = pl.col(ACTIVITY), pl.int_range(pl.len())
+    first = per_case(
+        log,
         invoice=position.filter(activity == invoiced).min(),
         delivery=position.filter(activity == delivered).min(),
     )
