@@ -108,7 +108,7 @@ def rework(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     3  Confirm Order     repeat                 1 0 days 06:00:00         55000.0
     """
     log = validate(log)
-    return _summary(log, *_per_case(log))
+    return _summary(log, *_rework_rows(log))
 
 
 def self_loops(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -135,7 +135,7 @@ def self_loops(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     0  Check Credit               1                 1 0 days 03:00:00
     """
     log = validate(log)
-    return _summary(log, *_per_case(log, ["self_loop"])).drop(columns=["kind", "other_activity"])
+    return _summary(log, *_rework_rows(log, ["self_loop"])).drop(columns=["kind", "other_activity"])
 
 
 def ping_pongs(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -163,7 +163,7 @@ def ping_pongs(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     0  Confirm Order   Change Price               1 0 days 06:00:00
     """
     log = validate(log)
-    return _summary(log, *_per_case(log, ["ping_pong"])).drop(columns=["kind"])
+    return _summary(log, *_rework_rows(log, ["ping_pong"])).drop(columns=["kind"])
 
 
 @overload
@@ -253,7 +253,7 @@ def rework_cost(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     3   Check Credit  self_loop  1 days 07:00:00  16 days 16:00:00       -46125.0
     """
     log = validate(log)
-    per_case, _ = _per_case(log)
+    per_case, _ = _rework_rows(log)
     affected = per_case.select(*_KEYS, CASE_ID).unique()
     leads = _lead_times(log).sort("lead", CASE_ID).with_row_index("rank")
     n_cases = leads.height
@@ -348,7 +348,7 @@ def rekeyed_data(
     return frame
 
 
-def _per_case(log: pl.DataFrame, kinds: Sequence[str] = KINDS) -> tuple[pl.DataFrame, int]:
+def _rework_rows(log: pl.DataFrame, kinds: Sequence[str] = KINDS) -> tuple[pl.DataFrame, int]:
     """Per case and rework of ``kinds``: ``case_id``, ``activity``, ``kind``, ``other_activity``,
     ``extra`` and ``time``; and the number of cases of the log.
 
