@@ -21,7 +21,16 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
-from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, SOURCE_ROW, START_TIMESTAMP, TIMESTAMP, validate
+from o2c.log import (
+    ACTIVITY,
+    CASE_ID,
+    FIRST_OF_CASE,
+    LIFECYCLE,
+    SOURCE_ROW,
+    START_TIMESTAMP,
+    TIMESTAMP,
+    validate,
+)
 
 #: True where the next row belongs to the same case (the log is sorted by case, time, row).
 SAME_CASE = pl.col(CASE_ID) == pl.col(CASE_ID).shift(-1)
@@ -247,7 +256,7 @@ def _case_traces(log: pl.DataFrame) -> pl.LazyFrame:
     traces = log.lazy().group_by(case).agg(trace=pl.col(ACTIVITY).to_physical())
     time, case_id = pl.col(TIMESTAMP), pl.col(CASE_ID)
     ends = time.filter((case_id != case_id.shift(-1)).fill_null(True))
-    begins = time.filter((case_id != case_id.shift(1)).fill_null(True))
+    begins = time.filter(FIRST_OF_CASE)
     leads = log.lazy().select(lead=(ends - begins).dt.total_microseconds())
     return pl.concat([traces, leads], how="horizontal")
 
