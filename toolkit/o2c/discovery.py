@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import pandas as pd
 import polars as pl
-import pyarrow as pa
 
 from o2c.log import (
     ACTIVITY,
@@ -30,7 +29,6 @@ from o2c.log import (
     SOURCE_ROW,
     START_TIMESTAMP,
     TIMESTAMP,
-    per_case,
     validate,
 )
 
@@ -246,28 +244,25 @@ def case_span(log: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _case_traces(log: pl.DataFrame) -> pl.LazyFrame:
-    """One row per case in log order: ``case`` (its number), ``trace`` (activity codes), ``lead`` (µs).
+    """One row per case in log order: ``case`` (run number), ``trace`` (activity codes), ``lead`` (µs).
 
-    A sorted log's cases are runs of rows, so the traces are the activity codes cut at the rows
-    where cases begin: an Arrow list array over the codes, built without copying them. Without
-    start times the lead is the last event's timestamp minus the first's, read at those rows.
+    Without start times the lead is the last event's timestamp minus the first's, taken from
+    the rows where cases end and begin, which is cheaper than aggregating it per case.
     """
-    begins = log.select(pl.arg_where(FIRST_OF_CASE).cast(pl.Int64)).to_series()
-    bounds = pl.concat([begins, pl.Series([log.height], dtype=pl.Int64)])
-    codes = log[ACTIVITY].to_physical().to_arrow()
-    traces = pl.DataFrame(
-        {
-            "case": pl.int_range(begins.len(), dtype=pl.UInt32, eager=True),
-            "trace": pl.from_arrow(pa.LargeListArray.from_arrays(bounds.to_arrow(), codes)),
-        }
-    )
+    case = pl.col(CASE_ID).rle_id().set_sorted().alias("case")
     if START_TIMESTAMP in log.columns:
         first, last = case_span(log)
-        leads = per_case(log, lead=(last - first).dt.total_microseconds()).select("lead")
-    else:
-        time = log[TIMESTAMP].to_physical()
-        leads = pl.DataFrame({"lead": time.gather(bounds.slice(1) - 1) - time.gather(begins)})
-    return pl.concat([traces, leads], how="horizontal").lazy()
+        return (
+            log.lazy()
+            .group_by(case)
+            .agg(trace=pl.col(ACTIVITY).to_physical(), lead=(last - first).dt.total_microseconds())
+        )
+    traces = log.lazy().group_by(case).agg(trace=pl.col(ACTIVITY).to_physical())
+    time, case_id = pl.col(TIMESTAMP), pl.col(CASE_ID)
+    ends = time.filter((case_id != case_id.shift(-1)).fill_null(True))
+    begins = time.filter(FIRST_OF_CASE)
+    leads = log.lazy().select(lead=(ends - begins).dt.total_microseconds())
+    return pl.concat([traces, leads], how="horizontal")
 
 
 def _variant_table(log: pl.DataFrame, *, with_cases: bool) -> pl.DataFrame:
