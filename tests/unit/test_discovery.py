@@ -126,6 +126,19 @@ def test_variant_median_lead_time() -> None:
     assert variants(log)["median_lead_time"].iloc[0] == pd.Timedelta(hours=4)
 
 
+def test_variant_lead_time_runs_from_the_earliest_start() -> None:
+    """With start times, a case's lead runs from its earliest start (not its first row) to its last end."""
+    starts = [T0 - timedelta(hours=3), T0 + timedelta(hours=1), None, T0 - timedelta(hours=1)]
+    log = _log([("1", "x", 0), ("1", "y", 2), ("2", "x", 0), ("2", "y", 5)], start_timestamp=starts)
+    # case 1: from -3 h to 2 h (5 h); case 2: its first start is -1 h, on its second row (6 h)
+    assert variants(log)["median_lead_time"].iloc[0] == pd.Timedelta(hours=5.5)
+
+
+def test_variants_of_an_empty_log() -> None:
+    table = variants(_log([]).cast({"activity": pl.String, "case_id": pl.String}))
+    assert table.empty and list(table.columns)[:3] == ["variant_id", "trace", "cases"]
+
+
 def test_traces_are_not_joined_strings() -> None:
     """('a,b',) and ('a', 'b') are different variants: traces are lists of codes, not joined names."""
     log = _log([("1", "a,b", 0), ("2", "a", 0), ("2", "b", 1), ("3", "a", 0), ("3", "b", 1)])
