@@ -59,7 +59,9 @@ def normalise(
     notes: dict[str, Any] = {"timezone": zone}
     numeric_roles = {roles[VALUE]} if VALUE in roles else set()
     candidates = [c for c in raw.columns if c not in set(roles.values()) - numeric_roles]
-    decimal_comma = any(uses_decimal_comma(raw[c]) for c in candidates if raw[c].dtype == pl.String)
+    # each text column's distinct values, computed once: the costly part of judging a column
+    distinct = {c: raw[c].unique() for c in candidates if raw[c].dtype == pl.String}
+    decimal_comma = any(uses_decimal_comma(values) for values in distinct.values())
     notes["decimal_comma"] = decimal_comma
 
     columns: dict[str, pl.Series] = {SOURCE_ROW: raw[SOURCE_ROW]}
@@ -115,7 +117,7 @@ def normalise(
         if name in mapped or name == SOURCE_ROW:
             continue
         target = f"input_{name}" if name in (*ROLES, SOURCE_ROW) else name
-        columns[target] = _attribute(raw[name], decimal_comma, zone, dayfirst)
+        columns[target] = _attribute(raw[name], distinct.get(name), decimal_comma, zone, dayfirst)
 
     frame = pl.DataFrame(columns)
     rejects = pl.concat(problems) if problems else empty_rejects()
@@ -201,15 +203,18 @@ def _value(column: pl.Series, decimal_comma: bool) -> tuple[pl.Series, int]:
     return number, unparseable
 
 
-def _attribute(column: pl.Series, decimal_comma: bool, timezone: str, dayfirst: bool | None) -> pl.Series:
-    if column.dtype != pl.String:
+def _attribute(
+    column: pl.Series, distinct: pl.Series | None, decimal_comma: bool, timezone: str, dayfirst: bool | None
+) -> pl.Series:
+    """An attribute column typed: numbers, dates and times recognised in text; ``distinct`` are
+    its distinct values (for a text column)."""
+    if column.dtype != pl.String or distinct is None:
         if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is None:
             return column.dt.replace_time_zone("UTC")
         return column
-    distinct = column.unique()
     needs_cleaning = bool((distinct.str.strip_chars() != distinct).any()) or bool((distinct == "").any())
     text = column.str.strip_chars().replace("", None) if needs_cleaning else column
-    number = to_number(text, decimal_comma=None if not decimal_comma else True)
+    number = to_number(text, decimal_comma=None if not decimal_comma else True, distinct=distinct)
     if number is not None:
         return number
     present = int(text.is_not_null().sum())

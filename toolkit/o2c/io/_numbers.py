@@ -9,12 +9,15 @@ _COMMA = r"^[+-]?(\d+|\d{1,3}(\.\d{3})+)(,\d+)?$"
 _INTEGER = r"^[+-]?(0|[1-9]\d{0,17})$"
 
 
-def to_number(text: pl.Series, *, decimal_comma: bool | None = None) -> pl.Series | None:
+def to_number(
+    text: pl.Series, *, decimal_comma: bool | None = None, distinct: pl.Series | None = None
+) -> pl.Series | None:
     """``text`` as Int64 or Float64 when every non-empty value is a number, else None.
 
     The decimal separator is a comma when some value needs it (``1.234,50`` or ``3,5``) and
     every value reads that way; ``decimal_comma`` forces a choice. Integers with leading zeros
-    (``00123``) are identifiers, not numbers.
+    (``00123``) are identifiers, not numbers. ``distinct``, the distinct values of ``text``
+    before stripping, saves computing them again.
 
     >>> to_number(pl.Series(["1.234,50", "3,5", ""])).to_list()
     [1234.5, 3.5, None]
@@ -25,7 +28,7 @@ def to_number(text: pl.Series, *, decimal_comma: bool | None = None) -> pl.Serie
     """
     if text.dtype != pl.String:
         return None
-    present = text.unique().drop_nulls().str.strip_chars()
+    present = (text.unique() if distinct is None else distinct).drop_nulls().str.strip_chars()
     present = present.filter(present != "")
     if present.is_empty():
         return None
