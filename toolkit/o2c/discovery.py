@@ -24,7 +24,6 @@ import polars as pl
 from o2c.log import (
     ACTIVITY,
     CASE_ID,
-    FIRST_OF_CASE,
     LIFECYCLE,
     SOURCE_ROW,
     START_TIMESTAMP,
@@ -257,11 +256,13 @@ def _case_traces(log: pl.DataFrame) -> pl.LazyFrame:
             .group_by(case)
             .agg(trace=pl.col(ACTIVITY).to_physical(), lead=(last - first).dt.total_microseconds())
         )
-    traces = log.lazy().group_by(case).agg(trace=pl.col(ACTIVITY).to_physical())
-    time, case_id = pl.col(TIMESTAMP), pl.col(CASE_ID)
-    ends = time.filter((case_id != case_id.shift(-1)).fill_null(True))
-    begins = time.filter(FIRST_OF_CASE)
-    leads = log.lazy().select(lead=(ends - begins).dt.total_microseconds())
+    # the case ids are compared once, for the run numbers; the rest compares integers
+    events = log.select(case, code=pl.col(ACTIVITY).to_physical(), time=pl.col(TIMESTAMP)).lazy()
+    traces = events.group_by("case", maintain_order=True).agg(trace=pl.col("code"))
+    number, time = pl.col("case"), pl.col("time")
+    ends = time.filter((number != number.shift(-1)).fill_null(True))
+    begins = time.filter((number != number.shift(1)).fill_null(True))
+    leads = events.select(lead=(ends - begins).dt.total_microseconds())
     return pl.concat([traces, leads], how="horizontal")
 
 
