@@ -13,7 +13,14 @@ import pytest
 
 from o2c import read_log
 from o2c._pm4py import pm4py
-from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, ToolkitError
+from o2c.errors import (
+    ArgumentError,
+    ColumnMappingError,
+    InputFileError,
+    RejectedRowError,
+    RejectedRowsWarning,
+    ToolkitError,
+)
 from o2c.io._sap import (
     is_document_flow,
     read_sap_document_flow,
@@ -180,6 +187,20 @@ def test_zip_nested_zip_and_delimiters(tmp_path: Path, berlin) -> None:  # type:
     two.write_bytes(_zip({"a.csv": data, "b.csv": data}))
     with pytest.raises(InputFileError, match="2 files"):
         read_sap_document_flow(two)
+
+
+def test_read_log_recognises_a_document_flow(table: Path, berlin) -> None:  # type: ignore[no-untyped-def]
+    """read_log reads a VBFA table without a mapping as read_sap_document_flow does, rejects warned."""
+    with pytest.warns(RejectedRowsWarning, match="no_sales_order"):
+        loaded = read_log(table, timezone="Europe/Berlin")
+    assert loaded.source.format == "sap_vbfa"
+    assert loaded.log.equals(berlin.log)
+    assert loaded.rejects.equals(berlin.rejects)
+    with pytest.raises(RejectedRowError, match=f"row {berlin.rejects['source_row'][0]} was rejected"):
+        read_log(table, timezone="Europe/Berlin", strict=True)
+    # with a mapping the table is read as any other table: one event per row
+    plain = read_log(table, mapping={"case_id": "VBELV", "activity": "VBTYP_N", "timestamp": "ERDAT"})
+    assert plain.source.format == "csv"
 
 
 def test_not_a_document_flow(tmp_path: Path) -> None:

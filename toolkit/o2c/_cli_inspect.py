@@ -12,7 +12,7 @@ import yaml
 
 from o2c.errors import RejectedRowsWarning
 from o2c.io import LoadedLog, read_log
-from o2c.io._sap import is_document_flow, read_sap_document_flow, reconciliation_text
+from o2c.io._sap import reconciliation_text
 from o2c.quality import data_quality, log_summary
 
 HELP = "read an event log and print its mapping, rows, rejects and data-quality findings"
@@ -45,10 +45,9 @@ def add_log_arguments(parser: argparse.ArgumentParser) -> None:
 def load(args: argparse.Namespace) -> LoadedLog:
     """Read the log named by the arguments of ``add_log_arguments``.
 
-    An SAP document-flow table (VBFA) becomes one case per sales order (``read_sap_document_flow``).
+    An SAP document-flow table (VBFA) read without a mapping becomes one case per sales order
+    (``read_log`` recognises it).
     """
-    if is_document_flow(args.log):
-        return read_sap_document_flow(args.log, timezone=args.timezone)
     mapping: dict[str, Any] = {}
     if args.mapping:
         document = yaml.safe_load(Path(args.mapping).read_text(encoding="utf-8")) or {}
@@ -110,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(found, indent=2, ensure_ascii=False, default=str))
         return 0
     print(_text(found))
-    if is_document_flow(args.log):  # an SAP VBFA table: show how its documents reconcile
+    if loaded.source.format == "sap_vbfa":  # an SAP VBFA table: show how its documents reconcile
         print(reconciliation_text(loaded))
     return 0
 

@@ -27,8 +27,9 @@ from o2c.io._excel import read_excel, sheet_names
 from o2c.io._ideal_path import read_ideal_path
 from o2c.io._mapping import ColumnMapping, as_mapping, resolve
 from o2c.io._model import read_process_model
-from o2c.io._normalise import normalise
+from o2c.io._normalise import normalise, raise_first_reject
 from o2c.io._parquet import read_parquet
+from o2c.io._sap import is_document_flow, read_sap_document_flow
 from o2c.io._xes import XES_ROLES, read_xes
 from o2c.log import SOURCE_ROW, empty_rejects
 
@@ -86,7 +87,9 @@ def read_log(
     path_or_frame : path or DataFrame
         A CSV/TSV/TXT, Excel (.xlsx/.xls), XES (.xes/.xes.gz) or Parquet file, or a pandas or
         polars frame (canonical columns, pm4py's ``case:concept:name`` format, or any columns
-        with a ``mapping``).
+        with a ``mapping``). An SAP document-flow table (VBFA: a CSV, or a zip of one, with
+        SAP's column names) read without a ``mapping`` becomes one case per sales order, as
+        ``o2c.read_sap_document_flow`` reads it.
     mapping : ColumnMapping, dict, or path of a YAML file, optional
         Input column per role (``case_id``, ``activity``, ``timestamp``, ``start_timestamp``,
         ``resource``, ``lifecycle``, ``value``) and reading options (``timezone``,
@@ -125,6 +128,8 @@ def read_log(
     >>> loaded.log["activity"].to_list(), loaded.rejects["reason"].to_list()
     (['Create', 'Ship'], ['missing_case_id'])
     """
+    if mapping is None and isinstance(path_or_frame, str | Path) and is_document_flow(path_or_frame):
+        return _checked(read_sap_document_flow(path_or_frame, timezone=timezone), strict=strict)
     given = as_mapping(mapping)
     if dayfirst is not None:
         given = replace(given, dayfirst=dayfirst)
@@ -155,6 +160,16 @@ def read_log(
     if rejects.height:
         warnings.warn(RejectedRowsWarning(_summary(rejects, rows, source_file)), stacklevel=2)
     return LoadedLog(result.log, rejects, source)
+
+
+def _checked(loaded: LoadedLog, *, strict: bool) -> LoadedLog:
+    """``loaded`` from a reader of its own (a VBFA table), its rejects raised or warned as ``read_log`` does."""
+    rejects, source_file = loaded.rejects, Path(loaded.source.path).name
+    if strict and rejects.height:
+        raise_first_reject(rejects, source_file)
+    if rejects.height:
+        warnings.warn(RejectedRowsWarning(_summary(rejects, loaded.source.rows, source_file)), stacklevel=3)
+    return loaded
 
 
 def _read_file(

@@ -131,15 +131,20 @@ def normalise(
         rejects = pl.concat([rejects, duplicates.with_columns(source_file=pl.lit(source_file))])
     rejects = rejects.select(empty_rejects().columns).sort(SOURCE_ROW, "column", maintain_order=True)
     if strict and rejects.height:
-        first = rejects.row(0, named=True)
-        raise RejectedRowError(
-            f"{source_file}: row {first['source_row']} was rejected ({first['reason']}) in column "
-            f"{first['column']!r}, value {first['value']!r}; strict=True stops at the first rejected row.",
-            path=source_file,
-            column=first["column"],
-            rows=[first["source_row"]],
-        )
+        raise_first_reject(rejects, source_file)
     return Normalised(validate(frame), rejects, notes)
+
+
+def raise_first_reject(rejects: pl.DataFrame, source_file: str) -> None:
+    """Raise ``RejectedRowError`` for the first row of ``rejects`` (what ``strict=True`` does)."""
+    first = rejects.row(0, named=True)
+    raise RejectedRowError(
+        f"{source_file}: row {first['source_row']} was rejected ({first['reason']}) in column "
+        f"{first['column']!r}, value {first['value']!r}; strict=True stops at the first rejected row.",
+        path=source_file,
+        column=first["column"],
+        rows=[first["source_row"]],
+    )
 
 
 def _clean_text(column: pl.Series) -> tuple[pl.Series, int]:
