@@ -108,7 +108,7 @@ def rework(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     3  Confirm Order     repeat                 1 0 days 06:00:00         55000.0
     """
     log = validate(log)
-    return _summary(log, *_rework_rows(log))
+    return _summary(log, KINDS)
 
 
 def self_loops(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -135,7 +135,7 @@ def self_loops(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     0  Check Credit               1                 1 0 days 03:00:00
     """
     log = validate(log)
-    return _summary(log, *_rework_rows(log, ["self_loop"])).drop(columns=["kind", "other_activity"])
+    return _summary(log, ["self_loop"]).drop(columns=["kind", "other_activity"])
 
 
 def ping_pongs(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -163,7 +163,7 @@ def ping_pongs(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     0  Confirm Order   Change Price               1 0 days 06:00:00
     """
     log = validate(log)
-    return _summary(log, *_rework_rows(log, ["ping_pong"])).drop(columns=["kind"])
+    return _summary(log, ["ping_pong"]).drop(columns=["kind"])
 
 
 @overload
@@ -352,30 +352,37 @@ def _rework_rows(log: pl.DataFrame, kinds: Sequence[str] = KINDS) -> tuple[pl.Da
     """Per case and rework of ``kinds``: ``case_id``, ``activity``, ``kind``, ``other_activity``,
     ``extra`` and ``time``; and the number of cases of the log.
 
-    Rework is found on integers (``_coded``) and only the rows found are named again.
+    Rework is found on integers (``_found``) and only the rows found are named again.
     """
+    _, rows = _found(log, kinds)
+    case_ids = log.lazy().select(pl.col(CASE_ID).filter(FIRST_OF_CASE)).collect()[CASE_ID]
+    named = rows.select(
+        pl.Series(CASE_ID, case_ids.gather(rows["_case"])),
+        _name(log, "_code").alias("activity"),
+        pl.col("kind"),
+        _name(log, "_other").alias("other_activity"),
+        pl.col("extra").cast(pl.Int64),
+        pl.col("time"),
+    )
+    return named, case_ids.len()
+
+
+def _found(log: pl.DataFrame, kinds: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The events as integers (``_coded``), and per case number and rework of ``kinds`` found in
+    them: ``_case``, ``_code``, ``kind``, ``_other`` (activity code of b in a -> b -> a),
+    ``extra`` and ``time``."""
     events = _coded(log)
     found = [_loops(events, kind) for kind in kinds if kind != "repeat"]
     if "repeat" in kinds:
         repeats = _repeats(events).with_columns(kind=pl.lit("repeat"), _other=pl.lit(None, pl.UInt32))
         found.insert(0, repeats)
     order = ["_case", "_code", "kind", "_other", "extra", "time"]
-    rows = pl.concat([f.select(order) for f in found], how="vertical").collect()
-    case_ids = log.lazy().select(pl.col(CASE_ID).filter(FIRST_OF_CASE)).collect()[CASE_ID]
-    dtype = log.schema[ACTIVITY]
+    return events, pl.concat([f.select(order) for f in found], how="vertical").collect()
 
-    def name(code: str) -> pl.Expr:
-        return pl.col(code).cast(pl.UInt32).cat.to(dtype).cast(pl.String)
 
-    named = rows.select(
-        pl.Series(CASE_ID, case_ids.gather(rows["_case"])),
-        name("_code").alias("activity"),
-        pl.col("kind"),
-        name("_other").alias("other_activity"),
-        pl.col("extra").cast(pl.Int64),
-        pl.col("time"),
-    )
-    return named, case_ids.len()
+def _name(log: pl.DataFrame, code: str) -> pl.Expr:
+    """The activity name of the activity code in column ``code``."""
+    return pl.col(code).cast(pl.UInt32).cat.to(log.schema[ACTIVITY]).cast(pl.String)
 
 
 def _coded(log: pl.DataFrame) -> pl.DataFrame:
@@ -429,29 +436,38 @@ def _loops(events: pl.DataFrame, kind: str) -> pl.LazyFrame:
     )
 
 
-def _summary(log: pl.DataFrame, per_case: pl.DataFrame, n_cases: int) -> pd.DataFrame:
-    """Per activity, kind and other activity: cases, share, extra executions, time, value."""
+def _summary(log: pl.DataFrame, kinds: Sequence[str]) -> pd.DataFrame:
+    """Per activity, kind and other activity: cases, share, extra executions, time, value.
+
+    Counted on the integers of ``_found``; only the summary's rows are named.
+    """
+    events, rows = _found(log, kinds)
     aggregates = [
         pl.len().alias("cases_affected"),
-        pl.col("extra").sum().alias("extra_executions"),
+        pl.col("extra").cast(pl.Int64).sum().alias("extra_executions"),
         pl.col("time").sum().alias("time_added"),
     ]
-    if VALUE in log.columns:
-        per_case = per_case.join(case_values(log, VALUE), on=CASE_ID, how="left")
+    if VALUE in log.columns:  # each case's first value, by case number
+        case = pl.col("_case")
+        values = events.select("_case", log[VALUE]).filter(pl.col(VALUE).is_not_null())
+        values = values.filter((case != case.shift(1)).fill_null(True))
+        rows = rows.join(values, on="_case", how="left")
         aggregates.append(pl.col(VALUE).sum().alias("value_affected"))
     table = (
-        per_case.group_by(_KEYS)
+        rows.group_by("_code", "kind", "_other")
         .agg(aggregates)
-        .with_columns(pl.col("cases_affected").cast(pl.Int64))
         .select(
-            *_KEYS,
-            "cases_affected",
+            _name(log, "_code").alias("activity"),
+            "kind",
+            _name(log, "_other").alias("other_activity"),
+            pl.col("cases_affected").cast(pl.Int64),
             "extra_executions",
             "time_added",
             *(["value_affected"] if VALUE in log.columns else []),
         )
         .sort(["cases_affected", *_KEYS], descending=[True, False, False, False], nulls_last=True)
     )
+    n_cases = int(events["_case"][-1]) + 1 if events.height else 0
     return _with_share(table, n_cases)
 
 
