@@ -249,3 +249,21 @@ def test_flow_efficiency_without_conforming_cases_is_nan(log: pl.DataFrame) -> N
     row = flow_efficiency(log, IdealPath(("Order", "Approve"))).iloc[0]
     assert pd.isna(row["theoretical_lead_time"])
     assert np.isnan(row["flow_efficiency"])
+
+
+def test_a_varying_value_counts_as_the_first_non_empty_one_as_in_rework() -> None:
+    """An order whose value changes (a price change) is priced the same in every analysis."""
+    from o2c import rework
+
+    log = pd.DataFrame(
+        {
+            "case_id": ["1"] * 3,
+            "activity": ["Order", "Ship", "Ship"],
+            "timestamp": pd.to_datetime(["2025-01-06 09:00", "2025-01-06 10:00", "2025-01-06 11:00"]),
+            "value": [None, 5.0, 7.0],
+        }
+    )
+    aligned = align(log, IdealPath(("Order", "Ship")), progress=False)
+    cost = cost_of_divergence(log, aligned, closed_only=False)
+    assert cost["value_delayed"].tolist() == [5.0, 5.0]
+    assert rework(log)["value_affected"].tolist() == [5.0, 5.0]

@@ -1,7 +1,9 @@
 """The canonical event log: its columns, their dtypes, reject reasons, and ``validate``.
 
 An event log is a plain ``polars.DataFrame`` with one row per event, sorted by
-``case_id``, ``timestamp``, ``source_row``. Every analysis relies on that order.
+``case_id``, ``timestamp``, ``source_row``. Every analysis relies on that order. A case
+attribute that varies within a case, such as the order ``value``, counts with the case's first
+non-empty value, in every analysis.
 
 Examples
 --------

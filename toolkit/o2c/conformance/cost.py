@@ -72,8 +72,9 @@ def cost_of_divergence(
         invoiced before shipment: invoiced, with no delivery event before the first invoice
         event (an order invoiced and never shipped counts).
     value : str or float, optional
-        The order value: a column of the log (a case's value is its largest), or one value for
-        every order. By default the log's ``value`` column when it has one, else no money figures.
+        The order value: a column of the log (a case's value is its first non-empty value, as
+        everywhere in o2c), or one value for every order. By default the log's ``value`` column
+        when it has one, else no money figures.
     annual_rate : float
         The yearly cost of capital for the financing cost (0.08 = 8 %).
     closed_only : bool
@@ -186,7 +187,7 @@ def _isin(case_ids: pd.Series, among: pl.Series) -> np.ndarray:
 
 
 def _case_values(log: pl.DataFrame, value: str | float | None) -> pd.DataFrame:
-    """Each case's order value (its largest value in the column), or NaN without one."""
+    """Each case's order value (its first non-empty value in the column), or NaN without one."""
     if value is None or isinstance(value, str):
         column = VALUE if value is None else value
         if column not in log.columns:
@@ -197,7 +198,7 @@ def _case_values(log: pl.DataFrame, value: str | float | None) -> pd.DataFrame:
                 f"columns are {list(log.columns)}.",
                 column=value,
             )
-        frame = per_case(log, value=pl.col(column).cast(pl.Float64).max())
+        frame = per_case(log, value=pl.col(column).cast(pl.Float64).drop_nulls().first())
     else:
         frame = per_case(log, value=pl.lit(float(value), dtype=pl.Float64))
     return frame.to_pandas()
