@@ -9,7 +9,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from o2c.errors import ColumnMappingError, InputFileError
+from o2c.errors import ArgumentError, ColumnMappingError, InputFileError
 from o2c.io import ColumnMapping, read_log
 from o2c.log import validate
 from o2c.simulate import example_log
@@ -99,3 +99,13 @@ def test_frame_with_explicit_mapping_object() -> None:
 def test_validate_accepts_a_pandas_log_and_sorts_it() -> None:
     shuffled = example_log().sample(fraction=1.0, shuffle=True, seed=3)
     assert validate(shuffled.to_pandas()).equals(example_log())
+
+
+def test_an_unknown_time_zone_is_named_in_a_clear_error() -> None:
+    frame = pd.DataFrame({"case_id": ["1"], "activity": ["a"], "timestamp": ["2025-01-01 09:00"]})
+    with pytest.raises(
+        ArgumentError, match=r"'timezone' argument of read_log must be an IANA zone.*'Mars/Base'"
+    ):
+        read_log(frame, timezone="Mars/Base")
+    with pytest.raises(ArgumentError, match=r"read_log's mapping.*'Nowhere'"):
+        read_log(frame, mapping={"timezone": "Nowhere"})

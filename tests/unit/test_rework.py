@@ -388,3 +388,9 @@ def test_rework_cost_dtypes(example_log: pl.DataFrame) -> None:
     assert cost["cases_affected"].dtype == "int64"
     for column in ("lead_time_with", "lead_time_without", "lead_time_difference"):
         assert pd.api.types.is_timedelta64_dtype(cost[column])
+
+
+def test_by_without_any_case_attribute_says_there_is_none() -> None:
+    log = pl.DataFrame({"case_id": ["1"], "activity": ["a"], "timestamp": [datetime(2025, 1, 1)]})
+    with pytest.raises(ArgumentError, match="got 'region', but there is nothing to choose from"):
+        first_time_right(log, by="region")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ToolkitError(Exception):
@@ -100,8 +101,33 @@ def check_choice(value: object, allowed: Sequence[str], *, argument: str, functi
     """
     if value in allowed:
         return
+    if not allowed:
+        raise ArgumentError(
+            f"The {argument!r} argument of {function} got {value!r}, but there is nothing to "
+            "choose from: the log has no column that qualifies."
+        )
     options = ", ".join(repr(a) for a in allowed)
     hint = did_you_mean(str(value), allowed)
     raise ArgumentError(
         f"The {argument!r} argument of {function} must be one of {options}; got {value!r}.{hint}"
     )
+
+
+def check_timezone(value: object, *, argument: str = "timezone", function: str) -> str:
+    """Return ``value`` when it names a time zone (IANA, such as ``Europe/Berlin``), else raise ``ArgumentError``.
+
+    >>> check_timezone("Europe/Berlin", function="read_log")
+    'Europe/Berlin'
+    >>> check_timezone("Mars/Base", function="read_log")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ArgumentError: The 'timezone' argument of read_log must be an IANA zone such as 'Europe/Berlin' or 'UTC'; got 'Mars/Base'.
+    """
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ArgumentError(
+            f"The {argument!r} argument of {function} must be an IANA zone such as "
+            f"'Europe/Berlin' or 'UTC'; got {value!r}."
+        ) from None
+    return str(value)

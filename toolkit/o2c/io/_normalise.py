@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from o2c.errors import RejectedRowError, TimestampFormatError
+from o2c.errors import RejectedRowError, TimestampFormatError, check_timezone
 from o2c.io._mapping import ColumnMapping
 from o2c.io._numbers import to_number, uses_decimal_comma
 from o2c.io._timestamps import parse_timestamps
@@ -54,7 +54,10 @@ def normalise(
     they stay and their number is noted (``notes["duplicate_events"]``).
     """
     roles = mapping.roles()
-    zone = mapping.timezone or timezone
+    if mapping.timezone:
+        zone = check_timezone(mapping.timezone, function="read_log's mapping")
+    else:
+        zone = check_timezone(timezone, function="read_log")
     text = {role: raw[roles[role]] for role in (CASE_ID, ACTIVITY, RESOURCE, LIFECYCLE) if role in roles}
     notes: dict[str, Any] = {"timezone": zone}
     numeric_roles = {roles[VALUE]} if VALUE in roles else set()

@@ -51,12 +51,11 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 import polars as pl
 
-from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, did_you_mean
+from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, check_timezone, did_you_mean
 from o2c.io._csv import read_csv
 from o2c.io._mapping import ColumnMapping
 from o2c.log import (
@@ -180,7 +179,7 @@ def read_sap_document_flow(path: str | Path, *, timezone: str = "UTC") -> Loaded
     """
     from o2c.io import LoadedLog, SourceInfo
 
-    zone = _check_timezone(timezone)
+    zone = check_timezone(timezone, function="read_sap_document_flow")
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"No such file: {path}", path=path)
@@ -364,17 +363,6 @@ def reconciliation_text(loaded: LoadedLog) -> str:
 
 
 # --- reading ---------------------------------------------------------------------------------------
-
-
-def _check_timezone(timezone: str) -> str:
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ArgumentError(
-            f"The 'timezone' argument of read_sap_document_flow must be an IANA zone such as "
-            f"'Europe/Berlin' or 'UTC'; got {timezone!r}."
-        ) from None
-    return timezone
 
 
 def _choose_member(path: Path, archive: zipfile.ZipFile) -> str:
