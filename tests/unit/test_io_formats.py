@@ -9,7 +9,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from o2c.errors import ArgumentError, ColumnMappingError, InputFileError
+from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, RejectedRowsWarning
 from o2c.io import ColumnMapping, read_log
 from o2c.log import validate
 from o2c.simulate import example_log
@@ -109,3 +109,29 @@ def test_an_unknown_time_zone_is_named_in_a_clear_error() -> None:
         read_log(frame, timezone="Mars/Base")
     with pytest.raises(ArgumentError, match=r"read_log's mapping.*'Nowhere'"):
         read_log(frame, mapping={"timezone": "Nowhere"})
+
+
+def test_validate_takes_numbers_as_ids_and_names_and_rejects_text_times_and_values() -> None:
+    times = pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-03"])
+    numbers = pd.DataFrame({"case_id": [1.0, 1.0, 2.0], "activity": [10, 20, 10], "timestamp": times})
+    log = validate(numbers)
+    assert log["case_id"].to_list() == ["1", "1", "2"]  # floats pandas made of integer ids lose ".0"
+    assert log["activity"].cast(pl.String).to_list() == ["10", "20", "10"]
+    assert validate(numbers.assign(case_id=[1.5, 1.5, 2.0]))["case_id"].to_list() == ["1.5", "1.5", "2.0"]
+    with pytest.raises(
+        ColumnMappingError, match="'timestamp' column holds String values such as '2025-01-01'"
+    ):
+        validate(numbers.assign(timestamp=["2025-01-01", "2025-01-02", "2025-01-03"]))
+    with pytest.raises(ColumnMappingError, match="'value' column holds String values such as '1,5'") as error:
+        validate(numbers.assign(value=["1,5", "2", None]))
+    assert error.value.column == "value"
+
+
+def test_read_log_writes_whole_float_ids_without_their_decimals() -> None:
+    frame = pd.DataFrame(
+        {"case_id": [1.0, 1.0, None, 2.0], "activity": ["a", "b", "c", "d"], "timestamp": ["2025-01-01"] * 4}
+    )
+    with pytest.warns(RejectedRowsWarning):
+        loaded = read_log(frame)
+    assert loaded.log["case_id"].to_list() == ["1", "1", "2"]
+    assert loaded.rejects["reason"].to_list() == ["missing_case_id"]

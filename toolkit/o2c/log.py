@@ -124,6 +124,7 @@ def validate(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
         )
     if SOURCE_ROW not in frame.columns:
         frame = frame.with_row_index(SOURCE_ROW, offset=1)
+    _check_types(frame)
     casts = [_cast(name, frame.schema[name]) for name in DTYPES if name in frame.columns]
     frame = frame.with_columns(casts)
     ordered = [c for c in (*ROLES, SOURCE_ROW) if c in frame.columns]
@@ -245,6 +246,27 @@ def sort_log(frame: pl.DataFrame) -> pl.DataFrame:
     return ordered.with_columns(pl.col(CASE_ID).set_sorted())
 
 
+def _check_types(frame: pl.DataFrame) -> None:
+    """Raise ``ColumnMappingError`` for timestamps or values that are text (``read_log`` parses those)."""
+    for name, wanted, reader in (
+        (TIMESTAMP, "dates and times", "parses timestamps in text"),
+        (START_TIMESTAMP, "dates and times", "parses timestamps in text"),
+        (VALUE, "numbers", "reads numbers in text"),
+    ):
+        if name not in frame.columns:
+            continue
+        dtype = frame.schema[name]
+        fits = dtype.is_temporal() if wanted == "dates and times" else dtype.is_numeric()
+        if fits or dtype == pl.Null or frame[name].null_count() == frame.height:
+            continue
+        example = frame[name].drop_nulls()[0]
+        raise ColumnMappingError(
+            f"The event log's {name!r} column holds {dtype} values such as {example!r}, not "
+            f"{wanted}; read the data with o2c.read_log, which {reader}.",
+            column=name,
+        )
+
+
 def _cast(name: str, dtype: pl.DataType) -> pl.Expr:
     target = DTYPES[name]
     column = pl.col(name)
@@ -253,4 +275,20 @@ def _cast(name: str, dtype: pl.DataType) -> pl.Expr:
             return column.dt.replace_time_zone("UTC").dt.cast_time_unit("us")
         if isinstance(dtype, pl.Datetime):
             return column.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+    if target == pl.String or (target == pl.Categorical and not isinstance(dtype, pl.Categorical | pl.Enum)):
+        column = as_text(column, dtype)
     return column.cast(target)
+
+
+def as_text(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """``column`` (of ``dtype``) as text; floats that are all whole numbers lose their ``.0``.
+
+    pandas makes a column of integer ids float when one is missing; 7.0 is then case "7".
+
+    >>> pl.select(as_text(pl.lit(pl.Series([7.0, 8.0])), pl.Float64)).to_series().to_list()
+    ['7', '8']
+    """
+    if not dtype.is_float():
+        return column.cast(pl.String)
+    whole = (column == column.round()).all()
+    return pl.when(whole).then(column.cast(pl.Int64).cast(pl.String)).otherwise(column.cast(pl.String))

@@ -22,6 +22,7 @@ from o2c.log import (
     TIMESTAMP,
     VALUE,
     Reason,
+    as_text,
     empty_rejects,
     sort_log,
     validate,
@@ -178,7 +179,7 @@ def _as_text(column: pl.Series) -> pl.Series:
         return column
     if isinstance(column.dtype, pl.Datetime):
         return column.dt.to_string("%Y-%m-%dT%H:%M:%S%.f")
-    return column.cast(pl.String)
+    return column.to_frame().select(as_text(pl.col(column.name), column.dtype)).to_series()
 
 
 def _problem(
