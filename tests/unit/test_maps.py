@@ -163,6 +163,38 @@ def test_activity_slider_keeps_the_most_frequent_activities(sample: pl.DataFrame
     assert Drawn(render_map(sample, activities=1, paths=1).source).nodes == set(events["activity"])
 
 
+def test_caps_keep_the_most_frequent_activities_and_edges(sample: pl.DataFrame) -> None:
+    """max_activities and max_edges bound the sliders; the map stays connected."""
+    events = sample.group_by("activity").len().with_columns(pl.col("activity").cast(pl.String))
+    top = events.sort(["len", "activity"], descending=[True, False])["activity"].head(4).to_list()
+    capped = Drawn(render_map(sample, activities=1, paths=1, max_activities=4).source)
+    assert set(top) <= capped.nodes
+    assert capped.nodes <= capped.reach("start") and capped.nodes <= capped.reach("end", reverse=True)
+    full = Drawn(render_map(sample, activities=1, paths=1).source)
+    few = Drawn(render_map(sample, activities=1, paths=1, max_edges=10).source)
+    assert len(few.edges) < len(full.edges)
+    assert few.nodes <= few.reach("start") and few.nodes <= few.reach("end", reverse=True)
+    for cap in (0, 2.5, True):
+        with pytest.raises(ArgumentError, match="'max_edges'"):
+            render_map(sample, max_edges=cap)
+
+
+def test_report_maps_of_a_log_with_hundreds_of_activities_are_capped() -> None:
+    """A log with 200 activities: the report's map is laid out in seconds, not minutes."""
+    from o2c.assess import assess
+    from o2c.report import MAP_MAX_ACTIVITIES, MAP_MAX_EDGES, draw_maps
+
+    rows = [(f"c{c}", f"act_{(c * 7 + j * 13) % 200:03d}", j) for c in range(300) for j in range(c % 11 + 1)]
+    frame = pd.DataFrame(rows, columns=["case_id", "activity", "hour"])
+    frame["timestamp"] = pd.Timestamp("2025-01-06") + pd.to_timedelta(frame.pop("hour"), unit="h")
+    chart = draw_maps(assess(read_log(frame), progress=False))["frequency"]
+    drawn = Drawn(chart.source)
+    # the cap, and the activities and edges brought back to connect them to start and end
+    assert MAP_MAX_ACTIVITIES <= len(drawn.nodes) < 100
+    assert len(drawn.edges) <= 2 * MAP_MAX_EDGES
+    assert chart.pipe(format="svg").startswith(b"<?xml")
+
+
 def test_most_frequent_variant_is_the_backbone(sample: pl.DataFrame) -> None:
     source = render_map(sample).source
     backbone = set(variants(sample)["trace"].iloc[0])

@@ -783,6 +783,10 @@ def _highlights(assessment: Assessment) -> list[Any]:
     return marked
 
 
+#: The most activities and edges a map of the report shows (a readable map, laid out in seconds).
+MAP_MAX_ACTIVITIES, MAP_MAX_EDGES = 40, 100
+
+
 def draw_maps(
     assessment: Assessment, *, activities: float = 0.8, paths: float = 0.8
 ) -> dict[str, ProcessMap]:
@@ -793,7 +797,8 @@ def draw_maps(
     assessment : Assessment
         The result of ``o2c.assess``.
     activities, paths : float
-        ``o2c.render_map``'s sliders (shares of events and of transitions kept).
+        ``o2c.render_map``'s sliders (shares of events and of transitions kept); at most
+        ``MAP_MAX_ACTIVITIES`` activities and ``MAP_MAX_EDGES`` edges are drawn.
 
     Returns
     -------
@@ -813,7 +818,13 @@ def draw_maps(
     highlight = _highlights(assessment) or None
     return {
         name: render_map(
-            assessment.log, measure=measure, activities=activities, paths=paths, highlight=highlight
+            assessment.log,
+            measure=measure,
+            activities=activities,
+            paths=paths,
+            highlight=highlight,
+            max_activities=MAP_MAX_ACTIVITIES,
+            max_edges=MAP_MAX_EDGES,
         )
         for name, measure in (("frequency", "transitions"), ("waiting_time", "wait_median"))
     }
@@ -1062,6 +1073,7 @@ def _page(
         doc=document,
         headlines=document["headlines"],
         maps=maps,
+        map_limits=(MAP_MAX_ACTIVITIES, MAP_MAX_EDGES),
         charts=charts,
         edge=None if edge is None else {"source": edge["source"], "target": edge["target"]},
         ideal=document["ideal_path"],

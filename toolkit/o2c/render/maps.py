@@ -109,6 +109,8 @@ def render_map(
     activities: float = 0.8,
     paths: float = 0.8,
     highlight: Any = None,
+    max_activities: int | None = None,
+    max_edges: int | None = None,
 ) -> graphviz.Digraph:
     """Draw the process map: activities as boxes, directly-follows edges as arrows.
 
@@ -138,6 +140,11 @@ def render_map(
         a -> b and b -> a, in purple; ``repeat`` rows are not edges and are skipped), a list of
         ``(source, target)`` tuples, or a list of such frames. Highlighted edges are always
         drawn.
+    max_activities, max_edges : int, optional
+        At most this many activities, and edges among them, however much the sliders ask for
+        (the most frequent first; the edges added back to connect the map and highlighted edges
+        come on top). Graphviz takes minutes to lay out a map of hundreds of activities and
+        thousands of edges, which nobody can read either; ``o2c.draw_maps`` caps its maps.
 
     Returns
     -------
@@ -161,9 +168,14 @@ def render_map(
             raise ArgumentError(
                 f"The {name!r} argument of render_map must be a share from 0 to 1; got {share!r}."
             )
+    for name, cap in (("max_activities", max_activities), ("max_edges", max_edges)):
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            raise ArgumentError(
+                f"The {name!r} argument of render_map must be a whole number from 1; got {cap!r}."
+            )
     graph = _graph(edges_or_log, measure)
     marked = _highlights(highlight, graph)
-    nodes, kept = _simplify(graph, activities, paths, marked)
+    nodes, kept = _simplify(graph, activities, paths, marked, caps=(max_activities, max_edges))
     return _draw(graph, measure, nodes, kept, marked)
 
 
@@ -256,15 +268,22 @@ def _highlight_edges(item: Any) -> Iterable[tuple[tuple[str, str], str]]:
 
 
 def _simplify(
-    graph: _Graph, activities: float, paths: float, marked: Mapping[tuple[str, str], str]
+    graph: _Graph,
+    activities: float,
+    paths: float,
+    marked: Mapping[tuple[str, str], str],
+    *,
+    caps: tuple[int | None, int | None] = (None, None),
 ) -> tuple[set[str], dict[tuple[str, str], int]]:
-    """The activities and edges to draw (edges with their transitions; start/end edges included)."""
+    """The activities and edges to draw (edges with their transitions; start/end edges included);
+    ``caps``: at most that many activities and edges before connecting and highlighting."""
+    most_activities, most_edges = (float("inf") if cap is None else cap for cap in caps)
     by_weight = sorted(graph.weights, key=lambda name: (-graph.weights[name], name))
     total = sum(graph.weights.values())
     nodes: set[str] = set()
     covered = 0.0
     for name in by_weight:
-        if nodes and covered >= activities * total - 1e-9:
+        if nodes and (covered >= activities * total - 1e-9 or len(nodes) >= most_activities):
             break
         nodes.add(name)
         covered += graph.weights[name]
@@ -277,7 +296,7 @@ def _simplify(
     target = paths * sum(among.values())
     kept: dict[tuple[str, str], int] = {}
     for edge in ranked:
-        if kept and sum(kept.values()) >= target - 1e-9:
+        if kept and (sum(kept.values()) >= target - 1e-9 or len(kept) >= most_edges):
             break
         kept[edge] = among[edge]
     for edge in zip(graph.backbone, graph.backbone[1:], strict=False):
