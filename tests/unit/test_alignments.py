@@ -241,6 +241,8 @@ def test_discover_most_frequent_variant() -> None:
         discover_ideal_path(log, method="alpha")
     with pytest.raises(ArgumentError, match="noise_threshold"):
         discover_ideal_path(log, method="inductive_miner", noise_threshold=2)
+    with pytest.raises(ArgumentError, match="the event log has none"):
+        discover_ideal_path(log.head(0))
 
 
 def test_inductive_miner_model_aligned_like_pm4py(example_log: pl.DataFrame) -> None:

@@ -92,6 +92,8 @@ def test_filters_accept_pandas(example_log: pl.DataFrame) -> None:
 def test_errors_name_the_problem(example_log: pl.DataFrame) -> None:
     with pytest.raises(ArgumentError, match="did you mean: 'Create Invoice'"):
         filter_log(example_log, ends_with="Create Invoce")
+    with pytest.raises(ArgumentError, match="'starts_with' argument of filter_log must be an activity name"):
+        filter_log(example_log, starts_with=1)  # type: ignore[arg-type]
     with pytest.raises(ColumnMappingError) as info:
         filter_log(example_log, attributes={"regoin": "EMEA"})
     assert info.value.column == "regoin"

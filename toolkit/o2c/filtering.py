@@ -151,6 +151,10 @@ def _span(value: Span, argument: str) -> timedelta:
 
 
 def _activities(log: pl.DataFrame, names: str | Collection[str], argument: str) -> list[str]:
+    if not isinstance(names, str | Collection):
+        raise ArgumentError(
+            f"The {argument!r} argument of filter_log must be an activity name or a list of them; got {names!r}."
+        )
     wanted = [names] if isinstance(names, str) else list(names)
     known = log[ACTIVITY].cast(pl.String).unique().sort().to_list()
     for name in wanted:

@@ -67,5 +67,7 @@ def discover_ideal_path(
             *net, name="inductive miner", source=f"pm4py inductive miner, noise threshold {noise_threshold}"
         )
     table = variants(log)
+    if table.empty:
+        raise ArgumentError("discover_ideal_path needs events; the event log has none.")
     cases, total = int(table["cases"].iloc[0]), int(table["cases"].sum())
     return IdealPath(tuple(table["trace"].iloc[0]), name=f"most frequent variant ({cases} of {total} cases)")
