@@ -296,3 +296,20 @@ def test_headlines_without_waits() -> None:
     assert (
         lines[0] == "Orders do not wait between steps: every step follows the one before it at the same time."
     )
+
+
+def test_worst_rework_loop_breaks_ties_on_orders_by_extra_executions() -> None:
+    """Two loops in one order each: the one with more extra executions is the worst, whatever its name."""
+    start = example_log()["timestamp"].min()
+    steps = ["a", "b", "a", "z", "z", "z", "z", "z"]  # a -> b -> a once; z -> z four times
+    log = pl.DataFrame(
+        {
+            "case_id": ["1"] * len(steps),
+            "activity": steps,
+            "timestamp": [start + pd.Timedelta(hours=h) for h in range(len(steps))],
+        }
+    )
+    lines = headlines(assess(read_log(log), progress=False))
+    assert lines[2].startswith(
+        "The worst rework loop is z → z (self-loop): 1 order (100%), 4 extra executions"
+    )

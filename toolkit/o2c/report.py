@@ -151,7 +151,8 @@ def headlines(assessment: Assessment) -> Headlines:
        (``drivers``) whose orders wait longest there, with the ratio.
     2. How many orders leave the ideal path, how much longer they take and the order value they
        hold (``cost_of_divergence``'s ``any deviation`` row).
-    3. The worst rework loop (self-loop or ping-pong with most orders; a repeat without one):
+    3. The worst rework loop (self-loop or ping-pong with most orders, then most extra
+       executions; a repeat without one):
        orders, extra executions, and how much longer those orders take (``rework_cost``).
     4. Flow efficiency: theoretical over actual lead time.
     5. The order-to-cash KPIs (``kpis``): order-to-cash and invoice-to-cash time, payment on
@@ -259,7 +260,7 @@ def _divergence_sentence(assessment: Assessment) -> str:
 
 
 def _rework_sentence(assessment: Assessment) -> str:
-    table = assessment.rework
+    table = _by_harm(assessment.rework)
     loops = table[table["kind"].isin(["self_loop", "ping_pong"])]
     row = loops.iloc[0] if len(loops) else (table.iloc[0] if len(table) else None)
     if row is None:
@@ -777,10 +778,16 @@ def _highlights(assessment: Assessment) -> list[Any]:
     edge = _top_internal(assessment)
     if edge is not None:
         marked.append((str(edge["source"]), str(edge["target"])))
-    loops = assessment.rework[assessment.rework["kind"].isin(["self_loop", "ping_pong"])]
+    rework = _by_harm(assessment.rework)
+    loops = rework[rework["kind"].isin(["self_loop", "ping_pong"])]
     if len(loops):
         marked.append(loops.head(1))
     return marked
+
+
+def _by_harm(rework: pd.DataFrame) -> pd.DataFrame:
+    """``o2c.rework`` rows, most orders affected first, then most extra executions (stable)."""
+    return rework.sort_values(["cases_affected", "extra_executions"], ascending=False, kind="stable")
 
 
 #: The most activities and edges a map of the report shows (a readable map, laid out in seconds).
