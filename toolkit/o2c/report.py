@@ -343,6 +343,11 @@ def _deviation_sentence(assessment: Assessment) -> str:
     table = assessment.cost_of_divergence
     rows = table[table["kind"] != "any"]
     if not len(rows):
+        if assessment.parameters.get("closed_only"):
+            return (
+                "No finished order skipped a step of the ideal path or had one inserted "
+                "(orders that have not reached its final step are left out)."
+            )
         return "No order skipped a step of the ideal path or had one inserted."
     row = rows.iloc[0]
     what = {
