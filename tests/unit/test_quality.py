@@ -55,6 +55,20 @@ def test_messy_log_findings(tmp_path: Path) -> None:
     assert found["time_range"][2] == "2025-01-01 09:00:00 UTC .. 2025-01-05 10:00:00 UTC"
 
 
+def test_stripped_case_ids_and_starts_after_ends_are_counted(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "case,activity,start,time\n"
+        " 7,Create,2025-01-02 08:00,2025-01-02 09:00\n"  # ' 7' and '7 ' are case 7
+        "7 ,Ship,2025-01-03 12:00,2025-01-03 10:00\n"  # starts two hours after it ends
+        "8,Create,,2025-01-04 10:00\n"
+    )
+    found = _findings(read_log(path, mapping={"start_timestamp": "start"}))
+    assert found["case_ids_stripped"][:2] == (2, 3)
+    assert found["start_after_end"] == (1, 3, "7")
+    assert "start_after_end" not in _findings(read_log(example_log()))  # no start times, no check
+
+
 def test_log_summary_counts() -> None:
     summary = log_summary(example_log())
     assert summary == {

@@ -16,7 +16,7 @@ import polars as pl
 
 from o2c.discovery import SAME_CASE, variants
 from o2c.io import LoadedLog
-from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, TIMESTAMP, case_count, per_case, validate
+from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, START_TIMESTAMP, TIMESTAMP, case_count, per_case, validate
 
 #: An activity is rare with fewer events than this share of all events (at least 2, at most 10).
 RARE_SHARE = 0.001
@@ -37,7 +37,9 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
         earlier row of the file once sorted by time); ``cases_without_usual_start`` /
         ``cases_without_usual_end`` (cases not starting / ending with the most frequent start /
         end activity); ``single_event_cases``; ``rare_activities``; ``activities_stripped``;
-        ``naive_timestamps`` (read in the stated time zone); ``value_unparseable``; ``time_range``.
+        ``case_ids_stripped``; ``start_after_end`` (with start times: events that start after
+        they end); ``naive_timestamps`` (read in the stated time zone); ``value_unparseable``;
+        ``time_range``.
 
     Examples
     --------
@@ -161,6 +163,26 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
             "activity names with surrounding spaces removed",
         )
     )
+    rows.append(
+        (
+            "case_ids_stripped",
+            int(notes.get("case_ids_stripped", 0)),
+            loaded.source.rows,
+            "",
+            "case ids with surrounding spaces removed (' 7' and '7' are one case)",
+        )
+    )
+    if START_TIMESTAMP in log.columns:
+        late = log.filter(pl.col(START_TIMESTAMP) > pl.col(TIMESTAMP))
+        rows.append(
+            (
+                "start_after_end",
+                late.height,
+                events,
+                _first(late[CASE_ID]),
+                "events whose start_timestamp is after their timestamp (negative durations)",
+            )
+        )
     naive = bool(notes.get("timestamp_naive", False))
     rows.append(
         (

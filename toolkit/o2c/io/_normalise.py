@@ -71,7 +71,7 @@ def normalise(
     columns: dict[str, pl.Series] = {SOURCE_ROW: raw[SOURCE_ROW]}
     problems: list[pl.DataFrame] = []
 
-    case_id = _clean_text(text[CASE_ID])[0]
+    case_id, notes["case_ids_stripped"] = _clean_text(text[CASE_ID])
     problems.append(_problem(raw, case_id.is_null(), roles[CASE_ID], text[CASE_ID], Reason.MISSING_CASE_ID))
     columns[CASE_ID] = case_id
 
