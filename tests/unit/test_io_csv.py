@@ -233,3 +233,18 @@ def test_amounts_with_currency(tmp_path: Path) -> None:
     loaded = read_log(_write(tmp_path, text))
     assert loaded.log["value"].to_list() == [1234.5, 12.0, None]
     assert loaded.source.notes["value_unparseable"] == 1
+
+
+def test_a_local_time_skipped_by_daylight_saving_is_rejected_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "dst.csv"
+    path.write_text(
+        "case,activity,time\n1,a,2025-03-30 01:30\n1,b,2025-03-30 02:30\n1,c,not a time\n", encoding="utf-8"
+    )
+    with pytest.warns(RejectedRowsWarning):
+        loaded = read_log(path, timezone="Europe/Berlin")
+    assert loaded.rejects.select("source_row", "reason").rows() == [
+        (3, "nonexistent_local_time"),
+        (4, "unparseable_timestamp"),
+    ]
+    with pytest.warns(RejectedRowsWarning):
+        assert read_log(path).rejects["reason"].to_list() == ["unparseable_timestamp"]  # 02:30 exists in UTC

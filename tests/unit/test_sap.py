@@ -106,7 +106,7 @@ def test_rejects_one_reason_per_row(berlin) -> None:  # type: ignore[no-untyped-
         (13, "VBELN", "M 0090000009", Reason.NO_SALES_ORDER),  # billed from an external transaction
         (14, "VBELV", "P 0090000010", Reason.MISSING_DOCUMENT),  # no preceding document, not placed
         (15, "VBELN", "", Reason.MISSING_DOCUMENT),
-        (16, "ERDAT", "20250330 023000", Reason.UNPARSEABLE_TIMESTAMP),  # skipped hour in Berlin
+        (16, "ERDAT", "20250330 023000", Reason.NONEXISTENT_LOCAL_TIME),  # skipped hour in Berlin
     ]
     assert set(rejects["source_file"]) == {"VBFA.csv"}
     # every row is placed or rejected, once

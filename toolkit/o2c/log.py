@@ -70,6 +70,7 @@ class Reason(StrEnum):
     MISSING_TIMESTAMP = "missing_timestamp"
     UNPARSEABLE_TIMESTAMP = "unparseable_timestamp"
     UNPARSEABLE_START_TIMESTAMP = "unparseable_start_timestamp"
+    NONEXISTENT_LOCAL_TIME = "nonexistent_local_time"
     DUPLICATE_EVENT = "duplicate_event"
     MALFORMED_LINE = "malformed_line"
     MISSING_DOCUMENT = "missing_document"

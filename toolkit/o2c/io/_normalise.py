@@ -104,7 +104,10 @@ def normalise(
         )
         if missing_reason is not None:
             problems.append(_problem(raw, empty, roles[role], source, missing_reason))
-        problems.append(_problem(raw, ~empty & parsed.values.is_null(), roles[role], source, bad_reason))
+        skipped = parsed.skipped if parsed.skipped is not None else pl.repeat(False, raw.height, eager=True)
+        bad = ~empty & parsed.values.is_null()
+        problems.append(_problem(raw, bad & ~skipped, roles[role], source, bad_reason))
+        problems.append(_problem(raw, bad & skipped, roles[role], source, Reason.NONEXISTENT_LOCAL_TIME))
         columns[role] = parsed.values
         notes[f"{role}_formats"] = list(parsed.formats[:3])
         notes[f"{role}_naive"] = parsed.naive and not (typed_timestamps_are_utc and source.dtype != pl.String)

@@ -22,7 +22,8 @@ document was created. ``read_sap_document_flow`` turns it into an event log:
   ``VBTYP_N``), ``no_document_number`` (``VBELN`` holds the date, equal to ``ERDAT``, and
   ``POSNN`` the time: a status record SAP writes for picking confirmations and goods movements,
   with no document number of its own), ``unparseable_timestamp`` (``ERDAT``/``ERZET`` are not a
-  date and time, or the local time does not exist in ``timezone``), ``missing_document`` on
+  date and time), ``nonexistent_local_time`` (a local time skipped in ``timezone`` when clocks
+  went forward), ``missing_document`` on
   ``VBELV`` (no preceding document, so the row links nothing) and ``no_sales_order`` (no chain
   leads from a sales order to the document: pre-sales documents, billing from other systems).
 
@@ -147,7 +148,8 @@ def read_sap_document_flow(path: str | Path, *, timezone: str = "UTC") -> Loaded
     timezone : str
         The zone of ``ERDAT``/``ERZET`` (SAP stores the application server's local time);
         an IANA name such as ``Europe/Berlin``. Ambiguous times (the hour repeated when clocks
-        go back) take the earlier instant; times skipped when clocks go forward are rejected.
+        go back) take the earlier instant; times skipped when clocks go forward are rejected
+        (``nonexistent_local_time``).
 
     Returns
     -------
@@ -442,6 +444,7 @@ def _flow(raw: pl.DataFrame, timezone: str) -> pl.DataFrame:
         currency=text("WAERS"),
         erdat=text("ERDAT"),
         erzet=text("ERZET"),
+        _local=local,
         timestamp=local.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
         .dt.convert_time_zone("UTC")
         .cast(UTC),
@@ -453,10 +456,12 @@ def _flow(raw: pl.DataFrame, timezone: str) -> pl.DataFrame:
         .then(pl.lit(str(Reason.MISSING_DOCUMENT)))
         .when(status_record)
         .then(pl.lit(str(Reason.NO_DOCUMENT_NUMBER)))
+        .when(pl.col(TIMESTAMP).is_null() & pl.col("_local").is_not_null())
+        .then(pl.lit(str(Reason.NONEXISTENT_LOCAL_TIME)))
         .when(pl.col(TIMESTAMP).is_null())
         .then(pl.lit(str(Reason.UNPARSEABLE_TIMESTAMP)))
     )
-    return flow.with_columns(reason=reason)
+    return flow.with_columns(reason=reason).drop("_local")
 
 
 def _place(flow: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -507,8 +512,9 @@ def _place(flow: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .otherwise(pl.lit(str(Reason.NO_SALES_ORDER)))
     )
     judged = flow.with_columns(reason=reason).filter(pl.col("reason").is_not_null())
+    timing = pl.col("reason").is_in([str(Reason.UNPARSEABLE_TIMESTAMP), str(Reason.NONEXISTENT_LOCAL_TIME)])
     column = (
-        pl.when(pl.col("reason") == str(Reason.UNPARSEABLE_TIMESTAMP))
+        pl.when(timing)
         .then(pl.lit("ERDAT"))
         .when((pl.col("reason") == str(Reason.MISSING_DOCUMENT)) & pl.col("doc").is_null())
         .then(pl.lit("VBELN"))
@@ -519,7 +525,7 @@ def _place(flow: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .otherwise(pl.lit("VBELN"))
     )
     value = (
-        pl.when(pl.col("reason") == str(Reason.UNPARSEABLE_TIMESTAMP))
+        pl.when(timing)
         .then(pl.concat_str(pl.col("erdat").fill_null(""), pl.col("erzet").fill_null(""), separator=" "))
         .when(pl.col("reason") == str(Reason.NO_DOCUMENT_NUMBER))
         .then(pl.concat_str(pl.col("doc"), pl.col("item").fill_null(""), separator=" "))

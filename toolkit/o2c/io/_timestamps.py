@@ -32,12 +32,14 @@ _SAMPLE = 2000
 
 @dataclass(frozen=True)
 class ParsedTimestamps:
-    """Parsed values (UTC; null where missing or unparseable) and how they were read."""
+    """Parsed values (UTC; null where missing or unparseable) and how they were read;
+    ``skipped``: true where a local time does not exist (clocks went forward over it)."""
 
     values: pl.Series
     formats: tuple[str, ...]
     dayfirst: bool | None
     naive: bool
+    skipped: pl.Series | None = None
 
 
 def _candidates(dates: tuple[str, ...]) -> list[str]:
@@ -123,8 +125,8 @@ def parse_timestamps(
         groups.append("dayfirst" if dayfirst else "monthfirst")
     scored = sorted(iso + [s for g in groups[1:] for s in _score(sample, g)], key=lambda s: -s[0])
     formats = tuple(f for _, f in scored)
-    values, naive = _coalesce(cleaned, formats, timezone)
-    return ParsedTimestamps(values.alias(text.name), formats, dayfirst, naive)
+    values, naive, skipped = _coalesce(cleaned, formats, timezone)
+    return ParsedTimestamps(values.alias(text.name), formats, dayfirst, naive, skipped)
 
 
 def _epoch_unit(sample: pl.Series) -> str | None:
@@ -158,9 +160,15 @@ def _decide_order(cleaned: pl.Series, dmy: str, mdy: str, column: str, path: str
     )
 
 
-def _coalesce(cleaned: pl.Series, formats: tuple[str, ...], timezone: str) -> tuple[pl.Series, bool]:
-    """Read each value with the first format (best first) that reads it; naive ones in ``timezone``."""
+def _coalesce(
+    cleaned: pl.Series, formats: tuple[str, ...], timezone: str
+) -> tuple[pl.Series, bool, pl.Series]:
+    """Read each value with the first format (best first) that reads it; naive ones in ``timezone``.
+
+    Also returns where a value reads as a local time that ``timezone`` skips.
+    """
     values = pl.Series(cleaned.name, [None] * len(cleaned), dtype=UTC)
+    skipped = pl.Series(cleaned.name, [False] * len(cleaned))
     any_naive = False
     for fmt in formats:
         todo = values.is_null() & cleaned.is_not_null()
@@ -169,21 +177,24 @@ def _coalesce(cleaned: pl.Series, formats: tuple[str, ...], timezone: str) -> tu
         parsed = _parse(cleaned, fmt) if todo.all() else _parse(cleaned.set(~todo, None), fmt)
         if "%z" not in fmt:
             any_naive = any_naive or bool(parsed.is_not_null().any())
-            parsed = parsed.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+            parsed, gap = _localise(parsed, timezone)
+            skipped = skipped | gap
         values = values.fill_null(parsed.dt.convert_time_zone("UTC").cast(UTC))
-    return values, any_naive
+    return values, any_naive, skipped & values.is_null()
+
+
+def _localise(naive: pl.Series, timezone: str) -> tuple[pl.Series, pl.Series]:
+    """Naive datetimes read in ``timezone`` (a repeated hour: the earlier), and where a time is skipped."""
+    local = naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+    return local, naive.is_not_null() & local.is_null()
 
 
 def _from_typed(values: pl.Series, timezone: str) -> ParsedTimestamps:
     dtype = values.dtype
     if isinstance(dtype, pl.Datetime):
         naive = dtype.time_zone is None
-        local = (
-            values.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
-            if naive
-            else values
-        )
-        return ParsedTimestamps(local.dt.convert_time_zone("UTC").cast(UTC), (), None, naive)
+        local, skipped = _localise(values, timezone) if naive else (values, None)
+        return ParsedTimestamps(local.dt.convert_time_zone("UTC").cast(UTC), (), None, naive, skipped)
     if dtype == pl.Date:
         return _from_typed(values.cast(pl.Datetime("us")), timezone)
     return parse_timestamps(
