@@ -179,6 +179,14 @@ def test_caps_keep_the_most_frequent_activities_and_edges(sample: pl.DataFrame) 
             render_map(sample, max_edges=cap)
 
 
+def test_a_map_too_large_to_lay_out_quickly_is_warned_about() -> None:
+    rows = [(f"c{c}", f"act_{(c * 7 + j * 13) % 200:03d}", j) for c in range(300) for j in range(c % 11 + 1)]
+    frame = pd.DataFrame(rows, columns=["case_id", "activity", "hour"])
+    frame["timestamp"] = pd.Timestamp("2025-01-06") + pd.to_timedelta(frame.pop("hour"), unit="h")
+    with pytest.warns(UserWarning, match="Pass max_activities= and max_edges="):
+        render_map(frame, activities=1, paths=1)
+
+
 def test_report_maps_of_a_log_with_hundreds_of_activities_are_capped() -> None:
     """A log with 200 activities: the report's map is laid out in seconds, not minutes."""
     from o2c.assess import assess

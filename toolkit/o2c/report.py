@@ -51,7 +51,7 @@ from o2c.assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.errors import ArgumentError, GraphvizMissingError
 from o2c.performance import DRIVER_COLUMNS
-from o2c.render.maps import ProcessMap, format_amount, format_count, format_duration, render_map
+from o2c.render.maps import READABLE_MAP, ProcessMap, format_amount, format_count, format_duration, render_map
 from o2c.render.plots import figure_svg, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
 
 #: The version of findings.json's layout; a change of keys or meaning raises it.
@@ -796,7 +796,7 @@ def _by_harm(rework: pd.DataFrame) -> pd.DataFrame:
 
 
 #: The most activities and edges a map of the report shows (a readable map, laid out in seconds).
-MAP_MAX_ACTIVITIES, MAP_MAX_EDGES = 40, 100
+MAP_MAX_ACTIVITIES, MAP_MAX_EDGES = READABLE_MAP
 
 
 def draw_maps(

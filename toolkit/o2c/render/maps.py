@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import html
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -176,7 +177,20 @@ def render_map(
     graph = _graph(edges_or_log, measure)
     marked = _highlights(highlight, graph)
     nodes, kept = _simplify(graph, activities, paths, marked, caps=(max_activities, max_edges))
+    if len(nodes) > LARGE_MAP[0] or len(kept) > LARGE_MAP[1]:
+        warnings.warn(
+            f"render_map: the map has {len(nodes)} activities and {len(kept)} edges; Graphviz may take "
+            "minutes to lay it out and few can read it. Pass max_activities= and max_edges= (draw_maps "
+            f"uses {READABLE_MAP[0]} and {READABLE_MAP[1]}) or lower the sliders.",
+            stacklevel=2,
+        )
     return _draw(graph, measure, nodes, kept, marked)
+
+
+#: The most activities and edges of a map people can read (``o2c.draw_maps`` caps its maps so).
+READABLE_MAP = (40, 100)
+#: Above this many activities or edges ``render_map`` warns that the map is slow to lay out.
+LARGE_MAP = (80, 300)
 
 
 def _is_edges(frame: pd.DataFrame | pl.DataFrame) -> bool:
