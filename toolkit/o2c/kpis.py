@@ -36,7 +36,18 @@ from o2c._stats import PooledSample, row_groups
 from o2c.conformance.ideal_path import MILESTONES, IdealPath
 from o2c.discovery import duration_from_microseconds, event_start, lazy_transitions
 from o2c.errors import ArgumentError
-from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP, UTC, VALUE, case_count, per_case, validate
+from o2c.log import (
+    ACTIVITY,
+    CASE_ID,
+    RESOURCE,
+    TIMESTAMP,
+    UTC,
+    VALUE,
+    case_count,
+    case_values,
+    per_case,
+    validate,
+)
 from o2c.performance import case_attributes
 from o2c.rework import rekeyed_data
 
@@ -479,10 +490,8 @@ def _late_payment_candidates(
     )
     groups = [grouped(present, "activity")]
     for name in chosen:
-        first = log.lazy().select(_case=number, value=pl.col(name)).filter(pl.col("value").is_not_null())
-        groups.append(
-            grouped(first.filter((pl.col("_case") != pl.col("_case").shift(1)).fill_null(True)), name)
-        )
+        first = case_values(log.select(_case=number, value=pl.col(name)), "value", by="_case")
+        groups.append(grouped(first.lazy(), name))
     members = pl.concat(groups).sort("attribute", "value").collect()
     return members, cases
 

@@ -185,15 +185,18 @@ def case_first(column: str) -> pl.Expr:
     return pl.col(column).drop_nulls().first().over(pl.col(CASE_ID).rle_id())
 
 
-def case_values(log: pl.DataFrame, column: str) -> pl.DataFrame:
-    """``case_id`` and the first non-empty value of ``column`` of each case of a sorted log that has one.
+def case_values(log: pl.DataFrame, column: str, *, by: str = CASE_ID) -> pl.DataFrame:
+    """``by`` and the first non-empty value of ``column`` of each case of a sorted log that has one.
+
+    ``by`` is ``case_id``, or a column that numbers the cases in log order (cheaper to compare).
 
     >>> from o2c.simulate import example_log
     >>> case_values(example_log(), "value").rows()
     [('1', 12000.0), ('2', 3000.0), ('3', 55000.0)]
     """
-    with_value = log.lazy().select(CASE_ID, column).filter(pl.col(column).is_not_null())
-    return with_value.filter(FIRST_OF_CASE).collect()
+    case = pl.col(by)
+    with_value = log.lazy().select(by, column).filter(pl.col(column).is_not_null())
+    return with_value.filter((case != case.shift(1)).fill_null(True)).collect()
 
 
 def per_case(log: pl.DataFrame, *aggregations: pl.Expr, **named: pl.Expr) -> pl.DataFrame:

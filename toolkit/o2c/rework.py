@@ -447,10 +447,8 @@ def _summary(log: pl.DataFrame, kinds: Sequence[str]) -> pd.DataFrame:
         pl.col("extra").cast(pl.Int64).sum().alias("extra_executions"),
         pl.col("time").sum().alias("time_added"),
     ]
-    if VALUE in log.columns:  # each case's first value, by case number
-        case = pl.col("_case")
-        values = events.select("_case", log[VALUE]).filter(pl.col(VALUE).is_not_null())
-        values = values.filter((case != case.shift(1)).fill_null(True))
+    if VALUE in log.columns:
+        values = case_values(events.select("_case", log[VALUE]), VALUE, by="_case")
         rows = rows.join(values, on="_case", how="left")
         aggregates.append(pl.col(VALUE).sum().alias("value_affected"))
     table = (
