@@ -28,6 +28,7 @@ from o2c.log import (
     SOURCE_ROW,
     START_TIMESTAMP,
     TIMESTAMP,
+    distinct_cases,
     validate,
 )
 
@@ -99,7 +100,7 @@ def edge_counts(pairs: pl.LazyFrame, *more: pl.Expr) -> pl.LazyFrame:
     log order, such as ``lazy_transitions``. Edges are grouped on one integer made of the two
     activity codes (cheaper to hash than two columns), named again after the aggregation. Within
     an edge the case numbers never decrease, so distinct cases are counted as the number of
-    changes, in one pass, without hashing. Only the columns the counts read are gathered, and
+    changes (``log.distinct_cases``), in one pass, without hashing. Only the columns the counts read are gathered, and
     grouped as a frame in memory, which polars does faster than grouping the lazy pairs.
 
     >>> from o2c.simulate import example_log
@@ -107,14 +108,13 @@ def edge_counts(pairs: pl.LazyFrame, *more: pl.Expr) -> pl.LazyFrame:
     9
     """
     dtype = pairs.collect_schema()["source"]
-    changes = pl.col(CASE_NUMBER).diff().fill_null(1) != 0
     key = _code("source") * _HALF + _code("target")
     read = sorted({name for expression in more for name in expression.meta.root_names()} - {CASE_NUMBER})
     columns = pairs.select(key.alias(_EDGE), CASE_NUMBER, *read).collect()
     return (
         columns.lazy()
         .group_by(_EDGE)
-        .agg(pl.len().alias("transitions"), changes.sum().alias("cases"), *more)
+        .agg(pl.len().alias("transitions"), distinct_cases(CASE_NUMBER).alias("cases"), *more)
         .select(
             (pl.col(_EDGE) // _HALF).cast(pl.UInt32).cat.to(dtype).alias("source"),
             (pl.col(_EDGE) % _HALF).cast(pl.UInt32).cat.to(dtype).alias("target"),

@@ -45,6 +45,7 @@ from o2c.log import (
     VALUE,
     case_count,
     case_values,
+    distinct_cases,
     per_case,
     validate,
 )
@@ -501,13 +502,11 @@ def _late_payment_candidates(
 
 def _milestones(log: pl.DataFrame, ideal: IdealPath | None) -> dict[str, _Milestone]:
     given = dict(ideal.milestones) if ideal is not None else {}
-    # cases per activity: within an activity the case numbers never decrease, so count changes
-    changes = pl.col("_case").diff().fill_null(1) != 0
-    counts = (
+    counts = (  # cases per activity, counted on case numbers
         log.lazy()
         .select(ACTIVITY, _case=pl.col(CASE_ID).rle_id())
         .group_by(ACTIVITY)
-        .agg(cases=changes.sum())
+        .agg(cases=distinct_cases("_case"))
         .select(pl.col(ACTIVITY).cast(pl.String), "cases")
         .sort(["cases", ACTIVITY], descending=[True, False])
         .collect()
