@@ -29,6 +29,7 @@ from o2c.log import (
     START_TIMESTAMP,
     TIMESTAMP,
     distinct_cases,
+    run_boundary,
     validate,
 )
 
@@ -100,8 +101,9 @@ def edge_counts(pairs: pl.LazyFrame, *more: pl.Expr) -> pl.LazyFrame:
     log order, such as ``lazy_transitions``. Edges are grouped on one integer made of the two
     activity codes (cheaper to hash than two columns), named again after the aggregation. Within
     an edge the case numbers never decrease, so distinct cases are counted as the number of
-    changes (``log.distinct_cases``), in one pass, without hashing. Only the columns the counts read are gathered, and
-    grouped as a frame in memory, which polars does faster than grouping the lazy pairs.
+    changes (``log.distinct_cases``), in one pass, without hashing. Only the columns the counts
+    read are gathered, and grouped as a frame in memory, which polars does faster than grouping
+    the lazy pairs.
 
     >>> from o2c.simulate import example_log
     >>> edge_counts(lazy_transitions(example_log())).collect().height
@@ -214,10 +216,9 @@ def end_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
 
 
 def _boundary_activities(log: pl.DataFrame, *, first: bool) -> pd.DataFrame:
-    boundary = pl.col(CASE_ID) != pl.col(CASE_ID).shift(1 if first else -1)
     counts = (
         log.lazy()
-        .filter(boundary.fill_null(True))
+        .filter(run_boundary(CASE_ID, first=first))
         .group_by(ACTIVITY)
         .agg(cases=pl.len())
         .with_columns(pl.col(ACTIVITY).cast(pl.String), share=pl.col("cases") / pl.col("cases").sum())
@@ -259,9 +260,8 @@ def _case_traces(log: pl.DataFrame) -> pl.LazyFrame:
     # the case ids are compared once, for the run numbers; the rest compares integers
     events = log.select(case, code=pl.col(ACTIVITY).to_physical(), time=pl.col(TIMESTAMP)).lazy()
     traces = events.group_by("case", maintain_order=True).agg(trace=pl.col("code"))
-    number, time = pl.col("case"), pl.col("time")
-    ends = time.filter((number != number.shift(-1)).fill_null(True))
-    begins = time.filter((number != number.shift(1)).fill_null(True))
+    time = pl.col("time")
+    ends, begins = time.filter(run_boundary("case", first=False)), time.filter(run_boundary("case"))
     leads = events.select(lead=(ends - begins).dt.total_microseconds())
     return pl.concat([traces, leads], how="horizontal")
 

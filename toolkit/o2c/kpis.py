@@ -47,6 +47,7 @@ from o2c.log import (
     case_values,
     distinct_cases,
     per_case,
+    run_boundary,
     validate,
 )
 from o2c.performance import case_attributes
@@ -478,12 +479,11 @@ def _late_payment_candidates(
         )
 
     number, code = pl.col(CASE_ID).rle_id(), pl.col(ACTIVITY).to_physical()
-    pair = pl.col("_pair")
     pairs = (  # distinct (order, activity) pairs: sorted, a repeat sits next to its first
         log.lazy()
         .select(_pair=number.cast(pl.UInt64) * (1 << 32) + code.cast(pl.UInt64))
         .sort("_pair")
-        .filter((pair != pair.shift(1)).fill_null(True))
+        .filter(run_boundary("_pair"))
     )
     present = pairs.select(
         _case=(pl.col("_pair") // (1 << 32)).cast(pl.UInt32),

@@ -171,8 +171,20 @@ def is_sorted(log: pl.DataFrame) -> bool:
     return bool(log.lazy().select(in_order.fill_null(True).all()).collect().item())
 
 
+def run_boundary(column: str, *, first: bool = True) -> pl.Expr:
+    """True on the first (or, with ``first=False``, the last) row of each run of equal ``column`` values.
+
+    On a sorted log, with ``case_id`` or a case number: the first (last) event of each case.
+
+    >>> pl.DataFrame({"case": [0, 0, 1]}).select(run_boundary("case"))["case"].to_list()
+    [True, False, True]
+    """
+    value = pl.col(column)
+    return (value != value.shift(1 if first else -1)).fill_null(True)
+
+
 #: True on the first event of each case of a sorted log.
-FIRST_OF_CASE = (pl.col(CASE_ID) != pl.col(CASE_ID).shift(1)).fill_null(True)
+FIRST_OF_CASE = run_boundary(CASE_ID)
 
 
 def case_first(column: str) -> pl.Expr:
@@ -194,9 +206,8 @@ def case_values(log: pl.DataFrame, column: str, *, by: str = CASE_ID) -> pl.Data
     >>> case_values(example_log(), "value").rows()
     [('1', 12000.0), ('2', 3000.0), ('3', 55000.0)]
     """
-    case = pl.col(by)
     with_value = log.lazy().select(by, column).filter(pl.col(column).is_not_null())
-    return with_value.filter((case != case.shift(1)).fill_null(True)).collect()
+    return with_value.filter(run_boundary(by)).collect()
 
 
 def distinct_cases(number: str) -> pl.Expr:

@@ -41,6 +41,7 @@ from o2c.errors import ArgumentError, check_choice, did_you_mean
 from o2c.log import (
     ACTIVITY,
     CASE_ID,
+    FIRST_OF_CASE,
     LIFECYCLE,
     RESOURCE,
     ROLES,
@@ -346,9 +347,8 @@ def case_attributes(log: pl.DataFrame | pd.DataFrame) -> list[str]:
     if not candidates:
         return []
     # constant within every case: no row differs from the row before it in the same case
-    same_case = pl.col(CASE_ID) == pl.col(CASE_ID).shift(1)
     varies = log.select(
-        (same_case & pl.col(c).ne_missing(pl.col(c).shift(1))).any().alias(c) for c in candidates
+        (~FIRST_OF_CASE & pl.col(c).ne_missing(pl.col(c).shift(1))).any().alias(c) for c in candidates
     )
     return sorted(c for c in candidates if not varies[c][0])
 
