@@ -185,6 +185,8 @@ def run_boundary(column: str, *, first: bool = True) -> pl.Expr:
 
 #: True on the first event of each case of a sorted log.
 FIRST_OF_CASE = run_boundary(CASE_ID)
+#: The case ids of a sorted log, each once, in log order.
+CASE_IDS = pl.col(CASE_ID).filter(FIRST_OF_CASE)
 
 
 def case_first(column: str) -> pl.Expr:
@@ -235,7 +237,7 @@ def per_case(log: pl.DataFrame, *aggregations: pl.Expr, **named: pl.Expr) -> pl.
     """
     run = pl.col(CASE_ID).rle_id().set_sorted().alias("_run")
     grouped = log.lazy().group_by(run, maintain_order=True).agg(*aggregations, **named).drop("_run")
-    ids = log.lazy().select(pl.col(CASE_ID).filter(FIRST_OF_CASE))
+    ids = log.lazy().select(CASE_IDS)
     return pl.concat([ids, grouped], how="horizontal").collect()
 
 

@@ -39,7 +39,7 @@ from o2c.errors import ArgumentError, check_choice
 from o2c.log import (
     ACTIVITY,
     CASE_ID,
-    FIRST_OF_CASE,
+    CASE_IDS,
     LIFECYCLE,
     SOURCE_ROW,
     START_TIMESTAMP,
@@ -201,7 +201,7 @@ def first_time_right(log: pl.DataFrame | pd.DataFrame, *, by: str | None = None)
     """
     log = validate(log)
     repeated = _repeats(_coded(log)).select("_case").unique().collect()["_case"]
-    cases = log.select(pl.col(CASE_ID).filter(FIRST_OF_CASE)).with_row_index("_case")
+    cases = log.select(CASE_IDS).with_row_index("_case")
     cases = cases.with_columns(right=~pl.col("_case").is_in(repeated.implode()))
     if by is None:
         share = cases.select(pl.col("right").mean()).item()
@@ -253,7 +253,7 @@ def rework_cost(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     3   Check Credit  self_loop  1 days 07:00:00  16 days 16:00:00       -46125.0
     """
     log = validate(log)
-    per_case, _ = _rework_rows(log)
+    per_case = _rework_rows(log)
     affected = per_case.select(*_KEYS, CASE_ID).unique()
     leads = _lead_times(log).sort("lead", CASE_ID).with_row_index("rank")
     n_cases = leads.height
@@ -348,15 +348,15 @@ def rekeyed_data(
     return frame
 
 
-def _rework_rows(log: pl.DataFrame, kinds: Sequence[str] = KINDS) -> tuple[pl.DataFrame, int]:
-    """Per case and rework of ``kinds``: ``case_id``, ``activity``, ``kind``, ``other_activity``,
-    ``extra`` and ``time``; and the number of cases of the log.
+def _rework_rows(log: pl.DataFrame) -> pl.DataFrame:
+    """Per case and rework: ``case_id``, ``activity``, ``kind``, ``other_activity``,
+    ``extra`` and ``time``.
 
     Rework is found on integers (``_found``) and only the rows found are named again.
     """
-    _, rows = _found(log, kinds)
-    case_ids = log.lazy().select(pl.col(CASE_ID).filter(FIRST_OF_CASE)).collect()[CASE_ID]
-    named = rows.select(
+    _, rows = _found(log, KINDS)
+    case_ids = log.select(CASE_IDS)[CASE_ID]
+    return rows.select(
         pl.Series(CASE_ID, case_ids.gather(rows["_case"])),
         _name(log, "_code").alias("activity"),
         pl.col("kind"),
@@ -364,7 +364,6 @@ def _rework_rows(log: pl.DataFrame, kinds: Sequence[str] = KINDS) -> tuple[pl.Da
         pl.col("extra").cast(pl.Int64),
         pl.col("time"),
     )
-    return named, case_ids.len()
 
 
 def _found(log: pl.DataFrame, kinds: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
