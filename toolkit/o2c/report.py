@@ -260,9 +260,8 @@ def _divergence_sentence(assessment: Assessment) -> str:
 
 
 def _rework_sentence(assessment: Assessment) -> str:
-    table = _by_harm(assessment.rework)
-    loops = table[table["kind"].isin(["self_loop", "ping_pong"])]
-    row = loops.iloc[0] if len(loops) else (table.iloc[0] if len(table) else None)
+    table, worst = _by_harm(assessment.rework), _worst_loop(assessment.rework)
+    row = worst.iloc[0] if len(worst) else (table.iloc[0] if len(table) else None)
     if row is None:
         return (
             "No activity was executed twice in an order: every order was first time right "
@@ -783,16 +782,21 @@ def _highlights(assessment: Assessment) -> list[Any]:
     edge = _top_internal(assessment)
     if edge is not None:
         marked.append((str(edge["source"]), str(edge["target"])))
-    rework = _by_harm(assessment.rework)
-    loops = rework[rework["kind"].isin(["self_loop", "ping_pong"])]
-    if len(loops):
-        marked.append(loops.head(1))
+    loop = _worst_loop(assessment.rework)
+    if len(loop):
+        marked.append(loop)
     return marked
 
 
 def _by_harm(rework: pd.DataFrame) -> pd.DataFrame:
     """``o2c.rework`` rows, most orders affected first, then most extra executions (stable)."""
     return rework.sort_values(["cases_affected", "extra_executions"], ascending=False, kind="stable")
+
+
+def _worst_loop(rework: pd.DataFrame) -> pd.DataFrame:
+    """The ``o2c.rework`` row of the worst self-loop or ping-pong (``_by_harm``); none without one."""
+    ranked = _by_harm(rework)
+    return ranked[ranked["kind"].isin(["self_loop", "ping_pong"])].head(1)
 
 
 #: The most activities and edges a map of the report shows (a readable map, laid out in seconds).
