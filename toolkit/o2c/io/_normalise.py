@@ -224,8 +224,7 @@ def _attribute(
         if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is None:
             return column.dt.replace_time_zone("UTC")
         return column
-    needs_cleaning = bool((distinct.str.strip_chars() != distinct).any()) or bool((distinct == "").any())
-    text = column.str.strip_chars().replace("", None) if needs_cleaning else column
+    text = column.str.strip_chars().replace("", None) if _needs_cleaning(distinct) else column
     number = to_number(text, decimal_comma=None if not decimal_comma else True, distinct=distinct)
     if number is not None:
         return number
