@@ -113,7 +113,7 @@ def check_choice(value: object, allowed: Sequence[str], *, argument: str, functi
     )
 
 
-def check_timezone(value: object, *, argument: str = "timezone", function: str) -> str:
+def check_timezone(value: object, *, function: str) -> str:
     """Return ``value`` when it names a time zone (IANA, such as ``Europe/Berlin``), else raise ``ArgumentError``.
 
     >>> check_timezone("Europe/Berlin", function="read_log")
@@ -127,7 +127,7 @@ def check_timezone(value: object, *, argument: str = "timezone", function: str) 
         ZoneInfo(str(value))
     except (ZoneInfoNotFoundError, ValueError):
         raise ArgumentError(
-            f"The {argument!r} argument of {function} must be an IANA zone such as "
+            f"The 'timezone' argument of {function} must be an IANA zone such as "
             f"'Europe/Berlin' or 'UTC'; got {value!r}."
         ) from None
     return str(value)

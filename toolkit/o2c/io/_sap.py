@@ -59,6 +59,7 @@ import polars as pl
 from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, check_timezone, did_you_mean
 from o2c.io._csv import read_csv
 from o2c.io._mapping import ColumnMapping
+from o2c.io._timestamps import in_zone
 from o2c.log import (
     ACTIVITY,
     CASE_ID,
@@ -445,9 +446,7 @@ def _flow(raw: pl.DataFrame, timezone: str) -> pl.DataFrame:
         erdat=text("ERDAT"),
         erzet=text("ERZET"),
         _local=local,
-        timestamp=local.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
-        .dt.convert_time_zone("UTC")
-        .cast(UTC),
+        timestamp=in_zone(local, timezone).dt.convert_time_zone("UTC").cast(UTC),
     )
     no_document = pl.col("doc").is_null() | pl.col("doc_type").is_null()
     status_record = (pl.col("doc") == pl.col("erdat")) & (pl.col("item") == pl.col("erzet"))

@@ -184,9 +184,15 @@ def _coalesce(
 
 
 def _localise(naive: pl.Series, timezone: str) -> tuple[pl.Series, pl.Series]:
-    """Naive datetimes read in ``timezone`` (a repeated hour: the earlier), and where a time is skipped."""
-    local = naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+    """Naive datetimes read in ``timezone`` (``in_zone``), and where a time is skipped."""
+    local = naive.to_frame("t").select(in_zone(pl.col("t"), timezone)).to_series().alias(naive.name)
     return local, naive.is_not_null() & local.is_null()
+
+
+def in_zone(naive: pl.Expr, timezone: str) -> pl.Expr:
+    """Naive datetimes read as local times of ``timezone``: of an hour that repeats when clocks go
+    back the earlier instant, a time skipped when clocks go forward null."""
+    return naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
 
 
 def _from_typed(values: pl.Series, timezone: str) -> ParsedTimestamps:
