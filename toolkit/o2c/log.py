@@ -260,9 +260,9 @@ def sort_log(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` sorted by ``case_id``, ``timestamp``, ``source_row``, its ``case_id`` marked sorted.
 
     A frame already in that order is returned as it is (``is_sorted`` is a fraction of a sort).
-    Otherwise the case ids are sorted once as distinct values and rows ordered by each case id's
-    rank (an integer), which is cheaper than comparing the texts row by row. Ties keep their
-    order in ``frame``.
+    Rows equal on all three keys keep their order in ``frame``: when ``source_row`` rises
+    through ``frame`` (as every reader makes it) no two rows are equal, and polars' unstable
+    sort is used, a third faster than its stable one; otherwise the row position breaks ties.
 
     >>> from o2c.simulate import example_log
     >>> sort_log(example_log().reverse()).equals(example_log())
@@ -270,9 +270,9 @@ def sort_log(frame: pl.DataFrame) -> pl.DataFrame:
     """
     if is_sorted(frame):
         return frame.with_columns(pl.col(CASE_ID).set_sorted())
-    case_id = frame[CASE_ID]
-    rank = case_id.cast(pl.Enum(case_id.unique().drop_nulls().sort())).to_physical()
-    ordered = frame.sort([rank, pl.col(TIMESTAMP), pl.col(SOURCE_ROW)], maintain_order=True)
+    keys = [pl.col(name) for name in SORT_KEYS]
+    rows_distinct = frame.select(pl.col(SOURCE_ROW).diff().gt(0).all()).item()
+    ordered = frame.sort(keys if rows_distinct else [*keys, pl.int_range(pl.len())])
     return ordered.with_columns(pl.col(CASE_ID).set_sorted())
 
 

@@ -64,7 +64,10 @@ def normalise(
     numeric_roles = {roles[VALUE]} if VALUE in roles else set()
     candidates = [c for c in raw.columns if c not in set(roles.values()) - numeric_roles]
     # each text column's distinct values, computed once: the costly part of judging a column
-    distinct = {c: raw[c].unique() for c in candidates if raw[c].dtype == pl.String}
+    texts = [c for c in candidates if raw[c].dtype == pl.String]
+    distinct = {
+        values.name: values[0].alias(values.name) for values in raw.select(pl.col(texts).unique().implode())
+    }
     decimal_comma = any(uses_decimal_comma(values) for values in distinct.values())
     notes["decimal_comma"] = decimal_comma
 
@@ -174,7 +177,9 @@ def _clean_text(column: pl.Series) -> tuple[pl.Series, int]:
 
 
 def _needs_cleaning(text: pl.Series) -> bool:
-    return bool(text.str.contains(r"^\s|\s$").any()) or bool((text == "").any())
+    """True when some value has surrounding blanks or is empty (stripping is cheaper than a regex)."""
+    value = pl.first()
+    return bool(text.to_frame().select((value.str.strip_chars().ne(value) | value.eq("")).any()).item())
 
 
 def _as_text(column: pl.Series) -> pl.Series:
