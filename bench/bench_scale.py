@@ -17,6 +17,9 @@ JVM, a child of the child, is added), which includes the loaded log. The steps a
 step           o2c                                        pm4py
 ============== ========================================== =============================================
 read           ``o2c.read_log(parquet)`` (typed, sorted)  ``pandas.read_parquet`` + ``format_dataframe``
+read-by-time   the same, of the same events ordered by    the same
+               time (as an ERP exports them; the
+               simulator's file is ordered by case)
 dfg            ``o2c.directly_follows``                   ``pm4py.discover_dfg``
 waits          ``o2c.waiting_times``                      ``pm4py.discover_performance_dfg``
 variants       ``o2c.variants``                           ``pm4py.get_variants``
@@ -116,12 +119,28 @@ def quiet(call):
     return run
 """
 
-OURS: dict[str, str] = {
-    "read": """
+_OURS_READ = """
 import o2c
 seconds, loaded = best(lambda: o2c.read_log(PATH))
 check = loaded.log.height
-""",
+"""
+_PM4PY_READ = """
+import pandas as pd
+from o2c import _pm4py
+pm4py = _pm4py.pm4py()
+
+def read():
+    frame = pd.read_parquet(PATH)
+    with _pm4py.quiet():
+        return pm4py.format_dataframe(frame, case_id="case_id", activity_key="activity", timestamp_key="timestamp")
+
+seconds, frame = best(read)
+check = len(frame)
+"""
+
+OURS: dict[str, str] = {
+    "read": _OURS_READ,
+    "read-by-time": _OURS_READ,
     "dfg": _OURS_LOAD
     + """
 seconds, edges = best(lambda: o2c.directly_follows(log))
@@ -177,19 +196,8 @@ check = sorted([s, t, round(m.total_seconds(), 3)] for s, t, m in zip(waits["sou
 }
 
 PM4PY: dict[str, str] = {
-    "read": """
-import pandas as pd
-from o2c import _pm4py
-pm4py = _pm4py.pm4py()
-
-def read():
-    frame = pd.read_parquet(PATH)
-    with _pm4py.quiet():
-        return pm4py.format_dataframe(frame, case_id="case_id", activity_key="activity", timestamp_key="timestamp")
-
-seconds, frame = best(read)
-check = len(frame)
-""",
+    "read": _PM4PY_READ,
+    "read-by-time": _PM4PY_READ,
     "dfg": _PM4PY_LOAD
     + """
 seconds, dfg = best(quiet(lambda: pm4py.discover_dfg(frame)[0]))
@@ -243,6 +251,17 @@ def cached(events: int, seed: int = 1) -> Path:
 
         simulate(cases, seed=seed).log.write_parquet(path)
     return path
+
+
+def in_time_order(path: Path) -> Path:
+    """The events of ``path`` in the order of their timestamps, as an ERP's event table is exported;
+    made once. The simulator writes its log ordered by case, which spares a reader the sort."""
+    ordered = path.with_name(f"{path.stem}_by_time.parquet")
+    if not ordered.exists():
+        import polars as pl
+
+        pl.read_parquet(path).sort("timestamp", "source_row").write_parquet(ordered)
+    return ordered
 
 
 def run_child(code: str, *, path: Path, runs: int, timeout: float) -> dict[str, Any]:
@@ -372,10 +391,11 @@ def main(argv: list[str] | None = None) -> None:
         for step in args.steps:
             if step == "assess" and events < max(args.events):
                 continue  # assess is the issue's 10M-event target only
-            ours = run_child(OURS[step], path=path, runs=args.runs, timeout=args.timeout)
+            read = in_time_order(path) if step == "read-by-time" else path
+            ours = run_child(OURS[step], path=read, runs=args.runs, timeout=args.timeout)
             theirs = None
             if step in PM4PY and not args.skip_pm4py:
-                theirs = run_child(PM4PY[step], path=path, runs=args.pm4py_runs, timeout=args.timeout)
+                theirs = run_child(PM4PY[step], path=read, runs=args.pm4py_runs, timeout=args.timeout)
             timed[step, events] = ours, theirs
             reference = timed.get(("waits", events), (None, None))[0] if step in SAME_AS_WAITS else None
             _print_row(step, _size(events), ours, theirs, reference=reference)
@@ -421,7 +441,7 @@ def _targets(timed: dict[tuple[str, int], tuple[dict[str, Any], dict[str, Any] |
     worst = min(ratios) if ratios else float("nan")
     print(f"\ntargets (on the {_size(events)}-event log):")
     print(f"  {TARGETS[0]}: {_verdict(maps, 1)}")
-    print(f"  {TARGETS[1]}: {_verdict(seconds('read'), 5)}")
+    print(f"  {TARGETS[1]}: {_verdict(max(seconds('read'), seconds('read-by-time')), 5)}")
     if "error" in assess:
         print(f"  {TARGETS[2]}: {assess['error']}")
     else:
