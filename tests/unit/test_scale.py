@@ -59,6 +59,23 @@ def test_sort_log_orders_as_the_sort_by_texts(seed: int) -> None:
     assert is_sorted(sort_log(frame)) and not is_sorted(frame)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_a_file_in_time_order_sorts_as_the_stable_sort(seed: int) -> None:
+    """Rows numbered in file order (as every reader numbers them): the unstable sort's path."""
+    frame = (
+        _random_log(500, seed)
+        .sort("timestamp", maintain_order=True)
+        .with_columns(source_row=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+    )
+    assert sort_log(frame).equals(frame.sort(SORT_KEYS, maintain_order=True))
+
+
+def test_rows_equal_on_every_key_keep_their_frame_order() -> None:
+    frame = _log([("1", "b", 0), ("1", "a", 0), ("0", "c", 0), ("1", "d", 0)])
+    frame = frame.with_columns(source_row=pl.Series([7, 7, 7, 7], dtype=pl.Int64))
+    assert sort_log(frame)["activity"].to_list() == ["c", "b", "a", "d"]
+
+
 def test_case_ids_sort_byte_by_byte_as_texts() -> None:
     frame = _log([("b", "x", 0), ("B", "x", 0), ("a10", "x", 0), ("a9", "x", 0), ("Ä", "x", 0), ("", "x", 0)])
     frame = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
