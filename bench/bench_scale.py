@@ -27,6 +27,7 @@ rework         ``o2c.rework``                             ``pm4py.get_rework_cas
 alignments     ``o2c.align`` to the sample ideal path     ``conformance_diagnostics_alignments`` on the
                                                           Petri net of the same path, + fitness
 assess         ``o2c assess`` (the whole report)          (none)
+assess-by-time the same, of the file ordered by time      (none)
 spark          ``o2c.engines.waiting_times`` of a Spark   (none)
                DataFrame, local mode, 2 threads
 out-of-core    ``o2c.engines.waiting_times(scan_log(..))`` (none: pm4py holds the log in pandas)
@@ -124,6 +125,13 @@ import o2c
 seconds, loaded = best(lambda: o2c.read_log(PATH))
 check = loaded.log.height
 """
+_OURS_ASSESS = """
+import tempfile
+from o2c.cli import main
+with tempfile.TemporaryDirectory() as out:
+    seconds, code = best(lambda: main(["assess", PATH, "--ideal", IDEAL, "--out", out, "--no-progress"]))
+check = code
+"""
 _PM4PY_READ = """
 import pandas as pd
 from o2c import _pm4py
@@ -168,13 +176,8 @@ ideal = o2c.read_ideal_path(IDEAL)
 seconds, aligned = best(lambda: o2c.conformance_summary(o2c.align(log, ideal)))
 check = round(aligned.log_fitness, 12)
 """,
-    "assess": """
-import tempfile
-from o2c.cli import main
-with tempfile.TemporaryDirectory() as out:
-    seconds, code = best(lambda: main(["assess", PATH, "--ideal", IDEAL, "--out", out, "--no-progress"]))
-check = code
-""",
+    "assess": _OURS_ASSESS,
+    "assess-by-time": _OURS_ASSESS,
     "spark": """
 import warnings
 from pyspark.sql import SparkSession
@@ -389,9 +392,9 @@ def main(argv: list[str] | None = None) -> None:
     for events in args.events:
         path = cached(events)
         for step in args.steps:
-            if step == "assess" and events < max(args.events):
+            if step.startswith("assess") and events < max(args.events):
                 continue  # assess is the issue's 10M-event target only
-            read = in_time_order(path) if step == "read-by-time" else path
+            read = in_time_order(path) if step.endswith("-by-time") else path
             ours = run_child(OURS[step], path=read, runs=args.runs, timeout=args.timeout)
             theirs = None
             if step in PM4PY and not args.skip_pm4py:
@@ -435,19 +438,22 @@ def _targets(timed: dict[tuple[str, int], tuple[dict[str, Any], dict[str, Any] |
         return float("nan") if found is None or "error" in found[0] else float(found[0]["seconds"])
 
     maps = seconds("dfg") + seconds("waits") + seconds("variants")
-    assess = timed.get(("assess", events), ({"error": "not run"}, None))[0]
     ratios = [ratio(ours, theirs) for ours, theirs in timed.values()]
     ratios = [r for r in ratios if r == r]
     worst = min(ratios) if ratios else float("nan")
     print(f"\ntargets (on the {_size(events)}-event log):")
     print(f"  {TARGETS[0]}: {_verdict(maps, 1)}")
-    print(f"  {TARGETS[1]}: {_verdict(max(seconds('read'), seconds('read-by-time')), 5)}")
-    if "error" in assess:
-        print(f"  {TARGETS[2]}: {assess['error']}")
-    else:
+    for step in ("read", "read-by-time"):
+        print(f"  {TARGETS[1]} ({step}): {_verdict(seconds(step), 5)}")
+    for step in ("assess", "assess-by-time"):
+        assess = timed.get((step, events), ({"error": "not run"}, None))[0]
+        if "error" in assess:
+            print(f"  {TARGETS[2]} ({step}): {assess['error']}")
+            continue
         ok = assess["seconds"] < 60 and assess["peak_mb"] < 4096
         print(
-            f"  {TARGETS[2]}: {assess['seconds']:.1f} s, {assess['peak_mb']:,.0f} MB {'met' if ok else 'NOT met'}"
+            f"  {TARGETS[2]} ({step}): {assess['seconds']:.1f} s, {assess['peak_mb']:,.0f} MB "
+            f"{'met' if ok else 'NOT met'}"
         )
     print(f"  {TARGETS[3]}: smallest ratio {worst:,.1f}x {'met' if worst >= 10 else 'NOT met'}")
 
