@@ -73,6 +73,56 @@ def test_parquet_keeps_types_and_rows(tmp_path: Path) -> None:
     assert loaded.log["region"].to_list() == example_log()["region"].to_list()
 
 
+def _parquet_in_time_order(tmp_path: Path, events: pl.DataFrame) -> tuple[Path, pl.DataFrame]:
+    """``events`` in time order (as an ERP exports them) as Parquet, and the table as read from CSV."""
+    ordered = events.sort("Done", maintain_order=True)
+    ordered.write_parquet(tmp_path / "log.parquet")
+    ordered.with_columns(pl.col("Done").dt.to_string("%Y-%m-%d %H:%M:%S")).write_csv(tmp_path / "log.csv")
+    return tmp_path / "log.parquet", ordered
+
+
+@pytest.mark.parametrize("ids", [pl.String, pl.Int64])
+def test_parquet_in_time_order_reads_as_the_same_table_in_csv(tmp_path: Path, ids: pl.DataType) -> None:
+    """Parquet is ordered while it is read: the same log and rejects as the CSV reader's sort."""
+    orders = [10, 9, 10, 9, 10, 11, 9, 9, None]
+    events = pl.DataFrame(
+        {
+            "Order": pl.Series(orders, dtype=pl.Int64).cast(ids),
+            "Step": ["Create", "Create", "Ship", "Ship", "Bill", "Create", "Bill", "Bill", "Create"],
+            "Done": [datetime(2025, 1, 1 + d, h) for d, h in ((0, 9), (0, 8), (1, 9), (2, 8), (3, 9), (3, 9),
+                                                              (4, 8), (4, 8), (0, 7))],
+            "Region": ["EMEA", "AMER", "EMEA", "AMER", "EMEA", "APAC", "AMER", "AMER", "EMEA"],
+        }
+    )  # fmt: skip
+    parquet, ordered = _parquet_in_time_order(tmp_path, events)
+    with pytest.warns(RejectedRowsWarning):
+        from_parquet = read_log(parquet)
+    with pytest.warns(RejectedRowsWarning):
+        from_csv = read_log(tmp_path / "log.csv")
+    # CSV rows are numbered from the header line, Parquet rows from the first row
+    csv_log = from_csv.log.with_columns(pl.col("source_row") - 1)
+    assert from_parquet.log.drop("timestamp").equals(csv_log.drop("timestamp"))
+    assert from_parquet.log["case_id"].to_list() == ["10", "10", "10", "11", "9", "9", "9"]
+    assert from_parquet.log["source_row"].to_list() == [3, 4, 6, 7, 2, 5, 8]
+    assert from_parquet.rejects["reason"].to_list() == ["missing_case_id", "duplicate_event"]
+    assert from_parquet.rejects["source_row"].to_list() == [1, 9]
+    assert (from_csv.rejects["source_row"] - 1).to_list() == [1, 9]
+
+
+def test_parquet_with_its_own_rows_keeps_file_order_for_ties(tmp_path: Path) -> None:
+    events = pl.DataFrame(
+        {
+            "case_id": ["b", "a", "a", "a"],
+            "activity": ["x", "late", "first", "second"],
+            "timestamp": [datetime(2025, 1, 1, h) for h in (1, 3, 2, 2)],
+            "source_row": [5, 4, 4, 4],
+        }
+    )
+    events.write_parquet(tmp_path / "log.parquet")
+    log = read_log(tmp_path / "log.parquet", keep_duplicates=True).log
+    assert log["activity"].cast(pl.String).to_list() == ["first", "second", "late", "x"]
+
+
 def test_pm4py_shaped_pandas_frame() -> None:
     frame = pd.DataFrame(
         {

@@ -205,7 +205,7 @@ def _read_file(
         mapping = replace(mapping, **open_roles)
         info |= {"reader": reader, "encoding": "utf-8"}
     else:
-        raw = read_parquet(path)
+        raw, mapping = read_parquet(path, mapping)
         info |= {"reader": "polars"}
     return raw, malformed, info, mapping
 

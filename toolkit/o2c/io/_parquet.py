@@ -2,20 +2,57 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
 from o2c.errors import InputFileError
-from o2c.log import SOURCE_ROW
+from o2c.io._mapping import ColumnMapping, resolve
+from o2c.log import CASE_ID, SOURCE_ROW, TIMESTAMP, is_sorted
+
+_T = TypeVar("_T")
 
 
-def read_parquet(path: Path) -> pl.DataFrame:
-    """The rows of a Parquet file with ``source_row`` (an existing one is kept)."""
+def read_parquet(path: Path, mapping: ColumnMapping) -> tuple[pl.DataFrame, ColumnMapping]:
+    """The rows of a Parquet file with ``source_row`` (an existing one is kept), in log order
+    where the file's columns allow it; and ``mapping`` resolved.
+
+    A file whose timestamps are typed, and whose case ids are text or integers (ordered as
+    text, as the log orders them), is ordered by them and ``source_row`` as it is read, when it is not in that order already (an export ordered by
+    time): one query that never holds the rows in both orders, which at 10M events peaks at
+    about 3 GB where reading and then sorting peaked at 5 GB. The case and timestamp columns are
+    those ``mapping`` names or guesses from the file's first 1,000 rows.
+    """
+    scan = pl.scan_parquet(path)
+    names = _read(path, scan.collect_schema).names()
+    if SOURCE_ROW not in names:
+        scan = scan.with_row_index(SOURCE_ROW, offset=1)
+    scan = scan.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    sample = _read(path, scan.head(1000).collect)
+    mapping = resolve(mapping, [c for c in names if c != SOURCE_ROW], path=str(path), sample=sample)
+    case, time = mapping.case_id, mapping.timestamp
+    assert case is not None and time is not None  # resolve raises when it finds none
+    ids, times = sample.schema[case], sample.schema[time]
+    if (ids in (pl.String, pl.Categorical) or ids.is_integer()) and isinstance(times, pl.Datetime | pl.Date):
+        keys = [
+            pl.col(case).cast(pl.String).alias(CASE_ID),
+            pl.col(time).alias(TIMESTAMP),
+            pl.col(SOURCE_ROW),
+        ]
+        if is_sorted(sample.select(keys)):  # first rows out of order settle it without a read
+            frame = _read(path, scan.collect)
+            if is_sorted(frame.select(keys)):
+                return frame, mapping
+            del frame  # read again in order: the rows are never held in both orders
+        # rows numbered here are distinct, so the unstable sort cannot reorder ties
+        scan = scan.sort(keys, maintain_order=SOURCE_ROW in names)
+    return _read(path, scan.collect), mapping
+
+
+def _read(path: Path, step: Callable[[], _T]) -> _T:
     try:
-        frame = pl.read_parquet(path)
+        return step()
     except Exception as exc:  # polars raises several error types for broken files
         raise InputFileError(f"{path.name} could not be read as Parquet: {exc}", path=path) from exc
-    if SOURCE_ROW in frame.columns:
-        return frame.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
-    return frame.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
