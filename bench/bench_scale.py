@@ -1,7 +1,7 @@
 """The scale benchmark: o2c beside pm4py on simulated 1M- and 10M-event logs, in one table.
 
 Run: ``bash bench/run.sh`` (or ``.venv/bin/python bench/bench_scale.py [--events 1000000 10000000]
-[--runs 3] [--pm4py-runs 1] [--timeout 1800] [--skip-pm4py] [--logs DIR]``).
+[--runs 3] [--pm4py-runs 3] [--timeout 1800] [--skip-pm4py] [--logs DIR]``).
 
 Each log is simulated once with ``o2c.simulate`` (about 9.6 events per order, seed 1) and cached
 as Parquet under ``bench/.cache/`` (the same files ``bench_maps.py`` uses). Every step of every
@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--runs", type=int, default=3, help="runs of each o2c step (best counts)")
-    parser.add_argument("--pm4py-runs", type=int, default=1, help="runs of each pm4py step (best counts)")
+    parser.add_argument("--pm4py-runs", type=int, default=3, help="runs of each pm4py step (best counts)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a child may take")
     parser.add_argument("--skip-pm4py", action="store_true", help="time o2c only")
     parser.add_argument("--steps", nargs="+", default=list(OURS), choices=list(OURS))
