@@ -753,7 +753,10 @@ def _csv(frame: pd.DataFrame) -> str:
         values = table[name]
         if pd.api.types.is_timedelta64_dtype(values):
             columns.append(pl.Series(f"{name}_s", values.dt.total_seconds().to_numpy()))
-        elif values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) != "string":
+        elif values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in (
+            "string",
+            "empty",
+        ):
             columns.append(pl.Series(str(name), [_csv_cell(v) for v in values], dtype=pl.String))
         else:
             columns.append(pl.from_pandas(values).alias(str(name)))
