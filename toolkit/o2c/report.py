@@ -757,7 +757,9 @@ def _csv(frame: pd.DataFrame) -> str:
             "string",
             "empty",
         ):
-            columns.append(pl.Series(str(name), [_csv_cell(v) for v in values], dtype=pl.String))
+            codes, distinct = pd.factorize(values)  # each distinct cell is made text once; missing: -1
+            texts = pl.Series(str(name), [*map(_csv_cell, distinct), None], dtype=pl.String)
+            columns.append(texts.gather(np.where(codes < 0, len(distinct), codes)))
         else:
             columns.append(pl.from_pandas(values).alias(str(name)))
     written = pl.DataFrame(columns).with_columns(
