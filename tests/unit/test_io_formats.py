@@ -73,12 +73,12 @@ def test_parquet_keeps_types_and_rows(tmp_path: Path) -> None:
     assert loaded.log["region"].to_list() == example_log()["region"].to_list()
 
 
-def _parquet_in_time_order(tmp_path: Path, events: pl.DataFrame) -> tuple[Path, pl.DataFrame]:
-    """``events`` in time order (as an ERP exports them) as Parquet, and the table as read from CSV."""
+def _parquet_in_time_order(tmp_path: Path, events: pl.DataFrame) -> Path:
+    """``events`` in time order (as an ERP exports them) as ``log.parquet``, and as ``log.csv``."""
     ordered = events.sort("Done", maintain_order=True)
     ordered.write_parquet(tmp_path / "log.parquet")
     ordered.with_columns(pl.col("Done").dt.to_string("%Y-%m-%d %H:%M:%S")).write_csv(tmp_path / "log.csv")
-    return tmp_path / "log.parquet", ordered
+    return tmp_path / "log.parquet"
 
 
 @pytest.mark.parametrize("ids", [pl.String, pl.Int64])
@@ -94,7 +94,7 @@ def test_parquet_in_time_order_reads_as_the_same_table_in_csv(tmp_path: Path, id
             "Region": ["EMEA", "AMER", "EMEA", "AMER", "EMEA", "APAC", "AMER", "AMER", "EMEA"],
         }
     )  # fmt: skip
-    parquet, ordered = _parquet_in_time_order(tmp_path, events)
+    parquet = _parquet_in_time_order(tmp_path, events)
     with pytest.warns(RejectedRowsWarning):
         from_parquet = read_log(parquet)
     with pytest.warns(RejectedRowsWarning):
