@@ -71,6 +71,7 @@ PATH, RUNS, IDEAL = {path!r}, {runs}, {ideal!r}
 def best(call):
     seconds, result = float("inf"), None
     for _ in range(RUNS):
+        result = None  # the previous run's result is let go: peak memory is that of one run
         began = time.perf_counter()
         result = call()
         seconds = min(seconds, time.perf_counter() - began)
