@@ -123,6 +123,21 @@ def test_parquet_with_its_own_rows_keeps_file_order_for_ties(tmp_path: Path) -> 
     assert log["activity"].cast(pl.String).to_list() == ["first", "second", "late", "x"]
 
 
+def test_resource_and_lifecycle_lose_surrounding_blanks_and_empty_values() -> None:
+    frame = pl.DataFrame(
+        {
+            "case_id": ["1", "1", "1"],
+            "activity": ["a", "a", "b"],
+            "timestamp": [datetime(2025, 1, 1, h) for h in (1, 2, 3)],
+            "resource": [" ann", "bob ", ""],
+            "lifecycle": ["start", " complete", "complete"],
+        }
+    )
+    log = read_log(frame).log
+    assert log["resource"].to_list() == ["ann", "bob", None]
+    assert log["lifecycle"].to_list() == ["start", "complete", "complete"]
+
+
 def test_pm4py_shaped_pandas_frame() -> None:
     frame = pd.DataFrame(
         {

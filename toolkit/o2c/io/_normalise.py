@@ -63,11 +63,12 @@ def normalise(
     notes: dict[str, Any] = {"timezone": zone}
     numeric_roles = {roles[VALUE]} if VALUE in roles else set()
     candidates = [c for c in raw.columns if c not in set(roles.values()) - numeric_roles]
-    # each text column's distinct values, computed once: the costly part of judging a column
+    # each text column's distinct values, computed once and in parallel: the costly part of
+    # judging an attribute (number? date?) or a resource or lifecycle (blanks to strip?)
     texts = [c for c in candidates if raw[c].dtype == pl.String]
-    distinct = {
-        values.name: values[0].alias(values.name) for values in raw.select(pl.col(texts).unique().implode())
-    }
+    labels = [roles[r] for r in (RESOURCE, LIFECYCLE) if r in roles and raw[roles[r]].dtype == pl.String]
+    found = {v.name: v[0].alias(v.name) for v in raw.select(pl.col([*texts, *labels]).unique().implode())}
+    distinct = {c: found[c] for c in texts}
     decimal_comma = any(uses_decimal_comma(values) for values in distinct.values())
     notes["decimal_comma"] = decimal_comma
 
@@ -118,7 +119,7 @@ def normalise(
 
     for role in (RESOURCE, LIFECYCLE):
         if role in roles:
-            columns[role] = _clean_text(text[role])[0]
+            columns[role] = _clean_text(text[role], found.get(roles[role]))[0]
     if VALUE in roles:
         columns[VALUE], notes["value_unparseable"] = _value(raw[roles[VALUE]], decimal_comma)
 
@@ -157,19 +158,20 @@ def raise_first_reject(rejects: pl.DataFrame, source_file: str) -> None:
     )
 
 
-def _clean_text(column: pl.Series) -> tuple[pl.Series, int]:
+def _clean_text(column: pl.Series, distinct: pl.Series | None = None) -> tuple[pl.Series, int]:
     """``column`` as text without surrounding blanks, empty values missing; and how many values
     lost blanks.
 
     A column that needs neither is returned as it is, without a copy; a categorical one is
-    judged by its distinct names and stays categorical then.
+    judged by its distinct names and stays categorical then, a text one by its ``distinct``
+    values when they are given.
     """
     if isinstance(column.dtype, pl.Categorical | pl.Enum):
         if not _needs_cleaning(column.unique().drop_nulls().cast(pl.String)):
             return column, 0
         column = column.cast(pl.String)
     column = _as_text(column)
-    if not _needs_cleaning(column):
+    if not _needs_cleaning(column if distinct is None else distinct):
         return column, 0
     stripped = column.str.strip_chars()
     changed = int((stripped != column).fill_null(False).sum())
