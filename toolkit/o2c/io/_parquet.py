@@ -47,10 +47,8 @@ def read_parquet(path: Path, mapping: ColumnMapping) -> tuple[pl.DataFrame, Colu
             if is_sorted(frame.select(keys)):
                 return frame, mapping
             del frame  # read again in order: the rows are never held in both orders
-        if SOURCE_ROW in names:  # the file's own numbers may repeat: its row order breaks ties
-            scan = scan.with_row_index("_file_row").sort([*keys, pl.col("_file_row")]).drop("_file_row")
-        else:  # rows numbered here are distinct: no ties to keep in order
-            scan = scan.sort(keys)
+        # rows numbered here are distinct; the file's own numbers may repeat: its row order breaks ties
+        scan = scan.sort([*keys, pl.int_range(pl.len())] if SOURCE_ROW in names else keys)
     return _read(path, scan.collect), mapping
 
 
