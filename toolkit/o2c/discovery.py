@@ -317,12 +317,12 @@ def variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     total = table["cases"].sum()
     result = table.select(
         pl.col("variant_id").cast(pl.Int64),
-        "names",
         "cases",
         share=pl.col("cases") / total,
         median_lead_time=duration_from_microseconds(pl.col("median_lead")),
     ).to_pandas()
-    result.insert(1, "trace", pd.Series([tuple(t) for t in result.pop("names")], dtype=object))
+    # from Python lists: pandas would make each trace a numpy array first (a fifth of the call)
+    result.insert(1, "trace", pd.Series([tuple(t) for t in table["names"].to_list()], dtype=object))
     return result
 
 
