@@ -241,7 +241,9 @@ TARGETS = (
     "reading 10M events from Parquet and sorting them under 5 s",
     "a full o2c assess of 10M events under 60 s and 4 GB peak memory",
     "every step at least 10x faster than pm4py's equivalent, alignments included",
+    "dfg, waits and variants at least 20x faster than pm4py's on the 1M-event log",
 )
+MAP_STEPS = ("dfg", "waits", "variants")
 
 
 def cached(events: int, seed: int = 1) -> Path:
@@ -298,7 +300,7 @@ def _seconds(result: dict[str, Any] | None) -> str:
         return "-"
     if "error" in result:
         return result["error"] if result["error"].startswith(">") else "failed"
-    return f"{result['seconds']:.2f}"
+    return f"{result['seconds']:.3f}" if result["seconds"] < 0.1 else f"{result['seconds']:.2f}"
 
 
 def _mb(result: dict[str, Any] | None) -> str:
@@ -438,7 +440,7 @@ def _targets(timed: dict[tuple[str, int], tuple[dict[str, Any], dict[str, Any] |
         found = timed.get((step, events))
         return float("nan") if found is None or "error" in found[0] else float(found[0]["seconds"])
 
-    maps = seconds("dfg") + seconds("waits") + seconds("variants")
+    maps = sum(seconds(step) for step in MAP_STEPS)
     ratios = [ratio(ours, theirs) for ours, theirs in timed.values()]
     ratios = [r for r in ratios if r == r]
     worst = min(ratios) if ratios else float("nan")
@@ -457,6 +459,9 @@ def _targets(timed: dict[tuple[str, int], tuple[dict[str, Any], dict[str, Any] |
             f"{'met' if ok else 'NOT met'}"
         )
     print(f"  {TARGETS[3]}: smallest ratio {worst:,.1f}x {'met' if worst >= 10 else 'NOT met'}")
+    small = [ratio(*timed[step, 1_000_000]) for step in MAP_STEPS if (step, 1_000_000) in timed]
+    if small and all(r == r for r in small):
+        print(f"  {TARGETS[4]}: smallest ratio {min(small):,.1f}x {'met' if min(small) >= 20 else 'NOT met'}")
 
 
 def _verdict(seconds: float, limit: float) -> str:
