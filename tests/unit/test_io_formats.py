@@ -123,6 +123,22 @@ def test_parquet_with_its_own_rows_keeps_file_order_for_ties(tmp_path: Path) -> 
     assert log["activity"].cast(pl.String).to_list() == ["first", "second", "late", "x"]
 
 
+def test_duplicates_are_found_among_events_tied_on_case_and_time_and_at_the_log_end() -> None:
+    at = [datetime(2025, 1, 1, h) for h in (1, 1, 1, 2, 3, 3)]
+    frame = pl.DataFrame(
+        {
+            "case_id": ["a", "a", "a", "a", "b", "b"],
+            "activity": ["x", "y", "x", "x", "z", "z"],  # row 3 repeats row 1 with row 2 between
+            "timestamp": at,
+        }
+    )
+    with pytest.warns(RejectedRowsWarning):
+        loaded = read_log(frame)
+    assert loaded.rejects["reason"].to_list() == ["duplicate_event", "duplicate_event"]
+    assert loaded.rejects["source_row"].to_list() == [3, 6]
+    assert loaded.log["source_row"].to_list() == [1, 2, 4, 5]
+
+
 def test_resource_and_lifecycle_lose_surrounding_blanks_and_empty_values() -> None:
     frame = pl.DataFrame(
         {

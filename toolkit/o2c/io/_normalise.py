@@ -255,11 +255,11 @@ def _drop_duplicates(frame: pl.DataFrame, roles: dict[str, str]) -> tuple[pl.Dat
     log are compared on every column.
     """
     ordered = sort_log(frame)
-    same = (pl.col(CASE_ID) == pl.col(CASE_ID).shift(1)) & (pl.col(TIMESTAMP) == pl.col(TIMESTAMP).shift(1))
-    after = (pl.col(CASE_ID) == pl.col(CASE_ID).shift(-1)) & (
-        pl.col(TIMESTAMP) == pl.col(TIMESTAMP).shift(-1)
-    )
-    tied = ordered.select((same.fill_null(False) | after.fill_null(False)).alias("tied")).to_series()
+    # a row tied with the row before it, or with the row after it (which is then tied with it)
+    before = (
+        (pl.col(CASE_ID) == pl.col(CASE_ID).shift(1)) & (pl.col(TIMESTAMP) == pl.col(TIMESTAMP).shift(1))
+    ).fill_null(False)
+    tied = ordered.lazy().select(before | before.shift(-1, fill_value=False)).collect().to_series()
     others = [c for c in frame.columns if c != SOURCE_ROW]
     candidates = ordered.filter(tied)
     repeated = candidates.filter(~candidates.select(pl.struct(others).is_first_distinct()).to_series())
