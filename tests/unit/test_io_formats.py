@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -121,6 +122,12 @@ def test_parquet_with_its_own_rows_keeps_file_order_for_ties(tmp_path: Path) -> 
     events.write_parquet(tmp_path / "log.parquet")
     log = read_log(tmp_path / "log.parquet", keep_duplicates=True).log
     assert log["activity"].cast(pl.String).to_list() == ["first", "second", "late", "x"]
+
+
+def test_the_sha256_of_a_file_read_in_chunks_is_that_of_its_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "log.parquet"
+    example_log().write_parquet(path)
+    assert read_log(path).source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_duplicates_are_found_among_events_tied_on_case_and_time_and_at_the_log_end() -> None:

@@ -184,10 +184,10 @@ def _read_file(
             f"{path.name}: unknown file type; readable are {', '.join(sorted(FORMATS))}.", path=path
         )
     fmt = FORMATS[suffix]
-    data = path.read_bytes()
-    info: dict[str, Any] = {"path": str(path), "sha256": hashlib.sha256(data).hexdigest(), "format": fmt}
+    data = path.read_bytes() if fmt == "csv" else None  # the other readers read the file themselves
+    info: dict[str, Any] = {"path": str(path), "sha256": _sha256(path, data), "format": fmt}
     malformed = empty_rejects()
-    if fmt == "csv":
+    if data is not None:
         if suffix == ".csv.gz":
             import gzip
 
@@ -208,6 +208,14 @@ def _read_file(
         raw, mapping = read_parquet(path, mapping)
         info |= {"reader": "polars"}
     return raw, malformed, info, mapping
+
+
+def _sha256(path: Path, data: bytes | None) -> str:
+    """The SHA-256 of ``data``, the file's bytes, or when they were not read, of the file read in chunks."""
+    if data is not None:
+        return hashlib.sha256(data).hexdigest()
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _choose_sheet(path: Path, mapping: ColumnMapping) -> tuple[str, pl.DataFrame]:
