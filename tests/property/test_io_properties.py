@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from o2c.io import read_log
+from o2c.io._timestamps import _first_distinct
 from tests.property.strategies import logs
 
 
@@ -62,3 +63,13 @@ def test_every_row_is_accounted_for(log: pl.DataFrame, broken: list[int]) -> Non
     assert loaded.source.rows == len(lines) - 1
     assert loaded.log.height + loaded.rejects["source_row"].n_unique() == loaded.source.rows
     assert set(loaded.log["source_row"]).isdisjoint(set(loaded.rejects["source_row"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.integers(0, 60).map(str), max_size=400), n=st.integers(1, 12))
+def test_the_timestamp_sample_is_the_first_distinct_values_of_the_whole_column(
+    values: list[str], n: int
+) -> None:
+    column = pl.Series(values, dtype=pl.String)
+    whole = list(dict.fromkeys(values))[:n]  # first appearances, in order
+    assert _first_distinct(column, n).to_list() == whole

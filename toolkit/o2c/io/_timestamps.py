@@ -103,7 +103,7 @@ def parse_timestamps(
         return _from_typed(text, timezone)
     cleaned = text.to_frame("t").select(_clean(pl.col("t"))).to_series()
     present = cleaned.drop_nulls()
-    sample = present.unique(maintain_order=True).head(_SAMPLE)
+    sample = _first_distinct(present, _SAMPLE)
     if sample.is_empty():
         return ParsedTimestamps(pl.Series(text.name, [None] * len(text), dtype=UTC), (), dayfirst, True)
     epoch = _epoch_unit(sample)
@@ -127,6 +127,21 @@ def parse_timestamps(
     formats = tuple(f for _, f in scored)
     values, naive, skipped = _coalesce(cleaned, formats, timezone)
     return ParsedTimestamps(values.alias(text.name), formats, dayfirst, naive, skipped)
+
+
+def _first_distinct(values: pl.Series, n: int) -> pl.Series:
+    """The first ``n`` distinct ``values`` in order of appearance.
+
+    Found in the first ``25 * n`` values when they hold that many, which spares hashing every
+    value of a long column (140 ms for a million timestamps); the result is the same.
+
+    >>> _first_distinct(pl.Series(["b", "a", "b", "c"]), 2).to_list()
+    ['b', 'a']
+    """
+    head = values.head(25 * n).unique(maintain_order=True)
+    if head.len() >= n or values.len() <= 25 * n:
+        return head.head(n)
+    return values.unique(maintain_order=True).head(n)
 
 
 def _epoch_unit(sample: pl.Series) -> str | None:
