@@ -121,7 +121,9 @@ def normalise(
         if role in roles:
             columns[role] = _clean_text(text[role], found.get(roles[role]))[0]
     if VALUE in roles:
-        columns[VALUE], notes["value_unparseable"] = _value(raw[roles[VALUE]], decimal_comma)
+        columns[VALUE], notes["value_unparseable"] = _value(
+            raw[roles[VALUE]], decimal_comma, found.get(roles[VALUE])
+        )
 
     mapped = set(roles.values())
     for name in raw.columns:
@@ -205,14 +207,20 @@ def _problem(
     )
 
 
-def _value(column: pl.Series, decimal_comma: bool) -> tuple[pl.Series, int]:
+def _value(column: pl.Series, decimal_comma: bool, distinct: pl.Series | None) -> tuple[pl.Series, int]:
+    """The order value as numbers, and how many values are not numbers; ``distinct`` are the
+    column's distinct values (of a text column), which are judged instead of every row."""
     if column.dtype.is_numeric():
         return column.cast(pl.Float64), 0
     text = column.cast(pl.String).str.strip_chars().replace("", None)
-    # an amount may carry its currency: "€ 1.234,50", "1,234.50 EUR"
-    text = text.str.replace_all(r"^[€$£¥]\s*|\s*[€$£¥]$|^[A-Z]{3}\s+|\s+[A-Z]{3}$", "")
-    decimal_comma = decimal_comma or uses_decimal_comma(text)
-    number = to_number(text, decimal_comma=decimal_comma)
+    present = (
+        text.unique() if distinct is None else distinct.str.strip_chars().replace("", None)
+    ).drop_nulls()
+    amounts = _without_currency(present)
+    if not amounts.equals(present):
+        text = _without_currency(text)
+    decimal_comma = decimal_comma or uses_decimal_comma(amounts)
+    number = to_number(text, decimal_comma=decimal_comma, distinct=amounts)
     if number is None:
         thousands, decimal = (".", ",") if decimal_comma else (",", ".")
         plain = text.str.replace_all(thousands, "", literal=True).str.replace(decimal, ".", literal=True)
@@ -220,6 +228,11 @@ def _value(column: pl.Series, decimal_comma: bool) -> tuple[pl.Series, int]:
     number = number.cast(pl.Float64)
     unparseable = int((text.is_not_null() & number.is_null()).sum())
     return number, unparseable
+
+
+def _without_currency(amounts: pl.Series) -> pl.Series:
+    """Amounts without their currency: "€ 1.234,50" and "1,234.50 EUR" lose "€ " and " EUR"."""
+    return amounts.str.replace_all(r"^[€$£¥]\s*|\s*[€$£¥]$|^[A-Z]{3}\s+|\s+[A-Z]{3}$", "")
 
 
 def _attribute(
