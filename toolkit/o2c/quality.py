@@ -204,9 +204,7 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
             )
         )
     if events:
-        summary = log_summary(log)
-        span = f"{summary['first_event']} .. {summary['last_event']}"
-        rows.append(("time_range", events, events, span, "first and last event"))
+        rows.append(("time_range", events, events, " .. ".join(_time_span(log)), "first and last event"))
 
     table = pd.DataFrame(rows, columns=["check", "count", "of", "example", "detail"])
     table["share"] = (table["count"] / table["of"].where(table["of"] > 0)).fillna(0.0)
@@ -221,18 +219,24 @@ def log_summary(log: pl.DataFrame) -> dict[str, int | str]:
     3
     """
     events = log.height
-    first, last = log.select(
-        pl.col(TIMESTAMP).min().dt.strftime("%Y-%m-%d %H:%M:%S UTC").alias("first"),
-        pl.col(TIMESTAMP).max().dt.strftime("%Y-%m-%d %H:%M:%S UTC").alias("last"),
-    ).row(0)
+    first, last = _time_span(log)
     return {
         "events": events,
         "cases": case_count(log),
         "activities": log[ACTIVITY].n_unique(),
         "variants": len(variants(log)) if events else 0,
-        "first_event": first or "",
-        "last_event": last or "",
+        "first_event": first,
+        "last_event": last,
     }
+
+
+def _time_span(log: pl.DataFrame) -> tuple[str, str]:
+    """The first and last event time of ``log`` as text ("" for a log without events)."""
+    first, last = log.select(
+        pl.col(TIMESTAMP).min().dt.strftime("%Y-%m-%d %H:%M:%S UTC").alias("first"),
+        pl.col(TIMESTAMP).max().dt.strftime("%Y-%m-%d %H:%M:%S UTC").alias("last"),
+    ).row(0)
+    return first or "", last or ""
 
 
 def _first(values: pl.Series) -> str:
