@@ -15,7 +15,7 @@ from o2c.discovery import directly_follows, variants
 from o2c.errors import ArgumentError, ColumnMappingError, GraphvizMissingError
 from o2c.io import read_ideal_path, read_log
 from o2c.performance import bottlenecks, waiting_times
-from o2c.render import format_amount, format_count, format_duration, render_map
+from o2c.render import format_amount, format_count, format_duration, render_map, render_maps
 from o2c.render.maps import COLOURS
 from o2c.rework import rework
 from tests.conftest import sample_log
@@ -103,6 +103,17 @@ def test_sample_map_snapshots(sample: pl.DataFrame) -> None:
     _check_snapshot("sample_map.dot", render_map(sample).source)
     waits = render_map(sample, measure="wait_median", highlight=[top, loops.head(1)])
     _check_snapshot("sample_wait_map.dot", waits.source)
+
+
+def test_maps_drawn_together_are_those_drawn_one_by_one(sample: pl.DataFrame) -> None:
+    highlight = [bottlenecks(sample).head(1), rework(sample).head(1)]
+    options = {"activities": 0.9, "paths": 0.7, "highlight": highlight, "max_edges": 20}
+    together = render_maps(sample, measures=["transitions", "wait_median", "value_days", "cases"], **options)
+    for measure, chart in together.items():
+        assert chart.source == render_map(sample, measure=measure, **options).source
+    edges = waiting_times(sample)
+    from_edges = render_maps(edges, measures=["wait_p90", "transitions"])
+    assert from_edges["wait_p90"].source == render_map(edges, measure="wait_p90").source
 
 
 def test_full_map_draws_every_edge_with_its_count(example_log: pl.DataFrame) -> None:

@@ -51,7 +51,14 @@ from o2c.assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.errors import ArgumentError, GraphvizMissingError
 from o2c.performance import DRIVER_COLUMNS
-from o2c.render.maps import READABLE_MAP, ProcessMap, format_amount, format_count, format_duration, render_map
+from o2c.render.maps import (
+    READABLE_MAP,
+    ProcessMap,
+    format_amount,
+    format_count,
+    format_duration,
+    render_maps,
+)
 from o2c.render.plots import figure_svg, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
 
 #: The version of findings.json's layout; a change of keys or meaning raises it.
@@ -836,19 +843,17 @@ def draw_maps(
     >>> sorted(maps), "#D55E00" in maps["waiting_time"].source
     (['frequency', 'waiting_time'], True)
     """
-    highlight = _highlights(assessment) or None
-    return {
-        name: render_map(
-            assessment.log,
-            measure=measure,
-            activities=activities,
-            paths=paths,
-            highlight=highlight,
-            max_activities=MAP_MAX_ACTIVITIES,
-            max_edges=MAP_MAX_EDGES,
-        )
-        for name, measure in (("frequency", "transitions"), ("waiting_time", "wait_median"))
-    }
+    names = {"transitions": "frequency", "wait_median": "waiting_time"}
+    maps = render_maps(
+        assessment.log,
+        measures=list(names),
+        activities=activities,
+        paths=paths,
+        highlight=_highlights(assessment) or None,
+        max_activities=MAP_MAX_ACTIVITIES,
+        max_edges=MAP_MAX_EDGES,
+    )
+    return {names[measure]: chart for measure, chart in maps.items()}
 
 
 def _maps(

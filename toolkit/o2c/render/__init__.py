@@ -4,6 +4,22 @@ A renderer never reads a file and computes nothing from the raw log itself: give
 the analysis functions (``o2c.discovery``, ``o2c.performance``) and draws their results.
 """
 
-from o2c.render.maps import MEASURES, ProcessMap, format_amount, format_count, format_duration, render_map
+from o2c.render.maps import (
+    MEASURES,
+    ProcessMap,
+    format_amount,
+    format_count,
+    format_duration,
+    render_map,
+    render_maps,
+)
 
-__all__ = ["MEASURES", "ProcessMap", "format_amount", "format_count", "format_duration", "render_map"]
+__all__ = [
+    "MEASURES",
+    "ProcessMap",
+    "format_amount",
+    "format_count",
+    "format_duration",
+    "render_map",
+    "render_maps",
+]

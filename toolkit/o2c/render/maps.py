@@ -20,7 +20,7 @@ import heapq
 import html
 import math
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,28 +163,81 @@ def render_map(
     >>> [line.strip() for line in chart.source.splitlines() if "#D55E00" in line][0]
     'a3 -> a5 [label=<&#160;&#160;<b>14 d</b>> color="#D55E00" fontcolor="#D55E00" penwidth=4.33 weight=1]'
     """
-    check_choice(measure, MEASURES, argument="measure", function="render_map")
+    caps = (max_activities, max_edges)
+    maps = _render_maps(
+        edges_or_log, [measure], activities=activities, paths=paths, highlight=highlight, caps=caps
+    )
+    return maps[measure]
+
+
+def render_maps(
+    edges_or_log: pd.DataFrame | pl.DataFrame,
+    *,
+    measures: Sequence[str],
+    activities: float = 0.8,
+    paths: float = 0.8,
+    highlight: Any = None,
+    max_activities: int | None = None,
+    max_edges: int | None = None,
+) -> dict[str, ProcessMap]:
+    """``render_map`` for each of ``measures``, by measure; from a log its analyses run once.
+
+    The maps are those ``render_map`` draws one by one (the same DOT text), but the waiting
+    times, start and end activities and variants of a log are computed once for all of them
+    (and once more for ``value_days``, which needs the money-weighted edges).
+
+    >>> from o2c.simulate import example_log
+    >>> maps = render_maps(example_log(), measures=["transitions", "wait_median"])
+    >>> maps["wait_median"].source == render_map(example_log(), measure="wait_median").source
+    True
+    """
+    caps = (max_activities, max_edges)
+    return _render_maps(
+        edges_or_log, list(measures), activities=activities, paths=paths, highlight=highlight, caps=caps
+    )
+
+
+def _render_maps(
+    edges_or_log: pd.DataFrame | pl.DataFrame,
+    measures: list[str],
+    *,
+    activities: float,
+    paths: float,
+    highlight: Any,
+    caps: tuple[int | None, int | None],
+) -> dict[str, ProcessMap]:
+    """The maps of ``render_map`` and ``render_maps``, their arguments checked first."""
+    for measure in measures:
+        check_choice(measure, MEASURES, argument="measure", function="render_map")
     for name, share in (("activities", activities), ("paths", paths)):
         if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
             raise ArgumentError(
                 f"The {name!r} argument of render_map must be a share from 0 to 1; got {share!r}."
             )
-    for name, cap in (("max_activities", max_activities), ("max_edges", max_edges)):
+    for name, cap in zip(("max_activities", "max_edges"), caps, strict=True):
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
             raise ArgumentError(
                 f"The {name!r} argument of render_map must be a whole number from 1; got {cap!r}."
             )
-    graph = _graph(edges_or_log, measure)
-    marked = _highlights(highlight, graph)
-    nodes, kept = _simplify(graph, activities, paths, marked, caps=(max_activities, max_edges))
-    if len(nodes) > LARGE_MAP[0] or len(kept) > LARGE_MAP[1]:
-        warnings.warn(
-            f"render_map: the map has {len(nodes)} activities and {len(kept)} edges; Graphviz may take "
-            "minutes to lay it out and few can read it. Pass max_activities= and max_edges= (draw_maps "
-            f"uses {READABLE_MAP[0]} and {READABLE_MAP[1]}) or lower the sliders.",
-            stacklevel=2,
-        )
-    return _draw(graph, measure, nodes, kept, marked)
+    graphs: dict[Any, _Graph] = {}
+    maps: dict[str, ProcessMap] = {}
+    for measure in measures:
+        # a log's graph serves every measure but value_days; a table of edges is checked per measure
+        key = measure if _is_edges(edges_or_log) else measure == "value_days"
+        if key not in graphs:
+            graphs[key] = _graph(edges_or_log, measure)
+        graph = graphs[key]
+        marked = _highlights(highlight, graph)
+        nodes, kept = _simplify(graph, activities, paths, marked, caps=caps)
+        if len(nodes) > LARGE_MAP[0] or len(kept) > LARGE_MAP[1]:
+            warnings.warn(
+                f"render_map: the map has {len(nodes)} activities and {len(kept)} edges; Graphviz may "
+                "take minutes to lay it out and few can read it. Pass max_activities= and max_edges= "
+                f"(draw_maps uses {READABLE_MAP[0]} and {READABLE_MAP[1]}) or lower the sliders.",
+                stacklevel=3,
+            )
+        maps[measure] = _draw(graph, measure, nodes, kept, marked)
+    return maps
 
 
 #: The most activities and edges of a map people can read (``o2c.draw_maps`` caps its maps so).
