@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from o2c.io import read_log
+from o2c.io._csv import _has_blank_lines
 from o2c.io._timestamps import _first_distinct
 from tests.property.strategies import logs
 
@@ -73,3 +74,10 @@ def test_the_timestamp_sample_is_the_first_distinct_values_of_the_whole_column(
     column = pl.Series(values, dtype=pl.String)
     whole = list(dict.fromkeys(values))[:n]  # first appearances, in order
     assert _first_distinct(column, n).to_list() == whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.lists(st.sampled_from([b"a", b",", b"\r", b"\n", b" "]), max_size=30).map(b"".join))
+def test_blank_lines_are_found_in_place_as_in_the_stripped_text(data: bytes) -> None:
+    body = data.strip(b"\r\n")
+    assert _has_blank_lines(data) == (b"\n\n" in body or b"\n\r\n" in body)

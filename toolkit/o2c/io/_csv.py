@@ -17,6 +17,7 @@ from o2c.errors import InputFileError
 from o2c.log import SOURCE_ROW, Reason
 
 _BLANK_LINES = re.compile(r"(?:\r?\n){2,}")
+_BLANK_LINE, _CONTENT = re.compile(rb"\n\r?\n"), re.compile(rb"[^\r\n]")
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,9 @@ def read_csv(path: Path, data: bytes) -> CsvRead:
     field spanning lines stays one row, blank lines are skipped and not counted.
     """
     encoding, text = _decode(data)
-    if not data.strip():
+    if not data or data.isspace():
         raise InputFileError(f"{path.name} is empty.", path=path)
-    body = data.strip(b"\r\n")
-    has_blank_lines = b"\n\n" in body or b"\n\r\n" in body
+    has_blank_lines = _has_blank_lines(data)
     with tempfile.TemporaryDirectory() as tmp:
         target = path
         if encoding != "utf-8" or has_blank_lines:
@@ -51,6 +51,18 @@ def read_csv(path: Path, data: bytes) -> CsvRead:
                 handle.write(cleaned)
         delimiter, quote = _sniff(target, text, path)
         return _read(target, path, encoding, delimiter, quote)
+
+
+def _has_blank_lines(data: bytes) -> bool:
+    """True when an empty line lies between lines of ``data`` (not counting its first and last
+    line breaks); searched in place, without copying the bytes of a large file."""
+    first = _CONTENT.search(data)
+    if first is None:
+        return False
+    end = len(data)
+    while data[end - 1] in b"\r\n":
+        end -= 1
+    return _BLANK_LINE.search(data, first.start(), end) is not None
 
 
 def _decode(data: bytes) -> tuple[str, str]:
