@@ -97,6 +97,17 @@ def test_source_rows_count_like_a_spreadsheet(european: Path) -> None:
     assert loaded.log["source_row"].to_list() == [2, 3, 8, 10]
 
 
+def test_encodings_from_plain_ascii_to_latin1(tmp_path: Path) -> None:
+    ascii_only = "case;activity;time\n1;Create;2025-01-06 09:00\n"
+    assert read_log(_write(tmp_path, ascii_only, name="a.csv")).source.encoding == "utf-8"
+    # 0x81 is not a cp1252 character: the last resort, latin-1, reads every byte
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"case;activity;time\n1;Kredit \x81 pr\xfcfen;2025-01-06 09:00\n")
+    loaded = read_log(path)
+    assert loaded.source.encoding == "latin-1"
+    assert loaded.log["activity"].cast(pl.String).to_list() == ["Kredit \x81 pr\u00fcfen"]
+
+
 def test_utf8_bom_tsv_with_mixed_offsets(tmp_path: Path) -> None:
     text = (
         "\ufeffcase_id\tactivity\ttimestamp\n"

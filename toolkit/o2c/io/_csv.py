@@ -37,19 +37,24 @@ def read_csv(path: Path, data: bytes) -> CsvRead:
     ``source_row`` counts records as a spreadsheet shows them: the header is row 1, a quoted
     field spanning lines stays one row, blank lines are skipped and not counted.
     """
-    encoding, text = _decode(data)
+    encoding = _encoding(data)
     if not data or data.isspace():
         raise InputFileError(f"{path.name} is empty.", path=path)
     has_blank_lines = _has_blank_lines(data)
+    # the whole file as text only to rewrite it for DuckDB (another encoding, blank lines), and
+    # let go before DuckDB reads: a large export is not held twice more
+    header = _text(data[:65536], encoding).split("\n", 1)[0].rstrip("\r")
     with tempfile.TemporaryDirectory() as tmp:
         target = path
         if encoding != "utf-8" or has_blank_lines:
             target = Path(tmp) / "utf8.csv"
+            text = _text(data, encoding)
             newline = "\r\n" if "\r\n" in text else "\n"
             cleaned = _BLANK_LINES.sub(newline, text.strip("\r\n")) + newline if has_blank_lines else text
             with target.open("w", encoding="utf-8", newline="") as handle:
                 handle.write(cleaned)
-        delimiter, quote = _sniff(target, text, path)
+            del text, cleaned
+        delimiter, quote = _sniff(target, header, path)
         return _read(target, path, encoding, delimiter, quote)
 
 
@@ -65,20 +70,29 @@ def _has_blank_lines(data: bytes) -> bool:
     return _BLANK_LINE.search(data, first.start(), end) is not None
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _encoding(data: bytes) -> str:
+    """``utf-8-sig`` (a byte-order mark), ``utf-8``, else ``cp1252``, else ``latin-1``."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", data[3:].decode("utf-8", errors="replace")
-    try:
-        return "utf-8", data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return "cp1252", data.decode("cp1252")
-    except UnicodeDecodeError:
-        return "latin-1", data.decode("latin-1")
+        return "utf-8-sig"
+    if data.isascii():
+        return "utf-8"
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
 
 
-def _sniff(target: Path, text: str, path: Path) -> tuple[str, str]:
+def _text(data: bytes, encoding: str) -> str:
+    """``data`` decoded (a cut character at the end of a slice, or a bad byte after a byte-order mark, replaced)."""
+    if encoding == "utf-8-sig":
+        return data[3:].decode("utf-8", errors="replace")
+    return data.decode(encoding, errors="replace")
+
+
+def _sniff(target: Path, header: str, path: Path) -> tuple[str, str]:
     con = duckdb.connect()
     try:
         found = con.execute(
@@ -88,7 +102,6 @@ def _sniff(target: Path, text: str, path: Path) -> tuple[str, str]:
         found = None
     finally:
         con.close()
-    header = text[:65536].lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
     if found and found[0] and found[0] in header:
         return found[0], found[1] if found[1] not in ("", "(empty)") else '"'
     # DuckDB's sniffer gives up on short files with broken rows; the header row still tells.
