@@ -111,6 +111,10 @@ def test_maps_drawn_together_are_those_drawn_one_by_one(sample: pl.DataFrame) ->
     together = render_maps(sample, measures=["transitions", "wait_median", "value_days", "cases"], **options)
     for measure, chart in together.items():
         assert chart.source == render_map(sample, measure=measure, **options).source
+    with pytest.raises(ArgumentError, match="'measures' argument of render_maps"):
+        render_maps(sample, measures="transitions")
+    with pytest.raises(ArgumentError, match="'paths' argument of render_maps"):
+        render_maps(sample, measures=["transitions"], paths=2)
     edges = waiting_times(sample)
     from_edges = render_maps(edges, measures=["wait_p90", "transitions"])
     assert from_edges["wait_p90"].source == render_map(edges, measure="wait_p90").source

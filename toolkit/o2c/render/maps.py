@@ -163,9 +163,9 @@ def render_map(
     >>> [line.strip() for line in chart.source.splitlines() if "#D55E00" in line][0]
     'a3 -> a5 [label=<&#160;&#160;<b>14 d</b>> color="#D55E00" fontcolor="#D55E00" penwidth=4.33 weight=1]'
     """
-    caps = (max_activities, max_edges)
+    options = {"activities": activities, "paths": paths, "highlight": highlight}
     maps = _render_maps(
-        edges_or_log, [measure], activities=activities, paths=paths, highlight=highlight, caps=caps
+        edges_or_log, [measure], **options, caps=(max_activities, max_edges), function="render_map"
     )
     return maps[measure]
 
@@ -191,9 +191,14 @@ def render_maps(
     >>> maps["wait_median"].source == render_map(example_log(), measure="wait_median").source
     True
     """
-    caps = (max_activities, max_edges)
+    if isinstance(measures, str):
+        raise ArgumentError(
+            f"The 'measures' argument of render_maps must be a list of measures such as "
+            f"['transitions', 'wait_median']; got the text {measures!r}."
+        )
+    options = {"activities": activities, "paths": paths, "highlight": highlight}
     return _render_maps(
-        edges_or_log, list(measures), activities=activities, paths=paths, highlight=highlight, caps=caps
+        edges_or_log, list(measures), **options, caps=(max_activities, max_edges), function="render_maps"
     )
 
 
@@ -205,19 +210,21 @@ def _render_maps(
     paths: float,
     highlight: Any,
     caps: tuple[int | None, int | None],
+    function: str,
 ) -> dict[str, ProcessMap]:
-    """The maps of ``render_map`` and ``render_maps``, their arguments checked first."""
+    """The maps of ``render_map`` or ``render_maps`` (``function``, named in errors), their
+    arguments checked first."""
     for measure in measures:
-        check_choice(measure, MEASURES, argument="measure", function="render_map")
+        check_choice(measure, MEASURES, argument="measure", function=function)
     for name, share in (("activities", activities), ("paths", paths)):
         if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
             raise ArgumentError(
-                f"The {name!r} argument of render_map must be a share from 0 to 1; got {share!r}."
+                f"The {name!r} argument of {function} must be a share from 0 to 1; got {share!r}."
             )
     for name, cap in zip(("max_activities", "max_edges"), caps, strict=True):
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
             raise ArgumentError(
-                f"The {name!r} argument of render_map must be a whole number from 1; got {cap!r}."
+                f"The {name!r} argument of {function} must be a whole number from 1; got {cap!r}."
             )
     graphs: dict[Any, _Graph] = {}
     maps: dict[str, ProcessMap] = {}
@@ -231,7 +238,7 @@ def _render_maps(
         nodes, kept = _simplify(graph, activities, paths, marked, caps=caps)
         if len(nodes) > LARGE_MAP[0] or len(kept) > LARGE_MAP[1]:
             warnings.warn(
-                f"render_map: the map has {len(nodes)} activities and {len(kept)} edges; Graphviz may "
+                f"{function}: the map has {len(nodes)} activities and {len(kept)} edges; Graphviz may "
                 "take minutes to lay it out and few can read it. Pass max_activities= and max_edges= "
                 f"(draw_maps uses {READABLE_MAP[0]} and {READABLE_MAP[1]}) or lower the sliders.",
                 stacklevel=3,
