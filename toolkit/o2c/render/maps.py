@@ -215,7 +215,12 @@ def _render_maps(
     """The maps of ``render_map`` or ``render_maps`` (``function``, named in errors), their
     arguments checked first."""
     for measure in measures:
-        check_choice(measure, MEASURES, argument="measure", function=function)
+        check_choice(
+            measure,
+            MEASURES,
+            argument="measure" if function == "render_map" else "measures",
+            function=function,
+        )
     for name, share in (("activities", activities), ("paths", paths)):
         if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
             raise ArgumentError(
