@@ -200,9 +200,9 @@ def _problem(
     return pl.DataFrame(
         {
             SOURCE_ROW: raw[SOURCE_ROW].filter(mask),
-            "column": pl.Series([column] * int(mask.sum()), dtype=pl.String),
+            "column": pl.repeat(column, int(mask.sum()), dtype=pl.String, eager=True),
             "value": _as_text(text.filter(mask)).fill_null(""),
-            "reason": pl.Series([str(reason)] * int(mask.sum()), dtype=pl.String),
+            "reason": pl.repeat(str(reason), int(mask.sum()), dtype=pl.String, eager=True),
         }
     )
 

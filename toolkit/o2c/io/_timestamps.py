@@ -105,7 +105,9 @@ def parse_timestamps(
     present = cleaned.drop_nulls()
     sample = _first_distinct(present, _SAMPLE)
     if sample.is_empty():
-        return ParsedTimestamps(pl.Series(text.name, [None] * len(text), dtype=UTC), (), dayfirst, True)
+        return ParsedTimestamps(
+            pl.repeat(None, len(text), dtype=UTC, eager=True).alias(text.name), (), dayfirst, True
+        )
     epoch = _epoch_unit(sample)
     if epoch is not None:
         return ParsedTimestamps(
@@ -182,8 +184,8 @@ def _coalesce(
 
     Also returns where a value reads as a local time that ``timezone`` skips.
     """
-    values = pl.Series(cleaned.name, [None] * len(cleaned), dtype=UTC)
-    skipped = pl.Series(cleaned.name, [False] * len(cleaned))
+    values = pl.repeat(None, len(cleaned), dtype=UTC, eager=True).alias(cleaned.name)
+    skipped = pl.repeat(False, len(cleaned), eager=True).alias(cleaned.name)
     any_naive = False
     for fmt in formats:
         todo = values.is_null() & cleaned.is_not_null()
