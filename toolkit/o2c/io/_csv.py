@@ -37,18 +37,15 @@ def read_csv(path: Path, data: bytes) -> CsvRead:
     ``source_row`` counts records as a spreadsheet shows them: the header is row 1, a quoted
     field spanning lines stays one row, blank lines are skipped and not counted.
     """
-    encoding = _encoding(data)
     if not data or data.isspace():
         raise InputFileError(f"{path.name} is empty.", path=path)
     has_blank_lines = _has_blank_lines(data)
-    # the whole file as text only to rewrite it for DuckDB (another encoding, blank lines), and
-    # let go before DuckDB reads: a large export is not held twice more
-    header = _text(data[:65536], encoding).split("\n", 1)[0].rstrip("\r")
+    encoding, text = _decode(data, keep=has_blank_lines)
+    header = _header_text(data[:65536], encoding).split("\n", 1)[0].rstrip("\r")
     with tempfile.TemporaryDirectory() as tmp:
         target = path
-        if encoding != "utf-8" or has_blank_lines:
+        if text is not None:  # rewritten for DuckDB (another encoding, blank lines), let go before it reads
             target = Path(tmp) / "utf8.csv"
-            text = _text(data, encoding)
             newline = "\r\n" if "\r\n" in text else "\n"
             cleaned = _BLANK_LINES.sub(newline, text.strip("\r\n")) + newline if has_blank_lines else text
             with target.open("w", encoding="utf-8", newline="") as handle:
@@ -70,23 +67,28 @@ def _has_blank_lines(data: bytes) -> bool:
     return _BLANK_LINE.search(data, first.start(), end) is not None
 
 
-def _encoding(data: bytes) -> str:
-    """``utf-8-sig`` (a byte-order mark), ``utf-8``, else ``cp1252``, else ``latin-1``."""
+def _decode(data: bytes, *, keep: bool) -> tuple[str, str | None]:
+    """The encoding of ``data`` (``utf-8-sig`` with a byte-order mark, ``utf-8``, else ``cp1252``,
+    else ``latin-1``) and its text, decoded once.
+
+    The text is None for UTF-8, which DuckDB reads as it is, unless ``keep``; an ASCII file is
+    then not decoded at all, and a UTF-8 one only to check it.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if data.isascii():
-        return "utf-8"
+        return "utf-8-sig", data[3:].decode("utf-8", errors="replace")
+    if data.isascii() and not keep:
+        return "utf-8", None
     for encoding in ("utf-8", "cp1252"):
         try:
-            data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return encoding
-    return "latin-1"
+        return encoding, text if keep or encoding != "utf-8" else None
+    return "latin-1", data.decode("latin-1")
 
 
-def _text(data: bytes, encoding: str) -> str:
-    """``data`` decoded (a cut character at the end of a slice, or a bad byte after a byte-order mark, replaced)."""
+def _header_text(data: bytes, encoding: str) -> str:
+    """The start of ``data`` (its header) decoded; a character cut at the end is replaced."""
     if encoding == "utf-8-sig":
         return data[3:].decode("utf-8", errors="replace")
     return data.decode(encoding, errors="replace")
