@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import o2c
 from o2c import engines
 from o2c.errors import ArgumentError, ColumnMappingError, InputFileError
-from o2c.log import SORT_KEYS, is_sorted, sort_log, validate
+from o2c.log import SORT_KEYS, is_sorted, sort_events, sort_log, validate
 from tests.property.strategies import logs
 
 T0 = datetime(2025, 3, 3, 8)
@@ -61,7 +61,7 @@ def test_sort_log_orders_as_the_sort_by_texts(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_a_file_in_time_order_sorts_as_the_stable_sort(seed: int) -> None:
-    """Rows numbered in file order (as every reader numbers them): the unstable sort's path."""
+    """Rows numbered in file order, in time order (an ERP export): the stable sort by case alone."""
     frame = (
         _random_log(500, seed)
         .sort("timestamp", maintain_order=True)
@@ -80,6 +80,27 @@ def test_case_ids_sort_byte_by_byte_as_texts() -> None:
     frame = _log([("b", "x", 0), ("B", "x", 0), ("a10", "x", 0), ("a9", "x", 0), ("Ä", "x", 0), ("", "x", 0)])
     frame = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
     assert sort_log(frame)["case_id"].to_list() == ["", "B", "a10", "a9", "b", "Ä"]
+
+
+#: case ids for each of sort_events' keys: up to 8 ASCII bytes, up to 16, and texts (longer, not ASCII)
+_SHORT = ["", "a", "a\x00", "a\x00b", "ab", "B", "10", "9", "12345678", None]
+_IDS = [_SHORT, [*_SHORT, "123456789", "0000012345678901"], [*_SHORT, "00000123456789012", "Ä", "z" * 20]]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), ids=st.sampled_from(_IDS), by_time=st.booleans())
+def test_sort_events_orders_as_the_stable_sort_by_the_three_keys(
+    data: st.DataObject, ids: list[str | None], by_time: bool
+) -> None:
+    """Whichever shortcut the case ids and the row order allow, the order is the stable sort's."""
+    row = st.tuples(st.sampled_from(ids), st.integers(0, 3), st.integers(0, 3))
+    rows = data.draw(st.lists(row, max_size=30))
+    frame = pl.DataFrame(rows, schema={"case": pl.String, "time": pl.Int64, "row": pl.Int64}, orient="row")
+    if by_time:  # an export in time order: the stable sort by case alone
+        frame = frame.sort("time", "row", maintain_order=True)
+    frame = frame.with_row_index("position")
+    got = sort_events(frame.lazy(), pl.col("case"), pl.col("time"), pl.col("row")).collect()
+    assert got.equals(frame.sort("case", "time", "row", maintain_order=True))
 
 
 def test_validate_marks_case_id_sorted_and_the_mark_is_checked_within_cases() -> None:

@@ -259,21 +259,49 @@ def case_count(log: pl.DataFrame) -> int:
 def sort_log(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` sorted by ``case_id``, ``timestamp``, ``source_row``, its ``case_id`` marked sorted.
 
-    A frame already in that order is returned as it is (``is_sorted`` is a fraction of a sort).
-    Rows equal on all three keys keep their order in ``frame``: when ``source_row`` rises
-    through ``frame`` (as every reader makes it) no two rows are equal, and polars' unstable
-    sort is used, a third faster than its stable one; otherwise the row position breaks ties.
+    A frame already in that order is returned as it is (``is_sorted`` is a fraction of a sort);
+    otherwise ``sort_events`` sorts it. Rows equal on all three keys keep their order in ``frame``.
 
     >>> from o2c.simulate import example_log
     >>> sort_log(example_log().reverse()).equals(example_log())
     True
     """
-    if is_sorted(frame):
-        return frame.with_columns(pl.col(CASE_ID).set_sorted())
-    keys = [pl.col(name) for name in SORT_KEYS]
-    rows_distinct = frame.select(pl.col(SOURCE_ROW).diff().gt(0).all()).item()
-    ordered = frame.sort(keys if rows_distinct else [*keys, pl.int_range(pl.len())])
-    return ordered.with_columns(pl.col(CASE_ID).set_sorted())
+    if not is_sorted(frame):
+        frame = sort_events(frame.lazy(), *(pl.col(name) for name in SORT_KEYS)).collect()
+    return frame.with_columns(pl.col(CASE_ID).set_sorted())
+
+
+def sort_events(events: pl.LazyFrame, case: pl.Expr, time: pl.Expr, row: pl.Expr) -> pl.LazyFrame:
+    """``events`` sorted by ``case`` (text, byte by byte), ``time``, ``row``, then position.
+
+    One pass over the three keys picks the cheapest sort that gives this order:
+
+    - case ids of at most 8 (or 16) ASCII bytes, none ending in a zero byte, are sorted as the
+      unsigned integers their zero-padded bytes spell (big-endian): the order of the texts, at
+      a fifth of the cost of comparing texts (10M ids: 0.7 s, not 3.5 s);
+    - rows already in order of ``time`` and ``row`` (an export ordered by time) need only a
+      stable sort by case, which keeps that order within each case;
+    - rows whose ``row`` rises through ``events`` need no position to break ties.
+
+    >>> frame = pl.LazyFrame({"case": ["b", "a", "b"], "time": [1, 2, 3], "row": [1, 2, 3]})
+    >>> sort_events(frame, pl.col("case"), pl.col("time"), pl.col("row")).collect()["row"].to_list()
+    [2, 1, 3]
+    """
+    after = (time > time.shift(1)) | ((time == time.shift(1)) & (row >= row.shift(1)))
+    facts = events.select(
+        width=case.str.len_bytes().max(),
+        ascii=(case.str.len_bytes() == case.str.len_chars()).all(),
+        zero_end=case.str.ends_with("\x00").any(),
+        in_time_order=after.slice(1).fill_null(False).all(),
+        rows_rise=row.diff().slice(1).gt(0).all(),
+    ).collect().row(0, named=True)  # fmt: skip
+    width = next((w for w in (8, 16) if (facts["width"] or 0) <= w), None)
+    if width and facts["ascii"] and not facts["zero_end"]:
+        dtype = pl.UInt64 if width == 8 else pl.UInt128
+        case = case.str.pad_end(width, "\x00").cast(pl.Binary).bin.reinterpret(dtype=dtype, endianness="big")
+    if facts["in_time_order"]:
+        return events.sort(case, maintain_order=True)
+    return events.sort([case, time, row] if facts["rows_rise"] else [case, time, row, pl.int_range(pl.len())])
 
 
 def _check_types(frame: pl.DataFrame) -> None:
