@@ -28,7 +28,6 @@ from o2c.log import (
     SOURCE_ROW,
     START_TIMESTAMP,
     TIMESTAMP,
-    distinct_cases,
     run_boundary,
     validate,
 )
@@ -97,13 +96,13 @@ def lazy_transitions(log: pl.DataFrame) -> pl.LazyFrame:
 def edge_counts(pairs: pl.LazyFrame, *more: pl.Expr) -> pl.LazyFrame:
     """Per edge (``source``, ``target``): ``transitions`` (rows), ``cases`` (distinct cases) and ``more``.
 
-    ``pairs`` is a lazy frame with categorical ``source`` and ``target`` and ``case_number`` in
-    log order, such as ``lazy_transitions``. Edges are grouped on one integer made of the two
-    activity codes (cheaper to hash than two columns), named again after the aggregation. Within
-    an edge the case numbers never decrease, so distinct cases are counted as the number of
-    changes (``log.distinct_cases``), in one pass, without hashing. Only the columns the counts
-    read are gathered, and grouped as a frame in memory, which polars does faster than grouping
-    the lazy pairs.
+    ``pairs`` is a lazy frame with categorical ``source`` and ``target`` and an integer
+    ``case_number``, such as ``lazy_transitions``. Edges are grouped on one integer made of the
+    two activity codes (cheaper to hash than two columns), named again after the aggregation.
+    Distinct cases are the distinct case numbers (half the time of counting where the case
+    number changes within each edge). Only the columns the counts read are gathered, and
+    grouped as a frame: a lazy group_by runs on polars' streaming engine, which counts distinct
+    values at a quarter of the in-memory engine's speed (1M events: 20 ms, not 5 ms).
 
     >>> from o2c.simulate import example_log
     >>> edge_counts(lazy_transitions(example_log())).collect().height
@@ -113,15 +112,13 @@ def edge_counts(pairs: pl.LazyFrame, *more: pl.Expr) -> pl.LazyFrame:
     key = _code("source") * _HALF + _code("target")
     read = sorted({name for expression in more for name in expression.meta.root_names()} - {CASE_NUMBER})
     columns = pairs.select(key.alias(_EDGE), CASE_NUMBER, *read).collect()
-    return (
-        columns.lazy()
-        .group_by(_EDGE)
-        .agg(pl.len().alias("transitions"), distinct_cases(CASE_NUMBER).alias("cases"), *more)
-        .select(
-            (pl.col(_EDGE) // _HALF).cast(pl.UInt32).cat.to(dtype).alias("source"),
-            (pl.col(_EDGE) % _HALF).cast(pl.UInt32).cat.to(dtype).alias("target"),
-            pl.exclude(_EDGE),
-        )
+    counts = columns.group_by(_EDGE).agg(
+        pl.len().alias("transitions"), pl.col(CASE_NUMBER).n_unique().alias("cases"), *more
+    )
+    return counts.lazy().select(
+        (pl.col(_EDGE) // _HALF).cast(pl.UInt32).cat.to(dtype).alias("source"),
+        (pl.col(_EDGE) % _HALF).cast(pl.UInt32).cat.to(dtype).alias("target"),
+        pl.exclude(_EDGE),
     )
 
 

@@ -45,7 +45,6 @@ from o2c.log import (
     VALUE,
     case_count,
     case_values,
-    distinct_cases,
     per_case,
     run_boundary,
     validate,
@@ -506,7 +505,7 @@ def _milestones(log: pl.DataFrame, ideal: IdealPath | None) -> dict[str, _Milest
         log.lazy()
         .select(ACTIVITY, _case=pl.col(CASE_ID).rle_id())
         .group_by(ACTIVITY)
-        .agg(cases=distinct_cases("_case"))
+        .agg(cases=pl.col("_case").n_unique())
         .select(pl.col(ACTIVITY).cast(pl.String), "cases")
         .sort(["cases", ACTIVITY], descending=[True, False])
         .collect()

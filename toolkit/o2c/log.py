@@ -212,19 +212,6 @@ def case_values(log: pl.DataFrame, column: str, *, by: str = CASE_ID) -> pl.Data
     return with_value.filter(run_boundary(by)).collect()
 
 
-def distinct_cases(number: str) -> pl.Expr:
-    """An aggregation: how many distinct cases a group of rows in log order holds.
-
-    ``number`` numbers the cases in log order, so within a group it never decreases and the
-    distinct cases are counted as its changes, in one pass, without hashing.
-
-    >>> frame = pl.DataFrame({"group": [1, 1, 1, 2], "case": [0, 0, 3, 3]})
-    >>> frame.group_by("group", maintain_order=True).agg(distinct_cases("case"))["case"].to_list()
-    [2, 1]
-    """
-    return (pl.col(number).diff().fill_null(1) != 0).sum()
-
-
 def per_case(log: pl.DataFrame, *aggregations: pl.Expr, **named: pl.Expr) -> pl.DataFrame:
     """One row per case of a sorted log, in log order: ``case_id`` and the aggregations of its events.
 
