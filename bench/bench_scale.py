@@ -407,7 +407,7 @@ def main(argv: list[str] | None = None) -> None:
             _print_row(step, _size(events), ours, theirs, reference=reference)
     if not args.no_read_rows:
         _read_rows()
-    _targets(timed, max(args.events))
+    _targets(timed)
 
 
 def _read_rows() -> None:
@@ -435,7 +435,10 @@ def _read_rows() -> None:
         _print_row(label, events, ours | same[0], theirs | same[1])
 
 
-def _targets(timed: dict[tuple[str, int], tuple[dict[str, Any], dict[str, Any] | None]], events: int) -> None:
+def _targets(timed: dict[tuple[str, int], tuple[dict[str, Any], dict[str, Any] | None]]) -> None:
+    """The issues' targets: those of the 10M-event log say "not run" when it was left out."""
+    events = 10_000_000
+
     def seconds(step: str) -> float:
         found = timed.get((step, events))
         return float("nan") if found is None or "error" in found[0] else float(found[0]["seconds"])
@@ -444,7 +447,7 @@ def _targets(timed: dict[tuple[str, int], tuple[dict[str, Any], dict[str, Any] |
     ratios = [ratio(ours, theirs) for ours, theirs in timed.values()]
     ratios = [r for r in ratios if r == r]
     worst = min(ratios) if ratios else float("nan")
-    print(f"\ntargets (on the {_size(events)}-event log):")
+    print("\ntargets:")
     print(f"  {TARGETS[0]}: {_verdict(maps, 1)}")
     for step in ("read", "read-by-time"):
         print(f"  {TARGETS[1]} ({step}): {_verdict(seconds(step), 5)}")
