@@ -1,7 +1,7 @@
 """The scale benchmark: o2c beside pm4py on simulated 1M- and 10M-event logs, in one table.
 
 Run: ``bash bench/run.sh`` (or ``.venv/bin/python bench/bench_scale.py [--events 1000000 10000000]
-[--runs 3] [--pm4py-runs 3] [--timeout 1800] [--skip-pm4py] [--logs DIR]``).
+[--runs N] [--pm4py-runs N] [--timeout 1800] [--skip-pm4py] [--logs DIR]``).
 
 Each log is simulated once with ``o2c.simulate`` (about 9.6 events per order, seed 1) and cached
 as Parquet under ``bench/.cache/`` (the same files ``bench_maps.py`` uses). Every step of every
@@ -9,7 +9,9 @@ tool then runs in a fresh interpreter of its own, so that one tool's memory neve
 another: the child loads the log (not counted; o2c: the sorted polars log of ``case_id``,
 ``activity``, ``timestamp``, ``source_row``; pm4py: the same columns through
 ``pandas.read_parquet`` and ``pm4py.format_dataframe``), runs the step ``--runs`` times (o2c) or
-``--pm4py-runs`` times (pm4py), and reports the best time and its own peak resident memory
+``--pm4py-runs`` times (pm4py), by default both 10 times on logs of up to 1M events (where a step
+of o2c takes tens of milliseconds, so that one pause of a shared machine does not decide its
+figure) and 3 times on larger ones, and reports the best time and its own peak resident memory
 (``VmHWM`` of ``/proc/self/status``: ``ru_maxrss`` would carry the parent's over ``exec``; Spark's
 JVM, a child of the child, is added), which includes the loaded log. The steps and pm4py's equivalents:
 
@@ -382,8 +384,8 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
-    parser.add_argument("--runs", type=int, default=3, help="runs of each o2c step (best counts)")
-    parser.add_argument("--pm4py-runs", type=int, default=3, help="runs of each pm4py step (best counts)")
+    parser.add_argument("--runs", type=int, help="runs of each o2c step (best counts; default: see above)")
+    parser.add_argument("--pm4py-runs", type=int, help="runs of each pm4py step (the same default)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a child may take")
     parser.add_argument("--skip-pm4py", action="store_true", help="time o2c only")
     parser.add_argument("--steps", nargs="+", default=list(OURS), choices=list(OURS))
@@ -398,10 +400,11 @@ def main(argv: list[str] | None = None) -> None:
             if step.startswith("assess") and events < max(args.events):
                 continue  # assess is the issue's 10M-event target only
             read = in_time_order(path) if step.endswith("-by-time") else path
-            ours = run_child(OURS[step], path=read, runs=args.runs, timeout=args.timeout)
+            runs = 10 if events <= 1_000_000 else 3
+            ours = run_child(OURS[step], path=read, runs=args.runs or runs, timeout=args.timeout)
             theirs = None
             if step in PM4PY and not args.skip_pm4py:
-                theirs = run_child(PM4PY[step], path=read, runs=args.pm4py_runs, timeout=args.timeout)
+                theirs = run_child(PM4PY[step], path=read, runs=args.pm4py_runs or runs, timeout=args.timeout)
             timed[step, events] = ours, theirs
             reference = timed.get(("waits", events), (None, None))[0] if step in SAME_AS_WAITS else None
             _print_row(step, _size(events), ours, theirs, reference=reference)
