@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, RejectedRowsWarning
 from o2c.io import ColumnMapping, read_log
+from o2c.io._parquet import read_parquet
 from o2c.log import validate
 from o2c.simulate import example_log
 
@@ -122,6 +124,26 @@ def test_parquet_with_its_own_rows_keeps_file_order_for_ties(tmp_path: Path) -> 
     events.write_parquet(tmp_path / "log.parquet")
     log = read_log(tmp_path / "log.parquet", keep_duplicates=True).log
     assert log["activity"].cast(pl.String).to_list() == ["first", "second", "late", "x"]
+
+
+@pytest.mark.parametrize("blank", [False, True])
+def test_parquet_in_case_order_is_read_as_it_is_and_its_case_ids_marked_sorted(
+    tmp_path: Path, blank: bool
+) -> None:
+    """A file in log order is not sorted again; a missing case id in the middle (which the order
+    check passes over) leaves the ids unmarked, so the log is checked again without the mark."""
+    ids = ["a", "a", None if blank else "a", "b", "c"]
+    events = pl.DataFrame({"case_id": ids, "activity": ["x", "y", "z", "x", "x"],
+                           "timestamp": [datetime(2025, 1, 1, h) for h in (1, 2, 3, 1, 1)]})  # fmt: skip
+    events.write_parquet(tmp_path / "log.parquet")
+    raw, _ = read_parquet(tmp_path / "log.parquet", ColumnMapping())
+    assert raw["case_id"].flags["SORTED_ASC"] is not blank
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RejectedRowsWarning)
+        read = read_log(tmp_path / "log.parquet")
+    assert read.log["case_id"].flags["SORTED_ASC"]
+    assert read.log["case_id"].to_list() == [i for i in ids if i is not None]
+    assert read.rejects["source_row"].to_list() == ([3] if blank else [])
 
 
 def test_the_sha256_of_a_file_read_in_chunks_is_that_of_its_bytes(tmp_path: Path) -> None:

@@ -45,6 +45,9 @@ def read_parquet(path: Path, mapping: ColumnMapping) -> tuple[pl.DataFrame, Colu
         if is_sorted(sample.select(keys)):  # first rows out of order settle it without a read
             frame = _read(path, scan.collect)
             if is_sorted(frame.select(keys)):
+                if frame.schema[case] == pl.String and not frame[case].null_count():
+                    # polars' flag, true as just checked, spares normalising a second comparison of the ids
+                    frame = frame.with_columns(pl.col(case).set_sorted())
                 return frame, mapping
             del frame  # read again in order: the rows are never held in both orders
         scan = _read(path, lambda: sort_events(scan, *keys))  # reads the three keys once
