@@ -501,14 +501,13 @@ def _late_payment_candidates(
 
 def _milestones(log: pl.DataFrame, ideal: IdealPath | None) -> dict[str, _Milestone]:
     given = dict(ideal.milestones) if ideal is not None else {}
-    counts = (  # cases per activity, counted on case numbers
-        log.lazy()
-        .select(ACTIVITY, _case=pl.col(CASE_ID).rle_id())
+    counts = (  # cases per activity, counted on case numbers, eagerly: lazily polars picks its
+        # streaming engine, which counts distinct values at a quarter of the speed (10M: 0.4 s)
+        log.select(ACTIVITY, _case=pl.col(CASE_ID).rle_id())
         .group_by(ACTIVITY)
         .agg(cases=pl.col("_case").n_unique())
         .select(pl.col(ACTIVITY).cast(pl.String), "cases")
         .sort(["cases", ACTIVITY], descending=[True, False])
-        .collect()
     )
     present = set(counts[ACTIVITY].to_list())
     taken = {step for step in given.values() if step in present}
