@@ -130,8 +130,9 @@ def test_parquet_with_its_own_rows_keeps_file_order_for_ties(tmp_path: Path) -> 
 def test_parquet_in_case_order_is_read_as_it_is_and_its_case_ids_marked_sorted(
     tmp_path: Path, blank: bool
 ) -> None:
-    """A file in log order is not sorted again; a missing case id in the middle (which the order
-    check passes over) leaves the ids unmarked, so the log is checked again without the mark."""
+    """A file in log order keeps polars' sorted mark on its case ids as read, but not with a case
+    id missing in the middle (the order check passes over it, so the mark would be false); either
+    way the log comes out sorted and marked, the row without a case id rejected."""
     ids = ["a", "a", None if blank else "a", "b", "c"]
     events = pl.DataFrame({"case_id": ids, "activity": ["x", "y", "z", "x", "x"],
                            "timestamp": [datetime(2025, 1, 1, h) for h in (1, 2, 3, 1, 1)]})  # fmt: skip
