@@ -231,23 +231,25 @@ def _render_maps(
             raise ArgumentError(
                 f"The {name!r} argument of {function} must be a whole number from 1; got {cap!r}."
             )
-    graphs: dict[Any, _Graph] = {}
+    # a log's graph, and so its highlights and simplification, serve every measure but
+    # value_days; a table of edges is checked per measure
+    laid_out: dict[Any, tuple[_Graph, dict[tuple[str, str], str], set[str], dict[tuple[str, str], int]]] = {}
     maps: dict[str, ProcessMap] = {}
     for measure in measures:
-        # a log's graph serves every measure but value_days; a table of edges is checked per measure
         key = measure if _is_edges(edges_or_log) else measure == "value_days"
-        if key not in graphs:
-            graphs[key] = _graph(edges_or_log, measure)
-        graph = graphs[key]
-        marked = _highlights(highlight, graph)
-        nodes, kept = _simplify(graph, activities, paths, marked, caps=caps)
-        if len(nodes) > LARGE_MAP[0] or len(kept) > LARGE_MAP[1]:
-            warnings.warn(
-                f"{function}: the map has {len(nodes)} activities and {len(kept)} edges; Graphviz may "
-                "take minutes to lay it out and few can read it. Pass max_activities= and max_edges= "
-                f"(draw_maps uses {READABLE_MAP[0]} and {READABLE_MAP[1]}) or lower the sliders.",
-                stacklevel=3,
-            )
+        if key not in laid_out:
+            graph = _graph(edges_or_log, measure)
+            marked = _highlights(highlight, graph)
+            nodes, kept = _simplify(graph, activities, paths, marked, caps=caps)
+            if len(nodes) > LARGE_MAP[0] or len(kept) > LARGE_MAP[1]:
+                warnings.warn(
+                    f"{function}: the map has {len(nodes)} activities and {len(kept)} edges; Graphviz may "
+                    "take minutes to lay it out and few can read it. Pass max_activities= and max_edges= "
+                    f"(draw_maps uses {READABLE_MAP[0]} and {READABLE_MAP[1]}) or lower the sliders.",
+                    stacklevel=3,
+                )
+            laid_out[key] = graph, marked, nodes, kept
+        graph, marked, nodes, kept = laid_out[key]
         maps[measure] = _draw(graph, measure, nodes, kept, marked)
     return maps
 
