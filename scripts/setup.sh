@@ -1,4 +1,5 @@
-# Source this file: it makes .venv (with the package and its test extras) and Graphviz ready.
+# Source this file: it makes .venv (the package with all its extras, at the versions of requirements.lock),
+# Graphviz, Java and Chromium ready.
 # Works on a fresh Debian machine with only Python 3.11; installs what is missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,12 +24,21 @@ if [ ! -x .venv/bin/python ]; then
         "$PYTHON" -m venv .venv
     fi
 fi
-if [ ! -f .venv/.o2c-installed ] || [ pyproject.toml -nt .venv/.o2c-installed ]; then
-    echo "setup: installing o2c-toolkit and its test extras into .venv" >&2
-    # (pip's notes about package index folders absent from this machine are dropped)
-    .venv/bin/python -m pip install -q --upgrade pip 2> >(grep -v "is ignored: it is neither" >&2)
-    .venv/bin/python -m pip install -q -e ".[test]" 2> >(grep -v "is ignored: it is neither" >&2)
-    touch .venv/.o2c-installed
+# The exact versions of requirements.lock (hashes checked), installed by uv, itself pinned there:
+# pip brings uv the first time, then uv keeps the venv equal to the lock (scripts/lock.sh remakes it).
+stamp="$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
+if [ "$(cat .venv/.o2c-installed 2>/dev/null)" != "$stamp" ]; then
+    echo "setup: installing o2c-toolkit with the versions of requirements.lock into .venv" >&2
+    if [ ! -x .venv/bin/uv ]; then
+        # (pip's notes about package index folders absent from this machine are dropped)
+        .venv/bin/python -m pip install -q --no-deps --require-hashes \
+            -r <(sed -n '/^uv==/,/^[^ ].*[^\\]$\|^    #/p' requirements.lock | grep -v '^    #') \
+            2> >(grep -v "is ignored: it is neither" >&2)
+    fi
+    export UV_PYTHON_DOWNLOADS=never
+    .venv/bin/uv pip sync -q --python .venv/bin/python --require-hashes requirements.lock
+    .venv/bin/uv pip install -q --python .venv/bin/python --no-deps --no-build-isolation -e .
+    echo "$stamp" > .venv/.o2c-installed
 fi
 if ! command -v dot >/dev/null; then
     echo "setup: Graphviz 'dot' is missing; installing it with apt-get" >&2

@@ -89,6 +89,7 @@ def _child(path: Path, mode: str, out: Path) -> subprocess.CompletedProcess[str]
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_in_memory_path_does_not_fit_the_limit(large: Path, tmp_path: Path) -> None:
     done = _child(large, "memory", tmp_path)
     assert done.returncode != 0, "the limit is too loose: the in-memory path fitted in it"
@@ -97,6 +98,7 @@ def test_in_memory_path_does_not_fit_the_limit(large: Path, tmp_path: Path) -> N
     assert not (tmp_path / "waiting_times.pkl").exists()
 
 
+@pytest.mark.slow
 def test_out_of_core_path_fits_the_limit_and_equals_in_memory(large: Path, tmp_path: Path) -> None:
     done = _child(large, "duckdb", tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -17,6 +17,8 @@ from PIL import Image
 from o2c.cli import main
 from tests.conftest import sample_log
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

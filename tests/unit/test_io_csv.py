@@ -259,3 +259,28 @@ def test_a_local_time_skipped_by_daylight_saving_is_rejected_as_such(tmp_path: P
     ]
     with pytest.warns(RejectedRowsWarning):
         assert read_log(path).rejects["reason"].to_list() == ["unparseable_timestamp"]  # 02:30 exists in UTC
+
+
+@pytest.mark.parametrize("suffix", [".zip", ".gz", ".zst", ".csv.gz"])
+def test_plain_text_named_like_a_compressed_file_is_read_as_text(tmp_path: Path, suffix: str) -> None:
+    """DuckDB is told the compression; it never guesses one from the name (a zip member named 'VBFA.zip')."""
+    from o2c.io._csv import read_csv
+
+    text = "case;activity;time\nA1;Create;2025-01-13 10:00:00\nA1;Ship;2025-01-14 11:30:00\n"
+    path = _write(tmp_path, text, name=f"export{suffix}")
+    read = read_csv(path, path.read_bytes())
+    assert read.frame.drop("source_row").rows() == [
+        ("A1", "Create", "2025-01-13 10:00:00"),
+        ("A1", "Ship", "2025-01-14 11:30:00"),
+    ]
+    assert read.rows == 2 and read.malformed.height == 0
+
+
+def test_a_gzipped_csv_is_read_from_its_content(tmp_path: Path) -> None:
+    import gzip
+
+    text = "case,activity,time\nA1,Create,2025-01-13 10:00:00\nA1,Ship,2025-01-14 11:30:00\n"
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(gzip.compress(text.encode()))
+    loaded = read_log(path)
+    assert loaded.log["activity"].cast(pl.String).to_list() == ["Create", "Ship"] and _accounted(loaded)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -179,9 +182,29 @@ def test_the_footer_states_source_mapping_ideal_path_parameters_and_versions(
     assert "standard order: Create Sales Order → Check Credit" in footer
     for key, value in (document["parameters"] | document["report"]).items():
         assert f"{key} = <code>{value}</code>" in footer
-    assert (
-        f"pm4py {document['versions']['pm4py']}" in footer and f"o2c {document['versions']['o2c']}" in footer
-    )
+    names = ["python", "o2c", "polars", "duckdb", "pandas", "numpy", "pm4py", "graphviz"]
+    assert list(document["versions"]) == names
+    for name, version in document["versions"].items():
+        assert f"{name} {version}" in footer
+
+
+def test_the_versions_are_those_of_the_running_interpreter_and_graphviz(document: dict) -> None:
+    """Read independently: sys.version_info, each package's own __version__, and `dot -V`'s text."""
+    import duckdb
+    import numpy
+    import pm4py
+
+    versions = document["versions"]
+    assert versions["python"] == "{}.{}.{}".format(*sys.version_info[:3])
+    assert versions["polars"] == pl.__version__ and versions["pandas"] == pd.__version__
+    assert versions["duckdb"] == duckdb.__version__ and versions["numpy"] == numpy.__version__
+    assert versions["pm4py"] == pm4py.__version__
+    dot = shutil.which("dot")
+    if dot is None:
+        assert versions["graphviz"] == "not installed"
+    else:
+        said = subprocess.run([dot, "-V"], capture_output=True, text=True, check=True).stderr
+        assert f"version {versions['graphviz']}" in said, said
 
 
 def test_mapping_yaml_reads_the_file_the_same_way_again(sample: Assessment, written: Path) -> None:

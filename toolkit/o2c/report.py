@@ -31,6 +31,7 @@ import html
 import importlib.metadata
 import json
 import math
+import platform
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -39,6 +40,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import graphviz
 import jinja2
 import jsonschema
 import numpy as np
@@ -422,11 +424,25 @@ def _cents(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].round(2) for c in money}) if money else frame
 
 
+#: The packages whose versions decide a report's bytes, by the name findings.json gives them.
+VERSIONED_PACKAGES = {
+    "o2c": "o2c-toolkit",
+    "polars": "polars",
+    "duckdb": "duckdb",
+    "pandas": "pandas",
+    "numpy": "numpy",
+    "pm4py": "pm4py",
+}
+
+
 def _versions() -> dict[str, str]:
-    return {
-        name: importlib.metadata.version(package)
-        for name, package in (("o2c", "o2c-toolkit"), ("pm4py", "pm4py"))
-    }
+    """Python's version, each of ``VERSIONED_PACKAGES``' and Graphviz's (``dot -V``; "not installed")."""
+    try:
+        dot = ".".join(str(part) for part in graphviz.version())
+    except graphviz.ExecutableNotFound:
+        dot = "not installed"
+    packages = {name: importlib.metadata.version(package) for name, package in VERSIONED_PACKAGES.items()}
+    return {"python": platform.python_version(), **packages, "graphviz": dot}
 
 
 def _mapping(assessment: Assessment) -> dict[str, Any]:

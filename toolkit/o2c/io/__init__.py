@@ -192,7 +192,7 @@ def _read_file(
             import gzip
 
             data = gzip.decompress(data)
-        read = read_csv(path, data)
+        read = read_csv(path, data, on_disk=suffix != ".csv.gz")
         raw, malformed = read.frame, read.malformed
         info |= {"encoding": read.encoding, "delimiter": read.delimiter, "reader": "duckdb"}
     elif fmt == "excel":

@@ -31,11 +31,15 @@ class CsvRead:
     rows: int
 
 
-def read_csv(path: Path, data: bytes) -> CsvRead:
-    """Read ``data`` (the bytes of ``path``) as delimited text with a header row.
+def read_csv(path: Path, data: bytes, *, on_disk: bool = True) -> CsvRead:
+    """Read ``data`` as delimited text with a header row; ``path`` names the file in messages.
 
-    ``source_row`` counts records as a spreadsheet shows them: the header is row 1, a quoted
-    field spanning lines stays one row, blank lines are skipped and not counted.
+    ``on_disk`` says that ``data`` are the bytes of ``path`` as they lie on disk, so DuckDB may
+    read the file itself; otherwise (a gzip file's or a zip member's content) they are written to
+    a temporary file first. DuckDB is always told the text is uncompressed: it never guesses a
+    compression from a file name. ``source_row`` counts records as a spreadsheet shows them: the
+    header is row 1, a quoted field spanning lines stays one row, blank lines are skipped and
+    not counted.
     """
     if not data or data.isspace():
         raise InputFileError(f"{path.name} is empty.", path=path)
@@ -51,6 +55,9 @@ def read_csv(path: Path, data: bytes) -> CsvRead:
             with target.open("w", encoding="utf-8", newline="") as handle:
                 handle.write(cleaned)
             del text, cleaned
+        elif not on_disk:
+            target = Path(tmp) / "table.csv"
+            target.write_bytes(data)
         delimiter, quote = _sniff(target, header, path)
         return _read(target, path, encoding, delimiter, quote)
 
@@ -98,7 +105,8 @@ def _sniff(target: Path, header: str, path: Path) -> tuple[str, str]:
     con = duckdb.connect()
     try:
         found = con.execute(
-            "SELECT Delimiter, Quote FROM sniff_csv(?, sample_size = 20480)", [str(target)]
+            "SELECT Delimiter, Quote FROM sniff_csv(?, sample_size = 20480, compression = 'none')",
+            [str(target)],
         ).fetchone()
     except duckdb.Error:
         found = None
@@ -147,6 +155,7 @@ def _read(target: Path, path: Path, encoding: str, delimiter: str, quote: str) -
             columns=dict.fromkeys(_header(target, delimiter, quote), "VARCHAR"),
             store_rejects=True,
             encoding="utf-8",
+            compression="none",  # never guessed from the name: a plain 'VBFA.zip' member is text
             auto_detect=False,
         )
         frame = relation.pl()

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -188,10 +187,7 @@ def read_sap_document_flow(path: str | Path, *, timezone: str = "UTC") -> Loaded
         raise InputFileError(f"No such file: {path}", path=path)
     data = path.read_bytes()
     member, table_bytes = _unzip(path, data)
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / (Path(member).name if member else path.name)
-        target.write_bytes(table_bytes)
-        read = read_csv(target, table_bytes)
+    read = read_csv(path, table_bytes, on_disk=member is None)
     raw = _columns(read.frame, path)
     source_file = path.name
     flow = _flow(raw, zone)
