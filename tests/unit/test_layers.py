@@ -14,6 +14,7 @@ LEVELS = {
     "errors": 0,
     "_progress": 0,
     "_stats": 0,
+    "_write": 0,
     "log": 1,
     "conformance.ideal_path": 2,
     "_pm4py": 2,

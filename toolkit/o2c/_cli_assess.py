@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from o2c._cli_inspect import add_log_arguments, load
+from o2c._write import check_folder
 from o2c.assess import assess
 from o2c.conformance import IdealPath, ProcessModel
 from o2c.conformance.discover import DISCOVERY_METHODS
@@ -65,6 +66,7 @@ def read_ideal(path: str) -> IdealPath | ProcessModel:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_folder(Path(args.out).absolute())  # before minutes of analysis, not after
     loaded = load(args)
     ideal = read_ideal(args.ideal) if args.ideal else None
     progress = False if args.no_progress else None

@@ -1,7 +1,8 @@
 """The ``o2c`` command: parse arguments, call the package, map errors to exit codes.
 
-Exit codes: 0 done, 1 a ``ToolkitError`` (its message on stderr, no traceback unless
-``--debug``), 2 a usage error.
+Exit codes: 0 done, 1 a ``ToolkitError`` or any other failure (one message on stderr, no
+traceback unless ``--debug``), 2 a usage error, 130 interrupted (Ctrl-C; a report folder being
+written is left as it was).
 
 >>> main(["no-such-command"])  # usage errors print the usage on stderr
 2
@@ -52,10 +53,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
     try:
         return commands[args.command][1](args)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("interrupted; no report folder was changed", file=sys.stderr)
+        return 130
     except ToolkitError as error:
         if args.debug:
             raise
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        if args.debug:
+            raise
+        print(
+            "error: out of memory; for a log larger than memory see o2c.scan_log (README, Scale)",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as error:  # a failure o2c did not foresee: one line, the traceback with --debug
+        if args.debug:
+            raise
+        print(
+            f"error: {type(error).__name__}: {error}\n"
+            "  this is a failure o2c did not foresee; rerun with --debug for the traceback and report it",
+            file=sys.stderr,
+        )
         return 1
 
 

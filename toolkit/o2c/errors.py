@@ -10,7 +10,8 @@ and tests can read ``.path``, ``.column`` and ``.rows`` instead of parsing the m
     ├── RejectedRowError      a row was rejected while ``strict=True``
     ├── IdealPathError        an ideal path is malformed
     ├── ArgumentError         an argument has a value outside its allowed set
-    └── GraphvizMissingError  the Graphviz ``dot`` program is not installed
+    ├── GraphvizMissingError  the Graphviz ``dot`` program is not installed
+    └── OutputFolderError     a report folder cannot be written (a file, another run, a full disk)
 
 ``RejectedRowsWarning`` is the one warning: it summarises the rejected rows of a read.
 
@@ -72,6 +73,11 @@ class ArgumentError(ToolkitError, ValueError):
 
 class GraphvizMissingError(ToolkitError):
     """The Graphviz ``dot`` program is not installed."""
+
+
+class OutputFolderError(ToolkitError):
+    """A report folder cannot be written: it is a file, holds other files, another run writes it,
+    or the disk refused; the folder is left as it was."""
 
 
 class RejectedRowsWarning(UserWarning):

@@ -49,6 +49,7 @@ import polars as pl
 import yaml
 from matplotlib.figure import Figure
 
+from o2c._write import replacing_folder, spreadsheet_safe
 from o2c.assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.errors import ArgumentError, GraphvizMissingError
@@ -385,7 +386,7 @@ def _ideal_name(assessment: Assessment) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON value: numbers as int/float (NaN -> null), durations in seconds, tuples as lists."""
+    """A JSON value: numbers as int/float (NaN, infinities -> null), durations in seconds, tuples as lists."""
     if value is None or value is pd.NaT:
         return None
     if isinstance(value, pd.Timedelta | np.timedelta64) or hasattr(value, "total_seconds"):
@@ -395,7 +396,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
-        return None if math.isnan(float(value)) else float(value)
+        return float(value) if math.isfinite(float(value)) else None
     if isinstance(value, tuple | list | np.ndarray):
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -742,26 +743,26 @@ def write_report(
     document = findings(assessment, top=top, map_activities=map_activities, map_paths=map_paths)
     validate_findings(document)
     folder = Path(out)
-    (folder / "maps").mkdir(parents=True, exist_ok=True)
-    (folder / "tables").mkdir(parents=True, exist_ok=True)
-    maps, map_files = _maps(assessment, folder, map_activities, map_paths)
-    page = _page(assessment, document, maps, top)
-    files_: dict[str, bytes] = {
-        "report.html": page.encode("utf-8"),
-        "findings.json": (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
-        "rejects.csv": assessment.rejects.write_csv().encode("utf-8"),
-        "mapping.yaml": yaml.safe_dump(_mapping(assessment), sort_keys=False, allow_unicode=True).encode(
-            "utf-8"
-        ),
-    }
-    for name, frame in sorted(assessment.frames().items()):
-        files_[f"tables/{name}.csv"] = _csv(frame).encode("utf-8")
-    written = []
-    for name, content in files_.items():
-        path = folder / name
-        path.write_bytes(content)
-        written.append(path)
-    return written + map_files
+    with replacing_folder(folder) as staging:
+        (staging / "maps").mkdir()
+        (staging / "tables").mkdir()
+        maps, map_files = _maps(assessment, staging, map_activities, map_paths)
+        page = _page(assessment, document, maps, top)
+        files_: dict[str, bytes] = {
+            "report.html": page.encode("utf-8"),
+            "findings.json": (
+                json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+            ).encode("utf-8"),
+            "rejects.csv": _spreadsheet_safe(assessment.rejects).write_csv().encode("utf-8"),
+            "mapping.yaml": yaml.safe_dump(_mapping(assessment), sort_keys=False, allow_unicode=True).encode(
+                "utf-8"
+            ),
+        }
+        for name, frame in sorted(assessment.frames().items()):
+            files_[f"tables/{name}.csv"] = _csv(frame).encode("utf-8")
+        for name, content in files_.items():
+            (staging / name).write_bytes(content)
+    return [folder / name for name in files_] + [folder / p.relative_to(staging) for p in map_files]
 
 
 def _csv(frame: pd.DataFrame) -> str:
@@ -769,6 +770,7 @@ def _csv(frame: pd.DataFrame) -> str:
 
     Written by polars (a million-row table in a fraction of a second); cells read as pandas
     would write them: empty for missing values and NaN, ``True``/``False``, times with their offset.
+    Texts (and column names) a spreadsheet would evaluate get a leading ``'`` (``spreadsheet_safe``).
     """
     table = _cents(frame)
     columns: list[pl.Series] = []
@@ -790,7 +792,18 @@ def _csv(frame: pd.DataFrame) -> str:
         pl.col(pl.String).replace("", None),  # polars quotes an empty text; pandas wrote nothing
         pl.col(pl.Boolean).replace_strict({True: "True", False: "False"}, return_dtype=pl.String),
     )
+    written = _spreadsheet_safe(written)
     return written.write_csv(datetime_format="%Y-%m-%d %H:%M:%S%.f%:z", line_terminator="\n")
+
+
+#: A text a spreadsheet would evaluate: it starts with one of ``FORMULA_STARTS`` (a regex of polars').
+_FORMULA = r"^[=+\-@\t\r]"
+
+
+def _spreadsheet_safe(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` with a leading ``'`` on each text and column name a spreadsheet would evaluate."""
+    texts = pl.col(pl.String, pl.Categorical, pl.Enum).cast(pl.String)
+    return table.with_columns(texts.str.replace(_FORMULA, "'$0")).rename(spreadsheet_safe)
 
 
 def _csv_cell(value: Any) -> str | None:
