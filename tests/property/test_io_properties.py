@@ -81,3 +81,47 @@ def test_the_timestamp_sample_is_the_first_distinct_values_of_the_whole_column(
 def test_blank_lines_are_found_in_place_as_in_the_stripped_text(data: bytes) -> None:
     body = data.strip(b"\r\n")
     assert _has_blank_lines(data) == (b"\n\n" in body or b"\n\r\n" in body)
+
+
+# --- broken exports: one mutated line costs that line at most --------------------------------------
+
+_CLEAN = "case,activity,time,customer,line\n" + "".join(
+    f"A{n // 4},Step {n % 4},2025-02-{1 + n // 4:02d} {8 + n % 4}:15,Müller {n},{n + 2}\n" for n in range(40)
+)
+_MUTATIONS = {
+    "quote": lambda line, at: line[:at] + '"' + line[at:],
+    "delimiter": lambda line, at: line[:at] + "," + line[at:],
+    "semicolon": lambda line, at: line[:at] + ";" + line[at + 1 :],
+    "cr": lambda line, at: line[:at] + "\r" + line[at:],
+    "drop": lambda line, at: line[:at] + line[at + 1 :],
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    line=st.integers(2, 41),
+    at=st.integers(0, 30),
+    mutation=st.sampled_from(sorted(_MUTATIONS)),
+    cp1252=st.booleans(),
+)
+def test_a_mutated_line_costs_at_most_that_line(line: int, at: int, mutation: str, cp1252: bool) -> None:
+    """Counted independently: the physical lines, and the `line` column of the events kept."""
+    lines = _CLEAN.split("\n")
+    lines[line - 1] = _MUTATIONS[mutation](lines[line - 1], at)
+    data = "\n".join(lines).encode("utf-8")
+    if cp1252:  # the same line also in another encoding
+        raw = data.split(b"\n")
+        raw[line - 1] = lines[line - 1].encode("cp1252", errors="replace")
+        data = b"\n".join(raw)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.csv"
+        path.write_bytes(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded = read_log(path)
+    physical = [n for n, text in enumerate(data.split(b"\n"), start=1) if text.strip()]
+    assert loaded.source.rows == len(physical) - 1  # every line a record, none swallowed
+    assert loaded.log.height + loaded.rejects["source_row"].n_unique() == loaded.source.rows
+    kept = set(loaded.log["line"].cast(pl.Int64).to_list())
+    assert set(range(2, 42)) - {line} <= kept  # every untouched line reached the log
+    assert set(loaded.rejects["source_row"].to_list()) <= {line}

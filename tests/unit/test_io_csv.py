@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
@@ -284,3 +285,110 @@ def test_a_gzipped_csv_is_read_from_its_content(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(text.encode()))
     loaded = read_log(path)
     assert loaded.log["activity"].cast(pl.String).to_list() == ["Create", "Ship"] and _accounted(loaded)
+
+
+def test_timestamps_outside_1900_to_2200_are_rejected_as_implausible(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "case,activity,time\nA,Create,2025-01-06 10:00\nA,Ship,9999-12-31\nB,Create,0001-01-01\n"
+        "B,Ship,2025-02-01 08:00\nC,Create,1900-01-01\nC,Ship,2200-12-31 23:59\n",
+    )
+    with pytest.warns(RejectedRowsWarning, match="SAP writes 9999-12-31 for an open date"):
+        loaded = read_log(path)
+    assert loaded.rejects.select("source_row", "value", "reason").rows() == [
+        (3, "9999-12-31", "implausible_timestamp"),
+        (4, "0001-01-01", "implausible_timestamp"),
+    ]
+    assert loaded.log["source_row"].to_list() == [2, 5, 6, 7] and _accounted(loaded)
+
+
+# --- broken files: every physical line in the log or in the rejects, with its number ------------------
+
+#: A small clean export: one event per line, the line number (header = 1) in the `line` column.
+CLEAN = "case,activity,time,customer,line\n" + "".join(
+    f"A{n // 3},Step {n % 3},2025-01-{6 + n // 3:02d} {10 + n % 3}:00,Kühn {n},{n + 2}\n" for n in range(12)
+)
+
+
+def _lines(loaded) -> list[int]:  # type: ignore[no-untyped-def]
+    """The `line` column of the events kept: which input lines reached the log."""
+    return [int(v) for v in loaded.log["line"].to_list()]
+
+
+def _read_quietly(path: Path):  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RejectedRowsWarning)
+        return read_log(path)
+
+
+def _with_line(text: str, number: int, new: str) -> str:
+    lines = text.split("\n")
+    lines[number - 1] = new
+    return "\n".join(lines)
+
+
+def test_a_quote_inside_an_unquoted_field_is_kept_as_text(tmp_path: Path) -> None:
+    line4 = CLEAN.split("\n")[3]
+    path = _write(tmp_path, _with_line(CLEAN, 4, line4.replace("Kühn", 'K"ühn')))
+    loaded = read_log(path)
+    assert loaded.rejects.height == 0 and _lines(loaded) == list(range(2, 14)) and loaded.source.rows == 12
+    assert loaded.log["customer"].to_list()[2] == 'K"ühn 2'
+
+
+def test_an_unbalanced_quote_at_a_field_start_loses_its_own_line_only(tmp_path: Path) -> None:
+    line6 = CLEAN.split("\n")[5]
+    path = _write(tmp_path, _with_line(CLEAN, 6, line6.replace(",Step", ',"Step', 1)))
+    loaded = _read_quietly(path)
+    assert loaded.rejects.select("source_row", "reason").rows() == [(6, "malformed_line")]
+    assert _lines(loaded) == [n for n in range(2, 14) if n != 6] and _accounted(loaded)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        lambda line: line + ",one too many",  # a ragged row
+        lambda line: line.replace(",", ";", 1),  # a delimiter missing
+        lambda line: line.replace(",", "\r", 1),  # another line ending inside the line
+    ],
+    ids=["ragged", "missing delimiter", "stray CR"],
+)
+def test_one_bad_line_is_rejected_not_the_file(tmp_path: Path, broken) -> None:  # type: ignore[no-untyped-def]
+    line5 = CLEAN.split("\n")[4]
+    loaded = _read_quietly(_write(tmp_path, _with_line(CLEAN, 5, broken(line5))))
+    assert loaded.rejects.select("source_row", "reason").rows() == [(5, "malformed_line")]
+    assert _lines(loaded) == [n for n in range(2, 14) if n != 5] and _accounted(loaded)
+
+
+def test_a_cp1252_line_in_a_utf8_file_is_rejected_not_the_file_reinterpreted(tmp_path: Path) -> None:
+    lines = CLEAN.encode("utf-8").split(b"\n")
+    lines[6] = CLEAN.split("\n")[6].encode("cp1252")
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"\n".join(lines))
+    loaded = _read_quietly(path)
+    assert loaded.source.encoding == "utf-8"
+    assert loaded.rejects.select("source_row", "reason").rows() == [(7, "encoding_error")]
+    assert all(c.startswith("Kühn") for c in loaded.log["customer"].to_list())  # no 'KÃ¼hn'
+    assert _lines(loaded) == [n for n in range(2, 14) if n != 7]
+
+
+def test_a_byte_order_mark_in_front_of_a_cp1252_export(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(codecs.BOM_UTF8 + CLEAN.encode("cp1252"))
+    loaded = read_log(path)
+    assert loaded.source.encoding == "cp1252" and loaded.source.mapping.case_id == "case"
+    assert loaded.log["customer"].to_list()[0] == "Kühn 0" and _lines(loaded) == list(range(2, 14))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_with_a_byte_order_mark(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "unicode.txt"
+    body = CLEAN.replace(",", "\t").encode(encoding)
+    path.write_bytes((codecs.BOM_UTF16_BE if encoding == "utf-16-be" else b"") + body)
+    loaded = read_log(path)
+    assert loaded.source.encoding == encoding[:6] and loaded.source.delimiter == "\t"
+    assert loaded.log["customer"].to_list()[0] == "Kühn 0" and _lines(loaded) == list(range(2, 14))
+
+
+def test_leading_blank_lines_are_skipped(tmp_path: Path) -> None:
+    loaded = read_log(_write(tmp_path, "\n\r\n" + CLEAN))
+    assert loaded.source.mapping.case_id == "case" and _lines(loaded) == list(range(2, 14))

@@ -61,7 +61,7 @@ def _is_number(cell: str) -> bool:
 
 def test_no_csv_cell_starts_a_formula(hostile_report: Path) -> None:
     """Read back with the csv module: no text cell (nor column name) starts with = + - @ tab CR."""
-    tables = sorted((hostile_report / "tables").glob("*.csv")) + [hostile_report / "rejects.csv"]
+    tables = [*sorted((hostile_report / "tables").glob("*.csv")), hostile_report / "rejects.csv"]
     seen_payload = 0
     for table in tables:
         with table.open(encoding="utf-8", newline="") as file:

@@ -12,6 +12,7 @@ import yaml
 
 from o2c.errors import RejectedRowsWarning
 from o2c.io import LoadedLog, read_log
+from o2c.io._mapping import read_mapping_file
 from o2c.io._sap import reconciliation_text
 from o2c.quality import data_quality, log_summary
 
@@ -50,8 +51,7 @@ def load(args: argparse.Namespace) -> LoadedLog:
     """
     mapping: dict[str, Any] = {}
     if args.mapping:
-        document = yaml.safe_load(Path(args.mapping).read_text(encoding="utf-8")) or {}
-        mapping.update(document)
+        mapping.update(read_mapping_file(args.mapping))
     mapping.update({role: getattr(args, role) for role in _ROLE_FLAGS if getattr(args, role)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RejectedRowsWarning)  # the command prints the rejects itself

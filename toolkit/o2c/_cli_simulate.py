@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from o2c.conformance.ideal_path import IdealPath
+from o2c.errors import ArgumentError
 from o2c.simulate import Simulation, simulate
 
 HELP = "simulate an order-to-cash log with planted patterns and write the sample files and their truth"
@@ -87,6 +88,13 @@ def write_samples(sim: Simulation, out: Path, *, excerpt: int = 300, seed: int =
     table = orders_table(sim.log)
     first = table["case_id"].unique(maintain_order=True).head(excerpt)
     part = table.filter(pl.col("case_id").is_in(first.implode()))
+    defects = sum(EXPORT_DEFECTS.values())
+    if part.height < defects:
+        raise ArgumentError(
+            f"o2c simulate plants {defects} defects in distinct rows of the European export, which holds "
+            f"the events of the first {excerpt} orders; {part.height} events are too few. "
+            "Simulate more orders (--cases) or raise --excerpt."
+        )
     files = {
         "o2c_orders.csv": _csv_bytes(table),
         "o2c_orders.parquet": _parquet_bytes(table),

@@ -28,7 +28,10 @@ def _parser(
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (add_arguments, _run, help_text) in commands.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
-        command.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+        # (SUPPRESS: without --debug here, the one before the command stands)
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
+        )
         add_arguments(command)
     return parser
 

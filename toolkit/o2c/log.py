@@ -71,12 +71,18 @@ class Reason(StrEnum):
     UNPARSEABLE_TIMESTAMP = "unparseable_timestamp"
     UNPARSEABLE_START_TIMESTAMP = "unparseable_start_timestamp"
     NONEXISTENT_LOCAL_TIME = "nonexistent_local_time"
+    IMPLAUSIBLE_TIMESTAMP = "implausible_timestamp"
     DUPLICATE_EVENT = "duplicate_event"
     MALFORMED_LINE = "malformed_line"
+    ENCODING_ERROR = "encoding_error"
     MISSING_DOCUMENT = "missing_document"
     NO_DOCUMENT_NUMBER = "no_document_number"
     NO_SALES_ORDER = "no_sales_order"
 
+
+#: Timestamps (and start timestamps) from the first to the last of these years are plausible; an
+#: event outside is rejected as ``implausible_timestamp`` (SAP writes 9999-12-31 for "open").
+PLAUSIBLE_YEARS = (1900, 2200)
 
 REJECT_SCHEMA = {
     "source_file": pl.String,

@@ -31,7 +31,7 @@ from o2c.io._normalise import normalise, raise_first_reject
 from o2c.io._parquet import read_parquet
 from o2c.io._sap import is_document_flow, read_sap_document_flow
 from o2c.io._xes import XES_ROLES, read_xes
-from o2c.log import SOURCE_ROW, empty_rejects
+from o2c.log import PLAUSIBLE_YEARS, SOURCE_ROW, Reason, empty_rejects
 
 __all__ = ["ColumnMapping", "LoadedLog", "SourceInfo", "read_ideal_path", "read_log", "read_process_model"]
 
@@ -189,9 +189,7 @@ def _read_file(
     malformed = empty_rejects()
     if data is not None:
         if suffix == ".csv.gz":
-            import gzip
-
-            data = gzip.decompress(data)
+            data = _gunzip(path, data)
         read = read_csv(path, data, on_disk=suffix != ".csv.gz")
         raw, malformed = read.frame, read.malformed
         info |= {"encoding": read.encoding, "delimiter": read.delimiter, "reader": "duckdb"}
@@ -208,6 +206,21 @@ def _read_file(
         raw, mapping = read_parquet(path, mapping)
         info |= {"reader": "polars"}
     return raw, malformed, info, mapping
+
+
+def _gunzip(path: Path, data: bytes) -> bytes:
+    """The content of a gzip file; a file that is not one, or was cut short, is named as such."""
+    import gzip
+    import zlib
+
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputFileError(
+            f"{path.name} is not a complete gzip file ({exc}); download it again, or rename it if it "
+            "is plain text.",
+            path=path,
+        ) from exc
 
 
 def _sha256(path: Path, data: bytes | None) -> str:
@@ -256,4 +269,9 @@ def _summary(rejects: pl.DataFrame, rows: int, source_file: str) -> str:
         shown = ", ".join(str(r) for r in rows_[:3]) + (", ..." if n > 3 else "")
         where = f"column {column!r}, " if column else ""
         lines.append(f"  {reason:<24} {n:>6,} rows, {where}rows {shown}, e.g. {value!r}")
+        if reason == Reason.IMPLAUSIBLE_TIMESTAMP:
+            first, last = PLAUSIBLE_YEARS
+            lines.append(
+                f"  {'':<24} (outside the years {first} to {last}; SAP writes 9999-12-31 for an open date)"
+            )
     return "\n".join(lines)

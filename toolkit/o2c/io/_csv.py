@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -18,6 +19,7 @@ from o2c.log import SOURCE_ROW, Reason
 
 _BLANK_LINES = re.compile(r"(?:\r?\n){2,}")
 _BLANK_LINE, _CONTENT = re.compile(rb"\n\r?\n"), re.compile(rb"[^\r\n]")
+_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,22 @@ def read_csv(path: Path, data: bytes, *, on_disk: bool = True) -> CsvRead:
     compression from a file name. ``source_row`` counts records as a spreadsheet shows them: the
     header is row 1, a quoted field spanning lines stays one row, blank lines are skipped and
     not counted.
+
+    Every line is accounted for. When DuckDB cannot read the file, when a broken record swallows
+    the lines after it (an unbalanced quote), or when some lines of a UTF-8 file are not UTF-8,
+    the file is read line by line instead (``_read_lines``): each line is one record, and a line
+    that does not decode (``encoding_error``) or does not split into the header's fields
+    (``malformed_line``) is rejected with its number. UTF-16 and UTF-32 files with a byte-order
+    mark are read too.
     """
     if not data or data.isspace():
         raise InputFileError(f"{path.name} is empty.", path=path)
-    has_blank_lines = _has_blank_lines(data)
-    encoding, text = _decode(data, keep=has_blank_lines)
-    header = _header_text(data[:65536], encoding).split("\n", 1)[0].rstrip("\r")
+    wide = _wide_encoding(data)
+    if wide is not None:  # UTF-16/32: made UTF-8 first, then read as any other file
+        data, on_disk = _from_wide(path, data, wide), False
+    has_blank_lines = _has_blank_lines(data) or data[:1] in (b"\r", b"\n")
+    encoding, text, mixed = _decode(data, keep=has_blank_lines)
+    header = _header_text(data.lstrip(b"\r\n")[:65536], encoding).split("\n", 1)[0].rstrip("\r")
     with tempfile.TemporaryDirectory() as tmp:
         target = path
         if text is not None:  # rewritten for DuckDB (another encoding, blank lines), let go before it reads
@@ -59,7 +71,32 @@ def read_csv(path: Path, data: bytes, *, on_disk: bool = True) -> CsvRead:
             target = Path(tmp) / "table.csv"
             target.write_bytes(data)
         delimiter, quote = _sniff(target, header, path)
-        return _read(target, path, encoding, delimiter, quote)
+        read = None if mixed else _read(target, encoding, delimiter, quote)
+    if read is None:
+        read = _read_lines(path, data, encoding, delimiter, quote)
+    return read if wide is None else replace(read, encoding=wide)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """``utf-32`` or ``utf-16`` when ``data`` starts with that encoding's byte-order mark."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
+def _from_wide(path: Path, data: bytes, encoding: str) -> bytes:
+    """A UTF-16/32 file's text as UTF-8 bytes; a file broken in that encoding is refused with the line."""
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.decode(encoding, errors="replace")[: exc.start // (4 if encoding == "utf-32" else 2)]
+        raise InputFileError(
+            f"{path.name} starts as {encoding.upper()} but line {line.count(chr(10)) + 1} is not "
+            f"{encoding.upper()} ({exc.reason}); export it again.",
+            path=path,
+        ) from exc
 
 
 def _has_blank_lines(data: bytes) -> bool:
@@ -74,31 +111,54 @@ def _has_blank_lines(data: bytes) -> bool:
     return _BLANK_LINE.search(data, first.start(), end) is not None
 
 
-def _decode(data: bytes, *, keep: bool) -> tuple[str, str | None]:
+def _decode(data: bytes, *, keep: bool) -> tuple[str, str | None, bool]:
     """The encoding of ``data`` (``utf-8-sig`` with a byte-order mark, ``utf-8``, else ``cp1252``,
-    else ``latin-1``) and its text, decoded once.
+    else ``latin-1``), its text decoded once, and whether some lines break that encoding.
 
     The text is None for UTF-8, which DuckDB reads as it is, unless ``keep``; an ASCII file is
-    then not decoded at all, and a UTF-8 one only to check it.
+    then not decoded at all, and a UTF-8 one only to check it. A file with a line of non-ASCII
+    UTF-8 is UTF-8 even when other lines are not: those lines are rejected one by one (``mixed``),
+    never the whole file reinterpreted as cp1252. A file none of whose lines is UTF-8 beyond ASCII
+    is cp1252 (or latin-1), even behind a UTF-8 byte-order mark.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", data[3:].decode("utf-8", errors="replace")
-    if data.isascii() and not keep:
-        return "utf-8", None
-    for encoding in ("utf-8", "cp1252"):
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[len(codecs.BOM_UTF8) :] if bom else data
+    if not bom and data.isascii() and not keep:
+        return "utf-8", None, False
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        if _some_line_is_utf8(body):
+            return ("utf-8-sig" if bom else "utf-8"), None, True
+    else:
+        return ("utf-8-sig", text, False) if bom else ("utf-8", text if keep else None, False)
+    try:  # no line is UTF-8 beyond ASCII: a Windows export (whatever mark it starts with)
+        return "cp1252", body.decode("cp1252"), False
+    except UnicodeDecodeError:
+        return "latin-1", body.decode("latin-1"), False
+
+
+def _some_line_is_utf8(data: bytes) -> bool:
+    """True when a line of ``data`` holds non-ASCII characters that are valid UTF-8 (a multi-byte
+    sequence, which text in cp1252 or latin-1 almost never forms)."""
+    for line in _NON_ASCII_LINE.findall(data):
         try:
-            text = data.decode(encoding)
+            line.decode("utf-8")
         except UnicodeDecodeError:
             continue
-        return encoding, text if keep or encoding != "utf-8" else None
-    return "latin-1", data.decode("latin-1")
+        return True
+    return False
 
 
 def _header_text(data: bytes, encoding: str) -> str:
-    """The start of ``data`` (its header) decoded; a character cut at the end is replaced."""
-    if encoding == "utf-8-sig":
-        return data[3:].decode("utf-8", errors="replace")
-    return data.decode(encoding, errors="replace")
+    """The start of ``data`` (its header) decoded, without a byte-order mark; a character cut at
+    the end is replaced."""
+    return data.removeprefix(codecs.BOM_UTF8).decode(_codec(encoding), errors="replace")
+
+
+def _codec(encoding: str) -> str:
+    """The codec that decodes a file's text once its byte-order mark is removed."""
+    return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 def _sniff(target: Path, header: str, path: Path) -> tuple[str, str]:
@@ -129,7 +189,11 @@ def _sniff(target: Path, header: str, path: Path) -> tuple[str, str]:
 def _header(target: Path, delimiter: str, quote: str) -> list[str]:
     """The column names of the header row, made unique (``name``, ``name_2``, ...)."""
     with target.open(encoding="utf-8-sig", newline="") as handle:
-        names = next(csv.reader(handle, delimiter=delimiter, quotechar=quote))
+        return _unique(next(csv.reader(handle, delimiter=delimiter, quotechar=quote)))
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names stripped and made unique (``name``, ``name_2``, ...); a blank one is ``columnN``."""
     unique: list[str] = []
     for position, name in enumerate(names, start=1):
         base = name.strip() or f"column{position}"
@@ -141,7 +205,8 @@ def _header(target: Path, delimiter: str, quote: str) -> list[str]:
     return unique
 
 
-def _read(target: Path, path: Path, encoding: str, delimiter: str, quote: str) -> CsvRead:
+def _read(target: Path, encoding: str, delimiter: str, quote: str) -> CsvRead | None:
+    """DuckDB's read of ``target``; None when it cannot read it or a broken record swallowed lines."""
     con = duckdb.connect()
     with contextlib.suppress(duckdb.Error):  # in Jupyter without ipywidgets DuckDB refuses any change
         con.execute("SET enable_progress_bar = false")
@@ -163,10 +228,12 @@ def _read(target: Path, path: Path, encoding: str, delimiter: str, quote: str) -
             "SELECT line, min(csv_line) AS csv_line, min(error_type) AS error_type "
             "FROM reject_errors GROUP BY line ORDER BY line"
         ).pl()
-    except duckdb.Error as exc:
-        raise InputFileError(f"{path.name} could not be read as delimited text: {exc}", path=path) from exc
+    except duckdb.Error:  # its state machine gave up (a stray line ending, a ragged row): line by line
+        return None
     finally:
         con.close()
+    if errors["csv_line"].str.contains("\n").any():  # an unbalanced quote took the lines after it
+        return None
     bad_lines = errors["line"].cast(pl.Int64).to_numpy()
     rows = np.arange(frame.height, dtype=np.int64) + 2
     # Each good row takes the next row number not taken by a malformed line (both in file order).
@@ -179,5 +246,52 @@ def _read(target: Path, path: Path, encoding: str, delimiter: str, quote: str) -
         column=pl.lit(""),
         value=pl.col("csv_line").str.slice(0, 200),
         reason=pl.lit(str(Reason.MALFORMED_LINE)),
+    )
+    return CsvRead(frame, malformed, encoding, delimiter, frame.height + malformed.height)
+
+
+def _read_lines(path: Path, data: bytes, encoding: str, delimiter: str, quote: str) -> CsvRead:
+    """Read ``data`` one line at a time: each non-blank line is one record, numbered as a person
+    counts lines (header = 1); a line that does not decode in ``encoding`` or does not split into
+    the header's fields is rejected with its number and text.
+
+    The fallback of ``read_csv`` for broken files: a quoted field spanning lines is not joined here.
+    """
+    codec = _codec(encoding)
+    lines = [line.rstrip(b"\r") for line in data.removeprefix(codecs.BOM_UTF8).split(b"\n")]
+    lines = [line for line in lines if line.strip()]
+    header = next(
+        csv.reader([lines[0].decode(codec, errors="replace")], delimiter=delimiter, quotechar=quote)
+    )
+    columns = _unique(header)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    for number, raw in enumerate(lines[1:], start=2):
+        try:
+            line = raw.decode(codec)
+        except UnicodeDecodeError:
+            bad.append((number, raw.decode(codec, errors="replace")[:200], str(Reason.ENCODING_ERROR)))
+            continue
+        try:
+            fields = next(csv.reader([line], delimiter=delimiter, quotechar=quote, strict=True))
+        except csv.Error:
+            fields = []
+        if len(fields) != len(columns):
+            bad.append((number, line[:200], str(Reason.MALFORMED_LINE)))
+            continue
+        rows.append(fields)
+        numbers.append(number)
+    frame = pl.DataFrame(
+        {SOURCE_ROW: pl.Series(numbers, dtype=pl.Int64)}
+        | {name: pl.Series([row[i] for row in rows], dtype=pl.String) for i, name in enumerate(columns)}
+    ).with_columns(pl.col(pl.String).replace("", None))
+    malformed = pl.DataFrame(
+        {
+            SOURCE_ROW: pl.Series([b[0] for b in bad], dtype=pl.Int64),
+            "column": pl.Series([""] * len(bad), dtype=pl.String),
+            "value": pl.Series([b[1] for b in bad], dtype=pl.String),
+            "reason": pl.Series([b[2] for b in bad], dtype=pl.String),
+        }
     )
     return CsvRead(frame, malformed, encoding, delimiter, frame.height + malformed.height)

@@ -55,7 +55,7 @@ def read_ideal_path(path: str | Path) -> IdealPath:
         steps=tuple(steps),
         optional=frozenset(optional),
         name=str(document.get("name") or path.stem),
-        target_hours={str(k): float(v) for k, v in _mapping(document, "target_hours", path).items()},
+        target_hours=_hours(_mapping(document, "target_hours", path), path),
         milestones={str(k): str(v) for k, v in _mapping(document, "milestones", path).items()},
         customer_steps=None if customer is None else frozenset(str(s) for s in customer),
     )
@@ -66,6 +66,19 @@ def _build(path: Path, **fields: Any) -> IdealPath:
         return IdealPath(**fields)
     except IdealPathError as exc:
         raise IdealPathError(f"{path.name}: {exc}", path=path) from exc
+
+
+def _hours(given: dict[Any, Any], path: Path) -> dict[str, float]:
+    """``target_hours`` as numbers; a value that is not one is named with its step."""
+    hours = {}
+    for step, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise IdealPathError(
+                f"{path.name}: target_hours of {step!r} must be a number of hours (0.25, 4); got {value!r}.",
+                path=path,
+            )
+        hours[str(step)] = float(value)
+    return hours
 
 
 def _mapping(document: dict[str, Any], key: str, path: Path) -> dict[Any, Any]:

@@ -157,14 +157,7 @@ def as_mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None) -
     if isinstance(mapping, ColumnMapping):
         return mapping
     if isinstance(mapping, str | Path):
-        path = Path(mapping)
-        try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputFileError(f"Cannot read the mapping file {path}: {exc}", path=path) from exc
-        if not isinstance(document, dict):
-            raise ColumnMappingError(f"{path.name} must hold a mapping of role: column.", path=path)
-        return as_mapping(document)
+        return as_mapping(read_mapping_file(mapping))
     known = [f.name for f in fields(ColumnMapping)]
     unknown = [k for k in mapping if k not in known]
     if unknown:
@@ -174,6 +167,35 @@ def as_mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None) -
         )
     clean: dict[str, Any] = {k: (v if k in _OPTIONS or v is None else str(v)) for k, v in mapping.items()}
     return ColumnMapping(**clean)
+
+
+def read_mapping_file(path: str | Path) -> dict[str, Any]:
+    """The roles and options of a mapping file (YAML ``role: column``); an empty file maps nothing.
+
+    >>> import pathlib, tempfile
+    >>> file = pathlib.Path(tempfile.mkdtemp()) / "mapping.yaml"
+    >>> _ = file.write_text("case_id: Auftrag\ndayfirst: true")
+    >>> read_mapping_file(file)
+    {'case_id': 'Auftrag', 'dayfirst': True}
+    """
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputFileError(f"Cannot read the mapping file {path}: {exc.strerror}.", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"The mapping file {path} is not UTF-8 text: {exc}.", path=path) from exc
+    except yaml.YAMLError as exc:
+        raise ColumnMappingError(f"The mapping file {path} is not valid YAML: {exc}", path=path) from exc
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ColumnMappingError(
+            f"The mapping file {path} must hold 'role: column' lines (case_id: Order, ...); "
+            f"it holds a {type(document).__name__}.",
+            path=path,
+        )
+    return {str(key): value for key, value in document.items()}
 
 
 def resolve(

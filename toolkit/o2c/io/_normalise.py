@@ -15,6 +15,7 @@ from o2c.log import (
     ACTIVITY,
     CASE_ID,
     LIFECYCLE,
+    PLAUSIBLE_YEARS,
     RESOURCE,
     ROLES,
     SOURCE_ROW,
@@ -112,6 +113,9 @@ def normalise(
         bad = ~empty & parsed.values.is_null()
         problems.append(_problem(raw, bad & ~skipped, roles[role], source, bad_reason))
         problems.append(_problem(raw, bad & skipped, roles[role], source, Reason.NONEXISTENT_LOCAL_TIME))
+        year = parsed.values.dt.year()
+        implausible = year.is_not_null() & ~year.is_between(*PLAUSIBLE_YEARS)
+        problems.append(_problem(raw, implausible, roles[role], source, Reason.IMPLAUSIBLE_TIMESTAMP))
         columns[role] = parsed.values
         notes[f"{role}_formats"] = list(parsed.formats[:3])
         notes[f"{role}_naive"] = parsed.naive and not (typed_timestamps_are_utc and source.dtype != pl.String)
