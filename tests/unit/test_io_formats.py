@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import warnings
 from datetime import UTC, datetime
@@ -246,3 +247,49 @@ def test_read_log_writes_whole_float_ids_without_their_decimals() -> None:
         loaded = read_log(frame)
     assert loaded.log["case_id"].to_list() == ["1", "1", "2"]
     assert loaded.rejects["reason"].to_list() == ["missing_case_id"]
+
+
+# --- broken XES: no crash, nothing printed, no value silently made 0 ------------------------------------
+
+_TYPED = (
+    '<?xml version="1.0"?><log><trace><string key="concept:name" value="1"/>'
+    '<event><string key="concept:name" value="a"/><date key="time:timestamp" value="2025-01-01T00:00:00"/>'
+    '<float key="amount" value="1,5"/><int key="n" value="x"/></event>'
+    '<event><string key="concept:name" value="b"/><date key="time:timestamp" value="not a date"/></event>'
+    '<event><string key="concept:name" value="c"/><date key="time:timestamp" value="2025-01-02T00:00:00"/>'
+    '<float key="amount" value="2.5"/><boolean key="flag" value="true"/></event></trace>'
+    '<trace><string key="concept:name" value="2"/><boolean key="vip" value="maybe"/>'
+    '<event><string key="concept:name" value="a"/><date key="time:timestamp" value="2025-01-03T00:00:00"/></event>'
+    "</trace></log>"
+)
+
+
+def test_typed_xes_values_that_fail_their_type_are_rejected_not_zeroed(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "typed.xes"
+    path.write_text(_TYPED)
+    with pytest.warns(RejectedRowsWarning):
+        loaded = read_log(path)
+    assert capfd.readouterr().err == ""  # the parser's own complaints do not reach the terminal
+    assert loaded.rejects.select("source_row", "column", "value", "reason").rows() == [
+        (1, "amount", "1,5", "invalid_typed_value"),
+        (1, "n", "x", "invalid_typed_value"),
+        (2, "time:timestamp", "not a date", "unparseable_timestamp"),
+        (4, "case:vip", "maybe", "invalid_typed_value"),
+    ]
+    assert loaded.log["activity"].cast(pl.String).to_list() == ["c"] and loaded.log["value"].to_list() == [
+        2.5
+    ]
+    assert loaded.source.rows == 4 == loaded.log.height + loaded.rejects["source_row"].n_unique()
+
+
+def test_a_cut_short_xes_gz_is_an_error_not_a_panic(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    whole = gzip.compress(_TYPED.replace("1,5", "1.5").encode() * 1)
+    path = tmp_path / "cut.xes.gz"
+    path.write_bytes(whole[: len(whole) - 20])
+    with pytest.raises(InputFileError, match=r"cut\.xes\.gz could not be read as XES") as error:
+        read_log(path)
+    assert error.value.path == str(path) and "panicked" not in capfd.readouterr().err

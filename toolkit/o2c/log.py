@@ -75,6 +75,7 @@ class Reason(StrEnum):
     DUPLICATE_EVENT = "duplicate_event"
     MALFORMED_LINE = "malformed_line"
     ENCODING_ERROR = "encoding_error"
+    INVALID_TYPED_VALUE = "invalid_typed_value"
     MISSING_DOCUMENT = "missing_document"
     NO_DOCUMENT_NUMBER = "no_document_number"
     NO_SALES_ORDER = "no_sales_order"

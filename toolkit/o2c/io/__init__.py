@@ -155,7 +155,7 @@ def read_log(
                        typed_timestamps_are_utc=utc, drop_duplicates=not keep)  # fmt: skip
     rejects = pl.concat([malformed.with_columns(source_file=pl.lit(source_file)).select(result.rejects.columns),
                          result.rejects]).sort(SOURCE_ROW, maintain_order=True)  # fmt: skip
-    rows = raw.height + malformed.height
+    rows = raw.height + malformed[SOURCE_ROW].n_unique()  # an XES event may fail on two attributes
     source = SourceInfo(mapping=resolved, rows=rows, notes=result.notes, **info)
     if rejects.height:
         warnings.warn(RejectedRowsWarning(_summary(rejects, rows, source_file)), stacklevel=2)
@@ -197,7 +197,7 @@ def _read_file(
         chosen, raw = (sheet, read_excel(path, sheet)) if sheet else _choose_sheet(path, mapping)
         info |= {"sheet": chosen, "reader": "calamine"}
     elif fmt == "xes":
-        raw, reader = read_xes(path)
+        raw, malformed, reader = read_xes(path)
         roles = {role: key for role, key in XES_ROLES.items() if key in raw.columns}
         open_roles: dict[str, Any] = {r: k for r, k in roles.items() if getattr(mapping, r) is None}
         mapping = replace(mapping, **open_roles)

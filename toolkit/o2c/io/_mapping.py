@@ -174,7 +174,7 @@ def read_mapping_file(path: str | Path) -> dict[str, Any]:
 
     >>> import pathlib, tempfile
     >>> file = pathlib.Path(tempfile.mkdtemp()) / "mapping.yaml"
-    >>> _ = file.write_text("case_id: Auftrag\ndayfirst: true")
+    >>> _ = file.write_text("case_id: Auftrag\\ndayfirst: true")
     >>> read_mapping_file(file)
     {'case_id': 'Auftrag', 'dayfirst': True}
     """

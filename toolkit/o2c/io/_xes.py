@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import io
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import polars as pl
 import rustxes
 
 from o2c import _pm4py
 from o2c.errors import InputFileError
-from o2c.log import SOURCE_ROW
+from o2c.log import SOURCE_ROW, Reason, empty_rejects
 
 #: The XES keys of the canonical roles.
 XES_ROLES = {
@@ -21,23 +30,36 @@ XES_ROLES = {
 }
 
 
-def read_xes(path: Path) -> tuple[pl.DataFrame, str]:
-    """The events of an XES file in file order with ``source_row`` (1 = first event), and the reader used.
+def read_xes(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, str]:
+    """The events of an XES file in file order with ``source_row`` (1 = first event), the events
+    rejected, and the reader used.
 
     Trace attributes lose their ``case:`` prefix unless an event attribute has the same name.
-    Typed timestamps are UTC.
+    Typed timestamps are UTC. An event with a typed value that fails its type (``<float
+    value="1,5">``) is rejected (``invalid_typed_value``, or ``unparseable_timestamp`` for
+    ``time:timestamp``) rather than kept with the 0 or False the parser puts in its place. What
+    the parsers print is kept from the terminal; a parser's crash (a Rust panic) is an error.
     """
-    try:
-        frame, _attributes = rustxes.import_xes(str(path))
-        reader = "rustxes"
-    except Exception as rust_error:  # rustxes raises plain exceptions; pm4py is the fallback
+    with _stderr() as printed:
         try:
-            frame = pl.from_pandas(_pm4py.read_xes(str(path)))
-        except Exception as exc:
-            raise InputFileError(
-                f"{path.name} could not be read as XES (rustxes: {rust_error}; pm4py: {exc}).", path=path
-            ) from exc
-        reader = "pm4py"
+            frame, _attributes = rustxes.import_xes(str(path))
+            reader = "rustxes"
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as rust_error:  # plain exceptions, and a Rust panic (a BaseException)
+            try:
+                frame = pl.from_pandas(_pm4py.read_xes(str(path)))
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:
+                raise InputFileError(
+                    f"{path.name} could not be read as XES (rustxes: {_first_line(rust_error)}; "
+                    f"pm4py: {_first_line(exc)}). Is it complete? A download cut short is a common cause.",
+                    path=path,
+                ) from None
+            reader = "pm4py"
+    failed = _failed_values(printed.getvalue())
+    rejected = _invalid_typed_values(path, failed) if failed else empty_rejects().drop("source_file")
     if "concept:name" not in frame.columns or "case:concept:name" not in frame.columns:
         raise InputFileError(
             f"{path.name} has no events with concept:name in traces with concept:name; "
@@ -60,4 +82,86 @@ def read_xes(path: Path) -> tuple[pl.DataFrame, str]:
         .with_row_index(SOURCE_ROW, offset=1)
         .with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     )
-    return frame, reader
+    if rejected.height:
+        frame = frame.filter(~pl.col(SOURCE_ROW).is_in(rejected[SOURCE_ROW].implode()))
+    return frame, rejected, reader
+
+
+#: What rustxes prints for a typed value that fails its type, by the XES element of that type.
+_FAILURES = {
+    "float": re.compile(r'^Could not parse float "(.*)": ', re.M),
+    "int": re.compile(r'^Could not parse integer "(.*)": ', re.M),
+    "boolean": re.compile(r'^Could not parse boolean "(.*)": ', re.M),
+    "date": re.compile(r'^Failed to parse data from "(.*)"$', re.M),
+}
+
+
+def _failed_values(printed: str) -> dict[str, set[str]]:
+    """The values the parser said fail their type, by type; empty when it said none."""
+    found = {kind: set(pattern.findall(printed)) for kind, pattern in _FAILURES.items()}
+    return {kind: values for kind, values in found.items() if values}
+
+
+def _invalid_typed_values(path: Path, failed: dict[str, set[str]]) -> pl.DataFrame:
+    """The events (``source_row``, ``column``, ``value``, ``reason``) holding a value of ``failed``
+    in an attribute of that type, the event's own or its trace's; one streaming pass over the file
+    (expat, which expands no external entity and bounds entity growth)."""
+    rows: list[tuple[int, str, str, str]] = []
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    stack: list[str] = []
+    event = 0
+    trace_events: list[int] = []
+    trace_failures: list[tuple[str, str, str]] = []
+    with opener(path, "rb") as handle:
+        for action, element in ElementTree.iterparse(handle, events=("start", "end")):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if action == "start":
+                stack.append(tag)
+                if tag == "event" and "trace" in stack:
+                    event += 1
+                    trace_events.append(event)
+                continue
+            stack.pop()
+            parent = stack[-1] if stack else ""
+            if tag in failed and parent in ("event", "trace") and element.get("value") in failed[tag]:
+                key, value = element.get("key", ""), element.get("value", "")
+                reason = (
+                    Reason.UNPARSEABLE_TIMESTAMP
+                    if key == XES_ROLES["timestamp"]
+                    else Reason.INVALID_TYPED_VALUE
+                )
+                if parent == "event":
+                    rows.append((event, key, value, str(reason)))
+                else:
+                    trace_failures.append((f"case:{key}", value, str(reason)))
+            elif tag == "trace":
+                rows += [(e, *failure) for e in trace_events for failure in trace_failures]
+                trace_events, trace_failures = [], []
+            if tag in ("event", "trace"):
+                element.clear()
+    return pl.DataFrame(rows, schema={SOURCE_ROW: pl.Int64, "column": pl.String, "value": pl.String,
+                                      "reason": pl.String}, orient="row")  # fmt: skip
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__
+
+
+@contextlib.contextmanager
+def _stderr() -> Iterator[io.StringIO]:
+    """What is written to the process's standard error (file descriptor 2, where Rust and C code
+    print) inside the block, kept from the terminal and given back when the block ends."""
+    printed = io.StringIO()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield printed
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            printed.write(capture.read(1 << 20).decode("utf-8", errors="replace"))
