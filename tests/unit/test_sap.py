@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import zipfile
 from datetime import datetime, timezone
@@ -13,6 +14,7 @@ import pytest
 
 from o2c import read_log
 from o2c._pm4py import pm4py
+from o2c.cli import main
 from o2c.errors import (
     ArgumentError,
     ColumnMappingError,
@@ -271,8 +273,6 @@ def test_ocel_of_an_ordinary_log(tmp_path: Path) -> None:
 
 
 def test_o2c_inspect_prints_the_reconciliation(table: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from o2c.cli import main
-
     assert main(["inspect", str(table), "--timezone", "Europe/Berlin"]) == 0
     out = capsys.readouterr().out
     assert "sap_vbfa" in out and "read in Europe/Berlin" in out
@@ -281,3 +281,45 @@ def test_o2c_inspect_prints_the_reconciliation(table: Path, capsys: pytest.Captu
     assert lines["C Sales"] == ["4", "3", "1"] and lines["J Delivery"] == ["3", "3", "0"]
     assert lines["M Invoice"] == ["4", "2", "2"]
     assert f"{ROWS:,} read, 5 rejected" in out
+
+
+# --- compressed input within limits -----------------------------------------------------------------------
+
+
+def _zipped(path: Path, member: str, content: bytes, *, encrypted: bool = False) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(member, content)
+    if encrypted:  # the "encrypted" flag bit set in the local and the central header, as a password sets it
+        data = bytearray(path.read_bytes())
+        for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            data[data.index(signature) + offset] |= 0x1
+        path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_zip_bomb_stops_at_the_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    header = b"VBELV;VBTYP_V;VBELN;VBTYP_N;ERDAT;ERZET\n"
+    bomb = _zipped(tmp_path / "VBFA.zip", "VBFA.csv", header + b"0" * 5_000_000)
+    assert bomb.stat().st_size < 50_000
+    with pytest.raises(
+        InputFileError, match="inflates to more than 1,000,000 bytes, the limit against zip bombs"
+    ):
+        read_log(bomb, max_inflated_bytes=1_000_000)
+    assert main(["inspect", str(bomb), "--max-inflated-bytes", "1000000"]) == 1
+    assert "the limit against zip bombs" in capsys.readouterr().err
+
+
+def test_a_gzip_bomb_stops_at_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv.gz"
+    path.write_bytes(gzip.compress(b"case,activity,time\n" + b"A,B,2025-01-01\n" * 200_000))
+    with pytest.raises(InputFileError, match=r"orders\.csv\.gz inflates to more than 100,000 bytes"):
+        read_log(path, max_inflated_bytes=100_000)
+    assert read_log(path).log.height == 1  # within the default limit (the rest are duplicates)
+
+
+def test_an_encrypted_zip_is_named_as_such(tmp_path: Path) -> None:
+    path = _zipped(
+        tmp_path / "VBFA.zip", "VBFA.csv", b"VBELV;VBTYP_V;VBELN;VBTYP_N;ERDAT;ERZET\n", encrypted=True
+    )
+    with pytest.raises(InputFileError, match=r"VBFA\.csv is encrypted; extract it with its password first"):
+        read_log(path)

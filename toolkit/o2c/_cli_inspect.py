@@ -12,6 +12,7 @@ import yaml
 
 from o2c.errors import RejectedRowsWarning
 from o2c.io import LoadedLog, read_log
+from o2c.io._inflate import MAX_INFLATED_BYTES
 from o2c.io._mapping import read_mapping_file
 from o2c.io._sap import reconciliation_text
 from o2c.quality import data_quality, log_summary
@@ -41,6 +42,12 @@ def add_log_arguments(parser: argparse.ArgumentParser) -> None:
     )
     order.add_argument("--monthfirst", dest="dayfirst", action="store_false", help="dates are month-first")
     parser.add_argument("--strict", action="store_true", help="stop at the first rejected row")
+    parser.add_argument(
+        "--max-inflated-bytes",
+        type=int,
+        default=MAX_INFLATED_BYTES,
+        help=f"the most bytes a .csv.gz or zipped table may inflate to (default {MAX_INFLATED_BYTES:,})",
+    )
 
 
 def load(args: argparse.Namespace) -> LoadedLog:
@@ -62,6 +69,7 @@ def load(args: argparse.Namespace) -> LoadedLog:
             strict=args.strict,
             sheet=args.sheet,
             dayfirst=args.dayfirst,
+            max_inflated_bytes=args.max_inflated_bytes,
         )
 
 

@@ -25,6 +25,7 @@ from o2c.errors import ColumnMappingError, InputFileError, RejectedRowsWarning
 from o2c.io._csv import read_csv
 from o2c.io._excel import read_excel, sheet_names
 from o2c.io._ideal_path import read_ideal_path
+from o2c.io._inflate import MAX_INFLATED_BYTES, gunzip
 from o2c.io._mapping import ColumnMapping, as_mapping, resolve
 from o2c.io._model import read_process_model
 from o2c.io._normalise import normalise, raise_first_reject
@@ -79,6 +80,7 @@ def read_log(
     sheet: str | None = None,
     dayfirst: bool | None = None,
     keep_duplicates: bool | None = None,
+    max_inflated_bytes: int = MAX_INFLATED_BYTES,
 ) -> LoadedLog:
     """Read an event log from a file or a frame; every input row lands in ``log`` or ``rejects``.
 
@@ -110,6 +112,9 @@ def read_log(
         Default: XES files keep them (each ``<event>`` element is an event, as pm4py counts
         them); tables (CSV, Excel, Parquet, frames) keep the first and reject the others as
         ``duplicate_event``. Either way ``o2c.data_quality`` counts them.
+    max_inflated_bytes : int
+        The most bytes a compressed file (``.csv.gz``, a zipped VBFA table) may inflate to
+        (default 4 GiB): a guard against zip bombs; a larger genuine export needs a higher one.
 
     Returns
     -------
@@ -129,7 +134,8 @@ def read_log(
     (['Create', 'Ship'], ['missing_case_id'])
     """
     if mapping is None and isinstance(path_or_frame, str | Path) and is_document_flow(path_or_frame):
-        return _checked(read_sap_document_flow(path_or_frame, timezone=timezone), strict=strict)
+        flow = read_sap_document_flow(path_or_frame, timezone=timezone, max_inflated_bytes=max_inflated_bytes)
+        return _checked(flow, strict=strict)
     given = as_mapping(mapping)
     if dayfirst is not None:
         given = replace(given, dayfirst=dayfirst)
@@ -144,7 +150,7 @@ def read_log(
         malformed = empty_rejects()
         utc = False
     else:
-        raw, malformed, info, given = _read_file(Path(path_or_frame), given, sheet)
+        raw, malformed, info, given = _read_file(Path(path_or_frame), given, sheet, max_inflated_bytes)
         utc = info["format"] == "xes"
     columns = [c for c in raw.columns if c != SOURCE_ROW]
     resolved = resolve(given, columns, path=info["path"], sample=raw.head(1000))
@@ -173,7 +179,7 @@ def _checked(loaded: LoadedLog, *, strict: bool) -> LoadedLog:
 
 
 def _read_file(
-    path: Path, mapping: ColumnMapping, sheet: str | None
+    path: Path, mapping: ColumnMapping, sheet: str | None, max_inflated_bytes: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any], ColumnMapping]:
     if not path.is_file():
         raise InputFileError(f"No such file: {path}", path=path)
@@ -189,7 +195,7 @@ def _read_file(
     malformed = empty_rejects()
     if data is not None:
         if suffix == ".csv.gz":
-            data = _gunzip(path, data)
+            data = gunzip(path, data, limit=max_inflated_bytes)
         read = read_csv(path, data, on_disk=suffix != ".csv.gz")
         raw, malformed = read.frame, read.malformed
         info |= {"encoding": read.encoding, "delimiter": read.delimiter, "reader": "duckdb"}
@@ -206,21 +212,6 @@ def _read_file(
         raw, mapping = read_parquet(path, mapping)
         info |= {"reader": "polars"}
     return raw, malformed, info, mapping
-
-
-def _gunzip(path: Path, data: bytes) -> bytes:
-    """The content of a gzip file; a file that is not one, or was cut short, is named as such."""
-    import gzip
-    import zlib
-
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputFileError(
-            f"{path.name} is not a complete gzip file ({exc}); download it again, or rename it if it "
-            "is plain text.",
-            path=path,
-        ) from exc
 
 
 def _sha256(path: Path, data: bytes | None) -> str:

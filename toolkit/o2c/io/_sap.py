@@ -48,6 +48,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,7 @@ import polars as pl
 
 from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, check_timezone, did_you_mean
 from o2c.io._csv import read_csv
+from o2c.io._inflate import MAX_INFLATED_BYTES, inflate
 from o2c.io._mapping import ColumnMapping
 from o2c.io._timestamps import in_zone
 from o2c.log import (
@@ -135,7 +137,9 @@ _KEY_TYPES = ("C", "J", "M")
 _MAX_LEVELS = 100  # document chains are a handful of links long; this stops a malformed table
 
 
-def read_sap_document_flow(path: str | Path, *, timezone: str = "UTC") -> LoadedLog:
+def read_sap_document_flow(
+    path: str | Path, *, timezone: str = "UTC", max_inflated_bytes: int = MAX_INFLATED_BYTES
+) -> LoadedLog:
     """Read a VBFA export (CSV, or a zip holding one) as an order-level event log.
 
     Parameters
@@ -150,6 +154,8 @@ def read_sap_document_flow(path: str | Path, *, timezone: str = "UTC") -> Loaded
         an IANA name such as ``Europe/Berlin``. Ambiguous times (the hour repeated when clocks
         go back) take the earlier instant; times skipped when clocks go forward are rejected
         (``nonexistent_local_time``).
+    max_inflated_bytes : int
+        The most bytes the zipped table may inflate to (default 4 GiB): a guard against zip bombs.
 
     Returns
     -------
@@ -186,7 +192,7 @@ def read_sap_document_flow(path: str | Path, *, timezone: str = "UTC") -> Loaded
     if not path.is_file():
         raise InputFileError(f"No such file: {path}", path=path)
     data = path.read_bytes()
-    member, table_bytes = _unzip(path, data)
+    member, table_bytes = _unzip(path, data, limit=max_inflated_bytes)
     read = read_csv(path, table_bytes, on_disk=member is None)
     raw = _columns(read.frame, path)
     source_file = path.name
@@ -239,6 +245,8 @@ def is_document_flow(path: str | Path) -> bool:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 name = _choose_member(path, archive)
+                if archive.getinfo(name).flag_bits & 0x1:
+                    return True  # encrypted: read_sap_document_flow says so
                 with archive.open(name) as handle:
                     head = handle.read(4096)
                 if head.startswith(b"PK\x03\x04"):
@@ -378,8 +386,9 @@ def _choose_member(path: Path, archive: zipfile.ZipFile) -> str:
     )
 
 
-def _unzip(path: Path, data: bytes) -> tuple[str | None, bytes]:
-    """The table's bytes: ``data`` itself, or the zip member holding it (one level of nesting)."""
+def _unzip(path: Path, data: bytes, *, limit: int = MAX_INFLATED_BYTES) -> tuple[str | None, bytes]:
+    """The table's bytes: ``data`` itself, or the zip member holding it (one level of nesting),
+    inflated within ``limit`` bytes."""
     if not data.startswith(b"PK\x03\x04"):
         return None, data
     names: list[str] = []
@@ -387,8 +396,13 @@ def _unzip(path: Path, data: bytes) -> tuple[str | None, bytes]:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 name = _choose_member(path, archive)
-                data = archive.read(name)
-        except zipfile.BadZipFile as exc:
+                if archive.getinfo(name).flag_bits & 0x1:
+                    raise InputFileError(
+                        f"{path.name}: {name} is encrypted; extract it with its password first.", path=path
+                    )
+                with archive.open(name) as member:
+                    data = inflate(member, limit=limit, path=path, what=f"{path.name}: {name}")
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
             raise InputFileError(f"{path.name} is not a readable zip file: {exc}", path=path) from exc
         names.append(name)
         if not data.startswith(b"PK\x03\x04"):
