@@ -241,16 +241,19 @@ def test_sample_log_costs_equal_pm4py_with_optional_approvals(sample: dict[str, 
 
 
 def test_sample_log_flow_efficiency_from_target_hours(sample: dict[str, Any]) -> None:
+    """Recomputed in pandas: per paid order, the target hours of the distinct steps it did (the
+    ideal path's 15.25 h when it took every optional step, sample_logs/README.md), capped at its span."""
     row = flow_efficiency(sample["log"], sample["ideal"]).iloc[0]
     assert row["theoretical_from"] == "target_hours"
-    assert row["theoretical_lead_time"] == pd.Timedelta(hours=15.25)  # sample_logs/README.md
-    paid = sample["log"].filter(pl.col("activity") == "Receive Payment")["case_id"].unique()
-    assert row["cases"] == paid.len() == sample["truth"]["lead_times"]["order_to_cash"]["cases"]
-    spans = (
-        sample["log"]
-        .filter(pl.col("case_id").is_in(paid.to_list()))
-        .group_by("case_id")
-        .agg(span=pl.col("timestamp").max() - pl.col("timestamp").min())
-    )
-    assert row["actual_lead_time"] == pd.Timedelta(spans["span"].median())
-    assert row["flow_efficiency"] == pd.Timedelta(hours=15.25) / row["actual_lead_time"]
+    assert sum(sample["ideal"].target_hours.values()) == 15.25
+    events = sample["log"].select("case_id", pl.col("activity").cast(pl.String), "timestamp").to_pandas()
+    paid = set(events.loc[events["activity"] == "Receive Payment", "case_id"])
+    events = events[events["case_id"].isin(paid)]
+    assert row["cases"] == len(paid) == sample["truth"]["lead_times"]["order_to_cash"]["cases"]
+    span = events.groupby("case_id")["timestamp"].agg(lambda t: t.max() - t.min())
+    steps = events.drop_duplicates(["case_id", "activity"])
+    hours = steps["activity"].map(sample["ideal"].target_hours).fillna(0).groupby(steps["case_id"]).sum()
+    adding = pd.concat([pd.to_timedelta(hours, unit="h"), span], axis=1).min(axis=1)
+    assert row["actual_lead_time"] == span.median()
+    assert row["theoretical_lead_time"] == adding.median()
+    assert row["flow_efficiency"] == pytest.approx(adding.sum() / span.sum())

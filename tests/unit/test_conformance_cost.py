@@ -1,4 +1,5 @@
-"""cost_of_divergence and flow_efficiency, counted by hand on a five-order log.
+"""cost_of_divergence and flow_efficiency, counted by hand on a five-order log (and, for
+processing times, a two-order log with start times).
 
 The log (lead time = last event - first event, in days; order value):
 
@@ -196,33 +197,75 @@ def test_unresolved_cases_are_left_out(log: pl.DataFrame, alignments: pd.DataFra
     assert "inserted Check" not in cost.index
 
 
-def test_flow_efficiency_from_conforming_cases(log: pl.DataFrame, alignments: pd.DataFrame) -> None:
+COLUMNS = ["theoretical_lead_time", "theoretical_from", "actual_lead_time", "flow_efficiency", "cases",
+           "flow_efficiency_median", "reason"]  # fmt: skip
+HOUR = pd.Timedelta(hours=1)
+
+
+def test_without_target_hours_or_start_times_flow_efficiency_is_not_computed(log: pl.DataFrame) -> None:
+    """The conforming orders' lead time is no value-adding time (it gave 395% on a real log)."""
     result = flow_efficiency(log, IDEAL)
-    assert list(result.columns) == [
-        "theoretical_lead_time",
-        "theoretical_from",
-        "actual_lead_time",
-        "flow_efficiency",
-        "cases",
-    ]
+    assert list(result.columns) == COLUMNS and len(result) == 1
     row = result.iloc[0]
-    assert row["theoretical_from"] == "conforming_cases"
-    assert row["theoretical_lead_time"] == 12 * DAY  # median of 10 and 14
-    assert row["actual_lead_time"] == 16 * DAY  # median of 10, 14, 20, 16, 30
-    assert row["flow_efficiency"] == 12 / 16
-    assert row["cases"] == 5
-    assert flow_efficiency(log, IDEAL, alignments=alignments).equals(result)
+    assert row["theoretical_from"] == "not_computed" and np.isnan(row["flow_efficiency"])
+    assert row["reason"] == "no target hours in the ideal path and no start times in the log"
+    assert pd.isna(row["theoretical_lead_time"])
+    assert (row["actual_lead_time"], row["cases"]) == (16 * DAY, 5)  # median of 10, 14, 20, 16, 30
 
 
 def test_flow_efficiency_from_target_hours(log: pl.DataFrame) -> None:
+    """Per order, the hours of the distinct steps it did: 54 h (Check, Ship, Invoice), o3 50 h
+    (no Check), o5 54 h (Check twice counts once); lead times 240, 336, 480, 384, 720 h."""
     timed = IdealPath(
         ("Order", "Check", "Ship", "Check", "Invoice", "Pay"),
         target_hours={"Check": 4, "Ship": 48, "Invoice": 2},
     )
     row = flow_efficiency(log, timed).iloc[0]
-    assert row["theoretical_from"] == "target_hours"
-    assert row["theoretical_lead_time"] == pd.Timedelta(hours=4 + 48 + 4 + 2)  # Check listed twice
-    assert row["flow_efficiency"] == 58 / (16 * 24)
+    assert row["theoretical_from"] == "target_hours" and row["reason"] == ""
+    assert row["theoretical_lead_time"] == 54 * HOUR
+    assert row["flow_efficiency"] == pytest.approx((4 * 54 + 50) / 2160)
+    assert row["flow_efficiency_median"] == pytest.approx(54 / 384)
+
+
+def test_an_order_faster_than_its_target_hours_counts_as_100_percent(log: pl.DataFrame) -> None:
+    slow_targets = IdealPath(IDEAL.steps, target_hours={"Ship": 24 * 40}, milestones=IDEAL.milestones)
+    row = flow_efficiency(log, slow_targets).iloc[0]
+    assert row["flow_efficiency"] == 1.0 and row["flow_efficiency_median"] == 1.0
+    assert row["theoretical_lead_time"] == row["actual_lead_time"]
+
+
+def _timed_log(lifecycle: bool) -> pl.DataFrame:
+    """Order A: a 0-2 h, b 1-3 h (overlapping: 3 h in progress), c 9-10 h: 4 h of a 10 h lead time.
+    Order B: a 0-1 h, c 5-6 h: 2 h of 6 h. As start_timestamp or as lifecycle start/complete pairs."""
+    base = datetime(2025, 1, 6)
+    spans = {"A": [("a", 0, 2), ("b", 1, 3), ("c", 9, 10)], "B": [("a", 0, 1), ("c", 5, 6)]}
+    rows = []
+    for case, steps in spans.items():
+        for activity, start, end in steps:
+            if lifecycle:
+                rows += [(case, activity, base + timedelta(hours=start), "start"),
+                         (case, activity, base + timedelta(hours=end), "complete")]  # fmt: skip
+            else:
+                rows.append((case, activity, base + timedelta(hours=end), base + timedelta(hours=start)))
+    fourth = "lifecycle" if lifecycle else "start_timestamp"
+    return pl.DataFrame(rows, schema=["case_id", "activity", "timestamp", fourth], orient="row")
+
+
+@pytest.mark.parametrize("lifecycle", [False, True])
+def test_flow_efficiency_from_processing_times(lifecycle: bool) -> None:
+    row = flow_efficiency(_timed_log(lifecycle), IdealPath(("a", "b", "c"))).iloc[0]
+    assert row["theoretical_from"] == "processing_times"
+    assert row["flow_efficiency"] == pytest.approx(6 / 16)  # (4 + 2) h of (10 + 6) h
+    assert row["flow_efficiency_median"] == pytest.approx((4 / 10 + 2 / 6) / 2)
+    assert row["theoretical_lead_time"] == 3 * HOUR and row["actual_lead_time"] == 8 * HOUR
+
+
+def test_both_sources_give_a_row_each_target_hours_first() -> None:
+    ideal = IdealPath(("a", "b", "c"), target_hours={"a": 1, "c": 1})
+    result = flow_efficiency(_timed_log(False), ideal)
+    assert result["theoretical_from"].tolist() == ["target_hours", "processing_times"]
+    assert result["flow_efficiency"].iloc[0] == pytest.approx(4 / 16)  # A: a, c = 2 h; B: a, c = 2 h
+    assert ((result["flow_efficiency"] > 0) & (result["flow_efficiency"] <= 1)).all()
 
 
 def test_flow_efficiency_of_closed_orders(log: pl.DataFrame) -> None:
@@ -243,12 +286,6 @@ def test_flow_efficiency_of_closed_orders(log: pl.DataFrame) -> None:
         6,
         15 * DAY,
     )  # median of 1,10,14,16,20,30
-
-
-def test_flow_efficiency_without_conforming_cases_is_nan(log: pl.DataFrame) -> None:
-    row = flow_efficiency(log, IdealPath(("Order", "Approve"))).iloc[0]
-    assert pd.isna(row["theoretical_lead_time"])
-    assert np.isnan(row["flow_efficiency"])
 
 
 def test_a_varying_value_counts_as_the_first_non_empty_one_as_in_rework() -> None:

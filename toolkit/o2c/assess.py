@@ -260,7 +260,7 @@ def assess(
     divergence = cost_of_divergence(
         log, alignments, ideal=path, annual_rate=annual_rate, closed_only=closed_only
     )
-    efficiency = flow_efficiency(log, ideal, alignments=alignments, closed_only=closed_only)
+    efficiency = flow_efficiency(log, ideal, closed_only=closed_only)
     next(ticks)  # kpis
     stones = milestones(log, path)
     table = kpis(log, path)

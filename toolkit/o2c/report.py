@@ -164,7 +164,8 @@ def headlines(assessment: Assessment) -> Headlines:
     3. The worst rework loop (self-loop or ping-pong with most orders, then most extra
        executions; a repeat without one):
        orders, extra executions, and how much longer those orders take (``rework_cost``).
-    4. Flow efficiency: theoretical over actual lead time.
+    4. Flow efficiency: value-adding over actual lead time of the closed orders, when it is
+       computed (target hours or start times); otherwise the orders' median lead time.
     5. The order-to-cash KPIs (``kpis``): order-to-cash and invoice-to-cash time, payment on
        time, open orders and the stuck ones among them (``stuck_orders``) with the value they
        hold; when no order reaches both the ordered and the paid milestone, the costliest single
@@ -187,7 +188,7 @@ def headlines(assessment: Assessment) -> Headlines:
             _bottleneck_sentence(assessment),
             _divergence_sentence(assessment),
             _rework_sentence(assessment),
-            _flow_sentence(assessment),
+            _flow_sentence(assessment) or _lead_time_sentence(assessment),
             _kpi_sentence(assessment) or _deviation_sentence(assessment),
         ]
     )
@@ -302,22 +303,36 @@ def _rework_sentence(assessment: Assessment) -> str:
     return sentence + f". {_share(assessment.first_time_right)} of all orders are first time right."
 
 
-def _flow_sentence(assessment: Assessment) -> str:
+def _flow_sentence(assessment: Assessment) -> str | None:
+    """Flow efficiency of the first source (target hours, else processing times); None when not computed."""
+    rows = assessment.flow_efficiency
+    rows = rows[rows["flow_efficiency"].notna()]
+    if not len(rows):
+        return None
+    row = rows.iloc[0]
+    final = _final_step(assessment)
+    scope = f"the orders that reached {final}" if final else "all orders"
+    if row["theoretical_from"] == "target_hours":
+        work = "of work by the ideal path's target hours"
+    else:
+        work = "in progress (from each activity's start to its completion)"
+    return (
+        f"Flow efficiency is {_share(row['flow_efficiency'])}: {scope} ({format_count(row['cases'])}) spend a "
+        f"median {_duration(row['theoretical_lead_time'])} {work} in a median lead time of "
+        f"{_duration(row['actual_lead_time'])}; the rest is waiting."
+    )
+
+
+def _lead_time_sentence(assessment: Assessment) -> str:
+    """The orders' median lead time, for when flow efficiency is not computed."""
     row = assessment.flow_efficiency.iloc[0]
     final = _final_step(assessment)
     scope = f"the orders that reached {final}" if final else "all orders"
-    if pd.isna(row["flow_efficiency"]):
-        return (
-            f"Flow efficiency cannot be measured: {scope} have no median lead time, or no theoretical "
-            "lead time is known (no target hours and no order on the ideal path)."
-        )
-    if row["theoretical_from"] == "target_hours":
-        theory = f"the ideal path needs {_duration(row['theoretical_lead_time'])} of work (its target hours)"
-    else:
-        theory = f"orders on the ideal path took a median {_duration(row['theoretical_lead_time'])}"
+    if not row["cases"]:
+        return f"No order among {scope} lasts longer than an instant, so there is no lead time to measure."
     return (
-        f"Flow efficiency is {_share(row['flow_efficiency'])}: {theory}, against a median "
-        f"{_duration(row['actual_lead_time'])} for {scope} ({format_count(row['cases'])})."
+        f"Orders take a median {_duration(row['actual_lead_time'])} from first to last event "
+        f"({scope}, {format_count(row['cases'])}); flow efficiency is not computed: {row['reason']}."
     )
 
 
@@ -503,7 +518,8 @@ def findings(
         ``parameters`` (of ``assess``: ``assess(loaded, ideal=..., **parameters)`` reruns it),
         ``report`` (``top``, ``map_activities``, ``map_paths``), ``versions``, ``headlines``, ``edges``, ``bottlenecks`` (each with
         ``drivers``), ``rework``, ``first_time_right``, ``conformance``, ``cost_of_divergence``,
-        ``flow_efficiency``, ``variants``, ``data_quality``, ``milestones``, ``kpis`` (by KPI id:
+        ``flow_efficiency`` (its first source) and ``flow_efficiency_sources`` (every one),
+        ``variants``, ``data_quality``, ``milestones``, ``kpis`` (by KPI id:
         ``value``, ``duration_s``, ``unit``, ``orders_covered``, ``definition``),
         ``stuck_orders`` (``orders``, ``value``, the ``top`` ones) and ``late_payment_drivers``;
         valid against ``findings_schema()``.
@@ -537,7 +553,7 @@ def findings(
     activities = summary.activities
     divergence = a.cost_of_divergence
     any_row = _any_deviation(a)
-    flow = _records(a.flow_efficiency)[0]
+    flow_sources = _records(a.flow_efficiency)
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "input": {
@@ -586,7 +602,8 @@ def findings(
             "financing_cost": None if any_row is None else _plain(round(any_row["financing_cost"], 2)),
             "deviations": _records(divergence),
         },
-        "flow_efficiency": flow,
+        "flow_efficiency": flow_sources[0],
+        "flow_efficiency_sources": flow_sources,
         "variants": [row | {"trace": list(row["trace"])} for row in _records(a.variants.head(top))],
         "data_quality": _records(a.data_quality),
         "milestones": {

@@ -24,11 +24,10 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from o2c.conformance.alignments import align
 from o2c.conformance.ideal_path import IdealPath, ProcessModel
+from o2c.discovery import activity_instances, case_span
 from o2c.errors import ArgumentError, ColumnMappingError
-from o2c.log import ACTIVITY, CASE_ID, VALUE, per_case, validate
-from o2c.performance import lead_times
+from o2c.log import ACTIVITY, CASE_ID, START_TIMESTAMP, TIMESTAMP, VALUE, per_case, validate
 
 #: The kinds of deviation ``cost_of_divergence`` prices, in the order of its rows' ``kind``.
 DEVIATION_KINDS = ("any", "skipped", "inserted", "invoice_before_shipment")
@@ -224,6 +223,10 @@ def _invoice_before_shipment(log: pl.DataFrame, ideal: IdealPath | None, case_id
     return _members(early, "invoice_before_shipment", None)
 
 
+#: Where an order's value-adding time comes from, in the order of ``flow_efficiency``'s rows.
+VALUE_ADDING_SOURCES = ("target_hours", "processing_times")
+
+
 def flow_efficiency(
     log: pl.DataFrame | pd.DataFrame,
     ideal: IdealPath | ProcessModel,
@@ -231,33 +234,42 @@ def flow_efficiency(
     alignments: pd.DataFrame | None = None,
     closed_only: bool = True,
 ) -> pd.DataFrame:
-    """Theoretical lead time divided by the actual median lead time of the orders.
+    """Value-adding time over lead time of the closed orders: never above 100%, or not computed.
 
-    The theoretical lead time is the sum of the ideal path's ``target_hours`` (each step of the
-    path that has one; a step listed twice counts twice) when it has any, else the median lead
-    time of the conforming cases (``align``'s ``is_fit``); ``theoretical_from`` says which.
-    A case's lead time is from its first event's start to its last event.
+    An order's value-adding time comes from either of two sources, one row each where it exists:
+
+    - ``target_hours``: the ideal path's target hours of the distinct steps the order executed
+      (a step done twice counts once: rework adds no value);
+    - ``processing_times``: the time the order's activities were in progress, from start to
+      completion (``start_timestamp``, or lifecycle start/complete pairs), overlapping
+      activities counted once.
+
+    An order's value-adding time is capped at its lead time (first event's start to last
+    event), so no order exceeds 100%; orders with a lead time of 0 are left out. When neither
+    source exists (no target hours, no start times), the one row says ``not_computed`` and why:
+    the median lead time of orders that follow the ideal path is no value-adding time.
 
     Parameters
     ----------
     log : DataFrame
         A validated event log.
     ideal : IdealPath or ProcessModel
-        The ideal path.
+        The ideal path (its ``target_hours``; a ``ProcessModel`` has none).
     alignments : DataFrame, optional
-        ``align(log, ideal)`` when already computed (only needed without target hours).
+        Ignored; kept so that calls that pass ``align``'s result still work (removed in 0.3).
     closed_only : bool
-        Measure the actual lead time over closed orders only (with the ideal path's ``paid``
-        milestone step, else its last step), as ``cost_of_divergence`` does; ignored for a
-        ``ProcessModel``.
+        Measure closed orders only (with the ideal path's ``paid`` milestone step, else its last
+        step), as ``cost_of_divergence`` does; ignored for a ``ProcessModel``.
 
     Returns
     -------
     DataFrame
-        One row: ``theoretical_lead_time``, ``theoretical_from`` (``target_hours`` or
-        ``conforming_cases``), ``actual_lead_time`` (median over the cases measured: all, or the
-        closed ones), ``flow_efficiency`` (theoretical / actual, a fraction; NaN when either is
-        missing or actual is 0), ``cases`` (the cases measured).
+        One row per source (``target_hours`` first): ``theoretical_lead_time`` (median
+        value-adding time per order), ``theoretical_from`` (the source, or ``not_computed``),
+        ``actual_lead_time`` (median lead time), ``flow_efficiency`` (total value-adding time
+        over total lead time, a fraction in [0, 1]), ``cases`` (orders measured),
+        ``flow_efficiency_median`` (median of the orders' own fractions), ``reason`` (why not
+        computed, else empty).
 
     Examples
     --------
@@ -268,29 +280,86 @@ def flow_efficiency(
     >>> result = flow_efficiency(example_log(), ideal)
     >>> result[["theoretical_lead_time", "theoretical_from", "actual_lead_time", "flow_efficiency"]]
       theoretical_lead_time theoretical_from actual_lead_time  flow_efficiency
-    0       4 days 02:00:00     target_hours 16 days 16:00:00            0.245
+    0       4 days 01:00:00     target_hours 16 days 16:00:00           0.2425
+    >>> flow_efficiency(example_log(), IdealPath(ideal.steps)).loc[0, ["theoretical_from", "reason"]].tolist()
+    ['not_computed', 'no target hours in the ideal path and no start times in the log']
     """
+    del alignments
     log = validate(log)
-    spans = lead_times(log)
+    first, last = case_span(log)
+    spans = per_case(log, first_event=first, last_event=last).select(
+        CASE_ID, lead=(pl.col("last_event") - pl.col("first_event")).dt.total_microseconds()
+    )
     if closed_only and isinstance(ideal, IdealPath):
-        spans = spans[_isin(spans[CASE_ID], _closed_cases(log, ideal))]
-    measured = spans["lead_time"]
-    actual = measured.median()
-    if isinstance(ideal, IdealPath) and ideal.target_hours:
-        hours = sum(float(ideal.target_hours.get(step, 0.0)) for step in ideal.steps)
-        theoretical = pd.Timedelta(hours=hours)
-        source = "target_hours"
+        spans = spans.filter(pl.col(CASE_ID).is_in(_closed_cases(log, ideal).implode()))
+    spans = spans.filter(pl.col("lead") > 0)
+    sources = {
+        "target_hours": _target_time(log, ideal)
+        if isinstance(ideal, IdealPath) and ideal.target_hours
+        else None,
+        "processing_times": _processing_time(log),
+    }
+    rows = [_efficiency(spans, source, time) for source, time in sources.items() if time is not None]
+    if not rows:
+        rows = [
+            _efficiency(spans, "not_computed", None)
+            | {"reason": "no target hours in the ideal path and no start times in the log"}
+        ]
+    frame = pd.DataFrame(rows)
+    for column in ("theoretical_lead_time", "actual_lead_time"):
+        frame[column] = pd.to_timedelta(frame[column], unit="us").astype("timedelta64[us]")
+    return frame
+
+
+def _efficiency(spans: pl.DataFrame, source: str, time: pl.DataFrame | None) -> dict[str, object]:
+    """One row of ``flow_efficiency``: each order's value-adding ``time`` (µs) against its lead."""
+    if time is None:
+        measured = spans.with_columns(adding=pl.lit(None, pl.Int64))
     else:
-        aligned = alignments if alignments is not None else align(log, ideal)
-        theoretical = aligned.loc[aligned["is_fit"], "lead_time"].median()
-        source = "conforming_cases"
-    usable = bool(pd.notna(theoretical) and pd.notna(actual) and pd.Timedelta(actual) > pd.Timedelta(0))
-    return pd.DataFrame(
-        {
-            "theoretical_lead_time": pd.Series([theoretical], dtype="timedelta64[us]"),
-            "theoretical_from": [source],
-            "actual_lead_time": pd.Series([actual], dtype="timedelta64[us]"),
-            "flow_efficiency": [theoretical / actual if usable else np.nan],
-            "cases": [len(measured)],
-        }
+        measured = spans.join(time, on=CASE_ID, how="left").with_columns(
+            adding=pl.min_horizontal(pl.col("adding").fill_null(0), pl.col("lead"))
+        )
+    found = measured.select(
+        theoretical_lead_time=pl.col("adding").median(),
+        theoretical_from=pl.lit(source),
+        actual_lead_time=pl.col("lead").median(),
+        flow_efficiency=pl.col("adding").sum() / pl.col("lead").sum(),
+        cases=pl.len(),
+        flow_efficiency_median=(pl.col("adding") / pl.col("lead")).median(),
+        reason=pl.lit(""),
+    ).row(0, named=True)
+    if time is None or not found["cases"]:
+        found |= {"theoretical_lead_time": None, "flow_efficiency": np.nan, "flow_efficiency_median": np.nan}
+    return found
+
+
+def _target_time(log: pl.DataFrame, ideal: IdealPath) -> pl.DataFrame:
+    """Per order, the target hours (in µs) of the distinct ideal-path steps it executed."""
+    hours = pl.DataFrame(
+        {ACTIVITY: list(ideal.target_hours), "hours": [float(h) for h in ideal.target_hours.values()]}
+    )
+    return (
+        log.select(CASE_ID, pl.col(ACTIVITY).cast(pl.String))
+        .unique()
+        .join(hours, on=ACTIVITY)
+        .group_by(CASE_ID)
+        .agg(adding=(pl.col("hours").sum() * 3_600_000_000).cast(pl.Int64))
+    )
+
+
+def _processing_time(log: pl.DataFrame) -> pl.DataFrame | None:
+    """Per order, the time (µs) some activity was in progress: the union of its activities'
+    start-to-completion intervals; None when the log has no start times."""
+    instances = activity_instances(log)
+    if START_TIMESTAMP not in instances.columns or instances[START_TIMESTAMP].is_null().all():
+        return None
+    intervals = (
+        instances.filter(pl.col(START_TIMESTAMP).is_not_null())
+        .select(CASE_ID, start=pl.col(START_TIMESTAMP), end=pl.col(TIMESTAMP))
+        .sort(CASE_ID, "start")
+    )
+    covered_until = pl.col("end").cum_max().shift(1).over(CASE_ID)
+    begin = pl.max_horizontal("start", covered_until.fill_null(pl.col("start")))
+    return intervals.group_by(CASE_ID).agg(
+        adding=(pl.col("end") - begin).dt.total_microseconds().clip(lower_bound=0).sum()
     )
