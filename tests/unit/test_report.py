@@ -345,3 +345,18 @@ def test_worst_rework_loop_breaks_ties_on_orders_by_extra_executions() -> None:
     assert lines[2].startswith(
         "The worst rework loop is z → z (self-loop): 1 order (100%), 4 extra executions"
     )
+
+
+def test_a_flow_efficiency_not_computed_is_said_so_and_left_out_of_the_headlines(tmp_path: Path) -> None:
+    """The example log has no start times and the ideal path no target hours."""
+    result = assess(read_log(example_log()), progress=False)
+    assert result.flow_efficiency["theoretical_from"].tolist() == ["not_computed"]
+    assert not any(line.startswith("Flow efficiency") for line in headlines(result))
+    assert "flow efficiency is not computed: no target hours" in headlines(result)[3]
+    write_report(result, tmp_path / "out")
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<b>not computed</b><span>flow efficiency</span>" in page
+    assert "Flow efficiency is not computed: no target hours in the ideal path and no start times" in page
+    document = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert document["flow_efficiency"]["flow_efficiency"] is None
+    assert document["flow_efficiency_sources"] == [document["flow_efficiency"]]
