@@ -12,6 +12,7 @@ import pytest
 
 import o2c
 from o2c.assess import STEPS, Assessment, assess
+from o2c.conformance.discover import UNSUCCESSFUL_ENDS
 from o2c.errors import ArgumentError, InputFileError
 from o2c.io import LoadedLog, read_log
 from o2c.simulate import example_log
@@ -94,16 +95,46 @@ def test_drivers_of_the_worst_internal_edges_find_the_planted_region(
     )
 
 
-def test_without_an_ideal_path_the_most_frequent_variant_is_discovered(example_log: pl.DataFrame) -> None:
+def test_without_an_ideal_path_the_most_frequent_paid_variant_is_discovered(
+    example_log: pl.DataFrame,
+) -> None:
+    """Order 2's trace is the most frequent (orders 2 and 4) but never reaches the payment: the
+    ideal path is the most frequent trace of the paid orders 1 and 3 (a tie, the first by name)."""
     log = pl.concat([example_log, example_log.filter(case_id="2").with_columns(case_id=pl.lit("4"))])
     result = assess(read_log(log), progress=False)
     assert result.ideal_discovered
     traces = log.group_by("case_id", maintain_order=True).agg(pl.col("activity").cast(pl.String))
-    counts = traces.group_by("activity").len().sort("len", descending=True)
-    assert counts["len"][0] == 2  # orders 2 and 4 share a trace, the others are alone
-    assert list(result.ideal.steps) == counts["activity"][0].to_list()
-    assert result.conformance.conforming_cases == 2
+    paid = traces.filter(pl.col("activity").list.contains("Receive Payment"))
+    assert paid["case_id"].to_list() == ["1", "3"]
+    assert list(result.ideal.steps) == min(paid["activity"].to_list())
+    assert result.ideal.milestones == {"paid": "Receive Payment"}
+    assert result.conformance.conforming_cases == 1
+    assert result.ideal.source == (
+        "most frequent variant among the orders that reached 'Receive Payment' and did not end in a "
+        "cancellation, rejection, decline, reversal, credit memo or return: 1 of 2 such orders (4 in all); "
+        "runners-up: 1 order"
+    )
     assert result.parameters["discover"] == "most_frequent_variant"
+
+
+@pytest.mark.parametrize(
+    "end", ["Cancel Order", "A_DECLINED", "Auftrag storniert", "Create Credit Memo", "Rejected"]
+)
+def test_a_variant_that_ends_without_success_is_never_the_discovered_path(end: str) -> None:
+    """Five orders end in the unsuccessful step, three ship and stop, two are paid: the paid variant
+    wins when the paid step is known, else the most frequent successful end."""
+    start = datetime(2025, 1, 6)
+    rows = []
+    for n, trace in enumerate(
+        [["Order", end]] * 5 + [["Order", "Ship", "Pay"]] * 2 + [["Order", "Ship"]] * 3
+    ):
+        rows += [(str(n), step, start + timedelta(days=n, hours=h)) for h, step in enumerate(trace)]
+    log = pl.DataFrame(rows, schema=["case_id", "activity", "timestamp"], orient="row")
+    ideal = o2c.discover_ideal_path(log, paid="Pay")
+    assert ideal.steps == ("Order", "Ship", "Pay")  # type: ignore[union-attr]
+    assert o2c.discover_ideal_path(log).steps == ("Order", "Ship")  # type: ignore[union-attr]
+    extended = o2c.discover_ideal_path(log, unsuccessful=(*UNSUCCESSFUL_ENDS, "^Ship$"))
+    assert extended.steps == ("Order", "Ship", "Pay")  # type: ignore[union-attr]
 
 
 def test_parameters_replay_the_same_results(sample: tuple[LoadedLog, o2c.IdealPath, Assessment]) -> None:

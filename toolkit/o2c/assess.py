@@ -252,8 +252,9 @@ def assess(
     loops, loop_cost, right, rekeyed = rework(log), rework_cost(log), first_time_right(log), rekeyed_data(log)
     next(ticks)  # conformance
     discovered = ideal is None
-    if ideal is None:
-        ideal = discover_ideal_path(log, method=discover)
+    if ideal is None:  # the most frequent successful variant of the orders that reached the paid step
+        paid = milestones(log).set_index("milestone")["activity"].get("paid")
+        ideal = discover_ideal_path(log, method=discover, paid=paid if isinstance(paid, str) else None)
     alignments = align(log, ideal, progress=False)  # the one bar is the steps bar
     next(ticks)  # cost_of_divergence
     path = ideal if isinstance(ideal, IdealPath) else None

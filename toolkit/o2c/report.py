@@ -480,7 +480,7 @@ def _ideal_path(assessment: Assessment) -> dict[str, Any]:
             "target_hours": {k: float(v) for k, v in ideal.target_hours.items()},
             "milestones": dict(ideal.milestones),
             "activities": sorted(set(ideal.steps)),
-            "source": None,
+            "source": ideal.source,
         }
     return {
         "name": ideal.name,

@@ -28,7 +28,8 @@ class IdealPath:
     property of the name. ``target_hours`` gives the theoretical time of steps (for flow
     efficiency), ``milestones`` maps ``ordered``/``delivered``/``invoiced``/``paid`` to steps,
     and ``customer_steps`` names the steps whose waiting time is the customer's, not the
-    company's (by default the ``paid`` milestone).
+    company's (by default the ``paid`` milestone). ``source`` says where a path found in the
+    log came from (the rule and the runners-up; see ``discover_ideal_path``).
 
     >>> IdealPath(("a", "b"), optional=frozenset({"c"}))
     Traceback (most recent call last):
@@ -42,6 +43,7 @@ class IdealPath:
     target_hours: Mapping[str, float] = field(default_factory=dict)
     milestones: Mapping[str, str] = field(default_factory=dict)
     customer_steps: frozenset[str] | None = None
+    source: str | None = None
 
     def __post_init__(self) -> None:
         if not self.steps:
