@@ -21,6 +21,7 @@ from o2c.performance import (
     lead_times,
     waiting_times,
 )
+from o2c.render.maps import render_map
 from tests.conftest import sample_log
 
 T0 = datetime(2025, 3, 3, 8)
@@ -69,7 +70,9 @@ def test_waiting_times_by_hand(tiny: pl.DataFrame) -> None:
         "wait_p90",
         "wait_max",
         "wait_total",
+        "overlaps",
     ]
+    assert waits["overlaps"].sum() == 0  # complete events only: nothing runs in parallel
     # b -> b: order 1 waits 2 h, order 4 waits 1, 2 and 10 h
     loop = waits.loc[("b", "b")]
     assert (loop["transitions"], loop["cases"]) == (4, 2)
@@ -280,3 +283,27 @@ def test_drivers_without_any_wait_have_no_ratio() -> None:
     assert list(found["value"]) == ["E", "S", "N"]
     assert list(found["ratio"].iloc[:2]) == [float("inf"), 0.0]
     assert pd.isna(found["ratio"].iloc[2])
+
+
+def _overlapping() -> pl.DataFrame:
+    """Order X: a 0-5 h, b 3-6 h (b starts 2 h before a ends); order Y: a 0-1 h, b 2-3 h (waits 1 h)."""
+    base = datetime(2025, 1, 6)
+    rows = [("X", "a", 0, 5), ("X", "b", 3, 6), ("Y", "a", 0, 1), ("Y", "b", 2, 3)]
+    return pl.DataFrame(
+        [(c, a, base + timedelta(hours=end), base + timedelta(hours=start)) for c, a, start, end in rows],
+        schema=["case_id", "activity", "timestamp", "start_timestamp"],
+        orient="row",
+    )
+
+
+def test_an_overlap_is_counted_and_is_no_wait_in_the_ranking_and_the_map() -> None:
+    log = _overlapping()
+    signed = waiting_times(log).set_index(["source", "target"]).loc[("a", "b")]
+    assert (signed["overlaps"], signed["wait_median"], signed["wait_total"]) == (1, -0.5 * H, -1 * H)
+    zero = waiting_times(log, overlap_as_zero=True).set_index(["source", "target"]).loc[("a", "b")]
+    assert (zero["overlaps"], zero["wait_median"], zero["wait_total"]) == (1, 0.5 * H, 1 * H)
+    ranked = bottlenecks(log).iloc[0]
+    assert (ranked["wait_total"], ranked["wait_max"], ranked["overlap_share"]) == (1 * H, 1 * H, 0.5)
+    assert (bottlenecks(log)["wait_median"] >= pd.Timedelta(0)).all()
+    label = render_map(log, measure="wait_median").source
+    assert "&#160;30 min>" in label and "-30 min" not in label  # the median of 0 and 1 h, not of -2 and 1 h

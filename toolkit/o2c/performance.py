@@ -104,19 +104,25 @@ def _statistics(microseconds: pl.Expr, prefix: str) -> list[pl.Expr]:
     ]
 
 
-def _edge_waits(log: pl.DataFrame) -> pl.DataFrame:
-    """Per edge of a validated log: transitions, cases and the wait statistics (polars)."""
+def _edge_waits(log: pl.DataFrame, *, overlap_as_zero: bool = False) -> pl.DataFrame:
+    """Per edge of a validated log: transitions, cases, the wait statistics and the overlaps
+    (transitions whose wait is negative), waits of overlaps as they are or as 0 (polars)."""
     pairs = lazy_transitions(log).with_columns(_wait=pl.col("wait").dt.total_microseconds())
-    return sort_edges(edge_counts(pairs, *_statistics(pl.col("_wait"), "wait")).collect())
+    wait = pl.col("_wait").clip(lower_bound=0) if overlap_as_zero else pl.col("_wait")
+    overlaps = (pl.col("_wait") < 0).sum().cast(pl.Int64).alias("overlaps")
+    return sort_edges(edge_counts(pairs, *_statistics(wait, "wait"), overlaps).collect())
 
 
-def waiting_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+def waiting_times(log: pl.DataFrame | pd.DataFrame, *, overlap_as_zero: bool = False) -> pd.DataFrame:
     """How long cases wait on each edge a -> b of the process map.
 
     Parameters
     ----------
     log : DataFrame
         An event log, polars or pandas (see ``o2c.log``).
+    overlap_as_zero : bool
+        Count the wait of an overlapping transition (b started before a ended) as 0, as the
+        maps and ``bottlenecks`` do; by default it stays negative, as in pm4py.
 
     Returns
     -------
@@ -124,12 +130,14 @@ def waiting_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
         One row per edge: ``source``, ``target``, ``transitions``, ``cases`` (as in
         ``directly_follows``), ``wait_median``, ``wait_mean``, ``wait_p90`` (90th percentile,
         linear interpolation), ``wait_max`` and ``wait_total`` (transitions x mean), all
-        Timedeltas. Most frequent first, ties by ``source``, ``target``.
+        Timedeltas, and ``overlaps`` (transitions where b started before a ended). Most
+        frequent first, ties by ``source``, ``target``.
 
     Notes
     -----
     Waiting time of a -> b: the start of b (``start_timestamp``, else ``timestamp``) minus the
-    end of a, so overlapping activities give negative waits, as in pm4py.
+    end of a, so overlapping activities give negative waits, as in pm4py; an overlap is parallel
+    work, not waiting, which ``overlap_as_zero`` counts as no wait.
 
     Examples
     --------
@@ -144,7 +152,7 @@ def waiting_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     >>> waits["wait_total"].iloc[3]
     Timedelta('28 days 04:00:00')
     """
-    return _edge_waits(validate(log)).to_pandas()
+    return _edge_waits(validate(log), overlap_as_zero=overlap_as_zero).to_pandas()
 
 
 def activity_durations(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -259,7 +267,9 @@ def bottlenecks(
     DataFrame
         One row per edge, ranked: ``rank`` (1 = worst), ``source``, ``target``, ``owner``
         (``internal`` / ``customer``), the columns of ``waiting_times`` (``transitions``,
-        ``cases``, ``wait_median``, ``wait_mean``, ``wait_p90``, ``wait_max``, ``wait_total``),
+        ``cases``, ``wait_median``, ``wait_mean``, ``wait_p90``, ``wait_max``, ``wait_total``,
+        ``overlaps``) with the wait of each overlapping transition counted as 0 (parallel work
+        is not waiting), ``overlap_share`` (overlaps over transitions, 0..1),
         ``share_of_wait`` (the edge's ``wait_total`` over the sum of all ranked edges' waits,
         before ``top`` is applied; 0..1) and, when the log has a ``value`` column,
         ``value_days`` (sum over the edge's transitions of order value x waiting days: money
@@ -291,7 +301,9 @@ def bottlenecks(
             "bottlenecks(by='value_days') needs a 'value' column (the order value); the log has "
             f"{list(log.columns)}. Map one with read_log(..., mapping={{'value': ...}})."
         )
-    edges = _edge_waits(log)
+    edges = _edge_waits(log, overlap_as_zero=True).with_columns(
+        overlap_share=pl.col("overlaps") / pl.col("transitions")
+    )
     customer_steps = sorted(ideal.waiting_steps_of_customer) if ideal is not None else []
     edges = edges.with_columns(
         owner=pl.when(pl.col("target").is_in(customer_steps))
@@ -500,7 +512,7 @@ def _edge_attributes(
             pl.col(CASE_ID),
             *columns,
             _case=pl.col(CASE_ID).rle_id(),
-            _wait=wait.dt.total_microseconds(),
+            _wait=wait.dt.total_microseconds().clip(lower_bound=0),  # an overlap waited 0
             _on_edge=_on_edge(source, target),
         )
         .filter("_on_edge")

@@ -94,7 +94,7 @@ def waiting_times(log: EngineLog, *, accuracy: int | None = None) -> pd.DataFram
     -------
     DataFrame
         As ``o2c.waiting_times``: ``source``, ``target``, ``transitions``, ``cases``,
-        ``wait_median``, ``wait_mean``, ``wait_p90``, ``wait_max``, ``wait_total``.
+        ``wait_median``, ``wait_mean``, ``wait_p90``, ``wait_max``, ``wait_total``, ``overlaps``.
 
     Examples
     --------

@@ -61,7 +61,8 @@ def directly_follows(events: nw.LazyFrame) -> pl.DataFrame:
 
 
 def edge_waits(transitions: nw.LazyFrame) -> nw.LazyFrame:
-    """Per edge of ``pairs``: transitions, cases and the wait statistics in µs (exact percentiles).
+    """Per edge of ``pairs``: transitions, cases, the wait statistics in µs (exact percentiles) and
+    the overlaps (negative waits).
 
     Median and 90th percentile with linear interpolation, as polars' ``quantile(..., "linear")``.
     """
@@ -74,6 +75,7 @@ def edge_waits(transitions: nw.LazyFrame) -> nw.LazyFrame:
         wait.quantile(0.9, interpolation="linear").alias("wait_p90"),
         wait.max().alias("wait_max"),
         wait.sum().alias("wait_total"),
+        nw.when(wait < 0).then(1).otherwise(0).sum().alias("overlaps"),
     )
 
 
@@ -83,14 +85,14 @@ def waiting_times(
     """``o2c.waiting_times`` of the engine's log, as a polars frame; ``aggregate`` as ``edge_waits``."""
     found = _collect(aggregate(pairs(events))).with_columns(
         pl.col("transitions", "cases").cast(pl.UInt32),
-        pl.col("wait_total", "wait_max").cast(pl.Int64),  # DuckDB sums to a decimal
+        pl.col("wait_total", "wait_max", "overlaps").cast(pl.Int64),  # DuckDB sums to a decimal
     )
     stats = WAIT_STATISTICS
     found = found.with_columns(
         duration_from_microseconds(pl.col(c).cast(pl.Float64)).alias(c) for c in stats[:3]
     )
     found = found.with_columns(pl.col(c).cast(pl.Duration("us")) for c in stats[3:])
-    return sort_edges(found.select("source", "target", "transitions", "cases", *stats))
+    return sort_edges(found.select("source", "target", "transitions", "cases", *stats, "overlaps"))
 
 
 def case_spans(events: nw.LazyFrame) -> nw.LazyFrame:

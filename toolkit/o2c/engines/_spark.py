@@ -84,6 +84,7 @@ def approximate_waits(accuracy: int) -> Any:
                 F.percentile_approx(wait, 0.9, accuracy).alias("wait_p90"),
                 F.max(wait).alias("wait_max"),
                 F.sum(wait).alias("wait_total"),
+                F.sum(F.when(wait < 0, 1).otherwise(0)).alias("overlaps"),
             )
         )
         return nw.from_native(native)

@@ -287,7 +287,7 @@ def _graph(edges_or_log: pd.DataFrame | pl.DataFrame, measure: str) -> _Graph:
     if measure == "value_days":
         edges = bottlenecks(edges_or_log, top=None, by="value_days")
     else:
-        edges = waiting_times(edges_or_log)
+        edges = waiting_times(edges_or_log, overlap_as_zero=True)  # parallel work is not waiting
     starts = dict(start_activities(edges_or_log)[["activity", "cases"]].itertuples(index=False, name=None))
     ends = dict(end_activities(edges_or_log)[["activity", "cases"]].itertuples(index=False, name=None))
     # every event is either the first of its case or the target of exactly one transition
