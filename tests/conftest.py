@@ -33,6 +33,14 @@ def example_log() -> pl.DataFrame:
     return _example_log()
 
 
+@pytest.fixture
+def example_csv(tmp_path: Path) -> Path:
+    """The example log written as ``orders.csv`` in the test's folder, for the command line."""
+    path = tmp_path / "orders.csv"
+    _example_log().drop("source_row").write_csv(path)
+    return path
+
+
 def real_log(name: str) -> Path:
     """The path of a real public log; skips the test with a reason when it is absent."""
     path = REAL_LOGS / name

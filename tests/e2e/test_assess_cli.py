@@ -14,7 +14,6 @@ import pytest
 from o2c.cli import main
 from o2c.conformance.discover import UNSUCCESSFUL_ENDS
 from o2c.report import validate_findings
-from o2c.simulate import example_log
 from tests.conftest import pm4py_frame, sample_log
 
 #: The real logs small enough to assess in every test run (the large ones: see the README).
@@ -82,38 +81,31 @@ def test_the_rerun_line_in_mapping_yaml_works(
     assert (tmp_path / "findings.json").read_bytes() == (first / "findings.json").read_bytes()
 
 
-@pytest.fixture
-def log_file(tmp_path: Path) -> Path:
-    path = tmp_path / "orders.csv"
-    example_log().drop("source_row").write_csv(path)
-    return path
-
-
 def test_bad_input_exits_1_with_the_message(
-    log_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    example_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["assess", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o")]) == 1
     assert "No such file" in capsys.readouterr().err
     bad_ideal = tmp_path / "ideal.yaml"
     bad_ideal.write_text("steps: [Create Sales Order]\nstepz: []\n")
-    assert main(["assess", str(log_file), "--ideal", str(bad_ideal), "--out", str(tmp_path / "o")]) == 1
+    assert main(["assess", str(example_csv), "--ideal", str(bad_ideal), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
     assert "unknown key 'stepz'" in err and "Traceback" not in err
-    assert main(["assess", str(log_file), "--case-id", "Order", "--out", str(tmp_path / "o")]) == 1
+    assert main(["assess", str(example_csv), "--case-id", "Order", "--out", str(tmp_path / "o")]) == 1
     assert "has no column 'Order'" in capsys.readouterr().err
 
 
-def test_usage_errors_exit_2(log_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_errors_exit_2(example_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["assess"]) == 2
-    assert main(["assess", str(log_file), "--top", "ten"]) == 2
-    assert main(["assess", str(log_file), "--discover", "alpha"]) == 2
+    assert main(["assess", str(example_csv), "--top", "ten"]) == 2
+    assert main(["assess", str(example_csv), "--discover", "alpha"]) == 2
     assert "usage: o2c assess" in capsys.readouterr().err
 
 
-def test_the_installed_script_runs_quietly(log_file: Path, tmp_path: Path) -> None:
+def test_the_installed_script_runs_quietly(example_csv: Path, tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "o2c"
     result = subprocess.run(
-        [str(script), "assess", str(log_file), "--out", str(tmp_path / "out")],
+        [str(script), "assess", str(example_csv), "--out", str(tmp_path / "out")],
         capture_output=True,
         text=True,
         check=False,

@@ -8,14 +8,6 @@ from pathlib import Path
 import pytest
 
 from o2c.cli import main
-from o2c.simulate import example_log
-
-
-@pytest.fixture
-def orders(tmp_path: Path) -> Path:
-    path = tmp_path / "orders.csv"
-    example_log().drop("source_row").write_csv(path)
-    return path
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
@@ -33,8 +25,8 @@ def test_a_csv_gz_that_is_not_gzip(tmp_path: Path, capsys: pytest.CaptureFixture
     )
 
 
-def test_a_cut_short_csv_gz(orders: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    whole = gzip.compress(orders.read_bytes())
+def test_a_cut_short_csv_gz(example_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    whole = gzip.compress(example_csv.read_bytes())
     (tmp_path / "cut.csv.gz").write_bytes(whole[: len(whole) // 2])
     assert "cut.csv.gz is not a complete gzip file" in _run(["inspect", str(tmp_path / "cut.csv.gz")], capsys)
 
@@ -45,25 +37,31 @@ def test_a_cut_short_csv_gz(orders: Path, tmp_path: Path, capsys: pytest.Capture
      ("- case_id\n- activity\n", "must hold 'role: column' lines"), (b"case_id: Auftr\xe4g\n", "is not UTF-8")],
 )  # fmt: skip
 def test_a_missing_or_malformed_mapping_file(
-    orders: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | bytes | None, said: str
+    example_csv: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str | bytes | None,
+    said: str,
 ) -> None:
     mapping = tmp_path / "mapping.yaml"
     if isinstance(content, bytes):
         mapping.write_bytes(content)
     elif content is not None:
         mapping.write_text(content)
-    err = _run(["assess", str(orders), "--mapping", str(mapping), "--out", str(tmp_path / "out")], capsys)
+    err = _run(
+        ["assess", str(example_csv), "--mapping", str(mapping), "--out", str(tmp_path / "out")], capsys
+    )
     assert said in err and str(mapping) in err
     assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("hours", ["abc", "true", "[1, 2]"])
 def test_target_hours_that_are_not_numbers(
-    orders: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], hours: str
+    example_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], hours: str
 ) -> None:
     ideal = tmp_path / "ideal.yaml"
     ideal.write_text(f"steps: [Create Sales Order, Ship Goods]\ntarget_hours: {{Ship Goods: {hours}}}\n")
-    err = _run(["assess", str(orders), "--ideal", str(ideal), "--out", str(tmp_path / "out")], capsys)
+    err = _run(["assess", str(example_csv), "--ideal", str(ideal), "--out", str(tmp_path / "out")], capsys)
     assert "ideal.yaml: target_hours of 'Ship Goods' must be a number of hours" in err
 
 

@@ -169,13 +169,6 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(tmp_path: Path) -> None:
 # --- the command -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def sample_csv(tmp_path: Path) -> Path:
-    path = tmp_path / "orders.csv"
-    example_log().drop("source_row").write_csv(path)
-    return path
-
-
 def test_out_on_a_file_fails_before_the_log_is_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -188,10 +181,10 @@ def test_out_on_a_file_fails_before_the_log_is_read(
 
 
 def test_ctrl_c_exits_130_with_one_line_and_the_previous_report(
-    sample_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    example_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    assert main(["assess", str(sample_csv), "--out", str(out), "--no-progress"]) == 0
+    assert main(["assess", str(example_csv), "--out", str(out), "--no-progress"]) == 0
     before = _files(out)
     capsys.readouterr()
 
@@ -199,21 +192,21 @@ def test_ctrl_c_exits_130_with_one_line_and_the_previous_report(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(report, "_page", interrupt)
-    assert main(["assess", str(sample_csv), "--out", str(out), "--no-progress"]) == 130
+    assert main(["assess", str(example_csv), "--out", str(out), "--no-progress"]) == 130
     printed = capsys.readouterr()
     assert printed.out == "" and printed.err.splitlines() == ["interrupted; no report folder was changed"]
     assert _files(out) == before
 
 
 def test_an_unforeseen_failure_is_one_message_without_traceback(
-    sample_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    example_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something deep broke")
 
     monkeypatch.setattr("o2c._cli_assess.assess", broken)
-    assert main(["assess", str(sample_csv), "--out", str(tmp_path / "out")]) == 1
+    assert main(["assess", str(example_csv), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: RuntimeError: something deep broke\n") and "Traceback" not in err
     with pytest.raises(RuntimeError):
-        main(["assess", str(sample_csv), "--out", str(tmp_path / "out"), "--debug"])
+        main(["assess", str(example_csv), "--out", str(tmp_path / "out"), "--debug"])
