@@ -194,7 +194,9 @@ def test_ctrl_c_exits_130_with_one_line_and_the_previous_report(
     monkeypatch.setattr(report, "_page", interrupt)
     assert main(["assess", str(example_csv), "--out", str(out), "--no-progress"]) == 130
     printed = capsys.readouterr()
-    assert printed.out == "" and printed.err.splitlines() == ["interrupted; no report folder was changed"]
+    assert printed.out == "" and printed.err.splitlines() == [
+        "interrupted; a report folder being written was left as it was"
+    ]
     assert _files(out) == before
 
 

@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         if args.debug:
             raise
-        print("interrupted; no report folder was changed", file=sys.stderr)
+        print("interrupted; a report folder being written was left as it was", file=sys.stderr)
         return 130
     except ToolkitError as error:
         if args.debug:
