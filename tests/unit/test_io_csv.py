@@ -348,14 +348,24 @@ def test_an_unbalanced_quote_at_a_field_start_loses_its_own_line_only(tmp_path: 
     [
         lambda line: line + ",one too many",  # a ragged row
         lambda line: line.replace(",", ";", 1),  # a delimiter missing
-        lambda line: line.replace(",", "\r", 1),  # another line ending inside the line
     ],
-    ids=["ragged", "missing delimiter", "stray CR"],
+    ids=["ragged", "missing delimiter"],
 )
 def test_one_bad_line_is_rejected_not_the_file(tmp_path: Path, broken) -> None:  # type: ignore[no-untyped-def]
     line5 = CLEAN.split("\n")[4]
     loaded = _read_quietly(_write(tmp_path, _with_line(CLEAN, 5, broken(line5))))
     assert loaded.rejects.select("source_row", "reason").rows() == [(5, "malformed_line")]
+    assert _lines(loaded) == [n for n in range(2, 14) if n != 5] and _accounted(loaded)
+
+
+def test_a_stray_cr_ends_a_line_as_in_an_editor_and_costs_only_its_two_halves(tmp_path: Path) -> None:
+    line5 = CLEAN.split("\n")[4]
+    loaded = _read_quietly(_write(tmp_path, _with_line(CLEAN, 5, line5.replace(",", "\r", 1))))
+    assert loaded.source.rows == 13  # 12 events, one of them now two lines
+    assert loaded.rejects.select("source_row", "reason").rows() == [
+        (5, "malformed_line"),
+        (6, "malformed_line"),
+    ]
     assert _lines(loaded) == [n for n in range(2, 14) if n != 5] and _accounted(loaded)
 
 

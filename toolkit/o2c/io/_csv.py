@@ -20,6 +20,8 @@ from o2c.log import SOURCE_ROW, Reason
 _BLANK_LINES = re.compile(r"(?:\r?\n){2,}")
 _BLANK_LINE, _CONTENT = re.compile(rb"\n\r?\n"), re.compile(rb"[^\r\n]")
 _NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
+#: Where a line ends, as DuckDB and text editors see it: CRLF, LF, or a CR alone (old Mac files).
+_LINE_BREAK = re.compile(rb"\r\n|\n|\r")
 
 
 @dataclass(frozen=True)
@@ -251,14 +253,14 @@ def _read(target: Path, encoding: str, delimiter: str, quote: str) -> CsvRead | 
 
 
 def _read_lines(path: Path, data: bytes, encoding: str, delimiter: str, quote: str) -> CsvRead:
-    """Read ``data`` one line at a time: each non-blank line is one record, numbered as a person
-    counts lines (header = 1); a line that does not decode in ``encoding`` or does not split into
-    the header's fields is rejected with its number and text.
+    """Read ``data`` one line at a time: each non-blank line (ended by CRLF, LF or a CR alone) is
+    one record, numbered as a person counts lines (header = 1); a line that does not decode in
+    ``encoding`` or does not split into the header's fields is rejected with its number and text.
 
     The fallback of ``read_csv`` for broken files: a quoted field spanning lines is not joined here.
     """
     codec = _codec(encoding)
-    lines = [line.rstrip(b"\r") for line in data.removeprefix(codecs.BOM_UTF8).split(b"\n")]
+    lines = _LINE_BREAK.split(data.removeprefix(codecs.BOM_UTF8))
     lines = [line for line in lines if line.strip()]
     header = next(
         csv.reader([lines[0].decode(codec, errors="replace")], delimiter=delimiter, quotechar=quote)
