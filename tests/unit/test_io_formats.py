@@ -293,3 +293,32 @@ def test_a_cut_short_xes_gz_is_an_error_not_a_panic(
     with pytest.raises(InputFileError, match=r"cut\.xes\.gz could not be read as XES") as error:
         read_log(path)
     assert error.value.path == str(path) and "panicked" not in capfd.readouterr().err
+
+
+def _nested(depth: int) -> str:
+    lists = '<list key="l">' * depth + '<string key="leaf" value="x"/>' + "</list>" * depth
+    return (
+        '<?xml version="1.0"?><log><trace><string key="concept:name" value="1"/><event>'
+        '<string key="concept:name" value="a"/><date key="time:timestamp" value="2025-01-01T00:00:00"/>'
+        f"{lists}</event></trace></log>"
+    )
+
+
+def test_attribute_lists_nested_too_deep_are_refused_before_the_parser_crashes(tmp_path: Path) -> None:
+    """5,000 nested lists crash rustxes (a segmentation fault): in a child process, so a crash fails only this test."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "deep.xes"
+    path.write_text(_nested(5000))
+    done = subprocess.run(
+        [sys.executable, "-m", "o2c.cli", "inspect", str(path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1, done.stderr[-500:]
+    assert done.stderr.startswith("error: deep.xes: attribute lists or containers nest more than 100 levels")
+
+
+def test_attribute_lists_within_the_limit_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "lists.xes"
+    path.write_text(_nested(100))
+    assert read_log(path).log["activity"].cast(pl.String).to_list() == ["a"]
