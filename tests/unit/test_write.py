@@ -212,3 +212,11 @@ def test_an_unforeseen_failure_is_one_message_without_traceback(
     assert err.startswith("error: RuntimeError: something deep broke\n") and "Traceback" not in err
     with pytest.raises(RuntimeError):
         main(["assess", str(example_csv), "--out", str(tmp_path / "out"), "--debug"])
+
+
+def test_only_the_cells_a_spreadsheet_would_evaluate_change() -> None:
+    """Cell by cell, not row by row: a safe text beside a formula stays as it is; numbers are numbers."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"=a": ["=x", "ok", None], "b": ["ok", "@y", "-"], "n": [1, -2, 3]})
+    assert report._csv(frame) == "'=a,b,n\n'=x,ok,1\nok,'@y,-2\n,'-,3\n"

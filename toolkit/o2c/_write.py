@@ -23,6 +23,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
+
 from o2c.errors import OutputFolderError
 
 #: The first characters that make a spreadsheet evaluate a cell (OWASP's CSV injection rule).
@@ -35,6 +37,23 @@ def spreadsheet_safe(cell: str) -> str:
     """``cell`` with a leading ``'`` when a spreadsheet would evaluate it (it starts with one of
     ``FORMULA_STARTS``), so Excel and LibreOffice show the text instead of running it."""
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def spreadsheet_safe_table(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` with ``spreadsheet_safe`` applied to every text cell and column name.
+
+    >>> spreadsheet_safe_table(pl.DataFrame({"a": ["=1+1", "ok"], "b": ["ok", "@x"], "n": [1, -2]})).rows()
+    [("'=1+1", 'ok', 1), ('ok', "'@x", -2)]
+    """
+    texts = [name for name, dtype in table.schema.items() if dtype in (pl.String, pl.Categorical, pl.Enum)]
+    return table.with_columns(_defused(pl.col(name).cast(pl.String)).alias(name) for name in texts).rename(
+        spreadsheet_safe
+    )
+
+
+def _defused(text: pl.Expr) -> pl.Expr:
+    risky = pl.any_horizontal(*(text.str.starts_with(start) for start in FORMULA_STARTS))
+    return pl.when(risky).then(pl.lit("'") + text).otherwise(text)
 
 
 def check_folder(folder: Path) -> None:

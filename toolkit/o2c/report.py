@@ -49,7 +49,7 @@ import polars as pl
 import yaml
 from matplotlib.figure import Figure
 
-from o2c._write import replacing_folder, spreadsheet_safe
+from o2c._write import replacing_folder, spreadsheet_safe_table
 from o2c.assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.errors import ArgumentError, GraphvizMissingError
@@ -770,7 +770,7 @@ def write_report(
             "findings.json": (
                 json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
             ).encode("utf-8"),
-            "rejects.csv": _spreadsheet_safe(assessment.rejects).write_csv().encode("utf-8"),
+            "rejects.csv": spreadsheet_safe_table(assessment.rejects).write_csv().encode("utf-8"),
             "mapping.yaml": yaml.safe_dump(_mapping(assessment), sort_keys=False, allow_unicode=True).encode(
                 "utf-8"
             ),
@@ -787,7 +787,7 @@ def _csv(frame: pd.DataFrame) -> str:
 
     Written by polars (a million-row table in a fraction of a second); cells read as pandas
     would write them: empty for missing values and NaN, ``True``/``False``, times with their offset.
-    Texts (and column names) a spreadsheet would evaluate get a leading ``'`` (``spreadsheet_safe``).
+    Texts (and column names) a spreadsheet would evaluate get a leading ``'`` (``spreadsheet_safe_table``).
     """
     table = _cents(frame)
     columns: list[pl.Series] = []
@@ -809,18 +809,8 @@ def _csv(frame: pd.DataFrame) -> str:
         pl.col(pl.String).replace("", None),  # polars quotes an empty text; pandas wrote nothing
         pl.col(pl.Boolean).replace_strict({True: "True", False: "False"}, return_dtype=pl.String),
     )
-    written = _spreadsheet_safe(written)
+    written = spreadsheet_safe_table(written)
     return written.write_csv(datetime_format="%Y-%m-%d %H:%M:%S%.f%:z", line_terminator="\n")
-
-
-#: A text a spreadsheet would evaluate: it starts with one of ``FORMULA_STARTS`` (a regex of polars').
-_FORMULA = r"^[=+\-@\t\r]"
-
-
-def _spreadsheet_safe(table: pl.DataFrame) -> pl.DataFrame:
-    """``table`` with a leading ``'`` on each text and column name a spreadsheet would evaluate."""
-    texts = pl.col(pl.String, pl.Categorical, pl.Enum).cast(pl.String)
-    return table.with_columns(texts.str.replace(_FORMULA, "'$0")).rename(spreadsheet_safe)
 
 
 def _csv_cell(value: Any) -> str | None:
