@@ -245,7 +245,7 @@ def is_document_flow(path: str | Path) -> bool:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 name = _choose_member(path, archive)
-                if archive.getinfo(name).flag_bits & 0x1:
+                if _encrypted(archive, name):
                     return True  # encrypted: read_sap_document_flow says so
                 with archive.open(name) as handle:
                     head = handle.read(4096)
@@ -386,6 +386,11 @@ def _choose_member(path: Path, archive: zipfile.ZipFile) -> str:
     )
 
 
+def _encrypted(archive: zipfile.ZipFile, name: str) -> bool:
+    """True when the member ``name`` is password-protected (bit 0 of its general purpose flag)."""
+    return bool(archive.getinfo(name).flag_bits & 0x1)
+
+
 def _unzip(path: Path, data: bytes, *, limit: int = MAX_INFLATED_BYTES) -> tuple[str | None, bytes]:
     """The table's bytes: ``data`` itself, or the zip member holding it (one level of nesting),
     inflated within ``limit`` bytes."""
@@ -396,7 +401,7 @@ def _unzip(path: Path, data: bytes, *, limit: int = MAX_INFLATED_BYTES) -> tuple
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 name = _choose_member(path, archive)
-                if archive.getinfo(name).flag_bits & 0x1:
+                if _encrypted(archive, name):
                     raise InputFileError(
                         f"{path.name}: {name} is encrypted; extract it with its password first.", path=path
                     )
