@@ -31,6 +31,7 @@ from o2c.io._sap import (
 )
 from o2c.log import Reason
 from o2c.ocel import write_ocel
+from o2c.quality import data_quality
 from tests.conftest import sample_log
 
 # row numbers as a spreadsheet shows them: the header is row 1
@@ -86,10 +87,11 @@ def test_one_case_per_order_one_event_per_document(berlin) -> None:  # type: ign
         ("0000000001", "Post Goods Movement", _utc(2025, 1, 6, 11), "4900000001", 5),
         ("0000000001", "Create Invoice", _utc(2025, 1, 7, 21), "0090000001", 8),
         ("0000000001", "Cancel Invoice", _utc(2025, 1, 10, 8), "0090000002", 12),
-        # order 2: no creation row; the same collective invoice and cancellation as order 1;
-        # 2025-10-26 02:30 in Berlin happens twice (clocks go back): the earlier, summer time
+        # order 2: no creation row; the same collective invoice (dated by its own link, row 10) and
+        # cancellation as order 1; 2025-10-26 02:30 in Berlin happens twice (clocks go back): the
+        # earlier, summer time
         ("0000000002", "Create Delivery", _utc(2025, 1, 7, 8), "0080000002", 7),
-        ("0000000002", "Create Invoice", _utc(2025, 1, 7, 21), "0090000001", 8),
+        ("0000000002", "Create Invoice", _utc(2025, 1, 7, 21), "0090000001", 10),
         ("0000000002", "Cancel Invoice", _utc(2025, 1, 10, 8), "0090000002", 12),
         ("0000000002", "Create Invoice", _utc(2025, 10, 26, 0, 30), "0090000004", 19),
         # order 3 only refers to the follow-up order 4, a case of its own with its own delivery
@@ -149,6 +151,78 @@ def test_reconciliation_counts_documents_of_the_table(berlin) -> None:  # type: 
         ["M", "Invoice", "4", "2", "2"],
     ]
     assert len({len(line) for line in lines[1:]}) == 1  # columns line up
+
+
+REUSED = """VBELV,POSNV,VBELN,POSNN,VBTYP_N,VBTYP_V,RFWRT,WAERS,ERDAT,ERZET
+0000000001,000010,0080000001,000010,J,C,0.0,,20040301,080000
+0000000001,000020,0080000001,000020,J,C,0.0,,20040301,080005
+0080000001,000010,0000000050,000001,Q,J,0.0,,20040302,080000
+0000000050,000001,4900000001,000001,R,Q,0.0,,20040303,080000
+0000000002,000010,0080000777,000010,J,C,0.0,,20150601,080000
+0080000777,000010,0000000050,000001,Q,J,0.0,,20150602,080000
+0000000050,000001,4900000001,000001,R,Q,0.0,,20150603,080000
+0000000002,000010,0090000001,000010,M,C,70.0,EUR,20150604,080000
+0080000777,000010,0090000001,000010,M,J,70.0,EUR,20150604,080000
+"""
+
+
+def test_reused_numbers_are_documents_of_their_own_time(tmp_path: Path) -> None:
+    """Transfer order 50 and goods movement 4900000001 exist in 2004 and again in 2015: each order
+    gets the documents its own chain reached in time order, dated by that chain's link."""
+    path = tmp_path / "VBFA.csv"
+    path.write_text(REUSED, encoding="utf-8")
+    loaded = read_sap_document_flow(path)
+    rows = loaded.log.select("case_id", "document_type", "document", "timestamp", "source_row").rows()
+    assert rows == [
+        ("0000000001", "J", "0080000001", _utc(2004, 3, 1, 8), 2),  # row 3: a second item, merged
+        ("0000000001", "Q", "0000000050", _utc(2004, 3, 2, 8), 4),
+        ("0000000001", "R", "4900000001", _utc(2004, 3, 3, 8), 5),
+        ("0000000002", "J", "0080000777", _utc(2015, 6, 1, 8), 6),
+        ("0000000002", "Q", "0000000050", _utc(2015, 6, 2, 8), 7),  # not 2004: row 4 precedes its delivery
+        ("0000000002", "R", "4900000001", _utc(2015, 6, 3, 8), 8),
+        ("0000000002", "M", "0090000001", _utc(2015, 6, 4, 8), 9),  # row 10: the same invoice, merged
+    ]
+    waits = loaded.log.group_by("case_id").agg(span=pl.col("timestamp").max() - pl.col("timestamp").min())
+    assert waits["span"].max().days == 3  # no order spans the eleven years between the two
+    assert loaded.rejects.is_empty()
+    assert loaded.source.notes["rows_placed"] == 10 - 1
+    assert loaded.source.notes["rows_merged"] == 2  # rows 3 and 10
+    assert loaded.source.notes["numbers_reused"] == 2  # Q 50 and R 4900000001
+    ledger = data_quality(loaded).set_index("check")
+    assert ledger.loc["sap_rows_merged", "count"] == 2
+    assert ledger.loc["sap_numbers_reused", "count"] == 2
+
+
+#: The fixed values of SAP's domain VBTYP (SD document category) with their short descriptions, as
+#: SAP's ABAP dictionary lists them (reserved values left out).
+VBTYP_DOMAIN = {
+    "A": "Inquiry", "B": "Quotation", "C": "Order", "D": "Item proposal", "E": "Scheduling agreement",
+    "F": "Scheduling agreement with external service agent", "G": "Contract", "H": "Returns",
+    "I": "Order w/o charge", "J": "Delivery", "K": "Credit memo request", "L": "Debit memo request",
+    "M": "Invoice", "N": "Invoice cancellation", "O": "Credit memo", "P": "Debit memo",
+    "Q": "WMS transfer order", "R": "Goods movement", "S": "Credit memo cancellation",
+    "T": "Returns delivery for order", "U": "Pro forma invoice", "V": "Purchase Order",
+    "W": "Independent reqts plan", "X": "Handling unit", "0": "Master contract", "1": "Sales activities (CAS)",
+    "2": "External transaction", "3": "Invoice list", "4": "Credit memo list", "5": "Intercompany invoice",
+    "6": "Intercompany credit memo", "7": "Delivery/shipping notification", "8": "Shipment",
+    "a": "Shipment costs", "b": "CRM Opportunity", "c": "Unverified delivery", "d": "Trading Contract",
+    "e": "Allocation table", "f": "Additional Billing Documents", "g": "Rough Goods Receipt (only IS-Retail)",
+    "h": "Cancel Goods Issue", "i": "Goods receipt", "j": "JIT call", "p": "Goods Movement (Documentation)",
+    "r": "TD Transport (only IS-Oil)", "s": "Load Confirmation, Reposting (Only IS-Oil)",
+    "t": "Gain / Loss (Only IS-Oil)", "u": "Reentry into Storage (Only IS-Oil)",
+    "x": "Load Confirmation, Goods Receipt (Only IS-Oil)",
+}  # fmt: skip
+
+
+def test_document_types_are_sap_vbtyp_values() -> None:
+    """Every category the reader names is a VBTYP value, named as SAP describes it (in title case); a sales order,
+    "Order" in SAP's words, keeps its usual name."""
+    from o2c.io._sap import DOCUMENT_TYPES
+
+    assert set(DOCUMENT_TYPES) == set(VBTYP_DOMAIN)
+    for code, (name, _activity) in DOCUMENT_TYPES.items():
+        sap = "Sales Order" if code == "C" else VBTYP_DOMAIN[code]
+        assert name.lower() == sap.replace("(only IS-", "(IS-").replace("(Only IS-", "(IS-").lower(), code
 
 
 def test_timezone_default_is_utc(table: Path) -> None:

@@ -39,7 +39,7 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
         end activity); ``single_event_cases``; ``rare_activities``; ``activities_stripped``;
         ``case_ids_stripped``; ``start_after_end`` (with start times: events that start after
         they end); ``naive_timestamps`` (read in the stated time zone); ``value_unparseable``;
-        ``time_range``.
+        ``time_range``; for a SAP document flow ``sap_rows_merged`` and ``sap_numbers_reused``.
 
     Examples
     --------
@@ -86,6 +86,27 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
             f"exact duplicates of an earlier event, {kept}",
         )
     )
+
+    if "rows_merged" in notes:  # a SAP document flow: many rows make one document event
+        rows.append(
+            (
+                "sap_rows_merged",
+                int(notes["rows_merged"]),
+                loaded.source.rows,
+                "",
+                "placed rows that date no event: further items or links of a document already dated",
+            )
+        )
+        rows.append(
+            (
+                "sap_numbers_reused",
+                int(notes["numbers_reused"]),
+                sum(notes.get("documents", {}).values()),
+                "",
+                "document numbers created at different times (reused in a later year, or extended "
+                "later): each order keeps the one its own chain reaches in time order",
+            )
+        )
 
     pairs = log.select(
         same=SAME_CASE,

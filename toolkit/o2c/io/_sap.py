@@ -10,13 +10,20 @@ document was created. ``read_sap_document_flow`` turns it into an event log:
   with many items delivered in one delivery has one delivery event, an invoice that covers
   three orders is one event in each of the three orders (and one invoice in the reconciliation);
 - a document belongs to an order when a chain of links leads from the order to it (order ->
-  delivery -> goods movement, order -> invoice -> cancellation, ...); chains stop at other sales
-  orders, which are cases of their own;
-- the event's time is the earliest ``ERDAT`` + ``ERZET`` among the rows that create the
-  document, read in ``timezone`` (SAP writes the application server's local time, without a
-  zone; ask the client's basis team) and stored in UTC; the order's own event ("Create Sales
-  Order") exists only when the table has a row creating the order (from a quotation, a contract,
-  another order); its creation date otherwise lives in VBAK, not in VBFA;
+  delivery -> goods movement, order -> invoice -> cancellation, ...) **in time order**: each link
+  created no earlier than the one before it. Chains stop at other sales orders, which are cases
+  of their own. SAP reuses numbers (transfer orders per warehouse, material documents per year),
+  so a number that names a 2004 transfer order and a 2015 one is reached from the 2015 delivery
+  only through the 2015 link, and the 2004 rows never date the 2015 order's event;
+- the event's time is that of the earliest such chain's last link (``ERDAT`` + ``ERZET``), read
+  in ``timezone`` (SAP writes the application server's local time, without a zone; ask the
+  client's basis team) and stored in UTC; ``source_row`` is that link's row. The order's own
+  event ("Create Sales Order") exists only when the table has a row creating the order (from a
+  quotation, a contract, another order), dated by the earliest; its creation date otherwise
+  lives in VBAK, not in VBFA;
+- the other rows of a placed document (more items, more links) are merged into its event and
+  counted (``notes["rows_merged"]``), as are numbers that date documents at different times
+  (``notes["numbers_reused"]``); ``o2c.quality.data_quality`` shows both;
 - every row of the table is placed (its subsequent document is an event of some order) or
   rejected with one reason, the first that applies: ``missing_document`` (no ``VBELN`` or
   ``VBTYP_N``), ``no_document_number`` (``VBELN`` holds the date, equal to ``ERDAT``, and
@@ -25,7 +32,8 @@ document was created. ``read_sap_document_flow`` turns it into an event log:
   date and time), ``nonexistent_local_time`` (a local time skipped in ``timezone`` when clocks
   went forward), ``missing_document`` on
   ``VBELV`` (no preceding document, so the row links nothing) and ``no_sales_order`` (no chain
-  leads from a sales order to the document: pre-sales documents, billing from other systems).
+  in time order leads from a sales order through the row: pre-sales documents, billing from
+  other systems, links of a reused number's older document).
 
 Examples
 --------
@@ -76,17 +84,18 @@ from o2c.log import (
 if TYPE_CHECKING:  # o2c.io imports readers like this one: import its classes when called
     from o2c.io import LoadedLog
 
-#: SAP's document categories (domain VBTYP) and the activity each document's creation becomes.
+#: SAP's document categories (the fixed values of domain VBTYP, one character) and the activity
+#: each document's creation becomes; a category not listed becomes "Create Document (<code>)".
 DOCUMENT_TYPES: dict[str, tuple[str, str]] = {
     "A": ("Inquiry", "Create Inquiry"),
     "B": ("Quotation", "Create Quotation"),
     "C": ("Sales Order", "Create Sales Order"),
     "D": ("Item Proposal", "Create Item Proposal"),
     "E": ("Scheduling Agreement", "Create Scheduling Agreement"),
-    "F": ("Scheduling Agreement (External Service Agent)", "Create Scheduling Agreement"),
+    "F": ("Scheduling Agreement with External Service Agent", "Create Scheduling Agreement"),
     "G": ("Contract", "Create Contract"),
     "H": ("Returns", "Create Return Order"),
-    "I": ("Order Without Charge", "Create Free-of-Charge Order"),
+    "I": ("Order w/o Charge", "Create Free-of-Charge Order"),
     "J": ("Delivery", "Create Delivery"),
     "K": ("Credit Memo Request", "Create Credit Memo Request"),
     "L": ("Debit Memo Request", "Create Debit Memo Request"),
@@ -97,33 +106,36 @@ DOCUMENT_TYPES: dict[str, tuple[str, str]] = {
     "Q": ("WMS Transfer Order", "Create Transfer Order"),
     "R": ("Goods Movement", "Post Goods Movement"),
     "S": ("Credit Memo Cancellation", "Cancel Credit Memo"),
-    "T": ("Returns Delivery", "Create Returns Delivery"),
+    "T": ("Returns Delivery for Order", "Create Returns Delivery"),
     "U": ("Pro Forma Invoice", "Create Pro Forma Invoice"),
     "V": ("Purchase Order", "Create Purchase Order"),
-    "W": ("Independent Requirements Plan", "Create Requirements Plan"),
+    "W": ("Independent Reqts Plan", "Create Requirements Plan"),
     "X": ("Handling Unit", "Create Handling Unit"),
     "0": ("Master Contract", "Create Master Contract"),
-    "1": ("Sales Activity", "Create Sales Activity"),
+    "1": ("Sales Activities (CAS)", "Create Sales Activity"),
     "2": ("External Transaction", "Record External Transaction"),
     "3": ("Invoice List", "Create Invoice List"),
     "4": ("Credit Memo List", "Create Credit Memo List"),
     "5": ("Intercompany Invoice", "Create Intercompany Invoice"),
     "6": ("Intercompany Credit Memo", "Create Intercompany Credit Memo"),
-    "7": ("Shipping Notification", "Receive Shipping Notification"),
+    "7": ("Delivery/shipping Notification", "Receive Shipping Notification"),
     "8": ("Shipment", "Create Shipment"),
     "a": ("Shipment Costs", "Create Shipment Costs"),
-    "b": ("CRM Quotation", "Create CRM Quotation"),
+    "b": ("CRM Opportunity", "Create CRM Opportunity"),
     "c": ("Unverified Delivery", "Create Unverified Delivery"),
+    "d": ("Trading Contract", "Create Trading Contract"),
     "e": ("Allocation Table", "Create Allocation Table"),
-    "g": ("Rough Goods Receipt", "Create Rough Goods Receipt"),
-    "h": ("Goods Issue Cancellation", "Cancel Goods Issue"),
+    "f": ("Additional Billing Documents", "Create Additional Billing Document"),
+    "g": ("Rough Goods Receipt (IS-Retail)", "Create Rough Goods Receipt"),
+    "h": ("Cancel Goods Issue", "Cancel Goods Issue"),
     "i": ("Goods Receipt", "Post Goods Receipt"),
     "j": ("JIT Call", "Create JIT Call"),
-    "l": ("Assembly Order", "Create Assembly Order"),
     "p": ("Goods Movement (Documentation)", "Post Goods Movement (Documentation)"),
-    "r": ("Transport", "Create Transport"),
-    "s": ("Checking Billing Document", "Create Checking Billing Document"),
-    "t": ("Checking Billing Document Cancellation", "Cancel Checking Billing Document"),
+    "r": ("TD Transport (IS-Oil)", "Create TD Transport"),
+    "s": ("Load Confirmation, Reposting (IS-Oil)", "Confirm Load (Reposting)"),
+    "t": ("Gain / Loss (IS-Oil)", "Post Gain / Loss"),
+    "u": ("Reentry Into Storage (IS-Oil)", "Reenter into Storage"),
+    "x": ("Load Confirmation, Goods Receipt (IS-Oil)", "Confirm Load (Goods Receipt)"),
 }
 
 #: The document type of a sales order: each one is a case.
@@ -197,8 +209,8 @@ def read_sap_document_flow(
     raw = _columns(read.frame, path)
     source_file = path.name
     flow = _flow(raw, zone)
-    placed, rejects = _place(flow)
-    log = _events(flow, placed)
+    reached, used, rejects = _place(flow)
+    log = _events(flow, reached, used)
     malformed = read.malformed.with_columns(source_file=pl.lit(source_file)).select(empty_rejects().columns)
     rejects = pl.concat(
         [malformed, rejects.with_columns(source_file=pl.lit(source_file)).select(empty_rejects().columns)]
@@ -210,6 +222,7 @@ def read_sap_document_flow(
         "rule": "one event per distinct document (VBTYP_N, VBELN) per sales order",
         "rows_placed": raw.height - (rejects.height - malformed.height),
         "documents": _table_documents(flow),
+        **_identity_notes(log, used),
     }
     mapping = ColumnMapping(
         case_id="VBELV", activity="VBTYP_N", timestamp="ERDAT", value="RFWRT" if "RFWRT" in raw.columns else None,
@@ -478,17 +491,19 @@ def _flow(raw: pl.DataFrame, timezone: str) -> pl.DataFrame:
     return flow.with_columns(reason=reason).drop("_local")
 
 
-def _place(flow: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Which order each document belongs to, and the rejects of the rows that cannot be placed.
+def _place(flow: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Which order each document belongs to, when it was created there, and the rows' fate.
 
-    Returns ``placed``: unique (``case_id``, ``doc_type``, ``doc``) -- every sales order with
-    itself, and every document a chain of usable links leads to from it -- and the rejects.
+    A document belongs to an order when a chain of usable links leads to it from the order with
+    each link created no earlier than the one before it (time order): a number reused years later
+    is reached only through the links of its own time. Returns ``reached``: (``case_id``,
+    ``doc_type``, ``doc``, ``timestamp``, ``source_row``) -- the earliest such chain's last
+    link dates the document in that order; sales orders themselves, the cases, have no time --;
+    ``used``: the placed rows with the order and document they serve; and the rejects.
     """
     usable = flow.filter(pl.col("reason").is_null())
-    links = (
-        usable.filter(pl.col("pred").is_not_null() & pl.col("pred_type").is_not_null())
-        .select("pred_type", "pred", "doc_type", "doc")
-        .unique()
+    links = usable.filter(pl.col("pred").is_not_null() & pl.col("pred_type").is_not_null()).select(
+        "pred_type", "pred", "doc_type", "doc", TIMESTAMP, SOURCE_ROW
     )
     orders = pl.concat(
         [
@@ -496,30 +511,71 @@ def _place(flow: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             links.filter(pl.col("pred_type") == SALES_ORDER).select(case_id="pred"),
         ]
     ).unique()
-    reached = orders.with_columns(doc_type=pl.lit(SALES_ORDER), doc=pl.col(CASE_ID))
-    frontier = reached
+    keys = [CASE_ID, "doc_type", "doc"]
+    roots = orders.select(
+        CASE_ID,
+        doc_type=pl.lit(SALES_ORDER),
+        doc=pl.col(CASE_ID),
+        timestamp=pl.lit(None, UTC),
+        source_row=pl.lit(None, pl.Int64),
+    )
+    reached = roots.clear()
+    frontier = roots
     for _level in range(_MAX_LEVELS):  # one join per level of the document chains, not per row
         step = (
-            frontier.join(links, left_on=["doc_type", "doc"], right_on=["pred_type", "pred"])
-            .filter(pl.col("doc_type_right") != SALES_ORDER)
-            .select(CASE_ID, doc_type="doc_type_right", doc="doc_right")
-            .unique()
+            _follow(frontier, links)
+            .sort(TIMESTAMP, SOURCE_ROW)
+            .unique(keys, keep="first", maintain_order=True)
         )
-        frontier = step.join(reached, on=[CASE_ID, "doc_type", "doc"], how="anti")
+        known = step.join(reached, on=keys, how="left", suffix="_known")
+        earlier = (
+            pl.col("timestamp_known").is_null()
+            | (pl.col(TIMESTAMP) < pl.col("timestamp_known"))
+            | (
+                (pl.col(TIMESTAMP) == pl.col("timestamp_known"))
+                & (pl.col(SOURCE_ROW) < pl.col("source_row_known"))
+            )
+        )
+        frontier = known.filter(earlier).select(reached.columns)
         if frontier.is_empty():
             break
-        reached = pl.concat([reached, frontier])
-    placed_docs = reached.select("doc_type", "doc").unique()
-    is_placed = (
-        flow.select("doc_type", "doc")
-        .join(placed_docs.with_columns(_placed=pl.lit(True)), on=["doc_type", "doc"], how="left", maintain_order="left")
-        ["_placed"]
-        .fill_null(False)
+        reached = pl.concat([reached.join(frontier, on=keys, how="anti"), frontier])
+    anchors = pl.concat([roots, reached])
+    used_links = _follow(anchors, links).select(*keys, _row=SOURCE_ROW).join(reached.select(keys), on=keys)
+    creations = usable.filter(pl.col("doc_type") == SALES_ORDER).select(
+        pl.col("doc").alias(CASE_ID), "doc_type", "doc", _row=SOURCE_ROW
+    )
+    unlinked = (
+        usable.filter(pl.col("pred").is_null() | pl.col("pred_type").is_null())
+        .select("doc_type", "doc", _row=SOURCE_ROW)
+        .join(reached.select(keys), on=["doc_type", "doc"])
+        .select(*keys, "_row")
+    )
+    used = pl.concat([used_links, creations, unlinked]).unique().rename({"_row": SOURCE_ROW})
+    rejects = _rejects(flow, used)
+    return reached, used, rejects
+
+
+def _follow(anchors: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """The links out of each (order, document) in ``anchors`` created no earlier than it was."""
+    return (
+        anchors.join(links, left_on=["doc_type", "doc"], right_on=["pred_type", "pred"], suffix="_next")
+        .filter(
+            pl.col("doc_type_next") != SALES_ORDER,
+            pl.col(TIMESTAMP).is_null() | (pl.col("timestamp_next") >= pl.col(TIMESTAMP)),
+        )
+        .select(CASE_ID, doc_type="doc_type_next", doc="doc_next", timestamp="timestamp_next",
+                source_row="source_row_next")
     )  # fmt: skip
+
+
+def _rejects(flow: pl.DataFrame, used: pl.DataFrame) -> pl.DataFrame:
+    """One reject per row that is neither unusable already nor ``used`` by an order."""
+    is_used = pl.col(SOURCE_ROW).is_in(used[SOURCE_ROW].implode())
     reason = (
         pl.when(pl.col("reason").is_not_null())
         .then(pl.col("reason"))
-        .when(is_placed)
+        .when(is_used)
         .then(pl.lit(None, pl.String))
         .when(pl.col("pred").is_null() | pl.col("pred_type").is_null())
         .then(pl.lit(str(Reason.MISSING_DOCUMENT)))
@@ -549,22 +605,32 @@ def _place(flow: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .then(pl.lit(""))
         .otherwise(pl.concat_str(pl.col("doc_type"), pl.col("doc"), separator=" "))
     )  # fmt: skip
-    rejects = judged.select(SOURCE_ROW, column=column, value=value, reason="reason")
-    return reached, rejects
+    return judged.select(SOURCE_ROW, column=column, value=value, reason="reason")
 
 
-def _events(flow: pl.DataFrame, placed: pl.DataFrame) -> pl.DataFrame:
-    """One event per (order, document): the document's earliest creation row dates it."""
+def _events(flow: pl.DataFrame, reached: pl.DataFrame, used: pl.DataFrame) -> pl.DataFrame:
+    """One event per (order, document), dated as ``_place`` found; an order's own event by the
+    earliest row creating it.
+
+    A document's value sums ``RFWRT`` over its distinct items among the rows that serve it in
+    any order where it was created at the same time (a collective invoice is one document in
+    each of its orders; a number reused later is another document).
+    """
     usable = flow.filter(pl.col("reason").is_null())
-    dated = (
-        usable.sort(["doc_type", "doc", TIMESTAMP, SOURCE_ROW])
-        .group_by("doc_type", "doc", maintain_order=True)
-        .agg(pl.col(TIMESTAMP).first(), pl.col(SOURCE_ROW).first())
+    keys = [CASE_ID, "doc_type", "doc"]
+    own = (
+        usable.filter(pl.col("doc_type") == SALES_ORDER)
+        .sort(TIMESTAMP, SOURCE_ROW)
+        .unique("doc", keep="first", maintain_order=True)
+        .select(pl.col("doc").alias(CASE_ID), "doc_type", "doc", TIMESTAMP, SOURCE_ROW)
     )
+    dated = pl.concat([own, reached])
     items = (
-        usable.sort(SOURCE_ROW)
-        .unique(["doc_type", "doc", "item"], keep="first", maintain_order=True)
-        .group_by("doc_type", "doc")
+        used.join(dated.select(*keys, _created=TIMESTAMP), on=keys)
+        .join(usable.select(SOURCE_ROW, "item", "amount"), on=SOURCE_ROW)
+        .sort(SOURCE_ROW)
+        .unique(["doc_type", "doc", "_created", "item"], keep="first", maintain_order=True)
+        .group_by("doc_type", "doc", "_created")
         .agg(document_value=pl.col("amount").sum())
     )
     own_invoices = (
@@ -577,8 +643,7 @@ def _events(flow: pl.DataFrame, placed: pl.DataFrame) -> pl.DataFrame:
     )
     names = {code: activity for code, (_, activity) in DOCUMENT_TYPES.items()}
     events = (
-        placed.join(dated, on=["doc_type", "doc"], how="inner")
-        .join(items, on=["doc_type", "doc"], how="left")
+        dated.join(items, left_on=["doc_type", "doc", TIMESTAMP], right_on=["doc_type", "doc", "_created"], how="left")
         .join(own_invoices, on=CASE_ID, how="left")
         .select(
             CASE_ID,
@@ -595,8 +660,20 @@ def _events(flow: pl.DataFrame, placed: pl.DataFrame) -> pl.DataFrame:
             document_value="document_value",
             currency="currency",
         )
-    )
+    )  # fmt: skip
     return validate(events)
+
+
+def _identity_notes(log: pl.DataFrame, used: pl.DataFrame) -> dict[str, int]:
+    """What the ledger says of document identity: rows merged into another row's event, and
+    numbers that date documents at different times (reused numbers)."""
+    return {
+        "rows_merged": used[SOURCE_ROW].n_unique() - log[SOURCE_ROW].n_unique(),
+        "numbers_reused": log.group_by("document_type", "document")
+        .agg(pl.col(TIMESTAMP).n_unique())
+        .filter(pl.col(TIMESTAMP) > 1)
+        .height,
+    }
 
 
 def _table_documents(flow: pl.DataFrame) -> dict[str, int]:
