@@ -41,6 +41,12 @@ def add_log_arguments(parser: argparse.ArgumentParser) -> None:
         "--dayfirst", dest="dayfirst", action="store_true", default=None, help="dates are day-first"
     )
     order.add_argument("--monthfirst", dest="dayfirst", action="store_false", help="dates are month-first")
+    parser.add_argument(
+        "--classifier",
+        metavar="NAME",
+        help="how events are named: auto (default: activity+lifecycle when the lifecycle column holds "
+        "statuses, else activity), activity, activity+lifecycle, or a classifier the XES file declares",
+    )
     parser.add_argument("--strict", action="store_true", help="stop at the first rejected row")
     parser.add_argument(
         "--max-inflated-bytes",
@@ -70,6 +76,7 @@ def load(args: argparse.Namespace) -> LoadedLog:
             sheet=args.sheet,
             dayfirst=args.dayfirst,
             max_inflated_bytes=args.max_inflated_bytes,
+            classifier=args.classifier,
         )
 
 
@@ -100,6 +107,7 @@ def inspection(loaded: LoadedLog) -> dict[str, Any]:
         },
         "mapping": source.mapping.to_dict()
         | {"timezone": source.notes.get("timezone"), "dayfirst": source.notes.get("dayfirst")},
+        "classifiers": dict(source.notes.get("classifiers", {})),
         "rejects": {reason: n for reason, n in reasons.iter_rows()},
         "log": log_summary(loaded.log),
         "data_quality": quality.to_dict(orient="records"),
@@ -141,6 +149,9 @@ def _text(found: dict[str, Any]) -> str:
         "mapping   " + ", ".join(f"{k}={v!r}" for k, v in found["mapping"].items() if v is not None),
         f"rows      {source['rows']:,} read, {source['rejected']:,} rejected",
     ]
+    if found["classifiers"]:
+        offered = "; ".join(f"{name!r} ({' '.join(keys)})" for name, keys in found["classifiers"].items())
+        lines.append(f"offered   classifiers the file declares (--classifier NAME): {offered}")
     lines += [f"            {reason:<28}{n:>8,}" for reason, n in found["rejects"].items()]
     lines += [
         f"log       {log['events']:,} events, {log['cases']:,} cases, {log['activities']:,} activities, {log['variants']:,} variants",

@@ -44,7 +44,7 @@ from o2c.discovery import activity_instances, directly_follows, variants
 from o2c.errors import ArgumentError, InputFileError, check_choice
 from o2c.io import LoadedLog, SourceInfo
 from o2c.kpis import kpis, late_payment_drivers, milestones, stuck_orders
-from o2c.log import LIFECYCLE, validate
+from o2c.log import LIFECYCLE, TRANSITIONS, validate
 from o2c.performance import activity_durations, bottlenecks, drivers, lead_times, waiting_times
 from o2c.quality import data_quality, log_summary
 from o2c.rework import first_time_right, rekeyed_data, rework, rework_cost
@@ -184,8 +184,9 @@ def assess(
         ``o2c.cost_of_divergence``).
     fold_lifecycle : bool, optional
         Fold lifecycle start/complete events into activity instances (``o2c.activity_instances``)
-        before the analyses. Default: when the log has a ``lifecycle`` column with ``start``
-        events.
+        before the analyses. Default: when the log has a ``lifecycle`` column with transitions
+        other than ``complete`` (``start``, ``schedule``, ``suspend``, ...: XES's lifecycle
+        model); the others are dropped, so a scheduled and completed step is one execution.
     progress : bool, optional
         Show one progress bar over the steps (default: when stderr is a terminal).
 
@@ -226,7 +227,7 @@ def assess(
             f"{loaded.rejects['source_row'].n_unique():,} rejected; see o2c inspect).",
             path=loaded.source.path,
         )
-    fold = _has_start_events(log) if fold_lifecycle is None else bool(fold_lifecycle)
+    fold = _has_transitions(log) if fold_lifecycle is None else bool(fold_lifecycle)
     if fold:
         log = activity_instances(log)
     parameters = {
@@ -301,10 +302,12 @@ def assess(
     )
 
 
-def _has_start_events(log: pl.DataFrame) -> bool:
+def _has_transitions(log: pl.DataFrame) -> bool:
+    """True when the lifecycle column holds XES transitions other than ``complete``."""
     if LIFECYCLE not in log.columns:
         return False
-    return bool(log.select((pl.col(LIFECYCLE).str.to_lowercase() == "start").any()).item())
+    folded = sorted(TRANSITIONS - {"complete"})
+    return bool(log.select(pl.col(LIFECYCLE).str.to_lowercase().is_in(folded).any()).item())
 
 
 def _drivers(log: pl.DataFrame, ranked: pd.DataFrame, edges: int, min_cases: int) -> pd.DataFrame:

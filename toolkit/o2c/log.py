@@ -62,6 +62,14 @@ PM4PY_KEYS = {
 }
 
 
+#: The transitions of XES's standard lifecycle model (lower case); a lifecycle value outside them
+#: is a status (``In Progress``, ``Resolved``, ...), see ``o2c.io._classifier``.
+TRANSITIONS = frozenset(
+    {"schedule", "assign", "reassign", "withdraw", "start", "suspend", "resume", "pi_abort", "ate_abort",
+     "complete", "autoskip", "manualskip", "unknown"}
+)  # fmt: skip
+
+
 class Reason(StrEnum):
     """Why an input row was rejected; one value per row and problem in ``rejects``."""
 

@@ -39,7 +39,8 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
         end activity); ``single_event_cases``; ``rare_activities``; ``activities_stripped``;
         ``case_ids_stripped``; ``start_after_end`` (with start times: events that start after
         they end); ``naive_timestamps`` (read in the stated time zone); ``value_unparseable``;
-        ``time_range``; for a SAP document flow ``sap_rows_merged`` and ``sap_numbers_reused``.
+        ``time_range``; ``activities_renamed`` (events the classifier named otherwise than by
+        the activity alone, with the rule that chose it); for a SAP document flow ``sap_rows_merged`` and ``sap_numbers_reused``.
 
     Examples
     --------
@@ -87,6 +88,20 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
         )
     )
 
+    if notes.get("classifier"):
+        named = notes["classifier"]
+        statuses = notes.get("lifecycle_statuses", {})
+        shown = ", ".join(f"{v!r} {n:,}" for v, n in list(statuses.items())[:5])
+        rows.append(
+            (
+                "activities_renamed",
+                int(notes.get("activities_renamed", 0)),
+                events,
+                next(iter(statuses), ""),
+                f"events named by the classifier {named['name']!r} ({' + '.join(named['keys'])}): {named['rule']}"
+                + (f"; lifecycle statuses: {shown}" if statuses and len(statuses) > 4 else ""),
+            )
+        )
     if "rows_merged" in notes:  # a SAP document flow: many rows make one document event
         rows.append(
             (

@@ -22,6 +22,7 @@ import polars as pl
 
 from o2c._progress import progress as _progress
 from o2c.errors import ColumnMappingError, InputFileError, RejectedRowsWarning
+from o2c.io._classifier import classify
 from o2c.io._csv import read_csv
 from o2c.io._excel import read_excel, sheet_names
 from o2c.io._ideal_path import read_ideal_path
@@ -31,7 +32,7 @@ from o2c.io._model import read_process_model
 from o2c.io._normalise import normalise, raise_first_reject
 from o2c.io._parquet import read_parquet
 from o2c.io._sap import is_document_flow, read_sap_document_flow
-from o2c.io._xes import XES_ROLES, read_xes
+from o2c.io._xes import XES_ROLES, declared_classifiers, read_xes
 from o2c.log import PLAUSIBLE_YEARS, SOURCE_ROW, Reason, empty_rejects
 
 __all__ = ["ColumnMapping", "LoadedLog", "SourceInfo", "read_ideal_path", "read_log", "read_process_model"]
@@ -81,6 +82,7 @@ def read_log(
     dayfirst: bool | None = None,
     keep_duplicates: bool | None = None,
     max_inflated_bytes: int = MAX_INFLATED_BYTES,
+    classifier: str | list[str] | None = None,
 ) -> LoadedLog:
     """Read an event log from a file or a frame; every input row lands in ``log`` or ``rejects``.
 
@@ -115,6 +117,14 @@ def read_log(
     max_inflated_bytes : int
         The most bytes a compressed file (``.csv.gz``, a zipped VBFA table) may inflate to
         (default 4 GiB): a guard against zip bombs; a larger genuine export needs a higher one.
+    classifier : str or list of str, optional
+        How events are named (overrides the mapping's): ``"auto"`` (default: the activity joined
+        with its lifecycle value, ``Queued+Awaiting Assignment``, when the lifecycle column holds
+        statuses rather than XES transitions such as start/complete; else the activity alone),
+        ``"activity"``, ``"activity+lifecycle"``, the name of a ``<classifier>`` the XES file
+        declares (``source.notes["classifiers"]`` lists them), or columns to join with ``+``.
+        ``source.notes["classifier"]`` says which was used and why; ``o2c.data_quality`` counts
+        the events renamed.
 
     Returns
     -------
@@ -139,6 +149,8 @@ def read_log(
     given = as_mapping(mapping)
     if dayfirst is not None:
         given = replace(given, dayfirst=dayfirst)
+    if classifier is not None:
+        given = replace(given, classifier=classifier)
     steps = iter(_progress(["read", "normalise"], label="reading log", enabled=progress))
     next(steps)
     if isinstance(path_or_frame, pd.DataFrame | pl.DataFrame):
@@ -162,10 +174,14 @@ def read_log(
     rejects = pl.concat([malformed.with_columns(source_file=pl.lit(source_file)).select(result.rejects.columns),
                          result.rejects]).sort(SOURCE_ROW, maintain_order=True)  # fmt: skip
     rows = raw.height + malformed[SOURCE_ROW].n_unique()  # an XES event may fail on two attributes
-    source = SourceInfo(mapping=resolved, rows=rows, notes=result.notes, **info)
+    declared = info.pop("classifiers", {})
+    log, named = classify(result.log, resolved.classifier, declared)
+    notes = {**result.notes, **named, "classifiers": declared}
+    chosen = resolved.classifier if resolved.classifier is not None else named["classifier"]["name"]
+    source = SourceInfo(mapping=replace(resolved, classifier=chosen), rows=rows, notes=notes, **info)
     if rejects.height:
         warnings.warn(RejectedRowsWarning(_summary(rejects, rows, source_file)), stacklevel=2)
-    return LoadedLog(result.log, rejects, source)
+    return LoadedLog(log, rejects, source)
 
 
 def _checked(loaded: LoadedLog, *, strict: bool) -> LoadedLog:
@@ -207,7 +223,7 @@ def _read_file(
         roles = {role: key for role, key in XES_ROLES.items() if key in raw.columns}
         open_roles: dict[str, Any] = {r: k for r, k in roles.items() if getattr(mapping, r) is None}
         mapping = replace(mapping, **open_roles)
-        info |= {"reader": reader, "encoding": "utf-8"}
+        info |= {"reader": reader, "encoding": "utf-8", "classifiers": declared_classifiers(path)}
     else:
         raw, mapping = read_parquet(path, mapping)
         info |= {"reader": "polars"}

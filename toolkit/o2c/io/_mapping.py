@@ -107,7 +107,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "case_value",
     ),
 }
-_OPTIONS = ("timezone", "dayfirst")
+_OPTIONS = ("timezone", "dayfirst", "classifier")
 
 
 def _norm(name: str) -> str:
@@ -121,7 +121,8 @@ class ColumnMapping:
     ``case_id``, ``activity`` and ``timestamp`` are required; ``start_timestamp``,
     ``resource``, ``lifecycle`` and ``value`` are optional. ``timezone`` is the zone of naive
     timestamps (None: the ``timezone`` argument of ``read_log``); ``dayfirst`` forces the date
-    order (None: detected).
+    order (None: detected); ``classifier`` says how events are named (None: ``"auto"``; see
+    ``o2c.io._classifier``).
 
     >>> ColumnMapping(case_id="Order", activity="Step", timestamp="Done").roles()
     {'case_id': 'Order', 'activity': 'Step', 'timestamp': 'Done'}
@@ -136,6 +137,7 @@ class ColumnMapping:
     value: str | None = None
     timezone: str | None = None
     dayfirst: bool | None = None
+    classifier: str | list[str] | None = None
 
     def roles(self) -> dict[str, str]:
         """The mapped roles only: role -> input column."""

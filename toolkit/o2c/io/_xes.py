@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import html
 import io
 import os
 import re
@@ -88,6 +89,42 @@ def read_xes(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, str]:
     if rejected.height:
         frame = frame.filter(~pl.col(SOURCE_ROW).is_in(rejected[SOURCE_ROW].implode()))
     return frame, rejected, reader
+
+
+_CLASSIFIER = re.compile(rb"<classifier\b([^>]*)>")
+_XML_ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_KEY = re.compile(r"'([^']*)'|(\S+)")
+_HEADER_BYTES = 1 << 20
+
+
+def declared_classifiers(path: Path) -> dict[str, list[str]]:
+    r"""The classifiers the XES file declares before its first trace: name -> keys.
+
+    Keys are separated by spaces; a key with spaces is in single quotes, as the XES standard
+    writes it. A file without declarations, or one that cannot be read, gives an empty dict.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.xes"
+    >>> _ = path.write_text("<log><classifier name='Activity' keys='concept:name lifecycle:transition'/>"
+    ...                     "<classifier name='Team' keys=\"'org:group name' concept:name\"/><trace/></log>")
+    >>> declared_classifiers(path)
+    {'Activity': ['concept:name', 'lifecycle:transition'], 'Team': ['org:group name', 'concept:name']}
+    """
+    try:
+        with _open(path) as handle:
+            head = handle.read(_HEADER_BYTES)
+    except (OSError, EOFError, zlib.error):
+        return {}
+    head = head.split(b"<trace", 1)[0]
+    found: dict[str, list[str]] = {}
+    for match in _CLASSIFIER.finditer(head):
+        text = match.group(1).decode("utf-8", errors="replace")
+        attributes = {k: html.unescape(a or b) for k, a, b in _XML_ATTRIBUTE.findall(text)}
+        name, keys = attributes.get("name", "").strip(), attributes.get("keys", "")
+        parsed = [quoted or plain for quoted, plain in _KEY.findall(keys)]
+        if name and parsed:
+            found[name] = parsed
+    return found
 
 
 #: What rustxes prints for a typed value that fails its type, by the XES element of that type.
