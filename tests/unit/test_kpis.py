@@ -287,11 +287,12 @@ def test_stuck_orders_as_of() -> None:
 
 
 def test_late_payment_drivers_by_hand() -> None:
-    found = late_payment_drivers(tiny_log(), min_cases=1)
+    found = late_payment_drivers(tiny_log(), min_cases=1, measure="invoice_to_cash")
     assert list(found.columns) == [
         "attribute", "value", "cases_with", "cases_without", "median_with", "median_without", "difference",
-        "value_affected", "value_days", "p_value",
+        "value_affected", "value_days", "p_value", "measure", "late_share_with", "late_share_without",
     ]  # fmt: skip
+    assert set(found["measure"]) == {"invoice_to_cash"}
     # A (14 days to cash, 1000) against B (24 days, 3000); activities in both orders do not split them
     keys = list(zip(found["attribute"], found["value"], strict=True))
     assert keys == [
@@ -309,6 +310,19 @@ def test_late_payment_drivers_by_hand() -> None:
     assert first["value_affected"] == 3000.0 and first["value_days"] == 30_000.0
     assert found.iloc[-1]["value_days"] == -10_000.0
     assert found["p_value"].tolist() == [1.0] * 7  # one order against one: no evidence
+
+
+def test_late_payment_drivers_by_days_past_due_by_hand() -> None:
+    # the log has due dates, so days past due by default: A paid 01-18, due 01-20 (-2 days);
+    # B paid 01-30, due 01-25 (+5 days, late); C is not paid, D and E have no due date
+    found = late_payment_drivers(tiny_log(), min_cases=1)
+    assert set(found["measure"]) == {"days_past_due"}
+    first = found.iloc[0]
+    assert (first["attribute"], first["value"]) == ("activity", "Change Price")
+    assert (first["median_with"], first["median_without"], first["difference"]) == (5 * D, -2 * D, 7 * D)
+    assert (first["late_share_with"], first["late_share_without"]) == (1.0, 0.0)
+    assert first["value_days"] == 3000.0 * 7
+    assert found.iloc[-1]["value_days"] == 1000.0 * -7
 
 
 def test_late_payment_drivers_arguments() -> None:
@@ -456,7 +470,23 @@ def test_sample_stuck_orders_hold_the_planted_credit_blocks(
 def test_sample_late_payment_drivers_find_the_complaints(
     sample: pl.DataFrame, ideal: IdealPath, truth: dict[str, Any]
 ) -> None:
+    # the sample log has due dates: days past due, against the planted lateness
     found = late_payment_drivers(sample, ideal)
+    assert set(found["measure"]) == {"days_past_due"}
+    complaint = found[(found["attribute"] == "activity") & (found["value"] == "Customer Complaint")].iloc[0]
+    late = truth["late_payment"]
+    assert complaint["cases_with"] == late["with_complaint"]["paid_cases"]
+    assert complaint["cases_without"] == late["without_complaint"]["paid_cases"]
+    assert complaint["median_with"] == late["with_complaint"]["days_late_median"] * D  # 19 days
+    assert complaint["median_without"] == late["without_complaint"]["days_late_median"] * D  # -4 days
+    for side, name in (("with", "with_complaint"), ("without", "without_complaint")):
+        assert complaint[f"late_share_{side}"] == late[name]["late_cases"] / late[name]["paid_cases"]
+    assert complaint["p_value"] < 1e-10
+    assert found["value_days"].is_monotonic_decreasing
+    terms = found[found["attribute"] == "payment_terms_days"]
+    assert (terms["difference"].abs() <= D).all()  # terms no longer lengthen the measure by themselves
+    # by invoice-to-cash time, against the planted invoice-to-cash medians
+    found = late_payment_drivers(sample, ideal, measure="invoice_to_cash")
     complaint = found[(found["attribute"] == "activity") & (found["value"] == "Customer Complaint")].iloc[0]
     planted = truth["kpis"]["invoice_to_cash_by_complaint"]
     assert complaint["cases_with"] == planted["with_complaint"]["cases"]

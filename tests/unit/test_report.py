@@ -360,3 +360,40 @@ def test_a_flow_efficiency_not_computed_is_said_so_and_left_out_of_the_headlines
     document = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
     assert document["flow_efficiency"]["flow_efficiency"] is None
     assert document["flow_efficiency_sources"] == [document["flow_efficiency"]]
+
+
+def test_late_payment_says_it_is_measured_in_days_past_due(
+    written: Path, document: dict, truth: dict
+) -> None:
+    # the sample log has due dates: the planted complaints pay a median 19 days late, the others 4 days early
+    assert document["late_payment_measure"] == "days_past_due"
+    assert {row["measure"] for row in document["late_payment_drivers"]} == {"days_past_due"}
+    complaint = next(r for r in document["late_payment_drivers"] if r["value"] == "Customer Complaint")
+    late = truth["late_payment"]
+    assert complaint["median_with_s"] == late["with_complaint"]["days_late_median"] * 86_400
+    assert complaint["median_without_s"] == late["without_complaint"]["days_late_median"] * 86_400
+    without = late["without_complaint"]
+    assert complaint["late_share_without"] == without["late_cases"] / without["paid_cases"]
+    page = (written / "report.html").read_text(encoding="utf-8")
+    section = page[page.index("What goes with late payment") : page.index('id="variants"')]
+    paid = late["with_complaint"]["paid_cases"] + without["paid_cases"]
+    assert (
+        f"Measured in <b>days past due</b> (payment date minus due date, in whole days; negative when paid early) over the {paid:,} paid orders with a due date"
+        in section
+    )
+    assert '<th class="num">days past due (median)</th>' in section and ">paid late</th>" in section
+    assert ">19 d</td>" in section and ">-4 d</td>" in section
+    assert "<dt>Late payment</dt>" in page
+
+
+def test_late_payment_without_due_dates_says_it_falls_back_to_invoice_to_cash(tmp_path: Path) -> None:
+    result = assess(read_log(example_log()), progress=False, min_cases=1)
+    write_report(result, tmp_path)
+    document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    validate_findings(document)
+    assert document["late_payment_measure"] == "invoice_to_cash"
+    assert all(row["late_share_with"] is None for row in document["late_payment_drivers"])
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    section = page[page.index("What goes with late payment") : page.index('id="variants"')]
+    assert "Measured in <b>invoice-to-cash time</b>" in section and "no paid order has a due date" in section
+    assert ">invoice to cash</th>" in section and "paid late" not in section

@@ -73,7 +73,8 @@ _DRIVER_DTYPES = {
 _LATE_PAYMENT_DTYPES = {
     "attribute": object, "value": object, "cases_with": "int64", "cases_without": "int64",
     "median_with": "timedelta64[us]", "median_without": "timedelta64[us]", "difference": "timedelta64[us]",
-    "value_affected": "float64", "value_days": "float64", "p_value": "float64",
+    "value_affected": "float64", "value_days": "float64", "p_value": "float64", "measure": object,
+    "late_share_with": "float64", "late_share_without": "float64",
 }  # fmt: skip
 
 
@@ -96,7 +97,9 @@ class Assessment:
     ``rework_cost``, ``rekeyed_data``, ``alignments`` (``o2c.align``), ``cost_of_divergence``,
     ``flow_efficiency``, and the order-to-cash frames of ``o2c.kpis``: ``milestones`` (which
     activity means ordered, delivered, invoiced, paid), ``kpis``, ``stuck_orders`` and
-    ``late_payment_drivers`` (no rows when the log has no invoiced or paid milestone);
+    ``late_payment_drivers`` (by days past due where paid orders have a due date, else by
+    invoice-to-cash time, its ``measure`` column says which; no rows when the log has no
+    invoiced or paid milestone);
     ``first_time_right`` is a share and ``conformance`` a ``ConformanceSummary``.
     """
 

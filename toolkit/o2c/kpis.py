@@ -35,7 +35,7 @@ import polars as pl
 from o2c._stats import PooledSample, row_groups
 from o2c.conformance.ideal_path import MILESTONES, IdealPath
 from o2c.discovery import duration_from_microseconds, event_start, lazy_transitions
-from o2c.errors import ArgumentError
+from o2c.errors import ArgumentError, check_choice
 from o2c.log import (
     ACTIVITY,
     CASE_ID,
@@ -64,6 +64,24 @@ RELEASE_PATTERN = r"(?i)release|unblock|lift|remove"
 #: Case attributes the payment KPIs read: the due date, or the payment terms in days.
 DUE_DATE = "due_date"
 PAYMENT_TERMS = "payment_terms_days"
+
+#: What ``late_payment_drivers`` measures paying late by (``measure``), and the columns it returns.
+LATE_PAYMENT_MEASURES = ("auto", "days_past_due", "invoice_to_cash")
+LATE_PAYMENT_COLUMNS = [
+    "attribute",
+    "value",
+    "cases_with",
+    "cases_without",
+    "median_with",
+    "median_without",
+    "difference",
+    "value_affected",
+    "value_days",
+    "p_value",
+    "measure",
+    "late_share_with",
+    "late_share_without",
+]
 
 #: How each milestone is guessed without an ideal path: patterns tried in order (the first that
 #: names some activity wins; among its matches the activity in most orders, ties by name);
@@ -323,15 +341,34 @@ def late_payment_drivers(
     *,
     attributes: Sequence[str] | None = None,
     min_cases: int = 10,
+    measure: str = "auto",
 ) -> pd.DataFrame:
-    """Which activities and attribute values go with a longer invoice-to-cash time.
+    """Which activities and attribute values go with paying late: more days past due, or a longer
+    invoice-to-cash time where the log has no due dates.
 
-    Over the orders with both the ``invoiced`` and the ``paid`` milestone, each candidate splits
-    the orders in two: those with it and those without. Candidates are every activity present
-    in some of these orders but not all (a complaint, a credit memo, a price change, an address
-    update, a payment reminder, ...) and every value of every case attribute. The two groups'
-    invoice-to-cash times (first invoiced event to first paid event) are compared: medians, their
-    difference, and a two-sided Mann-Whitney U test (``scipy.stats.mannwhitneyu``).
+    Each candidate splits the measured orders in two: those with it and those without.
+    Candidates are every activity present in some of these orders but not all (a complaint, a
+    credit memo, a price change, an address update, a payment reminder, ...) and every value of
+    every case attribute (``payment_terms_days`` included: long terms may really go with paying
+    late; ``due_date`` never, a date per order is not a driver). The two groups are compared on
+    the ``measure``: medians, their difference, and a two-sided Mann-Whitney U test
+    (``scipy.stats.mannwhitneyu``).
+
+    **Days past due** (``measure="days_past_due"``) is the ``days_past_due`` KPI's: payment date
+    (the UTC date of the first ``paid`` event) minus due date (``due_date``, else the UTC date of
+    the first ``invoiced`` event plus ``payment_terms_days``) in whole days, negative when paid
+    early, over the paid orders with a due date; **orders without a due date are left out**. An
+    order is *paid late* when it was paid after its due date (one day past due or more). Payment
+    terms no longer lengthen the measure by themselves, so 60-day terms only rank when orders on
+    them really pay later against their own due date.
+
+    **Invoice-to-cash** (``measure="invoice_to_cash"``) is the time from the first ``invoiced``
+    event to the first ``paid`` event, over the orders with both. It is the fallback: longer
+    terms lengthen it whether or not anyone pays late, so terms and channels can outrank the
+    real cause.
+
+    ``measure="auto"`` takes days past due when any paid order has a due date, else
+    invoice-to-cash; the ``measure`` column says which was used.
 
     Parameters
     ----------
@@ -341,52 +378,77 @@ def late_payment_drivers(
         Names the ``invoiced`` and ``paid`` milestones; guessed from activity names without it.
     attributes : list of str, optional
         Case attributes to compare by; default every case attribute (``o2c.performance.
-        case_attributes``: columns beyond the canonical ones with one value per order).
+        case_attributes``: columns beyond the canonical ones with one value per order) except
+        ``due_date``.
     min_cases : int
         Candidates with fewer orders on either side are left out (too few to judge).
+    measure : {"auto", "days_past_due", "invoice_to_cash"}
+        What paying late is measured by (see above).
 
     Returns
     -------
     DataFrame
         One row per candidate: ``attribute`` (``activity`` for activities present in the order,
         else the attribute's name), ``value`` (the activity or the attribute value, as text),
-        ``cases_with``, ``cases_without``, ``median_with``, ``median_without`` (Timedeltas),
-        ``difference`` (``median_with - median_without``), ``value_affected`` (summed order value
-        of the orders with it; NaN without a ``value`` column), ``value_days``
-        (``value_affected`` x ``difference`` in days: money held up) and ``p_value``. Most
-        value-days first, then largest difference, ties by ``attribute``, ``value``.
+        ``cases_with``, ``cases_without``, ``median_with``, ``median_without`` (Timedeltas: days
+        past due, whole days and negative when early, or invoice-to-cash time), ``difference``
+        (``median_with - median_without``), ``value_affected`` (summed order value of the orders
+        with it; NaN without a ``value`` column), ``value_days`` (``value_affected`` x
+        ``difference`` in days: money held up), ``p_value``, ``measure`` (``"days_past_due"`` or
+        ``"invoice_to_cash"``), ``late_share_with`` and ``late_share_without`` (share of each
+        side's orders paid late; NaN with invoice-to-cash). Most value-days first, then largest
+        difference, ties by ``attribute``, ``value``.
 
     Examples
     --------
     >>> from o2c.simulate import example_log
-    >>> found = late_payment_drivers(example_log(), min_cases=1)
+    >>> found = late_payment_drivers(example_log(), min_cases=1)  # no due dates: invoice-to-cash
     >>> found[["value", "cases_with", "median_with", "median_without", "value_days"]]
               value  cases_with      median_with   median_without  value_days
     0  Change Price           1 17 days 20:00:00 10 days 08:00:00    412500.0
     1  Check Credit           1 10 days 08:00:00 17 days 20:00:00    -90000.0
+    >>> found["measure"].unique().tolist()
+    ['invoice_to_cash']
     """
     log = validate(log)
     if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
         raise ArgumentError(
             f"The 'min_cases' argument of late_payment_drivers must be a positive int; got {min_cases!r}."
         )
+    check_choice(measure, LATE_PAYMENT_MEASURES, argument="measure", function="late_payment_drivers")
     stones = _milestones(log, ideal)
-    for name in ("invoiced", "paid"):
-        if stones[name].activity is None:
-            raise ArgumentError(
-                f"late_payment_drivers needs the {name!r} milestone, and no activity of the log looks like "
-                f"it; pass an IdealPath with milestones={{{name!r}: ...}}."
-            )
-    known = case_attributes(log)
+    if stones["paid"].activity is None:
+        raise ArgumentError(
+            "late_payment_drivers needs the 'paid' milestone, and no activity of the log looks like "
+            "it; pass an IdealPath with milestones={'paid': ...}."
+        )
+    known = [name for name in case_attributes(log) if name != DUE_DATE]
     chosen = known if attributes is None else list(attributes)
     for name in chosen:
         if name not in known:
             raise ArgumentError(
                 f"The 'attributes' argument of late_payment_drivers must name case attributes "
-                f"(one value per order); {name!r} is not one. Case attributes: {known}."
+                f"(one value per order, not {DUE_DATE!r}); {name!r} is not one. Case attributes: {known}."
             )
-    members, cases = _late_payment_candidates(log, stones, chosen)
-    pooled = PooledSample(cases["_seconds"].to_numpy())
+    table = _with_terms(_case_table(log, stones), log)
+    dated = table.filter(pl.col("at_paid").is_not_null() & pl.col("due").is_not_null()).height
+    if measure == "auto":
+        measure = "days_past_due" if dated else "invoice_to_cash"
+    if measure == "days_past_due" and not dated:
+        raise ArgumentError(
+            "late_payment_drivers cannot measure days past due: no paid order has a due date (the log "
+            f"needs a {DUE_DATE!r} column, or {PAYMENT_TERMS!r} and the 'invoiced' milestone); use "
+            "measure='invoice_to_cash' or measure='auto'."
+        )
+    if measure == "invoice_to_cash" and stones["invoiced"].activity is None:
+        raise ArgumentError(
+            "late_payment_drivers needs the 'invoiced' milestone to measure invoice-to-cash time, and no "
+            "activity of the log looks like it; pass an IdealPath with milestones={'invoiced': ...}."
+        )
+    members, cases = _late_payment_candidates(log, table, measure, chosen)
+    pooled = PooledSample(cases["_measure"].to_numpy())
+    late = cases["_late"].to_numpy() if measure == "days_past_due" else None
+    late_total = int(late.sum()) if late is not None else 0
     has_value = VALUE in log.columns
     rows = []
     candidates = members.select("attribute", "value", "_value_sum", "_valued").iter_rows()
@@ -399,8 +461,16 @@ def late_payment_drivers(
         median, others_median, p_value = pooled.compare(members_of)
         difference = median - others_median
         affected = float(value_sum) if has_value and valued else (0.0 if has_value else float("nan"))
-        rows.append((attribute, value, with_, without, median, others_median, difference, affected, p_value))
-    table = pl.DataFrame(
+        late_with = int(late[members_of].sum()) if late is not None else 0
+        shares = (
+            (late_with / with_, (late_total - late_with) / without)
+            if late is not None
+            else (math.nan, math.nan)
+        )
+        rows.append(
+            (attribute, value, with_, without, median, others_median, difference, affected, p_value, *shares)
+        )
+    result = pl.DataFrame(
         rows,
         schema={
             "attribute": pl.String,
@@ -412,50 +482,50 @@ def late_payment_drivers(
             "_difference": pl.Float64,
             "value_affected": pl.Float64,
             "p_value": pl.Float64,
+            "late_share_with": pl.Float64,
+            "late_share_without": pl.Float64,
         },
         orient="row",
     )
-    table = table.with_columns(
+    result = result.with_columns(
         median_with=duration_from_microseconds(pl.col("_with")),
         median_without=duration_from_microseconds(pl.col("_without")),
         difference=duration_from_microseconds(pl.col("_difference")),
         value_days=pl.col("value_affected") * pl.col("_difference") / _US_PER_DAY,
+        measure=pl.lit(measure, pl.String),
     ).sort(
         ["value_days", "_difference", "attribute", "value"],
         descending=[True, True, False, False],
         nulls_last=True,
     )
-    columns = [
-        "attribute",
-        "value",
-        "cases_with",
-        "cases_without",
-        "median_with",
-        "median_without",
-        "difference",
-        "value_affected",
-        "value_days",
-        "p_value",
-    ]
-    return table.select(columns).to_pandas()
+    return result.select(LATE_PAYMENT_COLUMNS).to_pandas()
 
 
 def _late_payment_candidates(
-    log: pl.DataFrame, stones: dict[str, _Milestone], chosen: Sequence[str]
+    log: pl.DataFrame, table: pl.DataFrame, measure: str, chosen: Sequence[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The paid orders (``_seconds`` from invoice to payment, ``value``), and per candidate
-    (``attribute``, ``value``) the row numbers of the orders with it (``_row``), their summed
-    value and how many have one.
+    """The measured orders (``_measure`` in microseconds: days past due or invoice to cash;
+    ``_late``: paid after the due date; ``value``), and per candidate (``attribute``, ``value``)
+    the row numbers of the orders with it (``_row``), their summed value and how many have one.
 
-    Orders are numbered in log order (the runs of the sorted log), so events find their order's
-    row by position, without joining on case ids.
+    ``table`` is the per-order table (``_case_table`` with due dates); orders are numbered in log
+    order (the runs of the sorted log), so events find their order's row by position, without
+    joining on case ids.
     """
-    table = _case_table(log, stones).with_row_index("_case")  # one row per case, in log order
-    cases = (
-        table.filter(pl.col("at_invoiced").is_not_null() & pl.col("at_paid").is_not_null())
-        .with_columns(_seconds=(pl.col("at_paid") - pl.col("at_invoiced")).dt.total_microseconds())
-        .with_row_index("_row")
-    )
+    table = table.with_row_index("_case")  # one row per case, in log order
+    if measure == "days_past_due":
+        days = (pl.col("at_paid").dt.date() - pl.col("due")).dt.total_days()
+        cases = table.filter(pl.col("at_paid").is_not_null() & pl.col("due").is_not_null()).with_columns(
+            _measure=days * _US_PER_DAY, _late=days > 0
+        )
+    else:
+        cases = table.filter(
+            pl.col("at_invoiced").is_not_null() & pl.col("at_paid").is_not_null()
+        ).with_columns(
+            _measure=(pl.col("at_paid") - pl.col("at_invoiced")).dt.total_microseconds(),
+            _late=pl.lit(None, pl.Boolean),
+        )
+    cases = cases.with_row_index("_row")
     row_of_case = np.full(table.height, -1, dtype=np.int64)
     row_of_case[cases["_case"].to_numpy()] = np.arange(cases.height)
     rows, values = pl.Series(row_of_case), cases["value"]

@@ -521,7 +521,8 @@ def findings(
         ``flow_efficiency`` (its first source) and ``flow_efficiency_sources`` (every one),
         ``variants``, ``data_quality``, ``milestones``, ``kpis`` (by KPI id:
         ``value``, ``duration_s``, ``unit``, ``orders_covered``, ``definition``),
-        ``stuck_orders`` (``orders``, ``value``, the ``top`` ones) and ``late_payment_drivers``;
+        ``stuck_orders`` (``orders``, ``value``, the ``top`` ones), ``late_payment_drivers`` and
+        ``late_payment_measure`` (``days_past_due``, ``invoice_to_cash``, or null without rows);
         valid against ``findings_schema()``.
 
     Examples
@@ -619,6 +620,7 @@ def findings(
             "top": _records(a.stuck_orders.head(top)),
         },
         "late_payment_drivers": _records(a.late_payment_drivers.head(top)),
+        "late_payment_measure": _late_measure(a.late_payment_drivers),
     }
     return document
 
@@ -957,6 +959,9 @@ def _cell(value: Any, kind: str) -> str:
         return format_duration(pd.Timedelta(value))
     if kind == "share":
         return _share(float(value))
+    if kind == "days":  # days past due: whole days, a median may end in .5; signed
+        days = pd.Timedelta(value).total_seconds() / 86_400
+        return f"{days:,.1f}".removesuffix(".0") + " d"
     if kind == "count":
         return format_count(float(value))
     if kind == "amount":
@@ -1079,6 +1084,28 @@ _LATE_COLUMNS = {
     "value_days": ("value × days", "amount"),
     "p_value": ("p-value", "p"),
 }
+#: The late-payment table when it is measured in days past due: medians in days, shares paid late.
+_LATE_DUE_COLUMNS = {
+    "attribute": ("attribute", "text"),
+    "value": ("value", "text"),
+    "cases_with": ("orders with", "count"),
+    "median_with": ("days past due (median)", "days"),
+    "median_without": ("others", "days"),
+    "difference": ("difference", "days"),
+    "late_share_with": ("paid late", "share"),
+    "late_share_without": ("others paid late", "share"),
+    "value_days": ("value × days", "amount"),
+    "p_value": ("p-value", "p"),
+}
+
+
+def _late_measure(late: pd.DataFrame) -> str | None:
+    """What the late-payment drivers were measured by (``days_past_due``, ``invoice_to_cash``); None without rows."""
+    if late.empty or "measure" not in late.columns:
+        return None
+    return str(late["measure"].iloc[0])
+
+
 _REKEY_COLUMNS = {
     "activity": ("activity", "text"),
     "cases_affected": ("orders", "count"),
@@ -1152,7 +1179,13 @@ def _page(
             "quality": _table(a.data_quality, _QUALITY_COLUMNS),
             "rejects": _table(rejects, _REJECT_COLUMNS),
             "stuck": _table(a.stuck_orders, _STUCK_COLUMNS, limit=top),
-            "late": _table(a.late_payment_drivers, _LATE_COLUMNS, limit=top),
+            "late": _table(
+                a.late_payment_drivers,
+                _LATE_DUE_COLUMNS
+                if _late_measure(a.late_payment_drivers) == "days_past_due"
+                else _LATE_COLUMNS,
+                limit=top,
+            ),
         },
         kpi_rows=_kpi_rows(a.kpis),
         milestones=document["milestones"],
