@@ -167,8 +167,8 @@ def test_open_order_ages_by_hand(tiny: pd.DataFrame) -> None:
 
 def test_definitions_name_the_guessed_milestones_and_automated_resources(tiny: pd.DataFrame) -> None:
     lead = _kpi(tiny, "order_to_cash")["definition"]
-    assert "'Create Sales Order' (ordered, guessed from the activity names)" in lead
-    assert "'Receive Payment' (paid, guessed from the activity names)" in lead
+    assert "'Create Sales Order' (ordered, guessed from the activity names: creating a sales order" in lead
+    assert "'Receive Payment' (paid, guessed from the activity names: receiving, posting or clearing" in lead
     automation = _kpi(tiny, "automation_rate")["definition"]
     for name in ("BATCH_BANK", "BATCH_BILLING", "BATCH_EDI", "BATCH_WMS", "SYSTEM"):
         assert repr(name) in automation

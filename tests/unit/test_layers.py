@@ -17,6 +17,7 @@ LEVELS = {
     "_write": 0,
     "log": 1,
     "conformance.ideal_path": 2,
+    "milestones": 2,
     "_pm4py": 2,
     "io": 3,
     "simulate": 3,

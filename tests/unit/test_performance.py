@@ -142,7 +142,8 @@ def test_bottlenecks_rank_by_total_wait(tiny: pl.DataFrame) -> None:
     # all waits: a->b 12 h, b->b 15 h, b->pay 106 h
     assert ranked["share_of_wait"].iloc[0] == pytest.approx(106 / 133)
     assert ranked["share_of_wait"].sum() == pytest.approx(1.0)
-    assert set(ranked["owner"]) == {"internal"}
+    # without an ideal path the guessed paid milestone ("pay") is the customer's step
+    assert list(ranked["owner"]) == ["customer", "internal", "internal"]
 
 
 def test_value_days_weigh_waits_by_order_value(tiny: pl.DataFrame) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +48,7 @@ from o2c.log import (
     run_boundary,
     validate,
 )
+from o2c.milestones import Milestone, find_milestones
 from o2c.performance import case_attributes
 from o2c.rework import rekeyed_data
 
@@ -83,25 +83,6 @@ LATE_PAYMENT_COLUMNS = [
     "late_share_without",
 ]
 
-#: How each milestone is guessed without an ideal path: patterns tried in order (the first that
-#: names some activity wins; among its matches the activity in most orders, ties by name);
-#: activities matching ``_NEVER_MILESTONE`` are never taken. Later milestones choose first.
-_GUESSES: dict[str, tuple[str, ...]] = {
-    "paid": (r"(?i)(receiv|record|post|book|clear).*pay|pay.*(receiv|record|post|book)", r"(?i)pay|clear"),
-    "invoiced": (r"(?i)(creat|issu|post|record).*(invoice|bill)", r"(?i)invoice|bill"),
-    "delivered": (
-        r"(?i)ship(ped|ping)? goods|goods issue|post goods (issue|movement)",
-        r"(?i)ship",
-        r"(?i)deliver",
-    ),
-    "ordered": (
-        r"(?i)(creat|enter|receiv|record).*sales order",
-        r"(?i)(creat|enter|receiv|record).*order",
-        r"(?i)order",
-        r"(?i)creat",
-    ),
-}
-_NEVER_MILESTONE = r"(?i)remind|dunn|cancel|request|reminder"
 
 _US_PER_DAY = 86_400_000_000
 
@@ -132,19 +113,6 @@ KPIS = (
 )
 
 _COLUMNS = ["kpi", "value", "duration", "unit", "orders_covered", "definition"]
-
-
-@dataclass(frozen=True)
-class _Milestone:
-    name: str
-    activity: str | None
-    guessed: bool
-
-    def label(self) -> str:
-        if self.activity is None:
-            return f"the {self.name} milestone (no activity of the log looks like it)"
-        how = ", guessed from the activity names" if self.guessed else ""
-        return f"{self.activity!r} ({self.name}{how})"
 
 
 def kpis(
@@ -213,7 +181,7 @@ def kpis(
     """
     log = _at(validate(log), as_of)
     moment = _as_of(log, as_of)
-    stones = _milestones(log, ideal)
+    stones = find_milestones(log, ideal)
     cases = _case_table(log, stones)
     rows: list[dict[str, Any]] = []
     rows += _lead_time_rows(cases, stones)
@@ -238,25 +206,27 @@ def milestones(log: pl.DataFrame | pd.DataFrame, ideal: IdealPath | None = None)
     -------
     DataFrame
         One row per milestone (``ordered``, ``delivered``, ``invoiced``, ``paid``):
-        ``milestone``, ``activity`` (None when nothing fits) and ``guessed`` (True when the
-        ideal path does not name it).
+        ``milestone``, ``activity`` (None when nothing fits), ``guessed`` (True when the
+        ideal path does not name it) and ``rule`` (what made the guess, in words; see
+        ``o2c.milestones.GUESSES``).
 
     Examples
     --------
     >>> from o2c.simulate import example_log
-    >>> milestones(example_log())
+    >>> milestones(example_log())[["milestone", "activity", "guessed"]]
        milestone            activity  guessed
     0    ordered  Create Sales Order     True
     1  delivered          Ship Goods     True
     2   invoiced      Create Invoice     True
     3       paid     Receive Payment     True
     """
-    stones = _milestones(validate(log), ideal)
+    stones = find_milestones(validate(log), ideal)
     return pd.DataFrame(
         {
             "milestone": list(MILESTONES),
             "activity": pd.Series([stones[m].activity for m in MILESTONES], dtype=object),
             "guessed": [stones[m].guessed for m in MILESTONES],
+            "rule": [stones[m].rule for m in MILESTONES],
         }
     )
 
@@ -307,7 +277,7 @@ def stuck_orders(
     """
     log = _at(validate(log), as_of)
     moment = _as_of(log, as_of)
-    stones = _milestones(log, ideal)
+    stones = find_milestones(log, ideal)
     cases = _case_table(log, stones)
     paid = "at_paid"
     finished = cases.filter(pl.col(paid).is_not_null()).select(CASE_ID)
@@ -416,7 +386,7 @@ def late_payment_drivers(
             f"The 'min_cases' argument of late_payment_drivers must be a positive int; got {min_cases!r}."
         )
     check_choice(measure, LATE_PAYMENT_MEASURES, argument="measure", function="late_payment_drivers")
-    stones = _milestones(log, ideal)
+    stones = find_milestones(log, ideal)
     if stones["paid"].activity is None:
         raise ArgumentError(
             "late_payment_drivers needs the 'paid' milestone, and no activity of the log looks like "
@@ -569,39 +539,6 @@ def _late_payment_candidates(
 # --- milestones and the per-order table --------------------------------------------------------
 
 
-def _milestones(log: pl.DataFrame, ideal: IdealPath | None) -> dict[str, _Milestone]:
-    given = dict(ideal.milestones) if ideal is not None else {}
-    counts = (  # cases per activity, counted on case numbers, eagerly: lazily polars picks its
-        # streaming engine, which counts distinct values at a quarter of the speed (10M: 0.4 s)
-        log.select(ACTIVITY, _case=pl.col(CASE_ID).rle_id())
-        .group_by(ACTIVITY)
-        .agg(cases=pl.col("_case").n_unique())
-        .select(pl.col(ACTIVITY).cast(pl.String), "cases")
-        .sort(["cases", ACTIVITY], descending=[True, False])
-    )
-    present = set(counts[ACTIVITY].to_list())
-    taken = {step for step in given.values() if step in present}
-    found: dict[str, _Milestone] = {}
-    for name in reversed(MILESTONES):  # paid first: "Create Invoice" must not become "ordered"
-        if name in given:
-            step = given[name]
-            found[name] = _Milestone(name, step if step in present else None, guessed=False)
-            continue
-        candidates = counts.filter(
-            ~pl.col(ACTIVITY).is_in(sorted(taken)) & ~pl.col(ACTIVITY).str.contains(_NEVER_MILESTONE)
-        )
-        choice = None
-        for pattern in _GUESSES[name]:
-            matching = candidates.filter(pl.col(ACTIVITY).str.contains(pattern))
-            if matching.height:
-                choice = matching[ACTIVITY][0]
-                break
-        if choice is not None:
-            taken.add(choice)
-        found[name] = _Milestone(name, choice, guessed=True)
-    return {name: found[name] for name in MILESTONES}
-
-
 def _at(log: pl.DataFrame, as_of: datetime | str | pd.Timestamp | None) -> pl.DataFrame:
     """The events up to ``as_of`` (all of them without one)."""
     if as_of is None:
@@ -630,7 +567,7 @@ def _timestamp(value: datetime | str | pd.Timestamp) -> datetime:
     return stamp.to_pydatetime()
 
 
-def _case_table(log: pl.DataFrame, stones: dict[str, _Milestone]) -> pl.DataFrame:
+def _case_table(log: pl.DataFrame, stones: dict[str, Milestone]) -> pl.DataFrame:
     """One row per order: first and last event, last activity, milestone times, value, due date."""
     reached = [
         (
@@ -678,7 +615,7 @@ def _with_terms(cases: pl.DataFrame, log: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _furthest(stones: dict[str, _Milestone]) -> pl.Expr:
+def _furthest(stones: dict[str, Milestone]) -> pl.Expr:
     expr = pl.lit(None, pl.String)
     for name in MILESTONES[:-1]:
         expr = pl.when(pl.col(f"at_{name}").is_not_null()).then(pl.lit(name)).otherwise(expr)
@@ -725,14 +662,14 @@ def _median_duration(values: pl.Series) -> pd.Timedelta | None:
     return pd.Timedelta(microseconds=round(float(micros.median())))  # type: ignore[arg-type]
 
 
-def _missing_milestones(stones: dict[str, _Milestone], *names: str) -> str | None:
+def _missing_milestones(stones: dict[str, Milestone], *names: str) -> str | None:
     absent = [n for n in names if stones[n].activity is None]
     if not absent:
         return None
     return "no activity of the log looks like the " + " or ".join(repr(n) for n in absent) + " milestone"
 
 
-def _lead_time_rows(cases: pl.DataFrame, stones: dict[str, _Milestone]) -> list[dict[str, Any]]:
+def _lead_time_rows(cases: pl.DataFrame, stones: dict[str, Milestone]) -> list[dict[str, Any]]:
     rows = []
     for kpi, begin, end, extra in (
         ("order_to_cash", "ordered", "paid", ""),
@@ -795,7 +732,7 @@ def _money_unit(log: pl.DataFrame) -> str:
 
 
 def _payment_rows(
-    log: pl.DataFrame, cases: pl.DataFrame, stones: dict[str, _Milestone], moment: datetime
+    log: pl.DataFrame, cases: pl.DataFrame, stones: dict[str, Milestone], moment: datetime
 ) -> list[dict[str, Any]]:
     cases = _with_terms(cases, log)
     source = (
@@ -881,7 +818,7 @@ def _payment_rows(
 
 
 def _open_rows(
-    log: pl.DataFrame, cases: pl.DataFrame, stones: dict[str, _Milestone], moment: datetime
+    log: pl.DataFrame, cases: pl.DataFrame, stones: dict[str, Milestone], moment: datetime
 ) -> list[dict[str, Any]]:
     open_cases = cases.filter(pl.col("at_paid").is_null()).with_columns(
         milestone=_furthest(stones), age=pl.lit(moment, UTC) - pl.col("first_event")

@@ -54,6 +54,7 @@ from o2c.log import (
     per_case,
     validate,
 )
+from o2c.milestones import customer_steps
 
 #: The statistics of a set of waits (or durations), in the order the result frames show them.
 STATISTICS = ("median", "mean", "p90", "max", "total")
@@ -257,7 +258,9 @@ def bottlenecks(
         Tells the customer's waits from the company's: an edge whose *target* is one of
         ``ideal.waiting_steps_of_customer`` (its ``customer_steps``, by default the ``paid``
         milestone, e.g. ``Receive Payment``) is the customer's wait (``owner`` = ``customer``),
-        every other edge is ``internal``. Without an ideal path every edge is ``internal``.
+        every other edge is ``internal``. Without an ideal path, or one without a paid
+        milestone, the paid milestone guessed from the activity names is the customer's step
+        (``o2c.milestones.customer_steps``).
     include_customer : bool
         False drops the customer's waits, so that only the waits the company controls are
         ranked (and shared out).
@@ -281,7 +284,7 @@ def bottlenecks(
     >>> from o2c.conformance.ideal_path import IdealPath
     >>> bottlenecks(example_log(), top=3)[["rank", "source", "target", "owner", "share_of_wait"]]
        rank          source           target     owner  share_of_wait
-    0     1  Create Invoice  Receive Payment  internal       0.813478
+    0     1  Create Invoice  Receive Payment  customer       0.813478
     1     2   Confirm Order       Ship Goods  internal       0.156438
     2     3    Check Credit    Confirm Order  internal       0.006017
     >>> ideal = IdealPath(("Create Sales Order", "Confirm Order", "Ship Goods", "Create Invoice",
@@ -304,9 +307,9 @@ def bottlenecks(
     edges = _edge_waits(log, overlap_as_zero=True).with_columns(
         overlap_share=pl.col("overlaps") / pl.col("transitions")
     )
-    customer_steps = sorted(ideal.waiting_steps_of_customer) if ideal is not None else []
+    customers = sorted(customer_steps(log, ideal))
     edges = edges.with_columns(
-        owner=pl.when(pl.col("target").is_in(customer_steps))
+        owner=pl.when(pl.col("target").is_in(customers))
         .then(pl.lit("customer"))
         .otherwise(pl.lit("internal"))
     )

@@ -608,10 +608,10 @@ def findings(
         "variants": [row | {"trace": list(row["trace"])} for row in _records(a.variants.head(top))],
         "data_quality": _records(a.data_quality),
         "milestones": {
-            str(m): {"activity": _plain(activity), "guessed": bool(guessed)}
-            for m, activity, guessed in a.milestones[["milestone", "activity", "guessed"]].itertuples(
-                index=False
-            )
+            str(m): {"activity": _plain(activity), "guessed": bool(guessed), "rule": str(rule)}
+            for m, activity, guessed, rule in a.milestones[
+                ["milestone", "activity", "guessed", "rule"]
+            ].itertuples(index=False)
         },
         "kpis": {row.pop("kpi"): row for row in _records(a.kpis)},
         "stuck_orders": {
