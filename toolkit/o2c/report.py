@@ -868,7 +868,8 @@ def draw_maps(
     -------
     dict
         ``frequency`` (edge labels: transitions) and ``waiting_time`` (labels: median wait), each
-        a ``graphviz.Digraph`` that shows itself in Jupyter.
+        a ``graphviz.Digraph`` that shows itself in Jupyter. Where the log has start times, each
+        box also shows its activity's median processing time (``activity_durations``).
 
     Examples
     --------
@@ -888,6 +889,7 @@ def draw_maps(
         highlight=_highlights(assessment) or None,
         max_activities=MAP_MAX_ACTIVITIES,
         max_edges=MAP_MAX_EDGES,
+        durations=assessment.activity_durations,
     )
     return {names[measure]: chart for measure, chart in maps.items()}
 
