@@ -22,7 +22,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from o2c.conformance import IdealPath, align, cost_of_divergence, flow_efficiency
+from o2c.conformance import IdealPath, align, cost_of_divergence, flow_efficiency, lead_time_split
 from o2c.errors import ArgumentError, ColumnMappingError
 
 IDEAL = IdealPath(
@@ -304,3 +304,46 @@ def test_a_varying_value_counts_as_the_first_non_empty_one_as_in_rework() -> Non
     cost = cost_of_divergence(log, aligned, closed_only=False)
     assert cost["value_delayed"].tolist() == [5.0, 5.0]
     assert rework(log)["value_affected"].tolist() == [5.0, 5.0]
+
+
+@pytest.mark.parametrize("lifecycle", [False, True])
+def test_lead_time_split_by_hand(lifecycle: bool) -> None:
+    # A: 4 h in progress, 6 h waiting of 10 h; B: 2 h in progress, 4 h waiting of 6 h (see _timed_log)
+    row = lead_time_split(_timed_log(lifecycle), IdealPath(("a", "b", "c"))).iloc[0]
+    assert (row["cases"], row["closing_step"], row["instances"], row["instances_without_start"]) == (
+        2,
+        "c",
+        5,
+        0,
+    )
+    assert row["processing_time_median"] == 3 * HOUR and row["waiting_time_median"] == 5 * HOUR
+    assert row["lead_time_median"] == 8 * HOUR
+    assert (row["processing_time_total"], row["waiting_time_total"], row["lead_time_total"]) == (
+        6 * HOUR,
+        10 * HOUR,
+        16 * HOUR,
+    )
+    assert (row["processing_share"], row["waiting_share"]) == (pytest.approx(6 / 16), pytest.approx(10 / 16))
+    # the same orders and the same processing time as flow efficiency from processing times
+    flow = flow_efficiency(_timed_log(lifecycle), IdealPath(("a", "b", "c"))).iloc[0]
+    assert row["processing_share"] == pytest.approx(flow["flow_efficiency"])
+    assert row["cases"] == flow["cases"]
+
+
+def test_lead_time_split_counts_closed_orders_only() -> None:
+    # order B never reaches c when c is left out of it: only A is closed
+    log = _timed_log(False).filter(~((pl.col("case_id") == "B") & (pl.col("activity") == "c")))
+    closed = lead_time_split(log, IdealPath(("a", "b", "c"))).iloc[0]
+    assert (closed["cases"], closed["processing_time_total"], closed["waiting_time_total"]) == (
+        1,
+        4 * HOUR,
+        6 * HOUR,
+    )
+    everything = lead_time_split(log, IdealPath(("a", "b", "c")), closed_only=False).iloc[0]
+    assert everything["cases"] == 2 and pd.isna(everything["closing_step"])
+    assert everything["processing_time_total"] == 5 * HOUR  # B: a 0-1 h, a lead time of 1 h, no wait
+
+
+def test_without_start_times_the_lead_time_split_has_no_rows(log: pl.DataFrame) -> None:
+    split = lead_time_split(log, IDEAL)
+    assert split.empty and "processing_share" in split.columns

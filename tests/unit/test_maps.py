@@ -14,7 +14,7 @@ import pytest
 from o2c.discovery import directly_follows, variants
 from o2c.errors import ArgumentError, ColumnMappingError, GraphvizMissingError
 from o2c.io import read_ideal_path, read_log
-from o2c.performance import bottlenecks, waiting_times
+from o2c.performance import activity_durations, bottlenecks, waiting_times
 from o2c.render import format_amount, format_count, format_duration, render_map, render_maps
 from o2c.render.maps import COLOURS
 from o2c.rework import rework
@@ -305,3 +305,50 @@ def test_empty_and_one_event_logs() -> None:
     drawn = Drawn(render_map(one).source)
     assert drawn.nodes == {'A <&> "q"'}
     assert set(drawn.edges) == {("start", 'A <&> "q"'), ('A <&> "q"', "end")}
+
+
+def _timed_log() -> pl.DataFrame:
+    """Three orders: a (1, 2, 4 h of work), b (30 min each), then c, completed without a start."""
+    base = pd.Timestamp("2025-01-06 08:00")
+    rows = []
+    for case, a_hours in (("1", 1), ("2", 2), ("3", 4)):
+        a_end = base + pd.Timedelta(hours=a_hours)
+        b_start = a_end + pd.Timedelta(hours=5)
+        rows += [
+            (case, "a", a_end, base),
+            (case, "b", b_start + pd.Timedelta(minutes=30), b_start),
+            (case, "c", b_start + pd.Timedelta(days=1), None),
+        ]
+    return pl.DataFrame(rows, schema=["case_id", "activity", "timestamp", "start_timestamp"], orient="row")
+
+
+def _node_labels(source: str) -> dict[str, str]:
+    found = re.findall(r'\[label=<<b>(.*?)</b>(?:<br/><font point-size="10">(.*?)</font>)?>', source)
+    return {html.unescape(name): html.unescape(facts) for name, facts in found}
+
+
+def test_node_labels_show_the_median_processing_time_when_the_log_has_start_times() -> None:
+    chart = render_map(_timed_log(), measure="wait_median", activities=1, paths=1)
+    # medians by hand: a of 1, 2, 4 h = 2 h; b 30 min each; c has no start: no time
+    assert _node_labels(chart.source) == {"a": "3 · work 2.0 h", "b": "3 · work 30 min", "c": "3"}
+    assert "'work', the median processing time (start to completion)" in chart.source
+    # edges still show waits only: a -> b waits 5 h in every order, whatever a's processing time
+    assert Drawn(chart.source).label("a", "b") == "5.0 h"
+
+
+def test_durations_can_be_given_with_a_table_of_edges() -> None:
+    log = _timed_log()
+    durations = activity_durations(log)
+    chart = render_map(waiting_times(log), measure="wait_median", durations=durations, activities=1, paths=1)
+    assert _node_labels(chart.source) == {"a": "work 2.0 h", "b": "work 30 min", "c": ""}
+    with pytest.raises(ArgumentError, match=r"takes o2c\.activity_durations output"):
+        render_map(log, durations=waiting_times(log))
+
+
+def test_a_log_without_start_times_keeps_its_labels(example_log: pl.DataFrame) -> None:
+    chart = render_map(example_log, activities=1, paths=1)
+    assert "work" not in chart.source
+    assert (
+        chart.source
+        == render_map(example_log, activities=1, paths=1, durations=activity_durations(example_log)).source
+    )

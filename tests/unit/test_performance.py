@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
@@ -19,6 +20,7 @@ from o2c.performance import (
     case_attributes,
     drivers,
     lead_times,
+    processing_and_waiting,
     waiting_times,
 )
 from o2c.render.maps import render_map
@@ -308,3 +310,92 @@ def test_an_overlap_is_counted_and_is_no_wait_in_the_ranking_and_the_map() -> No
     assert (bottlenecks(log)["wait_median"] >= pd.Timedelta(0)).all()
     label = render_map(log, measure="wait_median").source
     assert "&#160;30 min>" in label and "-30 min" not in label  # the median of 0 and 1 h, not of -2 and 1 h
+
+
+def _interval_log(rows: list[tuple[str, str, float | None, float]]) -> pl.DataFrame:
+    """Activity instances (case, activity, start hour or None, end hour) with ``start_timestamp``."""
+    rows = sorted(rows, key=lambda r: (r[0], r[3]))
+    return pl.DataFrame(
+        {
+            "case_id": [r[0] for r in rows],
+            "activity": [r[1] for r in rows],
+            "timestamp": [T0 + timedelta(hours=r[3]) for r in rows],
+            "start_timestamp": [None if r[2] is None else T0 + timedelta(hours=r[2]) for r in rows],
+        }
+    )
+
+
+def test_activity_durations_count_what_they_could_not_measure() -> None:
+    # b: one instance 2 -> 5 h, one complete at 9 h without a start; c: no start at all
+    log = _interval_log(
+        [("1", "a", 0, 1), ("1", "b", 2, 5), ("1", "b", None, 9), ("2", "a", 0, 3), ("2", "c", None, 4)]
+    )
+    durations = activity_durations(log).set_index("activity")
+    assert list(durations.index) == ["a", "b"]  # c has no measured instance: no row
+    assert durations.loc["a", ["instances", "cases", "instances_without_start"]].tolist() == [2, 2, 0]
+    assert durations.loc["b", ["instances", "cases", "instances_without_start"]].tolist() == [1, 1, 1]
+    # shares of all measured work: a 1 h + 3 h, b 3 h
+    assert durations["share_of_processing"].tolist() == pytest.approx([4 / 7, 3 / 7])
+
+
+def test_processing_and_waiting_by_hand() -> None:
+    # order 1: a 0-2 h, b 1-4 h (overlaps a), c 6-7 h: in progress 0-4 and 6-7 = 5 h of a 7 h lead time
+    # order 2: a 0-1 h, d completed at 10 h without a start: 1 h in progress, 9 h waiting
+    log = _interval_log(
+        [("1", "a", 0, 2), ("1", "b", 1, 4), ("1", "c", 6, 7), ("2", "a", 0, 1), ("2", "d", None, 10)]
+    )
+    split = processing_and_waiting(log).set_index("case_id")
+    assert list(split.columns) == [
+        "lead_time", "processing_time", "waiting_time", "instances", "instances_without_start"
+    ]  # fmt: skip
+    assert split.loc["1", ["lead_time", "processing_time", "waiting_time"]].tolist() == [7 * H, 5 * H, 2 * H]
+    assert split.loc["2", ["lead_time", "processing_time", "waiting_time"]].tolist() == [10 * H, 1 * H, 9 * H]
+    assert split.loc["2", ["instances", "instances_without_start"]].tolist() == [2, 1]
+
+
+def test_processing_and_waiting_agree_with_a_minute_by_minute_count() -> None:
+    """Brute force: mark every minute some activity of the case is in progress."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for case in range(40):
+        for i in range(int(rng.integers(1, 7))):
+            start = int(rng.integers(0, 600))
+            end = start + int(rng.integers(0, 180))
+            known = rng.random() > 0.15
+            rows.append((f"c{case}", f"x{i % 3}", start / 60 if known else None, end / 60))
+    split = processing_and_waiting(_interval_log(rows)).set_index("case_id")
+    for case in {r[0] for r in rows}:
+        mine = [r for r in rows if r[0] == case]
+        busy = {m for _, _, s, e in mine if s is not None for m in range(round(s * 60), round(e * 60))}
+        first = min(round((s if s is not None else e) * 60) for _, _, s, e in mine)
+        last = max(round(e * 60) for *_, e in mine)
+        assert split.loc[case, "processing_time"] == pd.Timedelta(minutes=len(busy)), case
+        assert split.loc[case, "lead_time"] == pd.Timedelta(minutes=last - first), case
+        assert split.loc[case, "waiting_time"] == pd.Timedelta(minutes=last - first - len(busy)), case
+
+
+def test_a_complete_only_log_has_no_processing_time(tiny: pl.DataFrame) -> None:
+    assert processing_and_waiting(tiny).empty
+    assert activity_durations(tiny).empty
+
+
+def test_bottlenecks_rank_waits_only_never_processing_time() -> None:
+    """Two logs with the same waits between steps but b's processing time 1 h or 10 days: the
+    ranking is the same, and its totals are the waits counted by hand (complete -> next start)."""
+
+    def log(b_hours: float) -> pl.DataFrame:
+        # a 0-1 h, wait 2 h, b 3 h-(3 + b_hours), wait 5 h, c
+        rows = []
+        for case in ("1", "2"):
+            b_end = 3 + b_hours
+            rows += [(case, "a", 0, 1), (case, "b", 3, b_end), (case, "c", b_end + 5, b_end + 6)]
+        return _interval_log(rows)
+
+    short, long = bottlenecks(log(1)), bottlenecks(log(240))
+    columns = ["rank", "source", "target", "transitions", "wait_median", "wait_total", "share_of_wait"]
+    pd.testing.assert_frame_equal(short[columns], long[columns])
+    assert long.set_index(["source", "target"])["wait_total"].to_dict() == {
+        ("b", "c"): 10 * H,
+        ("a", "b"): 4 * H,
+    }
+    assert not any("duration" in c or "processing" in c for c in long.columns)

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -397,3 +398,65 @@ def test_late_payment_without_due_dates_says_it_falls_back_to_invoice_to_cash(tm
     section = page[page.index("What goes with late payment") : page.index('id="variants"')]
     assert "Measured in <b>invoice-to-cash time</b>" in section and "no paid order has a due date" in section
     assert ">invoice to cash</th>" in section and "paid late" not in section
+
+
+def _timed_log() -> pl.DataFrame:
+    """Lifecycle start/complete events, counted by hand (hours from 8:00):
+
+    order 1: Order 0-1, Check 3-5, Pay 9-10 (completion only): 3 h of work, 7 h waiting of 10 h
+    order 2: Order 0-2, Check 1-4 (overlaps Order), Pay 6-7:  5 h of work, 2 h waiting of 7 h
+    order 3: Order 0-1, Check 2-6, never paid (open)
+    """
+    base = datetime(2025, 3, 3, 8)
+    spans = {
+        "1": [("Order", 0, 1), ("Check", 3, 5), ("Pay", None, 10)],
+        "2": [("Order", 0, 2), ("Check", 1, 4), ("Pay", 6, 7)],
+        "3": [("Order", 0, 1), ("Check", 2, 6)],
+    }
+    rows = []
+    for case, steps in spans.items():
+        for activity, start, end in steps:
+            if start is not None:
+                rows.append((case, activity, base + timedelta(hours=start), "start"))
+            rows.append((case, activity, base + timedelta(hours=end), "complete"))
+    return pl.DataFrame(rows, schema=["case_id", "activity", "timestamp", "lifecycle"], orient="row")
+
+
+def test_processing_and_waiting_time_in_findings_and_on_the_page(tmp_path: Path) -> None:
+    ideal = o2c.IdealPath(("Order", "Check", "Pay"), milestones={"paid": "Pay"})
+    result = assess(read_log(_timed_log()), ideal=ideal, progress=False)
+    write_report(result, tmp_path)
+    document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    validate_findings(document)
+    by_activity = {row["activity"]: row for row in document["processing_times"]}
+    # Check: 2, 3, 4 h (all orders, the open one too); Order: 1, 2, 1 h; Pay: 1 h, one completion without a start
+    assert by_activity["Check"]["instances"] == 3 and by_activity["Check"]["duration_median_s"] == 3 * 3600
+    assert by_activity["Check"]["duration_total_s"] == 9 * 3600
+    assert by_activity["Order"]["duration_median_s"] == 3600 and by_activity["Order"]["cases"] == 3
+    assert (by_activity["Pay"]["instances"], by_activity["Pay"]["instances_without_start"]) == (1, 1)
+    assert by_activity["Check"]["share_of_processing"] == pytest.approx(9 / 14)
+    split = document["lead_time_split"]
+    assert (split["cases"], split["closing_step"]) == (2, "Pay")  # order 3 is open
+    assert (split["processing_time_total_s"], split["waiting_time_total_s"]) == (8 * 3600, 9 * 3600)
+    assert (split["processing_time_median_s"], split["waiting_time_median_s"]) == (4 * 3600, 4.5 * 3600)
+    assert split["waiting_share"] == pytest.approx(9 / 17)
+    assert (split["instances"], split["instances_without_start"]) == (6, 1)
+    sentence = (
+        "Work itself takes a median 4.0 hours per order; orders spend a median 4.5 hours waiting between "
+        "steps, 53% of their lead time (the orders that reached Pay, 2 orders). 1 of their 6 activity "
+        "instances have no start event; their time counts as waiting."
+    )
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert sentence in page
+    assert "share of all processing" in page and "<dt>Processing time</dt>" in page
+    assert "work 3.0 h" in (tmp_path / "maps" / "waiting_time.dot").read_text(encoding="utf-8")
+
+
+def test_without_start_events_processing_time_is_said_to_be_unknown(
+    sample: Assessment, document: dict, written: Path
+) -> None:
+    assert document["processing_times"] is None and document["lead_time_split"] is None
+    page = (written / "report.html").read_text(encoding="utf-8")
+    assert "Processing time is unknown: the log has no start events" in page
+    assert "share of all processing" not in page
+    assert "· work" not in (written / "maps" / "waiting_time.dot").read_text(encoding="utf-8")

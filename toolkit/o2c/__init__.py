@@ -19,6 +19,7 @@ from o2c.conformance import (
     cost_of_divergence,
     discover_ideal_path,
     flow_efficiency,
+    lead_time_split,
 )
 from o2c.discovery import (
     activity_instances,
@@ -45,7 +46,14 @@ from o2c.io._sap import read_sap_document_flow
 from o2c.kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from o2c.log import Reason, validate
 from o2c.ocel import write_ocel
-from o2c.performance import activity_durations, bottlenecks, drivers, lead_times, waiting_times
+from o2c.performance import (
+    activity_durations,
+    bottlenecks,
+    drivers,
+    lead_times,
+    processing_and_waiting,
+    waiting_times,
+)
 from o2c.quality import data_quality, log_summary
 from o2c.render import render_map
 from o2c.render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
@@ -108,6 +116,7 @@ __all__ = [
     "headlines",
     "kpis",
     "late_payment_drivers",
+    "lead_time_split",
     "lead_times",
     "log_summary",
     "milestones",
@@ -116,6 +125,7 @@ __all__ = [
     "plot_drivers",
     "plot_lead_times",
     "plot_variants",
+    "processing_and_waiting",
     "read_ideal_path",
     "read_log",
     "read_process_model",

@@ -38,6 +38,7 @@ from o2c.conformance import (
     cost_of_divergence,
     discover_ideal_path,
     flow_efficiency,
+    lead_time_split,
 )
 from o2c.conformance.discover import DISCOVERY_METHODS
 from o2c.discovery import activity_instances, directly_follows, variants
@@ -95,7 +96,8 @@ class Assessment:
     worst ``driver_edges`` internal bottlenecks: ``rank``, ``source``, ``target``, then the
     columns of ``o2c.drivers``), ``activity_durations``, ``lead_times``, ``rework``,
     ``rework_cost``, ``rekeyed_data``, ``alignments`` (``o2c.align``), ``cost_of_divergence``,
-    ``flow_efficiency``, and the order-to-cash frames of ``o2c.kpis``: ``milestones`` (which
+    ``flow_efficiency``, ``lead_time_split`` (processing against waiting time of the orders flow
+    efficiency measures; no rows without start times), and the order-to-cash frames of ``o2c.kpis``: ``milestones`` (which
     activity means ordered, delivered, invoiced, paid), ``kpis``, ``stuck_orders`` and
     ``late_payment_drivers`` (by days past due where paid orders have a due date, else by
     invoice-to-cash time, its ``measure`` column says which; no rows when the log has no
@@ -127,6 +129,7 @@ class Assessment:
     conformance: ConformanceSummary = field(repr=False)
     cost_of_divergence: pd.DataFrame = field(repr=False)
     flow_efficiency: pd.DataFrame = field(repr=False)
+    lead_time_split: pd.DataFrame = field(repr=False)
     milestones: pd.DataFrame = field(repr=False)
     kpis: pd.DataFrame = field(repr=False)
     stuck_orders: pd.DataFrame = field(repr=False)
@@ -143,7 +146,7 @@ class Assessment:
         names = (
             "data_quality", "variants", "directly_follows", "waiting_times", "bottlenecks", "drivers",
             "activity_durations", "lead_times", "rework", "rework_cost", "rekeyed_data", "alignments",
-            "cost_of_divergence", "flow_efficiency", "milestones", "kpis", "stuck_orders",
+            "cost_of_divergence", "flow_efficiency", "lead_time_split", "milestones", "kpis", "stuck_orders",
             "late_payment_drivers",
         )  # fmt: skip
         tables = {name: getattr(self, name) for name in names}
@@ -266,6 +269,7 @@ def assess(
         log, alignments, ideal=path, annual_rate=annual_rate, closed_only=closed_only
     )
     efficiency = flow_efficiency(log, ideal, closed_only=closed_only)
+    split = lead_time_split(log, ideal, closed_only=closed_only)
     next(ticks)  # kpis
     stones = milestones(log, path)
     table = kpis(log, path)
@@ -298,6 +302,7 @@ def assess(
         conformance=conformance_summary(alignments),
         cost_of_divergence=divergence,
         flow_efficiency=efficiency,
+        lead_time_split=split,
         milestones=stones,
         kpis=table,
         stuck_orders=stuck,

@@ -159,17 +159,24 @@ def waiting_times(log: pl.DataFrame | pd.DataFrame, *, overlap_as_zero: bool = F
 def activity_durations(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     """How long each activity takes to process, from its start to its completion.
 
-    A lifecycle log (``lifecycle`` start/complete events) is first folded with
-    ``o2c.activity_instances``; a log with a ``start_timestamp`` column is used as it is. Only
-    instances with a known start count: with complete-only logs there is no duration, and the
-    result has no rows.
+    The **processing time** of an activity instance is its completion (``timestamp``) minus its
+    start (``start_timestamp``). A lifecycle log (``lifecycle`` start/complete events) is first
+    folded with ``o2c.activity_instances`` (pm4py's pairing: per case and activity, first in first
+    out); a log with a ``start_timestamp`` column is used as it is. Only instances with a known
+    start count: a complete without a start has no processing time (it is counted in
+    ``instances_without_start``), and with complete-only logs the result has no rows.
 
     Returns
     -------
     DataFrame
-        One row per activity: ``activity``, ``instances`` (with a known start),
-        ``duration_median``, ``duration_mean``, ``duration_p90``, ``duration_max``,
-        ``duration_total`` (Timedeltas). Largest total first, ties by ``activity``.
+        One row per activity with at least one instance with a known start: ``activity``,
+        ``instances`` (with a known start), ``duration_median``, ``duration_mean``,
+        ``duration_p90`` (linear interpolation), ``duration_max``, ``duration_total``
+        (Timedeltas), ``cases`` (orders with such an instance), ``instances_without_start``
+        (completions of the activity without a start, not measured) and
+        ``share_of_processing`` (``duration_total`` over the sum of all activities'
+        ``duration_total``, 0..1; where the measured work goes). Largest total first, ties by
+        ``activity``.
 
     Examples
     --------
@@ -178,33 +185,118 @@ def activity_durations(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     >>> log = pl.DataFrame({"case_id": ["1"] * 4, "activity": ["a", "a", "b", "b"],
     ...     "timestamp": [datetime(2025, 1, 1, h) for h in (8, 9, 11, 14)],
     ...     "lifecycle": ["start", "complete", "start", "complete"]})
-    >>> activity_durations(log)[["activity", "instances", "duration_median"]]
-      activity  instances duration_median
-    0        b          1 0 days 03:00:00
-    1        a          1 0 days 01:00:00
+    >>> activity_durations(log)[["activity", "instances", "duration_median", "share_of_processing"]]
+      activity  instances duration_median  share_of_processing
+    0        b          1 0 days 03:00:00                 0.75
+    1        a          1 0 days 01:00:00                 0.25
     """
     log = validate(log)
     if LIFECYCLE in log.columns:
         log = activity_instances(log)
-    columns = ["activity", "instances", *(f"duration_{s}" for s in STATISTICS)]
+    statistics = [f"duration_{s}" for s in STATISTICS]
     if START_TIMESTAMP not in log.columns:
-        empty = pl.DataFrame(schema={"activity": pl.String, "instances": pl.UInt32}).with_columns(
-            pl.lit(None, pl.Duration("us")).alias(c) for c in columns[2:]
+        schema = {"activity": pl.String, "instances": pl.UInt32}
+        empty = pl.DataFrame(schema=schema).with_columns(
+            pl.lit(None, pl.Duration("us")).alias(c) for c in statistics
+        )
+        empty = empty.with_columns(
+            pl.lit(None, pl.UInt32).alias("cases"),
+            pl.lit(None, pl.UInt32).alias("instances_without_start"),
+            pl.lit(None, pl.Float64).alias("share_of_processing"),
         )
         return empty.to_pandas()
+    known = pl.col(START_TIMESTAMP).is_not_null()
+    duration = (pl.col(TIMESTAMP) - pl.col(START_TIMESTAMP)).dt.total_microseconds()
     durations = (
         log.lazy()
-        .filter(pl.col(START_TIMESTAMP).is_not_null())
-        .select(
-            pl.col(ACTIVITY).cast(pl.String),
-            _duration=(pl.col(TIMESTAMP) - pl.col(START_TIMESTAMP)).dt.total_microseconds(),
-        )
+        .select(pl.col(ACTIVITY).cast(pl.String), CASE_ID, _known=known, _duration=duration)
         .group_by(ACTIVITY)
-        .agg(pl.len().alias("instances"), *_statistics(pl.col("_duration"), "duration"))
+        .agg(
+            pl.col("_known").sum().cast(pl.UInt32).alias("instances"),
+            *_statistics(pl.col("_duration").filter("_known"), "duration"),
+            pl.col(CASE_ID).filter("_known").n_unique().cast(pl.UInt32).alias("cases"),
+            (~pl.col("_known")).sum().cast(pl.UInt32).alias("instances_without_start"),
+        )
+        .filter(pl.col("instances") > 0)
+        .with_columns(
+            share_of_processing=pl.col("duration_total").dt.total_microseconds()
+            / pl.col("duration_total").dt.total_microseconds().sum()
+        )
         .sort(["duration_total", ACTIVITY], descending=[True, False])
         .collect()
     )
     return durations.to_pandas()
+
+
+def processing_and_waiting(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+    """Each case's lead time split into processing time and waiting time.
+
+    An order's **processing time** is the time some activity of it was in progress: the union of
+    its activity instances' start-to-completion intervals (``start_timestamp`` to
+    ``timestamp``, lifecycle start/complete pairs folded as in ``activity_durations``), so
+    overlapping activities count once. Its **waiting time** is the rest of its lead time (first
+    event's start to last event's completion, as in ``lead_times``): the time no activity was in
+    progress, i.e. between steps. An instance without a known start adds no processing time; how
+    many there are says ``instances_without_start``. Without any start time (a complete-only
+    log) processing time is unknown and the result has no rows.
+
+    Returns
+    -------
+    DataFrame
+        One row per case, in log order: ``case_id``, ``lead_time``, ``processing_time``,
+        ``waiting_time`` (Timedeltas; ``processing_time + waiting_time == lead_time``),
+        ``instances`` (activity instances) and ``instances_without_start``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime
+    >>> log = pl.DataFrame({"case_id": ["1"] * 6, "activity": ["a", "a", "b", "c", "b", "c"],
+    ...     "timestamp": [datetime(2025, 1, 1, h) for h in (8, 9, 11, 12, 14, 15)],
+    ...     "lifecycle": ["start", "complete", "start", "start", "complete", "complete"]})
+    >>> processing_and_waiting(log)[["lead_time", "processing_time", "waiting_time"]]
+            lead_time processing_time    waiting_time
+    0 0 days 07:00:00 0 days 05:00:00 0 days 02:00:00
+    """
+    log = validate(log)
+    if LIFECYCLE in log.columns:
+        log = activity_instances(log)
+    columns: dict[str, pl.DataType] = {
+        "case_id": pl.String(),
+        "lead_time": pl.Duration("us"),
+        "processing_time": pl.Duration("us"),
+        "waiting_time": pl.Duration("us"),
+        "instances": pl.UInt32(),
+        "instances_without_start": pl.UInt32(),
+    }
+    if START_TIMESTAMP not in log.columns or log[START_TIMESTAMP].is_null().all():
+        return pl.DataFrame(schema=columns).to_pandas()
+    first, last = case_span(log)
+    spans = per_case(
+        log,
+        lead_time=last - first,
+        instances=pl.len().cast(pl.UInt32),
+        instances_without_start=pl.col(START_TIMESTAMP).is_null().sum().cast(pl.UInt32),
+    )
+    # the union of a case's intervals: each interval counts from where the ones that started
+    # before it left off (the latest end so far), and nothing when it ends before that
+    covered_until = pl.col("end").cum_max().shift(1)  # per case: the aggregation runs per group
+    begin = pl.max_horizontal("start", covered_until.fill_null(pl.col("start")))
+    busy = (
+        log.lazy()
+        .filter(pl.col(START_TIMESTAMP).is_not_null())
+        .select(CASE_ID, start=pl.col(START_TIMESTAMP), end=pl.col(TIMESTAMP))
+        .sort(CASE_ID, "start", "end")
+        .group_by(CASE_ID)
+        .agg(_busy=(pl.col("end") - begin).dt.total_microseconds().clip(lower_bound=0).sum())
+        .collect()
+    )
+    split = (
+        spans.join(busy, on=CASE_ID, how="left", maintain_order="left")
+        .with_columns(processing_time=duration_from_microseconds(pl.col("_busy").fill_null(0)))
+        .with_columns(waiting_time=pl.col("lead_time") - pl.col("processing_time"))
+    )
+    return split.select(list(columns)).to_pandas()
 
 
 def lead_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:

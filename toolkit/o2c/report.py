@@ -323,6 +323,47 @@ def _flow_sentence(assessment: Assessment) -> str | None:
     )
 
 
+def processing_sentence(assessment: Assessment) -> str:
+    """Processing against waiting time of the orders flow efficiency measures, in one sentence.
+
+    From ``lead_time_split``: the median processing time per order (some activity in progress,
+    start to completion), the median waiting time between steps, and the waiting share of all
+    their lead time; with how many activity instances had no start event (their time counts
+    as waiting). Without start times: that processing time is unknown, and why.
+
+    Examples
+    --------
+    >>> from o2c.assess import assess
+    >>> from o2c.io import read_log
+    >>> from o2c.simulate import example_log
+    >>> print(processing_sentence(assess(read_log(example_log()), progress=False)))
+    Processing time is unknown: the log has no start events, only completions, so the time between two completions is both the work on the second step and the wait before it.
+    """
+    split = assessment.lead_time_split
+    if not len(split):
+        return (
+            "Processing time is unknown: the log has no start events, only completions, so the time "
+            "between two completions is both the work on the second step and the wait before it."
+        )
+    row = split.iloc[0]
+    final = row["closing_step"]
+    scope = f"the orders that reached {final}" if isinstance(final, str) else "all orders"
+    if not row["cases"]:
+        return f"No order among {scope} lasts longer than an instant, so there is no lead time to split."
+    sentence = (
+        f"Work itself takes a median {_duration(row['processing_time_median'])} per order; orders spend a "
+        f"median {_duration(row['waiting_time_median'])} waiting between steps, "
+        f"{_share(row['waiting_share'])} of their lead time ({scope}, {_n(row['cases'], 'order')})"
+    )
+    missing = int(row["instances_without_start"])
+    if missing:
+        sentence += (
+            f". {format_count(missing)} of their {format_count(row['instances'])} activity instances have no "
+            "start event; their time counts as waiting"
+        )
+    return sentence + "."
+
+
 def _lead_time_sentence(assessment: Assessment) -> str:
     """The orders' median lead time, for when flow efficiency is not computed."""
     row = assessment.flow_efficiency.iloc[0]
@@ -519,6 +560,8 @@ def findings(
         ``report`` (``top``, ``map_activities``, ``map_paths``), ``versions``, ``headlines``, ``edges``, ``bottlenecks`` (each with
         ``drivers``), ``rework``, ``first_time_right``, ``conformance``, ``cost_of_divergence``,
         ``flow_efficiency`` (its first source) and ``flow_efficiency_sources`` (every one),
+        ``processing_times`` (``activity_durations``, one record per activity) and
+        ``lead_time_split`` (``o2c.lead_time_split``), both null when the log has no start times,
         ``variants``, ``data_quality``, ``milestones``, ``kpis`` (by KPI id:
         ``value``, ``duration_s``, ``unit``, ``orders_covered``, ``definition``),
         ``stuck_orders`` (``orders``, ``value``, the ``top`` ones), ``late_payment_drivers`` and
@@ -605,6 +648,8 @@ def findings(
         },
         "flow_efficiency": flow_sources[0],
         "flow_efficiency_sources": flow_sources,
+        "processing_times": _records(a.activity_durations) if len(a.activity_durations) else None,
+        "lead_time_split": _records(a.lead_time_split)[0] if len(a.lead_time_split) else None,
         "variants": [row | {"trace": list(row["trace"])} for row in _records(a.variants.head(top))],
         "data_quality": _records(a.data_quality),
         "milestones": {
@@ -870,7 +915,8 @@ def draw_maps(
     -------
     dict
         ``frequency`` (edge labels: transitions) and ``waiting_time`` (labels: median wait), each
-        a ``graphviz.Digraph`` that shows itself in Jupyter.
+        a ``graphviz.Digraph`` that shows itself in Jupyter. Where the log has start times, each
+        box also shows its activity's median processing time (``activity_durations``).
 
     Examples
     --------
@@ -890,6 +936,7 @@ def draw_maps(
         highlight=_highlights(assessment) or None,
         max_activities=MAP_MAX_ACTIVITIES,
         max_edges=MAP_MAX_EDGES,
+        durations=assessment.activity_durations,
     )
     return {names[measure]: chart for measure, chart in maps.items()}
 
@@ -1017,6 +1064,16 @@ _DRIVER_COLUMNS = {
     "others_wait_median": ("others' median", "duration"),
     "ratio": ("ratio", "ratio"),
     "p_value": ("p-value", "p"),
+}
+_PROCESSING_COLUMNS = {
+    "activity": ("activity", "text"),
+    "instances": ("instances", "count"),
+    "cases": ("orders", "count"),
+    "duration_median": ("median", "duration"),
+    "duration_p90": ("90th pct", "duration"),
+    "duration_total": ("total", "duration"),
+    "share_of_processing": ("share of all processing", "share"),
+    "instances_without_start": ("without start", "count"),
 }
 _REWORK_COLUMNS = {
     "activity": ("activity", "text"),
@@ -1165,11 +1222,13 @@ def _page(
         map_limits=(MAP_MAX_ACTIVITIES, MAP_MAX_EDGES),
         charts=charts,
         edge=None if edge is None else {"source": edge["source"], "target": edge["target"]},
+        processing=processing_sentence(a),
         ideal=document["ideal_path"],
         final_step=_final_step(a),
         currency=a.currency,
         tables={
             "bottlenecks": _table(a.bottlenecks, _WAIT_COLUMNS, limit=top),
+            "processing": _table(a.activity_durations, _PROCESSING_COLUMNS),
             "drivers": _table(drivers, _DRIVER_COLUMNS, limit=top),
             "rework": _table(rework, _REWORK_COLUMNS, limit=top),
             "rekeyed": _table(rekeyed, _REKEY_COLUMNS),

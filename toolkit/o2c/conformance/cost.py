@@ -20,6 +20,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -27,7 +29,8 @@ import polars as pl
 from o2c.conformance.ideal_path import IdealPath, ProcessModel
 from o2c.discovery import activity_instances, case_span
 from o2c.errors import ArgumentError, ColumnMappingError
-from o2c.log import ACTIVITY, CASE_ID, START_TIMESTAMP, TIMESTAMP, VALUE, per_case, validate
+from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, START_TIMESTAMP, TIMESTAMP, VALUE, per_case, validate
+from o2c.performance import processing_and_waiting
 
 #: The kinds of deviation ``cost_of_divergence`` prices, in the order of its rows' ``kind``.
 DEVIATION_KINDS = ("any", "skipped", "inserted", "invoice_before_shipment")
@@ -309,6 +312,87 @@ def flow_efficiency(
     for column in ("theoretical_lead_time", "actual_lead_time"):
         frame[column] = pd.to_timedelta(frame[column], unit="us").astype("timedelta64[us]")
     return frame
+
+
+#: The columns of ``lead_time_split`` with their dtypes, in order.
+SPLIT_COLUMNS: dict[str, Any] = {
+    "cases": "int64",
+    "closing_step": object,
+    "lead_time_median": "timedelta64[us]",
+    "processing_time_median": "timedelta64[us]",
+    "waiting_time_median": "timedelta64[us]",
+    "lead_time_total": "timedelta64[us]",
+    "processing_time_total": "timedelta64[us]",
+    "waiting_time_total": "timedelta64[us]",
+    "processing_share": "float64",
+    "waiting_share": "float64",
+    "instances": "int64",
+    "instances_without_start": "int64",
+}
+
+
+def lead_time_split(
+    log: pl.DataFrame | pd.DataFrame, ideal: IdealPath | ProcessModel, *, closed_only: bool = True
+) -> pd.DataFrame:
+    """How the closed orders' lead time splits into processing time and waiting time.
+
+    Each order's lead time is split as ``o2c.processing_and_waiting`` splits it: processing
+    time is the time some activity of the order was in progress (start to completion, overlaps
+    counted once), waiting time the rest, between steps. Orders are those ``flow_efficiency``
+    measures: the closed ones (with the ideal path's ``paid`` milestone step, else its last
+    step) when ``closed_only``, and only orders with a lead time above 0; so ``processing_share``
+    equals flow efficiency from processing times. Activity instances without a known start add
+    no processing time: their time counts as waiting (``instances_without_start`` says how many).
+
+    Returns
+    -------
+    DataFrame
+        One row, or none when the log has no start times (processing time is unknown):
+        ``cases`` (orders measured), ``closing_step`` (the step that closes an order, empty
+        when all orders count), ``lead_time_median``, ``processing_time_median``,
+        ``waiting_time_median`` (medians over the orders, each taken on its own, so they need
+        not add up), ``lead_time_total``, ``processing_time_total``, ``waiting_time_total``
+        (sums; processing + waiting = lead), ``processing_share`` and ``waiting_share`` (of the
+        total lead time, 0..1, adding up to 1; empty without orders), ``instances`` and
+        ``instances_without_start`` (activity instances of these orders, and those among them
+        without a known start).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime
+    >>> log = pl.DataFrame({"case_id": ["1"] * 4, "activity": ["a", "a", "b", "b"],
+    ...     "timestamp": [datetime(2025, 1, 1, h) for h in (8, 9, 11, 14)],
+    ...     "lifecycle": ["start", "complete", "start", "complete"]})
+    >>> split = lead_time_split(log, IdealPath(("a", "b")))
+    >>> split[["cases", "processing_time_median", "waiting_time_median", "processing_share"]]
+       cases processing_time_median waiting_time_median  processing_share
+    0      1        0 days 04:00:00     0 days 02:00:00          0.666667
+    """
+    log = validate(log)
+    if LIFECYCLE in log.columns:
+        log = activity_instances(log)
+    split = processing_and_waiting(log)
+    if not len(split):
+        return pd.DataFrame({c: pd.Series(dtype=dtype) for c, dtype in SPLIT_COLUMNS.items()})
+    closing = None
+    if closed_only and isinstance(ideal, IdealPath):
+        closing = ideal.milestones.get("paid", ideal.steps[-1])
+        split = split[_isin(split["case_id"], _closed_cases(log, ideal))]
+    split = split[split["lead_time"] > pd.Timedelta(0)]
+    totals = {c: pd.Timedelta(split[c].sum()) for c in ("lead_time", "processing_time", "waiting_time")}
+    lead = totals["lead_time"].total_seconds()
+    row = {
+        "cases": len(split),
+        "closing_step": closing,
+        **{f"{c}_median": split[c].median() for c in totals},
+        **{f"{c}_total": total for c, total in totals.items()},
+        "processing_share": totals["processing_time"].total_seconds() / lead if lead else np.nan,
+        "waiting_share": totals["waiting_time"].total_seconds() / lead if lead else np.nan,
+        "instances": int(split["instances"].sum()),
+        "instances_without_start": int(split["instances_without_start"].sum()),
+    }
+    return pd.DataFrame([row]).astype(SPLIT_COLUMNS)
 
 
 def _efficiency(spans: pl.DataFrame, source: str, time: pl.DataFrame | None) -> dict[str, object]:

@@ -30,7 +30,7 @@ import polars as pl
 
 from o2c.discovery import end_activities, start_activities, variants
 from o2c.errors import ArgumentError, ColumnMappingError, GraphvizMissingError, check_choice, did_you_mean
-from o2c.performance import bottlenecks, waiting_times
+from o2c.performance import activity_durations, bottlenecks, waiting_times
 
 #: What an edge label can show.
 MEASURES = ("transitions", "cases", "wait_median", "wait_mean", "wait_p90", "wait_total", "value_days")
@@ -49,6 +49,9 @@ COLOURS = {
 REWORK_EDGE_KINDS = ("self_loop", "ping_pong")
 
 _START, _END = "__start__", "__end__"
+#: Before a box's median processing time. A word, not a stopwatch sign: Graphviz's fonts have
+#: no glyph for U+23F1, which the PNG maps drew as an empty box.
+_WORK = "work"
 _FONT = "Helvetica"
 _GAP = "&#160;&#160;"  # keeps an edge label clear of a thick edge
 _MEASURE_WORDS = {
@@ -101,6 +104,7 @@ class _Graph:
     starts: dict[str, int] = field(default_factory=dict)
     ends: dict[str, int] = field(default_factory=dict)
     backbone: tuple[str, ...] = ()
+    processing: dict[str, pd.Timedelta] = field(default_factory=dict)  # median processing time
 
 
 def render_map(
@@ -112,6 +116,7 @@ def render_map(
     highlight: Any = None,
     max_activities: int | None = None,
     max_edges: int | None = None,
+    durations: pd.DataFrame | None = None,
 ) -> graphviz.Digraph:
     """Draw the process map: activities as boxes, directly-follows edges as arrows.
 
@@ -146,6 +151,11 @@ def render_map(
         (the most frequent first; the edges added back to connect the map and highlighted edges
         come on top). Graphviz takes minutes to lay out a map of hundreds of activities and
         thousands of edges, which nobody can read either; ``o2c.draw_maps`` caps its maps.
+    durations : DataFrame, optional
+        ``o2c.activity_durations`` output: each activity's box then shows its median
+        processing time (start to completion), e.g. ``1,234 · work 2.0 h``. From a log it is
+        computed when not given; a log without start times (no rows) draws the boxes as
+        before, and an activity without any measured instance shows no time.
 
     Returns
     -------
@@ -163,7 +173,7 @@ def render_map(
     >>> [line.strip() for line in chart.source.splitlines() if "#D55E00" in line][0]
     'a3 -> a5 [label=<&#160;&#160;<b>14 d</b>> color="#D55E00" fontcolor="#D55E00" penwidth=4.33 weight=1]'
     """
-    options = {"activities": activities, "paths": paths, "highlight": highlight}
+    options = {"activities": activities, "paths": paths, "highlight": highlight, "durations": durations}
     maps = _render_maps(
         edges_or_log, [measure], **options, caps=(max_activities, max_edges), function="render_map"
     )
@@ -179,6 +189,7 @@ def render_maps(
     highlight: Any = None,
     max_activities: int | None = None,
     max_edges: int | None = None,
+    durations: pd.DataFrame | None = None,
 ) -> dict[str, ProcessMap]:
     """``render_map`` for each of ``measures``, by measure; from a log its analyses run once.
 
@@ -196,7 +207,7 @@ def render_maps(
             f"The 'measures' argument of render_maps must be a list of measures such as "
             f"['transitions', 'wait_median']; got the text {measures!r}."
         )
-    options = {"activities": activities, "paths": paths, "highlight": highlight}
+    options = {"activities": activities, "paths": paths, "highlight": highlight, "durations": durations}
     return _render_maps(
         edges_or_log, list(measures), **options, caps=(max_activities, max_edges), function="render_maps"
     )
@@ -211,6 +222,7 @@ def _render_maps(
     highlight: Any,
     caps: tuple[int | None, int | None],
     function: str,
+    durations: pd.DataFrame | None,
 ) -> dict[str, ProcessMap]:
     """The maps of ``render_map`` or ``render_maps`` (``function``, named in errors), their
     arguments checked first."""
@@ -235,10 +247,12 @@ def _render_maps(
     # value_days; a table of edges is checked per measure
     laid_out: dict[Any, tuple[_Graph, dict[tuple[str, str], str], set[str], dict[tuple[str, str], int]]] = {}
     maps: dict[str, ProcessMap] = {}
+    processing = _median_processing(edges_or_log, durations, function)
     for measure in measures:
         key = measure if _is_edges(edges_or_log) else measure == "value_days"
         if key not in laid_out:
             graph = _graph(edges_or_log, measure)
+            graph.processing = processing
             marked = _highlights(highlight, graph)
             nodes, kept = _simplify(graph, activities, paths, marked, caps=caps)
             if len(nodes) > LARGE_MAP[0] or len(kept) > LARGE_MAP[1]:
@@ -297,6 +311,28 @@ def _graph(edges_or_log: pd.DataFrame | pl.DataFrame, measure: str) -> _Graph:
     table = variants(edges_or_log)
     backbone = tuple(table["trace"].iloc[0]) if len(table) else ()
     return _Graph(edges=edges, weights=events, counted=True, starts=starts, ends=ends, backbone=backbone)
+
+
+def _median_processing(
+    edges_or_log: pd.DataFrame | pl.DataFrame, durations: pd.DataFrame | None, function: str
+) -> dict[str, pd.Timedelta]:
+    """Activity -> median processing time, from ``durations`` or, for a log, its own durations."""
+    if durations is None:
+        if not isinstance(edges_or_log, pd.DataFrame | pl.DataFrame) or _is_edges(edges_or_log):
+            return {}
+        durations = activity_durations(edges_or_log)
+    if not isinstance(durations, pd.DataFrame) or not {"activity", "duration_median"} <= set(
+        durations.columns
+    ):
+        raise ArgumentError(
+            f"The 'durations' argument of {function} takes o2c.activity_durations output (a frame with "
+            f"'activity' and 'duration_median'); got {type(durations).__name__}."
+        )
+    return {
+        str(activity): pd.Timedelta(median)
+        for activity, median in durations[["activity", "duration_median"]].itertuples(index=False)
+        if pd.notna(median)
+    }
 
 
 def _highlights(highlight: Any, graph: _Graph) -> dict[tuple[str, str], str]:
@@ -498,8 +534,11 @@ def _draw(
         share = graph.weights.get(name, 0.0) / heaviest
         fill = _tint(COLOURS["node"], 0.12 + 0.78 * share)
         label = f"<b>{html.escape(name)}</b>"
-        if graph.counted:
-            label += f'<br/><font point-size="10">{format_count(graph.weights.get(name, 0.0))}</font>'
+        facts = [format_count(graph.weights.get(name, 0.0))] if graph.counted else []
+        if name in graph.processing:
+            facts.append(f"{_WORK} {format_duration(graph.processing[name])}")
+        if facts:
+            label += f'<br/><font point-size="10">{" · ".join(facts)}</font>'
         chart.node(
             ids[name],
             label=f"<{label}>",
@@ -534,7 +573,8 @@ def _draw(
             penwidth=width,
             weight="10" if edge in backbone_edges else "1",
         )
-    chart.attr(label=_legend(measure, set(marked.values())), labelloc="b", labeljust="l", fontsize="11")
+    legend = _legend(measure, set(marked.values()), processing=bool(graph.processing))
+    chart.attr(label=legend, labelloc="b", labeljust="l", fontsize="11")
     return chart
 
 
@@ -551,10 +591,11 @@ def _edge_values(graph: _Graph, measure: str) -> dict[tuple[str, str], Any]:
     }
 
 
-def _legend(measure: str, roles: set[str]) -> str:
-    parts = [
-        f"Boxes: activities with their events. Edge labels: {_MEASURE_WORDS[measure]}; thickness: transitions."
-    ]
+def _legend(measure: str, roles: set[str], *, processing: bool = False) -> str:
+    boxes = "activities with their events"
+    if processing:
+        boxes += f" and '{_WORK}', the median processing time (start to completion)"
+    parts = [f"Boxes: {boxes}. Edge labels: {_MEASURE_WORDS[measure]}; thickness: transitions."]
     if "bottleneck" in roles:
         parts.append(f'<font color="{COLOURS["bottleneck"]}"><b>&#9632; bottleneck</b></font>')
     if "rework" in roles:
