@@ -278,12 +278,25 @@ def processing_and_waiting(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
         instances=pl.len().cast(pl.UInt32),
         instances_without_start=pl.col(START_TIMESTAMP).is_null().sum().cast(pl.UInt32),
     )
-    # the union of a case's intervals: each interval counts from where the ones that started
-    # before it left off (the latest end so far), and nothing when it ends before that
+    busy = busy_time(log)
+    split = (
+        spans.join(busy, on=CASE_ID, how="left", maintain_order="left")
+        .with_columns(processing_time=duration_from_microseconds(pl.col("_busy").fill_null(0)))
+        .with_columns(waiting_time=pl.col("lead_time") - pl.col("processing_time"))
+    )
+    return split.select(list(columns)).to_pandas()
+
+
+def busy_time(instances: pl.DataFrame) -> pl.DataFrame:
+    """Per case with a started instance, the microseconds (``_busy``) some activity instance of
+    ``instances`` (a folded log, ``start_timestamp`` to ``timestamp``) was in progress: the union
+    of the intervals, so overlaps count once."""
+    # each interval counts from where the ones that started before it left off (the latest end
+    # so far), and nothing when it ends before that
     covered_until = pl.col("end").cum_max().shift(1)  # per case: the aggregation runs per group
     begin = pl.max_horizontal("start", covered_until.fill_null(pl.col("start")))
-    busy = (
-        log.lazy()
+    return (
+        instances.lazy()
         .filter(pl.col(START_TIMESTAMP).is_not_null())
         .select(CASE_ID, start=pl.col(START_TIMESTAMP), end=pl.col(TIMESTAMP))
         .sort(CASE_ID, "start", "end")
@@ -291,12 +304,6 @@ def processing_and_waiting(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
         .agg(_busy=(pl.col("end") - begin).dt.total_microseconds().clip(lower_bound=0).sum())
         .collect()
     )
-    split = (
-        spans.join(busy, on=CASE_ID, how="left", maintain_order="left")
-        .with_columns(processing_time=duration_from_microseconds(pl.col("_busy").fill_null(0)))
-        .with_columns(waiting_time=pl.col("lead_time") - pl.col("processing_time"))
-    )
-    return split.select(list(columns)).to_pandas()
 
 
 def lead_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:

@@ -29,8 +29,8 @@ import polars as pl
 from o2c.conformance.ideal_path import IdealPath, ProcessModel
 from o2c.discovery import activity_instances, case_span
 from o2c.errors import ArgumentError, ColumnMappingError
-from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, START_TIMESTAMP, TIMESTAMP, VALUE, per_case, validate
-from o2c.performance import processing_and_waiting
+from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, START_TIMESTAMP, VALUE, per_case, validate
+from o2c.performance import busy_time, processing_and_waiting
 
 #: The kinds of deviation ``cost_of_divergence`` prices, in the order of its rows' ``kind``.
 DEVIATION_KINDS = ("any", "skipped", "inserted", "invoice_before_shipment")
@@ -437,13 +437,4 @@ def _processing_time(log: pl.DataFrame) -> pl.DataFrame | None:
     instances = activity_instances(log)
     if START_TIMESTAMP not in instances.columns or instances[START_TIMESTAMP].is_null().all():
         return None
-    intervals = (
-        instances.filter(pl.col(START_TIMESTAMP).is_not_null())
-        .select(CASE_ID, start=pl.col(START_TIMESTAMP), end=pl.col(TIMESTAMP))
-        .sort(CASE_ID, "start")
-    )
-    covered_until = pl.col("end").cum_max().shift(1).over(CASE_ID)
-    begin = pl.max_horizontal("start", covered_until.fill_null(pl.col("start")))
-    return intervals.group_by(CASE_ID).agg(
-        adding=(pl.col("end") - begin).dt.total_microseconds().clip(lower_bound=0).sum()
-    )
+    return busy_time(instances).select(CASE_ID, adding="_busy")
