@@ -110,7 +110,7 @@ def test_without_an_ideal_path_the_most_frequent_paid_variant_is_discovered(
     assert result.ideal.milestones == {"paid": "Receive Payment"}
     assert result.conformance.conforming_cases == 1
     assert result.ideal.source == (
-        "most frequent variant among the orders that reached 'Receive Payment' and did not end in a "
+        "most frequent variant among the orders that reached 'Receive Payment' and did not pass through a "
         "cancellation, rejection, decline, reversal, credit memo or return: 1 of 2 such orders (4 in all); "
         "runners-up: 1 order"
     )
@@ -133,8 +133,26 @@ def test_a_variant_that_ends_without_success_is_never_the_discovered_path(end: s
     ideal = o2c.discover_ideal_path(log, paid="Pay")
     assert ideal.steps == ("Order", "Ship", "Pay")  # type: ignore[union-attr]
     assert o2c.discover_ideal_path(log).steps == ("Order", "Ship")  # type: ignore[union-attr]
+    # every variant passes through an unsuccessful step now (Ship): the one that does not end in one
     extended = o2c.discover_ideal_path(log, unsuccessful=(*UNSUCCESSFUL_ENDS, "^Ship$"))
     assert extended.steps == ("Order", "Ship", "Pay")  # type: ignore[union-attr]
+
+
+def test_a_variant_that_passes_through_a_rejection_is_not_the_discovered_path() -> None:
+    """As in BPIC 2012, the most frequent variant declines and then closes its work item (4
+    orders): it is not the ideal path; the 3 accepted orders' variant is. When every variant
+    declines, the one that does not end in it."""
+    start = datetime(2025, 1, 6)
+    traces = [["Submit", "A_DECLINED", "Close Lead"]] * 4 + [["Submit", "Accept", "Close Lead"]] * 3
+    rows = []
+    for n, trace in enumerate(traces + [["Submit", "Close Lead", "A_DECLINED"]] * 5):
+        rows += [(str(n), step, start + timedelta(days=n, hours=h)) for h, step in enumerate(trace)]
+    log = pl.DataFrame(rows, schema=["case_id", "activity", "timestamp"], orient="row")
+    found = o2c.discover_ideal_path(log)
+    assert found.steps == ("Submit", "Accept", "Close Lead")  # type: ignore[union-attr]
+    assert "did not pass through a cancellation" in found.source  # type: ignore[union-attr]
+    declining = log.filter(~pl.col("case_id").is_in([str(n) for n in range(4, 7)]))
+    assert o2c.discover_ideal_path(declining).steps == ("Submit", "A_DECLINED", "Close Lead")  # type: ignore[union-attr]
 
 
 def test_parameters_replay_the_same_results(sample: tuple[LoadedLog, o2c.IdealPath, Assessment]) -> None:

@@ -271,11 +271,12 @@ def assess(
     efficiency = flow_efficiency(log, ideal, closed_only=closed_only)
     split = lead_time_split(log, ideal, closed_only=closed_only)
     next(ticks)  # kpis
-    stones = milestones(log, path)
-    table = kpis(log, path)
-    stuck = stuck_orders(log, ideal=path)
+    given = None if discovered else path  # a discovered path's paid step is the guess: keep its rule
+    stones = milestones(log, given)
+    table = kpis(log, given)
+    stuck = stuck_orders(log, ideal=given)
     payable = stones.set_index("milestone").loc[["invoiced", "paid"], "activity"].notna().all()
-    late = late_payment_drivers(log, path, min_cases=min_cases) if payable else _empty(_LATE_PAYMENT_DTYPES)
+    late = late_payment_drivers(log, given, min_cases=min_cases) if payable else _empty(_LATE_PAYMENT_DTYPES)
     next(ticks, None)
     return Assessment(
         source=loaded.source,

@@ -19,7 +19,7 @@ import o2c._pm4py as _pm4py
 from o2c.conformance.ideal_path import IdealPath, ProcessModel
 from o2c.discovery import variants
 from o2c.errors import ArgumentError, check_choice
-from o2c.log import validate
+from o2c.log import ACTIVITY, validate
 
 #: How ``discover_ideal_path`` finds the path.
 DISCOVERY_METHODS = ("most_frequent_variant", "inductive_miner")
@@ -51,11 +51,12 @@ def discover_ideal_path(
         A validated event log.
     method : {"most_frequent_variant", "inductive_miner"}
         ``most_frequent_variant``: the trace most orders follow among those that reach the
-        ``paid`` step and do not end in an ``unsuccessful`` step (ties: the first trace by its
+        ``paid`` step and pass through no ``unsuccessful`` step (ties: the first trace by its
         activity names), as an ``IdealPath`` without optional steps, its ``paid`` milestone
         set, and its ``source`` naming the rule and the two runners-up with their counts.
-        Without an order that reaches ``paid``, the most frequent variant that does not end in
-        an unsuccessful step; when every variant does, the most frequent one. ``inductive_miner``:
+        Without an order that reaches ``paid``, the most frequent such variant. When every
+        variant passes through an unsuccessful step, those that do not end in one; when every
+        variant ends in one, the most frequent variant. ``inductive_miner``:
         pm4py's inductive miner (its infrequent variant, which drops behaviour rarer than
         ``noise_threshold``), as a ``ProcessModel`` that ``align`` hands to pm4py.
     noise_threshold : float
@@ -75,7 +76,7 @@ def discover_ideal_path(
     --------
     >>> from o2c.simulate import example_log
     >>> discover_ideal_path(example_log(), paid="Receive Payment").source
-    "most frequent variant among the orders that reached 'Receive Payment' and did not end in a cancellation, rejection, decline, reversal, credit memo or return: 1 of 2 such orders (3 in all); runners-up: 1 order"
+    "most frequent variant among the orders that reached 'Receive Payment' and did not pass through a cancellation, rejection, decline, reversal, credit memo or return: 1 of 2 such orders (3 in all); runners-up: 1 order"
     >>> discover_ideal_path(example_log(), method="inductive_miner").activities[:2]
     ('Change Price', 'Check Credit')
     """
@@ -95,7 +96,9 @@ def discover_ideal_path(
         raise ArgumentError("discover_ideal_path needs events; the event log has none.")
     total = int(table["cases"].sum())
     patterns = [re.compile(p) for p in unsuccessful]
-    successful = table[[not any(p.search(trace[-1]) for p in patterns) for trace in table["trace"]]]
+    failing = {a for a in log[ACTIVITY].cast(pl.String).unique() if any(p.search(a) for p in patterns)}
+    clean = table[[failing.isdisjoint(trace) for trace in table["trace"]]]
+    successful = clean if len(clean) else table[[trace[-1] not in failing for trace in table["trace"]]]
     rule = "most frequent variant"
     if paid is not None:
         reaching = successful[[paid in trace for trace in successful["trace"]]]
@@ -106,7 +109,11 @@ def discover_ideal_path(
     else:
         rule = f"{rule} among the orders that"
     if len(successful):
-        rule += " did not end in a cancellation, rejection, decline, reversal, credit memo or return"
+        rule += (
+            " did not pass through a cancellation, rejection, decline, reversal, credit memo or return"
+            if len(clean)
+            else " did not end in a cancellation, rejection, decline, reversal, credit memo or return"
+        )
     else:
         successful, rule = (
             table,
