@@ -13,7 +13,7 @@ import yaml
 from o2c.errors import RejectedRowsWarning
 from o2c.io import LoadedLog, read_log
 from o2c.io._inflate import MAX_INFLATED_BYTES
-from o2c.io._mapping import read_mapping_file
+from o2c.io._mapping import read_mapping_file, saved_mapping
 from o2c.io._sap import reconciliation_text
 from o2c.quality import data_quality, log_summary
 
@@ -105,8 +105,7 @@ def inspection(loaded: LoadedLog) -> dict[str, Any]:
             "rows": source.rows,
             "rejected": loaded.rejects["source_row"].n_unique(),
         },
-        "mapping": source.mapping.to_dict()
-        | {"timezone": source.notes.get("timezone"), "dayfirst": source.notes.get("dayfirst")},
+        "mapping": saved_mapping(source.mapping, source.notes),
         "classifiers": dict(source.notes.get("classifiers", {})),
         "rejects": {reason: n for reason, n in reasons.iter_rows()},
         "log": log_summary(loaded.log),

@@ -53,6 +53,7 @@ from o2c._write import replacing_folder, spreadsheet_safe_table
 from o2c.assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.errors import ArgumentError, GraphvizMissingError
+from o2c.io._mapping import saved_mapping
 from o2c.performance import DRIVER_COLUMNS
 from o2c.render.maps import (
     READABLE_MAP,
@@ -504,9 +505,7 @@ def _versions() -> dict[str, str]:
 
 def _mapping(assessment: Assessment) -> dict[str, Any]:
     """The mapping used to read the log, with its reading options: ``--mapping`` reads it back."""
-    source = assessment.source
-    notes = source.notes
-    return source.mapping.to_dict() | {"timezone": notes.get("timezone"), "dayfirst": notes.get("dayfirst")}
+    return saved_mapping(assessment.source.mapping, assessment.source.notes)
 
 
 def _ideal_path(assessment: Assessment) -> dict[str, Any]:

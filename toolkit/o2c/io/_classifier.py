@@ -92,49 +92,57 @@ def classify(
 def _choose(
     log: pl.DataFrame, classifier: str | Sequence[str], declared: dict[str, Sequence[str]]
 ) -> tuple[str, list[str], str]:
-    """The classifier's name, the columns it joins, and the rule that chose them."""
-    has_lifecycle = LIFECYCLE in log.columns
-    if isinstance(classifier, str):
-        chosen = classifier.strip()
-        if chosen.lower() == AUTO:
-            statuses = _statuses(log)
-            if statuses:
-                shown = ", ".join(f"{v!r} ({n:,})" for v, n in list(statuses.items())[:4])
-                return (
-                    WITH_LIFECYCLE,
-                    [ACTIVITY, LIFECYCLE],
-                    f"the lifecycle column holds statuses, not start/complete transitions ({shown}"
-                    f"{', ...' if len(statuses) > 4 else ''}): each activity is named with its status",
-                )
-            return (
-                ACTIVITY_ONLY,
-                [ACTIVITY],
-                "the activity alone"
-                + (" (lifecycle transitions are folded into activity instances)" if has_lifecycle else ""),
+    """The classifier's name, the columns it joins, and the rule in words (which depends on the
+    outcome only, so that a rerun naming the classifier ``auto`` chose says the same)."""
+    if not isinstance(classifier, str):
+        keys = [str(k) for k in classifier]
+        if not keys:
+            raise ArgumentError(
+                "A classifier needs at least one column to name events by; got an empty list."
             )
-        if chosen.lower() == ACTIVITY_ONLY:
-            return ACTIVITY_ONLY, [ACTIVITY], "the activity alone, as asked"
-        if chosen.lower() == WITH_LIFECYCLE:
-            if not has_lifecycle:
-                raise ArgumentError(
-                    f"The classifier {WITH_LIFECYCLE!r} needs a lifecycle column, and the log has none "
-                    f"(columns: {', '.join(log.columns)}); map one with lifecycle=... or use 'activity'."
-                )
-            return WITH_LIFECYCLE, [ACTIVITY, LIFECYCLE], "the activity with its lifecycle value, as asked"
-        by_name = {n.lower(): n for n in declared}
-        if chosen.lower() in by_name:
-            name = by_name[chosen.lower()]
-            return name, _columns(log, declared[name], name), f"the file's classifier {name!r}, as asked"
-        choices = [AUTO, ACTIVITY_ONLY, WITH_LIFECYCLE, *declared]
-        raise ArgumentError(
-            f"Unknown classifier {chosen!r}; choose one of {choices}, or name the columns to join."
-            + did_you_mean(chosen, choices)
+        columns = _columns(log, keys, "the classifier")
+        return SEPARATOR.join(columns), columns, "the columns given, joined with '+'"
+    chosen = classifier.strip()
+    statuses = _statuses(log)
+    if chosen.lower() == AUTO:
+        chosen = WITH_LIFECYCLE if statuses else ACTIVITY_ONLY
+    if chosen.lower() == ACTIVITY_ONLY:
+        return ACTIVITY_ONLY, [ACTIVITY], _rule([ACTIVITY], log, statuses)
+    if chosen.lower() == WITH_LIFECYCLE:
+        if LIFECYCLE not in log.columns:
+            raise ArgumentError(
+                f"The classifier {WITH_LIFECYCLE!r} needs a lifecycle column, and the log has none "
+                f"(columns: {', '.join(log.columns)}); map one with lifecycle=... or use 'activity'."
+            )
+        return WITH_LIFECYCLE, [ACTIVITY, LIFECYCLE], _rule([ACTIVITY, LIFECYCLE], log, statuses)
+    by_name = {n.lower(): n for n in declared}
+    if chosen.lower() in by_name:
+        name = by_name[chosen.lower()]
+        return name, _columns(log, declared[name], name), f"the file's classifier {name!r}"
+    choices = [AUTO, ACTIVITY_ONLY, WITH_LIFECYCLE, *declared]
+    raise ArgumentError(
+        f"Unknown classifier {chosen!r}; choose one of {choices}, or name the columns to join."
+        + did_you_mean(chosen, choices)
+    )
+
+
+def _rule(keys: list[str], log: pl.DataFrame, statuses: dict[str, int]) -> str:
+    """Why events are named by ``keys``, in words."""
+    shown = ", ".join(f"{v!r} ({n:,})" for v, n in list(statuses.items())[:4]) + (
+        ", ..." if len(statuses) > 4 else ""
+    )
+    if keys == [ACTIVITY]:
+        if statuses:
+            return f"the activity alone, though the lifecycle column holds statuses ({shown})"
+        return "the activity alone" + (
+            " (lifecycle transitions are folded into activity instances)" if LIFECYCLE in log.columns else ""
         )
-    keys = [str(k) for k in classifier]
-    if not keys:
-        raise ArgumentError("A classifier needs at least one column to name events by; got an empty list.")
-    columns = _columns(log, keys, "the classifier")
-    return SEPARATOR.join(columns), columns, "the columns given, joined with '+'"
+    if statuses:
+        return (
+            f"the lifecycle column holds statuses, not start/complete transitions ({shown}): each "
+            "activity is named with its status"
+        )
+    return "the activity with its lifecycle transition"
 
 
 def _columns(log: pl.DataFrame, keys: Sequence[str], name: str) -> list[str]:

@@ -148,6 +148,19 @@ class ColumnMapping:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+def saved_mapping(mapping: ColumnMapping, notes: Mapping[str, Any]) -> dict[str, Any]:
+    """The mapping a log was read with, as ``--mapping`` reads it back: the roles, the classifier,
+    and the time zone and date order used (``notes`` of the source), always in this order.
+
+    >>> saved_mapping(ColumnMapping(case_id="Order", classifier="activity"), {"timezone": "UTC", "dayfirst": None})
+    {'case_id': 'Order', 'classifier': 'activity', 'timezone': 'UTC', 'dayfirst': None}
+    """
+    classifier = {"classifier": mapping.classifier} if mapping.classifier is not None else {}
+    return (
+        mapping.roles() | classifier | {"timezone": notes.get("timezone"), "dayfirst": notes.get("dayfirst")}
+    )
+
+
 def as_mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None) -> ColumnMapping:
     """A ``ColumnMapping`` from a mapping, a dict, a YAML file path, or None (all guessed).
 
