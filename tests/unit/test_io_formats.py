@@ -322,3 +322,49 @@ def test_attribute_lists_within_the_limit_are_read(tmp_path: Path) -> None:
     path = tmp_path / "lists.xes"
     path.write_text(_nested(100))
     assert read_log(path).log["activity"].cast(pl.String).to_list() == ["a"]
+
+
+def test_the_nesting_limit_is_an_option(tmp_path: Path) -> None:
+    path = tmp_path / "lists.xes"
+    path.write_text(_nested(150))
+    with pytest.raises(
+        InputFileError, match=r"nest more than 100 levels deep .*max_nesting=\.\.\. \(--max-nesting\)"
+    ):
+        read_log(path)
+    assert read_log(path, max_nesting=150).log.height == 1
+    with pytest.raises(InputFileError, match="nest more than 149 levels"):
+        read_log(path, max_nesting=149)
+
+
+def _long_value(size: int) -> bytes:
+    return (
+        b'<?xml version="1.0"?><log><trace><string key="concept:name" value="1"/><event>'
+        b'<string key="concept:name" value="a"/><date key="time:timestamp" value="2025-01-01T00:00:00"/>\n'
+        b'<string key="note" value="' + b"x" * size + b'"/></event></trace></log>'
+    )
+
+
+def test_a_value_of_250_mb_in_a_small_gzip_is_refused_before_parsing(tmp_path: Path) -> None:
+    """255 KB of gzip inflate to one 250 MB attribute value, which made the parser panic and hang."""
+    import gzip
+
+    path = tmp_path / "bomb.xes.gz"
+    with gzip.open(path, "wb", compresslevel=9) as out:
+        out.write(_long_value(0)[: -len(b'"/></event></trace></log>')])
+        for _ in range(250):
+            out.write(b"x" * (1 << 20))
+        out.write(b'"/></event></trace></log>')
+    assert path.stat().st_size < 400_000
+    with pytest.raises(
+        InputFileError, match=r"near line 2 runs longer than 2,097,152 bytes.*--max-field-bytes"
+    ):
+        read_log(path)
+
+
+def test_a_long_value_within_a_raised_limit_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "long.xes"
+    path.write_bytes(_long_value(3_000_000))
+    with pytest.raises(InputFileError, match="runs longer than 2,097,152 bytes"):
+        read_log(path)
+    loaded = read_log(path, max_field_bytes=4_000_000)
+    assert len(loaded.log["note"][0]) == 3_000_000

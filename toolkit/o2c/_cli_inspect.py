@@ -15,6 +15,7 @@ from o2c.io import LoadedLog, read_log
 from o2c.io._inflate import MAX_INFLATED_BYTES
 from o2c.io._mapping import read_mapping_file, saved_mapping
 from o2c.io._sap import reconciliation_text
+from o2c.io._xes import MAX_FIELD_BYTES, MAX_NESTING
 from o2c.quality import data_quality, log_summary
 
 HELP = "read an event log and print its mapping, rows, rejects and data-quality findings"
@@ -49,6 +50,18 @@ def add_log_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--strict", action="store_true", help="stop at the first rejected row")
     parser.add_argument(
+        "--max-nesting",
+        type=int,
+        default=MAX_NESTING,
+        help=f"XES: the deepest nesting of attribute lists that is read (default {MAX_NESTING})",
+    )
+    parser.add_argument(
+        "--max-field-bytes",
+        type=int,
+        default=MAX_FIELD_BYTES,
+        help=f"XES: the longest attribute value in bytes that is read (default {MAX_FIELD_BYTES:,})",
+    )
+    parser.add_argument(
         "--max-inflated-bytes",
         type=int,
         default=MAX_INFLATED_BYTES,
@@ -77,6 +90,8 @@ def load(args: argparse.Namespace) -> LoadedLog:
             dayfirst=args.dayfirst,
             max_inflated_bytes=args.max_inflated_bytes,
             classifier=args.classifier,
+            max_nesting=args.max_nesting,
+            max_field_bytes=args.max_field_bytes,
         )
 
 

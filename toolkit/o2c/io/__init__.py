@@ -32,7 +32,7 @@ from o2c.io._model import read_process_model
 from o2c.io._normalise import normalise, raise_first_reject
 from o2c.io._parquet import read_parquet
 from o2c.io._sap import is_document_flow, read_sap_document_flow
-from o2c.io._xes import XES_ROLES, declared_classifiers, read_xes
+from o2c.io._xes import MAX_FIELD_BYTES, MAX_NESTING, XES_ROLES, declared_classifiers, read_xes
 from o2c.log import PLAUSIBLE_YEARS, SOURCE_ROW, Reason, empty_rejects
 
 __all__ = ["ColumnMapping", "LoadedLog", "SourceInfo", "read_ideal_path", "read_log", "read_process_model"]
@@ -83,6 +83,8 @@ def read_log(
     keep_duplicates: bool | None = None,
     max_inflated_bytes: int = MAX_INFLATED_BYTES,
     classifier: str | list[str] | None = None,
+    max_nesting: int = MAX_NESTING,
+    max_field_bytes: int = MAX_FIELD_BYTES,
 ) -> LoadedLog:
     """Read an event log from a file or a frame; every input row lands in ``log`` or ``rejects``.
 
@@ -117,6 +119,10 @@ def read_log(
     max_inflated_bytes : int
         The most bytes a compressed file (``.csv.gz``, a zipped VBFA table) may inflate to
         (default 4 GiB): a guard against zip bombs; a larger genuine export needs a higher one.
+    max_nesting, max_field_bytes : int
+        XES files only: the deepest nesting of attribute lists or containers (default 100) and
+        the longest attribute value in bytes (default 2 MiB) that are read; a file beyond either
+        is refused before the parser sees it (a crash or an hour of parsing otherwise).
     classifier : str or list of str, optional
         How events are named (overrides the mapping's): ``"auto"`` (default: the activity joined
         with its lifecycle value, ``Queued+Awaiting Assignment``, when the lifecycle column holds
@@ -162,7 +168,12 @@ def read_log(
         malformed = empty_rejects()
         utc = False
     else:
-        raw, malformed, info, given = _read_file(Path(path_or_frame), given, sheet, max_inflated_bytes)
+        limits = {
+            "max_inflated_bytes": max_inflated_bytes,
+            "max_nesting": max_nesting,
+            "max_field_bytes": max_field_bytes,
+        }
+        raw, malformed, info, given = _read_file(Path(path_or_frame), given, sheet, **limits)
         utc = info["format"] == "xes"
     columns = [c for c in raw.columns if c != SOURCE_ROW]
     resolved = resolve(given, columns, path=info["path"], sample=raw.head(1000))
@@ -195,7 +206,13 @@ def _checked(loaded: LoadedLog, *, strict: bool) -> LoadedLog:
 
 
 def _read_file(
-    path: Path, mapping: ColumnMapping, sheet: str | None, max_inflated_bytes: int
+    path: Path,
+    mapping: ColumnMapping,
+    sheet: str | None,
+    *,
+    max_inflated_bytes: int,
+    max_nesting: int,
+    max_field_bytes: int,
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any], ColumnMapping]:
     if not path.is_file():
         raise InputFileError(f"No such file: {path}", path=path)
@@ -219,7 +236,7 @@ def _read_file(
         chosen, raw = (sheet, read_excel(path, sheet)) if sheet else _choose_sheet(path, mapping)
         info |= {"sheet": chosen, "reader": "calamine"}
     elif fmt == "xes":
-        raw, malformed, reader = read_xes(path)
+        raw, malformed, reader = read_xes(path, max_nesting=max_nesting, max_field_bytes=max_field_bytes)
         roles = {role: key for role, key in XES_ROLES.items() if key in raw.columns}
         open_roles: dict[str, Any] = {r: k for r, k in roles.items() if getattr(mapping, r) is None}
         mapping = replace(mapping, **open_roles)

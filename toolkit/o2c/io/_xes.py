@@ -16,6 +16,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+import numpy as np
 import polars as pl
 import rustxes
 
@@ -33,7 +34,17 @@ XES_ROLES = {
 }
 
 
-def read_xes(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, str]:
+#: The deepest nesting of XES attribute lists and containers that is read; the parser recurses
+#: into them and crashes the whole process (a segmentation fault) some thousands of levels down.
+MAX_NESTING = 100
+#: The longest text between two XML tags (an attribute value, mostly) that is read, in bytes; a
+#: gzip of a few hundred KB can hold one value of hundreds of MB, which no event log needs.
+MAX_FIELD_BYTES = 2 * 1024 * 1024
+
+
+def read_xes(
+    path: Path, *, max_nesting: int = MAX_NESTING, max_field_bytes: int = MAX_FIELD_BYTES
+) -> tuple[pl.DataFrame, pl.DataFrame, str]:
     """The events of an XES file in file order with ``source_row`` (1 = first event), the events
     rejected, and the reader used.
 
@@ -42,8 +53,10 @@ def read_xes(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, str]:
     value="1,5">``) is rejected (``invalid_typed_value``, or ``unparseable_timestamp`` for
     ``time:timestamp``) rather than kept with the 0 or False the parser puts in its place. What
     the parsers print is kept from the terminal; a parser's crash (a Rust panic) is an error.
+    A file with a value longer than ``max_field_bytes`` or lists nested deeper than
+    ``max_nesting`` is refused before the parser sees it.
     """
-    _check_nesting(path)
+    _check_limits(path, max_nesting=max_nesting, max_field_bytes=max_field_bytes)
     with _stderr() as printed:
         try:
             frame, _attributes = rustxes.import_xes(str(path))
@@ -182,32 +195,59 @@ def _invalid_typed_values(path: Path, failed: dict[str, set[str]]) -> pl.DataFra
                                       "reason": pl.String}, orient="row")  # fmt: skip
 
 
-#: The deepest nesting of XES attribute lists and containers that is read; the parser recurses
-#: into them and crashes the whole process (a segmentation fault) some thousands of levels down.
-MAX_NESTING = 100
 _NESTED = ("list", "container")
+_CHUNK = 1 << 24
 
 
 class _TooDeepError(Exception):
     pass
 
 
-def _check_nesting(path: Path, limit: int = MAX_NESTING) -> None:
-    """Refuse an XES file whose attribute lists or containers nest deeper than ``limit``, before the
-    parser recurses into them. A file without any list or container (the usual case) is only
-    searched for the two words, 16 MB at a time (0.2 s for BPIC 2012)."""
+def _check_limits(path: Path, *, max_nesting: int, max_field_bytes: int) -> None:
+    """Refuse an XES file that holds more than ``max_field_bytes`` between two tags, or whose
+    attribute lists or containers nest deeper than ``max_nesting``, before the parser takes it.
+
+    One pass over the (inflated) bytes, 16 MB at a time, finds the longest run without a ``<``
+    (numpy, 0.2 s for BPIC 2012) and whether a list or container occurs at all; only then does
+    a second pass (expat) measure the nesting.
+    """
+    nested = False
+    offset, last_tag, lines = 0, 0, 1
     try:
         with _open(path) as handle:
             tail = b""
-            while chunk := handle.read(1 << 24):
+            while chunk := handle.read(_CHUNK):
                 block = tail + chunk
-                if b"<list" in block or b"<container" in block:
-                    break
+                nested = nested or b"<list" in block or b"<container" in block
                 tail = block[-16:]
-            else:
-                return
+                tags = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == ord("<")) + offset
+                gaps = np.diff(tags, prepend=last_tag)
+                if len(gaps) and gaps.max() > max_field_bytes:
+                    at = int(tags[int(gaps.argmax())])
+                    before = chunk[: max(0, at - offset - int(gaps.max()))]
+                    _too_long(path, lines + before.count(b"\n"), max_field_bytes)
+                if offset + len(chunk) - (int(tags[-1]) if len(tags) else last_tag) > max_field_bytes:
+                    _too_long(path, lines + chunk.count(b"\n"), max_field_bytes)
+                last_tag = int(tags[-1]) if len(tags) else last_tag
+                offset += len(chunk)
+                lines += chunk.count(b"\n")
     except (OSError, EOFError, zlib.error):
         return  # not a readable (gzip) file: the parsers below say what is wrong
+    if nested:
+        _check_nesting(path, max_nesting)
+
+
+def _too_long(path: Path, line: int, limit: int) -> None:
+    raise InputFileError(
+        f"{path.name}: the text near line {line:,} runs longer than {limit:,} bytes without a tag (one "
+        f"attribute value this long is broken or hostile); o2c reads values up to {limit:,} bytes. "
+        "Raise the limit with max_field_bytes=... (--max-field-bytes) if the file is genuine.",
+        path=path,
+    )
+
+
+def _check_nesting(path: Path, limit: int) -> None:
+    """Refuse an XES file whose attribute lists or containers nest deeper than ``limit``."""
     depth = 0
     parser = expat.ParserCreate()
 
@@ -230,7 +270,8 @@ def _check_nesting(path: Path, limit: int = MAX_NESTING) -> None:
     except _TooDeepError as deep:
         raise InputFileError(
             f"{path.name}: attribute lists or containers nest more than {limit} levels deep (line "
-            f"{deep.args[0]}); o2c reads up to {limit}. A file this deep is broken or hostile.",
+            f"{deep.args[0]}); o2c reads up to {limit}. A file this deep is broken or hostile; raise "
+            "the limit with max_nesting=... (--max-nesting) if it is genuine.",
             path=path,
         ) from None
     except (expat.ExpatError, OSError, EOFError, zlib.error):
