@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gzip
 import html
@@ -51,12 +52,13 @@ def read_xes(
     Trace attributes lose their ``case:`` prefix unless an event attribute has the same name.
     Typed timestamps are UTC. An event with a typed value that fails its type (``<float
     value="1,5">``) is rejected (``invalid_typed_value``, or ``unparseable_timestamp`` for
-    ``time:timestamp``) rather than kept with the 0 or False the parser puts in its place. What
+    ``time:timestamp``) rather than kept with the 0 or False the parser puts in its place; so is
+    an event with bytes that are not UTF-8 in a file that is (``encoding_error``). What
     the parsers print is kept from the terminal; a parser's crash (a Rust panic) is an error.
     A file with a value longer than ``max_field_bytes`` or lists nested deeper than
     ``max_nesting`` is refused before the parser sees it.
     """
-    _check_limits(path, max_nesting=max_nesting, max_field_bytes=max_field_bytes)
+    counted = _check_limits(path, max_nesting=max_nesting, max_field_bytes=max_field_bytes)
     with _stderr() as printed:
         try:
             frame, _attributes = rustxes.import_xes(str(path))
@@ -69,12 +71,20 @@ def read_xes(
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as exc:
+                said = dict.fromkeys([_explain(rust_error), _explain(exc)])  # the two may agree
                 raise InputFileError(
-                    f"{path.name} could not be read as XES (rustxes: {_first_line(rust_error)}; "
-                    f"pm4py: {_first_line(exc)}). Is it complete? A download cut short is a common cause.",
+                    f"{path.name} could not be read as XES: {'; '.join(said)}. Is it complete? A download "
+                    "cut short is a common cause.",
                     path=path,
                 ) from None
             reader = "pm4py"
+    if counted is not None and frame.height != counted:
+        raise InputFileError(
+            f"{path.name} holds {counted:,} <event> elements and the XES parser read {frame.height:,}: the "
+            "file is not well-formed XML where the others are, and o2c does not guess which events they "
+            "were. Repair the file (an XML validator names the line), or export it again.",
+            path=path,
+        )
     failed = _failed_values(printed.getvalue())
     rejected = _invalid_typed_values(path, failed) if failed else empty_rejects().drop("source_file")
     if "concept:name" not in frame.columns or "case:concept:name" not in frame.columns:
@@ -99,9 +109,54 @@ def read_xes(
         .with_row_index(SOURCE_ROW, offset=1)
         .with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     )
+    if not _decodes(path):
+        rejected = pl.concat([rejected, _undecodable(frame)])
     if rejected.height:
         frame = frame.filter(~pl.col(SOURCE_ROW).is_in(rejected[SOURCE_ROW].implode()))
     return frame, rejected, reader
+
+
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([^"']+)["']""")
+
+
+def _decodes(path: Path) -> bool:
+    """True unless the file declares UTF-8 (or nothing, which means UTF-8) and holds bytes that
+    are not UTF-8: the parser would put U+FFFD in their place without a word."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with _open(path) as handle:
+            first = True
+            while chunk := handle.read(1 << 24):
+                if first:
+                    declared = _DECLARED_ENCODING.match(chunk.lstrip(b"\xef\xbb\xbf"))
+                    if declared and declared.group(1).decode("ascii", "replace").lower().replace(
+                        "_", "-"
+                    ) not in ("utf-8", "utf8"):
+                        return True  # another encoding: the parser's to decode
+                    first = False
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    except (OSError, EOFError, zlib.error):
+        return True  # the parser read it; nothing more to say here
+    return True
+
+
+def _undecodable(frame: pl.DataFrame) -> pl.DataFrame:
+    """One reject (``encoding_error``) per event with a text value holding U+FFFD, the mark the
+    parser left for bytes that are not UTF-8: the attribute and the value as read."""
+    texts = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    if not texts:
+        return empty_rejects().drop("source_file")
+    marked = pl.concat_list(
+        [pl.when(pl.col(c).str.contains("\ufffd", literal=True)).then(pl.lit(c)) for c in texts]
+    ).list.drop_nulls()
+    found = frame.select(SOURCE_ROW, _columns=marked).filter(pl.col("_columns").list.len() > 0)
+    column = pl.col("_columns").list.first()
+    values = frame.select(SOURCE_ROW, *texts).join(found, on=SOURCE_ROW)
+    value = pl.coalesce([pl.when(column == c).then(pl.col(c)) for c in texts])
+    return values.select(SOURCE_ROW, column=column, value=value, reason=pl.lit(str(Reason.ENCODING_ERROR)))
 
 
 _CLASSIFIER = re.compile(rb"<classifier\b([^>]*)>")
@@ -155,6 +210,20 @@ def _failed_values(printed: str) -> dict[str, set[str]]:
     return {kind: values for kind, values in found.items() if values}
 
 
+@contextlib.contextmanager
+def _well_formed(path: Path) -> Iterator[None]:
+    """Turns the XML error of a pass over the file into an ``InputFileError`` naming the place."""
+    try:
+        yield
+    except ElementTree.ParseError as error:
+        line, column = error.position
+        raise InputFileError(
+            f"{path.name} is not well-formed XML at line {line:,}, column {column + 1:,} ({str(error).split(':')[0]}); "
+            "repair it, or export it again.",
+            path=path,
+        ) from None
+
+
 def _invalid_typed_values(path: Path, failed: dict[str, set[str]]) -> pl.DataFrame:
     """The events (``source_row``, ``column``, ``value``, ``reason``) holding a value of ``failed``
     in an attribute of that type, the event's own or its trace's; one streaming pass over the file
@@ -164,7 +233,7 @@ def _invalid_typed_values(path: Path, failed: dict[str, set[str]]) -> pl.DataFra
     event = 0
     trace_events: list[int] = []
     trace_failures: list[tuple[str, str, str]] = []
-    with _open(path) as handle:
+    with _open(path) as handle, _well_formed(path):
         for action, element in ElementTree.iterparse(handle, events=("start", "end")):
             tag = element.tag.rsplit("}", 1)[-1]
             if action == "start":
@@ -196,6 +265,7 @@ def _invalid_typed_values(path: Path, failed: dict[str, set[str]]) -> pl.DataFra
 
 
 _NESTED = ("list", "container")
+_EVENT_TAG = re.compile(rb"<event[\s>/]")
 _CHUNK = 1 << 24
 
 
@@ -203,15 +273,16 @@ class _TooDeepError(Exception):
     pass
 
 
-def _check_limits(path: Path, *, max_nesting: int, max_field_bytes: int) -> None:
+def _check_limits(path: Path, *, max_nesting: int, max_field_bytes: int) -> int | None:
     """Refuse an XES file that holds more than ``max_field_bytes`` between two tags, or whose
     attribute lists or containers nest deeper than ``max_nesting``, before the parser takes it.
 
     One pass over the (inflated) bytes, 16 MB at a time, finds the longest run without a ``<``
-    (numpy, 0.2 s for BPIC 2012) and whether a list or container occurs at all; only then does
-    a second pass (expat) measure the nesting.
+    (numpy, 0.2 s for BPIC 2012), counts the ``<event>`` elements (for ``read_xes`` to check
+    that the parser read each) and whether a list or container occurs at all; only then does a
+    second pass (expat) measure the nesting. Returns the events counted (None: not readable).
     """
-    nested = False
+    nested, events = False, 0
     offset, last_tag, lines = 0, 0, 1
     try:
         with _open(path) as handle:
@@ -219,6 +290,7 @@ def _check_limits(path: Path, *, max_nesting: int, max_field_bytes: int) -> None
             while chunk := handle.read(_CHUNK):
                 block = tail + chunk
                 nested = nested or b"<list" in block or b"<container" in block
+                events += len(_EVENT_TAG.findall(block)) - len(_EVENT_TAG.findall(tail))
                 tail = block[-16:]
                 tags = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == ord("<")) + offset
                 gaps = np.diff(tags, prepend=last_tag)
@@ -232,9 +304,10 @@ def _check_limits(path: Path, *, max_nesting: int, max_field_bytes: int) -> None
                 offset += len(chunk)
                 lines += chunk.count(b"\n")
     except (OSError, EOFError, zlib.error):
-        return  # not a readable (gzip) file: the parsers below say what is wrong
+        return None  # not a readable (gzip) file: the parsers below say what is wrong
     if nested:
         _check_nesting(path, max_nesting)
+    return events
 
 
 def _too_long(path: Path, line: int, limit: int) -> None:
@@ -281,6 +354,24 @@ def _check_nesting(path: Path, limit: int) -> None:
 def _open(path: Path) -> gzip.GzipFile | io.BufferedReader:
     """The XES file's bytes as a stream, gzip-decompressed for ``.xes.gz``."""
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+
+
+_PARSER_ERRORS = (
+    (re.compile(r"NoTopLevelLog"), "no <log> element (not an XES file)"),
+    (re.compile(r"MismatchedEndTag \{ expected: \"([^\"]*)\", found: \"([^\"]*)\""),
+     r"a closing tag </\2> where </\1> belongs"),
+    (re.compile(r"UnclosedTag|UnexpectedEof|[Uu]nexpected end|no element found"), "the file ends inside an element"),
+)  # fmt: skip
+
+
+def _explain(error: BaseException) -> str:
+    """A parser's error in words where it is one we know, else its first line."""
+    text = _first_line(error)
+    for pattern, words in _PARSER_ERRORS:
+        found = pattern.search(text)
+        if found:
+            return found.expand(words)
+    return text
 
 
 def _first_line(error: BaseException) -> str:
