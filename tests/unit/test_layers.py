@@ -31,6 +31,7 @@ LEVELS = {
     "sap": 4,
     "engines": 4,
     "assess": 5,
+    "plausibility": 5,
     "render": 6,
     "report": 7,
     "ocel": 7,  # writes a file, like report

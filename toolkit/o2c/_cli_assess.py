@@ -7,6 +7,7 @@ Prints one line: what was read, what was found, where the report is. Exit codes 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from o2c._cli_inspect import add_log_arguments, load
@@ -16,6 +17,7 @@ from o2c.conformance import IdealPath, ProcessModel
 from o2c.conformance.discover import DISCOVERY_METHODS
 from o2c.io import read_ideal_path, read_process_model
 from o2c.io._model import MODEL_FORMATS
+from o2c.plausibility import plausibility_warnings
 from o2c.report import write_report
 
 HELP = "assess an event log against the ideal path and write the report (HTML, findings.json, maps, tables)"
@@ -56,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fewest orders for an attribute value to be a driver (30)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--fail-on-warning",
+        action="store_true",
+        help="exit 1 when the plausibility gate finds a serious warning (the report is written all the same)",
+    )
 
 
 def read_ideal(path: str) -> IdealPath | ProcessModel:
@@ -86,4 +93,8 @@ def run(args: argparse.Namespace) -> int:
         f"read {loaded.source.rows:,} rows, {rejected:,} rejected ({out / 'rejects.csv'}); "
         f"{summary['cases']:,} orders, {summary['variants']:,} variants; wrote {out / 'report.html'}"
     )
-    return 0
+    found = plausibility_warnings(result)
+    serious = found[found["severity"] == "serious"]
+    for code, message in zip(serious["code"], serious["message"], strict=True):
+        print(f"warning: {code}: {message}", file=sys.stderr)
+    return 1 if args.fail_on_warning and len(serious) else 0

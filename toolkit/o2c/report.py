@@ -55,6 +55,7 @@ from o2c.conformance import IdealPath
 from o2c.errors import ArgumentError, GraphvizMissingError
 from o2c.io._mapping import saved_mapping
 from o2c.performance import DRIVER_COLUMNS
+from o2c.plausibility import plausibility_warnings
 from o2c.render.maps import (
     READABLE_MAP,
     ProcessMap,
@@ -184,15 +185,31 @@ def headlines(assessment: Assessment) -> Headlines:
     >>> print(found[1])
     50% of the orders that reached Receive Payment (1 of 2) left the ideal path 'ideal path'; they took a median 8.3 days longer than the 1 order that followed it and hold 55.0 k of order value.
     """
-    return Headlines(
-        [
-            _bottleneck_sentence(assessment),
-            _divergence_sentence(assessment),
-            _rework_sentence(assessment),
-            _flow_sentence(assessment) or _lead_time_sentence(assessment),
-            _kpi_sentence(assessment) or _deviation_sentence(assessment),
-        ]
-    )
+    kpi = _kpi_sentence(assessment)
+    sentences = [
+        _bottleneck_sentence(assessment),
+        _divergence_sentence(assessment),
+        _rework_sentence(assessment),
+        _flow_sentence(assessment) or _lead_time_sentence(assessment),
+        kpi or _deviation_sentence(assessment),
+    ]
+    warnings = plausibility_warnings(assessment)
+    serious = warnings[(warnings["severity"] == "serious") & (warnings["headline"] > 0)]
+    for code, number in zip(serious["code"], serious["headline"], strict=True):
+        if int(number) == 5 and kpi is not None:
+            continue  # the fifth headline quotes the KPIs, not the deviation the check is about
+        sentences[int(number) - 1] += f" Caveat: {_CAVEATS[str(code)]}"
+    return Headlines(sentences)
+
+
+#: What a headline says of a figure that failed a plausibility check (``o2c.plausibility``).
+_CAVEATS = {
+    "wait_over_a_year": "a wait longer than a year is more often a data artefact (reused numbers, placeholder "
+    "dates) than a process fact; check some of these orders before quoting it.",
+    "financing_cost_high": "this financing cost is above a tenth of the order value; check the waits behind "
+    "it before quoting it.",
+    "flow_efficiency_invalid": "a flow efficiency outside 0-100% points to inconsistent timestamps.",
+}
 
 
 def _top_internal(assessment: Assessment) -> pd.Series | None:
@@ -465,6 +482,15 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _plain_tree(value: Any) -> Any:
+    """``value`` with every leaf made plain for JSON (see ``_plain``)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_tree(v) for v in value]
+    return _plain(value)
+
+
 def _records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Rows as JSON objects; duration columns get the suffix ``_s`` and hold seconds."""
     chosen = [c for c in (columns or frame.columns) if c in frame.columns]
@@ -615,6 +641,10 @@ def findings(
         "report": {"top": top, "map_activities": map_activities, "map_paths": map_paths},
         "versions": _versions(),
         "headlines": list(headlines(a)),
+        "warnings": [
+            {**row, "evidence": _plain_tree(row["evidence"]), "headline": int(row["headline"])}
+            for row in plausibility_warnings(a).to_dict(orient="records")
+        ],
         "edges": edges,
         "bottlenecks": bottlenecks,
         "rework": _records(rework),
@@ -1217,6 +1247,7 @@ def _page(
     return template.render(
         doc=document,
         headlines=document["headlines"],
+        warnings=document["warnings"],
         maps=maps,
         map_limits=(MAP_MAX_ACTIVITIES, MAP_MAX_EDGES),
         charts=charts,
