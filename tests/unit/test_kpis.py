@@ -291,6 +291,7 @@ def test_late_payment_drivers_by_hand() -> None:
     assert list(found.columns) == [
         "attribute", "value", "cases_with", "cases_without", "median_with", "median_without", "difference",
         "value_affected", "value_days", "p_value", "measure", "late_share_with", "late_share_without",
+        "after_due_share",
     ]  # fmt: skip
     assert set(found["measure"]) == {"invoice_to_cash"}
     # A (14 days to cash, 1000) against B (24 days, 3000); activities in both orders do not split them
@@ -482,7 +483,14 @@ def test_sample_late_payment_drivers_find_the_complaints(
     for side, name in (("with", "with_complaint"), ("without", "without_complaint")):
         assert complaint[f"late_share_{side}"] == late[name]["late_cases"] / late[name]["paid_cases"]
     assert complaint["p_value"] < 1e-10
-    assert found["value_days"].is_monotonic_decreasing
+    # the causes by value-days, then the consequences (the planted reminders all follow the due date)
+    consequence = found["after_due_share"] > 0.5
+    assert found.loc[consequence, ["attribute", "value"]].values.tolist() == [
+        ["activity", "Send Payment Reminder"]
+    ]
+    assert not consequence[: (~consequence).sum()].any()
+    assert found.loc[~consequence, "value_days"].is_monotonic_decreasing
+    assert found.iloc[0]["value"] == "Customer Complaint"
     terms = found[found["attribute"] == "payment_terms_days"]
     assert (terms["difference"].abs() <= D).all()  # terms no longer lengthen the measure by themselves
     # by invoice-to-cash time, against the planted invoice-to-cash medians

@@ -151,3 +151,34 @@ def test_measure_argument() -> None:
     with pytest.raises(ArgumentError, match="'measure' argument of late_payment_drivers") as raised:
         late_payment_drivers(planted_log(), measure="days_passed_due")
     assert "did you mean" in str(raised.value)
+
+
+def test_a_reminder_sent_after_the_due_date_is_ranked_as_a_consequence() -> None:
+    """Every order that pays late (01, 02, 08, 09, 10) gets a reminder 3 days after its due date,
+    and two orders paid early (03, 04) one the day before theirs: 7 orders with a reminder, 5 of
+    them after the due date (71% > 50%). The reminder goes with more value-days than the
+    complaint, yet it follows from paying late: the complaint, which comes first, ranks first."""
+    log = planted_log()
+    reminded = {"01": 3, "02": 3, "08": 3, "09": 3, "10": 3, "03": -1, "04": -1}
+    extra = [
+        (case, "Send Payment Reminder", datetime.combine(INVOICED.date() + timedelta(days=TERMS[case] + shift),
+         datetime.min.time()) + timedelta(hours=8), 1000.0, TERMS[case])
+        for case, shift in reminded.items()
+    ]  # fmt: skip
+    reminders = pl.DataFrame(
+        extra, schema=["case_id", "activity", "timestamp", "value", "payment_terms_days"], orient="row"
+    ).with_columns(pl.col("timestamp").dt.replace_time_zone("UTC"))
+    found = late_payment_drivers(pl.concat([log, reminders]), min_cases=3)
+    reminder, complaint = (
+        row(found, "activity", "Send Payment Reminder"),
+        row(found, "activity", "Handle Complaint"),
+    )
+    assert reminder["after_due_share"] == pytest.approx(5 / 7)
+    assert complaint["after_due_share"] == 0.0  # 03-10, before every due date
+    # reminded: +19 x 4, +2, -4 x 2 -> median +19; not reminded: -4 x 9 -> 23 days more on 7,000
+    assert reminder["difference"] == 23 * D and reminder["value_days"] == 7000 * 23
+    assert reminder["value_days"] > complaint["value_days"]  # 161,000 against 92,000
+    keys = list(zip(found["attribute"], found["value"], strict=True))
+    assert keys[0] == ("activity", "Handle Complaint")
+    assert keys[-1] == ("activity", "Send Payment Reminder")  # the one consequence, after every cause
+    assert found["after_due_share"].isna().sum() == sum(a != "activity" for a, _ in keys)  # attributes: NaN

@@ -75,7 +75,7 @@ _LATE_PAYMENT_DTYPES = {
     "attribute": object, "value": object, "cases_with": "int64", "cases_without": "int64",
     "median_with": "timedelta64[us]", "median_without": "timedelta64[us]", "difference": "timedelta64[us]",
     "value_affected": "float64", "value_days": "float64", "p_value": "float64", "measure": object,
-    "late_share_with": "float64", "late_share_without": "float64",
+    "late_share_with": "float64", "late_share_without": "float64", "after_due_share": "float64",
 }  # fmt: skip
 
 

@@ -81,7 +81,13 @@ LATE_PAYMENT_COLUMNS = [
     "measure",
     "late_share_with",
     "late_share_without",
+    "after_due_share",
 ]
+
+#: An activity that first happens after the due date in more than this share of its orders (a
+#: reminder, dunning, a collection call) follows from paying late: ``late_payment_drivers`` ranks
+#: it after the candidates that can cause it.
+CONSEQUENCE_SHARE = 0.5
 
 
 _US_PER_DAY = 86_400_000_000
@@ -366,8 +372,12 @@ def late_payment_drivers(
         with it; NaN without a ``value`` column), ``value_days`` (``value_affected`` x
         ``difference`` in days: money held up), ``p_value``, ``measure`` (``"days_past_due"`` or
         ``"invoice_to_cash"``), ``late_share_with`` and ``late_share_without`` (share of each
-        side's orders paid late; NaN with invoice-to-cash). Most value-days first, then largest
-        difference, ties by ``attribute``, ``value``.
+        side's orders paid late; NaN with invoice-to-cash), ``after_due_share`` (activities,
+        days past due only: the share of the orders with it where it first happened after the
+        due date; NaN otherwise). Candidates that can cause late payment first, then those that
+        follow from it (``after_due_share`` above ``CONSEQUENCE_SHARE``: reminders, dunning);
+        within each, most value-days first, then largest difference, ties by ``attribute``,
+        ``value``.
 
     Examples
     --------
@@ -421,8 +431,8 @@ def late_payment_drivers(
     late_total = int(late.sum()) if late is not None else 0
     has_value = VALUE in log.columns
     rows = []
-    candidates = members.select("attribute", "value", "_value_sum", "_valued").iter_rows()
-    for (attribute, value, value_sum, valued), members_of in zip(
+    candidates = members.select("attribute", "value", "_value_sum", "_valued", "_after_due").iter_rows()
+    for (attribute, value, value_sum, valued, after_due), members_of in zip(
         candidates, row_groups(members["_row"]), strict=True
     ):
         with_, without = len(members_of), cases.height - len(members_of)
@@ -437,8 +447,21 @@ def late_payment_drivers(
             if late is not None
             else (math.nan, math.nan)
         )
+        after = after_due if after_due is not None else math.nan
         rows.append(
-            (attribute, value, with_, without, median, others_median, difference, affected, p_value, *shares)
+            (
+                attribute,
+                value,
+                with_,
+                without,
+                median,
+                others_median,
+                difference,
+                affected,
+                p_value,
+                *shares,
+                after,
+            )
         )
     result = pl.DataFrame(
         rows,
@@ -454,6 +477,7 @@ def late_payment_drivers(
             "p_value": pl.Float64,
             "late_share_with": pl.Float64,
             "late_share_without": pl.Float64,
+            "after_due_share": pl.Float64,
         },
         orient="row",
     )
@@ -463,9 +487,10 @@ def late_payment_drivers(
         difference=duration_from_microseconds(pl.col("_difference")),
         value_days=pl.col("value_affected") * pl.col("_difference") / _US_PER_DAY,
         measure=pl.lit(measure, pl.String),
+        _consequence=pl.col("after_due_share").fill_nan(None).fill_null(0) > CONSEQUENCE_SHARE,
     ).sort(
-        ["value_days", "_difference", "attribute", "value"],
-        descending=[True, True, False, False],
+        ["_consequence", "value_days", "_difference", "attribute", "value"],
+        descending=[False, True, True, False, False],
         nulls_last=True,
     )
     return result.select(LATE_PAYMENT_COLUMNS).to_pandas()
@@ -498,19 +523,28 @@ def _late_payment_candidates(
     cases = cases.with_row_index("_row")
     row_of_case = np.full(table.height, -1, dtype=np.int64)
     row_of_case[cases["_case"].to_numpy()] = np.arange(cases.height)
-    rows, values = pl.Series(row_of_case), cases["value"]
+    rows, values, dues = pl.Series(row_of_case), cases["value"], cases["due"]
 
     def grouped(found: pl.LazyFrame, attribute: str) -> pl.LazyFrame:
-        """``found`` (``_case``, ``value``) grouped by value over the paid orders."""
+        """``found`` (``_case``, ``value``, for activities ``_time``: the first occurrence) grouped by
+        value over the measured orders; ``_after_due``: the share of them where it first happened
+        after the due date (days past due only)."""
+        timed = "_time" in found.collect_schema() and measure == "days_past_due"
+        after = (
+            pl.col("_time").dt.date() > pl.lit(dues).gather(pl.col("_row"))
+            if timed
+            else pl.lit(None, pl.Boolean)
+        )
         return (
             found.with_columns(_row=pl.lit(rows).gather(pl.col("_case")))
             .filter(pl.col("_row") >= 0)
-            .with_columns(_value=pl.lit(values).gather(pl.col("_row")))
+            .with_columns(_value=pl.lit(values).gather(pl.col("_row")), _after=after)
             .group_by("value")
             .agg(
                 pl.col("_row"),
                 pl.col("_value").sum().alias("_value_sum"),
                 pl.col("_value").is_not_null().sum().alias("_valued"),
+                pl.col("_after").cast(pl.Float64).mean().alias("_after_due"),
             )
             .select(
                 pl.lit(attribute).alias("attribute"), pl.col("value").cast(pl.String), pl.exclude("value")
@@ -518,15 +552,16 @@ def _late_payment_candidates(
         )
 
     number, code = pl.col(CASE_ID).rle_id(), pl.col(ACTIVITY).to_physical()
-    pairs = (  # distinct (order, activity) pairs: sorted, a repeat sits next to its first
+    pairs = (  # distinct (order, activity) pairs: sorted stably, a repeat sits after its first
         log.lazy()
-        .select(_pair=number.cast(pl.UInt64) * (1 << 32) + code.cast(pl.UInt64))
-        .sort("_pair")
+        .select(_pair=number.cast(pl.UInt64) * (1 << 32) + code.cast(pl.UInt64), _time=pl.col(TIMESTAMP))
+        .sort("_pair", maintain_order=True)
         .filter(run_boundary("_pair"))
     )
     present = pairs.select(
         _case=(pl.col("_pair") // (1 << 32)).cast(pl.UInt32),
         value=(pl.col("_pair") % (1 << 32)).cast(pl.UInt32).cat.to(log.schema[ACTIVITY]),
+        _time="_time",
     )
     groups = [grouped(present, "activity")]
     for name in chosen:

@@ -1180,6 +1180,7 @@ _LATE_DUE_COLUMNS = {
     "difference": ("difference", "days"),
     "late_share_with": ("paid late", "share"),
     "late_share_without": ("others paid late", "share"),
+    "after_due_share": ("after the due date", "share"),
     "value_days": ("value × days", "amount"),
     "p_value": ("p-value", "p"),
 }
