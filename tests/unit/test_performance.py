@@ -282,10 +282,49 @@ def test_drivers_without_any_wait_have_no_ratio() -> None:
         rows += [(str(i), "a", 0), (str(i), "b", wait)]
         regions += [region, region]
     found = drivers(_log(rows, region=regions), ("a", "b"), min_cases=1)
-    # E: 5 h against 0 (infinite ratio); S: 0 against a median of 2.5 h; N: 0 against 0 (no ratio)
-    assert list(found["value"]) == ["E", "S", "N"]
-    assert list(found["ratio"].iloc[:2]) == [float("inf"), 0.0]
-    assert pd.isna(found["ratio"].iloc[2])
+    # E: 5 h against 0 (infinite ratio), explains 1 x 5 h; N: 0 against 0 (no ratio), explains
+    # nothing; S: 0 against a median of 2.5 h, explains 2 x -2.5 h
+    assert list(found["value"]) == ["E", "N", "S"]
+    assert list(found["explained_wait"]) == [5 * H, 0 * H, -5 * H]
+    assert (
+        found["ratio"].iloc[0] == float("inf")
+        and pd.isna(found["ratio"].iloc[1])
+        and found["ratio"].iloc[2] == 0.0
+    )
+
+
+def test_values_that_are_one_effect_are_one_driver() -> None:
+    """20 orders on edge a -> b. Region APAC (orders 0-9) waits 10 h, the rest 1 h. Sales org SG01
+    is APAC exactly; customer Kaito is orders 0-8 (all within APAC); customer Mori is orders 9-11,
+    two thirds outside APAC (not within it); resource ann finished a in orders 0-9 and 19, 10 of
+    her 11 within APAC (91% >= 90%), bob 10-13, carl 14-18. EMEA and DE01 (orders 10-19) wait 1 h,
+    less than the others: one effect the other way, with customer Quick (12-19), carl and bob
+    within it (listed from the broadest attribute and the most orders down). By hand: APAC explains 10 x (10 h - 1 h) = 90 h, EMEA the opposite."""
+    rows, extra = [], {"region": [], "sales_org": [], "customer": [], "resource": []}
+    for i in range(20):
+        wait = 10 if i < 10 else 1
+        rows += [(str(i), "a", 0), (str(i), "b", wait)]
+        region, org = ("APAC", "SG01") if i < 10 else ("EMEA", "DE01")
+        customer = "Kaito" if i < 9 else "Mori" if i < 12 else "Quick"
+        resource = "ann" if i < 10 or i == 19 else "bob" if i < 14 else "carl"
+        for name, value in (
+            ("region", region),
+            ("sales_org", org),
+            ("customer", customer),
+            ("resource", resource),
+        ):
+            extra[name] += [value, value]
+    found = drivers(_log(rows, **extra), ("a", "b"), min_cases=1).set_index(["attribute", "value"])
+    apac = found.loc[("region", "APAC")]
+    assert apac["aliases"] == "sales_org SG01; resource ann; customer Kaito"
+    assert apac["explained_wait"] == 90 * H
+    assert found.index[0] == ("region", "APAC")
+    assert ("sales_org", "SG01") not in found.index and ("customer", "Kaito") not in found.index
+    assert ("customer", "Mori") in found.index  # two thirds of its orders are outside APAC
+    emea = found.loc[("region", "EMEA")]
+    assert emea["aliases"] == "sales_org DE01; customer Quick; resource carl; resource bob"
+    assert emea["explained_wait"] == -90 * H and found.index[-1] == ("region", "EMEA")
+    assert set(found.index) == {("region", "APAC"), ("region", "EMEA"), ("customer", "Mori")}
 
 
 def _overlapping() -> pl.DataFrame:

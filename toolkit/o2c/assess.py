@@ -70,6 +70,7 @@ _DRIVER_DTYPES = {
     "rank": "int64", "source": object, "target": object, "attribute": object, "value": object,
     "transitions": "int64", "cases": "int64", "wait_median": "timedelta64[us]",
     "others_wait_median": "timedelta64[us]", "ratio": "float64", "p_value": "float64",
+    "explained_wait": "timedelta64[us]", "aliases": object,
 }  # fmt: skip
 _LATE_PAYMENT_DTYPES = {
     "attribute": object, "value": object, "cases_with": "int64", "cases_without": "int64",

@@ -84,7 +84,13 @@ DRIVER_COLUMNS = [
     "others_wait_median",
     "ratio",
     "p_value",
+    "explained_wait",
+    "aliases",
 ]
+
+#: A driver value whose transitions lie at least this share within a broader value's, waiting
+#: longer (or shorter) as that one does, is the same effect: listed among its ``aliases``.
+SAME_EFFECT = 0.9
 
 #: The attribute ``drivers`` derives from ``value`` (quantile bands of the order value).
 VALUE_BAND = "value_band"
@@ -504,8 +510,14 @@ def drivers(
         One row per attribute value: ``attribute``, ``value`` (as text), ``transitions``,
         ``cases``, ``wait_median`` (of these transitions), ``others_wait_median`` (of the
         edge's other transitions), ``ratio`` (``wait_median / others_wait_median``; empty when
-        both are 0) and ``p_value``. Longest waits first (``ratio`` descending, empty ratios
-        last), ties by ``p_value``, ``attribute``, ``value``.
+        both are 0), ``p_value``, ``explained_wait`` (``cases`` x (``wait_median`` -
+        ``others_wait_median``): the waiting the value explains, negative when its orders wait
+        less) and ``aliases`` (the values that are the same effect, "sales_org SG01; customer
+        Kaito", empty when none). A value whose transitions lie for at least ``SAME_EFFECT`` of
+        them within those of a value of a broader attribute (fewer values on the edge; then more
+        transitions) that waits longer or shorter alike is not a row of its own but an alias of
+        that one: region APAC with its sales organisation, its customers, its resources. Most waiting explained first (empty last),
+        ties by ``ratio`` (descending), ``p_value``, ``attribute``, ``value``.
 
     Examples
     --------
@@ -527,7 +539,7 @@ def drivers(
 
     on_edge = _edge_attributes(log, source, target, chosen, value_bands)
     pooled = PooledSample(on_edge["_wait"].to_numpy())
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for name in chosen:
         values = on_edge[name].cast(pl.String)
         groups = (
@@ -563,10 +575,61 @@ def drivers(
         ratio=pl.when((pl.col("_median") == 0) & (pl.col("_others") == 0))
         .then(None)
         .otherwise(pl.col("_median") / pl.col("_others")),
-    ).sort(
-        ["ratio", "p_value", "attribute", "value"], descending=[True, False, False, False], nulls_last=True
+        explained_wait=duration_from_microseconds(pl.col("cases") * (pl.col("_median") - pl.col("_others"))),
+    )
+    table = _same_effects(table, on_edge, chosen).sort(
+        ["explained_wait", "ratio", "p_value", "attribute", "value"],
+        descending=[True, True, False, False, False],
+        nulls_last=True,
     )
     return table.select(DRIVER_COLUMNS).to_pandas()
+
+
+def _same_effects(table: pl.DataFrame, on_edge: pl.DataFrame, chosen: Sequence[str]) -> pl.DataFrame:
+    """``table`` with each value that is another's effect (see ``SAME_EFFECT``) folded into that
+    one's ``aliases``: values are taken from the broadest attribute (fewest values on the edge:
+    a region before its customers) and the most transitions down, each joining the first value
+    taken before it that holds it. Shared transitions are counted per pair of attributes with one
+    group-by of the edge's transitions, not per pair of values."""
+    shared: dict[tuple[str, str, str, str], int] = {}
+    for i, first in enumerate(chosen):
+        for second in chosen[i + 1 :]:
+            pairs = on_edge.select(
+                a=pl.col(first).cast(pl.String), b=pl.col(second).cast(pl.String)
+            ).drop_nulls()
+            for a, b, n in pairs.group_by("a", "b").len().iter_rows():
+                shared[(first, a, second, b)] = shared[(second, b, first, a)] = n
+    order = {name: i for i, name in enumerate(chosen)}
+    breadth = {name: on_edge[name].n_unique() for name in chosen}  # fewer values: a broader attribute
+    entries = sorted(
+        table.select("attribute", "value", "transitions", "_median", "_others").iter_rows(),
+        key=lambda e: (breadth[e[0]], -e[2], order[e[0]], e[1]),
+    )
+    kept: list[tuple[str, str, float]] = []  # attribute, value, sign of the effect
+    aliases: dict[tuple[str, str], list[str]] = {}
+    for attribute, value, transitions, median, others in entries:
+        sign = float(np.sign(median - others))
+        home = next(
+            (
+                (a, v)
+                for a, v, s in kept
+                if s == sign
+                and a != attribute
+                and shared.get((attribute, value, a, v), 0) >= SAME_EFFECT * transitions
+            ),
+            None,
+        )
+        if home is None:
+            kept.append((attribute, value, sign))
+            aliases[(attribute, value)] = []
+        else:
+            aliases[home].append(f"{attribute} {value}")
+    names = pl.DataFrame(
+        [(a, v, "; ".join(found)) for (a, v), found in aliases.items()],
+        schema={"attribute": pl.String, "value": pl.String, "aliases": pl.String},
+        orient="row",
+    )
+    return table.join(names, on=["attribute", "value"], how="inner")
 
 
 def _check_edge(log: pl.DataFrame, edge: tuple[str, str]) -> tuple[str, str]:

@@ -246,8 +246,9 @@ def _bottleneck_sentence(assessment: Assessment) -> str:
             sentence + f"; no attribute value of the orders goes with a significantly longer wait there "
             f"(at least {_n(min_cases, 'order')}, p < {_SIGNIFICANT})."
         )
+    also = f" (with {driver['aliases']})" if driver.get("aliases") else ""
     return (
-        sentence + f"; orders with {driver['attribute']} {driver['value']} wait a median "
+        sentence + f"; orders with {driver['attribute']} {driver['value']}{also} wait a median "
         f"{_duration(driver['wait_median'])} there, {_times(driver['ratio'])} times as long as the others "
         f"({_duration(driver['others_wait_median'])})."
     )
@@ -1093,6 +1094,8 @@ _DRIVER_COLUMNS = {
     "others_wait_median": ("others' median", "duration"),
     "ratio": ("ratio", "ratio"),
     "p_value": ("p-value", "p"),
+    "explained_wait": ("waiting explained", "duration"),
+    "aliases": ("the same effect", "text"),
 }
 _PROCESSING_COLUMNS = {
     "activity": ("activity", "text"),
