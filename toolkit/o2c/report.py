@@ -246,7 +246,12 @@ def _bottleneck_sentence(assessment: Assessment) -> str:
             sentence + f"; no attribute value of the orders goes with a significantly longer wait there "
             f"(at least {_n(min_cases, 'order')}, p < {_SIGNIFICANT})."
         )
-    also = f" (with {driver['aliases']})" if driver.get("aliases") else ""
+    names = [n for n in str(driver.get("aliases") or "").split("; ") if n]
+    also = (
+        f" (with {', '.join(names[:2])}" + (f" and {len(names) - 2} more" if len(names) > 2 else "") + ")"
+        if names
+        else ""
+    )
     return (
         sentence + f"; orders with {driver['attribute']} {driver['value']}{also} wait a median "
         f"{_duration(driver['wait_median'])} there, {_times(driver['ratio'])} times as long as the others "
