@@ -361,13 +361,13 @@ def lead_time_split(
     --------
     >>> import polars as pl
     >>> from datetime import datetime
-    >>> log = pl.DataFrame({"case_id": ["1"] * 4, "activity": ["a", "a", "b", "b"],
-    ...     "timestamp": [datetime(2025, 1, 1, h) for h in (8, 9, 11, 14)],
-    ...     "lifecycle": ["start", "complete", "start", "complete"]})
+    >>> stamps = [datetime(2025, 1, 1, h) for h in (8, 10, 11, 14)]  # a: 8-10, b: 11-14
+    >>> log = pl.DataFrame({"case_id": "1", "activity": ["a", "a", "b", "b"], "timestamp": stamps,
+    ...                     "lifecycle": ["start", "complete"] * 2})
     >>> split = lead_time_split(log, IdealPath(("a", "b")))
     >>> split[["cases", "processing_time_median", "waiting_time_median", "processing_share"]]
        cases processing_time_median waiting_time_median  processing_share
-    0      1        0 days 04:00:00     0 days 02:00:00          0.666667
+    0      1        0 days 05:00:00     0 days 01:00:00          0.833333
     """
     log = validate(log)
     if LIFECYCLE in log.columns:
