@@ -54,6 +54,7 @@ from o2c.performance import (
     processing_and_waiting,
     waiting_times,
 )
+from o2c.plausibility import plausibility_warnings
 from o2c.quality import data_quality, log_summary
 from o2c.render import render_map
 from o2c.render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
@@ -121,6 +122,7 @@ __all__ = [
     "log_summary",
     "milestones",
     "ping_pongs",
+    "plausibility_warnings",
     "plot_bottlenecks",
     "plot_drivers",
     "plot_lead_times",

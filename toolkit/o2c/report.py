@@ -588,8 +588,9 @@ def findings(
         ``rejected``, ``rejects`` per reason), ``mapping``, ``log`` (``events``, ``cases``,
         ``activities``, ``variants``, ``first_event``, ``last_event``), ``ideal_path``,
         ``parameters`` (of ``assess``: ``assess(loaded, ideal=..., **parameters)`` reruns it),
-        ``report`` (``top``, ``map_activities``, ``map_paths``), ``versions``, ``headlines``, ``edges``, ``bottlenecks`` (each with
-        ``drivers``), ``rework``, ``first_time_right``, ``conformance``, ``cost_of_divergence``,
+        ``report`` (``top``, ``map_activities``, ``map_paths``), ``versions``, ``headlines``,
+        ``warnings`` (``o2c.plausibility_warnings``: ``code``, ``severity``, ``message``,
+        ``evidence``, ``headline``), ``edges``, ``bottlenecks`` (each with ``drivers``), ``rework``, ``first_time_right``, ``conformance``, ``cost_of_divergence``,
         ``flow_efficiency`` (its first source) and ``flow_efficiency_sources`` (every one),
         ``processing_times`` (``activity_durations``, one record per activity) and
         ``lead_time_split`` (``o2c.lead_time_split``), both null when the log has no start times,
