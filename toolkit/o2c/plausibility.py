@@ -210,7 +210,7 @@ def _open(a: Assessment) -> list[dict[str, Any]]:
     ideal = a.ideal
     if not isinstance(ideal, IdealPath) or not a.log.height:
         return []
-    closing = ideal.milestones.get("paid", ideal.steps[-1])
+    closing = ideal.closing_step
     closed = a.log.filter(pl.col(ACTIVITY) == closing)[CASE_ID].n_unique()
     cases = a.log[CASE_ID].n_unique()
     if closed / cases >= THRESHOLDS["most_orders_open"]:

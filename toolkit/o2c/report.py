@@ -133,7 +133,7 @@ def _final_step(assessment: Assessment) -> str | None:
     ideal = assessment.ideal
     if not isinstance(ideal, IdealPath) or not assessment.parameters["closed_only"]:
         return None
-    return ideal.milestones.get("paid", ideal.steps[-1])
+    return ideal.closing_step
 
 
 # --- headline findings ---------------------------------------------------------------------

@@ -179,8 +179,7 @@ def _moves(cases: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
 
 def _closed_cases(log: pl.DataFrame, ideal: IdealPath) -> pl.Series:
     """Case ids of the closed orders: those with the paid milestone step, else the path's last step."""
-    final = ideal.milestones.get("paid", ideal.steps[-1])
-    return log.filter(pl.col(ACTIVITY) == final)[CASE_ID].unique()
+    return log.filter(pl.col(ACTIVITY) == ideal.closing_step)[CASE_ID].unique()
 
 
 def _isin(case_ids: pd.Series, among: pl.Series) -> np.ndarray:
@@ -377,7 +376,7 @@ def lead_time_split(
         return pd.DataFrame({c: pd.Series(dtype=dtype) for c, dtype in SPLIT_COLUMNS.items()})
     closing = None
     if closed_only and isinstance(ideal, IdealPath):
-        closing = ideal.milestones.get("paid", ideal.steps[-1])
+        closing = ideal.closing_step
         split = split[_isin(split["case_id"], _closed_cases(log, ideal))]
     split = split[split["lead_time"] > pd.Timedelta(0)]
     totals = {c: pd.Timedelta(split[c].sum()) for c in ("lead_time", "processing_time", "waiting_time")}

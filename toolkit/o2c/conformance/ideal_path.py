@@ -80,6 +80,11 @@ class IdealPath:
         return tuple(s for s in self.steps if s not in self.optional)
 
     @property
+    def closing_step(self) -> str:
+        """The step that closes an order: the paid milestone, else the last step."""
+        return self.milestones.get("paid", self.steps[-1])
+
+    @property
     def waiting_steps_of_customer(self) -> frozenset[str]:
         """Steps whose incoming wait is the customer's: ``customer_steps``, else the paid milestone."""
         if self.customer_steps is not None:
