@@ -261,8 +261,10 @@ def assess(
     loops, loop_cost, right, rekeyed = rework(log), rework_cost(log), first_time_right(log), rekeyed_data(log)
     next(ticks)  # conformance
     discovered = ideal is None
+    stones: pd.DataFrame | None = None
     if ideal is None:  # the most frequent successful variant of the orders that reached the paid step
-        paid = milestones(log).set_index("milestone")["activity"].get("paid")
+        stones = milestones(log)  # guessed; the discovered path's paid step is this guess
+        paid = stones.set_index("milestone")["activity"].get("paid")
         ideal = discover_ideal_path(log, method=discover, paid=paid if isinstance(paid, str) else None)
     alignments = align(log, ideal, progress=False)  # the one bar is the steps bar
     next(ticks)  # cost_of_divergence
@@ -274,7 +276,8 @@ def assess(
     split = lead_time_split(log, ideal, closed_only=closed_only)
     next(ticks)  # kpis
     given = None if discovered else path  # a discovered path's paid step is the guess: keep its rule
-    stones = milestones(log, given)
+    if stones is None:
+        stones = milestones(log, given)
     table = kpis(log, given)
     stuck = stuck_orders(log, ideal=given)
     payable = stones.set_index("milestone").loc[["invoiced", "paid"], "activity"].notna().all()
