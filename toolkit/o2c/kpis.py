@@ -92,6 +92,11 @@ CONSEQUENCE_SHARE = 0.5
 
 _US_PER_DAY = 86_400_000_000
 
+#: Over the per-order table: paid orders with a due date, and their days past due (payment date
+#: minus due date in whole days; negative when paid early), as the KPI and the drivers count them.
+_PAID_WITH_DUE = pl.col("at_paid").is_not_null() & pl.col("due").is_not_null()
+_DAYS_PAST_DUE = (pl.col("at_paid").dt.date() - pl.col("due")).dt.total_days()
+
 #: The KPIs in the order ``kpis`` returns them.
 KPIS = (
     "order_to_cash",
@@ -411,7 +416,7 @@ def late_payment_drivers(
                 f"(one value per order, not {DUE_DATE!r}); {name!r} is not one. Case attributes: {known}."
             )
     table = _with_terms(_case_table(log, stones), log)
-    dated = table.filter(pl.col("at_paid").is_not_null() & pl.col("due").is_not_null()).height
+    dated = table.filter(_PAID_WITH_DUE).height
     if measure == "auto":
         measure = "days_past_due" if dated else "invoice_to_cash"
     if measure == "days_past_due" and not dated:
@@ -509,9 +514,8 @@ def _late_payment_candidates(
     """
     table = table.with_row_index("_case")  # one row per case, in log order
     if measure == "days_past_due":
-        days = (pl.col("at_paid").dt.date() - pl.col("due")).dt.total_days()
-        cases = table.filter(pl.col("at_paid").is_not_null() & pl.col("due").is_not_null()).with_columns(
-            _measure=days * _US_PER_DAY, _late=days > 0
+        cases = table.filter(_PAID_WITH_DUE).with_columns(
+            _measure=_DAYS_PAST_DUE * _US_PER_DAY, _late=_DAYS_PAST_DUE > 0
         )
     else:
         cases = table.filter(
@@ -781,9 +785,7 @@ def _payment_rows(
     if missing is None and source is None:
         missing = f"the log has no {DUE_DATE!r} or {PAYMENT_TERMS!r} column"
     due_text = source or f"the {DUE_DATE!r} column"
-    paid = cases.filter(pl.col("at_paid").is_not_null() & pl.col("due").is_not_null()).with_columns(
-        days=(pl.col("at_paid").dt.date() - pl.col("due")).dt.total_days()
-    )
+    paid = cases.filter(_PAID_WITH_DUE).with_columns(days=_DAYS_PAST_DUE)
     on_time = paid.filter(pl.col("days") <= 0).height
     rows = [
         _row(
