@@ -13,6 +13,7 @@ import sys
 import tempfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -58,7 +59,7 @@ def read_xes(
     A file with a value longer than ``max_field_bytes`` or lists nested deeper than
     ``max_nesting`` is refused before the parser sees it.
     """
-    counted = _check_limits(path, max_nesting=max_nesting, max_field_bytes=max_field_bytes)
+    scan = _check_limits(path, max_nesting=max_nesting, max_field_bytes=max_field_bytes)
     with _stderr() as printed:
         try:
             frame, _attributes = rustxes.import_xes(str(path))
@@ -78,9 +79,9 @@ def read_xes(
                     path=path,
                 ) from None
             reader = "pm4py"
-    if counted is not None and frame.height != counted:
+    if scan is not None and frame.height != scan.events:
         raise InputFileError(
-            f"{path.name} holds {counted:,} <event> elements and the XES parser read {frame.height:,}: the "
+            f"{path.name} holds {scan.events:,} <event> elements and the XES parser read {frame.height:,}: the "
             "file is not well-formed XML where the others are, and o2c does not guess which events they "
             "were. Repair the file (an XML validator names the line), or export it again.",
             path=path,
@@ -109,7 +110,7 @@ def read_xes(
         .with_row_index(SOURCE_ROW, offset=1)
         .with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     )
-    if not _decodes(path):
+    if scan is not None and not scan.utf8:
         rejected = pl.concat([rejected, _undecodable(frame)])
     if rejected.height:
         frame = frame.filter(~pl.col(SOURCE_ROW).is_in(rejected[SOURCE_ROW].implode()))
@@ -117,30 +118,6 @@ def read_xes(
 
 
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([^"']+)["']""")
-
-
-def _decodes(path: Path) -> bool:
-    """True unless the file declares UTF-8 (or nothing, which means UTF-8) and holds bytes that
-    are not UTF-8: the parser would put U+FFFD in their place without a word."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with _open(path) as handle:
-            first = True
-            while chunk := handle.read(1 << 24):
-                if first:
-                    declared = _DECLARED_ENCODING.match(chunk.lstrip(b"\xef\xbb\xbf"))
-                    if declared and declared.group(1).decode("ascii", "replace").lower().replace(
-                        "_", "-"
-                    ) not in ("utf-8", "utf8"):
-                        return True  # another encoding: the parser's to decode
-                    first = False
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    except (OSError, EOFError, zlib.error):
-        return True  # the parser read it; nothing more to say here
-    return True
 
 
 def _undecodable(frame: pl.DataFrame) -> pl.DataFrame:
@@ -273,21 +250,44 @@ class _TooDeepError(Exception):
     pass
 
 
-def _check_limits(path: Path, *, max_nesting: int, max_field_bytes: int) -> int | None:
+@dataclass(frozen=True)
+class _Scan:
+    """What one pass over an XES file's bytes found: the ``<event>`` elements it holds, and
+    whether it is valid UTF-8 where it declares UTF-8 (or nothing, which means UTF-8); the
+    parser puts U+FFFD in place of bytes that are not, without a word."""
+
+    events: int
+    utf8: bool
+
+
+def _check_limits(path: Path, *, max_nesting: int, max_field_bytes: int) -> _Scan | None:
     """Refuse an XES file that holds more than ``max_field_bytes`` between two tags, or whose
     attribute lists or containers nest deeper than ``max_nesting``, before the parser takes it.
 
     One pass over the (inflated) bytes, 16 MB at a time, finds the longest run without a ``<``
     (numpy, 0.2 s for BPIC 2012), counts the ``<event>`` elements (for ``read_xes`` to check
-    that the parser read each) and whether a list or container occurs at all; only then does a
-    second pass (expat) measure the nesting. Returns the events counted (None: not readable).
+    that the parser read each), decodes the bytes as UTF-8 unless the file declares another
+    encoding, and sees whether a list or container occurs at all; only then does a second pass
+    (expat) measure the nesting. Returns what the pass found (None: not readable).
     """
     nested, events = False, 0
     offset, last_tag, lines = 0, 0, 1
+    decoder: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
     try:
         with _open(path) as handle:
             tail = b""
             while chunk := handle.read(_CHUNK):
+                if not offset:
+                    declared = _DECLARED_ENCODING.match(chunk.lstrip(b"\xef\xbb\xbf"))
+                    name = declared.group(1).decode("ascii", "replace") if declared else "utf-8"
+                    if name.lower().replace("_", "-") not in ("utf-8", "utf8"):
+                        decoder = None  # another encoding: the parser's to decode
+                if decoder is not None and utf8:
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8 = False
                 block = tail + chunk
                 nested = nested or b"<list" in block or b"<container" in block
                 events += len(_EVENT_TAG.findall(block)) - len(_EVENT_TAG.findall(tail))
@@ -298,16 +298,20 @@ def _check_limits(path: Path, *, max_nesting: int, max_field_bytes: int) -> int 
                     at = int(tags[int(gaps.argmax())])
                     before = chunk[: max(0, at - offset - int(gaps.max()))]
                     _too_long(path, lines + before.count(b"\n"), max_field_bytes)
-                if offset + len(chunk) - (int(tags[-1]) if len(tags) else last_tag) > max_field_bytes:
-                    _too_long(path, lines + chunk.count(b"\n"), max_field_bytes)
                 last_tag = int(tags[-1]) if len(tags) else last_tag
+                if offset + len(chunk) - last_tag > max_field_bytes:
+                    _too_long(path, lines + chunk.count(b"\n"), max_field_bytes)
                 offset += len(chunk)
                 lines += chunk.count(b"\n")
+        if decoder is not None and utf8:
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        utf8 = False  # the file ends inside a character
     except (OSError, EOFError, zlib.error):
         return None  # not a readable (gzip) file: the parsers below say what is wrong
     if nested:
         _check_nesting(path, max_nesting)
-    return events
+    return _Scan(events, utf8)
 
 
 def _too_long(path: Path, line: int, limit: int) -> None:
