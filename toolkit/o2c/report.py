@@ -185,6 +185,11 @@ def headlines(assessment: Assessment) -> Headlines:
     >>> print(found[1])
     50% of the orders that reached Receive Payment (1 of 2) left the ideal path 'ideal path'; they took a median 8.3 days longer than the 1 order that followed it and hold 55.0 k of order value.
     """
+    return _headlines(assessment, plausibility_warnings(assessment))
+
+
+def _headlines(assessment: Assessment, warnings: pd.DataFrame) -> Headlines:
+    """The headlines, each whose figure failed a serious check of ``warnings`` with its caveat."""
     kpi = _kpi_sentence(assessment)
     sentences = [
         _bottleneck_sentence(assessment),
@@ -193,7 +198,6 @@ def headlines(assessment: Assessment) -> Headlines:
         _flow_sentence(assessment) or _lead_time_sentence(assessment),
         kpi or _deviation_sentence(assessment),
     ]
-    warnings = plausibility_warnings(assessment)
     serious = warnings[(warnings["severity"] == "serious") & (warnings["headline"] > 0)]
     for code, number in zip(serious["code"], serious["headline"], strict=True):
         if int(number) == 5 and kpi is not None:
@@ -613,6 +617,7 @@ def findings(
         raise ArgumentError(f"The 'top' argument of write_report must be a positive int; got {top!r}.")
     a = assessment
     source = a.source
+    warnings = plausibility_warnings(a)
     reasons = a.rejects.group_by("reason").agg(pl.col("source_row").n_unique()).sort("reason")
     edges = _records(a.waiting_times)
     bottlenecks = []
@@ -647,10 +652,10 @@ def findings(
         "parameters": dict(a.parameters),
         "report": {"top": top, "map_activities": map_activities, "map_paths": map_paths},
         "versions": _versions(),
-        "headlines": list(headlines(a)),
+        "headlines": list(_headlines(a, warnings)),
         "warnings": [
             {**row, "evidence": _plain_tree(row["evidence"]), "headline": int(row["headline"])}
-            for row in plausibility_warnings(a).to_dict(orient="records")
+            for row in warnings.to_dict(orient="records")
         ],
         "edges": edges,
         "bottlenecks": bottlenecks,
