@@ -12,7 +12,12 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 # conda-forge names of packages whose PyPI name differs
-CONDA_NAMES = {"duckdb": "python-duckdb", "graphviz": "python-graphviz", "matplotlib": "matplotlib-base"}
+CONDA_NAMES = {
+    "duckdb": "python-duckdb",
+    "graphviz": "python-graphviz",
+    "matplotlib": "matplotlib-base",
+    "lazy-loader": "lazy_loader",
+}
 #: How requirements.lock names the project among the reasons a package is there.
 PROJECT = "o2c-toolkit (pyproject.toml)"
 

@@ -15,6 +15,7 @@ LEVELS = {
     "_progress": 0,
     "_stats": 0,
     "_write": 0,
+    "_watchdog": 0,
     "log": 1,
     "conformance.ideal_path": 2,
     "milestones": 2,

@@ -14,6 +14,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from o2c._watchdog import add_memory_option, is_out_of_memory, out_of_memory_message, watch
 from o2c.errors import ToolkitError
 
 #: Each subcommand: name -> (function adding its arguments, function running it).
@@ -25,6 +26,7 @@ def _parser(
 ) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="o2c", description="Order-to-cash process mining.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    add_memory_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (add_arguments, _run, help_text) in commands.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -32,6 +34,7 @@ def _parser(
         command.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
         )
+        add_memory_option(command)
         add_arguments(command)
     return parser
 
@@ -46,43 +49,49 @@ def _commands() -> dict[str, tuple[Callable[[argparse.ArgumentParser], None], Ru
     }
 
 
+def console() -> int:
+    """The installed ``o2c`` command: ``main`` in a child process that ``o2c._watchdog`` watches."""
+    return watch(sys.argv[1:])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``o2c`` command with ``argv`` (default: the process arguments); return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv  # known before the parser, which needs the libraries loaded
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("interrupted; a report folder being written was left as it was", file=sys.stderr)
+        return 130
+    except ToolkitError as error:
+        if debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a failure o2c did not foresee: one line, the traceback with --debug
+        if debug:
+            raise
+        if is_out_of_memory(error):
+            print(f"error: {out_of_memory_message()}", file=sys.stderr)
+        else:
+            print(
+                f"error: {type(error).__name__}: {error}\n"
+                "  this is a failure o2c did not foresee; rerun with --debug for the traceback and report it",
+                file=sys.stderr,
+            )
+        return 1
+
+
+def _run(argv: list[str]) -> int:
     commands = _commands()
     parser = _parser(commands)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    try:
-        return commands[args.command][1](args)
-    except KeyboardInterrupt:
-        if args.debug:
-            raise
-        print("interrupted; a report folder being written was left as it was", file=sys.stderr)
-        return 130
-    except ToolkitError as error:
-        if args.debug:
-            raise
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except MemoryError:
-        if args.debug:
-            raise
-        print(
-            "error: out of memory; for a log larger than memory see o2c.scan_log (README, Scale)",
-            file=sys.stderr,
-        )
-        return 1
-    except Exception as error:  # a failure o2c did not foresee: one line, the traceback with --debug
-        if args.debug:
-            raise
-        print(
-            f"error: {type(error).__name__}: {error}\n"
-            "  this is a failure o2c did not foresee; rerun with --debug for the traceback and report it",
-            file=sys.stderr,
-        )
-        return 1
+    return commands[args.command][1](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,140 @@
+"""The public names of ``o2c``, for type checkers; ``__init__.py`` imports each on first use."""
+
+from .assess import Assessment, assess
+from .conformance import (
+    ConformanceSummary,
+    IdealPath,
+    ProcessModel,
+    align,
+    conformance_summary,
+    cost_of_divergence,
+    discover_ideal_path,
+    flow_efficiency,
+    lead_time_split,
+)
+from .discovery import (
+    activity_instances,
+    case_variants,
+    directly_follows,
+    end_activities,
+    start_activities,
+    variants,
+)
+from .engines import ScannedLog, scan_log
+from .errors import (
+    ArgumentError,
+    ColumnMappingError,
+    IdealPathError,
+    InputFileError,
+    RejectedRowError,
+    RejectedRowsWarning,
+    TimestampFormatError,
+    ToolkitError,
+)
+from .filtering import filter_log
+from .io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log, read_process_model
+from .io._sap import read_sap_document_flow
+from .kpis import kpis, late_payment_drivers, milestones, stuck_orders
+from .log import Reason, validate
+from .ocel import write_ocel
+from .performance import (
+    activity_durations,
+    bottlenecks,
+    drivers,
+    lead_times,
+    processing_and_waiting,
+    waiting_times,
+)
+from .plausibility import plausibility_warnings
+from .quality import data_quality, log_summary
+from .render import render_map
+from .render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+from .report import (
+    Headlines,
+    compare_findings,
+    draw_maps,
+    findings,
+    findings_schema,
+    headlines,
+    write_report,
+)
+from .rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
+from .simulate import Simulation, example_log, simulate
+
+__version__: str
+
+__all__ = [
+    "ArgumentError",
+    "Assessment",
+    "ColumnMapping",
+    "ColumnMappingError",
+    "ConformanceSummary",
+    "Headlines",
+    "IdealPath",
+    "IdealPathError",
+    "InputFileError",
+    "LoadedLog",
+    "ProcessModel",
+    "Reason",
+    "RejectedRowError",
+    "RejectedRowsWarning",
+    "ScannedLog",
+    "Simulation",
+    "SourceInfo",
+    "TimestampFormatError",
+    "ToolkitError",
+    "__version__",
+    "activity_durations",
+    "activity_instances",
+    "align",
+    "assess",
+    "bottlenecks",
+    "case_variants",
+    "compare_findings",
+    "conformance_summary",
+    "cost_of_divergence",
+    "data_quality",
+    "directly_follows",
+    "discover_ideal_path",
+    "draw_maps",
+    "drivers",
+    "end_activities",
+    "example_log",
+    "filter_log",
+    "findings",
+    "findings_schema",
+    "first_time_right",
+    "flow_efficiency",
+    "headlines",
+    "kpis",
+    "late_payment_drivers",
+    "lead_time_split",
+    "lead_times",
+    "log_summary",
+    "milestones",
+    "ping_pongs",
+    "plausibility_warnings",
+    "plot_bottlenecks",
+    "plot_drivers",
+    "plot_lead_times",
+    "plot_variants",
+    "processing_and_waiting",
+    "read_ideal_path",
+    "read_log",
+    "read_process_model",
+    "read_sap_document_flow",
+    "rekeyed_data",
+    "render_map",
+    "rework",
+    "rework_cost",
+    "scan_log",
+    "self_loops",
+    "simulate",
+    "start_activities",
+    "stuck_orders",
+    "validate",
+    "variants",
+    "waiting_times",
+    "write_ocel",
+    "write_report",
+]
