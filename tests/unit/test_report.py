@@ -23,7 +23,15 @@ from o2c.assess import Assessment, assess
 from o2c.errors import GraphvizMissingError
 from o2c.io import read_log
 from o2c.render.maps import ProcessMap, format_count
-from o2c.report import compare_findings, findings, findings_schema, headlines, validate_findings, write_report
+from o2c.report import (
+    _lead_time_chart,
+    compare_findings,
+    findings,
+    findings_schema,
+    headlines,
+    validate_findings,
+    write_report,
+)
 from o2c.simulate import example_log
 from tests.conftest import sample_log
 
@@ -344,7 +352,7 @@ def test_worst_rework_loop_breaks_ties_on_orders_by_extra_executions() -> None:
     )
     lines = headlines(assess(read_log(log), progress=False))
     assert lines[2].startswith(
-        "The worst rework loop is z → z (self-loop): 1 order (100%), 4 extra executions"
+        "The worst rework loop is z → z (self-loop): 1 order (100% of all orders, open and closed), 4 extra executions"
     )
 
 
@@ -460,3 +468,18 @@ def test_without_start_events_processing_time_is_said_to_be_unknown(
     assert "Processing time is unknown: the log has no start events" in page
     assert "share of all processing" not in page
     assert "· work" not in (written / "maps" / "waiting_time.dot").read_text(encoding="utf-8")
+
+
+def test_the_lead_time_chart_counts_the_closed_orders_the_cost_of_divergence_compares(
+    sample: Assessment,
+) -> None:
+    events = pd.read_csv(sample_log("o2c_orders.csv"))
+    closing = sample.ideal.closing_step  # type: ignore[union-attr]
+    closed = events.loc[events["activity"] == closing, "case_id"].nunique()
+    assert 0 < closed < events["case_id"].nunique()  # the sample has open orders to leave out
+    figure = _lead_time_chart(sample)
+    assert figure._suptitle.get_text().startswith(f"How long the {closed:,} closed orders take")  # type: ignore[union-attr]
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert sum(int(re.search(r"\(([\d,]+)\)", text)[1].replace(",", "")) for text in legend) == closed  # type: ignore[index]
+    compared = sample.cost_of_divergence.query("kind == 'any'").iloc[0]
+    assert round(compared["cases"] / compared["share_of_cases"]) == closed

@@ -51,7 +51,7 @@ from matplotlib.figure import Figure
 
 from o2c._write import replacing_folder, spreadsheet_safe_table
 from o2c.assess import Assessment
-from o2c.conformance import IdealPath
+from o2c.conformance import IdealPath, closed_cases
 from o2c.errors import ArgumentError, GraphvizMissingError
 from o2c.io._mapping import saved_mapping
 from o2c.performance import DRIVER_COLUMNS
@@ -178,7 +178,7 @@ def headlines(assessment: Assessment) -> Headlines:
     >>> from o2c.assess import assess
     >>> from o2c.io import read_log
     >>> from o2c.simulate import example_log
-    >>> from o2c.conformance import IdealPath
+    >>> from o2c.conformance import IdealPath, closed_cases
     >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
     ...                    "Create Invoice", "Receive Payment"), milestones={"paid": "Receive Payment"})
     >>> found = headlines(assess(read_log(example_log()), ideal=ideal, progress=False))
@@ -241,7 +241,7 @@ def _bottleneck_sentence(assessment: Assessment) -> str:
     share = edge["wait_total"] / internal_total
     sentence = (
         f"Orders wait a median {_duration(edge['wait_median'])} between {edge['source']} and "
-        f"{edge['target']}, where {_share(share)} {scope} accumulates ({_duration(edge['wait_total'])} in all)"
+        f"{edge['target']}, where {_share(share)} {scope} accumulates ({_duration(edge['wait_total'])} in all, open and closed orders alike)"
     )
     driver = _top_driver(assessment, int(edge["rank"]))
     if driver is None:
@@ -314,7 +314,8 @@ def _rework_sentence(assessment: Assessment) -> str:
         loop = f"{row['activity']} executed again (repeat)"
     sentence = (
         f"The worst rework loop is {loop}: {_n(row['cases_affected'], 'order')} "
-        f"({_share(row['share_of_cases'])}), {_n(row['extra_executions'], 'extra execution')}"
+        f"({_share(row['share_of_cases'])} of all orders, open and closed), "
+        f"{_n(row['extra_executions'], 'extra execution')}"
     )
     cost = assessment.rework_cost
     key = (cost["activity"] == row["activity"]) & (cost["kind"] == row["kind"])
@@ -1239,6 +1240,15 @@ def _kpi_rows(kpis: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
+def _lead_time_chart(assessment: Assessment) -> Figure:
+    """Lead times of the orders the cost of divergence compares: the closed ones, when it does."""
+    a, ideal = assessment, assessment.ideal
+    if _final_step(a) is None or not isinstance(ideal, IdealPath):
+        return plot_lead_times(a.alignments, orders="all orders (open ones: time so far)")
+    closed = a.alignments[a.alignments["case_id"].isin(closed_cases(a.log, ideal).to_list())]
+    return plot_lead_times(closed, orders=f"the {format_count(len(closed))} closed orders")
+
+
 def _page(
     assessment: Assessment, document: Mapping[str, Any], maps: Mapping[str, str | None], top: int
 ) -> str:
@@ -1254,7 +1264,7 @@ def _page(
     charts = {
         "bottlenecks": _figure_svg(plot_bottlenecks(a.bottlenecks, top=top)) if len(a.bottlenecks) else None,
         "drivers": _figure_svg(plot_drivers(drivers, top=8)) if len(drivers) else None,
-        "lead_times": _figure_svg(plot_lead_times(a.alignments)),
+        "lead_times": _figure_svg(_lead_time_chart(a)),
         "variants": _figure_svg(plot_variants(a.variants)),
     }
     rejects = a.rejects.head(20).to_pandas()

@@ -1,7 +1,7 @@
 """Conformance of the event log to an ideal path: alignments, fitness, the cost of divergence."""
 
 from o2c.conformance.alignments import ConformanceSummary, align, conformance_summary
-from o2c.conformance.cost import cost_of_divergence, flow_efficiency, lead_time_split
+from o2c.conformance.cost import closed_cases, cost_of_divergence, flow_efficiency, lead_time_split
 from o2c.conformance.discover import discover_ideal_path
 from o2c.conformance.ideal_path import IdealPath, ProcessModel
 
@@ -10,6 +10,7 @@ __all__ = [
     "IdealPath",
     "ProcessModel",
     "align",
+    "closed_cases",
     "conformance_summary",
     "cost_of_divergence",
     "discover_ideal_path",

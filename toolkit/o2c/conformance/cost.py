@@ -127,7 +127,7 @@ def cost_of_divergence(
     cases = alignments.loc[alignments["resolved"].astype(bool), ["case_id", "is_fit", "lead_time",
                                                                  "skipped_steps", "inserted_steps"]]  # fmt: skip
     if closed_only and ideal is not None:
-        cases = cases[_isin(cases["case_id"], _closed_cases(log, ideal))]
+        cases = cases[_isin(cases["case_id"], _closed(log, ideal))]
     cases = cases.merge(_case_values(log, value), on="case_id", how="left")
     conforming = cases.loc[cases["is_fit"], "lead_time"].median()
     members = pd.concat(
@@ -177,9 +177,21 @@ def _moves(cases: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
     return moves.rename(columns={column: "activity"}).assign(kind=kind)[["case_id", "kind", "activity"]]
 
 
-def _closed_cases(log: pl.DataFrame, ideal: IdealPath) -> pl.Series:
-    """Case ids of the closed orders: those with the paid milestone step, else the path's last step."""
-    return log.filter(pl.col(ACTIVITY) == ideal.closing_step)[CASE_ID].unique()
+def closed_cases(log: pl.DataFrame | pd.DataFrame, ideal: IdealPath) -> pl.Series:
+    """Case ids of the closed orders: those with the ideal path's ``closing_step`` (the paid
+    milestone step, else the path's last step), each once.
+
+    >>> from o2c.simulate import example_log
+    >>> ideal = IdealPath(("Create Sales Order", "Confirm Order", "Ship Goods", "Create Invoice",
+    ...                    "Receive Payment"))
+    >>> list(closed_cases(example_log(), ideal))
+    ['1', '3']
+    """
+    return _closed(validate(log), ideal)
+
+
+def _closed(log: pl.DataFrame, ideal: IdealPath) -> pl.Series:
+    return log.filter(pl.col(ACTIVITY) == ideal.closing_step)[CASE_ID].unique(maintain_order=True)
 
 
 def _isin(case_ids: pd.Series, among: pl.Series) -> np.ndarray:
@@ -293,7 +305,7 @@ def flow_efficiency(
         CASE_ID, lead=(pl.col("last_event") - pl.col("first_event")).dt.total_microseconds()
     )
     if closed_only and isinstance(ideal, IdealPath):
-        spans = spans.filter(pl.col(CASE_ID).is_in(_closed_cases(log, ideal).implode()))
+        spans = spans.filter(pl.col(CASE_ID).is_in(_closed(log, ideal).implode()))
     spans = spans.filter(pl.col("lead") > 0)
     sources = {
         "target_hours": _target_time(log, ideal)
@@ -377,7 +389,7 @@ def lead_time_split(
     closing = None
     if closed_only and isinstance(ideal, IdealPath):
         closing = ideal.closing_step
-        split = split[_isin(split["case_id"], _closed_cases(log, ideal))]
+        split = split[_isin(split["case_id"], _closed(log, ideal))]
     split = split[split["lead_time"] > pd.Timedelta(0)]
     totals = {c: pd.Timedelta(split[c].sum()) for c in ("lead_time", "processing_time", "waiting_time")}
     lead = totals["lead_time"].total_seconds()

@@ -168,7 +168,7 @@ def plot_bottlenecks(bottlenecks: pd.DataFrame, *, top: int = 10) -> Figure:
                 annotation_clip=False,
             )
         ax.set_xlabel("total waiting time (days)")
-        _title(ax, "Where the waiting time goes (customer's waits in grey)")
+        _title(ax, "Where the waiting time goes, open and closed orders (customer's waits in grey)")
         ax.margins(x=0.25)
     return fig
 
@@ -221,13 +221,15 @@ def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
             y, [_label(f"{a} {v}") for a, v in zip(shown["attribute"], shown["value"], strict=True)]
         )
         ax.set_xlabel("median waiting time (days)")
-        _title(ax, "What goes with the longest waits")
+        _title(ax, "What goes with the longest waits here (open and closed orders)")
         ax.legend(loc="lower right", frameon=False, fontsize=8)
         ax.margins(x=0.15)
     return fig
 
 
-def plot_lead_times(alignments: pd.DataFrame, *, bins: int = 30) -> Figure:
+def plot_lead_times(
+    alignments: pd.DataFrame, *, bins: int = 30, orders: str = "orders (open ones: time so far)"
+) -> Figure:
     """Histogram of the orders' lead times, orders on the ideal path against the others.
 
     Parameters
@@ -236,6 +238,9 @@ def plot_lead_times(alignments: pd.DataFrame, *, bins: int = 30) -> Figure:
         ``o2c.align`` output (``lead_time``, ``is_fit``).
     bins : int
         Number of bins, shared by both groups.
+    orders : str
+        Which orders ``alignments`` holds, for the title ("How long {orders} take, ..."); pass
+        e.g. ``"the 1,200 closed orders"`` with the rows of ``o2c.conformance.closed_cases``.
 
     Returns
     -------
@@ -271,7 +276,7 @@ def plot_lead_times(alignments: pd.DataFrame, *, bins: int = 30) -> Figure:
                 ax.axvline(float(np.median(days[mask])), color=colour, linestyle="--", linewidth=1.2)
         ax.set_xlabel("lead time (days); dashed: medians")
         ax.set_ylabel("orders")
-        _title(ax, "How long orders take, on and off the ideal path (open orders: time so far)")
+        _title(ax, f"How long {orders} take, on and off the ideal path")
         ax.legend(frameon=False, fontsize=8)
     return fig
 
@@ -311,5 +316,5 @@ def plot_variants(variants: pd.DataFrame, *, top: int = 50) -> Figure:
         ax.set_ylim(0, 100)
         ax.set_xlabel(f"variants, most frequent first ({len(variants):,} in all)")
         ax.set_ylabel("share of orders (%)")
-        _title(ax, "How many variants cover the orders (line: cumulative)")
+        _title(ax, "How many variants cover the orders, open and closed (line: cumulative)")
     return fig
