@@ -106,6 +106,19 @@ def test_notices_say_what_the_figures_rest_on() -> None:
     }
 
 
+def test_dates_only_are_midnight_in_the_zone_the_log_was_read_in(tmp_path: Path) -> None:
+    """Dates read in Berlin are 23:00 or 22:00 UTC: still dates only; 09:00 in Berlin is not."""
+    path = tmp_path / "dates.csv"
+    _orders([3, 4, 5], hour=0).with_columns(pl.col("timestamp").dt.strftime("%Y-%m-%d")).write_csv(path)
+    berlin = assess(read_log(path, timezone="Europe/Berlin"), progress=False)
+    assert berlin.log["timestamp"].dt.hour().unique().to_list() == [23]  # held in UTC (winter)
+    assert "date_only_timestamps" in _codes(plausibility_warnings(berlin))
+    timed = tmp_path / "timed.csv"
+    _orders([3, 4, 5]).write_csv(timed)
+    at_nine = assess(read_log(timed, timezone="Europe/Berlin"), progress=False)
+    assert "date_only_timestamps" not in _codes(plausibility_warnings(at_nine))
+
+
 def test_most_orders_open() -> None:
     log = _orders([2, 2, 2, 2, 2])
     unpaid = log.filter(

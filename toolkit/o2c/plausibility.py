@@ -33,6 +33,7 @@ code                           severity  when
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import pandas as pd
@@ -227,13 +228,10 @@ def _open(a: Assessment) -> list[dict[str, Any]]:
 
 
 def _dates(a: Assessment) -> list[dict[str, Any]]:
-    stamps = a.log[TIMESTAMP]
-    if (
-        not len(stamps)
-        or stamps.dt.time().n_unique() > 1
-        or stamps.dt.hour().max()
-        or stamps.dt.minute().max()
-    ):
+    # midnight where the log was written: timestamps are held in UTC, read in the noted zone
+    zone = a.source.notes.get("timezone") or "UTC"
+    stamps = a.log[TIMESTAMP].dt.convert_time_zone(zone)
+    if not len(stamps) or (stamps.dt.time() != time(0)).any():
         return []
     return [
         _warning(
