@@ -30,9 +30,9 @@ import polars as pl
 import pytest
 
 from o2c import read_ideal_path, read_log
-from o2c.conformance.ideal_path import IdealPath
 from o2c.errors import ArgumentError
 from o2c.kpis import KPIS, kpis, late_payment_drivers, milestones, stuck_orders
+from o2c.model import IdealPath
 from tests.conftest import sample_log
 
 D = pd.Timedelta(days=1)

@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 
 from o2c import bottlenecks
-from o2c.conformance.ideal_path import IdealPath
 from o2c.kpis import milestones
 from o2c.log import validate
 from o2c.milestones import customer_steps, find_milestones
+from o2c.model import IdealPath
 
 
 def _log(traces: dict[str, list[tuple[str, float]]]) -> pl.DataFrame:

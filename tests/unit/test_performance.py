@@ -10,9 +10,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from o2c.conformance.ideal_path import IdealPath
 from o2c.errors import ArgumentError
 from o2c.io import read_ideal_path, read_log
+from o2c.model import IdealPath
 from o2c.performance import (
     BOTTLENECK_ORDER,
     activity_durations,

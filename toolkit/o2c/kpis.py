@@ -32,7 +32,6 @@ import pandas as pd
 import polars as pl
 
 from o2c._stats import PooledSample, row_groups
-from o2c.conformance.ideal_path import MILESTONES, IdealPath
 from o2c.discovery import duration_from_microseconds, event_start, lazy_transitions
 from o2c.errors import ArgumentError, check_choice
 from o2c.log import (
@@ -49,6 +48,7 @@ from o2c.log import (
     validate,
 )
 from o2c.milestones import Milestone, find_milestones
+from o2c.model import MILESTONES, IdealPath
 from o2c.performance import case_attributes
 from o2c.rework import rekeyed_data
 

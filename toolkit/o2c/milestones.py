@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from o2c.conformance.ideal_path import MILESTONES, IdealPath
 from o2c.log import ACTIVITY, CASE_ID
+from o2c.model import MILESTONES, IdealPath
 
 
 @dataclass(frozen=True)

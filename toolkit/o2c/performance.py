@@ -26,7 +26,6 @@ import pandas as pd
 import polars as pl
 
 from o2c._stats import PooledSample
-from o2c.conformance.ideal_path import IdealPath
 from o2c.discovery import (
     SAME_CASE,
     activity_instances,
@@ -55,6 +54,7 @@ from o2c.log import (
     validate,
 )
 from o2c.milestones import customer_steps
+from o2c.model import IdealPath
 
 #: The statistics of a set of waits (or durations), in the order the result frames show them.
 STATISTICS = ("median", "mean", "p90", "max", "total")
@@ -386,7 +386,7 @@ def bottlenecks(
     Examples
     --------
     >>> from o2c.simulate import example_log
-    >>> from o2c.conformance.ideal_path import IdealPath
+    >>> from o2c.model import IdealPath
     >>> bottlenecks(example_log(), top=3)[["rank", "source", "target", "owner", "share_of_wait"]]
        rank          source           target     owner  share_of_wait
     0     1  Create Invoice  Receive Payment  customer       0.813478

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from o2c.conformance.ideal_path import IdealPath
 from o2c.errors import ArgumentError, check_choice
 from o2c.log import validate
+from o2c.model import IdealPath
 
 _EXAMPLE_TRACES = {
     # order: (region, value, [(activity, hours after the order was created, resource)])

@@ -3,7 +3,7 @@
 from o2c.conformance.alignments import ConformanceSummary, align, conformance_summary
 from o2c.conformance.cost import closed_cases, cost_of_divergence, flow_efficiency, lead_time_split
 from o2c.conformance.discover import discover_ideal_path
-from o2c.conformance.ideal_path import IdealPath, ProcessModel
+from o2c.model import IdealPath, ProcessModel
 
 __all__ = [
     "ConformanceSummary",

@@ -40,10 +40,10 @@ import polars as pl
 
 import o2c._pm4py as _pm4py
 from o2c._progress import progress as _progress
-from o2c.conformance.ideal_path import IdealPath, ProcessModel
 from o2c.discovery import case_variants, variants
 from o2c.errors import ArgumentError, IdealPathError, check_choice
 from o2c.log import CASE_ID, validate
+from o2c.model import IdealPath, ProcessModel
 from o2c.performance import lead_times
 
 #: pm4py's standard costs (``align_utils.STD_MODEL_LOG_MOVE_COST`` and ``STD_TAU_COST``).

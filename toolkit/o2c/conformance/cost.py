@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from o2c.conformance.ideal_path import IdealPath, ProcessModel
 from o2c.discovery import activity_instances, case_span
 from o2c.errors import ArgumentError, ColumnMappingError
 from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, START_TIMESTAMP, VALUE, per_case, validate
+from o2c.model import IdealPath, ProcessModel
 from o2c.performance import busy_time, processing_and_waiting
 
 #: The kinds of deviation ``cost_of_divergence`` prices, in the order of its rows' ``kind``.

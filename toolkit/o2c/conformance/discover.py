@@ -16,10 +16,10 @@ import pandas as pd
 import polars as pl
 
 import o2c._pm4py as _pm4py
-from o2c.conformance.ideal_path import IdealPath, ProcessModel
 from o2c.discovery import variants
 from o2c.errors import ArgumentError, check_choice
 from o2c.log import ACTIVITY, validate
+from o2c.model import IdealPath, ProcessModel
 
 #: How ``discover_ideal_path`` finds the path.
 DISCOVERY_METHODS = ("most_frequent_variant", "inductive_miner")

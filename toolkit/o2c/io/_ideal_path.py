@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from o2c.conformance.ideal_path import IdealPath
 from o2c.errors import IdealPathError, InputFileError, did_you_mean
+from o2c.model import IdealPath
 
 _KEYS = ("name", "steps", "target_hours", "milestones", "customer_steps")
 _STEP_KEYS = ("step", "optional")

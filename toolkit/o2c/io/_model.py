@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import o2c._pm4py as _pm4py
-from o2c.conformance.ideal_path import ProcessModel
 from o2c.errors import IdealPathError, InputFileError
+from o2c.model import ProcessModel
 
 #: File suffixes of process models and how pm4py reads each.
 MODEL_FORMATS = {".bpmn": "bpmn", ".pnml": "pnml"}
