@@ -225,6 +225,7 @@ def test_the_versions_are_those_of_the_running_interpreter_and_graphviz(document
 def test_mapping_yaml_reads_the_file_the_same_way_again(sample: Assessment, written: Path) -> None:
     mapping = yaml.safe_load((written / "mapping.yaml").read_text(encoding="utf-8"))
     assert mapping["case_id"] == "case_id" and mapping["value"] == "net_value"
+    assert mapping["map"] == {"activities": 0.8, "paths": 0.8}  # the maps' sliders, for the rerun
     again = read_log(sample_log("o2c_orders.csv"), mapping=written / "mapping.yaml")
     assert again.log.equals(read_log(sample_log("o2c_orders.csv")).log)
 

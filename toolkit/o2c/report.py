@@ -10,7 +10,8 @@
   JSON Schema ``findings.schema.json`` shipped in the package (``findings_schema()``).
 - ``maps/``: both maps as SVG, PNG and DOT; ``tables/``: every result frame as CSV (durations
   in seconds, columns ``*_s``); ``rejects.csv``; ``mapping.yaml`` (``o2c assess LOG --mapping
-  mapping.yaml`` reads the file the same way again).
+  mapping.yaml`` reads the file the same way again and draws the same maps: its ``map``
+  section holds the sliders).
 
 The same assessment gives the same bytes in every file: no clock, sorted tables, a fixed chart
 font and SVG hash salt, and Graphviz's output for a DOT text that is itself stable.
@@ -53,7 +54,7 @@ from o2c._write import replacing_folder, spreadsheet_safe_table
 from o2c.assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.errors import ArgumentError, GraphvizMissingError
-from o2c.io._mapping import saved_mapping
+from o2c.io._mapping import MAP_SECTION, saved_mapping
 from o2c.kpis import APPROVAL_PATTERN
 from o2c.log import ACTIVITY
 from o2c.milestones import REMINDER_PATTERN
@@ -863,9 +864,11 @@ def write_report(
                 json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
             ).encode("utf-8"),
             "rejects.csv": spreadsheet_safe_table(assessment.rejects).write_csv().encode("utf-8"),
-            "mapping.yaml": yaml.safe_dump(_mapping(assessment), sort_keys=False, allow_unicode=True).encode(
-                "utf-8"
-            ),
+            "mapping.yaml": yaml.safe_dump(
+                _mapping(assessment) | {MAP_SECTION: {"activities": map_activities, "paths": map_paths}},
+                sort_keys=False,
+                allow_unicode=True,
+            ).encode("utf-8"),
         }
         for name, frame in sorted(assessment.frames().items()):
             files_[f"tables/{name}.csv"] = _csv(frame).encode("utf-8")
