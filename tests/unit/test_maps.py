@@ -352,3 +352,70 @@ def test_a_log_without_start_times_keeps_its_labels(example_log: pl.DataFrame) -
         chart.source
         == render_map(example_log, activities=1, paths=1, durations=activity_durations(example_log)).source
     )
+
+
+def _planted(traces: dict[str, int]) -> pl.DataFrame:
+    """A log of ``traces`` (activities joined by ``>``), each repeated that many times, an hour apart."""
+    rows = []
+    for trace, times in traces.items():
+        for _ in range(times):
+            case = f"c{len(rows)}"
+            rows += [(case, activity, hour) for hour, activity in enumerate(trace.split(">"))]
+    frame = pd.DataFrame(rows, columns=["case_id", "activity", "hour"])
+    frame["timestamp"] = pd.Timestamp("2025-01-06") + pd.to_timedelta(frame.pop("hour"), unit="h")
+    return read_log(frame).log
+
+
+def test_keep_draws_a_rare_activity_the_sliders_leave_out() -> None:
+    """10 orders A > B > C and one A > Approve > C: 33 events, Approve has 1 (3%)."""
+    log = _planted({"A>B>C": 10, "A>Approve>C": 1})
+    dropped = render_map(log, activities=0.9, paths=1)
+    assert Drawn(dropped.source).nodes == {"A", "B", "C"}
+    kept = render_map(log, activities=0.9, paths=1, keep=["Approve", "not in the log"])
+    drawn = Drawn(kept.source)
+    assert drawn.nodes == {"A", "B", "C", "Approve"}
+    assert drawn.label("A", "Approve") == "1" and drawn.label("Approve", "C") == "1"
+    # on top of max_activities (A), connected like A: A reaches the end through B and C (10
+    # orders), Approve through C (1 order)
+    capped = Drawn(render_map(log, activities=1, paths=0, max_activities=1, keep=["Approve"]).source)
+    assert capped.nodes == {"A", "Approve", "B", "C"}
+    assert set(capped.edges) == {
+        ("start", "A"),
+        ("A", "B"),
+        ("B", "C"),
+        ("C", "end"),
+        ("A", "Approve"),
+        ("Approve", "C"),
+    }
+    assert capped.nodes <= capped.reach("start") and capped.nodes <= capped.reach("end", reverse=True)
+    for bad in ("Approve", [1]):
+        with pytest.raises(ArgumentError, match="'keep' argument of render_map"):
+            render_map(log, keep=bad)
+
+
+def test_a_map_says_what_it_left_out() -> None:
+    """Approve is left out with its 2 paths, A > Approve and Approve > C: 2 of 22 transitions."""
+    log = _planted({"A>B>C": 10, "A>Approve>C": 1})
+    chart = render_map(log, activities=0.9, paths=1)
+    assert (chart.left_out.activities, chart.left_out.paths) == (("Approve",), 2)
+    assert chart.left_out.share == pytest.approx(2 / 22)
+    caption = "Left out: 1 activity (Approve) and 2 paths (9.1% of transitions)"
+    assert chart.left_out.caption() == caption and caption in chart.source
+    assert chart.copy().left_out == chart.left_out
+    everything = render_map(log, activities=1, paths=1)
+    assert everything.left_out.caption() == "" and "Left out" not in everything.source
+
+
+def test_the_caption_counts_more_than_five_names_and_escapes_them() -> None:
+    """Six rare activities, one with characters DOT's HTML labels must escape: counted, not named."""
+    rare = ["R1", "R2", "R3", "R4", "R5", 'Approve <5k & "rush"']
+    log = _planted({"A>B": 20} | {f"A>{name}>B": 1 for name in rare})
+    chart = render_map(log, activities=0.5, paths=1)
+    assert set(chart.left_out.activities) == set(rare)
+    assert chart.left_out.caption() == "Left out: 6 activities and 12 paths (37.5% of transitions)"
+    five = render_map(log, activities=0.5, paths=1, keep=["R1"])
+    assert five.left_out.caption() == (
+        'Left out: 5 activities (Approve <5k & "rush", R2, R3, R4, R5) and 10 paths (31.2% of transitions)'
+    )  # 10 of 32 transitions; equally rare activities by name
+    assert "(Approve &lt;5k &amp; &quot;rush&quot;, R2, R3, R4, R5)" in five.source
+    assert five.pipe(format="svg").startswith(b"<?xml")  # Graphviz reads the label

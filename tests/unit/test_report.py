@@ -4,7 +4,9 @@ simulator's truth, escaping, no network, byte-identical reruns, and a rerun from
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -22,10 +24,13 @@ import o2c
 from o2c.assess import Assessment, assess
 from o2c.errors import GraphvizMissingError
 from o2c.io import read_log
-from o2c.render.maps import ProcessMap, format_count
+from o2c.render.maps import ProcessMap, format_count, render_map
 from o2c.report import (
+    MAP_MAX_ACTIVITIES,
+    READABLE_TEXT_PX,
     _lead_time_chart,
     compare_findings,
+    draw_maps,
     findings,
     findings_schema,
     headlines,
@@ -221,6 +226,7 @@ def test_the_versions_are_those_of_the_running_interpreter_and_graphviz(document
 def test_mapping_yaml_reads_the_file_the_same_way_again(sample: Assessment, written: Path) -> None:
     mapping = yaml.safe_load((written / "mapping.yaml").read_text(encoding="utf-8"))
     assert mapping["case_id"] == "case_id" and mapping["value"] == "net_value"
+    assert mapping["map"] == {"activities": 0.8, "paths": 0.8}  # the maps' sliders, for the rerun
     again = read_log(sample_log("o2c_orders.csv"), mapping=written / "mapping.yaml")
     assert again.log.equals(read_log(sample_log("o2c_orders.csv")).log)
 
@@ -483,3 +489,34 @@ def test_the_lead_time_chart_counts_the_closed_orders_the_cost_of_divergence_com
     assert sum(int(re.search(r"\(([\d,]+)\)", text)[1].replace(",", "")) for text in legend) == closed  # type: ignore[index]
     compared = sample.cost_of_divergence.query("kind == 'any'").iloc[0]
     assert round(compared["cases"] / compared["share_of_cases"]) == closed
+
+
+def test_the_maps_keep_the_ideal_path_milestones_approvals_and_reminders(sample: Assessment) -> None:
+    """Manager Approval (510 events) and Send Payment Reminder (108) are too rare for the sliders."""
+    plain = render_map(sample.log, activities=0.8, paths=0.8, max_activities=MAP_MAX_ACTIVITIES)
+    assert {"Manager Approval", "Send Payment Reminder"} <= set(plain.left_out.activities)
+    ideal = o2c.read_ideal_path(sample_log("ideal_path.yaml"))
+    for chart in draw_maps(sample).values():
+        drawn = {html.unescape(name) for name in re.findall(r"<b>([^<]*)</b><br", chart.source)}
+        assert {*ideal.steps, "Manager Approval", "Director Approval", "Send Payment Reminder"} <= drawn
+        assert not set(chart.left_out.activities) & drawn
+
+
+def test_the_page_says_what_the_maps_left_out(sample: Assessment, written: Path) -> None:
+    page = (written / "report.html").read_text(encoding="utf-8")
+    caption = draw_maps(sample)["frequency"].left_out.caption()
+    assert caption.startswith("Left out: 4 activities (") and f"{caption}. The maps keep" in page
+    assert "Rare activities and paths are left out" not in page
+    # the maps go one above the other, shrunk to the page down to readable text, then scrolled
+    svg = (written / "maps" / "frequency.svg").read_text(encoding="utf-8")
+    width = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', svg).group(1))  # type: ignore[union-attr]
+    smallest = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
+    floor = math.ceil(width * READABLE_TEXT_PX / smallest)
+    assert f'<svg style="min-width: {floor}px"' in page
+    assert ".map { overflow-x: auto; }" in page
+
+
+def test_a_map_that_leaves_nothing_out_says_so(tmp_path: Path) -> None:
+    write_report(assess(read_log(example_log()), progress=False), tmp_path, map_activities=1, map_paths=1)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Nothing is left out." in page and "Left out:" not in page

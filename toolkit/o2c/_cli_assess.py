@@ -7,6 +7,7 @@ Prints one line: what was read, what was found, where the report is. Exit codes 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from o2c._write import check_folder
 from o2c.assess import assess
 from o2c.conformance import IdealPath, ProcessModel
 from o2c.conformance.discover import DISCOVERY_METHODS
+from o2c.errors import is_share
 from o2c.io import read_ideal_path, read_process_model
+from o2c.io._mapping import MAP_SECTION, MAP_SLIDERS, read_mapping_file
 from o2c.io._model import MODEL_FORMATS
 from o2c.plausibility import plausibility_warnings
 from o2c.report import write_report
@@ -57,12 +60,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="fewest orders for an attribute value to be a driver (30)",
     )
+    for slider, what in zip(MAP_SLIDERS, ("events", "transitions"), strict=True):
+        parser.add_argument(
+            f"--map-{slider}",
+            type=_share,
+            metavar="SHARE",
+            help=f"the maps keep the most frequent {slider} up to this share of {what}, 0 to 1 "
+            f"(default 0.8, or '{slider}' in the mapping file's map section)",
+        )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
         "--fail-on-warning",
         action="store_true",
         help="exit 1 when the plausibility gate finds a serious warning (the report is written all the same)",
     )
+
+
+def _share(text: str) -> float:
+    """A share from 0 to 1, as ``--map-activities`` and ``--map-paths`` take it."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not is_share(value):
+        raise argparse.ArgumentTypeError(f"must be a share from 0 to 1 (0.9 keeps 90%); got {text!r}")
+    return value
+
+
+def _map_sliders(args: argparse.Namespace) -> dict[str, float]:
+    """``write_report``'s map sliders: the mapping file's map section, the command line over it."""
+    sliders = dict(read_mapping_file(args.mapping).get(MAP_SECTION, {})) if args.mapping else {}
+    given = {slider: getattr(args, f"map_{slider}") for slider in MAP_SLIDERS}
+    sliders.update({slider: value for slider, value in given.items() if value is not None})
+    return {f"map_{slider}": value for slider, value in sliders.items()}
 
 
 def read_ideal(path: str) -> IdealPath | ProcessModel:
@@ -74,6 +104,7 @@ def read_ideal(path: str) -> IdealPath | ProcessModel:
 
 def run(args: argparse.Namespace) -> int:
     check_folder(Path(args.out).absolute())  # before minutes of analysis, not after
+    sliders = _map_sliders(args)
     loaded = load(args)
     ideal = read_ideal(args.ideal) if args.ideal else None
     progress = False if args.no_progress else None
@@ -86,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
     )
     out = Path(args.out)
-    write_report(result, out, top=args.top)
+    write_report(result, out, top=args.top, **sliders)
     summary = result.summary
     rejected = loaded.rejects["source_row"].n_unique()
     print(

@@ -119,6 +119,15 @@ def check_choice(value: object, allowed: Sequence[str], *, argument: str, functi
     )
 
 
+def is_share(value: object) -> bool:
+    """Whether ``value`` is a share: a number from 0 to 1 (not a bool, not NaN).
+
+    >>> is_share(0.9), is_share(1), is_share(1.5), is_share(True), is_share("0.9")
+    (True, True, False, False, False)
+    """
+    return not isinstance(value, bool) and isinstance(value, int | float) and 0 <= value <= 1
+
+
 def check_timezone(value: object, *, function: str) -> str:
     """Return ``value`` when it names a time zone (IANA, such as ``Europe/Berlin``), else raise ``ArgumentError``.
 

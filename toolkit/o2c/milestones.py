@@ -77,9 +77,13 @@ GUESSES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }  # fmt: skip
 
+#: Payment reminders and dunning (English, German: Mahnung), case-insensitive: never a
+#: milestone, and always drawn on the report's maps (``o2c.report.draw_maps``).
+REMINDER_PATTERN = r"(?i)remind|dunn|mahn"
+
 #: Activities never taken as a milestone: reminders, dunning, cancellations, requests, changes
 #: (English, German).
-NEVER_MILESTONE = r"(?i)remind|dunn|cancel|request|chang|mahn|storn|anfrage|änder"
+NEVER_MILESTONE = REMINDER_PATTERN + r"|cancel|request|chang|storn|anfrage|änder"
 
 
 def find_milestones(log: pl.DataFrame, ideal: IdealPath | None = None) -> dict[str, Milestone]:

@@ -10,7 +10,8 @@
   JSON Schema ``findings.schema.json`` shipped in the package (``findings_schema()``).
 - ``maps/``: both maps as SVG, PNG and DOT; ``tables/``: every result frame as CSV (durations
   in seconds, columns ``*_s``); ``rejects.csv``; ``mapping.yaml`` (``o2c assess LOG --mapping
-  mapping.yaml`` reads the file the same way again).
+  mapping.yaml`` reads the file the same way again and draws the same maps: its ``map``
+  section holds the sliders).
 
 The same assessment gives the same bytes in every file: no clock, sorted tables, a fixed chart
 font and SVG hash salt, and Graphviz's output for a DOT text that is itself stable.
@@ -53,11 +54,15 @@ from o2c._write import replacing_folder, spreadsheet_safe_table
 from o2c.assess import Assessment
 from o2c.conformance import IdealPath, closed_cases
 from o2c.errors import ArgumentError, GraphvizMissingError
-from o2c.io._mapping import saved_mapping
+from o2c.io._mapping import MAP_SECTION, saved_mapping
+from o2c.kpis import APPROVAL_PATTERN
+from o2c.log import ACTIVITY
+from o2c.milestones import REMINDER_PATTERN
 from o2c.performance import DRIVER_COLUMNS
 from o2c.plausibility import plausibility_warnings
 from o2c.render.maps import (
     READABLE_MAP,
+    LeftOut,
     ProcessMap,
     format_amount,
     format_count,
@@ -827,8 +832,8 @@ def write_report(
     top : int
         How many bottlenecks, drivers, rework rows and variants the report and findings.json list.
     map_activities, map_paths : float
-        The maps' sliders (``o2c.render_map``'s ``activities`` and ``paths``); the bottleneck
-        and the worst rework loop are always drawn.
+        The maps' sliders (``o2c.render_map``'s ``activities`` and ``paths``); the bottleneck,
+        the worst rework loop and the activities ``draw_maps`` keeps are always drawn.
 
     Returns
     -------
@@ -852,17 +857,19 @@ def write_report(
     with replacing_folder(folder) as staging:
         (staging / "maps").mkdir()
         (staging / "tables").mkdir()
-        maps, map_files = _maps(assessment, staging, map_activities, map_paths)
-        page = _page(assessment, document, maps, top)
+        maps, map_files, left_out = _maps(assessment, staging, map_activities, map_paths)
+        page = _page(assessment, document, maps, left_out, top)
         files_: dict[str, bytes] = {
             "report.html": page.encode("utf-8"),
             "findings.json": (
                 json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
             ).encode("utf-8"),
             "rejects.csv": spreadsheet_safe_table(assessment.rejects).write_csv().encode("utf-8"),
-            "mapping.yaml": yaml.safe_dump(_mapping(assessment), sort_keys=False, allow_unicode=True).encode(
-                "utf-8"
-            ),
+            "mapping.yaml": yaml.safe_dump(
+                _mapping(assessment) | {MAP_SECTION: {"activities": map_activities, "paths": map_paths}},
+                sort_keys=False,
+                allow_unicode=True,
+            ).encode("utf-8"),
         }
         for name, frame in sorted(assessment.frames().items()):
             files_[f"tables/{name}.csv"] = _csv(frame).encode("utf-8")
@@ -945,20 +952,26 @@ def draw_maps(
 ) -> dict[str, ProcessMap]:
     """The report's two process maps, the worst internal bottleneck and rework loop highlighted.
 
+    However rare, the maps keep the steps of the ideal path (or the activities of the process
+    model), the milestones (given or guessed), approvals (``o2c.kpis.APPROVAL_PATTERN``) and
+    payment reminders (``o2c.milestones.REMINDER_PATTERN``): what a client asks about first.
+
     Parameters
     ----------
     assessment : Assessment
         The result of ``o2c.assess``.
     activities, paths : float
         ``o2c.render_map``'s sliders (shares of events and of transitions kept); at most
-        ``MAP_MAX_ACTIVITIES`` activities and ``MAP_MAX_EDGES`` edges are drawn.
+        ``MAP_MAX_ACTIVITIES`` activities and ``MAP_MAX_EDGES`` edges are drawn, besides the
+        activities kept and those that connect them.
 
     Returns
     -------
     dict
         ``frequency`` (edge labels: transitions) and ``waiting_time`` (labels: median wait), each
         a ``graphviz.Digraph`` that shows itself in Jupyter. Where the log has start times, each
-        box also shows its activity's median processing time (``activity_durations``).
+        box also shows its activity's median processing time (``activity_durations``). Their
+        ``left_out`` says what simplification left out (the same for both maps).
 
     Examples
     --------
@@ -968,6 +981,8 @@ def draw_maps(
     >>> maps = draw_maps(assess(read_log(example_log()), progress=False))
     >>> sorted(maps), "#D55E00" in maps["waiting_time"].source
     (['frequency', 'waiting_time'], True)
+    >>> maps["frequency"].left_out.caption()
+    'Left out: 1 activity (Change Price) and 3 paths (18.8% of transitions)'
     """
     names = {"transitions": "frequency", "wait_median": "waiting_time"}
     maps = render_maps(
@@ -979,17 +994,30 @@ def draw_maps(
         max_activities=MAP_MAX_ACTIVITIES,
         max_edges=MAP_MAX_EDGES,
         durations=assessment.activity_durations,
+        keep=_kept_on_maps(assessment),
     )
     return {names[measure]: chart for measure, chart in maps.items()}
 
 
+def _kept_on_maps(assessment: Assessment) -> list[str]:
+    """The activities ``draw_maps`` always draws (see its docstring), by name."""
+    ideal = assessment.ideal
+    steps = ideal.steps if isinstance(ideal, IdealPath) else ideal.activities
+    milestones = assessment.milestones["activity"].dropna()
+    names = assessment.log.get_column(ACTIVITY).unique().cast(pl.String)
+    named = names.filter(names.str.contains(APPROVAL_PATTERN) | names.str.contains(REMINDER_PATTERN))
+    return sorted({*steps, *map(str, milestones), *named})
+
+
 def _maps(
     assessment: Assessment, folder: Path, activities: float, paths: float
-) -> tuple[dict[str, str | None], list[Path]]:
-    """Draw both maps into ``folder/maps``; return their inline SVG (None without Graphviz) and files."""
+) -> tuple[dict[str, str | None], list[Path], LeftOut]:
+    """Draw both maps into ``folder/maps``; return their inline SVG (None without Graphviz), the
+    files, and what the maps left out."""
     inline: dict[str, str | None] = {}
     written: list[Path] = []
-    for name, chart in draw_maps(assessment, activities=activities, paths=paths).items():
+    maps = draw_maps(assessment, activities=activities, paths=paths)
+    for name, chart in maps.items():
         dot = folder / "maps" / f"{name}.dot"
         dot.write_text(chart.source, encoding="utf-8")
         written.append(dot)
@@ -1003,8 +1031,24 @@ def _maps(
             path = folder / "maps" / f"{name}.{suffix}"
             path.write_bytes(content)
             written.append(path)
-        inline[name] = _inline_svg(svg.decode("utf-8"))
-    return inline, written
+        inline[name] = _readable(_inline_svg(svg.decode("utf-8")))
+    return inline, written, maps["frequency"].left_out
+
+
+#: The smallest text of the report, in CSS pixels, at any window width: a map is not shrunk
+#: below the width that draws its smallest font at this size; its box scrolls sideways instead.
+READABLE_TEXT_PX = 11
+
+
+def _readable(svg: str) -> str:
+    """A Graphviz SVG element with the smallest width (``min-width``) at which its smallest text
+    is ``READABLE_TEXT_PX`` pixels: the page's CSS shrinks a map to the page's width down to it."""
+    view = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) [\d.]+"', svg)
+    sizes = [float(size) for size in re.findall(r'font-size="([\d.]+)"', svg)]
+    if view is None or not sizes:
+        return svg
+    width = math.ceil(float(view.group(1)) * READABLE_TEXT_PX / min(sizes))
+    return svg.replace("<svg ", f'<svg style="min-width: {width}px" ', 1)
 
 
 def _inline_svg(svg: str) -> str:
@@ -1250,7 +1294,11 @@ def _lead_time_chart(assessment: Assessment) -> Figure:
 
 
 def _page(
-    assessment: Assessment, document: Mapping[str, Any], maps: Mapping[str, str | None], top: int
+    assessment: Assessment,
+    document: Mapping[str, Any],
+    maps: Mapping[str, str | None],
+    left_out: LeftOut,
+    top: int,
 ) -> str:
     a = assessment
     edge = _top_internal(a)
@@ -1275,6 +1323,7 @@ def _page(
         warnings=document["warnings"],
         maps=maps,
         map_limits=(MAP_MAX_ACTIVITIES, MAP_MAX_EDGES),
+        left_out=left_out.caption(),
         charts=charts,
         edge=None if edge is None else {"source": edge["source"], "target": edge["target"]},
         processing=processing_sentence(a),

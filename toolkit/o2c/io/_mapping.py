@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from o2c.errors import ColumnMappingError, InputFileError, TimestampFormatError, did_you_mean
+from o2c.errors import ColumnMappingError, InputFileError, TimestampFormatError, did_you_mean, is_share
 from o2c.io._timestamps import parse_timestamps
 from o2c.log import ROLES
 
@@ -109,6 +109,12 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 _OPTIONS = ("timezone", "dayfirst", "classifier")
 
+#: The mapping file's section for the report's process maps (not for reading the log), and its
+#: keys: ``o2c.render_map``'s sliders, shares from 0 to 1, as ``o2c assess --map-activities``
+#: and ``--map-paths`` set them.
+MAP_SECTION = "map"
+MAP_SLIDERS = ("activities", "paths")
+
 
 def _norm(name: str) -> str:
     return re.sub(r"[^0-9a-zäöüß]+", "_", name.strip().lower()).strip("_")
@@ -164,6 +170,9 @@ def saved_mapping(mapping: ColumnMapping, notes: Mapping[str, Any]) -> dict[str,
 def as_mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None) -> ColumnMapping:
     """A ``ColumnMapping`` from a mapping, a dict, a YAML file path, or None (all guessed).
 
+    A ``map`` section (the report's map sliders, see ``read_mapping_file``) is not about reading
+    the log and is passed over.
+
     >>> as_mapping({"case_id": "Order"}).case_id
     'Order'
     """
@@ -174,24 +183,34 @@ def as_mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None) -
     if isinstance(mapping, str | Path):
         return as_mapping(read_mapping_file(mapping))
     known = [f.name for f in fields(ColumnMapping)]
-    unknown = [k for k in mapping if k not in known]
+    unknown = [k for k in mapping if k not in [*known, MAP_SECTION]]
     if unknown:
         raise ColumnMappingError(
             f"Unknown mapping key {unknown[0]!r}; keys are {known}." + did_you_mean(str(unknown[0]), known),
             column=str(unknown[0]),
         )
-    clean: dict[str, Any] = {k: (v if k in _OPTIONS or v is None else str(v)) for k, v in mapping.items()}
+    clean: dict[str, Any] = {
+        k: (v if k in _OPTIONS or v is None else str(v)) for k, v in mapping.items() if k != MAP_SECTION
+    }
     return ColumnMapping(**clean)
 
 
 def read_mapping_file(path: str | Path) -> dict[str, Any]:
     """The roles and options of a mapping file (YAML ``role: column``); an empty file maps nothing.
 
+    An optional ``map`` section sets the report's map sliders (``MAP_SLIDERS``: ``activities``,
+    ``paths``, shares from 0 to 1); it is checked here, with the file, key and value in the error.
+
     >>> import pathlib, tempfile
     >>> file = pathlib.Path(tempfile.mkdtemp()) / "mapping.yaml"
-    >>> _ = file.write_text("case_id: Auftrag\\ndayfirst: true")
+    >>> _ = file.write_text("case_id: Auftrag\\ndayfirst: true\\nmap: {activities: 0.9}")
     >>> read_mapping_file(file)
-    {'case_id': 'Auftrag', 'dayfirst': True}
+    {'case_id': 'Auftrag', 'dayfirst': True, 'map': {'activities': 0.9}}
+    >>> _ = file.write_text("map: {paths: 95}")
+    >>> read_mapping_file(file)
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ColumnMappingError: The mapping file .../mapping.yaml sets map: paths to 95; it must be a share from 0 to 1 (0.95 keeps 95%).
     """
     path = Path(path)
     try:
@@ -210,7 +229,34 @@ def read_mapping_file(path: str | Path) -> dict[str, Any]:
             f"it holds a {type(document).__name__}.",
             path=path,
         )
-    return {str(key): value for key, value in document.items()}
+    found = {str(key): value for key, value in document.items()}
+    if MAP_SECTION in found:
+        _check_map_section(found[MAP_SECTION], path)
+    return found
+
+
+def _check_map_section(section: object, path: Path) -> None:
+    """Raise ``ColumnMappingError`` unless ``section`` holds only shares under ``MAP_SLIDERS``."""
+    keys = ", ".join(repr(k) for k in MAP_SLIDERS)
+    if not isinstance(section, dict):
+        raise ColumnMappingError(
+            f"The mapping file {path} has a map section that is a {type(section).__name__}; it must hold "
+            f"keys {keys} with shares from 0 to 1, e.g. 'map: {{activities: 0.9, paths: 0.95}}'.",
+            path=path,
+        )
+    for key, value in section.items():
+        if key not in MAP_SLIDERS:
+            raise ColumnMappingError(
+                f"The mapping file {path} has an unknown key {key!r} in its map section; keys are {keys}."
+                + did_you_mean(str(key), MAP_SLIDERS),
+                path=path,
+            )
+        if not is_share(value):
+            raise ColumnMappingError(
+                f"The mapping file {path} sets map: {key} to {value!r}; it must be a share from 0 to 1 "
+                "(0.95 keeps 95%).",
+                path=path,
+            )
 
 
 def resolve(

@@ -29,7 +29,14 @@ import pandas as pd
 import polars as pl
 
 from o2c.discovery import end_activities, start_activities, variants
-from o2c.errors import ArgumentError, ColumnMappingError, GraphvizMissingError, check_choice, did_you_mean
+from o2c.errors import (
+    ArgumentError,
+    ColumnMappingError,
+    GraphvizMissingError,
+    check_choice,
+    did_you_mean,
+    is_share,
+)
 from o2c.performance import activity_durations, bottlenecks, waiting_times
 
 #: What an edge label can show.
@@ -71,8 +78,50 @@ _INSTALL = (
 )
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """What a simplified map does not draw: ``activities`` (most events first, ties by name),
+    how many directly-follows edges (``paths``) among activities, and ``share``, the share of
+    transitions (0..1) those edges carry. Start and end edges are not paths.
+
+    >>> LeftOut(("Change Price", "Credit Block"), 14, 0.0312).caption()
+    'Left out: 2 activities (Change Price, Credit Block) and 14 paths (3.1% of transitions)'
+    >>> LeftOut((), 0, 0.0).caption()
+    ''
+    """
+
+    activities: tuple[str, ...] = ()
+    paths: int = 0
+    share: float = 0.0
+
+    def caption(self) -> str:
+        """The map's caption in words; names are listed up to ``CAPTION_NAMES``, else counted."""
+        parts = []
+        if self.activities:
+            count = len(self.activities)
+            parts.append(f"{count} {'activity' if count == 1 else 'activities'}")
+            if count <= CAPTION_NAMES:
+                parts[-1] += f" ({', '.join(self.activities)})"
+        if self.paths:
+            share = f"{self.share:.1%}" if self.share >= 0.0005 else "under 0.1%"
+            parts.append(f"{self.paths} {'path' if self.paths == 1 else 'paths'} ({share} of transitions)")
+        return f"Left out: {' and '.join(parts)}" if parts else ""
+
+
+#: A map's caption names the activities it left out up to this many, and counts them above.
+CAPTION_NAMES = 5
+
+
 class ProcessMap(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose drawing says how to install Graphviz when ``dot`` is missing."""
+    """A ``graphviz.Digraph`` whose drawing says how to install Graphviz when ``dot`` is missing,
+    and which says what simplification left out (``left_out``, a ``LeftOut``)."""
+
+    def __init__(self, *args: Any, left_out: LeftOut = LeftOut(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.left_out = left_out
+
+    def _copy_kwargs(self, **kwargs: Any) -> Any:  # .copy() keeps what was left out
+        return {**super()._copy_kwargs(**kwargs), "left_out": self.left_out}
 
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -117,6 +166,7 @@ def render_map(
     max_activities: int | None = None,
     max_edges: int | None = None,
     durations: pd.DataFrame | None = None,
+    keep: Iterable[str] = (),
 ) -> graphviz.Digraph:
     """Draw the process map: activities as boxes, directly-follows edges as arrows.
 
@@ -156,13 +206,19 @@ def render_map(
         processing time (start to completion), e.g. ``1,234 · work 2.0 h``. From a log it is
         computed when not given; a log without start times (no rows) draws the boxes as
         before, and an activity without any measured instance shows no time.
+    keep : list of str
+        Activities simplification never leaves out, however rare (the ideal path's steps,
+        approvals, ...), on top of the sliders and of ``max_activities``; they are connected to
+        the start and end like the others. Names the log does not have are ignored.
 
     Returns
     -------
     graphviz.Digraph
         The map (a ``ProcessMap``). Drawing it (Jupyter, ``.render``, ``.pipe``) needs Graphviz's
         ``dot``; without it ``o2c.errors.GraphvizMissingError`` says how to install it, and the
-        DOT text stays available as ``.source`` (``.render`` writes the DOT file first).
+        DOT text stays available as ``.source`` (``.render`` writes the DOT file first). Its
+        ``left_out`` (a ``LeftOut``) says which activities and how many paths simplification left
+        out, and the share of transitions they carry; the drawing says it under the legend.
 
     Examples
     --------
@@ -172,10 +228,22 @@ def render_map(
     >>> chart = render_map(log, measure="wait_median", highlight=bottlenecks(log).head(1))
     >>> [line.strip() for line in chart.source.splitlines() if "#D55E00" in line][0]
     'a3 -> a5 [label=<&#160;&#160;<b>14 d</b>> color="#D55E00" fontcolor="#D55E00" penwidth=4.33 weight=1]'
+
+    The one price change of the example log is too rare for the default sliders; ``keep`` draws it:
+
+    >>> render_map(log).left_out.caption()
+    'Left out: 1 activity (Change Price) and 3 paths (18.8% of transitions)'
+    >>> render_map(log, keep=["Change Price"]).left_out
+    LeftOut(activities=(), paths=1, share=0.0625)
     """
     options = {"activities": activities, "paths": paths, "highlight": highlight, "durations": durations}
     maps = _render_maps(
-        edges_or_log, [measure], **options, caps=(max_activities, max_edges), function="render_map"
+        edges_or_log,
+        [measure],
+        **options,
+        caps=(max_activities, max_edges),
+        keep=keep,
+        function="render_map",
     )
     return maps[measure]
 
@@ -190,12 +258,14 @@ def render_maps(
     max_activities: int | None = None,
     max_edges: int | None = None,
     durations: pd.DataFrame | None = None,
+    keep: Iterable[str] = (),
 ) -> dict[str, ProcessMap]:
     """``render_map`` for each of ``measures``, by measure; from a log its analyses run once.
 
     The maps are those ``render_map`` draws one by one (the same DOT text), but the waiting
     times, start and end activities and variants of a log are computed once for all of them
-    (and once more for ``value_days``, which needs the money-weighted edges).
+    (and once more for ``value_days``, which needs the money-weighted edges). The arguments,
+    ``keep`` among them, are ``render_map``'s.
 
     >>> from o2c.simulate import example_log
     >>> maps = render_maps(example_log(), measures=["transitions", "wait_median"])
@@ -209,7 +279,12 @@ def render_maps(
         )
     options = {"activities": activities, "paths": paths, "highlight": highlight, "durations": durations}
     return _render_maps(
-        edges_or_log, list(measures), **options, caps=(max_activities, max_edges), function="render_maps"
+        edges_or_log,
+        list(measures),
+        **options,
+        caps=(max_activities, max_edges),
+        keep=keep,
+        function="render_maps",
     )
 
 
@@ -221,6 +296,7 @@ def _render_maps(
     paths: float,
     highlight: Any,
     caps: tuple[int | None, int | None],
+    keep: Iterable[str],
     function: str,
     durations: pd.DataFrame | None,
 ) -> dict[str, ProcessMap]:
@@ -234,7 +310,7 @@ def _render_maps(
             function=function,
         )
     for name, share in (("activities", activities), ("paths", paths)):
-        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+        if not is_share(share):
             raise ArgumentError(
                 f"The {name!r} argument of {function} must be a share from 0 to 1; got {share!r}."
             )
@@ -243,9 +319,17 @@ def _render_maps(
             raise ArgumentError(
                 f"The {name!r} argument of {function} must be a whole number from 1; got {cap!r}."
             )
+    names = () if isinstance(keep, str) else tuple(keep)
+    if isinstance(keep, str) or not all(isinstance(name, str) for name in names):
+        raise ArgumentError(
+            f"The 'keep' argument of {function} must be a list of activity names such as "
+            f"['Manager Approval']; got {keep!r}."
+        )
     # a log's graph, and so its highlights and simplification, serve every measure but
     # value_days; a table of edges is checked per measure
-    laid_out: dict[Any, tuple[_Graph, dict[tuple[str, str], str], set[str], dict[tuple[str, str], int]]] = {}
+    laid_out: dict[
+        Any, tuple[_Graph, dict[tuple[str, str], str], set[str], dict[tuple[str, str], int], LeftOut]
+    ] = {}
     maps: dict[str, ProcessMap] = {}
     processing = _median_processing(edges_or_log, durations, function)
     for measure in measures:
@@ -254,7 +338,7 @@ def _render_maps(
             graph = _graph(edges_or_log, measure)
             graph.processing = processing
             marked = _highlights(highlight, graph)
-            nodes, kept = _simplify(graph, activities, paths, marked, caps=caps)
+            nodes, kept = _simplify(graph, activities, paths, marked, caps=caps, keep=names)
             if len(nodes) > LARGE_MAP[0] or len(kept) > LARGE_MAP[1]:
                 warnings.warn(
                     f"{function}: the map has {len(nodes)} activities and {len(kept)} edges; Graphviz may "
@@ -262,9 +346,9 @@ def _render_maps(
                     f"(draw_maps uses {READABLE_MAP[0]} and {READABLE_MAP[1]}) or lower the sliders.",
                     stacklevel=3,
                 )
-            laid_out[key] = graph, marked, nodes, kept
-        graph, marked, nodes, kept = laid_out[key]
-        maps[measure] = _draw(graph, measure, nodes, kept, marked)
+            laid_out[key] = graph, marked, nodes, kept, _left_out(graph, nodes, kept)
+        graph, marked, nodes, kept, left_out = laid_out[key]
+        maps[measure] = _draw(graph, measure, nodes, kept, marked, left_out)
     return maps
 
 
@@ -391,9 +475,11 @@ def _simplify(
     marked: Mapping[tuple[str, str], str],
     *,
     caps: tuple[int | None, int | None] = (None, None),
+    keep: Iterable[str] = (),
 ) -> tuple[set[str], dict[tuple[str, str], int]]:
     """The activities and edges to draw (edges with their transitions; start/end edges included);
-    ``caps``: at most that many activities and edges before connecting and highlighting."""
+    ``caps``: at most that many activities and edges before connecting, highlighting and adding
+    the activities of ``keep`` that the graph has."""
     most_activities, most_edges = (float("inf") if cap is None else cap for cap in caps)
     by_weight = sorted(graph.weights, key=lambda name: (-graph.weights[name], name))
     total = sum(graph.weights.values())
@@ -404,6 +490,7 @@ def _simplify(
             break
         nodes.add(name)
         covered += graph.weights[name]
+    nodes.update(name for name in keep if name in graph.weights)
 
     full = _all_edges(graph)
     among = {
@@ -425,6 +512,19 @@ def _simplify(
     if full:
         _connect(full, nodes, kept, graph)
     return nodes, kept
+
+
+def _left_out(graph: _Graph, nodes: set[str], kept: Mapping[tuple[str, str], int]) -> LeftOut:
+    """The activities of ``graph`` not among ``nodes``, and its edges between activities not
+    ``kept``, with the share of transitions those edges carry."""
+    activities = sorted(
+        (name for name in graph.weights if name not in nodes), key=lambda name: (-graph.weights[name], name)
+    )
+    edges = graph.edges[["source", "target", "transitions"]].itertuples(index=False)
+    transitions = [(int(n), (str(s), str(t)) in kept) for s, t, n in edges]
+    total = sum(n for n, _ in transitions)
+    dropped = [n for n, drawn in transitions if not drawn]
+    return LeftOut(tuple(activities), len(dropped), sum(dropped) / total if total else 0.0)
 
 
 def _all_edges(graph: _Graph) -> dict[tuple[str, str], int]:
@@ -517,8 +617,9 @@ def _draw(
     nodes: set[str],
     kept: Mapping[tuple[str, str], int],
     marked: Mapping[tuple[str, str], str],
+    left_out: LeftOut,
 ) -> ProcessMap:
-    chart = ProcessMap("process map", encoding="utf-8")
+    chart = ProcessMap("process map", encoding="utf-8", left_out=left_out)
     chart.attr(rankdir="TB", nodesep="0.35", ranksep="0.45", fontname=_FONT, bgcolor="white", pad="0.2")
     chart.attr("node", shape="box", style="rounded,filled", fontname=_FONT, fontsize="12", margin="0.15,0.06")
     chart.attr("edge", fontname=_FONT, fontsize="11", arrowsize="0.7")
@@ -573,7 +674,7 @@ def _draw(
             penwidth=width,
             weight="10" if edge in backbone_edges else "1",
         )
-    legend = _legend(measure, set(marked.values()), processing=bool(graph.processing))
+    legend = _legend(measure, set(marked.values()), processing=bool(graph.processing), left_out=left_out)
     chart.attr(label=legend, labelloc="b", labeljust="l", fontsize="11")
     return chart
 
@@ -591,7 +692,7 @@ def _edge_values(graph: _Graph, measure: str) -> dict[tuple[str, str], Any]:
     }
 
 
-def _legend(measure: str, roles: set[str], *, processing: bool = False) -> str:
+def _legend(measure: str, roles: set[str], *, processing: bool, left_out: LeftOut) -> str:
     boxes = "activities with their events"
     if processing:
         boxes += f" and '{_WORK}', the median processing time (start to completion)"
@@ -600,7 +701,9 @@ def _legend(measure: str, roles: set[str], *, processing: bool = False) -> str:
         parts.append(f'<font color="{COLOURS["bottleneck"]}"><b>&#9632; bottleneck</b></font>')
     if "rework" in roles:
         parts.append(f'<font color="{COLOURS["rework"]}"><b>&#9632; rework loop</b></font>')
-    return "<" + "   ".join(parts) + ">"
+    caption = left_out.caption()
+    below = f'<br align="left"/>{html.escape(caption)}.<br align="left"/>' if caption else ""
+    return "<" + "   ".join(parts) + below + ">"
 
 
 def _tint(colour: str, strength: float) -> str:
