@@ -56,7 +56,7 @@ from o2c.performance import (
 )
 from o2c.plausibility import plausibility_warnings
 from o2c.quality import data_quality, log_summary
-from o2c.render import render_map
+from o2c.render import render_map, styled
 from o2c.render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
 from o2c.report import (
     Headlines,
@@ -141,6 +141,7 @@ __all__ = [
     "simulate",
     "start_activities",
     "stuck_orders",
+    "styled",
     "validate",
     "variants",
     "waiting_times",
