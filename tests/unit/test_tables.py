@@ -16,7 +16,7 @@ from o2c.assess import Assessment, assess
 from o2c.io import read_log
 from o2c.render.maps import format_duration as maps_format_duration
 from o2c.render.tables import KINDS, MONEY, column_kinds, format_cell, styled
-from o2c.report import _WAIT_COLUMNS, _table
+from o2c.report import _WAIT_COLUMNS, _table, findings
 from o2c.simulate import example_log
 
 #: pandas' own text for a Timedelta ("1 days 02:00:00", "0 days 04:00:00") and for a float it
@@ -78,6 +78,16 @@ def test_money_without_a_currency_is_the_number_alone() -> None:
 
 def test_the_old_names_of_the_rules_still_import() -> None:
     assert maps_format_duration is o2c.render.format_duration is o2c.render.tables.format_duration
+
+
+def test_p_values_are_not_money(assessed: Assessment) -> None:
+    """findings.json and the CSV tables write money to the cent; a p-value rounded so reads 0.0."""
+    assert MONEY.match("p_value") is None
+    names = ("value", "value_days", "value_delayed", "order_value", "financing_cost")
+    assert all(MONEY.match(name) for name in names)
+    written = [d["p_value"] for edge in findings(assessed)["bottlenecks"] for d in edge["drivers"]]
+    exact = assessed.drivers["p_value"].tolist()
+    assert written == exact and any(round(p, 2) != p for p in exact)
 
 
 def test_kinds_of_the_bottleneck_table(assessed: Assessment) -> None:
