@@ -381,7 +381,7 @@ def bottlenecks(
         ``share_of_wait`` (the edge's ``wait_total`` over the sum of all ranked edges' waits,
         before ``top`` is applied; 0..1) and, when the log has a ``value`` column,
         ``value_days`` (sum over the edge's transitions of order value x waiting days: money
-        held up, the money-weighted bottleneck). Ties by ``source``, ``target``.
+        held up, the money-weighted bottleneck; an overlap waited 0). Ties by ``source``, ``target``.
 
     Examples
     --------
@@ -435,11 +435,12 @@ def bottlenecks(
 
 
 def _value_days(log: pl.DataFrame) -> pl.DataFrame:
-    """Per edge: sum of the case's order value x waiting days (cases without a value count 0)."""
+    """Per edge: sum of the case's order value x waiting days (cases without a value count 0; an
+    overlap waited 0, as in the ranking's waits)."""
     # transitions and the filtered log are aligned row by row (see _edge_attributes)
     values = log.lazy().select(_value=case_first(VALUE), _same=SAME_CASE).filter("_same").drop("_same")
     pairs = pl.concat([lazy_transitions(log), values], how="horizontal")
-    weighted = pl.col("_value") * pl.col("wait").dt.total_microseconds() / _US_PER_DAY
+    weighted = pl.col("_value") * pl.col("wait").dt.total_microseconds().clip(lower_bound=0) / _US_PER_DAY
     return (
         pairs.group_by("source", "target")
         .agg(value_days=weighted.sum())
