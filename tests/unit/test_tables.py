@@ -96,7 +96,7 @@ def test_kinds_of_the_bottleneck_table(assessed: Assessment) -> None:
         "rank": "id", "source": "text", "target": "text", "owner": "text", "transitions": "count",
         "cases": "count", "wait_median": "duration", "wait_mean": "duration", "wait_p90": "duration",
         "wait_max": "duration", "wait_total": "duration", "overlaps": "count", "overlap_share": "share",
-        "value_days": "value_days", "share_of_wait": "share",
+        "value_days": "value_days", "financing_cost": "money", "share_of_wait": "share",
     }  # fmt: skip
 
 

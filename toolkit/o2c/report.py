@@ -1065,6 +1065,8 @@ _WAIT_COLUMNS = {
     "wait_mean": "mean",
     "wait_total": "total",
     "share_of_wait": "share of all waiting",
+    "value_days": "value held (value × days)",
+    "financing_cost": "financing cost",
 }
 _DRIVER_COLUMNS = {
     "attribute": "attribute",
