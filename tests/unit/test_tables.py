@@ -118,6 +118,14 @@ def test_the_styler_keeps_the_values_exact(assessed: Assessment) -> None:
     assert table.data.loc[0, "value_days"] == before.loc[0, "value_days"]
 
 
+def test_columns_choose_what_is_shown_and_keep_the_rest(assessed: Assessment) -> None:
+    table = styled(assessed.bottlenecks.head(1), columns=["target", "source", "financing_cost", "no_such"])
+    assert _cells(table.to_html()) == ["Create Invoice", "Receive Payment", format_cell(
+        assessed.bottlenecks.loc[0, "financing_cost"], "money"
+    )]  # fmt: skip
+    assert table.data.columns.equals(assessed.bottlenecks.columns)
+
+
 def test_a_polars_table_is_converted_once() -> None:
     table = styled(pl.DataFrame({"cases": [1_204_000], "value": [123_456_789.0]}), currency="EUR")
     assert _cells(table.to_html()) == ["1,204,000", "123,456,789 EUR"]

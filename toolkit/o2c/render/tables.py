@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -229,7 +230,9 @@ def _kind(name: str, column: pd.Series, days_past_due: bool) -> str:
     return "text"
 
 
-def styled(frame: pd.DataFrame | pl.DataFrame, *, currency: str | None = None) -> Styler:
+def styled(
+    frame: pd.DataFrame | pl.DataFrame, *, currency: str | None = None, columns: Sequence[str] | None = None
+) -> Styler:
     """A result table that reads itself: each column shown in its unit, the values left exact.
 
     Durations in days, hours or minutes (``1.5 d``), money with thousands separators and the
@@ -247,6 +250,9 @@ def styled(frame: pd.DataFrame | pl.DataFrame, *, currency: str | None = None) -
         pandas or polars (then converted once).
     currency : str, optional
         The currency of the money columns (``assessment.currency``), written after each amount.
+    columns : list of str, optional
+        Show only these columns (in the frame's order; those the frame lacks, such as
+        ``value_days`` of a log without order values, are skipped); ``.data`` keeps them all.
 
     Returns
     -------
@@ -287,6 +293,8 @@ def styled(frame: pd.DataFrame | pl.DataFrame, *, currency: str | None = None) -
     )
     if isinstance(table.index, pd.RangeIndex):
         style.hide(axis="index")
+    if columns is not None:
+        style.hide([c for c in table.columns if c not in set(columns)], axis="columns")
     return style
 
 
