@@ -279,7 +279,7 @@ def styled(
     style = Styler(table)
     for column, kind in kinds.items():
         style.format(_formatter(kind, currency), subset=[column], escape="html")
-    if "unit" in kinds and kinds.get("value") in ("money", "number"):  # o2c.kpis: a unit per row
+    if "unit" in kinds and kinds.get("value") == "money":  # o2c.kpis: a unit per row
         for unit, rows in table.groupby("unit", sort=False).groups.items():
             kind, unit_currency = kpi_kind(str(unit))
             style.format(_formatter(kind, unit_currency), subset=(rows, ["value"]))
