@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,9 @@ def test_the_assessment_notebook_finds_the_planted_bottleneck_and_writes_the_rep
     document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert document["conformance"]["conforming_cases"] == truth["conformance"]["conforming_cases"]
     assert (out / "report.html").is_file()
+    ranked = _text(notebook, "result.bottlenecks.head(10)", mime="text/html")
+    assert f">{planted['source']}</td>" in ranked and " EUR-days</td>" in ranked
+    assert not re.search(r"\d days? \d\d:\d\d|\d[eE][+-]\d", ranked)  # no raw Timedelta, no 1e+08
 
 
 def test_the_reproduction_notebook_matches_every_number_and_names_a_changed_one(
@@ -156,3 +160,6 @@ def test_the_presentation_notebook_shows_headlines_maps_and_charts() -> None:
     assert len(charts) == 3 and all("image/svg+xml" in c.outputs[0].data for c in charts)
     code = [c for c in notebook.cells if c.cell_type == "code"][1:]
     assert all(c.metadata["jupyter"]["source_hidden"] for c in code)
+    money = _text(notebook, "result.bottlenecks.head(5)", mime="text/html")
+    assert ">financing_cost</th>" in money and " EUR-days</td>" in money and ">overlaps</th>" not in money
+    assert " EUR</td>" in _text(notebook, "result.cost_of_divergence", mime="text/html")

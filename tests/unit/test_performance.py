@@ -351,6 +351,14 @@ def test_an_overlap_is_counted_and_is_no_wait_in_the_ranking_and_the_map() -> No
     assert "&#160;30 min>" in label and "-30 min" not in label  # the median of 0 and 1 h, not of -2 and 1 h
 
 
+def test_an_overlap_holds_no_order_value() -> None:
+    """X (value 1,000) overlaps a -> b by 2 h: it waited 0, not -2 h; Y (value 240) waited 1 h."""
+    log = _overlapping().with_columns(value=pl.when(pl.col("case_id") == "X").then(1000.0).otherwise(240.0))
+    edge = bottlenecks(log, annual_rate=0.1).set_index(["source", "target"]).loc[("a", "b")]
+    assert edge["value_days"] == pytest.approx(1000 * 0 + 240 * 1 / 24)  # 10 value-days, not -73.3
+    assert edge["financing_cost"] == pytest.approx(10 * 0.1 / 365)
+
+
 def _interval_log(rows: list[tuple[str, str, float | None, float]]) -> pl.DataFrame:
     """Activity instances (case, activity, start hour or None, end hour) with ``start_timestamp``."""
     rows = sorted(rows, key=lambda r: (r[0], r[3]))

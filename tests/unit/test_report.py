@@ -520,3 +520,61 @@ def test_a_map_that_leaves_nothing_out_says_so(tmp_path: Path) -> None:
     write_report(assess(read_log(example_log()), progress=False), tmp_path, map_activities=1, map_paths=1)
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Nothing is left out." in page and "Left out:" not in page
+
+
+def _money_per_edge_by_brute_force(path: Path, annual_rate: float) -> pd.DataFrame:
+    """Per edge, straight from the CSV with pandas: each event beside the next of its order,
+    order value (net_value, the first of the order) x the wait in days (an overlap counts 0)."""
+    raw = pd.read_csv(path, parse_dates=["timestamp"])
+    raw = raw.sort_values(["case_id", "timestamp"], kind="stable").reset_index(drop=True)
+    value = raw.groupby("case_id")["net_value"].transform("first")
+    nxt = raw.shift(-1)
+    pairs = pd.DataFrame(
+        {
+            "source": raw["activity"],
+            "target": nxt["activity"],
+            "held": value * (nxt["timestamp"] - raw["timestamp"]).dt.total_seconds().clip(lower=0) / 86_400,
+        }
+    )[raw["case_id"] == nxt["case_id"]]
+    edges = pairs.groupby(["source", "target"])["held"].sum().rename("value_days").to_frame()
+    return edges.assign(financing_cost=edges["value_days"] * annual_rate / 365)
+
+
+def test_value_held_and_financing_cost_per_edge_agree_with_a_brute_force_in_frame_csv_json_and_page(
+    sample: Assessment, written: Path, document: dict
+) -> None:
+    rate = sample.parameters["annual_rate"]
+    expected = _money_per_edge_by_brute_force(sample_log("o2c_orders.csv"), rate)
+    ranked = sample.bottlenecks.set_index(["source", "target"])
+    assert len(ranked) == len(expected) > 10
+    for column in ("value_days", "financing_cost"):
+        assert ranked[column].to_numpy() == pytest.approx(
+            expected.loc[ranked.index, column].to_numpy(), rel=1e-9
+        )
+    table = pd.read_csv(written / "tables" / "bottlenecks.csv").set_index(["source", "target"])
+    assert table["financing_cost"].to_numpy() == pytest.approx(ranked["financing_cost"].round(2).to_numpy())
+    top = document["bottlenecks"][0]
+    assert top["financing_cost"] == round(ranked["financing_cost"].iloc[0], 2)
+    assert top["value_days"] == round(ranked["value_days"].iloc[0], 2)
+    page = (written / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('id="bottlenecks"') : page.index("What goes with the longest waits")]
+    first = expected.loc[(top["source"], top["target"])]
+    assert f">{first['value_days']:,.0f} EUR-days</td>" in section
+    assert f">{first['financing_cost']:,.0f} EUR</td>" in section
+    assert "value held (value × days)</th>" in section and "financing cost</th>" in section
+    assert (
+        "the <b>value held</b> (order value × waiting days, in EUR-days) says how much order value sat "
+        "waiting there, to rank where money is stuck; the <b>financing cost</b> (value held × 8% a year / 365) "
+        "is what that holding costs at the stated cost of capital, the figure to weigh against the cost of a fix."
+    ) in section
+
+
+def test_a_log_without_order_values_has_no_money_per_edge(tmp_path: Path) -> None:
+    result = assess(read_log(example_log().drop("value")), progress=False)
+    assert (
+        "value_days" not in result.bottlenecks.columns and "financing_cost" not in result.bottlenecks.columns
+    )
+    write_report(result, tmp_path)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('id="bottlenecks"') : page.index('id="processing"')]
+    assert "value held" not in section and "financing cost" not in section

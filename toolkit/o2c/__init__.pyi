@@ -50,6 +50,7 @@ from .plausibility import plausibility_warnings
 from .quality import data_quality, log_summary
 from .render import render_map
 from .render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+from .render.tables import styled
 from .report import (
     Headlines,
     compare_findings,
@@ -134,6 +135,7 @@ __all__ = [
     "simulate",
     "start_activities",
     "stuck_orders",
+    "styled",
     "validate",
     "variants",
     "waiting_times",

@@ -93,7 +93,8 @@ class Assessment:
     ``currency`` the one value of a ``currency`` column when the log has exactly one.
 
     The frames: ``data_quality``, ``variants``, ``directly_follows``, ``waiting_times``,
-    ``bottlenecks`` (every edge, ranked by total wait, with ``owner``), ``drivers`` (of the
+    ``bottlenecks`` (every edge, ranked by total wait, with ``owner``, and with a ``value``
+    column ``value_days`` and its ``financing_cost`` at ``annual_rate``), ``drivers`` (of the
     worst ``driver_edges`` internal bottlenecks: ``rank``, ``source``, ``target``, then the
     columns of ``o2c.drivers``), ``activity_durations``, ``lead_times``, ``rework``,
     ``rework_cost``, ``rekeyed_data``, ``alignments`` (``o2c.align``), ``cost_of_divergence``,
@@ -185,7 +186,8 @@ def assess(
     min_cases : int
         Attribute values with fewer cases on an edge are not reported as drivers.
     annual_rate : float
-        Yearly cost of capital for the financing cost of divergence (0.08 = 8 %).
+        Yearly cost of capital (0.08 = 8 %) for the financing cost of divergence and of the
+        order value held on each edge (``bottlenecks``' ``financing_cost``).
     closed_only : bool
         Compare closed orders only in the cost of divergence and flow efficiency (see
         ``o2c.cost_of_divergence``).
@@ -254,7 +256,9 @@ def assess(
     next(ticks)  # waiting_times
     waits, durations, leads = waiting_times(log), activity_durations(log), lead_times(log)
     next(ticks)  # bottlenecks
-    ranked = bottlenecks(log, top=None, ideal=ideal if isinstance(ideal, IdealPath) else None)
+    ranked = bottlenecks(
+        log, top=None, ideal=ideal if isinstance(ideal, IdealPath) else None, annual_rate=annual_rate
+    )
     next(ticks)  # drivers
     driver_table = _drivers(log, ranked, driver_edges, min_cases)
     next(ticks)  # rework

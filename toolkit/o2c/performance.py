@@ -346,6 +346,7 @@ def bottlenecks(
     by: str = "wait_total",
     ideal: IdealPath | None = None,
     include_customer: bool = True,
+    annual_rate: float = 0.08,
 ) -> pd.DataFrame:
     """The edges where time accumulates, ranked: by default by total waiting time.
 
@@ -369,6 +370,9 @@ def bottlenecks(
     include_customer : bool
         False drops the customer's waits, so that only the waits the company controls are
         ranked (and shared out).
+    annual_rate : float
+        The yearly cost of capital for ``financing_cost`` (0.08 = 8 %), as in
+        ``o2c.cost_of_divergence``.
 
     Returns
     -------
@@ -380,8 +384,10 @@ def bottlenecks(
         is not waiting), ``overlap_share`` (overlaps over transitions, 0..1),
         ``share_of_wait`` (the edge's ``wait_total`` over the sum of all ranked edges' waits,
         before ``top`` is applied; 0..1) and, when the log has a ``value`` column,
-        ``value_days`` (sum over the edge's transitions of order value x waiting days: money
-        held up, the money-weighted bottleneck). Ties by ``source``, ``target``.
+        ``value_days`` (sum over the edge's transitions of order value x waiting days: the
+        order value held up there, the money-weighted bottleneck; an order without a value
+        counts 0, an overlap waited 0) and ``financing_cost`` (``value_days x annual_rate /
+        365``: what holding that value costs). Ties by ``source``, ``target``.
 
     Examples
     --------
@@ -403,6 +409,10 @@ def bottlenecks(
     check_choice(by, BOTTLENECK_ORDER, argument="by", function="bottlenecks")
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ArgumentError(f"The 'top' argument of bottlenecks must be a positive int or None; got {top!r}.")
+    if not annual_rate >= 0:
+        raise ArgumentError(
+            f"The 'annual_rate' argument of bottlenecks must be 0 or more; got {annual_rate!r}."
+        )
     log = validate(log)
     if by == "value_days" and VALUE not in log.columns:
         raise ArgumentError(
@@ -419,7 +429,9 @@ def bottlenecks(
         .otherwise(pl.lit("internal"))
     )
     if VALUE in log.columns:
-        edges = edges.join(_value_days(log), on=["source", "target"], how="left")
+        edges = edges.join(_value_days(log), on=["source", "target"], how="left").with_columns(
+            financing_cost=pl.col("value_days") * annual_rate / 365
+        )
     if not include_customer:
         edges = edges.filter(pl.col("owner") == "internal")
     total = edges["wait_total"].dt.total_microseconds().sum()
@@ -435,11 +447,12 @@ def bottlenecks(
 
 
 def _value_days(log: pl.DataFrame) -> pl.DataFrame:
-    """Per edge: sum of the case's order value x waiting days (cases without a value count 0)."""
+    """Per edge: sum of the case's order value x waiting days (cases without a value count 0; an
+    overlap waited 0, as in the ranking's waits)."""
     # transitions and the filtered log are aligned row by row (see _edge_attributes)
     values = log.lazy().select(_value=case_first(VALUE), _same=SAME_CASE).filter("_same").drop("_same")
     pairs = pl.concat([lazy_transitions(log), values], how="horizontal")
-    weighted = pl.col("_value") * pl.col("wait").dt.total_microseconds() / _US_PER_DAY
+    weighted = pl.col("_value") * pl.col("wait").dt.total_microseconds().clip(lower_bound=0) / _US_PER_DAY
     return (
         pairs.group_by("source", "target")
         .agg(value_days=weighted.sum())

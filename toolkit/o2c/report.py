@@ -60,16 +60,18 @@ from o2c.log import ACTIVITY
 from o2c.milestones import REMINDER_PATTERN
 from o2c.performance import DRIVER_COLUMNS
 from o2c.plausibility import plausibility_warnings
-from o2c.render.maps import (
-    READABLE_MAP,
-    LeftOut,
-    ProcessMap,
-    format_amount,
-    format_count,
-    format_duration,
-    render_maps,
-)
+from o2c.render.maps import READABLE_MAP, LeftOut, ProcessMap, render_maps
 from o2c.render.plots import figure_svg, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+from o2c.render.tables import (
+    MONEY,
+    NUMERIC_KINDS,
+    column_kinds,
+    format_amount,
+    format_cell,
+    format_count,
+    format_share,
+    kpi_kind,
+)
 
 #: The version of findings.json's layout; a change of keys or meaning raises it.
 SCHEMA_VERSION = "1.0"
@@ -81,10 +83,6 @@ REPORT_FILES = ("report.html", "findings.json", "rejects.csv", "mapping.yaml")
 NOT_COMPARED = ("input.path",)
 
 _SIGNIFICANT = 0.05
-
-#: Money columns (order value, value x days, financing cost): written to the cent. polars sums
-#: floats in parallel, so their last bits can differ from run to run; cents do not.
-_MONEY = re.compile(r"^(value|value_.*|.*_value|financing_cost)$")
 
 
 # --- words and numbers ---------------------------------------------------------------------
@@ -108,16 +106,10 @@ def _duration(value: Any) -> str:
 
 
 def _share(value: float) -> str:
-    """A share as a percentage: one decimal below 10 % (and just below 100 %), none otherwise.
-
-    >>> [_share(x) for x in (0.0, 0.016, 0.343, 0.998, 1.0)]
-    ['0%', '1.6%', '34%', '99.8%', '100%']
-    """
+    """A share as a sentence says it: ``format_share``, or ``unknown`` when missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "unknown"
-    percent = 100 * float(value)
-    whole = percent == 0 or (10 <= percent < 99.5) or percent >= 100
-    return f"{percent:.0f}%" if whole else f"{percent:.1f}%"
+    return format_share(value)
 
 
 def _n(count: float, noun: str) -> str:
@@ -519,8 +511,8 @@ def _records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[
 
 
 def _cents(frame: pd.DataFrame) -> pd.DataFrame:
-    """Money columns rounded to the cent (see ``_MONEY``)."""
-    money = [c for c in frame.columns if _MONEY.match(str(c)) and pd.api.types.is_float_dtype(frame[c])]
+    """Money columns rounded to the cent (see ``o2c.render.tables.MONEY``)."""
+    money = [c for c in frame.columns if MONEY.match(str(c)) and pd.api.types.is_float_dtype(frame[c])]
     return frame.assign(**{c: frame[c].round(2) for c in money}) if money else frame
 
 
@@ -1085,163 +1077,141 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _cell(value: Any, kind: str) -> str:
-    if value is None or (not isinstance(value, tuple | list | str) and pd.isna(value)):
-        return ""
-    if kind == "duration":
-        return format_duration(pd.Timedelta(value))
-    if kind == "share":
-        return _share(float(value))
-    if kind == "days":  # days past due: whole days, a median may end in .5; signed
-        days = pd.Timedelta(value).total_seconds() / 86_400
-        return f"{days:,.1f}".removesuffix(".0") + " d"
-    if kind == "count":
-        return format_count(float(value))
-    if kind == "amount":
-        return format_amount(float(value))
-    if kind == "ratio":
-        return f"{float(value):,.1f}×"
-    if kind == "p":
-        return f"{float(value):.1g}" if float(value) < 0.001 else f"{float(value):.3f}"
-    if kind == "fitness":
-        return f"{float(value):.4f}"
-    if kind == "trace":
-        return " → ".join(map(str, value))
-    return str(value)
-
-
 def _table(
-    frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]], *, limit: int | None = None
+    frame: pd.DataFrame, headers: Mapping[str, str], currency: str | None, *, limit: int | None = None
 ) -> dict[str, Any]:
-    """A frame as header and rows of text for the template: column -> (header, kind)."""
+    """A frame as header and rows of text for the template: the ``headers`` (column -> header)
+    it has, each cell as ``o2c.styled`` shows it (``o2c.render.tables.column_kinds``)."""
     shown = frame if limit is None else frame.head(limit)
-    chosen = [c for c in columns if c in shown.columns]
+    chosen = [c for c in headers if c in shown.columns]
+    kinds = column_kinds(shown)
     rows = [
-        [_cell(value, columns[c][1]) for c, value in zip(chosen, row, strict=True)]
+        [format_cell(value, kinds[c], currency=currency) for c, value in zip(chosen, row, strict=True)]
         for row in shown[chosen].itertuples(index=False, name=None)
     ]
-    numeric = [columns[c][1] not in ("text", "trace") for c in chosen]
     return {
-        "headers": [columns[c][0] for c in chosen],
+        "headers": [headers[c] for c in chosen],
         "rows": rows,
-        "numeric": numeric,
+        "numeric": [kinds[c] in NUMERIC_KINDS for c in chosen],
         "more": max(0, len(frame) - len(shown)),
     }
 
 
 _WAIT_COLUMNS = {
-    "rank": ("#", "text"),
-    "source": ("from", "text"),
-    "target": ("to", "text"),
-    "owner": ("whose wait", "text"),
-    "transitions": ("transitions", "count"),
-    "cases": ("orders", "count"),
-    "wait_median": ("median", "duration"),
-    "wait_p90": ("90th pct", "duration"),
-    "wait_mean": ("mean", "duration"),
-    "wait_total": ("total", "duration"),
-    "share_of_wait": ("share of all waiting", "share"),
+    "rank": "#",
+    "source": "from",
+    "target": "to",
+    "owner": "whose wait",
+    "transitions": "transitions",
+    "cases": "orders",
+    "wait_median": "median",
+    "wait_p90": "90th pct",
+    "wait_mean": "mean",
+    "wait_total": "total",
+    "share_of_wait": "share of all waiting",
+    "value_days": "value held (value × days)",
+    "financing_cost": "financing cost",
 }
 _DRIVER_COLUMNS = {
-    "attribute": ("attribute", "text"),
-    "value": ("value", "text"),
-    "cases": ("orders", "count"),
-    "wait_median": ("median wait", "duration"),
-    "others_wait_median": ("others' median", "duration"),
-    "ratio": ("ratio", "ratio"),
-    "p_value": ("p-value", "p"),
-    "explained_wait": ("waiting explained", "duration"),
-    "aliases": ("the same effect", "text"),
+    "attribute": "attribute",
+    "value": "value",
+    "cases": "orders",
+    "wait_median": "median wait",
+    "others_wait_median": "others' median",
+    "ratio": "ratio",
+    "p_value": "p-value",
+    "explained_wait": "waiting explained",
+    "aliases": "the same effect",
 }
 _PROCESSING_COLUMNS = {
-    "activity": ("activity", "text"),
-    "instances": ("instances", "count"),
-    "cases": ("orders", "count"),
-    "duration_median": ("median", "duration"),
-    "duration_p90": ("90th pct", "duration"),
-    "duration_total": ("total", "duration"),
-    "share_of_processing": ("share of all processing", "share"),
-    "instances_without_start": ("without start", "count"),
+    "activity": "activity",
+    "instances": "instances",
+    "cases": "orders",
+    "duration_median": "median",
+    "duration_p90": "90th pct",
+    "duration_total": "total",
+    "share_of_processing": "share of all processing",
+    "instances_without_start": "without start",
 }
 _REWORK_COLUMNS = {
-    "activity": ("activity", "text"),
-    "kind": ("kind", "text"),
-    "other_activity": ("around", "text"),
-    "cases_affected": ("orders", "count"),
-    "share_of_cases": ("share of orders", "share"),
-    "extra_executions": ("extra executions", "count"),
-    "time_added": ("time added", "duration"),
-    "lead_time_difference": ("longer lead time (median)", "duration"),
-    "value_affected": ("order value", "amount"),
+    "activity": "activity",
+    "kind": "kind",
+    "other_activity": "around",
+    "cases_affected": "orders",
+    "share_of_cases": "share of orders",
+    "extra_executions": "extra executions",
+    "time_added": "time added",
+    "lead_time_difference": "longer lead time (median)",
+    "value_affected": "order value",
 }
 _CONFORMANCE_COLUMNS = {
-    "activity": ("step", "text"),
-    "cases_skipped": ("orders skipping it", "count"),
-    "share_skipped": ("share", "share"),
-    "cases_inserted": ("orders with it inserted", "count"),
-    "share_inserted": ("share", "share"),
+    "activity": "step",
+    "cases_skipped": "orders skipping it",
+    "share_skipped": "share",
+    "cases_inserted": "orders with it inserted",
+    "share_inserted": "share",
 }
 _COST_COLUMNS = {
-    "deviation": ("deviation", "text"),
-    "cases": ("orders", "count"),
-    "share_of_cases": ("share", "share"),
-    "lead_time_median": ("median lead time", "duration"),
-    "extra_time": ("extra time", "duration"),
-    "value_delayed": ("order value", "amount"),
-    "financing_cost": ("financing cost", "amount"),
+    "deviation": "deviation",
+    "cases": "orders",
+    "share_of_cases": "share",
+    "lead_time_median": "median lead time",
+    "extra_time": "extra time",
+    "value_delayed": "order value",
+    "financing_cost": "financing cost",
 }
 _VARIANT_COLUMNS = {
-    "variant_id": ("#", "text"),
-    "cases": ("orders", "count"),
-    "share": ("share", "share"),
-    "median_lead_time": ("median lead time", "duration"),
-    "trace": ("trace", "trace"),
+    "variant_id": "#",
+    "cases": "orders",
+    "share": "share",
+    "median_lead_time": "median lead time",
+    "trace": "trace",
 }
 _QUALITY_COLUMNS = {
-    "check": ("check", "text"),
-    "count": ("count", "count"),
-    "of": ("of", "count"),
-    "share": ("share", "share"),
-    "example": ("example", "text"),
-    "detail": ("detail", "text"),
+    "check": "check",
+    "count": "count",
+    "of": "of",
+    "share": "share",
+    "example": "example",
+    "detail": "detail",
 }
 _REJECT_COLUMNS = {
-    "source_row": ("row", "text"),
-    "column": ("column", "text"),
-    "value": ("value", "text"),
-    "reason": ("reason", "text"),
+    "source_row": "row",
+    "column": "column",
+    "value": "value",
+    "reason": "reason",
 }
 _STUCK_COLUMNS = {
-    "case_id": ("order", "text"),
-    "milestone": ("reached", "text"),
-    "last_activity": ("last step", "text"),
-    "waiting": ("waiting since", "duration"),
-    "wait_p90": ("usual wait (90th pct)", "duration"),
-    "value": ("order value", "amount"),
+    "case_id": "order",
+    "milestone": "reached",
+    "last_activity": "last step",
+    "waiting": "waiting since",
+    "wait_p90": "usual wait (90th pct)",
+    "value": "order value",
 }
 _LATE_COLUMNS = {
-    "attribute": ("attribute", "text"),
-    "value": ("value", "text"),
-    "cases_with": ("orders with", "count"),
-    "median_with": ("invoice to cash", "duration"),
-    "median_without": ("others", "duration"),
-    "difference": ("difference", "duration"),
-    "value_days": ("value × days", "amount"),
-    "p_value": ("p-value", "p"),
+    "attribute": "attribute",
+    "value": "value",
+    "cases_with": "orders with",
+    "median_with": "invoice to cash",
+    "median_without": "others",
+    "difference": "difference",
+    "value_days": "value × days",
+    "p_value": "p-value",
 }
 #: The late-payment table when it is measured in days past due: medians in days, shares paid late.
 _LATE_DUE_COLUMNS = {
-    "attribute": ("attribute", "text"),
-    "value": ("value", "text"),
-    "cases_with": ("orders with", "count"),
-    "median_with": ("days past due (median)", "days"),
-    "median_without": ("others", "days"),
-    "difference": ("difference", "days"),
-    "late_share_with": ("paid late", "share"),
-    "late_share_without": ("others paid late", "share"),
-    "after_due_share": ("after the due date", "share"),
-    "value_days": ("value × days", "amount"),
-    "p_value": ("p-value", "p"),
+    "attribute": "attribute",
+    "value": "value",
+    "cases_with": "orders with",
+    "median_with": "days past due (median)",
+    "median_without": "others",
+    "difference": "difference",
+    "late_share_with": "paid late",
+    "late_share_without": "others paid late",
+    "after_due_share": "after the due date",
+    "value_days": "value × days",
+    "p_value": "p-value",
 }
 
 
@@ -1253,33 +1223,27 @@ def _late_measure(late: pd.DataFrame) -> str | None:
 
 
 _REKEY_COLUMNS = {
-    "activity": ("activity", "text"),
-    "cases_affected": ("orders", "count"),
-    "share_of_cases": ("share of orders", "share"),
-    "executions": ("executions", "count"),
+    "activity": "activity",
+    "cases_affected": "orders",
+    "share_of_cases": "share of orders",
+    "executions": "executions",
 }
 
 
 def _kpi_rows(kpis: pd.DataFrame) -> list[list[str]]:
-    """KPI name, its figure in the KPI's own unit, orders covered, definition."""
+    """KPI name, its figure in the KPI's own unit (``o2c.render.tables.kpi_kind``), orders covered,
+    definition; durations and open orders' median age in words."""
     rows = []
     for kpi, value, duration, unit, covered, definition in kpis[
         ["kpi", "value", "duration", "unit", "orders_covered", "definition"]
     ].itertuples(index=False, name=None):
         if unit == "duration":
             figure = _duration(duration) if pd.notna(duration) else ""
-        elif pd.isna(value):
-            figure = ""
-        elif unit == "share":
-            figure = _share(value)
-        elif unit == "orders":
-            figure = format_count(value) + (
-                f" (median age {_duration(duration)})" if pd.notna(duration) else ""
-            )
-        elif unit == "per order":
-            figure = f"{value:,.2f}"
         else:
-            figure = f"{format_amount(value)} {unit}"
+            kind, currency = kpi_kind(unit)
+            figure = format_cell(value, kind, currency=currency)
+            if unit == "orders" and figure and pd.notna(duration):
+                figure += f" (median age {_duration(duration)})"
         rows.append([str(kpi).replace("_", " "), figure, format_count(covered), str(definition)])
     return rows
 
@@ -1331,22 +1295,23 @@ def _page(
         final_step=_final_step(a),
         currency=a.currency,
         tables={
-            "bottlenecks": _table(a.bottlenecks, _WAIT_COLUMNS, limit=top),
-            "processing": _table(a.activity_durations, _PROCESSING_COLUMNS),
-            "drivers": _table(drivers, _DRIVER_COLUMNS, limit=top),
-            "rework": _table(rework, _REWORK_COLUMNS, limit=top),
-            "rekeyed": _table(rekeyed, _REKEY_COLUMNS),
-            "conformance": _table(a.conformance.activities, _CONFORMANCE_COLUMNS),
-            "cost": _table(a.cost_of_divergence, _COST_COLUMNS),
-            "variants": _table(a.variants, _VARIANT_COLUMNS, limit=top),
-            "quality": _table(a.data_quality, _QUALITY_COLUMNS),
-            "rejects": _table(rejects, _REJECT_COLUMNS),
-            "stuck": _table(a.stuck_orders, _STUCK_COLUMNS, limit=top),
+            "bottlenecks": _table(a.bottlenecks, _WAIT_COLUMNS, a.currency, limit=top),
+            "processing": _table(a.activity_durations, _PROCESSING_COLUMNS, a.currency),
+            "drivers": _table(drivers, _DRIVER_COLUMNS, a.currency, limit=top),
+            "rework": _table(rework, _REWORK_COLUMNS, a.currency, limit=top),
+            "rekeyed": _table(rekeyed, _REKEY_COLUMNS, a.currency),
+            "conformance": _table(a.conformance.activities, _CONFORMANCE_COLUMNS, a.currency),
+            "cost": _table(a.cost_of_divergence, _COST_COLUMNS, a.currency),
+            "variants": _table(a.variants, _VARIANT_COLUMNS, a.currency, limit=top),
+            "quality": _table(a.data_quality, _QUALITY_COLUMNS, a.currency),
+            "rejects": _table(rejects, _REJECT_COLUMNS, a.currency),
+            "stuck": _table(a.stuck_orders, _STUCK_COLUMNS, a.currency, limit=top),
             "late": _table(
                 a.late_payment_drivers,
                 _LATE_DUE_COLUMNS
                 if _late_measure(a.late_payment_drivers) == "days_past_due"
                 else _LATE_COLUMNS,
+                a.currency,
                 limit=top,
             ),
         },

@@ -38,6 +38,7 @@ from o2c.errors import (
     is_share,
 )
 from o2c.performance import activity_durations, bottlenecks, waiting_times
+from o2c.render.tables import format_amount, format_count, format_duration
 
 #: What an edge label can show.
 MEASURES = ("transitions", "cases", "wait_median", "wait_mean", "wait_p90", "wait_total", "value_days")
@@ -729,43 +730,3 @@ def _format(measure: str, value: Any) -> str:
     if measure == "value_days":
         return format_amount(value)
     return format_duration(value)
-
-
-def format_count(value: float) -> str:
-    """A count for people: thousands separated by commas.
-
-    >>> format_count(1204)
-    '1,204'
-    """
-    return f"{round(value):,}"
-
-
-def format_amount(value: float) -> str:
-    """A large amount in short form: ``812``, ``45.3 k``, ``1.2 M``, ``3.4 B``.
-
-    >>> format_amount(1_234_567), format_amount(45_300), format_amount(812.4)
-    ('1.2 M', '45.3 k', '812')
-    """
-    for size, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
-        if abs(value) >= size:
-            return f"{value / size:.1f}{suffix}"
-    return f"{value:.0f}"
-
-
-def format_duration(value: pd.Timedelta | float) -> str:
-    """A duration for people, in the largest unit that fits: ``3.2 d``, ``14 h``, ``35 min``, ``12 s``.
-
-    One decimal below 10 of a unit (``2.5 h``), none above (``14 h``); a float is seconds.
-
-    >>> import pandas as pd
-    >>> [format_duration(pd.Timedelta(x)) for x in ("3 days 5 hours", "14 hours", "150 min", "35 min", "12 s")]
-    ['3.2 d', '14 h', '2.5 h', '35 min', '12 s']
-    """
-    seconds = value.total_seconds() if isinstance(value, pd.Timedelta) else float(value)
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "min")):
-        if seconds >= size:
-            amount = seconds / size
-            return f"{sign}{amount:.1f} {unit}" if amount < 10 else f"{sign}{amount:,.0f} {unit}"
-    return f"{sign}{seconds:.0f} s"
