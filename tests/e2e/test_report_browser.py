@@ -1,7 +1,7 @@
 """The report in a real browser: Debian's Chromium, headless, 1280 px wide. It draws, it makes no
 network request (Chromium's own net log, checked against a page that does make one), its text
-holds the headline findings, no text is smaller than ``READABLE_TEXT_PX`` and no chart title is cut
-off (measured by a script in a copy of the page, checked against a page that breaks both)."""
+holds the headline findings, no text is smaller than ``READABLE_TEXT_PX``, no chart title is cut
+off, nothing widens the page beyond 1280 px (measured by a script in a copy of the page, checked against a page that breaks both)."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ _MEASURE = """
   }
   const out = document.createElement("pre");
   out.id = "o2c-measured";
-  out.textContent = JSON.stringify({width: window.innerWidth, texts, titles});
+  out.textContent = JSON.stringify({width: window.innerWidth, scrolls: document.documentElement.scrollWidth, texts, titles});
   document.body.appendChild(out);
 })();
 </script>
@@ -182,6 +182,7 @@ def test_no_text_is_under_11_pixels_and_no_chart_title_is_cut_off(
     assert _too_small(measured) == []
     assert len(measured["titles"]) == 4  # bottlenecks, drivers, lead times, variants
     assert [t for t in measured["titles"] if not t["inside"]] == []
+    assert measured["scrolls"] <= WIDTH  # no table or map widens the page: they scroll in their box
 
 
 def test_the_checks_see_small_text_and_a_cut_off_title(chromium: Path, tmp_path: Path) -> None:
@@ -197,3 +198,6 @@ def test_the_checks_see_small_text_and_a_cut_off_title(chromium: Path, tmp_path:
     measured = _measure(chromium, control, tmp_path)
     assert _too_small(measured) == ["html 'small print': 10.00 px", "svg text 'halved': 10.00 px"]
     assert [t["title"] for t in measured["titles"] if not t["inside"]] == ["svg 1 text_1"]
+    wide = tmp_path / "wide.html"
+    wide.write_text('<html><body><table><tr><td style="min-width:2000px">x</td></tr></table></body></html>')
+    assert _measure(chromium, wide, tmp_path)["scrolls"] > WIDTH

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -139,3 +140,16 @@ def test_no_import_cycle_whichever_module_is_imported_first() -> None:
 def test_a_module_imports_first_in_a_fresh_interpreter(module: str) -> None:
     result = subprocess.run([sys.executable, "-c", f"import o2c.{module}"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_old_home_of_the_ideal_path_still_works_and_says_it_moved() -> None:
+    sys.modules.pop("o2c.conformance.ideal_path", None)
+    with pytest.warns(DeprecationWarning, match="o2c.model"):
+        old = importlib.import_module("o2c.conformance.ideal_path")
+    import o2c.model
+
+    assert (old.IdealPath, old.ProcessModel, old.MILESTONES) == (
+        o2c.model.IdealPath,
+        o2c.model.ProcessModel,
+        o2c.model.MILESTONES,
+    )

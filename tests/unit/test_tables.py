@@ -177,6 +177,7 @@ def test_texts_from_the_log_are_escaped() -> None:
 def test_the_report_tables_show_what_styled_shows(assessed: Assessment) -> None:
     columns = [c for c in _WAIT_COLUMNS if c in assessed.bottlenecks.columns]
     report = _table(assessed.bottlenecks, _WAIT_COLUMNS, "EUR")
-    cells = _cells(styled(assessed.bottlenecks[columns], currency="EUR").to_html())
+    cells = _cells(styled(assessed.bottlenecks[columns]).to_html())  # the currency: in the header, once
     assert [cell for row in report["rows"] for cell in row] == cells
     assert report["headers"][:3] == ["#", "from", "to"]
+    assert {"value held (EUR-days)", "financing cost (EUR)"} <= set(report["headers"])

@@ -1081,16 +1081,18 @@ def _table(
     frame: pd.DataFrame, headers: Mapping[str, str], currency: str | None, *, limit: int | None = None
 ) -> dict[str, Any]:
     """A frame as header and rows of text for the template: the ``headers`` (column -> header)
-    it has, each cell as ``o2c.styled`` shows it (``o2c.render.tables.column_kinds``)."""
+    it has, each cell as ``o2c.styled`` shows it (``o2c.render.tables.column_kinds``) but for the
+    currency of money columns, which their header states once (narrow tables fit the page)."""
     shown = frame if limit is None else frame.head(limit)
     chosen = [c for c in headers if c in shown.columns]
     kinds = column_kinds(shown)
     rows = [
-        [format_cell(value, kinds[c], currency=currency) for c, value in zip(chosen, row, strict=True)]
+        [format_cell(value, kinds[c]) for c, value in zip(chosen, row, strict=True)]
         for row in shown[chosen].itertuples(index=False, name=None)
     ]
+    units = {"money": f" ({currency})", "value_days": f" ({currency}-days)"} if currency else {}
     return {
-        "headers": [headers[c] for c in chosen],
+        "headers": [headers[c] + units.get(kinds[c], "") for c in chosen],
         "rows": rows,
         "numeric": [kinds[c] in NUMERIC_KINDS for c in chosen],
         "more": max(0, len(frame) - len(shown)),
@@ -1109,7 +1111,7 @@ _WAIT_COLUMNS = {
     "wait_mean": "mean",
     "wait_total": "total",
     "share_of_wait": "share of all waiting",
-    "value_days": "value held (value × days)",
+    "value_days": "value held",
     "financing_cost": "financing cost",
 }
 _DRIVER_COLUMNS = {
