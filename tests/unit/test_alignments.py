@@ -234,7 +234,7 @@ def test_discover_most_frequent_variant() -> None:
     ideal = discover_ideal_path(log)
     assert isinstance(ideal, IdealPath)
     assert ideal.steps == ("a", "c")
-    assert ideal.name == "most frequent variant (2 of 4 cases)"
+    assert ideal.name == "most frequent variant (2 of 4 orders)"
     tie = discover_ideal_path(_log({"c1": ["b", "a"], "c2": ["a", "b"]}))
     assert tie.steps == ("a", "b")
     with pytest.raises(ArgumentError, match="'method' argument of discover_ideal_path"):

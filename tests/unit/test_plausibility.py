@@ -119,6 +119,33 @@ def test_dates_only_are_midnight_in_the_zone_the_log_was_read_in(tmp_path: Path)
     assert "date_only_timestamps" not in _codes(plausibility_warnings(at_nine))
 
 
+def test_a_discovered_ideal_path_few_orders_follow_is_serious_and_caveats_the_divergence() -> None:
+    """``same`` orders follow one variant, each of the other 100 - ``same`` has a step of its own:
+    the most frequent variant is the discovered ideal path, followed by ``same`` %."""
+
+    def log(same: int) -> pl.DataFrame:
+        rows = []
+        for n in range(100):
+            steps = ["Create Order", "Ship Goods"] + ([] if n < same else [f"Fix {n}"]) + ["Receive Payment"]
+            rows += [
+                (f"o{n}", step, datetime(2020, 1, 1) + timedelta(days=n, hours=i))
+                for i, step in enumerate(steps)
+            ]
+        return pl.DataFrame(rows, schema=["case_id", "activity", "timestamp"], orient="row")
+
+    rare = assess(read_log(log(4)), progress=False)
+    found = plausibility_warnings(rare).set_index("code")
+    assert found.loc["ideal_path_rare", "severity"] == "serious"
+    assert found.loc["ideal_path_rare", "evidence"] == {"conforming": 4, "orders": 100, "share": 0.04}
+    assert "Caveat: this ideal path was found in the log and few orders follow it" in headlines(rare)[1]
+    common = assess(read_log(log(5)), progress=False)  # 5 %: not below the threshold
+    assert "ideal_path_rare" not in _codes(plausibility_warnings(common))
+    given = assess(
+        read_log(log(4)), ideal=IdealPath(("Create Order", "Ship Goods", "Receive Payment")), progress=False
+    )
+    assert "ideal_path_rare" not in _codes(plausibility_warnings(given))  # the client's own: a finding
+
+
 def test_most_orders_open() -> None:
     log = _orders([2, 2, 2, 2, 2])
     unpaid = log.filter(

@@ -12,7 +12,7 @@ Examples
 >>> from o2c.simulate import example_log
 >>> result = assess(read_log(example_log()), progress=False)
 >>> result.ideal_discovered, result.ideal.name
-(True, 'most frequent variant (1 of 3 cases)')
+(True, 'most frequent variant (1 of 3 orders)')
 >>> result.bottlenecks[["rank", "source", "target"]].head(2)
    rank          source           target
 0     1  Create Invoice  Receive Payment

@@ -13,6 +13,8 @@ code                           severity  when
 ``financing_cost_high``        serious   the financing cost of the deviations is above a tenth of the
                                          order value they hold
 ``flow_efficiency_invalid``    serious   a flow efficiency outside (0, 1]
+``ideal_path_rare``            serious   the ideal path was discovered and fewer than 5 % of the
+                                         orders follow it: divergence is measured from a rare variant
 ``most_orders_open``           notice    fewer than half of the orders reached the closing step
 ``date_only_timestamps``       notice    every timestamp is at midnight: waits are whole days
 ``naive_timestamps``           notice    timestamps without a zone, read in the zone given (UTC)
@@ -50,6 +52,7 @@ THRESHOLDS: dict[str, Any] = {
     "financing_cost_high": 0.10,  # financing cost over the order value it is computed on
     "most_orders_open": 0.5,  # share of orders that reached the closing step
     "waits_mostly_overlaps": 0.5,  # overlapping transitions over all of an edge's transitions
+    "ideal_path_rare": 0.05,  # share of orders that follow a discovered ideal path exactly
 }
 SEVERITIES = ("serious", "notice")
 COLUMNS = ["code", "severity", "message", "evidence", "headline"]
@@ -264,7 +267,7 @@ def _discovered(a: Assessment) -> list[dict[str, Any]]:
     if not a.ideal_discovered:
         return []
     source = getattr(a.ideal, "source", None) or a.parameters.get("discover", "")
-    return [
+    found = [
         _warning(
             "ideal_path_discovered",
             "notice",
@@ -273,6 +276,23 @@ def _discovered(a: Assessment) -> list[dict[str, Any]]:
             {"rule": str(source)},
         )
     ]
+    summary = a.conformance
+    share = summary.conforming_cases / summary.cases if summary.cases else 1.0
+    if share < THRESHOLDS["ideal_path_rare"]:
+        found.insert(
+            0,
+            _warning(
+                "ideal_path_rare",
+                "serious",
+                f"Only {share:.1%} of the orders ({summary.conforming_cases:,} of {summary.cases:,}) follow "
+                "the ideal path found in the log, so the share that leaves it and the cost of divergence "
+                "measure the distance from a rare variant, not from the standard process. Give the "
+                "client's ideal path with --ideal before quoting them.",
+                {"conforming": summary.conforming_cases, "orders": summary.cases, "share": share},
+                headline=2,
+            ),
+        )
+    return found
 
 
 def _guessed(a: Assessment) -> list[dict[str, Any]]:

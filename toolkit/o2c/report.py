@@ -210,6 +210,8 @@ _CAVEATS = {
     "financing_cost_high": "this financing cost is above a tenth of the order value; check the waits behind "
     "it before quoting it.",
     "flow_efficiency_invalid": "a flow efficiency outside 0-100% points to inconsistent timestamps.",
+    "ideal_path_rare": "this ideal path was found in the log and few orders follow it, so this measures "
+    "the distance from a rare variant; give the client's ideal path before quoting it.",
 }
 
 
@@ -1107,10 +1109,9 @@ _WAIT_COLUMNS = {
     "transitions": "transitions",
     "cases": "orders",
     "wait_median": "median",
-    "wait_p90": "90th pct",
     "wait_mean": "mean",
     "wait_total": "total",
-    "share_of_wait": "share of all waiting",
+    "share_of_wait": "share",
     "value_days": "value held",
     "financing_cost": "financing cost",
 }

@@ -127,7 +127,7 @@ def discover_ideal_path(
     steps = tuple(successful["trace"].iloc[0])
     return IdealPath(
         steps,
-        name=f"most frequent variant ({cases} of {total} cases)",
+        name=f"most frequent variant ({cases:,} of {total:,} orders)",
         milestones={"paid": paid} if paid is not None and paid in steps else {},
         source=source,
     )
