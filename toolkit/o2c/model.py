@@ -1,6 +1,7 @@
-"""The types the analyses share, at the bottom of the package: the ideal path (the sequence
-of steps an order should take, with optional steps, milestones and target hours) and a process
-model given as a BPMN or Petri net file.
+"""The types the readers and the analyses share, at the bottom of the package: the ideal path
+(the sequence of steps an order should take, with optional steps, milestones and target hours),
+a process model given as a BPMN or Petri net file, the column mapping of an export, and a read
+log with its rejects and source (``LoadedLog``, ``SourceInfo``).
 
 Examples
 --------
@@ -13,10 +14,13 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import polars as pl
+
 from o2c.errors import IdealPathError
+from o2c.log import ROLES
 
 #: The milestones an order passes on its way to cash, in order.
 MILESTONES = ("ordered", "delivered", "invoiced", "paid")
@@ -127,3 +131,62 @@ class ProcessModel:
             f"ProcessModel(name={self.name!r}, activities={len(self.activities)}, "
             f"transitions={len(self.net.transitions)}, places={len(self.net.places)}, source={self.source!r})"
         )
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """The input column of each role, and how to read timestamps.
+
+    ``case_id``, ``activity`` and ``timestamp`` are required; ``start_timestamp``,
+    ``resource``, ``lifecycle`` and ``value`` are optional. ``timezone`` is the zone of naive
+    timestamps (None: the ``timezone`` argument of ``read_log``); ``dayfirst`` forces the date
+    order (None: detected); ``classifier`` says how events are named (None: ``"auto"``; see
+    ``o2c.io._classifier``).
+
+    >>> ColumnMapping(case_id="Order", activity="Step", timestamp="Done").roles()
+    {'case_id': 'Order', 'activity': 'Step', 'timestamp': 'Done'}
+    """
+
+    case_id: str | None = None
+    activity: str | None = None
+    timestamp: str | None = None
+    start_timestamp: str | None = None
+    resource: str | None = None
+    lifecycle: str | None = None
+    value: str | None = None
+    timezone: str | None = None
+    dayfirst: bool | None = None
+    classifier: str | list[str] | None = None
+
+    def roles(self) -> dict[str, str]:
+        """The mapped roles only: role -> input column."""
+        return {r: getattr(self, r) for r in ROLES if getattr(self, r) is not None}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field that is set, for saving next to results."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where a log came from and how it was read: enough to reproduce the read exactly."""
+
+    path: str
+    sha256: str | None
+    format: str
+    mapping: ColumnMapping
+    rows: int
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    reader: str | None = None
+    notes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadedLog:
+    """The event log, the rejected rows (one row per problem), and the source description."""
+
+    log: pl.DataFrame
+    rejects: pl.DataFrame
+    source: SourceInfo

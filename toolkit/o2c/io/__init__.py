@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from o2c.io._parquet import read_parquet
 from o2c.io._sap import is_document_flow, read_sap_document_flow
 from o2c.io._xes import MAX_FIELD_BYTES, MAX_NESTING, XES_ROLES, declared_classifiers, read_xes
 from o2c.log import PLAUSIBLE_YEARS, SOURCE_ROW, Reason, empty_rejects
+from o2c.model import LoadedLog, SourceInfo
 
 __all__ = ["ColumnMapping", "LoadedLog", "SourceInfo", "read_ideal_path", "read_log", "read_process_model"]
 
@@ -44,31 +45,6 @@ FORMATS = {
     ".xes": "xes", ".xes.gz": "xes",
     ".parquet": "parquet", ".pq": "parquet",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """Where a log came from and how it was read: enough to reproduce the read exactly."""
-
-    path: str
-    sha256: str | None
-    format: str
-    mapping: ColumnMapping
-    rows: int
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | None = None
-    reader: str | None = None
-    notes: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class LoadedLog:
-    """The event log, the rejected rows (one row per problem), and the source description."""
-
-    log: pl.DataFrame
-    rejects: pl.DataFrame
-    source: SourceInfo
 
 
 def read_log(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import yaml
 from o2c.errors import ColumnMappingError, InputFileError, TimestampFormatError, did_you_mean, is_share
 from o2c.io._timestamps import parse_timestamps
 from o2c.log import ROLES
+from o2c.model import ColumnMapping
 
 # Normalised column names that name a role, best first (lower case, non-alphanumerics -> "_").
 _SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -118,40 +119,6 @@ MAP_SLIDERS = ("activities", "paths")
 
 def _norm(name: str) -> str:
     return re.sub(r"[^0-9a-zäöüß]+", "_", name.strip().lower()).strip("_")
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    """The input column of each role, and how to read timestamps.
-
-    ``case_id``, ``activity`` and ``timestamp`` are required; ``start_timestamp``,
-    ``resource``, ``lifecycle`` and ``value`` are optional. ``timezone`` is the zone of naive
-    timestamps (None: the ``timezone`` argument of ``read_log``); ``dayfirst`` forces the date
-    order (None: detected); ``classifier`` says how events are named (None: ``"auto"``; see
-    ``o2c.io._classifier``).
-
-    >>> ColumnMapping(case_id="Order", activity="Step", timestamp="Done").roles()
-    {'case_id': 'Order', 'activity': 'Step', 'timestamp': 'Done'}
-    """
-
-    case_id: str | None = None
-    activity: str | None = None
-    timestamp: str | None = None
-    start_timestamp: str | None = None
-    resource: str | None = None
-    lifecycle: str | None = None
-    value: str | None = None
-    timezone: str | None = None
-    dayfirst: bool | None = None
-    classifier: str | list[str] | None = None
-
-    def roles(self) -> dict[str, str]:
-        """The mapped roles only: role -> input column."""
-        return {r: getattr(self, r) for r in ROLES if getattr(self, r) is not None}
-
-    def to_dict(self) -> dict[str, Any]:
-        """Every field that is set, for saving next to results."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 def saved_mapping(mapping: ColumnMapping, notes: Mapping[str, Any]) -> dict[str, Any]:

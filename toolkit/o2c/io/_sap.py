@@ -59,7 +59,7 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import polars as pl
@@ -80,9 +80,7 @@ from o2c.log import (
     empty_rejects,
     validate,
 )
-
-if TYPE_CHECKING:  # o2c.io imports readers like this one: import its classes when called
-    from o2c.io import LoadedLog
+from o2c.model import LoadedLog, SourceInfo
 
 #: SAP's document categories (the fixed values of domain VBTYP, one character) and the activity
 #: each document's creation becomes; a category not listed becomes "Create Document (<code>)".
@@ -197,8 +195,6 @@ def read_sap_document_flow(
     >>> loaded.log["activity"].to_list(), loaded.rejects["reason"].to_list()
     (['Create Delivery'], ['no_sales_order'])
     """
-    from o2c.io import LoadedLog, SourceInfo
-
     zone = check_timezone(timezone, function="read_sap_document_flow")
     path = Path(path)
     if not path.is_file():
