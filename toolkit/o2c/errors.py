@@ -68,7 +68,32 @@ class IdealPathError(ToolkitError):
 
 
 class ArgumentError(ToolkitError, ValueError):
-    """An argument has a value outside its allowed set."""
+    """An argument has a value outside its allowed set.
+
+    ``function``, ``argument``, ``value`` and ``allowed`` (the choices, or a description such as
+    ``"a share from 0 to 1"``) say which, where the raise knows them; None where it does not.
+
+    >>> try:
+    ...     check_share(1.5, argument="paths", function="render_map")
+    ... except ArgumentError as error:
+    ...     error.function, error.argument, error.value, error.allowed
+    ('render_map', 'paths', 1.5, 'a share from 0 to 1')
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        function: str | None = None,
+        argument: str | None = None,
+        value: object = None,
+        allowed: Sequence[object] | str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.function = function
+        self.argument = argument
+        self.value = value
+        self.allowed = tuple(allowed) if allowed is not None and not isinstance(allowed, str) else allowed
 
 
 class GraphvizMissingError(ToolkitError):
@@ -108,15 +133,56 @@ def check_choice(value: object, allowed: Sequence[str], *, argument: str, functi
     if value in allowed:
         return
     if not allowed:
-        raise ArgumentError(
+        message = (
             f"The {argument!r} argument of {function} got {value!r}, but there is nothing to "
             "choose from: the log has no column that qualifies."
         )
-    options = ", ".join(repr(a) for a in allowed)
-    hint = did_you_mean(str(value), allowed)
-    raise ArgumentError(
-        f"The {argument!r} argument of {function} must be one of {options}; got {value!r}.{hint}"
-    )
+    else:
+        options = ", ".join(repr(a) for a in allowed)
+        hint = did_you_mean(str(value), allowed)
+        message = f"The {argument!r} argument of {function} must be one of {options}; got {value!r}.{hint}"
+    raise ArgumentError(message, function=function, argument=argument, value=value, allowed=allowed)
+
+
+def check_share(value: object, *, argument: str, function: str) -> None:
+    """Raise ``ArgumentError`` unless ``value`` is a share from 0 to 1 (``is_share``).
+
+    >>> check_share(0.8, argument="activities", function="render_map")
+    >>> check_share("80%", argument="activities", function="render_map")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ArgumentError: The 'activities' argument of render_map must be a share from 0 to 1; got '80%'.
+    """
+    if not is_share(value):
+        raise ArgumentError(
+            f"The {argument!r} argument of {function} must be a share from 0 to 1; got {value!r}.",
+            function=function,
+            argument=argument,
+            value=value,
+            allowed="a share from 0 to 1",
+        )
+
+
+def check_whole(value: object, *, argument: str, function: str, least: int = 1, none: bool = False) -> None:
+    """Raise ``ArgumentError`` unless ``value`` is a whole number from ``least`` (or None when ``none``).
+
+    >>> check_whole(10, argument="top", function="bottlenecks", none=True)
+    >>> check_whole(0, argument="top", function="bottlenecks", none=True)
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ArgumentError: The 'top' argument of bottlenecks must be a whole number from 1 or None; got 0.
+    """
+    if value is None and none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        allowed = f"a whole number from {least}" + (" or None" if none else "")
+        raise ArgumentError(
+            f"The {argument!r} argument of {function} must be {allowed}; got {value!r}.",
+            function=function,
+            argument=argument,
+            value=value,
+            allowed=allowed,
+        )
 
 
 def is_share(value: object) -> bool:
@@ -143,6 +209,10 @@ def check_timezone(value: object, *, function: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ArgumentError(
             f"The 'timezone' argument of {function} must be an IANA zone such as "
-            f"'Europe/Berlin' or 'UTC'; got {value!r}."
+            f"'Europe/Berlin' or 'UTC'; got {value!r}.",
+            function=function,
+            argument="timezone",
+            value=value,
+            allowed="an IANA time zone",
         ) from None
     return str(value)
