@@ -76,3 +76,12 @@ def test_debug_before_the_command_shows_the_traceback(tmp_path: Path) -> None:
     (tmp_path / "plain.csv.gz").write_text("x")
     with pytest.raises(Exception, match="not a complete gzip file"):
         main(["--debug", "inspect", str(tmp_path / "plain.csv.gz")])
+
+
+@pytest.mark.parametrize("command", [[], ["assess"], ["inspect"], ["simulate"]])
+def test_help_of_every_command_prints_and_exits_0(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*command, "--help"]) == 0
+    said = capsys.readouterr()
+    assert "usage: o2c" in said.out and "--max-memory" in said.out and said.err == ""

@@ -53,7 +53,7 @@ def add_memory_option(parser: argparse.ArgumentParser, *, default: str | None = 
         default=argparse.SUPPRESS if default is None else default,
         metavar="SIZE",
         help=f"stop the run when it holds more memory than this (e.g. 8G; default "
-        f"{MEMORY_SHARE:.0%} of this machine's memory, {_gb(default_max_memory())})",
+        f"{MEMORY_SHARE:.0%}% of this machine's memory, {_gb(default_max_memory())})",
     )
 
 
