@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from o2c._stats import PooledSample, row_groups
+from o2c._stats import PooledSample
 from o2c.discovery import duration_from_microseconds
 from o2c.errors import ArgumentError, check_choice
 from o2c.kpis._orders import DAYS_PAST_DUE, DUE_DATE, PAID_WITH_DUE, PAYMENT_TERMS, case_table, with_terms
@@ -161,72 +161,37 @@ def late_payment_drivers(
             "activity of the log looks like it; pass an IdealPath with milestones={'invoiced': ...}."
         )
     members, cases = _late_payment_candidates(log, table, measure, chosen)
-    pooled = PooledSample(cases["_measure"].to_numpy())
-    late = cases["_late"].to_numpy() if measure == "days_past_due" else None
-    late_total = int(late.sum()) if late is not None else 0
-    has_value = VALUE in log.columns
-    rows = []
-    candidates = members.select("attribute", "value", "_value_sum", "_valued", "_after_due").iter_rows()
-    for (attribute, value, value_sum, valued, after_due), members_of in zip(
-        candidates, row_groups(members["_row"]), strict=True
-    ):
-        with_, without = len(members_of), cases.height - len(members_of)
-        if with_ < min_cases or without < min_cases:
-            continue
-        median, others_median, p_value = pooled.compare(members_of)
-        difference = median - others_median
-        affected = float(value_sum) if has_value and valued else (0.0 if has_value else float("nan"))
-        late_with = int(late[members_of].sum()) if late is not None else 0
-        shares = (
-            (late_with / with_, (late_total - late_with) / without)
-            if late is not None
-            else (math.nan, math.nan)
-        )
-        after = after_due if after_due is not None else math.nan
-        rows.append(
-            (
-                attribute,
-                value,
-                with_,
-                without,
-                median,
-                others_median,
-                difference,
-                affected,
-                p_value,
-                *shares,
-                after,
-            )
-        )
-    result = pl.DataFrame(
-        rows,
-        schema={
-            "attribute": pl.String,
-            "value": pl.String,
-            "cases_with": pl.Int64,
-            "cases_without": pl.Int64,
-            "_with": pl.Float64,
-            "_without": pl.Float64,
-            "_difference": pl.Float64,
-            "value_affected": pl.Float64,
-            "p_value": pl.Float64,
-            "late_share_with": pl.Float64,
-            "late_share_without": pl.Float64,
-            "after_due_share": pl.Float64,
-        },
-        orient="row",
+    with_ = pl.col("_row").list.len().cast(pl.Int64)
+    candidates = members.with_columns(cases_with=with_, cases_without=cases.height - with_).filter(
+        (pl.col("cases_with") >= min_cases) & (pl.col("cases_without") >= min_cases)
     )
-    result = result.with_columns(
-        median_with=duration_from_microseconds(pl.col("_with")),
-        median_without=duration_from_microseconds(pl.col("_without")),
-        difference=duration_from_microseconds(pl.col("_difference")),
-        value_days=pl.col("value_affected") * pl.col("_difference") / _US_PER_DAY,
-        measure=pl.lit(measure, pl.String),
-        _consequence=pl.col("after_due_share").fill_nan(None).fill_null(0) > CONSEQUENCE_SHARE,
-    ).sort(
-        ["_consequence", "value_days", "_difference", "attribute", "value"],
-        descending=[False, True, True, False, False],
-        nulls_last=True,
+    compared = PooledSample(cases["_measure"].to_numpy()).compare_groups(candidates, rows="_row")
+    late_total = int(cases["_late"].sum())
+    late_with = pl.col("_late_with").cast(pl.Int64)
+    dated_shares = measure == "days_past_due"
+    result = (
+        compared.with_columns(_difference=pl.col("_median") - pl.col("_others"))
+        .with_columns(
+            median_with=duration_from_microseconds(pl.col("_median")),
+            median_without=duration_from_microseconds(pl.col("_others")),
+            difference=duration_from_microseconds(pl.col("_difference")),
+            value_affected=pl.col("_value_sum") if VALUE in log.columns else pl.lit(math.nan),
+            late_share_with=late_with / pl.col("cases_with") if dated_shares else pl.lit(math.nan),
+            late_share_without=(late_total - late_with) / pl.col("cases_without")
+            if dated_shares
+            else pl.lit(math.nan),
+            after_due_share=pl.col("_after_due").fill_null(math.nan),
+            measure=pl.lit(measure, pl.String),
+        )
+        .with_columns(
+            value_days=pl.col("value_affected") * pl.col("_difference") / _US_PER_DAY,
+            _consequence=pl.col("after_due_share").fill_nan(None).fill_null(0) > CONSEQUENCE_SHARE,
+        )
+        .sort(
+            ["_consequence", "value_days", "_difference", "attribute", "value"],
+            descending=[False, True, True, False, False],
+            nulls_last=True,
+        )
     )
     return result.select(LATE_PAYMENT_COLUMNS).to_pandas()
 
@@ -236,9 +201,10 @@ def _late_payment_candidates(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The measured orders (``_measure`` in microseconds: days past due or invoice to cash;
     ``_late``: paid after the due date; ``value``), and per candidate (``attribute``, ``value``)
-    the row numbers of the orders with it (``_row``), their summed value and how many have one.
+    the row numbers of the orders with it (``_row``), their summed value (``_value_sum``), how
+    many of them were paid late (``_late_with``) and ``_after_due``.
 
-    ``table`` is the per-order table (``_case_table`` with due dates); orders are numbered in log
+    ``table`` is the per-order table (``case_table`` with due dates); orders are numbered in log
     order (the runs of the sorted log), so events find their order's row by position, without
     joining on case ids.
     """
@@ -257,7 +223,7 @@ def _late_payment_candidates(
     cases = cases.with_row_index("_row")
     row_of_case = np.full(table.height, -1, dtype=np.int64)
     row_of_case[cases["_case"].to_numpy()] = np.arange(cases.height)
-    rows, values, dues = pl.Series(row_of_case), cases["value"], cases["due"]
+    rows, values, lates, dues = pl.Series(row_of_case), cases["value"], cases["_late"], cases["due"]
 
     def grouped(found: pl.LazyFrame, attribute: str) -> pl.LazyFrame:
         """``found`` (``_case``, ``value``, for activities ``_time``: the first occurrence) grouped by
@@ -272,12 +238,16 @@ def _late_payment_candidates(
         return (
             found.with_columns(_row=pl.lit(rows).gather(pl.col("_case")))
             .filter(pl.col("_row") >= 0)
-            .with_columns(_value=pl.lit(values).gather(pl.col("_row")), _after=after)
+            .with_columns(
+                _value=pl.lit(values).gather(pl.col("_row")),
+                _late=pl.lit(lates).gather(pl.col("_row")),
+                _after=after,
+            )
             .group_by("value")
             .agg(
                 pl.col("_row"),
                 pl.col("_value").sum().alias("_value_sum"),
-                pl.col("_value").is_not_null().sum().alias("_valued"),
+                pl.col("_late").sum().alias("_late_with"),
                 pl.col("_after").cast(pl.Float64).mean().alias("_after_due"),
             )
             .select(
