@@ -551,36 +551,34 @@ def drivers(
         raise ArgumentError(f"The 'min_cases' argument of drivers must be a positive int; got {min_cases!r}.")
 
     on_edge = _edge_attributes(log, source, target, chosen, value_bands)
-    pooled = PooledSample(on_edge["_wait"].to_numpy())
-    rows: list[tuple[object, ...]] = []
-    for name in chosen:
-        values = on_edge[name].cast(pl.String)
-        groups = (
-            on_edge.select(pl.col("_case"), value=values)
-            .with_row_index("_row")
-            .filter(pl.col("value").is_not_null())
-            .group_by("value")
-            .agg(transitions=pl.len(), cases=pl.col("_case").n_unique(), rows=pl.col("_row"))
-            .filter(pl.col("cases") >= min_cases)
-        )
-        for value, transitions, cases, rows_of_value in groups.iter_rows():
-            if transitions == on_edge.height:
-                continue
-            median, others_median, p_value = pooled.compare(np.asarray(rows_of_value))
-            rows.append((name, value, transitions, cases, median, others_median, p_value))
-    table = pl.DataFrame(
-        rows,
-        schema={
-            "attribute": pl.String,
-            "value": pl.String,
-            "transitions": pl.Int64,
-            "cases": pl.Int64,
-            "_median": pl.Float64,
-            "_others": pl.Float64,
-            "p_value": pl.Float64,
-        },
-        orient="row",
-    )
+    groups = pl.concat(  # one row per attribute value, with the row numbers of its transitions
+        [
+            pl.DataFrame(
+                schema={
+                    "attribute": pl.String,
+                    "value": pl.String,
+                    "transitions": pl.Int64,
+                    "cases": pl.Int64,
+                    "rows": pl.List(pl.UInt32),
+                }
+            ),
+            *(
+                on_edge.select(pl.col("_case"), value=pl.col(name).cast(pl.String))
+                .with_row_index("_row")
+                .filter(pl.col("value").is_not_null())
+                .group_by("value")
+                .agg(
+                    attribute=pl.lit(name),
+                    transitions=pl.len(),
+                    cases=pl.col("_case").n_unique(),
+                    rows="_row",
+                )
+                for name in chosen
+            ),
+        ],
+        how="diagonal_relaxed",
+    ).filter((pl.col("cases") >= min_cases) & (pl.col("transitions") < on_edge.height))
+    table = PooledSample(on_edge["_wait"].to_numpy()).compare_groups(groups)
     table = table.with_columns(
         wait_median=duration_from_microseconds(pl.col("_median")),
         others_wait_median=duration_from_microseconds(pl.col("_others")),

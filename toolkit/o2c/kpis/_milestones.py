@@ -1,0 +1,42 @@
+"""The milestones table: which activity marks ordered, delivered, invoiced and paid, given or guessed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+
+from o2c.log import validate
+from o2c.milestones import find_milestones
+from o2c.model import MILESTONES, IdealPath
+
+
+def milestones(log: pl.DataFrame | pd.DataFrame, ideal: IdealPath | None = None) -> pd.DataFrame:
+    """The activity of each milestone: from the ideal path, else guessed from activity names.
+
+    Returns
+    -------
+    DataFrame
+        One row per milestone (``ordered``, ``delivered``, ``invoiced``, ``paid``):
+        ``milestone``, ``activity`` (None when nothing fits), ``guessed`` (True when the
+        ideal path does not name it) and ``rule`` (what made the guess, in words; see
+        ``o2c.milestones.GUESSES``).
+
+    Examples
+    --------
+    >>> from o2c.simulate import example_log
+    >>> milestones(example_log())[["milestone", "activity", "guessed"]]
+       milestone            activity  guessed
+    0    ordered  Create Sales Order     True
+    1  delivered          Ship Goods     True
+    2   invoiced      Create Invoice     True
+    3       paid     Receive Payment     True
+    """
+    stones = find_milestones(validate(log), ideal)
+    return pd.DataFrame(
+        {
+            "milestone": list(MILESTONES),
+            "activity": pd.Series([stones[m].activity for m in MILESTONES], dtype=object),
+            "guessed": [stones[m].guessed for m in MILESTONES],
+            "rule": [stones[m].rule for m in MILESTONES],
+        }
+    )
