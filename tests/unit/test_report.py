@@ -28,7 +28,6 @@ from o2c.render.maps import ProcessMap, format_count, render_map
 from o2c.report import (
     MAP_MAX_ACTIVITIES,
     READABLE_TEXT_PX,
-    _lead_time_chart,
     compare_findings,
     draw_maps,
     findings,
@@ -37,6 +36,7 @@ from o2c.report import (
     validate_findings,
     write_report,
 )
+from o2c.report._html import _lead_time_chart
 from o2c.simulate import example_log
 from tests.conftest import sample_log
 
