@@ -502,6 +502,27 @@ def test_the_maps_keep_the_ideal_path_milestones_approvals_and_reminders(sample:
         assert not set(chart.left_out.activities) & drawn
 
 
+def test_the_maps_are_drawn_from_the_assessment_without_computing_again(
+    sample: Assessment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """draw_maps passes the assessment's tables; the map module's analyses of a log are never called."""
+    before = {name: chart.source for name, chart in draw_maps(sample).items()}
+
+    def recomputed(*args: object, **kwargs: object) -> None:
+        pytest.fail("draw_maps computed an analysis again")
+
+    for name in (
+        "waiting_times",
+        "bottlenecks",
+        "start_activities",
+        "end_activities",
+        "variants",
+        "activity_durations",
+    ):
+        monkeypatch.setattr(f"o2c.render.maps.{name}", recomputed)
+    assert {name: chart.source for name, chart in draw_maps(sample).items()} == before
+
+
 def test_the_page_says_what_the_maps_left_out(sample: Assessment, written: Path) -> None:
     page = (written / "report.html").read_text(encoding="utf-8")
     caption = draw_maps(sample)["frequency"].left_out.caption()

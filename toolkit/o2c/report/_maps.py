@@ -43,7 +43,9 @@ def draw_maps(
     -------
     dict
         ``frequency`` (edge labels: transitions) and ``waiting_time`` (labels: median wait), each
-        a ``graphviz.Digraph`` that shows itself in Jupyter. Where the log has start times, each
+        a ``graphviz.Digraph`` that shows itself in Jupyter, drawn from the assessment's tables
+        (``bottlenecks``, ``start_activities``, ``end_activities``, the most frequent of the
+        ``variants`` as the backbone), nothing computed again. Where the log has start times, each
         box also shows its activity's median processing time (``activity_durations``). Their
         ``left_out`` says what simplification left out (the same for both maps).
 
@@ -60,8 +62,11 @@ def draw_maps(
     """
     names = {"transitions": "frequency", "wait_median": "waiting_time"}
     maps = render_maps(
-        assessment.log,
+        assessment.bottlenecks,  # every edge, an overlap waited 0
         measures=list(names),
+        starts=assessment.start_activities,
+        ends=assessment.end_activities,
+        backbone=assessment.variants["trace"].iloc[0],
         activities=activities,
         paths=paths,
         highlight=_highlights(assessment) or None,
