@@ -146,7 +146,9 @@ def test_no_import_cycle_whichever_module_is_imported_first() -> None:
         pytest.fail(f"import cycle: {' -> '.join(error.args[1])}")
 
 
-@pytest.mark.parametrize("module", ["performance", "milestones", "rework", "render", "engines", "kpis", "report", "render.maps"])
+@pytest.mark.parametrize(
+    "module", ["performance", "milestones", "rework", "render", "engines", "kpis", "report", "render.maps"]
+)
 def test_a_module_imports_first_in_a_fresh_interpreter(module: str) -> None:
     result = subprocess.run([sys.executable, "-c", f"import o2c.{module}"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
