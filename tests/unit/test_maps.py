@@ -11,7 +11,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from o2c.discovery import directly_follows, variants
+from o2c.discovery import directly_follows, end_activities, start_activities, variants
 from o2c.errors import ArgumentError, ColumnMappingError, GraphvizMissingError
 from o2c.io import read_ideal_path, read_log
 from o2c.performance import activity_durations, bottlenecks, waiting_times
@@ -254,6 +254,50 @@ def test_edges_table_input(example_log: pl.DataFrame) -> None:
     with pytest.raises(ColumnMappingError) as info:
         render_map(directly_follows(example_log), measure="wait_median")
     assert info.value.column == "wait_median"
+
+
+def test_the_tables_of_a_log_draw_its_map(sample: pl.DataFrame) -> None:
+    """Edges, start and end counts, backbone and durations given as tables: the log's own map, byte
+    for byte, the snapshots' highlights and both measures included."""
+    ideal = read_ideal_path(sample_log("ideal_path.yaml"))
+    highlight = [bottlenecks(sample, ideal=ideal, include_customer=False).head(1), rework(sample).head(1)]
+    options = {
+        "measures": ["transitions", "wait_median", "value_days"],
+        "highlight": highlight,
+        "max_edges": 20,
+    }
+    tables = {
+        "starts": start_activities(sample),
+        "ends": end_activities(sample),
+        "backbone": variants(sample)["trace"].iloc[0],
+        "durations": activity_durations(sample),
+    }
+    from_log = render_maps(sample, **options)
+    from_tables = render_maps(bottlenecks(sample, top=None), **options, **tables)
+    assert {m: c.source for m, c in from_tables.items()} == {m: c.source for m, c in from_log.items()}
+    assert from_tables["wait_median"].left_out == from_log["wait_median"].left_out
+
+
+def test_a_backbone_can_be_given_to_a_table_or_a_log(example_log: pl.DataFrame) -> None:
+    steps = ["Create Sales Order", "Check Credit", "Confirm Order"]
+    for drawn in (
+        render_map(waiting_times(example_log), backbone=steps),
+        render_map(example_log, backbone=steps),
+    ):
+        grouped = {html.unescape(m) for m in re.findall(r"<b>(.*?)</b>.*group=backbone", drawn.source)}
+        assert grouped == set(steps)
+
+
+def test_tables_arguments_are_checked(example_log: pl.DataFrame) -> None:
+    edges = waiting_times(example_log)
+    with pytest.raises(ArgumentError, match="'starts' and 'ends' arguments of render_map go together"):
+        render_map(edges, starts=start_activities(example_log))
+    with pytest.raises(
+        ArgumentError, match=r"'ends' argument of render_maps takes o2c\.end_activities output"
+    ):
+        render_maps(edges, measures=["transitions"], starts=start_activities(example_log), ends=edges)
+    with pytest.raises(ArgumentError, match="'backbone' argument of render_map must be a list"):
+        render_map(edges, backbone="Create Sales Order")
 
 
 def test_arguments_are_checked(example_log: pl.DataFrame) -> None:

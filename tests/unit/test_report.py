@@ -28,7 +28,6 @@ from o2c.render.maps import ProcessMap, format_count, render_map
 from o2c.report import (
     MAP_MAX_ACTIVITIES,
     READABLE_TEXT_PX,
-    _lead_time_chart,
     compare_findings,
     draw_maps,
     findings,
@@ -37,6 +36,7 @@ from o2c.report import (
     validate_findings,
     write_report,
 )
+from o2c.report._html import _lead_time_chart
 from o2c.simulate import example_log
 from tests.conftest import sample_log
 
@@ -500,6 +500,27 @@ def test_the_maps_keep_the_ideal_path_milestones_approvals_and_reminders(sample:
         drawn = {html.unescape(name) for name in re.findall(r"<b>([^<]*)</b><br", chart.source)}
         assert {*ideal.steps, "Manager Approval", "Director Approval", "Send Payment Reminder"} <= drawn
         assert not set(chart.left_out.activities) & drawn
+
+
+def test_the_maps_are_drawn_from_the_assessment_without_computing_again(
+    sample: Assessment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """draw_maps passes the assessment's tables; the map module's analyses of a log are never called."""
+    before = {name: chart.source for name, chart in draw_maps(sample).items()}
+
+    def recomputed(*args: object, **kwargs: object) -> None:
+        pytest.fail("draw_maps computed an analysis again")
+
+    for name in (
+        "waiting_times",
+        "bottlenecks",
+        "start_activities",
+        "end_activities",
+        "variants",
+        "activity_durations",
+    ):
+        monkeypatch.setattr(f"o2c.render.maps.{name}", recomputed)
+    assert {name: chart.source for name, chart in draw_maps(sample).items()} == before
 
 
 def test_the_page_says_what_the_maps_left_out(sample: Assessment, written: Path) -> None:

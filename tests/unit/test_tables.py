@@ -16,7 +16,8 @@ from o2c.assess import Assessment, assess
 from o2c.io import read_log
 from o2c.render.maps import format_duration as maps_format_duration
 from o2c.render.tables import KINDS, MONEY, column_kinds, format_cell, styled
-from o2c.report import _WAIT_COLUMNS, _table, findings
+from o2c.report import findings
+from o2c.report._html import _WAIT_COLUMNS, _table
 from o2c.simulate import example_log
 
 #: pandas' own text for a Timedelta ("1 days 02:00:00", "0 days 04:00:00") and for a float it

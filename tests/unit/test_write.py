@@ -14,13 +14,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from o2c import report
 from o2c._write import FORMULA_STARTS, replacing_folder
 from o2c.assess import Assessment, assess
 from o2c.cli import main
 from o2c.errors import OutputFolderError
 from o2c.io import read_log
-from o2c.report import write_report
+from o2c.report import _findings, _write, write_report
 from o2c.simulate import example_log
 
 #: Texts a hostile export may carry into activity names and attributes (OWASP's examples).
@@ -86,8 +85,8 @@ def test_findings_json_is_strict(hostile_report: Path) -> None:
 
 
 def test_plain_turns_infinities_into_null() -> None:
-    assert report._plain(float("inf")) is None and report._plain(float("-inf")) is None
-    assert report._plain(float("nan")) is None and report._plain(1.5) == 1.5
+    assert _findings._plain(float("inf")) is None and _findings._plain(float("-inf")) is None
+    assert _findings._plain(float("nan")) is None and _findings._plain(1.5) == 1.5
 
 
 def test_the_report_says_its_tables_are_made_spreadsheet_safe(hostile_report: Path) -> None:
@@ -115,7 +114,7 @@ def test_a_failed_or_interrupted_write_leaves_the_previous_report(
     def fail(*args: object, **kwargs: object) -> None:
         raise failure
 
-    monkeypatch.setattr(report, "_page", fail)
+    monkeypatch.setattr(_write, "html_page", fail)
     expected = KeyboardInterrupt if isinstance(failure, KeyboardInterrupt) else OutputFolderError
     with pytest.raises(expected):
         write_report(hostile, out)
@@ -191,7 +190,7 @@ def test_ctrl_c_exits_130_with_one_line_and_the_previous_report(
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report, "_page", interrupt)
+    monkeypatch.setattr(_write, "html_page", interrupt)
     assert main(["assess", str(example_csv), "--out", str(out), "--no-progress"]) == 130
     printed = capsys.readouterr()
     assert printed.out == "" and printed.err.splitlines() == [
@@ -219,4 +218,4 @@ def test_only_the_cells_a_spreadsheet_would_evaluate_change() -> None:
     import pandas as pd
 
     frame = pd.DataFrame({"=a": ["=x", "ok", None], "b": ["ok", "@y", "-"], "n": [1, -2, 3]})
-    assert report._csv(frame) == "'=a,b,n\n'=x,ok,1\nok,'@y,-2\n,'-,3\n"
+    assert _write._csv(frame) == "'=a,b,n\n'=x,ok,1\nok,'@y,-2\n,'-,3\n"

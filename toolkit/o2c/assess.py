@@ -41,7 +41,7 @@ from o2c.conformance import (
     lead_time_split,
 )
 from o2c.conformance.discover import DISCOVERY_METHODS
-from o2c.discovery import activity_instances, directly_follows, variants
+from o2c.discovery import activity_instances, directly_follows, end_activities, start_activities, variants
 from o2c.errors import ArgumentError, InputFileError, check_choice
 from o2c.io import LoadedLog, SourceInfo
 from o2c.kpis import kpis, late_payment_drivers, milestones, stuck_orders
@@ -92,7 +92,8 @@ class Assessment:
     gives the same results again). ``summary`` is ``o2c.log_summary`` of the loaded log, and
     ``currency`` the one value of a ``currency`` column when the log has exactly one.
 
-    The frames: ``data_quality``, ``variants``, ``directly_follows``, ``waiting_times``,
+    The frames: ``data_quality``, ``variants``, ``directly_follows``, ``start_activities`` and
+    ``end_activities`` (which the maps draw; not among ``frames()``), ``waiting_times``,
     ``bottlenecks`` (every edge, ranked by total wait, with ``owner``, and with a ``value``
     column ``value_days`` and its ``financing_cost`` at ``annual_rate``), ``drivers`` (of the
     worst ``driver_edges`` internal bottlenecks: ``rank``, ``source``, ``target``, then the
@@ -118,6 +119,8 @@ class Assessment:
     data_quality: pd.DataFrame = field(repr=False)
     variants: pd.DataFrame = field(repr=False)
     directly_follows: pd.DataFrame = field(repr=False)
+    start_activities: pd.DataFrame = field(repr=False)
+    end_activities: pd.DataFrame = field(repr=False)
     waiting_times: pd.DataFrame = field(repr=False)
     bottlenecks: pd.DataFrame = field(repr=False)
     drivers: pd.DataFrame = field(repr=False)
@@ -253,6 +256,7 @@ def assess(
     quality, summary = data_quality(loaded), log_summary(loaded.log)
     next(ticks)  # variants
     variant_table, edges = variants(log), directly_follows(log)
+    starts, ends = start_activities(log), end_activities(log)
     next(ticks)  # waiting_times
     waits, durations, leads = waiting_times(log), activity_durations(log), lead_times(log)
     next(ticks)  # bottlenecks
@@ -299,6 +303,8 @@ def assess(
         data_quality=quality,
         variants=variant_table,
         directly_follows=edges,
+        start_activities=starts,
+        end_activities=ends,
         waiting_times=waits,
         bottlenecks=ranked,
         drivers=driver_table,

@@ -1,0 +1,322 @@
+"""The report's HTML page: the template environment, its tables, charts and inline SVG."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+import pandas as pd
+from matplotlib.figure import Figure
+
+from o2c.assess import Assessment
+from o2c.conformance import IdealPath, closed_cases
+from o2c.render.maps import LeftOut
+from o2c.render.plots import figure_svg, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+from o2c.render.tables import (
+    NUMERIC_KINDS,
+    column_kinds,
+    format_cell,
+    format_count,
+    kpi_kind,
+)
+from o2c.report._findings import late_measure
+from o2c.report._headlines import (
+    duration_words,
+    final_step,
+    processing_sentence,
+    share_words,
+    top_internal,
+)
+from o2c.report._maps import MAP_MAX_ACTIVITIES, MAP_MAX_EDGES
+
+#: The smallest text of the report, in CSS pixels, at any window width: a map is not shrunk
+#: below the width that draws its smallest font at this size; its box scrolls sideways instead.
+READABLE_TEXT_PX = 11
+
+
+def readable_svg(svg: str) -> str:
+    """A Graphviz SVG element with the smallest width (``min-width``) at which its smallest text
+    is ``READABLE_TEXT_PX`` pixels: the page's CSS shrinks a map to the page's width down to it."""
+    view = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) [\d.]+"', svg)
+    sizes = [float(size) for size in re.findall(r'font-size="([\d.]+)"', svg)]
+    if view is None or not sizes:
+        return svg
+    width = math.ceil(float(view.group(1)) * READABLE_TEXT_PX / min(sizes))
+    return svg.replace("<svg ", f'<svg style="min-width: {width}px" ', 1)
+
+
+def inline_svg(svg: str) -> str:
+    """An SVG document as an element to put in HTML: no XML prolog, doctype, metadata or comments."""
+    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg, flags=re.DOTALL)
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    return svg.strip()
+
+
+def _figure_svg(figure: Figure) -> str:
+    return inline_svg(figure_svg(figure))
+
+
+# --- the HTML page -------------------------------------------------------------------------
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("o2c.report", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["duration"] = duration_words
+    env.filters["duration_s"] = lambda seconds: duration_words(
+        None if seconds is None else pd.Timedelta(seconds=seconds)
+    )
+    env.filters["share"] = share_words
+    env.filters["count"] = format_count
+    return env
+
+
+def _table(
+    frame: pd.DataFrame, headers: Mapping[str, str], currency: str | None, *, limit: int | None = None
+) -> dict[str, Any]:
+    """A frame as header and rows of text for the template: the ``headers`` (column -> header)
+    it has, each cell as ``o2c.styled`` shows it (``o2c.render.tables.column_kinds``) but for the
+    currency of money columns, which their header states once (narrow tables fit the page)."""
+    shown = frame if limit is None else frame.head(limit)
+    chosen = [c for c in headers if c in shown.columns]
+    kinds = column_kinds(shown)
+    rows = [
+        [format_cell(value, kinds[c]) for c, value in zip(chosen, row, strict=True)]
+        for row in shown[chosen].itertuples(index=False, name=None)
+    ]
+    units = {"money": f" ({currency})", "value_days": f" ({currency}-days)"} if currency else {}
+    return {
+        "headers": [headers[c] + units.get(kinds[c], "") for c in chosen],
+        "rows": rows,
+        "numeric": [kinds[c] in NUMERIC_KINDS for c in chosen],
+        "more": max(0, len(frame) - len(shown)),
+    }
+
+
+_WAIT_COLUMNS = {
+    "rank": "#",
+    "source": "from",
+    "target": "to",
+    "owner": "whose wait",
+    "transitions": "transitions",
+    "cases": "orders",
+    "wait_median": "median",
+    "wait_mean": "mean",
+    "wait_total": "total",
+    "share_of_wait": "share",
+    "value_days": "value held",
+    "financing_cost": "financing cost",
+}
+_DRIVER_COLUMNS = {
+    "attribute": "attribute",
+    "value": "value",
+    "cases": "orders",
+    "wait_median": "median wait",
+    "others_wait_median": "others' median",
+    "ratio": "ratio",
+    "p_value": "p-value",
+    "explained_wait": "waiting explained",
+    "aliases": "the same effect",
+}
+_PROCESSING_COLUMNS = {
+    "activity": "activity",
+    "instances": "instances",
+    "cases": "orders",
+    "duration_median": "median",
+    "duration_p90": "90th pct",
+    "duration_total": "total",
+    "share_of_processing": "share of all processing",
+    "instances_without_start": "without start",
+}
+_REWORK_COLUMNS = {
+    "activity": "activity",
+    "kind": "kind",
+    "other_activity": "around",
+    "cases_affected": "orders",
+    "share_of_cases": "share of orders",
+    "extra_executions": "extra executions",
+    "time_added": "time added",
+    "lead_time_difference": "longer lead time (median)",
+    "value_affected": "order value",
+}
+_CONFORMANCE_COLUMNS = {
+    "activity": "step",
+    "cases_skipped": "orders skipping it",
+    "share_skipped": "share",
+    "cases_inserted": "orders with it inserted",
+    "share_inserted": "share",
+}
+_COST_COLUMNS = {
+    "deviation": "deviation",
+    "cases": "orders",
+    "share_of_cases": "share",
+    "lead_time_median": "median lead time",
+    "extra_time": "extra time",
+    "value_delayed": "order value",
+    "financing_cost": "financing cost",
+}
+_VARIANT_COLUMNS = {
+    "variant_id": "#",
+    "cases": "orders",
+    "share": "share",
+    "median_lead_time": "median lead time",
+    "trace": "trace",
+}
+_QUALITY_COLUMNS = {
+    "check": "check",
+    "count": "count",
+    "of": "of",
+    "share": "share",
+    "example": "example",
+    "detail": "detail",
+}
+_REJECT_COLUMNS = {
+    "source_row": "row",
+    "column": "column",
+    "value": "value",
+    "reason": "reason",
+}
+_STUCK_COLUMNS = {
+    "case_id": "order",
+    "milestone": "reached",
+    "last_activity": "last step",
+    "waiting": "waiting since",
+    "wait_p90": "usual wait (90th pct)",
+    "value": "order value",
+}
+_LATE_COLUMNS = {
+    "attribute": "attribute",
+    "value": "value",
+    "cases_with": "orders with",
+    "median_with": "invoice to cash",
+    "median_without": "others",
+    "difference": "difference",
+    "value_days": "value × days",
+    "p_value": "p-value",
+}
+#: The late-payment table when it is measured in days past due: medians in days, shares paid late.
+_LATE_DUE_COLUMNS = {
+    "attribute": "attribute",
+    "value": "value",
+    "cases_with": "orders with",
+    "median_with": "days past due (median)",
+    "median_without": "others",
+    "difference": "difference",
+    "late_share_with": "paid late",
+    "late_share_without": "others paid late",
+    "after_due_share": "after the due date",
+    "value_days": "value × days",
+    "p_value": "p-value",
+}
+
+
+_REKEY_COLUMNS = {
+    "activity": "activity",
+    "cases_affected": "orders",
+    "share_of_cases": "share of orders",
+    "executions": "executions",
+}
+
+
+def _kpi_rows(kpis: pd.DataFrame) -> list[list[str]]:
+    """KPI name, its figure in the KPI's own unit (``o2c.render.tables.kpi_kind``), orders covered,
+    definition; durations and open orders' median age in words."""
+    rows = []
+    for kpi, value, duration, unit, covered, definition in kpis[
+        ["kpi", "value", "duration", "unit", "orders_covered", "definition"]
+    ].itertuples(index=False, name=None):
+        if unit == "duration":
+            figure = duration_words(duration) if pd.notna(duration) else ""
+        else:
+            kind, currency = kpi_kind(unit)
+            figure = format_cell(value, kind, currency=currency)
+            if unit == "orders" and figure and pd.notna(duration):
+                figure += f" (median age {duration_words(duration)})"
+        rows.append([str(kpi).replace("_", " "), figure, format_count(covered), str(definition)])
+    return rows
+
+
+def _lead_time_chart(assessment: Assessment) -> Figure:
+    """Lead times of the orders the cost of divergence compares: the closed ones, when it does."""
+    a, ideal = assessment, assessment.ideal
+    if final_step(a) is None or not isinstance(ideal, IdealPath):
+        return plot_lead_times(a.alignments, orders="all orders (open ones: time so far)")
+    closed = a.alignments[a.alignments["case_id"].isin(closed_cases(a.log, ideal).to_list())]
+    return plot_lead_times(closed, orders=f"the {format_count(len(closed))} closed orders")
+
+
+def html_page(
+    assessment: Assessment,
+    document: Mapping[str, Any],
+    maps: Mapping[str, str | None],
+    left_out: LeftOut,
+    top: int,
+) -> str:
+    a = assessment
+    edge = top_internal(a)
+    drivers = a.drivers[a.drivers["rank"] == edge["rank"]] if edge is not None else a.drivers.head(0)
+    rework = a.rework.merge(
+        a.rework_cost[["activity", "kind", "other_activity", "lead_time_difference"]],
+        on=["activity", "kind", "other_activity"],
+        how="left",
+    )
+    rekeyed = a.rekeyed_data.assign(activity=a.rekeyed_data["activity"].fillna("any of them"))
+    charts = {
+        "bottlenecks": _figure_svg(plot_bottlenecks(a.bottlenecks, top=top)) if len(a.bottlenecks) else None,
+        "drivers": _figure_svg(plot_drivers(drivers, top=8)) if len(drivers) else None,
+        "lead_times": _figure_svg(_lead_time_chart(a)),
+        "variants": _figure_svg(plot_variants(a.variants)),
+    }
+    rejects = a.rejects.head(20).to_pandas()
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        doc=document,
+        headlines=document["headlines"],
+        warnings=document["warnings"],
+        maps=maps,
+        map_limits=(MAP_MAX_ACTIVITIES, MAP_MAX_EDGES),
+        left_out=left_out.caption(),
+        charts=charts,
+        edge=None if edge is None else {"source": edge["source"], "target": edge["target"]},
+        processing=processing_sentence(a),
+        ideal=document["ideal_path"],
+        final_step=final_step(a),
+        currency=a.currency,
+        tables={
+            "bottlenecks": _table(a.bottlenecks, _WAIT_COLUMNS, a.currency, limit=top),
+            "processing": _table(a.activity_durations, _PROCESSING_COLUMNS, a.currency),
+            "drivers": _table(drivers, _DRIVER_COLUMNS, a.currency, limit=top),
+            "rework": _table(rework, _REWORK_COLUMNS, a.currency, limit=top),
+            "rekeyed": _table(rekeyed, _REKEY_COLUMNS, a.currency),
+            "conformance": _table(a.conformance.activities, _CONFORMANCE_COLUMNS, a.currency),
+            "cost": _table(a.cost_of_divergence, _COST_COLUMNS, a.currency),
+            "variants": _table(a.variants, _VARIANT_COLUMNS, a.currency, limit=top),
+            "quality": _table(a.data_quality, _QUALITY_COLUMNS, a.currency),
+            "rejects": _table(rejects, _REJECT_COLUMNS, a.currency),
+            "stuck": _table(a.stuck_orders, _STUCK_COLUMNS, a.currency, limit=top),
+            "late": _table(
+                a.late_payment_drivers,
+                _LATE_DUE_COLUMNS
+                if late_measure(a.late_payment_drivers) == "days_past_due"
+                else _LATE_COLUMNS,
+                a.currency,
+                limit=top,
+            ),
+        },
+        kpi_rows=_kpi_rows(a.kpis),
+        milestones=document["milestones"],
+        parameters=document["parameters"],
+        report=document["report"],
+        mapping=document["mapping"],
+    )
