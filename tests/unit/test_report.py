@@ -599,3 +599,22 @@ def test_a_log_without_order_values_has_no_money_per_edge(tmp_path: Path) -> Non
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     section = page[page.index('id="bottlenecks"') : page.index('id="processing"')]
     assert "value held" not in section and "financing cost" not in section
+
+
+@pytest.mark.parametrize(("slower", "quoted"), [(1.1, False), (2.0, True)])
+def test_a_driver_is_quoted_only_when_its_orders_wait_materially_longer(slower: float, quoted: bool) -> None:
+    """400 orders wait 10 h (+ up to 1 h) between two steps, half of them in region 'slow' that
+    much longer: significant either way with 200 orders a side, quoted only at 2x, not at 1.1x."""
+    rows = []
+    for n in range(400):
+        region = "slow" if n % 2 else "fast"
+        wait = timedelta(hours=10 * (slower if region == "slow" else 1.0) + (n % 7) / 7)
+        start = datetime(2025, 1, 6, 8) + timedelta(days=n)
+        rows += [(f"o{n}", "Enter", start, region), (f"o{n}", "Ship", start + wait, region)]
+    log = pl.DataFrame(rows, schema=["case_id", "activity", "timestamp", "region"], orient="row")
+    result = assess(read_log(log), progress=False)
+    row = result.drivers.set_index("value").loc["slow"]
+    assert row["p_value"] < 0.05 and row["ratio"] == pytest.approx(slower, rel=0.05)
+    first = headlines(result)[0]
+    assert ("orders with region slow" in first) is quoted
+    assert ("at least 1.25 times as long" in first) is not quoted

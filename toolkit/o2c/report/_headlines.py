@@ -20,6 +20,9 @@ from o2c.render.tables import (
 )
 
 _SIGNIFICANT = 0.05
+#: A driver is quoted in a headline only when its orders wait at least this many times as long as
+#: the others: on large logs a 1.01x difference is significant and says nothing.
+_MATERIAL_RATIO = 1.25
 
 
 # --- words and numbers ---------------------------------------------------------------------
@@ -160,7 +163,9 @@ def top_internal(assessment: Assessment) -> pd.Series | None:
 
 def _top_driver(assessment: Assessment, rank: int) -> pd.Series | None:
     table = assessment.drivers
-    found = table[(table["rank"] == rank) & (table["ratio"] > 1) & (table["p_value"] < _SIGNIFICANT)]
+    found = table[
+        (table["rank"] == rank) & (table["ratio"] >= _MATERIAL_RATIO) & (table["p_value"] < _SIGNIFICANT)
+    ]
     return found.iloc[0] if len(found) else None
 
 
@@ -184,7 +189,7 @@ def _bottleneck_sentence(assessment: Assessment) -> str:
         min_cases = assessment.parameters["min_cases"]
         return (
             sentence + f"; no attribute value of the orders goes with a significantly longer wait there "
-            f"(at least {_n(min_cases, 'order')}, p < {_SIGNIFICANT})."
+            f"(at least {_n(min_cases, 'order')}, p < {_SIGNIFICANT}, at least {_MATERIAL_RATIO:g} times as long)."
         )
     names = [n for n in str(driver.get("aliases") or "").split("; ") if n]
     also = (
