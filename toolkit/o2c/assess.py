@@ -29,26 +29,27 @@ import pandas as pd
 import polars as pl
 
 from o2c._progress import progress as _progress
-from o2c.conformance import (
-    ConformanceSummary,
-    IdealPath,
-    ProcessModel,
-    align,
-    conformance_summary,
-    cost_of_divergence,
-    discover_ideal_path,
-    flow_efficiency,
-    lead_time_split,
+from o2c.conformance import ConformanceSummary, IdealPath, ProcessModel, conformance_summary
+from o2c.conformance.alignments import _align
+from o2c.conformance.cost import _cost_of_divergence, _flow_efficiency, _lead_time_split
+from o2c.conformance.discover import DISCOVERY_METHODS, _discover_ideal_path
+from o2c.discovery import (
+    _activity_instances,
+    _directly_follows,
+    _end_activities,
+    _start_activities,
+    _variants,
 )
-from o2c.conformance.discover import DISCOVERY_METHODS
-from o2c.discovery import activity_instances, directly_follows, end_activities, start_activities, variants
 from o2c.errors import ArgumentError, InputFileError, check_choice
 from o2c.io import LoadedLog, SourceInfo
-from o2c.kpis import kpis, late_payment_drivers, milestones, stuck_orders
+from o2c.kpis._late_payment import _late_payment_drivers
+from o2c.kpis._milestones import _milestones
+from o2c.kpis._stuck import _stuck_orders
+from o2c.kpis._table import _kpis
 from o2c.log import LIFECYCLE, TRANSITIONS, validate
-from o2c.performance import activity_durations, bottlenecks, drivers, lead_times, waiting_times
-from o2c.quality import data_quality, log_summary
-from o2c.rework import first_time_right, rekeyed_data, rework, rework_cost
+from o2c.performance import _activity_durations, _bottlenecks, _drivers, _lead_times, _waiting_times
+from o2c.quality import _data_quality, _log_summary
+from o2c.rework import _first_time_right, _rekeyed_data, _rework, _rework_cost
 
 #: The steps of ``assess``, in the order they run (one tick of the progress bar each).
 STEPS = (
@@ -233,7 +234,10 @@ def assess(
             raise ArgumentError(f"The {name!r} argument of assess must be a positive int; got {number!r}.")
     if not annual_rate >= 0:
         raise ArgumentError(f"The 'annual_rate' argument of assess must be 0 or more; got {annual_rate!r}.")
-    log = validate(loaded.log)
+    # the one validation of the pipeline: from here on only private twins (o2c.log's "Checked once,
+    # at the door")
+    loaded_log = validate(loaded.log)
+    log = loaded_log
     if log.height == 0:
         raise InputFileError(
             f"{loaded.source.path}: no events are left to assess ({loaded.source.rows:,} rows read, "
@@ -242,7 +246,7 @@ def assess(
         )
     fold = _has_transitions(log) if fold_lifecycle is None else bool(fold_lifecycle)
     if fold:
-        log = activity_instances(log)
+        log = _activity_instances(log)
     parameters = {
         "discover": discover,
         "driver_edges": driver_edges,
@@ -253,43 +257,48 @@ def assess(
     }
     ticks = iter(_progress(STEPS, label="assessing", total=len(STEPS), enabled=progress))
     next(ticks)  # data_quality
-    quality, summary = data_quality(loaded), log_summary(loaded.log)
+    quality, summary = _data_quality(loaded, loaded_log), _log_summary(loaded_log)
     next(ticks)  # variants
-    variant_table, edges = variants(log), directly_follows(log)
-    starts, ends = start_activities(log), end_activities(log)
+    variant_table, edges = _variants(log), _directly_follows(log)
+    starts, ends = _start_activities(log), _end_activities(log)
     next(ticks)  # waiting_times
-    waits, durations, leads = waiting_times(log), activity_durations(log), lead_times(log)
+    waits, durations, leads = _waiting_times(log), _activity_durations(log), _lead_times(log)
     next(ticks)  # bottlenecks
-    ranked = bottlenecks(
+    ranked = _bottlenecks(
         log, top=None, ideal=ideal if isinstance(ideal, IdealPath) else None, annual_rate=annual_rate
     )
     next(ticks)  # drivers
-    driver_table = _drivers(log, ranked, driver_edges, min_cases)
+    driver_table = _edge_drivers(log, ranked, driver_edges, min_cases)
     next(ticks)  # rework
-    loops, loop_cost, right, rekeyed = rework(log), rework_cost(log), first_time_right(log), rekeyed_data(log)
+    loops, loop_cost, right, rekeyed = (
+        _rework(log),
+        _rework_cost(log),
+        _first_time_right(log),
+        _rekeyed_data(log),
+    )
     next(ticks)  # conformance
     discovered = ideal is None
     stones: pd.DataFrame | None = None
     if ideal is None:  # the most frequent successful variant of the orders that reached the paid step
-        stones = milestones(log)  # guessed; the discovered path's paid step is this guess
+        stones = _milestones(log)  # guessed; the discovered path's paid step is this guess
         paid = stones.set_index("milestone")["activity"].get("paid")
-        ideal = discover_ideal_path(log, method=discover, paid=paid if isinstance(paid, str) else None)
-    alignments = align(log, ideal, progress=False)  # the one bar is the steps bar
+        ideal = _discover_ideal_path(log, method=discover, paid=paid if isinstance(paid, str) else None)
+    alignments = _align(log, ideal, progress=False)  # the one bar is the steps bar
     next(ticks)  # cost_of_divergence
     path = ideal if isinstance(ideal, IdealPath) else None
-    divergence = cost_of_divergence(
+    divergence = _cost_of_divergence(
         log, alignments, ideal=path, annual_rate=annual_rate, closed_only=closed_only
     )
-    efficiency = flow_efficiency(log, ideal, closed_only=closed_only)
-    split = lead_time_split(log, ideal, closed_only=closed_only)
+    efficiency = _flow_efficiency(log, ideal, closed_only=closed_only)
+    split = _lead_time_split(log, ideal, closed_only=closed_only)
     next(ticks)  # kpis
     given = None if discovered else path  # a discovered path's paid step is the guess: keep its rule
     if stones is None:
-        stones = milestones(log, given)
-    table = kpis(log, given)
-    stuck = stuck_orders(log, ideal=given)
+        stones = _milestones(log, given)
+    table = _kpis(log, given)
+    stuck = _stuck_orders(log, ideal=given)
     payable = stones.set_index("milestone").loc[["invoiced", "paid"], "activity"].notna().all()
-    late = late_payment_drivers(log, given, min_cases=min_cases) if payable else _empty(_LATE_PAYMENT_DTYPES)
+    late = _late_payment_drivers(log, given, min_cases=min_cases) if payable else _empty(_LATE_PAYMENT_DTYPES)
     next(ticks, None)
     return Assessment(
         source=loaded.source,
@@ -334,11 +343,11 @@ def _has_transitions(log: pl.DataFrame) -> bool:
     return bool(log.select(pl.col(LIFECYCLE).str.to_lowercase().is_in(folded).any()).item())
 
 
-def _drivers(log: pl.DataFrame, ranked: pd.DataFrame, edges: int, min_cases: int) -> pd.DataFrame:
+def _edge_drivers(log: pl.DataFrame, ranked: pd.DataFrame, edges: int, min_cases: int) -> pd.DataFrame:
     """``o2c.drivers`` of the worst ``edges`` internal bottlenecks, each row led by its edge."""
     internal = ranked[ranked["owner"] == "internal"].head(edges)
     tables = [
-        drivers(log, (source, target), min_cases=min_cases).assign(rank=rank, source=source, target=target)
+        _drivers(log, (source, target), min_cases=min_cases).assign(rank=rank, source=source, target=target)
         for rank, source, target in internal[list(DRIVER_EDGE_COLUMNS)].itertuples(index=False)
     ]
     if not tables:

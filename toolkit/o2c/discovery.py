@@ -29,6 +29,7 @@ from o2c.log import (
     START_TIMESTAMP,
     TIMESTAMP,
     run_boundary,
+    sort_log,
     validate,
 )
 
@@ -61,7 +62,12 @@ def transitions(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
     >>> transitions(example_log()).row(0)[:3]
     ('1', 'Create Sales Order', 'Check Credit')
     """
-    return lazy_transitions(validate(log)).drop(CASE_NUMBER).collect()
+    return _transitions(validate(log))
+
+
+def _transitions(log: pl.DataFrame) -> pl.DataFrame:
+    """``transitions`` of a validated log."""
+    return lazy_transitions(log).drop(CASE_NUMBER).collect()
 
 
 #: Column of ``lazy_transitions``: the case's number in log order (0, 1, ...), cheaper than its id.
@@ -160,7 +166,12 @@ def directly_follows(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     7       Confirm Order     Change Price            1      1
     8  Create Sales Order    Confirm Order            1      1
     """
-    edges = edge_counts(lazy_transitions(validate(log))).collect()
+    return _directly_follows(validate(log))
+
+
+def _directly_follows(log: pl.DataFrame) -> pd.DataFrame:
+    """``directly_follows`` of a validated log."""
+    edges = edge_counts(lazy_transitions(log)).collect()
     return sort_edges(edges).to_pandas()
 
 
@@ -190,7 +201,12 @@ def start_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
                  activity  cases  share
     0  Create Sales Order      3    1.0
     """
-    return _boundary_activities(validate(log), first=True)
+    return _start_activities(validate(log))
+
+
+def _start_activities(log: pl.DataFrame) -> pd.DataFrame:
+    """``start_activities`` of a validated log."""
+    return _boundary_activities(log, first=True)
 
 
 def end_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -209,7 +225,12 @@ def end_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     0  Receive Payment      2  0.666667
     1   Create Invoice      1  0.333333
     """
-    return _boundary_activities(validate(log), first=False)
+    return _end_activities(validate(log))
+
+
+def _end_activities(log: pl.DataFrame) -> pd.DataFrame:
+    """``end_activities`` of a validated log."""
+    return _boundary_activities(log, first=False)
 
 
 def _boundary_activities(log: pl.DataFrame, *, first: bool) -> pd.DataFrame:
@@ -302,7 +323,12 @@ def variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     >>> variants(example_log())["trace"][0][:3]
     ('Create Sales Order', 'Check Credit', 'Check Credit')
     """
-    table = _variant_table(validate(log), with_cases=False)
+    return _variants(validate(log))
+
+
+def _variants(log: pl.DataFrame) -> pd.DataFrame:
+    """``variants`` of a validated log."""
+    table = _variant_table(log, with_cases=False)
     total = table["cases"].sum()
     result = table.select(
         pl.col("variant_id").cast(pl.Int64),
@@ -332,7 +358,11 @@ def case_variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     1       2           1
     2       3           3
     """
-    log = validate(log)
+    return _case_variants(validate(log))
+
+
+def _case_variants(log: pl.DataFrame) -> pd.DataFrame:
+    """``case_variants`` of a validated log."""
     table = _variant_table(log, with_cases=True)
     per_case = table.select(pl.col("variant_id").cast(pl.Int64), "case").explode("case").sort("case")
     case_ids = log.select(pl.col(CASE_ID).unique(maintain_order=True))
@@ -367,7 +397,11 @@ def activity_instances(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
     >>> activity_instances(log).select("activity", "start_timestamp", "timestamp").rows()
     [('a', datetime.datetime(2025, 1, 1, 8, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')), datetime.datetime(2025, 1, 1, 9, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC'))), ('b', datetime.datetime(2025, 1, 1, 11, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')), datetime.datetime(2025, 1, 1, 12, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')))]
     """
-    log = validate(log)
+    return _activity_instances(validate(log))
+
+
+def _activity_instances(log: pl.DataFrame) -> pl.DataFrame:
+    """``activity_instances`` of a validated log."""
     if LIFECYCLE not in log.columns:
         return log
     transition = pl.col(LIFECYCLE).str.to_lowercase().fill_null("complete")
@@ -401,8 +435,9 @@ def activity_instances(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
     columns = [c for c in log.columns if c != LIFECYCLE]
     if START_TIMESTAMP not in columns:
         columns.insert(columns.index(TIMESTAMP) + 1, START_TIMESTAMP)
+    # the log's canonical columns, in their order, with START_TIMESTAMP where it belongs
     result = folded.with_columns(started.alias(START_TIMESTAMP)).select(columns).collect()
-    return validate(result)
+    return sort_log(result)
 
 
 def duration_from_microseconds(microseconds: pl.Expr) -> pl.Expr:

@@ -16,8 +16,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from o2c.discovery import case_variants, event_start
-from o2c.discovery import variants as variant_table
+from o2c.discovery import _case_variants, _variants, event_start
 from o2c.errors import ArgumentError, ColumnMappingError, check_choice, did_you_mean
 from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, validate
 
@@ -86,7 +85,34 @@ def filter_log(
     >>> filter_log(log, start="2025-01-07", end="2025-01-08")["case_id"].unique().to_list()
     ['2']
     """
-    log = validate(log)
+    return _filter_log(
+        validate(log),
+        start=start,
+        end=end,
+        timeframe=timeframe,
+        attributes=attributes,
+        variants=variants,
+        min_lead_time=min_lead_time,
+        max_lead_time=max_lead_time,
+        starts_with=starts_with,
+        ends_with=ends_with,
+    )
+
+
+def _filter_log(
+    log: pl.DataFrame,
+    *,
+    start: Moment | None = None,
+    end: Moment | None = None,
+    timeframe: str = "started",
+    attributes: Mapping[str, Any] | None = None,
+    variants: Collection[int | tuple[str, ...]] | None = None,
+    min_lead_time: Span | None = None,
+    max_lead_time: Span | None = None,
+    starts_with: str | Collection[str] | None = None,
+    ends_with: str | Collection[str] | None = None,
+) -> pl.DataFrame:
+    """``filter_log`` of a validated log."""
     check_choice(timeframe, TIMEFRAMES, argument="timeframe", function="filter_log")
     cases = (
         log.lazy()
@@ -183,7 +209,7 @@ def _cases_with_attributes(log: pl.DataFrame, attributes: Mapping[str, Any]) -> 
 
 
 def _cases_of_variants(log: pl.DataFrame, chosen: Collection[int | tuple[str, ...]]) -> pl.DataFrame:
-    table = variant_table(log)
+    table = _variants(log)
     known = dict(zip(table["trace"], table["variant_id"], strict=True))
     ids = set()
     for item in chosen:
@@ -196,5 +222,5 @@ def _cases_of_variants(log: pl.DataFrame, chosen: Collection[int | tuple[str, ..
                 f"The 'variants' argument of filter_log takes variant_id numbers from 1 to {len(table)} "
                 f"or traces of the log (tuples of activity names); got {item!r}."
             )
-    per_case = pl.from_pandas(case_variants(log))
+    per_case = pl.from_pandas(_case_variants(log))
     return per_case.filter(pl.col("variant_id").is_in(sorted(ids))).select(CASE_ID)

@@ -5,6 +5,35 @@ An event log is a plain ``polars.DataFrame`` with one row per event, sorted by
 attribute that varies within a case, such as the order ``value``, counts with the case's first
 non-empty value, in every analysis.
 
+Checked once, at the door
+-------------------------
+``validate`` is the door: it turns what a user hands in (polars or pandas, pm4py's column
+names, unsorted rows) into the canonical log, or raises. It is called once per call from
+outside, never again on the way down. Each public function that takes a log is a door and
+nothing more; its body is one line that validates and hands over to its private twin, which
+has the public name with a leading underscore, the same parameters and the same result::
+
+    def waiting_times(log, *, overlap_as_zero=False):
+        # docstring: what it computes, parameters, columns, an example that runs
+        return _waiting_times(validate(log), overlap_as_zero=overlap_as_zero)
+
+    def _waiting_times(log, *, overlap_as_zero=False):
+        # docstring: one line, "``waiting_times`` of a validated log."
+        ...  # the body: argument checks, then the analysis
+
+- The twin holds the whole body, argument checks included, and assumes ``log`` came from
+  ``validate`` (canonical columns and dtypes, sorted, ``case_id`` marked sorted). It never
+  validates; a log it builds from a validated one (a fold, a filter) keeps the canonical
+  columns, so ``sort_log`` is all it needs to be one again.
+- Inside the package, code that already holds a validated log calls twins, in its own module
+  or another: ``assess`` and the other pipelines (``log_summary``, ``filter_log``,
+  ``cost_of_divergence``, ``discover_ideal_path``, ...) validate once at their door and then call
+  only twins. Calling a public function from inside the package validates again.
+- The twin's docstring is one line pointing at the public function; parameters, columns and
+  examples are documented once, on the public function.
+- A function that takes a ``LoadedLog`` checks its log at the door the same way:
+  ``data_quality(loaded)`` is ``_data_quality(loaded, validate(loaded.log))``.
+
 Examples
 --------
 >>> from o2c.simulate import example_log

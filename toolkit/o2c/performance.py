@@ -28,7 +28,7 @@ import polars as pl
 from o2c._stats import PooledSample
 from o2c.discovery import (
     SAME_CASE,
-    activity_instances,
+    _activity_instances,
     case_span,
     duration_from_microseconds,
     edge_counts,
@@ -159,7 +159,12 @@ def waiting_times(log: pl.DataFrame | pd.DataFrame, *, overlap_as_zero: bool = F
     >>> waits["wait_total"].iloc[3]
     Timedelta('28 days 04:00:00')
     """
-    return _edge_waits(validate(log), overlap_as_zero=overlap_as_zero).to_pandas()
+    return _waiting_times(validate(log), overlap_as_zero=overlap_as_zero)
+
+
+def _waiting_times(log: pl.DataFrame, *, overlap_as_zero: bool = False) -> pd.DataFrame:
+    """``waiting_times`` of a validated log."""
+    return _edge_waits(log, overlap_as_zero=overlap_as_zero).to_pandas()
 
 
 def activity_durations(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -196,9 +201,13 @@ def activity_durations(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     0        b          1 0 days 03:00:00                 0.75
     1        a          1 0 days 01:00:00                 0.25
     """
-    log = validate(log)
+    return _activity_durations(validate(log))
+
+
+def _activity_durations(log: pl.DataFrame) -> pd.DataFrame:
+    """``activity_durations`` of a validated log."""
     if LIFECYCLE in log.columns:
-        log = activity_instances(log)
+        log = _activity_instances(log)
     statistics = [f"duration_{s}" for s in STATISTICS]
     if START_TIMESTAMP not in log.columns:
         schema = {"activity": pl.String, "instances": pl.UInt32}
@@ -264,9 +273,13 @@ def processing_and_waiting(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
             lead_time processing_time    waiting_time
     0 0 days 07:00:00 0 days 05:00:00 0 days 02:00:00
     """
-    log = validate(log)
+    return _processing_and_waiting(validate(log))
+
+
+def _processing_and_waiting(log: pl.DataFrame) -> pd.DataFrame:
+    """``processing_and_waiting`` of a validated log."""
     if LIFECYCLE in log.columns:
-        log = activity_instances(log)
+        log = _activity_instances(log)
     columns: dict[str, pl.DataType] = {
         "case_id": pl.String(),
         "lead_time": pl.Duration("us"),
@@ -331,7 +344,11 @@ def lead_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     1       2       6  1 days 07:00:00
     2       3       7 20 days 20:00:00
     """
-    log = validate(log)
+    return _lead_times(validate(log))
+
+
+def _lead_times(log: pl.DataFrame) -> pd.DataFrame:
+    """``lead_times`` of a validated log."""
     first, last = case_span(log)
     spans = per_case(log, first_event=first, last_event=last, events=pl.len()).with_columns(
         lead_time=pl.col("last_event") - pl.col("first_event")
@@ -406,6 +423,21 @@ def bottlenecks(
     0     1  Confirm Order     Ship Goods  internal       0.838710
     1     2   Check Credit  Confirm Order  internal       0.032258
     """
+    return _bottlenecks(
+        validate(log), top=top, by=by, ideal=ideal, include_customer=include_customer, annual_rate=annual_rate
+    )
+
+
+def _bottlenecks(
+    log: pl.DataFrame,
+    *,
+    top: int | None = 10,
+    by: str = "wait_total",
+    ideal: IdealPath | None = None,
+    include_customer: bool = True,
+    annual_rate: float = 0.08,
+) -> pd.DataFrame:
+    """``bottlenecks`` of a validated log."""
     check_choice(by, BOTTLENECK_ORDER, argument="by", function="bottlenecks")
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ArgumentError(f"The 'top' argument of bottlenecks must be a positive int or None; got {top!r}.")
@@ -413,7 +445,6 @@ def bottlenecks(
         raise ArgumentError(
             f"The 'annual_rate' argument of bottlenecks must be 0 or more; got {annual_rate!r}."
         )
-    log = validate(log)
     if by == "value_days" and VALUE not in log.columns:
         raise ArgumentError(
             "bottlenecks(by='value_days') needs a 'value' column (the order value); the log has "
@@ -471,7 +502,11 @@ def case_attributes(log: pl.DataFrame | pd.DataFrame) -> list[str]:
     >>> case_attributes(example_log())
     ['region']
     """
-    log = validate(log)
+    return _case_attributes(validate(log))
+
+
+def _case_attributes(log: pl.DataFrame) -> list[str]:
+    """``case_attributes`` of a validated log."""
     candidates = [
         c
         for c, dtype in log.schema.items()
@@ -541,7 +576,18 @@ def drivers(
     0    region  EMEA      2 2 days 05:00:00    1 days 00:00:00  2.208333
     1    region  AMER      1 1 days 00:00:00    2 days 05:00:00  0.452830
     """
-    log = validate(log)
+    return _drivers(validate(log), edge, attributes=attributes, min_cases=min_cases, value_bands=value_bands)
+
+
+def _drivers(
+    log: pl.DataFrame,
+    edge: tuple[str, str],
+    *,
+    attributes: Sequence[str] | None = None,
+    min_cases: int = 30,
+    value_bands: int = 4,
+) -> pd.DataFrame:
+    """``drivers`` of a validated log."""
     source, target = _check_edge(log, edge)
     available = _driver_attributes(log)
     chosen = available if attributes is None else list(attributes)
@@ -660,7 +706,7 @@ def _check_edge(log: pl.DataFrame, edge: tuple[str, str]) -> tuple[str, str]:
 
 
 def _driver_attributes(log: pl.DataFrame) -> list[str]:
-    names = case_attributes(log)
+    names = _case_attributes(log)
     if VALUE in log.columns:
         names.append(VALUE_BAND)
     if RESOURCE in log.columns:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
-from o2c.discovery import SAME_CASE, variants
+from o2c.discovery import SAME_CASE, _variants
 from o2c.io import LoadedLog
 from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, START_TIMESTAMP, TIMESTAMP, case_count, per_case, validate
 
@@ -49,7 +49,12 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
     >>> int(data_quality(read_log(example_log())).set_index("check").loc["cases_without_usual_end", "count"])
     1
     """
-    log, rejects, notes = validate(loaded.log), loaded.rejects, loaded.source.notes
+    return _data_quality(loaded, validate(loaded.log))
+
+
+def _data_quality(loaded: LoadedLog, log: pl.DataFrame) -> pd.DataFrame:
+    """``data_quality`` of ``loaded``, whose log is ``log``, validated."""
+    rejects, notes = loaded.rejects, loaded.source.notes
     events = log.height
     cases = case_count(log)
     rows: list[tuple[str, int, int, str, str]] = []
@@ -254,13 +259,18 @@ def log_summary(log: pl.DataFrame) -> dict[str, int | str]:
     >>> log_summary(example_log())["variants"]
     3
     """
+    return _log_summary(validate(log))
+
+
+def _log_summary(log: pl.DataFrame) -> dict[str, int | str]:
+    """``log_summary`` of a validated log."""
     events = log.height
     first, last = _time_span(log)
     return {
         "events": events,
         "cases": case_count(log),
         "activities": log[ACTIVITY].n_unique(),
-        "variants": len(variants(log)) if events else 0,
+        "variants": len(_variants(log)) if events else 0,
         "first_event": first,
         "last_event": last,
     }

@@ -49,7 +49,7 @@ from o2c.log import (
     case_values,
     validate,
 )
-from o2c.performance import lead_times
+from o2c.performance import _lead_times
 
 #: The kinds of rework, in the order the docs list them.
 KINDS = ("repeat", "self_loop", "ping_pong")
@@ -107,7 +107,11 @@ def rework(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     2  Confirm Order  ping_pong                 1 0 days 06:00:00         55000.0
     3  Confirm Order     repeat                 1 0 days 06:00:00         55000.0
     """
-    log = validate(log)
+    return _rework(validate(log))
+
+
+def _rework(log: pl.DataFrame) -> pd.DataFrame:
+    """``rework`` of a validated log."""
     return _summary(log, KINDS)
 
 
@@ -134,7 +138,11 @@ def self_loops(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
            activity  cases_affected  extra_executions      time_added
     0  Check Credit               1                 1 0 days 03:00:00
     """
-    log = validate(log)
+    return _self_loops(validate(log))
+
+
+def _self_loops(log: pl.DataFrame) -> pd.DataFrame:
+    """``self_loops`` of a validated log."""
     return _summary(log, ["self_loop"]).drop(columns=["kind", "other_activity"])
 
 
@@ -162,7 +170,11 @@ def ping_pongs(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
             activity other_activity  cases_affected      time_added
     0  Confirm Order   Change Price               1 0 days 06:00:00
     """
-    log = validate(log)
+    return _ping_pongs(validate(log))
+
+
+def _ping_pongs(log: pl.DataFrame) -> pd.DataFrame:
+    """``ping_pongs`` of a validated log."""
     return _summary(log, ["ping_pong"]).drop(columns=["kind"])
 
 
@@ -199,7 +211,15 @@ def first_time_right(log: pl.DataFrame | pd.DataFrame, *, by: str | None = None)
     0   AMER      1                       0               0.0
     1   EMEA      2                       1               0.5
     """
-    log = validate(log)
+    return _first_time_right(validate(log), by=by)
+
+
+@overload
+def _first_time_right(log: pl.DataFrame, *, by: None = None) -> float: ...
+@overload
+def _first_time_right(log: pl.DataFrame, *, by: str) -> pd.DataFrame: ...
+def _first_time_right(log: pl.DataFrame, *, by: str | None = None) -> float | pd.DataFrame:
+    """``first_time_right`` of a validated log."""
     repeated = _repeats(_coded(log)).select("_case").unique().collect()["_case"]
     cases = log.select(CASE_IDS).with_row_index("_case")
     cases = cases.with_columns(right=~pl.col("_case").is_in(repeated.implode()))
@@ -252,10 +272,14 @@ def rework_cost(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     2   Check Credit     repeat  1 days 07:00:00  16 days 16:00:00       -46125.0
     3   Check Credit  self_loop  1 days 07:00:00  16 days 16:00:00       -46125.0
     """
-    log = validate(log)
+    return _rework_cost(validate(log))
+
+
+def _rework_cost(log: pl.DataFrame) -> pd.DataFrame:
+    """``rework_cost`` of a validated log."""
     per_case = _rework_rows(log)
     affected = per_case.select(*_KEYS, CASE_ID).unique()
-    leads = _lead_times(log).sort("lead", CASE_ID).with_row_index("rank")
+    leads = _lead_microseconds(log).sort("lead", CASE_ID).with_row_index("rank")
     n_cases = leads.height
     affected = affected.join(leads, on=CASE_ID, how="inner")
     with_ = affected.group_by(_KEYS).agg(
@@ -319,7 +343,11 @@ def rekeyed_data(
     0  Change Price               1        0.333333           1
     1          None               1        0.333333           1
     """
-    log = validate(log)
+    return _rekeyed_data(validate(log), patterns=patterns)
+
+
+def _rekeyed_data(log: pl.DataFrame, *, patterns: Sequence[str] | str = REKEY_PATTERNS) -> pd.DataFrame:
+    """``rekeyed_data`` of a validated log."""
     prefixes = _prefixes(patterns)
     lowered = pl.col(ACTIVITY).str.to_lowercase()
     names = log.select(pl.col(ACTIVITY).unique().cast(pl.String))  # match the few names, not every event
@@ -468,9 +496,9 @@ def _summary(log: pl.DataFrame, kinds: Sequence[str]) -> pd.DataFrame:
     return _with_share(table, n_cases)
 
 
-def _lead_times(log: pl.DataFrame) -> pl.DataFrame:
+def _lead_microseconds(log: pl.DataFrame) -> pl.DataFrame:
     """Each case's ``performance.lead_times`` in microseconds (Float64, for medians)."""
-    spans = pl.from_pandas(lead_times(log)[[CASE_ID, "lead_time"]])
+    spans = pl.from_pandas(_lead_times(log)[[CASE_ID, "lead_time"]])
     return spans.select(CASE_ID, lead=pl.col("lead_time").dt.total_microseconds().cast(pl.Float64))
 
 

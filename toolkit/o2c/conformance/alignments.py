@@ -40,11 +40,11 @@ import polars as pl
 
 import o2c._pm4py as _pm4py
 from o2c._progress import progress as _progress
-from o2c.discovery import case_variants, variants
+from o2c.discovery import _case_variants, _variants
 from o2c.errors import ArgumentError, IdealPathError, check_choice
 from o2c.log import CASE_ID, validate
 from o2c.model import IdealPath, ProcessModel
-from o2c.performance import lead_times
+from o2c.performance import _lead_times
 
 #: pm4py's standard costs (``align_utils.STD_MODEL_LOG_MOVE_COST`` and ``STD_TAU_COST``).
 LOG_MOVE_COST = 10_000
@@ -128,9 +128,20 @@ def align(
     1       2           1  0.818182  20000      110001
     2       3           3  0.833333  20001      120001
     """
-    log = validate(log)
+    return _align(validate(log), ideal, method=method, timeout=timeout, progress=progress)
+
+
+def _align(
+    log: pl.DataFrame,
+    ideal: IdealPath | ProcessModel,
+    *,
+    method: str = "auto",
+    timeout: float = 30.0,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """``align`` of a validated log."""
     check_choice(method, METHODS, argument="method", function="align")
-    variants = _variants(log)
+    variants = _log_variants(log)
     if method == "sequence" and isinstance(ideal, ProcessModel):
         raise ArgumentError(
             f"align(method='sequence') needs an IdealPath; {ideal.name!r} is a Petri net. "
@@ -158,12 +169,12 @@ class _Variants:
     names: np.ndarray  # activity names, sorted; a code is an index into it
 
 
-def _variants(log: pl.DataFrame) -> _Variants:
+def _log_variants(log: pl.DataFrame) -> _Variants:
     """Variants (most cases first, ties by trace) with each case's variant and lead time."""
-    table = variants(log)
+    table = _variants(log)
     traces = [tuple(trace) for trace in table["trace"]]
-    cases = case_variants(log).merge(
-        lead_times(log)[[CASE_ID, "lead_time"]], on=CASE_ID, validate="one_to_one"
+    cases = _case_variants(log).merge(
+        _lead_times(log)[[CASE_ID, "lead_time"]], on=CASE_ID, validate="one_to_one"
     )
     cases["variant"] = cases.pop("variant_id").to_numpy() - 1
     events = pl.Series(traces, dtype=pl.List(pl.String)).explode()

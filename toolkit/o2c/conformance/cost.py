@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from o2c.discovery import activity_instances, case_span
+from o2c.discovery import _activity_instances, case_span
 from o2c.errors import ArgumentError, ColumnMappingError
 from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, START_TIMESTAMP, VALUE, per_case, validate
 from o2c.model import IdealPath, ProcessModel
-from o2c.performance import busy_time, processing_and_waiting
+from o2c.performance import _processing_and_waiting, busy_time
 
 #: The kinds of deviation ``cost_of_divergence`` prices, in the order of its rows' ``kind``.
 DEVIATION_KINDS = ("any", "skipped", "inserted", "invoice_before_shipment")
@@ -118,7 +118,21 @@ def cost_of_divergence(
     4    inserted Check Credit      1 -12 days +19:00:00
     5  skipped Receive Payment      1 -12 days +19:00:00
     """
-    log = validate(log)
+    return _cost_of_divergence(
+        validate(log), alignments, ideal=ideal, value=value, annual_rate=annual_rate, closed_only=closed_only
+    )
+
+
+def _cost_of_divergence(
+    log: pl.DataFrame,
+    alignments: pd.DataFrame,
+    *,
+    ideal: IdealPath | None = None,
+    value: str | float | None = None,
+    annual_rate: float = 0.08,
+    closed_only: bool = True,
+) -> pd.DataFrame:
+    """``cost_of_divergence`` of a validated log."""
     if not annual_rate >= 0:
         raise ArgumentError(
             f"The 'annual_rate' argument of cost_of_divergence must be 0 or more; got {annual_rate!r}."
@@ -127,7 +141,7 @@ def cost_of_divergence(
     cases = alignments.loc[alignments["resolved"].astype(bool), ["case_id", "is_fit", "lead_time",
                                                                  "skipped_steps", "inserted_steps"]]  # fmt: skip
     if closed_only and ideal is not None:
-        cases = cases[_isin(cases["case_id"], _closed(log, ideal))]
+        cases = cases[_isin(cases["case_id"], _closed_cases(log, ideal))]
     cases = cases.merge(_case_values(log, value), on="case_id", how="left")
     conforming = cases.loc[cases["is_fit"], "lead_time"].median()
     members = pd.concat(
@@ -187,10 +201,11 @@ def closed_cases(log: pl.DataFrame | pd.DataFrame, ideal: IdealPath) -> pl.Serie
     >>> list(closed_cases(example_log(), ideal))
     ['1', '3']
     """
-    return _closed(validate(log), ideal)
+    return _closed_cases(validate(log), ideal)
 
 
-def _closed(log: pl.DataFrame, ideal: IdealPath) -> pl.Series:
+def _closed_cases(log: pl.DataFrame, ideal: IdealPath) -> pl.Series:
+    """``closed_cases`` of a validated log."""
     return log.filter(pl.col(ACTIVITY) == ideal.closing_step)[CASE_ID].unique(maintain_order=True)
 
 
@@ -298,14 +313,24 @@ def flow_efficiency(
     >>> flow_efficiency(example_log(), IdealPath(ideal.steps)).loc[0, ["theoretical_from", "reason"]].tolist()
     ['not_computed', 'no target hours in the ideal path and no start times in the log']
     """
+    return _flow_efficiency(validate(log), ideal, alignments=alignments, closed_only=closed_only)
+
+
+def _flow_efficiency(
+    log: pl.DataFrame,
+    ideal: IdealPath | ProcessModel,
+    *,
+    alignments: pd.DataFrame | None = None,
+    closed_only: bool = True,
+) -> pd.DataFrame:
+    """``flow_efficiency`` of a validated log."""
     del alignments
-    log = validate(log)
     first, last = case_span(log)
     spans = per_case(log, first_event=first, last_event=last).select(
         CASE_ID, lead=(pl.col("last_event") - pl.col("first_event")).dt.total_microseconds()
     )
     if closed_only and isinstance(ideal, IdealPath):
-        spans = spans.filter(pl.col(CASE_ID).is_in(_closed(log, ideal).implode()))
+        spans = spans.filter(pl.col(CASE_ID).is_in(_closed_cases(log, ideal).implode()))
     spans = spans.filter(pl.col("lead") > 0)
     sources = {
         "target_hours": _target_time(log, ideal)
@@ -380,16 +405,22 @@ def lead_time_split(
        cases processing_time_median waiting_time_median  processing_share
     0      1        0 days 05:00:00     0 days 01:00:00          0.833333
     """
-    log = validate(log)
+    return _lead_time_split(validate(log), ideal, closed_only=closed_only)
+
+
+def _lead_time_split(
+    log: pl.DataFrame, ideal: IdealPath | ProcessModel, *, closed_only: bool = True
+) -> pd.DataFrame:
+    """``lead_time_split`` of a validated log."""
     if LIFECYCLE in log.columns:
-        log = activity_instances(log)
-    split = processing_and_waiting(log)
+        log = _activity_instances(log)
+    split = _processing_and_waiting(log)
     if not len(split):
         return pd.DataFrame({c: pd.Series(dtype=dtype) for c, dtype in SPLIT_COLUMNS.items()})
     closing = None
     if closed_only and isinstance(ideal, IdealPath):
         closing = ideal.closing_step
-        split = split[_isin(split["case_id"], _closed(log, ideal))]
+        split = split[_isin(split["case_id"], _closed_cases(log, ideal))]
     split = split[split["lead_time"] > pd.Timedelta(0)]
     totals = {c: pd.Timedelta(split[c].sum()) for c in ("lead_time", "processing_time", "waiting_time")}
     lead = totals["lead_time"].total_seconds()
@@ -445,7 +476,7 @@ def _target_time(log: pl.DataFrame, ideal: IdealPath) -> pl.DataFrame:
 def _processing_time(log: pl.DataFrame) -> pl.DataFrame | None:
     """Per order, the time (µs) some activity was in progress: the union of its activities'
     start-to-completion intervals; None when the log has no start times."""
-    instances = activity_instances(log)
+    instances = _activity_instances(log)
     if START_TIMESTAMP not in instances.columns or instances[START_TIMESTAMP].is_null().all():
         return None
     return busy_time(instances).select(CASE_ID, adding="_busy")

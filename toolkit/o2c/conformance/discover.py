@@ -16,7 +16,7 @@ import pandas as pd
 import polars as pl
 
 import o2c._pm4py as _pm4py
-from o2c.discovery import variants
+from o2c.discovery import _variants
 from o2c.errors import ArgumentError, check_choice
 from o2c.log import ACTIVITY, validate
 from o2c.model import IdealPath, ProcessModel
@@ -80,7 +80,20 @@ def discover_ideal_path(
     >>> discover_ideal_path(example_log(), method="inductive_miner").activities[:2]
     ('Change Price', 'Check Credit')
     """
-    log = validate(log)
+    return _discover_ideal_path(
+        validate(log), method=method, noise_threshold=noise_threshold, paid=paid, unsuccessful=unsuccessful
+    )
+
+
+def _discover_ideal_path(
+    log: pl.DataFrame,
+    *,
+    method: str = "most_frequent_variant",
+    noise_threshold: float = 0.2,
+    paid: str | None = None,
+    unsuccessful: Sequence[str] = UNSUCCESSFUL_ENDS,
+) -> IdealPath | ProcessModel:
+    """``discover_ideal_path`` of a validated log."""
     check_choice(method, DISCOVERY_METHODS, argument="method", function="discover_ideal_path")
     if not 0 <= noise_threshold <= 1:
         raise ArgumentError(
@@ -91,7 +104,7 @@ def discover_ideal_path(
         return ProcessModel(
             *net, name="inductive miner", source=f"pm4py inductive miner, noise threshold {noise_threshold}"
         )
-    table = variants(log)
+    table = _variants(log)
     if table.empty:
         raise ArgumentError("discover_ideal_path needs events; the event log has none.")
     total = int(table["cases"].sum())

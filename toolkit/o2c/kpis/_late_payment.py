@@ -16,7 +16,7 @@ from o2c.kpis._orders import DAYS_PAST_DUE, DUE_DATE, PAID_WITH_DUE, PAYMENT_TER
 from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, VALUE, case_values, run_boundary, validate
 from o2c.milestones import find_milestones
 from o2c.model import IdealPath
-from o2c.performance import case_attributes
+from o2c.performance import _case_attributes
 
 #: What ``late_payment_drivers`` measures paying late by (``measure``), and the columns it returns.
 LATE_PAYMENT_MEASURES = ("auto", "days_past_due", "invoice_to_cash")
@@ -125,7 +125,20 @@ def late_payment_drivers(
     >>> found["measure"].unique().tolist()
     ['invoice_to_cash']
     """
-    log = validate(log)
+    return _late_payment_drivers(
+        validate(log), ideal, attributes=attributes, min_cases=min_cases, measure=measure
+    )
+
+
+def _late_payment_drivers(
+    log: pl.DataFrame,
+    ideal: IdealPath | None = None,
+    *,
+    attributes: Sequence[str] | None = None,
+    min_cases: int = 10,
+    measure: str = "auto",
+) -> pd.DataFrame:
+    """``late_payment_drivers`` of a validated log."""
     if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
         raise ArgumentError(
             f"The 'min_cases' argument of late_payment_drivers must be a positive int; got {min_cases!r}."
@@ -137,7 +150,7 @@ def late_payment_drivers(
             "late_payment_drivers needs the 'paid' milestone, and no activity of the log looks like "
             "it; pass an IdealPath with milestones={'paid': ...}."
         )
-    known = [name for name in case_attributes(log) if name != DUE_DATE]
+    known = [name for name in _case_attributes(log) if name != DUE_DATE]
     chosen = known if attributes is None else list(attributes)
     for name in chosen:
         if name not in known:

@@ -31,7 +31,12 @@ def milestones(log: pl.DataFrame | pd.DataFrame, ideal: IdealPath | None = None)
     2   invoiced      Create Invoice     True
     3       paid     Receive Payment     True
     """
-    stones = find_milestones(validate(log), ideal)
+    return _milestones(validate(log), ideal)
+
+
+def _milestones(log: pl.DataFrame, ideal: IdealPath | None = None) -> pd.DataFrame:
+    """``milestones`` of a validated log."""
+    stones = find_milestones(log, ideal)
     return pd.DataFrame(
         {
             "milestone": list(MILESTONES),

@@ -58,7 +58,14 @@ def stuck_orders(
       case_id   last_activity           waiting         wait_p90
     0       2  Create Invoice 32 days 08:00:00 17 days 02:00:00
     """
-    log = events_until(validate(log), as_of)
+    return _stuck_orders(validate(log), ideal=ideal, as_of=as_of)
+
+
+def _stuck_orders(
+    log: pl.DataFrame, *, ideal: IdealPath | None = None, as_of: datetime | str | pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """``stuck_orders`` of a validated log."""
+    log = events_until(log, as_of)
     moment = as_of_moment(log, as_of)
     stones = find_milestones(log, ideal)
     cases = case_table(log, stones)

@@ -44,7 +44,7 @@ from o2c.kpis._orders import (
 from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP, UTC, VALUE, case_count, per_case, validate
 from o2c.milestones import Milestone, find_milestones
 from o2c.model import MILESTONES, IdealPath
-from o2c.rework import rekeyed_data
+from o2c.rework import _rekeyed_data
 
 #: Resources whose names match this (case-insensitive) pattern count as automated: one of the
 #: words, not inside a longer word ("BATCH_BILLING", "RFC-USER" are automated; "Meredith" is not).
@@ -148,7 +148,18 @@ def kpis(
     >>> kpis(example_log()).set_index("kpi").loc["automation_rate", "definition"]
     "Share of events done by automated resources: 'BATCH_BANK', 'BATCH_BILLING' (resource names matching '(?i)(^|[^a-z])(batch|system|rfc|auto|bot|edi)([^a-z]|$)'), over 19 events with a resource."
     """
-    log = events_until(validate(log), as_of)
+    return _kpis(validate(log), ideal, automated=automated, as_of=as_of)
+
+
+def _kpis(
+    log: pl.DataFrame,
+    ideal: IdealPath | None = None,
+    *,
+    automated: str | Collection[str] | None = None,
+    as_of: datetime | str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """``kpis`` of a validated log."""
+    log = events_until(log, as_of)
     moment = as_of_moment(log, as_of)
     stones = find_milestones(log, ideal)
     cases = case_table(log, stones)
@@ -507,7 +518,7 @@ def _approval_rows(log: pl.DataFrame, cases: pl.DataFrame) -> list[dict[str, Any
 
 
 def _rekey_rows(log: pl.DataFrame) -> list[dict[str, Any]]:
-    table = rekeyed_data(log)
+    table = _rekeyed_data(log)
     total = table[table["activity"].isna()].iloc[0]
     named = table[table["activity"].notna()]["activity"].tolist()
     listed = ", ".join(repr(n) for n in named) or "none"
