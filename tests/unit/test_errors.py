@@ -55,3 +55,17 @@ def test_valid_values_pass_and_the_zone_check_names_timezone() -> None:
         "timezone",
         "Mars/Base",
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "function", "argument"),
+    [
+        (lambda log: o2c.filter_log(log, start="soon"), "filter_log", "start"),
+        (lambda log: o2c.kpis(log, as_of="soon"), "kpis", "as_of"),
+        (lambda log: o2c.stuck_orders(log, as_of="soon"), "stuck_orders", "as_of"),
+    ],
+)
+def test_a_moment_that_is_none_names_its_function(call, function: str, argument: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ArgumentError) as caught:
+        call(o2c.example_log())
+    assert (caught.value.function, caught.value.argument, caught.value.value) == (function, argument, "soon")

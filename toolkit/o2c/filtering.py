@@ -18,12 +18,11 @@ import polars as pl
 
 from o2c.discovery import _case_variants, _variants, event_start
 from o2c.errors import ArgumentError, ColumnMappingError, check_choice, did_you_mean
-from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, validate
+from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, Moment, as_utc, validate
 
 #: How ``start`` and ``end`` select cases: by the case's first event, last event, or both.
 TIMEFRAMES = ("started", "ended", "contained", "intersecting")
 
-Moment = str | datetime | pd.Timestamp
 Span = str | timedelta | pd.Timedelta
 
 
@@ -153,17 +152,7 @@ def _filter_log(
 
 
 def _moment(value: Moment | None, argument: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ArgumentError(
-            f"The {argument!r} argument of filter_log must be a date or time; got {value!r}."
-        ) from exc
-    if moment.tzinfo is None:
-        moment = moment.tz_localize("UTC")
-    return moment.tz_convert("UTC").to_pydatetime()
+    return None if value is None else as_utc(value, argument=argument, function="filter_log")
 
 
 def _span(value: Span, argument: str) -> timedelta:

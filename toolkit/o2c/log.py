@@ -46,13 +46,14 @@ Categorical
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 import polars as pl
 
-from o2c.errors import ColumnMappingError
+from o2c.errors import ArgumentError, ColumnMappingError
 
 CASE_ID = "case_id"
 ACTIVITY = "activity"
@@ -381,3 +382,35 @@ def as_text(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return column.cast(pl.String)
     whole = (column == column.round()).all()
     return pl.when(whole).then(column.cast(pl.Int64).cast(pl.String)).otherwise(column.cast(pl.String))
+
+
+#: A moment as users give one: a datetime, a pandas Timestamp or an ISO text such as '2025-10-01'.
+Moment = str | datetime | pd.Timestamp
+
+
+def as_utc(value: Moment, *, argument: str, function: str) -> datetime:
+    """``value`` as a UTC datetime (a naive one is read as UTC); ``ArgumentError`` when it is no moment.
+
+    >>> as_utc("2025-10-01 08:00", argument="as_of", function="kpis")
+    datetime.datetime(2025, 10, 1, 8, 0, tzinfo=datetime.timezone.utc)
+    >>> as_utc("soon", argument="as_of", function="kpis")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ArgumentError: The 'as_of' argument of kpis must be a date or time such as '2025-10-01' or '2025-10-01 08:00'; got 'soon'.
+    """
+    try:
+        stamp = pd.Timestamp(value)
+        known = not pd.isna(stamp)
+    except (ValueError, TypeError):
+        known = False
+    if not known:
+        raise ArgumentError(
+            f"The {argument!r} argument of {function} must be a date or time such as '2025-10-01' or "
+            f"'2025-10-01 08:00'; got {value!r}.",
+            function=function,
+            argument=argument,
+            value=value,
+            allowed="a date or time",
+        )
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()

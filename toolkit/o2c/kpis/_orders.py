@@ -25,12 +25,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pandas as pd
 import polars as pl
 
 from o2c.discovery import event_start
 from o2c.errors import ArgumentError
-from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, UTC, VALUE, per_case
+from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, UTC, VALUE, Moment, as_utc, per_case
 from o2c.milestones import Milestone
 from o2c.model import MILESTONES
 
@@ -44,33 +43,22 @@ PAID_WITH_DUE = pl.col("at_paid").is_not_null() & pl.col("due").is_not_null()
 DAYS_PAST_DUE = (pl.col("at_paid").dt.date() - pl.col("due")).dt.total_days()
 
 
-def events_until(log: pl.DataFrame, as_of: datetime | str | pd.Timestamp | None) -> pl.DataFrame:
-    """The events up to ``as_of`` (all of them without one)."""
+def events_until(log: pl.DataFrame, as_of: Moment | None, *, function: str) -> pl.DataFrame:
+    """The events up to ``as_of`` (all of them without one); ``function`` is named in errors."""
     if as_of is None:
         return log
-    return log.filter(pl.col(TIMESTAMP) <= pl.lit(_timestamp(as_of), UTC))
+    return log.filter(pl.col(TIMESTAMP) <= pl.lit(as_utc(as_of, argument="as_of", function=function), UTC))
 
 
-def as_of_moment(log: pl.DataFrame, as_of: datetime | str | pd.Timestamp | None) -> datetime:
+def as_of_moment(log: pl.DataFrame, as_of: Moment | None, *, function: str) -> datetime:
     """The moment orders are judged at: ``as_of`` in UTC, else the last timestamp of the log."""
     if as_of is not None:
-        return _timestamp(as_of)
+        return as_utc(as_of, argument="as_of", function=function)
     if log.height == 0:
         raise ArgumentError("The event log has no events (before 'as_of'); there is nothing to judge.")
     last = log[TIMESTAMP].max()
     assert isinstance(last, datetime)
     return last
-
-
-def _timestamp(value: datetime | str | pd.Timestamp) -> datetime:
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ArgumentError(
-            f"The 'as_of' argument must be a datetime or an ISO date-time like '2025-10-01'; got {value!r}."
-        ) from exc
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
 
 
 def case_table(log: pl.DataFrame, stones: dict[str, Milestone]) -> pl.DataFrame:

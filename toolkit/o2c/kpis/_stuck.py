@@ -65,8 +65,8 @@ def _stuck_orders(
     log: pl.DataFrame, *, ideal: IdealPath | None = None, as_of: datetime | str | pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """``stuck_orders`` of a validated log."""
-    log = events_until(log, as_of)
-    moment = as_of_moment(log, as_of)
+    log = events_until(log, as_of, function="stuck_orders")
+    moment = as_of_moment(log, as_of, function="stuck_orders")
     stones = find_milestones(log, ideal)
     cases = case_table(log, stones)
     paid = "at_paid"

@@ -159,8 +159,8 @@ def _kpis(
     as_of: datetime | str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """``kpis`` of a validated log."""
-    log = events_until(log, as_of)
-    moment = as_of_moment(log, as_of)
+    log = events_until(log, as_of, function="kpis")
+    moment = as_of_moment(log, as_of, function="kpis")
     stones = find_milestones(log, ideal)
     cases = case_table(log, stones)
     rows: list[dict[str, Any]] = []
