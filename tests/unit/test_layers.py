@@ -166,3 +166,16 @@ def test_the_old_home_of_the_ideal_path_still_works_and_says_it_moved() -> None:
         o2c.model.ProcessModel,
         o2c.model.MILESTONES,
     )
+
+
+def test_the_import_graph_points_down() -> None:
+    """Prints the import graph (``pytest -s`` shows it): each module, its level, and the o2c
+    modules it loads on import, each at its own level or lower."""
+    modules = [m for m, _ in _modules() if m != "__init__"]
+    paths = dict(_modules())
+    lines = []
+    for module in sorted(modules, key=lambda m: (_level(m), m)):
+        loaded = sorted(_loaded_on_import(module, paths[module]) - {module})
+        assert all(_level(name) <= _level(module) for name in loaded), (module, loaded)
+        lines.append(f"{_level(module)} {module} -> {', '.join(loaded) or '-'}")
+    print("\n".join(lines))
