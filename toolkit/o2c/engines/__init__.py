@@ -39,10 +39,10 @@ import pandas as pd
 import polars as pl
 
 from o2c import discovery, performance
-from o2c import rework as _rework
 from o2c.engines import _frames, _spark
 from o2c.engines._duckdb import ScannedLog, scan_log
 from o2c.errors import ArgumentError
+from o2c.rework import rework as _rework_of
 
 __all__ = ["ScannedLog", "directly_follows", "lead_times", "rework", "scan_log", "variants", "waiting_times"]
 
@@ -172,7 +172,7 @@ def rework(log: EngineLog) -> pd.DataFrame:
     3  Confirm Order     repeat           None                 1
     """
     if isinstance(log, pl.DataFrame | pd.DataFrame):
-        return _rework.rework(log)
+        return _rework_of(log)
     has_value = log.has_value if isinstance(log, ScannedLog) else "value" in log.columns
     return _frames.rework(_events(log), has_value=has_value)
 
