@@ -68,14 +68,6 @@ def test_sample_log_out_of_core_equals_in_memory(
     pd.testing.assert_frame_equal(getattr(engines, function)(scanned), getattr(o2c, function)(log))
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
-def test_a_log_in_memory_goes_to_the_package_function(
-    function: str, sample: tuple[pl.DataFrame, engines.ScannedLog]
-) -> None:
-    log, _ = sample
-    pd.testing.assert_frame_equal(getattr(engines, function)(log), getattr(o2c, function)(log))
-
-
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """COPIES copies of a simulated log, each with its own case ids: larger than HEADROOM_MB in memory."""
