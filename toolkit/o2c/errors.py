@@ -25,9 +25,13 @@ Examples
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Sequence
+from numbers import Real
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
 
 
 class ToolkitError(Exception):
@@ -183,6 +187,80 @@ def check_whole(value: object, *, argument: str, function: str, least: int = 1, 
             value=value,
             allowed=allowed,
         )
+
+
+def check_number(value: object, *, argument: str, function: str, least: float = 0, above: bool = False) -> None:
+    """Raise ``ArgumentError`` unless ``value`` is a number of ``least`` or more (more than
+    ``least`` when ``above``); not a bool, not NaN.
+
+    >>> check_number(0.08, argument="annual_rate", function="assess")
+    >>> check_number(-1, argument="annual_rate", function="assess")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ArgumentError: The 'annual_rate' argument of assess must be a number of 0 or more; got -1.
+    """
+    fine = not isinstance(value, bool) and isinstance(value, Real) and not math.isnan(value)
+    if not (fine and (value > least if above else value >= least)):  # type: ignore[operator]
+        allowed = f"a number more than {least}" if above else f"a number of {least} or more"
+        raise ArgumentError(
+            f"The {argument!r} argument of {function} must be {allowed}; got {value!r}.",
+            function=function,
+            argument=argument,
+            value=value,
+            allowed=allowed,
+        )
+
+
+def check_names(value: object, *, argument: str, function: str, such_as: str) -> tuple[str, ...]:
+    """``value`` as a tuple of names, or ``ArgumentError`` unless it is a list of names (text
+    alone is not: ``"Ship"`` would read as four letters); ``such_as`` shows one in the message.
+
+    >>> check_names(["Ship Goods"], argument="keep", function="render_map", such_as="['Ship Goods']")
+    ('Ship Goods',)
+    >>> check_names("Ship Goods", argument="keep", function="render_map", such_as="['Ship Goods']")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ArgumentError: The 'keep' argument of render_map must be a list of activity names such as ['Ship Goods']; got 'Ship Goods'.
+    """
+    names = tuple(value) if isinstance(value, Iterable) and not isinstance(value, str) else None
+    if names is None or not all(isinstance(name, str) for name in names):
+        raise ArgumentError(
+            f"The {argument!r} argument of {function} must be a list of activity names such as "
+            f"{such_as}; got {value!r}.",
+            function=function,
+            argument=argument,
+            value=value,
+            allowed="a list of activity names",
+        )
+    return names
+
+
+def check_frame(value: object, columns: Sequence[str], *, argument: str, function: str, made_by: str) -> None:
+    """Raise ``ArgumentError`` unless ``value`` is a pandas frame with ``columns``, the output
+    of ``o2c.<made_by>``.
+
+    >>> check_frame([], ("activity", "cases"), argument="starts", function="render_map",
+    ...             made_by="start_activities")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ArgumentError: The 'starts' argument of render_map takes o2c.start_activities output (a frame with 'activity' and 'cases'); got list.
+    """
+    if isinstance(value, pd.DataFrame):
+        missing = [c for c in columns if c not in value.columns]
+        if not missing:
+            return
+        got = f"a frame without {missing[0]!r}"
+    else:
+        got = type(value).__name__
+    shown = [repr(c) for c in columns]
+    wanted = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    raise ArgumentError(
+        f"The {argument!r} argument of {function} takes o2c.{made_by} output (a frame with {wanted}); got {got}.",
+        function=function,
+        argument=argument,
+        value=value,
+        allowed=f"o2c.{made_by} output",
+    )
 
 
 def is_share(value: object) -> bool:
