@@ -93,7 +93,11 @@ def write_samples(sim: Simulation, out: Path, *, excerpt: int = 300, seed: int =
         raise ArgumentError(
             f"o2c simulate plants {defects} defects in distinct rows of the European export, which holds "
             f"the events of the first {excerpt} orders; {part.height} events are too few. "
-            "Simulate more orders (--cases) or raise --excerpt."
+            "Simulate more orders (--cases) or raise --excerpt.",
+            function="write_samples",
+            argument="excerpt",
+            value=excerpt,
+            allowed=f"orders enough for {defects} events",
         )
     files = {
         "o2c_orders.csv": _csv_bytes(table),

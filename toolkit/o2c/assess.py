@@ -40,7 +40,7 @@ from o2c.discovery import (
     _start_activities,
     _variants,
 )
-from o2c.errors import ArgumentError, InputFileError, check_choice
+from o2c.errors import InputFileError, check_choice, check_number, check_whole
 from o2c.io import LoadedLog, SourceInfo
 from o2c.kpis._late_payment import _late_payment_drivers
 from o2c.kpis._milestones import _milestones
@@ -225,15 +225,9 @@ def assess(
     'resource dora; value_band up to 7,500'
     """
     check_choice(discover, DISCOVERY_METHODS, argument="discover", function="assess")
-    for name, number in (("driver_edges", driver_edges), ("min_cases", min_cases)):
-        if (
-            isinstance(number, bool)
-            or not isinstance(number, int)
-            or number < (0 if name == "driver_edges" else 1)
-        ):
-            raise ArgumentError(f"The {name!r} argument of assess must be a positive int; got {number!r}.")
-    if not annual_rate >= 0:
-        raise ArgumentError(f"The 'annual_rate' argument of assess must be 0 or more; got {annual_rate!r}.")
+    check_whole(driver_edges, argument="driver_edges", function="assess", least=0)
+    check_whole(min_cases, argument="min_cases", function="assess")
+    check_number(annual_rate, argument="annual_rate", function="assess")
     # the one validation of the pipeline: from here on only private twins (o2c.log's "Checked once,
     # at the door")
     loaded_log = validate(loaded.log)

@@ -189,7 +189,9 @@ def check_whole(value: object, *, argument: str, function: str, least: int = 1, 
         )
 
 
-def check_number(value: object, *, argument: str, function: str, least: float = 0, above: bool = False) -> None:
+def check_number(
+    value: object, *, argument: str, function: str, least: float = 0, above: bool = False
+) -> None:
     """Raise ``ArgumentError`` unless ``value`` is a number of ``least`` or more (more than
     ``least`` when ``above``); not a bool, not NaN.
 
@@ -199,16 +201,17 @@ def check_number(value: object, *, argument: str, function: str, least: float = 
     ...
     o2c.errors.ArgumentError: The 'annual_rate' argument of assess must be a number of 0 or more; got -1.
     """
-    fine = not isinstance(value, bool) and isinstance(value, Real) and not math.isnan(value)
-    if not (fine and (value > least if above else value >= least)):  # type: ignore[operator]
-        allowed = f"a number more than {least}" if above else f"a number of {least} or more"
-        raise ArgumentError(
-            f"The {argument!r} argument of {function} must be {allowed}; got {value!r}.",
-            function=function,
-            argument=argument,
-            value=value,
-            allowed=allowed,
-        )
+    number = float(value) if isinstance(value, Real) and not isinstance(value, bool) else math.nan
+    if number > least if above else number >= least:  # NaN is neither
+        return
+    allowed = f"a number more than {least}" if above else f"a number of {least} or more"
+    raise ArgumentError(
+        f"The {argument!r} argument of {function} must be {allowed}; got {value!r}.",
+        function=function,
+        argument=argument,
+        value=value,
+        allowed=allowed,
+    )
 
 
 def check_names(value: object, *, argument: str, function: str, such_as: str) -> tuple[str, ...]:

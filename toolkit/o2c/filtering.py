@@ -160,7 +160,11 @@ def _span(value: Span, argument: str) -> timedelta:
         span = pd.Timedelta(value)
     except (ValueError, TypeError) as exc:
         raise ArgumentError(
-            f"The {argument!r} argument of filter_log must be a duration such as '10 days'; got {value!r}."
+            f"The {argument!r} argument of filter_log must be a duration such as '10 days'; got {value!r}.",
+            function="filter_log",
+            argument=argument,
+            value=value,
+            allowed="a duration",
         ) from exc
     return span.to_pytimedelta()
 
@@ -168,7 +172,11 @@ def _span(value: Span, argument: str) -> timedelta:
 def _activities(log: pl.DataFrame, names: str | Collection[str], argument: str) -> list[str]:
     if not isinstance(names, str | Collection):
         raise ArgumentError(
-            f"The {argument!r} argument of filter_log must be an activity name or a list of them; got {names!r}."
+            f"The {argument!r} argument of filter_log must be an activity name or a list of them; got {names!r}.",
+            function="filter_log",
+            argument=argument,
+            value=names,
+            allowed="an activity name or a list of them",
         )
     wanted = [names] if isinstance(names, str) else list(names)
     known = log[ACTIVITY].cast(pl.String).unique().sort().to_list()
@@ -176,7 +184,11 @@ def _activities(log: pl.DataFrame, names: str | Collection[str], argument: str) 
         if name not in known:
             raise ArgumentError(
                 f"The {argument!r} argument of filter_log names {name!r}, which is not an activity of "
-                f"the log.{did_you_mean(str(name), known)}"
+                f"the log.{did_you_mean(str(name), known)}",
+                function="filter_log",
+                argument=argument,
+                value=name,
+                allowed=known,
             )
     return wanted
 
@@ -209,7 +221,11 @@ def _cases_of_variants(log: pl.DataFrame, chosen: Collection[int | tuple[str, ..
         else:
             raise ArgumentError(
                 f"The 'variants' argument of filter_log takes variant_id numbers from 1 to {len(table)} "
-                f"or traces of the log (tuples of activity names); got {item!r}."
+                f"or traces of the log (tuples of activity names); got {item!r}.",
+                function="filter_log",
+                argument="variants",
+                value=item,
+                allowed=f"variant_id numbers from 1 to {len(table)} or traces of the log",
             )
     per_case = pl.from_pandas(_case_variants(log))
     return per_case.filter(pl.col("variant_id").is_in(sorted(ids))).select(CASE_ID)

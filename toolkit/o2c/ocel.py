@@ -76,7 +76,11 @@ def write_ocel(log: pl.DataFrame | pd.DataFrame, path: str | Path) -> pd.DataFra
     suffix = path.suffix.lower()
     if suffix not in OCEL_FORMATS:
         raise ArgumentError(
-            f"The 'path' argument of write_ocel must end in one of {', '.join(OCEL_FORMATS)}; got {path.name!r}."
+            f"The 'path' argument of write_ocel must end in one of {', '.join(OCEL_FORMATS)}; got {path.name!r}.",
+            function="write_ocel",
+            argument="path",
+            value=path,
+            allowed=tuple(OCEL_FORMATS),
         )
     events, objects, relations = _ocel_tables(validate(log))
     if path.exists():

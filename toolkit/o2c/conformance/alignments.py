@@ -41,7 +41,7 @@ import polars as pl
 import o2c._pm4py as _pm4py
 from o2c._progress import progress as _progress
 from o2c.discovery import _case_variants, _variants
-from o2c.errors import ArgumentError, IdealPathError, check_choice
+from o2c.errors import ArgumentError, IdealPathError, check_choice, check_frame
 from o2c.log import CASE_ID, validate
 from o2c.model import IdealPath, ProcessModel
 from o2c.performance import _lead_times
@@ -145,7 +145,11 @@ def _align(
     if method == "sequence" and isinstance(ideal, ProcessModel):
         raise ArgumentError(
             f"align(method='sequence') needs an IdealPath; {ideal.name!r} is a Petri net. "
-            "Use method='auto' or 'pm4py'."
+            "Use method='auto' or 'pm4py'.",
+            function="align",
+            argument="method",
+            value=method,
+            allowed=("auto", "pm4py"),
         )
     if isinstance(ideal, IdealPath) and method != "pm4py":
         aligned = _align_sequence(variants, ideal)
@@ -456,12 +460,8 @@ def conformance_summary(alignments: pd.DataFrame) -> ConformanceSummary:
     2    Confirm Order              0               1
     3  Receive Payment              1               0
     """
-    missing = [c for c in ("fitness", "is_fit", "skipped_steps", "inserted_steps", "cost", "worst_cost",
-                           "resolved") if c not in alignments.columns]  # fmt: skip
-    if missing:
-        raise ArgumentError(
-            f"conformance_summary needs the result of o2c.align; the frame has no column {missing[0]!r}."
-        )
+    check_frame(alignments, ("fitness", "is_fit", "skipped_steps", "inserted_steps", "cost", "worst_cost", "resolved"),
+                argument="alignments", function="conformance_summary", made_by="align")  # fmt: skip
     resolved = alignments[alignments["resolved"].astype(bool)]
     n = len(resolved)
     sum_cost = float(resolved["cost"].astype("int64").sum())

@@ -27,7 +27,7 @@ import pandas as pd
 import polars as pl
 
 from o2c.discovery import _activity_instances, case_span
-from o2c.errors import ArgumentError, ColumnMappingError
+from o2c.errors import ColumnMappingError, check_number
 from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, START_TIMESTAMP, VALUE, per_case, validate
 from o2c.model import IdealPath, ProcessModel
 from o2c.performance import _processing_and_waiting, busy_time
@@ -133,10 +133,7 @@ def _cost_of_divergence(
     closed_only: bool = True,
 ) -> pd.DataFrame:
     """``cost_of_divergence`` of a validated log."""
-    if not annual_rate >= 0:
-        raise ArgumentError(
-            f"The 'annual_rate' argument of cost_of_divergence must be 0 or more; got {annual_rate!r}."
-        )
+    check_number(annual_rate, argument="annual_rate", function="cost_of_divergence")
     ideal = ideal if ideal is not None else alignments.attrs.get("ideal")
     cases = alignments.loc[alignments["resolved"].astype(bool), ["case_id", "is_fit", "lead_time",
                                                                  "skipped_steps", "inserted_steps"]]  # fmt: skip

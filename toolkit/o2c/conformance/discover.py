@@ -17,7 +17,7 @@ import polars as pl
 
 import o2c._pm4py as _pm4py
 from o2c.discovery import _variants
-from o2c.errors import ArgumentError, check_choice
+from o2c.errors import ArgumentError, check_choice, check_share
 from o2c.log import ACTIVITY, validate
 from o2c.model import IdealPath, ProcessModel
 
@@ -95,10 +95,7 @@ def _discover_ideal_path(
 ) -> IdealPath | ProcessModel:
     """``discover_ideal_path`` of a validated log."""
     check_choice(method, DISCOVERY_METHODS, argument="method", function="discover_ideal_path")
-    if not 0 <= noise_threshold <= 1:
-        raise ArgumentError(
-            f"The 'noise_threshold' argument of discover_ideal_path must be between 0 and 1; got {noise_threshold!r}."
-        )
+    check_share(noise_threshold, argument="noise_threshold", function="discover_ideal_path")
     if method == "inductive_miner":
         net = _pm4py.discover_inductive_net(log, noise_threshold=noise_threshold)
         return ProcessModel(
@@ -106,7 +103,12 @@ def _discover_ideal_path(
         )
     table = _variants(log)
     if table.empty:
-        raise ArgumentError("discover_ideal_path needs events; the event log has none.")
+        raise ArgumentError(
+            "discover_ideal_path needs events; the event log has none.",
+            function="discover_ideal_path",
+            argument="log",
+            allowed="a log with events",
+        )
     total = int(table["cases"].sum())
     patterns = [re.compile(p) for p in unsuccessful]
     failing = {a for a in log[ACTIVITY].cast(pl.String).unique() if any(p.search(a) for p in patterns)}

@@ -67,7 +67,11 @@ def classify(
     ):
         raise ArgumentError(
             f"A classifier is a name ({AUTO!r}, {ACTIVITY_ONLY!r}, {WITH_LIFECYCLE!r} or an XES classifier's) "
-            f"or a list of column names; got {classifier!r}."
+            f"or a list of column names; got {classifier!r}.",
+            function="read_log",
+            argument="classifier",
+            value=classifier,
+            allowed="a classifier's name or a list of column names",
         )
     name, keys, rule = _choose(log, AUTO if classifier is None else classifier, declared)
     notes: dict[str, Any] = {
@@ -98,7 +102,11 @@ def _choose(
         keys = [str(k) for k in classifier]
         if not keys:
             raise ArgumentError(
-                "A classifier needs at least one column to name events by; got an empty list."
+                "A classifier needs at least one column to name events by; got an empty list.",
+                function="read_log",
+                argument="classifier",
+                value=classifier,
+                allowed="a classifier's name or a list of column names",
             )
         columns = _columns(log, keys, "the classifier")
         return SEPARATOR.join(columns), columns, "the columns given, joined with '+'"
@@ -112,7 +120,11 @@ def _choose(
         if LIFECYCLE not in log.columns:
             raise ArgumentError(
                 f"The classifier {WITH_LIFECYCLE!r} needs a lifecycle column, and the log has none "
-                f"(columns: {', '.join(log.columns)}); map one with lifecycle=... or use 'activity'."
+                f"(columns: {', '.join(log.columns)}); map one with lifecycle=... or use 'activity'.",
+                function="read_log",
+                argument="classifier",
+                value=classifier,
+                allowed="a classifier whose columns the log has",
             )
         return WITH_LIFECYCLE, [ACTIVITY, LIFECYCLE], _rule([ACTIVITY, LIFECYCLE], log, statuses)
     by_name = {n.lower(): n for n in declared}
@@ -122,7 +134,11 @@ def _choose(
     choices = [AUTO, ACTIVITY_ONLY, WITH_LIFECYCLE, *declared]
     raise ArgumentError(
         f"Unknown classifier {chosen!r}; choose one of {choices}, or name the columns to join."
-        + did_you_mean(chosen, choices)
+        + did_you_mean(chosen, choices),
+        function="read_log",
+        argument="classifier",
+        value=classifier,
+        allowed=choices,
     )
 
 
@@ -155,7 +171,11 @@ def _columns(log: pl.DataFrame, keys: Sequence[str], name: str) -> list[str]:
     if missing:
         raise ArgumentError(
             f"{name} joins {missing[0]!r}, which the log does not have; columns: {', '.join(log.columns)}."
-            + did_you_mean(missing[0], log.columns)
+            + did_you_mean(missing[0], log.columns),
+            function="read_log",
+            argument="classifier",
+            value=missing[0],
+            allowed=log.columns,
         )
     return list(dict.fromkeys(columns))
 

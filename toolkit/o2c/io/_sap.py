@@ -309,7 +309,11 @@ def reconciliation(loaded: LoadedLog) -> pd.DataFrame:
     if loaded.source.format != "sap_vbfa":
         raise ArgumentError(
             f"reconciliation needs a log read by read_sap_document_flow; {loaded.source.path} was read "
-            f"as {loaded.source.format!r}."
+            f"as {loaded.source.format!r}.",
+            function="reconciliation",
+            argument="loaded",
+            value=loaded.source.format,
+            allowed=("sap_vbfa",),
         )
     log = loaded.log
     in_log = dict(

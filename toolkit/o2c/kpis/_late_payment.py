@@ -11,7 +11,7 @@ import polars as pl
 
 from o2c._stats import PooledSample
 from o2c.discovery import duration_from_microseconds
-from o2c.errors import ArgumentError, check_choice
+from o2c.errors import ArgumentError, check_choice, check_whole
 from o2c.kpis._orders import DAYS_PAST_DUE, DUE_DATE, PAID_WITH_DUE, PAYMENT_TERMS, case_table, with_terms
 from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, VALUE, case_values, run_boundary, validate
 from o2c.milestones import find_milestones
@@ -139,16 +139,17 @@ def _late_payment_drivers(
     measure: str = "auto",
 ) -> pd.DataFrame:
     """``late_payment_drivers`` of a validated log."""
-    if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
-        raise ArgumentError(
-            f"The 'min_cases' argument of late_payment_drivers must be a positive int; got {min_cases!r}."
-        )
+    check_whole(min_cases, argument="min_cases", function="late_payment_drivers")
     check_choice(measure, LATE_PAYMENT_MEASURES, argument="measure", function="late_payment_drivers")
     stones = find_milestones(log, ideal)
     if stones["paid"].activity is None:
         raise ArgumentError(
             "late_payment_drivers needs the 'paid' milestone, and no activity of the log looks like "
-            "it; pass an IdealPath with milestones={'paid': ...}."
+            "it; pass an IdealPath with milestones={'paid': ...}.",
+            function="late_payment_drivers",
+            argument="ideal",
+            value=ideal,
+            allowed="an IdealPath with a 'paid' milestone",
         )
     known = [name for name in _case_attributes(log) if name != DUE_DATE]
     chosen = known if attributes is None else list(attributes)
@@ -156,7 +157,11 @@ def _late_payment_drivers(
         if name not in known:
             raise ArgumentError(
                 f"The 'attributes' argument of late_payment_drivers must name case attributes "
-                f"(one value per order, not {DUE_DATE!r}); {name!r} is not one. Case attributes: {known}."
+                f"(one value per order, not {DUE_DATE!r}); {name!r} is not one. Case attributes: {known}.",
+                function="late_payment_drivers",
+                argument="attributes",
+                value=name,
+                allowed=known,
             )
     table = with_terms(case_table(log, stones), log)
     dated = table.filter(PAID_WITH_DUE).height
@@ -166,12 +171,20 @@ def _late_payment_drivers(
         raise ArgumentError(
             "late_payment_drivers cannot measure days past due: no paid order has a due date (the log "
             f"needs a {DUE_DATE!r} column, or {PAYMENT_TERMS!r} and the 'invoiced' milestone); use "
-            "measure='invoice_to_cash' or measure='auto'."
+            "measure='invoice_to_cash' or measure='auto'.",
+            function="late_payment_drivers",
+            argument="measure",
+            value=measure,
+            allowed=("invoice_to_cash", "auto"),
         )
     if measure == "invoice_to_cash" and stones["invoiced"].activity is None:
         raise ArgumentError(
             "late_payment_drivers needs the 'invoiced' milestone to measure invoice-to-cash time, and no "
-            "activity of the log looks like it; pass an IdealPath with milestones={'invoiced': ...}."
+            "activity of the log looks like it; pass an IdealPath with milestones={'invoiced': ...}.",
+            function="late_payment_drivers",
+            argument="ideal",
+            value=ideal,
+            allowed="an IdealPath with an 'invoiced' milestone",
         )
     members, cases = _late_payment_candidates(log, table, measure, chosen)
     with_ = pl.col("_row").list.len().cast(pl.Int64)

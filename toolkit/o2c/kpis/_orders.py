@@ -55,7 +55,12 @@ def as_of_moment(log: pl.DataFrame, as_of: Moment | None, *, function: str) -> d
     if as_of is not None:
         return as_utc(as_of, argument="as_of", function=function)
     if log.height == 0:
-        raise ArgumentError("The event log has no events (before 'as_of'); there is nothing to judge.")
+        raise ArgumentError(
+            "The event log has no events (before 'as_of'); there is nothing to judge.",
+            function=function,
+            argument="log",
+            allowed="a log with events",
+        )
     last = log[TIMESTAMP].max()
     assert isinstance(last, datetime)
     return last

@@ -415,7 +415,11 @@ def _automated_names(log: pl.DataFrame, automated: str | Collection[str] | None)
         except re.error as exc:
             raise ArgumentError(
                 f"The 'automated' argument of kpis must be a regular expression or resource names; "
-                f"{pattern!r} is not a valid expression: {exc}."
+                f"{pattern!r} is not a valid expression: {exc}.",
+                function="kpis",
+                argument="automated",
+                value=pattern,
+                allowed="a regular expression or resource names",
             ) from exc
         chosen = names.filter(names.str.contains(pattern)).to_list()
         return chosen, f"resource names matching {pattern!r}"

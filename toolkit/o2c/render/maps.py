@@ -32,8 +32,11 @@ from o2c.errors import (
     ArgumentError,
     ColumnMappingError,
     check_choice,
+    check_frame,
+    check_names,
+    check_share,
+    check_whole,
     did_you_mean,
-    is_share,
 )
 from o2c.performance import activity_durations, bottlenecks, waiting_times
 from o2c.render._dot import COLOURS, ProcessMap, draw
@@ -216,7 +219,11 @@ def render_maps(
     if isinstance(measures, str):
         raise ArgumentError(
             f"The 'measures' argument of render_maps must be a list of measures such as "
-            f"['transitions', 'wait_median']; got the text {measures!r}."
+            f"['transitions', 'wait_median']; got the text {measures!r}.",
+            function="render_maps",
+            argument="measures",
+            value=measures,
+            allowed="a list of measures",
         )
     options = {"activities": activities, "paths": paths, "highlight": highlight, "durations": durations}
     return _render_maps(
@@ -258,24 +265,17 @@ def _render_maps(
             function=function,
         )
     for name, share in (("activities", activities), ("paths", paths)):
-        if not is_share(share):
-            raise ArgumentError(
-                f"The {name!r} argument of {function} must be a share from 0 to 1; got {share!r}."
-            )
+        check_share(share, argument=name, function=function)
     for name, cap in zip(("max_activities", "max_edges"), caps, strict=True):
-        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
-            raise ArgumentError(
-                f"The {name!r} argument of {function} must be a whole number from 1; got {cap!r}."
-            )
-    names = () if isinstance(keep, str) else tuple(keep)
-    if isinstance(keep, str) or not all(isinstance(name, str) for name in names):
-        raise ArgumentError(
-            f"The 'keep' argument of {function} must be a list of activity names such as "
-            f"['Manager Approval']; got {keep!r}."
-        )
+        check_whole(cap, argument=name, function=function, none=True)
+    names = check_names(keep, argument="keep", function=function, such_as="['Manager Approval']")
     if not isinstance(edges_or_log, pd.DataFrame | pl.DataFrame):
         raise ArgumentError(
-            f"render_map draws an event log or a table of edges (a DataFrame); got {type(edges_or_log).__name__}."
+            f"{function} draws an event log or a table of edges (a DataFrame); got {type(edges_or_log).__name__}.",
+            function=function,
+            argument="edges_or_log",
+            value=edges_or_log,
+            allowed="an event log or a table of edges",
         )
     starts, ends, backbone = _boundaries(edges_or_log, *boundaries, function=function)
     processing = _median_processing(edges_or_log, durations, function)
@@ -289,7 +289,7 @@ def _render_maps(
         key = measure if _is_edges(edges_or_log) else measure == "value_days"
         if key not in laid_out:
             graph = _graph(_edges(edges_or_log, measure), starts, ends, backbone, processing)
-            marked = _highlights(highlight, graph)
+            marked = _highlights(highlight, graph, function)
             nodes, kept = simplify(graph, activities, paths, marked, caps=caps, keep=names)
             if len(nodes) > LARGE_MAP[0] or len(kept) > LARGE_MAP[1]:
                 warnings.warn(
@@ -338,7 +338,10 @@ def _boundaries(
     if (starts is None) != (ends is None):
         raise ArgumentError(
             f"The 'starts' and 'ends' arguments of {function} go together (start_activities(log) and "
-            f"end_activities(log)); got only {'starts' if ends is None else 'ends'}."
+            f"end_activities(log)); got only {'starts' if ends is None else 'ends'}.",
+            function=function,
+            argument="ends" if ends is None else "starts",
+            allowed="given together with the other",
         )
     log = None if _is_edges(edges_or_log) else edges_or_log
     if starts is None and log is not None:
@@ -346,12 +349,14 @@ def _boundaries(
     if backbone is None and log is not None:
         table = variants(log)
         backbone = table["trace"].iloc[0] if len(table) else ()
-    if isinstance(backbone, str) or not all(isinstance(name, str) for name in backbone or ()):
-        raise ArgumentError(
-            f"The 'backbone' argument of {function} must be a list of activity names such as "
-            f"variants(log)['trace'].iloc[0]; got {backbone!r}."
+    names = (
+        ()
+        if backbone is None
+        else check_names(
+            backbone, argument="backbone", function=function, such_as="variants(log)['trace'].iloc[0]"
         )
-    return _cases(starts, "starts", function), _cases(ends, "ends", function), tuple(backbone or ())
+    )
+    return _cases(starts, "starts", function), _cases(ends, "ends", function), names
 
 
 def _cases(table: pd.DataFrame | pl.DataFrame | None, name: str, function: str) -> dict[str, int] | None:
@@ -360,12 +365,8 @@ def _cases(table: pd.DataFrame | pl.DataFrame | None, name: str, function: str) 
         return None
     if isinstance(table, pl.DataFrame):
         table = table.to_pandas()
-    if not isinstance(table, pd.DataFrame) or not {"activity", "cases"} <= set(table.columns):
-        made_by = "start_activities" if name == "starts" else "end_activities"
-        raise ArgumentError(
-            f"The {name!r} argument of {function} takes o2c.{made_by} output (a frame with 'activity' "
-            f"and 'cases'); got {type(table).__name__}."
-        )
+    made_by = "start_activities" if name == "starts" else "end_activities"
+    check_frame(table, ("activity", "cases"), argument=name, function=function, made_by=made_by)
     return dict(table[["activity", "cases"]].itertuples(index=False, name=None))
 
 
@@ -407,13 +408,13 @@ def _median_processing(
         if _is_edges(edges_or_log):
             return {}
         durations = activity_durations(edges_or_log)
-    if not isinstance(durations, pd.DataFrame) or not {"activity", "duration_median"} <= set(
-        durations.columns
-    ):
-        raise ArgumentError(
-            f"The 'durations' argument of {function} takes o2c.activity_durations output (a frame with "
-            f"'activity' and 'duration_median'); got {type(durations).__name__}."
-        )
+    check_frame(
+        durations,
+        ("activity", "duration_median"),
+        argument="durations",
+        function=function,
+        made_by="activity_durations",
+    )
     return {
         str(activity): pd.Timedelta(median)
         for activity, median in durations[["activity", "duration_median"]].itertuples(index=False)
@@ -421,7 +422,7 @@ def _median_processing(
     }
 
 
-def _highlights(highlight: Any, graph: Graph) -> dict[tuple[str, str], str]:
+def _highlights(highlight: Any, graph: Graph, function: str) -> dict[tuple[str, str], str]:
     """Edge -> role (``bottleneck`` or ``rework``) of every highlighted edge."""
     if highlight is None:
         return {}
@@ -430,15 +431,19 @@ def _highlights(highlight: Any, graph: Graph) -> dict[tuple[str, str], str]:
     )
     marked: dict[tuple[str, str], str] = {}
     for item in items:
-        for edge, role in _highlight_edges(item):
+        for edge, role in _highlight_edges(item, function):
             marked.setdefault(edge, role)
     known = set(zip(graph.edges["source"], graph.edges["target"], strict=True))
     for source, target in sorted(marked):
         if (source, target) not in known:
             labels = sorted(f"{s} -> {t}" for s, t in known)
             raise ArgumentError(
-                f"render_map cannot highlight {source!r} -> {target!r}: the map has no such edge."
-                + did_you_mean(f"{source} -> {target}", labels)
+                f"{function} cannot highlight {source!r} -> {target!r}: the map has no such edge."
+                + did_you_mean(f"{source} -> {target}", labels),
+                function=function,
+                argument="highlight",
+                value=(source, target),
+                allowed=labels,
             )
     return marked
 
@@ -447,7 +452,7 @@ def _is_pair(item: Any) -> bool:
     return isinstance(item, tuple | list) and len(item) == 2 and all(isinstance(a, str) for a in item)
 
 
-def _highlight_edges(item: Any) -> Iterable[tuple[tuple[str, str], str]]:
+def _highlight_edges(item: Any, function: str) -> Iterable[tuple[tuple[str, str], str]]:
     if isinstance(item, pl.DataFrame):
         item = item.to_pandas()
     if _is_pair(item):
@@ -465,6 +470,10 @@ def _highlight_edges(item: Any) -> Iterable[tuple[tuple[str, str], str]]:
             ((str(s), str(t)), "bottleneck") for s, t in item[["source", "target"]].itertuples(index=False)
         ]
     raise ArgumentError(
-        "The 'highlight' argument of render_map takes a frame with 'source' and 'target' columns, rows "
-        f"of o2c.rework, (source, target) tuples, or a list of these; got {item!r}."
+        f"The 'highlight' argument of {function} takes a frame with 'source' and 'target' columns, rows "
+        f"of o2c.rework, (source, target) tuples, or a list of these; got {item!r}.",
+        function=function,
+        argument="highlight",
+        value=item,
+        allowed="edges, rows of o2c.rework, (source, target) tuples, or a list of these",
     )

@@ -22,7 +22,7 @@ import polars as pl
 
 from o2c.assess import Assessment
 from o2c.conformance import IdealPath
-from o2c.errors import ArgumentError
+from o2c.errors import check_whole
 from o2c.io._mapping import saved_mapping
 from o2c.performance import DRIVER_COLUMNS
 from o2c.plausibility import plausibility_warnings
@@ -187,8 +187,7 @@ def findings(
     >>> found["bottlenecks"][0]["source"], found["bottlenecks"][0]["wait_median_s"]
     ('Create Invoice', 1216800.0)
     """
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise ArgumentError(f"The 'top' argument of write_report must be a positive int; got {top!r}.")
+    check_whole(top, argument="top", function="findings")
     a = assessment
     source = a.source
     warnings = plausibility_warnings(a)

@@ -13,7 +13,7 @@ import yaml
 
 from o2c._write import replacing_folder, spreadsheet_safe_table
 from o2c.assess import Assessment
-from o2c.errors import GraphvizMissingError
+from o2c.errors import GraphvizMissingError, check_whole
 from o2c.io._mapping import MAP_SECTION
 from o2c.render.maps import LeftOut
 from o2c.report._findings import cents, findings, mapping_of, validate_findings
@@ -65,6 +65,7 @@ def write_report(
     >>> [p.name for p in written][:4]
     ['report.html', 'findings.json', 'rejects.csv', 'mapping.yaml']
     """
+    check_whole(top, argument="top", function="write_report")
     document = findings(assessment, top=top, map_activities=map_activities, map_paths=map_paths)
     validate_findings(document)
     folder = Path(out)

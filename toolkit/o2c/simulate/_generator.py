@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from o2c.errors import ArgumentError, check_choice
+from o2c.errors import ArgumentError, check_choice, check_number, check_share, check_whole
 from o2c.log import validate
 from o2c.model import IdealPath
 from o2c.simulate._process import (
@@ -438,32 +438,30 @@ def simulate(
 
 
 def _check(p: dict[str, Any]) -> None:
-    if not isinstance(p["cases"], int) or p["cases"] < 1:
-        raise ArgumentError(
-            f"The 'cases' argument of simulate must be a whole number of 1 or more; got {p['cases']!r}."
-        )
-    if not isinstance(p["weeks"], int) or p["weeks"] < 1:
-        raise ArgumentError(
-            f"The 'weeks' argument of simulate must be a whole number of 1 or more; got {p['weeks']!r}."
-        )
+    check_whole(p["cases"], argument="cases", function="simulate")
+    check_whole(p["weeks"], argument="weeks", function="simulate")
     try:
         date.fromisoformat(p["start"])
     except ValueError:
         raise ArgumentError(
-            f"The 'start' argument of simulate must be an ISO date like '2025-01-06'; got {p['start']!r}."
+            f"The 'start' argument of simulate must be an ISO date like '2025-01-06'; got {p['start']!r}.",
+            function="simulate",
+            argument="start",
+            value=p["start"],
+            allowed="an ISO date",
         ) from None
     for name in _SHARES:
-        if not 0.0 <= p[name] <= 1.0:
-            raise ArgumentError(
-                f"The {name!r} argument of simulate must be a share between 0 and 1; got {p[name]!r}."
-            )
+        check_share(p[name], argument=name, function="simulate")
     for name in ("bottleneck_days", "complaint_delay_days"):
-        if not p[name] > 0:
-            raise ArgumentError(f"The {name!r} argument of simulate must be more than 0; got {p[name]!r}.")
+        check_number(p[name], argument=name, function="simulate", above=True)
     low, high = p["approval_limits"]
     if not 0 <= low <= high:
         raise ArgumentError(
-            f"The 'approval_limits' argument of simulate must be two values, low <= high; got {(low, high)!r}."
+            f"The 'approval_limits' argument of simulate must be two values, low <= high; got {(low, high)!r}.",
+            function="simulate",
+            argument="approval_limits",
+            value=p["approval_limits"],
+            allowed="two values, 0 <= low <= high",
         )
     if p["bottleneck_region"] is not None:
         check_choice(p["bottleneck_region"], REGIONS, argument="bottleneck_region", function="simulate")
