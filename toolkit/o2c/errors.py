@@ -99,6 +99,24 @@ class ArgumentError(ToolkitError, ValueError):
         self.value = value
         self.allowed = tuple(allowed) if allowed is not None and not isinstance(allowed, str) else allowed
 
+    @classmethod
+    def must_be(
+        cls, what: str, value: object, *, argument: str, function: str, allowed: str | None = None
+    ) -> ArgumentError:
+        """The error for an ``argument`` of ``function`` that must be ``what`` and got ``value``;
+        ``allowed`` is ``what`` unless given (``what`` may add an example).
+
+        >>> ArgumentError.must_be("a duration", "soon", argument="min_lead_time", function="filter_log")
+        ArgumentError("The 'min_lead_time' argument of filter_log must be a duration; got 'soon'.")
+        """
+        return cls(
+            f"The {argument!r} argument of {function} must be {what}; got {value!r}.",
+            function=function,
+            argument=argument,
+            value=value,
+            allowed=what if allowed is None else allowed,
+        )
+
 
 class GraphvizMissingError(ToolkitError):
     """The Graphviz ``dot`` program is not installed."""
@@ -158,13 +176,7 @@ def check_share(value: object, *, argument: str, function: str) -> None:
     o2c.errors.ArgumentError: The 'activities' argument of render_map must be a share from 0 to 1; got '80%'.
     """
     if not is_share(value):
-        raise ArgumentError(
-            f"The {argument!r} argument of {function} must be a share from 0 to 1; got {value!r}.",
-            function=function,
-            argument=argument,
-            value=value,
-            allowed="a share from 0 to 1",
-        )
+        raise ArgumentError.must_be("a share from 0 to 1", value, argument=argument, function=function)
 
 
 def check_whole(value: object, *, argument: str, function: str, least: int = 1, none: bool = False) -> None:
@@ -179,14 +191,8 @@ def check_whole(value: object, *, argument: str, function: str, least: int = 1, 
     if value is None and none:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        allowed = f"a whole number from {least}" + (" or None" if none else "")
-        raise ArgumentError(
-            f"The {argument!r} argument of {function} must be {allowed}; got {value!r}.",
-            function=function,
-            argument=argument,
-            value=value,
-            allowed=allowed,
-        )
+        what = f"a whole number from {least}" + (" or None" if none else "")
+        raise ArgumentError.must_be(what, value, argument=argument, function=function)
 
 
 def check_number(
@@ -204,14 +210,8 @@ def check_number(
     number = float(value) if isinstance(value, Real) and not isinstance(value, bool) else math.nan
     if number > least if above else number >= least:  # NaN is neither
         return
-    allowed = f"a number more than {least}" if above else f"a number of {least} or more"
-    raise ArgumentError(
-        f"The {argument!r} argument of {function} must be {allowed}; got {value!r}.",
-        function=function,
-        argument=argument,
-        value=value,
-        allowed=allowed,
-    )
+    what = f"a number more than {least}" if above else f"a number of {least} or more"
+    raise ArgumentError.must_be(what, value, argument=argument, function=function)
 
 
 def check_names(value: object, *, argument: str, function: str, such_as: str) -> tuple[str, ...]:
@@ -227,12 +227,11 @@ def check_names(value: object, *, argument: str, function: str, such_as: str) ->
     """
     names = tuple(value) if isinstance(value, Iterable) and not isinstance(value, str) else None
     if names is None or not all(isinstance(name, str) for name in names):
-        raise ArgumentError(
-            f"The {argument!r} argument of {function} must be a list of activity names such as "
-            f"{such_as}; got {value!r}.",
-            function=function,
+        raise ArgumentError.must_be(
+            f"a list of activity names such as {such_as}",
+            value,
             argument=argument,
-            value=value,
+            function=function,
             allowed="a list of activity names",
         )
     return names
@@ -288,12 +287,11 @@ def check_timezone(value: object, *, function: str) -> str:
     try:
         ZoneInfo(str(value))
     except (ZoneInfoNotFoundError, ValueError):
-        raise ArgumentError(
-            f"The 'timezone' argument of {function} must be an IANA zone such as "
-            f"'Europe/Berlin' or 'UTC'; got {value!r}.",
-            function=function,
+        raise ArgumentError.must_be(
+            "an IANA zone such as 'Europe/Berlin' or 'UTC'",
+            value,
             argument="timezone",
-            value=value,
+            function=function,
             allowed="an IANA time zone",
         ) from None
     return str(value)

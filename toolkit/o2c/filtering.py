@@ -159,11 +159,11 @@ def _span(value: Span, argument: str) -> timedelta:
     try:
         span = pd.Timedelta(value)
     except (ValueError, TypeError) as exc:
-        raise ArgumentError(
-            f"The {argument!r} argument of filter_log must be a duration such as '10 days'; got {value!r}.",
-            function="filter_log",
+        raise ArgumentError.must_be(
+            "a duration such as '10 days'",
+            value,
             argument=argument,
-            value=value,
+            function="filter_log",
             allowed="a duration",
         ) from exc
     return span.to_pytimedelta()
@@ -171,12 +171,8 @@ def _span(value: Span, argument: str) -> timedelta:
 
 def _activities(log: pl.DataFrame, names: str | Collection[str], argument: str) -> list[str]:
     if not isinstance(names, str | Collection):
-        raise ArgumentError(
-            f"The {argument!r} argument of filter_log must be an activity name or a list of them; got {names!r}.",
-            function="filter_log",
-            argument=argument,
-            value=names,
-            allowed="an activity name or a list of them",
+        raise ArgumentError.must_be(
+            "an activity name or a list of them", names, argument=argument, function="filter_log"
         )
     wanted = [names] if isinstance(names, str) else list(names)
     known = log[ACTIVITY].cast(pl.String).unique().sort().to_list()

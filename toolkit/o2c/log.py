@@ -404,12 +404,11 @@ def as_utc(value: Moment, *, argument: str, function: str) -> datetime:
     except (ValueError, TypeError):
         known = False
     if not known:
-        raise ArgumentError(
-            f"The {argument!r} argument of {function} must be a date or time such as '2025-10-01' or "
-            f"'2025-10-01 08:00'; got {value!r}.",
-            function=function,
+        raise ArgumentError.must_be(
+            "a date or time such as '2025-10-01' or '2025-10-01 08:00'",
+            value,
             argument=argument,
-            value=value,
+            function=function,
             allowed="a date or time",
         )
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

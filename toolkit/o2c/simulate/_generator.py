@@ -443,11 +443,11 @@ def _check(p: dict[str, Any]) -> None:
     try:
         date.fromisoformat(p["start"])
     except ValueError:
-        raise ArgumentError(
-            f"The 'start' argument of simulate must be an ISO date like '2025-01-06'; got {p['start']!r}.",
-            function="simulate",
+        raise ArgumentError.must_be(
+            "an ISO date like '2025-01-06'",
+            p["start"],
             argument="start",
-            value=p["start"],
+            function="simulate",
             allowed="an ISO date",
         ) from None
     for name in _SHARES:
