@@ -31,9 +31,9 @@ alignments     ``o2c.align`` to the sample ideal path     ``conformance_diagnost
                                                           Petri net of the same path, + fitness
 assess         ``o2c assess`` (the whole report)          (none)
 assess-by-time the same, of the file ordered by time      (none)
-spark          ``o2c.engines.waiting_times`` of a Spark   (none)
+spark          ``o2c.waiting_times`` of a Spark          (none)
                DataFrame, local mode, 2 threads
-out-of-core    ``o2c.engines.waiting_times(scan_log(..))`` (none: pm4py holds the log in pandas)
+out-of-core    ``o2c.waiting_times(scan_log(..))``         (none: pm4py holds the log in pandas)
                DuckDB within 1 GB
 ============== ========================================== =============================================
 
@@ -193,19 +193,19 @@ check = round(aligned.log_fitness, 12)
     "spark": """
 import warnings
 from pyspark.sql import SparkSession
-from o2c import engines
+import o2c
 spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
          .config("spark.ui.showConsoleProgress", "false").config("spark.sql.shuffle.partitions", "8")
          .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "4g").getOrCreate())
 spark.sparkContext.setLogLevel("ERROR")
 frame = spark.read.parquet(PATH).select("case_id", "activity", "timestamp", "source_row")
-seconds, waits = best(lambda: engines.waiting_times(frame))
+seconds, waits = best(lambda: o2c.waiting_times(frame))
 check = sorted([s, t, round(m.total_seconds(), 3)] for s, t, m in zip(waits["source"], waits["target"], waits["wait_median"]))
 spark.stop()
 """,
     "out-of-core": """
-from o2c import engines
-seconds, waits = best(lambda: engines.waiting_times(engines.scan_log(PATH, memory_limit="1GB")))
+import o2c
+seconds, waits = best(lambda: o2c.waiting_times(o2c.scan_log(PATH, memory_limit="1GB")))
 check = sorted([s, t, round(m.total_seconds(), 3)] for s, t, m in zip(waits["source"], waits["target"], waits["wait_median"]))
 """,
 }

@@ -1,4 +1,4 @@
-"""Logs larger than memory: o2c.scan_log + o2c.engines equal the in-memory path, and stay within a limit.
+"""Logs larger than memory: the verbs on o2c.scan_log equal the in-memory path, and stay within a limit.
 
 The limit is real: a child process gets its address space capped (RLIMIT_AS) at its size after
 start-up plus HEADROOM_MB, smaller than the in-memory log of about 4.8M events needs, so the
@@ -18,7 +18,6 @@ import polars as pl
 import pytest
 
 import o2c
-from o2c import engines
 from o2c.log import validate
 from o2c.simulate import simulate
 from tests.conftest import sample_log
@@ -32,7 +31,7 @@ _CHILD = """
 import json, re, resource, sys
 import duckdb, polars as pl
 import o2c
-from o2c import engines
+import o2c._engines._duckdb, o2c._engines._frames, o2c.rework  # the code both paths run, loaded before the limit
 from o2c.log import validate
 
 path, mode, out, headroom_mb, duckdb_limit = sys.argv[1:6]
@@ -46,8 +45,8 @@ if mode == "memory":
     log = validate(pl.read_parquet(path))
     results = {name: getattr(o2c, name)(log) for name in ("waiting_times", "variants", "rework")}
 else:
-    scanned = engines.scan_log(path, memory_limit=duckdb_limit, threads=1)
-    results = {name: getattr(engines, name)(scanned) for name in ("waiting_times", "variants", "rework")}
+    scanned = o2c.scan_log(path, memory_limit=duckdb_limit, threads=1)
+    results = {name: getattr(o2c, name)(scanned) for name in ("waiting_times", "variants", "rework")}
 for name, frame in results.items():
     frame.to_pickle(f"{out}/{name}.pkl")
 print(json.dumps({"limit_mb": limit / 2**20}))
@@ -55,17 +54,17 @@ print(json.dumps({"limit_mb": limit / 2**20}))
 
 
 @pytest.fixture(scope="module")
-def sample() -> tuple[pl.DataFrame, engines.ScannedLog]:
+def sample() -> tuple[pl.DataFrame, o2c.ScannedLog]:
     path = sample_log("o2c_orders.parquet")
-    return o2c.read_log(path).log, engines.scan_log(path, memory_limit="256MB")
+    return o2c.read_log(path).log, o2c.scan_log(path, memory_limit="256MB")
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_sample_log_out_of_core_equals_in_memory(
-    function: str, sample: tuple[pl.DataFrame, engines.ScannedLog]
+    function: str, sample: tuple[pl.DataFrame, o2c.ScannedLog]
 ) -> None:
     log, scanned = sample
-    pd.testing.assert_frame_equal(getattr(engines, function)(scanned), getattr(o2c, function)(log))
+    pd.testing.assert_frame_equal(getattr(o2c, function)(scanned), getattr(o2c, function)(log))
 
 
 @pytest.fixture(scope="module")

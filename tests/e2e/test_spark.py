@@ -20,7 +20,6 @@ import polars as pl
 import pytest
 
 import o2c
-from o2c import engines
 from o2c.discovery import transitions
 from tests.conftest import sample_log
 
@@ -64,8 +63,16 @@ def test_spark_equals_polars(function: str, logs: tuple[pl.DataFrame, Any]) -> N
     log, frame = logs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        found = getattr(engines, function)(frame)
+        found = getattr(o2c, function)(frame)
     pd.testing.assert_frame_equal(found, getattr(o2c, function)(log))
+
+
+def test_spark_overlap_as_zero_equals_polars(logs: tuple[pl.DataFrame, Any]) -> None:
+    log, frame = logs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = o2c.waiting_times(frame, overlap_as_zero=True)
+    pd.testing.assert_frame_equal(found, o2c.waiting_times(log, overlap_as_zero=True))
 
 
 @pytest.mark.parametrize("accuracy", [10_000, 20])
@@ -75,7 +82,7 @@ def test_approximate_percentiles_within_sparks_documented_accuracy(
     log, frame = logs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        found = engines.waiting_times(frame, accuracy=accuracy)
+        found = o2c.waiting_times(frame, accuracy=accuracy)
     exact = o2c.waiting_times(log)
     pd.testing.assert_frame_equal(found.drop(columns=["wait_median", "wait_p90"]),
                                   exact.drop(columns=["wait_median", "wait_p90"]))  # fmt: skip
@@ -103,5 +110,5 @@ def test_spark_frame_without_canonical_columns_is_refused(spark: Any) -> None:
         warnings.simplefilter("ignore")
         frame = spark.createDataFrame(pd.DataFrame({"Order": ["1"], "Step": ["a"]}))
     with pytest.raises(o2c.ColumnMappingError) as raised:
-        engines.directly_follows(frame)
+        o2c.directly_follows(frame)
     assert raised.value.column == "case_id"

@@ -1,4 +1,4 @@
-"""The cheaper sortedness check and sort of o2c.log, and o2c.engines on small logs (DuckDB)."""
+"""The cheaper sortedness check and sort of o2c.log, and the core verbs on small scanned logs (DuckDB)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import o2c
-from o2c import engines
 from o2c.errors import ArgumentError, ColumnMappingError, InputFileError
 from o2c.log import SORT_KEYS, is_sorted, sort_events, sort_log, validate
 from tests.property.strategies import logs
@@ -139,7 +138,7 @@ def test_a_flag_set_by_polars_survives_filters_but_not_a_new_case_column() -> No
     assert not renamed["case_id"].flags["SORTED_ASC"]
 
 
-# --- o2c.engines on a ScannedLog (DuckDB) --------------------------------------------------------
+# --- the core verbs on a ScannedLog (DuckDB) ------------------------------------------------------
 
 
 @pytest.fixture
@@ -156,30 +155,30 @@ def tiny_parquet(tmp_path: Path) -> tuple[pl.DataFrame, Path]:
 
 def test_scanned_tiny_log_by_hand(tiny_parquet: tuple[pl.DataFrame, Path]) -> None:
     _, path = tiny_parquet
-    scanned = engines.scan_log(path, memory_limit="128MB")
+    scanned = o2c.scan_log(path, memory_limit="128MB")
     assert scanned.events == 8 and scanned.has_value
-    edges = engines.directly_follows(scanned)
+    edges = o2c.directly_follows(scanned)
     assert list(zip(edges["source"], edges["target"], edges["transitions"], edges["cases"], strict=True)) == [
         ("a", "a", 1, 1), ("a", "b", 1, 1), ("a", "c", 1, 1), ("b", "a", 1, 1), ("c", "b", 1, 1)
     ]  # fmt: skip
-    waits = engines.waiting_times(scanned).set_index(["source", "target"])
+    waits = o2c.waiting_times(scanned).set_index(["source", "target"])
     assert waits.loc[("a", "b"), "wait_median"] == pd.Timedelta(hours=1)
     assert waits.loc[("c", "b"), "wait_median"] == pd.Timedelta(0)
-    table = engines.variants(scanned)
+    table = o2c.variants(scanned)
     assert table["trace"].tolist() == [("a",), ("a", "a", "c", "b"), ("a", "b", "a")]
     assert table["median_lead_time"].tolist() == [
         pd.Timedelta(0),
         pd.Timedelta(hours=5),
         pd.Timedelta(hours=3),
     ]
-    found = engines.rework(scanned).set_index(["activity", "kind"])
+    found = o2c.rework(scanned).set_index(["activity", "kind"])
     assert found.loc[("a", "ping_pong"), "other_activity"] == "b"
     assert found.loc[("a", "ping_pong"), "time_added"] == pd.Timedelta(hours=3)
     assert found.loc[("a", "self_loop"), "value_affected"] == 20.0  # case B's first value
     assert found.loc[("a", "repeat"), "cases_affected"] == 2
     assert found.loc[("a", "repeat"), "value_affected"] == 30.0
     assert found.loc[("a", "repeat"), "share_of_cases"] == pytest.approx(2 / 3)
-    leads = engines.lead_times(scanned)
+    leads = o2c.lead_times(scanned)
     assert leads["case_id"].tolist() == ["A", "B", "C"] and leads["events"].tolist() == [3, 4, 1]
 
 
@@ -188,16 +187,42 @@ def test_scanned_tiny_log_equals_the_in_memory_path(
     function: str, tiny_parquet: tuple[pl.DataFrame, Path]
 ) -> None:
     log, path = tiny_parquet
-    pd.testing.assert_frame_equal(
-        getattr(engines, function)(engines.scan_log(path)), getattr(o2c, function)(log)
-    )
+    pd.testing.assert_frame_equal(getattr(o2c, function)(o2c.scan_log(path)), getattr(o2c, function)(log))
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
-def test_in_memory_logs_take_the_package_functions(function: str) -> None:
-    log = o2c.example_log()
-    pd.testing.assert_frame_equal(getattr(engines, function)(log), getattr(o2c, function)(log))
-    pd.testing.assert_frame_equal(getattr(engines, function)(log.to_pandas()), getattr(o2c, function)(log))
+def test_the_deprecated_engines_alias_warns_and_still_works(
+    function: str, tiny_parquet: tuple[pl.DataFrame, Path]
+) -> None:
+    import o2c.engines
+
+    log, path = tiny_parquet
+    with pytest.warns(DeprecationWarning, match=f"call o2c.{function}") as caught:
+        alias = getattr(o2c.engines, function)
+        for given in (log, log.to_pandas(), o2c.scan_log(path)):
+            pd.testing.assert_frame_equal(alias(given), getattr(o2c, function)(log))
+    assert all(w.filename == __file__ for w in caught)  # the warning points at the caller
+    with pytest.warns(DeprecationWarning, match="use o2c.scan_log"):
+        assert o2c.engines.scan_log is o2c.scan_log
+    with pytest.warns(DeprecationWarning, match="use o2c.ScannedLog"):
+        assert o2c.engines.ScannedLog is o2c.ScannedLog
+
+
+def test_overlap_as_zero_on_a_scanned_log(tmp_path: Path) -> None:
+    """b starts an hour before a ends in case 1: a negative wait, or 0 with overlap_as_zero."""
+    log = _log([("1", "a", 4), ("1", "b", 6), ("2", "a", 1), ("2", "b", 3)]).with_columns(
+        start_timestamp=pl.Series([None, T0 + timedelta(hours=3), None, T0 + timedelta(hours=2)])
+    )
+    path = tmp_path / "overlap.parquet"
+    log.write_parquet(path)
+    for overlap_as_zero in (False, True):
+        found = o2c.waiting_times(o2c.scan_log(path), overlap_as_zero=overlap_as_zero)
+        pd.testing.assert_frame_equal(found, o2c.waiting_times(log, overlap_as_zero=overlap_as_zero))
+        assert found["overlaps"].tolist() == [1]
+    assert o2c.waiting_times(o2c.scan_log(path), overlap_as_zero=True)["wait_max"].tolist() == [
+        pd.Timedelta(hours=1)
+    ]
+    assert o2c.waiting_times(o2c.scan_log(path))["wait_median"].tolist() == [pd.Timedelta(0)]
 
 
 def test_folder_of_files_numbers_rows_over_the_files(tmp_path: Path) -> None:
@@ -206,10 +231,10 @@ def test_folder_of_files_numbers_rows_over_the_files(tmp_path: Path) -> None:
     folder.mkdir()
     for i, start in enumerate(range(0, 400, 150)):
         log.slice(start, 150).write_parquet(folder / f"part-{i}.parquet")
-    scanned = engines.scan_log(folder)
+    scanned = o2c.scan_log(folder)
     assert scanned.events == 400 and len(scanned.files) == 3
     for function in FUNCTIONS:
-        pd.testing.assert_frame_equal(getattr(engines, function)(scanned), getattr(o2c, function)(log))
+        pd.testing.assert_frame_equal(getattr(o2c, function)(scanned), getattr(o2c, function)(log))
 
 
 def test_mapping_renames_columns_and_start_times_count(tmp_path: Path) -> None:
@@ -218,38 +243,48 @@ def test_mapping_renames_columns_and_start_times_count(tmp_path: Path) -> None:
     )
     path = tmp_path / "renamed.parquet"
     log.rename({"case_id": "Order", "activity": "Step", "timestamp": "Done"}).write_parquet(path)
-    scanned = engines.scan_log(path, mapping={"case_id": "Order", "activity": "Step", "timestamp": "Done",
+    scanned = o2c.scan_log(path, mapping={"case_id": "Order", "activity": "Step", "timestamp": "Done",
                                               "start_timestamp": "started"})  # fmt: skip
     expected = o2c.waiting_times(log.rename({"started": "start_timestamp"}))
-    pd.testing.assert_frame_equal(engines.waiting_times(scanned), expected)
-    assert engines.waiting_times(scanned)["wait_median"].tolist() == [pd.Timedelta(hours=1.5)]
+    pd.testing.assert_frame_equal(o2c.waiting_times(scanned), expected)
+    assert o2c.waiting_times(scanned)["wait_median"].tolist() == [pd.Timedelta(hours=1.5)]
 
 
 def test_scan_log_errors(tmp_path: Path) -> None:
     with pytest.raises(InputFileError):
-        engines.scan_log(tmp_path / "absent.parquet")
+        o2c.scan_log(tmp_path / "absent.parquet")
     text = tmp_path / "text.parquet"
     pl.DataFrame({"case_id": ["1"], "activity": ["a"], "timestamp": ["2025-01-01"]}).write_parquet(text)
     with pytest.raises(ColumnMappingError) as raised:
-        engines.scan_log(text)
+        o2c.scan_log(text)
     assert raised.value.column == "timestamp"
     empty = tmp_path / "empty.parquet"
     _log([("1", "a", 0), ("2", "b", 1)]).with_columns(case_id=pl.Series(["1", None])).write_parquet(empty)
     with pytest.raises(ColumnMappingError) as raised:
-        engines.scan_log(empty)
+        o2c.scan_log(empty)
     assert raised.value.column == "case_id"
 
 
-def test_engine_argument_errors(tiny_parquet: tuple[pl.DataFrame, Path]) -> None:
-    _, path = tiny_parquet
-    with pytest.raises(ArgumentError):
-        engines.waiting_times(engines.scan_log(path), accuracy=100)
-    with pytest.raises(ArgumentError):
-        engines.directly_follows([1, 2, 3])
+def test_verb_argument_errors(tiny_parquet: tuple[pl.DataFrame, Path]) -> None:
+    log, path = tiny_parquet
+    for scanned_or_not in (o2c.scan_log(path), log):  # accuracy is Spark's; other percentiles are exact
+        with pytest.raises(ArgumentError) as raised:
+            o2c.waiting_times(scanned_or_not, accuracy=100)
+        assert (raised.value.function, raised.value.argument, raised.value.value) == (
+            "waiting_times",
+            "accuracy",
+            100,
+        )
+    for function in FUNCTIONS:
+        with pytest.raises(ArgumentError) as raised:
+            getattr(o2c, function)([1, 2, 3])
+        assert (raised.value.function, raised.value.argument, raised.value.value) == (function, "log", "list")
+    with pytest.raises(ArgumentError, match=r"got a LoadedLog; pass its \.log"):
+        o2c.rework(o2c.read_log(path))
 
 
-def test_scan_log_is_public() -> None:
-    assert o2c.scan_log is engines.scan_log and o2c.ScannedLog is engines.ScannedLog
+def test_scan_log_is_public(tiny_parquet: tuple[pl.DataFrame, Path]) -> None:
+    assert isinstance(o2c.scan_log(tiny_parquet[1]), o2c.ScannedLog)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -261,6 +296,6 @@ def test_scanned_generated_logs_equal_the_in_memory_path(
     shuffled = log.sample(fraction=1.0, shuffle=True, seed=seed)
     path = tmp_path / f"generated-{seed}.parquet"
     shuffled.write_parquet(path)
-    scanned = engines.scan_log(path)
+    scanned = o2c.scan_log(path)
     for function in FUNCTIONS:
-        pd.testing.assert_frame_equal(getattr(engines, function)(scanned), getattr(o2c, function)(shuffled))
+        pd.testing.assert_frame_equal(getattr(o2c, function)(scanned), getattr(o2c, function)(shuffled))

@@ -1,5 +1,6 @@
 """The public names of ``o2c``, for type checkers; ``__init__.py`` imports each on first use."""
 
+from ._engines._duckdb import ScannedLog, scan_log
 from .assess import Assessment, assess
 from .conformance import (
     ConformanceSummary,
@@ -21,7 +22,6 @@ from .discovery import (
     start_activities,
     variants,
 )
-from .engines import ScannedLog, scan_log
 from .errors import (
     ArgumentError,
     ColumnMappingError,

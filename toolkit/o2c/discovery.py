@@ -21,6 +21,9 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
+from o2c import _engines
+from o2c._engines import EventLog
+from o2c._tables import duration_from_microseconds, sort_edges
 from o2c.log import (
     ACTIVITY,
     CASE_ID,
@@ -136,13 +139,15 @@ def _code(column: str) -> pl.Expr:
     return pl.col(column).to_physical().cast(pl.UInt64)
 
 
-def directly_follows(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+def directly_follows(log: EventLog) -> pd.DataFrame:
     """Each pair of activities that directly follow each other in a case, with how often.
 
     Parameters
     ----------
-    log : DataFrame
-        An event log, polars or pandas (see ``o2c.log``).
+    log : DataFrame, ScannedLog or Spark DataFrame
+        An event log, polars or pandas (see ``o2c.log``); or a log left in Parquet
+        (``o2c.scan_log``), which DuckDB analyses within its memory limit; or a PySpark
+        DataFrame with the canonical columns, which Spark analyses. Same result from each.
 
     Returns
     -------
@@ -165,7 +170,15 @@ def directly_follows(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     6        Check Credit     Check Credit            1      1
     7       Confirm Order     Change Price            1      1
     8  Create Sales Order    Confirm Order            1      1
+    >>> import pathlib, tempfile
+    >>> from o2c import scan_log
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.parquet"
+    >>> example_log().write_parquet(path)
+    >>> directly_follows(scan_log(path)).equals(directly_follows(example_log()))  # DuckDB, out of core
+    True
     """
+    if _engines.is_engine_log(log, function="directly_follows"):
+        return _engines.directly_follows(log)
     return _directly_follows(validate(log))
 
 
@@ -173,17 +186,6 @@ def _directly_follows(log: pl.DataFrame) -> pd.DataFrame:
     """``directly_follows`` of a validated log."""
     edges = edge_counts(lazy_transitions(log)).collect()
     return sort_edges(edges).to_pandas()
-
-
-def sort_edges(edges: pl.DataFrame) -> pl.DataFrame:
-    """Edges with names as text, most transitions first, ties by ``source`` and ``target`` name.
-
-    >>> from o2c.simulate import example_log
-    >>> sort_edges(edge_counts(lazy_transitions(example_log())).collect()).row(0)
-    ('Confirm Order', 'Ship Goods', 3, 3)
-    """
-    edges = edges.with_columns(pl.col("source", "target").cast(pl.String))
-    return edges.sort(["transitions", "source", "target"], descending=[True, False, False])
 
 
 def start_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
@@ -296,13 +298,15 @@ def _variant_table(log: pl.DataFrame, *, with_cases: bool) -> pl.DataFrame:
     return table
 
 
-def variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+def variants(log: EventLog) -> pd.DataFrame:
     """The distinct traces (variants) of the log, with how many cases follow each.
 
     Parameters
     ----------
-    log : DataFrame
-        An event log, polars or pandas (see ``o2c.log``).
+    log : DataFrame, ScannedLog or Spark DataFrame
+        An event log, polars or pandas (see ``o2c.log``); or a log left in Parquet
+        (``o2c.scan_log``), which DuckDB analyses within its memory limit; or a PySpark
+        DataFrame with the canonical columns, which Spark analyses. Same result from each.
 
     Returns
     -------
@@ -322,7 +326,15 @@ def variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     2           3      1 20 days 20:00:00
     >>> variants(example_log())["trace"][0][:3]
     ('Create Sales Order', 'Check Credit', 'Check Credit')
+    >>> import pathlib, tempfile
+    >>> from o2c import scan_log
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.parquet"
+    >>> example_log().write_parquet(path)
+    >>> variants(scan_log(path)).equals(variants(example_log()))  # DuckDB, out of core
+    True
     """
+    if _engines.is_engine_log(log, function="variants"):
+        return _engines.variants(log)
     return _variants(validate(log))
 
 
@@ -438,15 +450,3 @@ def _activity_instances(log: pl.DataFrame) -> pl.DataFrame:
     # the log's canonical columns, in their order, with START_TIMESTAMP where it belongs
     result = folded.with_columns(started.alias(START_TIMESTAMP)).select(columns).collect()
     return sort_log(result)
-
-
-def duration_from_microseconds(microseconds: pl.Expr) -> pl.Expr:
-    """A (float) number of microseconds as a duration, rounded to the microsecond.
-
-    Microseconds, not nanoseconds: a total over millions of waits exceeds the 292 years that
-    nanoseconds can hold.
-
-    >>> pl.select(duration_from_microseconds(pl.lit(1.5e6)))["literal"][0]
-    datetime.timedelta(seconds=1, microseconds=500000)
-    """
-    return microseconds.round().cast(pl.Int64).cast(pl.Duration("us"))

@@ -25,16 +25,17 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from o2c import _engines
+from o2c._engines import EventLog
 from o2c._stats import PooledSample
+from o2c._tables import duration_from_microseconds, sort_edges
 from o2c.discovery import (
     SAME_CASE,
     _activity_instances,
     case_span,
-    duration_from_microseconds,
     edge_counts,
     event_start,
     lazy_transitions,
-    sort_edges,
 )
 from o2c.errors import ArgumentError, check_choice, did_you_mean
 from o2c.log import (
@@ -120,16 +121,27 @@ def _edge_waits(log: pl.DataFrame, *, overlap_as_zero: bool = False) -> pl.DataF
     return sort_edges(edge_counts(pairs, *_statistics(wait, "wait"), overlaps).collect())
 
 
-def waiting_times(log: pl.DataFrame | pd.DataFrame, *, overlap_as_zero: bool = False) -> pd.DataFrame:
+def waiting_times(
+    log: EventLog, *, overlap_as_zero: bool = False, accuracy: int | None = None
+) -> pd.DataFrame:
     """How long cases wait on each edge a -> b of the process map.
 
     Parameters
     ----------
-    log : DataFrame
-        An event log, polars or pandas (see ``o2c.log``).
+    log : DataFrame, ScannedLog or Spark DataFrame
+        An event log, polars or pandas (see ``o2c.log``); or a log left in Parquet
+        (``o2c.scan_log``), which DuckDB analyses within its memory limit; or a PySpark
+        DataFrame with the canonical columns, which Spark analyses. Same result from each.
     overlap_as_zero : bool
         Count the wait of an overlapping transition (b started before a ended) as 0, as the
         maps and ``bottlenecks`` do; by default it stays negative, as in pm4py.
+    accuracy : int, optional
+        Spark DataFrames only: compute ``wait_median`` and ``wait_p90`` with Spark's
+        ``percentile_approx`` at this accuracy (Spark's default is 10000), whose documented
+        bound is a rank error of at most ``n / accuracy`` among an edge's ``n`` waits; it
+        returns one of the waits, not an interpolation. Default: exact percentiles (Spark's
+        ``median`` and ``percentile``, which hold each edge's waits on one executor). Any
+        other log raises ``ArgumentError``: its percentiles are exact.
 
     Returns
     -------
@@ -158,7 +170,16 @@ def waiting_times(log: pl.DataFrame | pd.DataFrame, *, overlap_as_zero: bool = F
     3  Create Invoice  Receive Payment            2 14 days 02:00:00
     >>> waits["wait_total"].iloc[3]
     Timedelta('28 days 04:00:00')
+    >>> import pathlib, tempfile
+    >>> from o2c import scan_log
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.parquet"
+    >>> example_log().write_parquet(path)
+    >>> waiting_times(scan_log(path)).equals(waits)  # DuckDB, out of core
+    True
     """
+    if _engines.is_engine_log(log, function="waiting_times"):
+        return _engines.waiting_times(log, overlap_as_zero=overlap_as_zero, accuracy=accuracy)
+    _engines.check_accuracy(log, accuracy)
     return _waiting_times(validate(log), overlap_as_zero=overlap_as_zero)
 
 
@@ -325,8 +346,15 @@ def busy_time(instances: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def lead_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+def lead_times(log: EventLog) -> pd.DataFrame:
     """How long each case took, from the start of its first event to the end of its last.
+
+    Parameters
+    ----------
+    log : DataFrame, ScannedLog or Spark DataFrame
+        An event log, polars or pandas (see ``o2c.log``); or a log left in Parquet
+        (``o2c.scan_log``), which DuckDB analyses within its memory limit; or a PySpark
+        DataFrame with the canonical columns, which Spark analyses. Same result from each.
 
     Returns
     -------
@@ -343,7 +371,15 @@ def lead_times(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     0       1       6 12 days 12:00:00
     1       2       6  1 days 07:00:00
     2       3       7 20 days 20:00:00
+    >>> import pathlib, tempfile
+    >>> from o2c import scan_log
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.parquet"
+    >>> example_log().write_parquet(path)
+    >>> lead_times(scan_log(path)).equals(lead_times(example_log()))  # DuckDB, out of core
+    True
     """
+    if _engines.is_engine_log(log, function="lead_times"):
+        return _engines.lead_times(log)
     return _lead_times(validate(log))
 
 

@@ -34,7 +34,9 @@ from typing import overload
 import pandas as pd
 import polars as pl
 
-from o2c.discovery import duration_from_microseconds
+from o2c import _engines
+from o2c._engines import EventLog
+from o2c._tables import duration_from_microseconds
 from o2c.errors import ArgumentError, check_choice
 from o2c.log import (
     ACTIVITY,
@@ -62,13 +64,15 @@ _MICROSECONDS_PER_DAY = 86_400_000_000
 _NOT_CASE_ATTRIBUTES = (CASE_ID, ACTIVITY, TIMESTAMP, START_TIMESTAMP, LIFECYCLE, SOURCE_ROW)
 
 
-def rework(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+def rework(log: EventLog) -> pd.DataFrame:
     """Activities executed more than once in a case: repeats, self-loops and ping-pong.
 
     Parameters
     ----------
-    log : DataFrame
-        An event log, polars or pandas (see ``o2c.log``).
+    log : DataFrame, ScannedLog or Spark DataFrame
+        An event log, polars or pandas (see ``o2c.log``); or a log left in Parquet
+        (``o2c.scan_log``), which DuckDB analyses within its memory limit; or a PySpark
+        DataFrame with the canonical columns, which Spark analyses. Same result from each.
 
     Returns
     -------
@@ -106,7 +110,15 @@ def rework(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     1   Check Credit  self_loop                 1 0 days 03:00:00          3000.0
     2  Confirm Order  ping_pong                 1 0 days 06:00:00         55000.0
     3  Confirm Order     repeat                 1 0 days 06:00:00         55000.0
+    >>> import pathlib, tempfile
+    >>> from o2c import scan_log
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.parquet"
+    >>> example_log().write_parquet(path)
+    >>> rework(scan_log(path)).equals(rework(example_log()))  # DuckDB, out of core
+    True
     """
+    if _engines.is_engine_log(log, function="rework"):
+        return _engines.rework(log)
     return _rework(validate(log))
 
 

@@ -23,7 +23,7 @@ def is_spark(frame: Any) -> bool:
 
 
 def events(frame: Any) -> nw.LazyFrame:
-    """The Spark DataFrame as the narwhals frame of ``o2c.engines._frames`` (times in µs)."""
+    """The Spark DataFrame as the narwhals frame of ``o2c._engines._frames`` (times in µs)."""
     from pyspark.sql import functions as F  # noqa: N812 (the name Spark users know)
 
     missing = [c for c in REQUIRED if c not in frame.columns]
@@ -66,13 +66,17 @@ def approximate_waits(accuracy: int) -> Any:
     """``_frames.edge_waits`` with Spark's ``percentile_approx`` at ``accuracy`` for median and p90."""
     if isinstance(accuracy, bool) or not isinstance(accuracy, int) or accuracy < 1:
         raise ArgumentError(
-            f"The 'accuracy' argument of waiting_times must be a positive int or None; got {accuracy!r}."
+            f"The 'accuracy' argument of waiting_times must be a positive int or None; got {accuracy!r}.",
+            function="waiting_times",
+            argument="accuracy",
+            value=accuracy,
+            allowed="a positive int or None",
         )
 
-    def aggregate(transitions: nw.LazyFrame) -> nw.LazyFrame:
+    def aggregate(transitions: nw.LazyFrame, *, overlap_as_zero: bool = False) -> nw.LazyFrame:
         from pyspark.sql import functions as F  # noqa: N812 (the name Spark users know)
 
-        wait = F.col("wait")
+        wait = F.greatest(F.col("wait"), F.lit(0)) if overlap_as_zero else F.col("wait")
         native = (
             nw.to_native(transitions)
             .groupBy("source", "target")
@@ -84,7 +88,7 @@ def approximate_waits(accuracy: int) -> Any:
                 F.percentile_approx(wait, 0.9, accuracy).alias("wait_p90"),
                 F.max(wait).alias("wait_max"),
                 F.sum(wait).alias("wait_total"),
-                F.sum(F.when(wait < 0, 1).otherwise(0)).alias("overlaps"),
+                F.sum(F.when(F.col("wait") < 0, 1).otherwise(0)).alias("overlaps"),
             )
         )
         return nw.from_native(native)

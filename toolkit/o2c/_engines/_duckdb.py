@@ -44,8 +44,8 @@ from o2c.log import ACTIVITY, CASE_ID, REQUIRED, SOURCE_ROW, START_TIMESTAMP, TI
 class ScannedLog:
     """An event log left in Parquet files, analysed by DuckDB within ``memory_limit``.
 
-    Made by ``scan_log``; pass it to the functions of ``o2c.engines`` (``directly_follows``,
-    ``waiting_times``, ``variants``, ``rework``, ``lead_times``). ``files`` are the Parquet
+    Made by ``scan_log``; pass it to ``o2c.directly_follows``, ``waiting_times``, ``variants``,
+    ``rework`` or ``lead_times`` as you would a log in memory. ``files`` are the Parquet
     files in order, ``mapping`` the input column of each role, ``events`` the number of events.
 
     >>> import tempfile, pathlib
@@ -69,7 +69,7 @@ class ScannedLog:
     connection: duckdb.DuckDBPyConnection = field(repr=False)
 
     def events_frame(self) -> nw.LazyFrame:
-        """The events as a narwhals frame with ``o2c.engines._frames``' columns."""
+        """The events as a narwhals frame with ``o2c._engines._frames``' columns."""
         return nw.from_native(self.connection.sql("SELECT * FROM o2c_events"))
 
     @property
@@ -123,7 +123,7 @@ def scan_log(
     Returns
     -------
     ScannedLog
-        The handle that ``o2c.engines.directly_follows`` and the other functions take. Events
+        The handle that ``o2c.directly_follows`` and the other core verbs take. Events
         are ordered within a case by timestamp, then by ``source_row`` (the file's own
         ``source_row`` column, else the row's position counted over the files, first = 1).
         Unlike ``read_log``, nothing is rejected or de-duplicated: an empty case id, activity
@@ -194,7 +194,7 @@ def scan_log(
 
 
 def _view(files: list[str], roles: dict[str, str], *, has_source_row: bool, offsets: list[int]) -> str:
-    """The SQL view ``o2c_events`` with the columns ``o2c.engines._frames`` works on."""
+    """The SQL view ``o2c_events`` with the columns ``o2c._engines._frames`` works on."""
     time = f"epoch_us({_q(roles[TIMESTAMP])})"
     start = f"coalesce(epoch_us({_q(roles[START_TIMESTAMP])}), {time})" if START_TIMESTAMP in roles else time
     if has_source_row:

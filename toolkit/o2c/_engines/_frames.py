@@ -10,7 +10,7 @@ take the difference of two timestamps on DuckDB or Spark):
 
 Events are ordered within their case by ``time_us`` then ``source_row``, as in the sorted log,
 so ``shift(-1).over("case_id", order_by=ORDER)`` is the next event of the case, as
-``discovery.lazy_transitions`` pairs them in memory. Results come back as small polars frames,
+``o2c.discovery.lazy_transitions`` pairs them in memory. Results come back as small polars frames,
 shaped exactly as the in-memory functions shape theirs.
 """
 
@@ -22,7 +22,7 @@ import narwhals.stable.v2 as nw
 import pandas as pd
 import polars as pl
 
-from o2c.discovery import duration_from_microseconds, sort_edges
+from o2c._tables import duration_from_microseconds, sort_edges
 from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, UTC, VALUE
 
 #: The order of events within a case.
@@ -60,13 +60,13 @@ def directly_follows(events: nw.LazyFrame) -> pl.DataFrame:
     return sort_edges(_collect(edges).with_columns(pl.col("transitions", "cases").cast(pl.UInt32)))
 
 
-def edge_waits(transitions: nw.LazyFrame) -> nw.LazyFrame:
+def edge_waits(transitions: nw.LazyFrame, *, overlap_as_zero: bool = False) -> nw.LazyFrame:
     """Per edge of ``pairs``: transitions, cases, the wait statistics in µs (exact percentiles) and
-    the overlaps (negative waits).
+    the overlaps (negative waits), whose waits count as 0 with ``overlap_as_zero``.
 
     Median and 90th percentile with linear interpolation, as polars' ``quantile(..., "linear")``.
     """
-    wait = nw.col("wait")
+    wait = nw.col("wait").clip(lower_bound=0) if overlap_as_zero else nw.col("wait")
     return transitions.group_by("source", "target").agg(
         nw.len().alias("transitions"),
         nw.col(CASE_ID).n_unique().alias("cases"),
@@ -75,15 +75,22 @@ def edge_waits(transitions: nw.LazyFrame) -> nw.LazyFrame:
         wait.quantile(0.9, interpolation="linear").alias("wait_p90"),
         wait.max().alias("wait_max"),
         wait.sum().alias("wait_total"),
-        nw.when(wait < 0).then(1).otherwise(0).sum().alias("overlaps"),
+        nw.when(nw.col("wait") < 0).then(1).otherwise(0).sum().alias("overlaps"),
     )
 
 
 def waiting_times(
-    events: nw.LazyFrame, *, aggregate: Callable[[nw.LazyFrame], nw.LazyFrame] = edge_waits
+    events: nw.LazyFrame,
+    *,
+    overlap_as_zero: bool = False,
+    aggregate: Callable[..., nw.LazyFrame] = edge_waits,
 ) -> pl.DataFrame:
-    """``o2c.waiting_times`` of the engine's log, as a polars frame; ``aggregate`` as ``edge_waits``."""
-    found = _collect(aggregate(pairs(events))).with_columns(
+    """``o2c.waiting_times`` of the engine's log, as a polars frame; ``aggregate`` as ``edge_waits``.
+
+    A transition whose wait is negative (the target started before the source ended) is an
+    overlap; with ``overlap_as_zero`` its wait counts as 0, as in memory.
+    """
+    found = _collect(aggregate(pairs(events), overlap_as_zero=overlap_as_zero)).with_columns(
         pl.col("transitions", "cases").cast(pl.UInt32),
         pl.col("wait_total", "wait_max", "overlaps").cast(pl.Int64),  # DuckDB sums to a decimal
     )

@@ -1,0 +1,163 @@
+"""The core analyses where the log is not in memory: Parquet larger than memory (DuckDB), or Spark.
+
+``o2c.directly_follows``, ``waiting_times``, ``variants``, ``rework`` and ``lead_times`` take
+any of:
+
+- a polars or pandas event log: the package's in-memory implementation runs (the fastest path);
+- a ``ScannedLog`` from ``o2c.scan_log(path)``: the events stay in Parquet and DuckDB computes
+  the result within a memory limit, spilling to disk (see ``o2c._engines._duckdb`` for why DuckDB);
+- a PySpark DataFrame with the canonical columns: Spark computes it, on a laptop in local mode
+  or on a cluster (``pip install o2c-toolkit[spark]``).
+
+Each of those verbs asks ``is_engine_log`` at its door, before ``validate``, and hands a scanned
+log or a Spark DataFrame to the same-named function here. This package sits below the analyses
+(it imports ``o2c.log``, ``o2c.io`` and ``o2c._tables`` only), and loads its engines, DuckDB and
+narwhals, only when such a log arrives: a verb given a polars frame imports nothing more.
+
+Results are equal to the in-memory path's: counts exactly, and every duration to the
+microsecond, since each engine computes the same median and 90th percentile (linear
+interpolation) of the same integer microseconds; only ``waiting_times(spark_frame,
+accuracy=...)`` trades exact percentiles for Spark's ``percentile_approx``, whose documented
+accuracy is a rank error of at most ``n / accuracy`` among an edge's ``n`` waits.
+
+One implementation serves DuckDB and Spark: the expressions are written once with narwhals
+(``o2c._engines._frames``), on timestamps turned into integer microseconds by each engine (narwhals
+cannot subtract timestamps on either). Only each case's trace (an ordered list aggregation) and
+Spark's approximate percentiles are written per engine.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from o2c import scan_log
+>>> from o2c.discovery import directly_follows as verb
+>>> from o2c.simulate import example_log
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "log.parquet"
+>>> example_log().write_parquet(path)
+>>> scanned = scan_log(path, memory_limit="256MB")
+>>> is_engine_log(scanned), is_engine_log(example_log())
+(True, False)
+>>> directly_follows(scanned).equals(verb(example_log()))
+True
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import polars as pl
+
+from o2c.errors import ArgumentError
+
+if TYPE_CHECKING:
+    import narwhals.stable.v2 as nw
+
+    from o2c._engines._duckdb import ScannedLog
+
+#: What the five verbs take: an in-memory log, a ``ScannedLog``, or a Spark DataFrame (``Any``:
+#: PySpark is optional).
+EventLog = pl.DataFrame | pd.DataFrame | Any
+
+
+def is_engine_log(log: object, *, function: str | None = None) -> bool:
+    """Whether ``log`` is a ``ScannedLog`` or a Spark DataFrame, so that an engine runs the verb.
+
+    False for a polars or pandas frame (the in-memory path); ``ArgumentError`` for anything else,
+    naming ``function``, rather than a failure deep inside ``validate``.
+    """
+    if isinstance(log, pl.DataFrame | pd.DataFrame):
+        return False
+    from o2c._engines import _spark
+    from o2c._engines._duckdb import ScannedLog
+
+    if isinstance(log, ScannedLog) or _spark.is_spark(log):
+        return True
+    hint = "; pass its .log" if hasattr(log, "log") and hasattr(log, "rejects") else ""
+    raise ArgumentError(
+        f"{function or 'An analysis'} takes a polars or pandas event log, a ScannedLog "
+        f"(o2c.scan_log) or a Spark DataFrame; got a {type(log).__name__}{hint}.",
+        function=function,
+        argument="log",
+        value=type(log).__name__,
+        allowed="a polars or pandas DataFrame, a ScannedLog or a Spark DataFrame",
+    )
+
+
+def directly_follows(log: ScannedLog | Any) -> pd.DataFrame:
+    """``o2c.directly_follows`` of a scanned log or a Spark DataFrame."""
+    from o2c._engines import _frames
+
+    return _frames.directly_follows(_events(log)).to_pandas()
+
+
+def waiting_times(
+    log: ScannedLog | Any, *, overlap_as_zero: bool = False, accuracy: int | None = None
+) -> pd.DataFrame:
+    """``o2c.waiting_times`` of a scanned log or a Spark DataFrame (``accuracy``: Spark only)."""
+    from o2c._engines import _frames, _spark
+
+    check_accuracy(log, accuracy)
+    if accuracy is None:
+        return _frames.waiting_times(_events(log), overlap_as_zero=overlap_as_zero).to_pandas()
+    aggregate = _spark.approximate_waits(accuracy)
+    return _frames.waiting_times(
+        _events(log), overlap_as_zero=overlap_as_zero, aggregate=aggregate
+    ).to_pandas()
+
+
+def check_accuracy(log: object, accuracy: int | None) -> None:
+    """Refuse ``waiting_times``' ``accuracy`` for any log but a Spark DataFrame (exact percentiles)."""
+    from o2c._engines import _spark
+
+    if accuracy is not None and not _spark.is_spark(log):
+        raise ArgumentError(
+            "The 'accuracy' argument of waiting_times applies to Spark DataFrames only; "
+            f"got a {type(log).__name__}, whose percentiles are exact.",
+            function="waiting_times",
+            argument="accuracy",
+            value=accuracy,
+        )
+
+
+def variants(log: ScannedLog | Any) -> pd.DataFrame:
+    """``o2c.variants`` of a scanned log or a Spark DataFrame."""
+    from o2c._engines import _frames, _spark
+    from o2c._engines._duckdb import ScannedLog
+
+    if isinstance(log, ScannedLog):
+        return _frames.variants(*log.traces())
+    _events(log)  # checks the type and the columns
+    return _frames.variants(_spark.traces(log))
+
+
+def rework(log: ScannedLog | Any) -> pd.DataFrame:
+    """``o2c.rework`` of a scanned log or a Spark DataFrame."""
+    from o2c._engines import _frames
+    from o2c._engines._duckdb import ScannedLog
+
+    has_value = log.has_value if isinstance(log, ScannedLog) else "value" in log.columns
+    return _frames.rework(_events(log), has_value=has_value)
+
+
+def lead_times(log: ScannedLog | Any) -> pd.DataFrame:
+    """``o2c.lead_times`` of a scanned log or a Spark DataFrame."""
+    from o2c._engines import _frames
+
+    return _frames.lead_times(_events(log)).to_pandas()
+
+
+def _events(log: Any) -> nw.LazyFrame:
+    """The narwhals frame of a ``ScannedLog`` or a Spark DataFrame."""
+    from o2c._engines import _spark
+    from o2c._engines._duckdb import ScannedLog
+
+    if isinstance(log, ScannedLog):
+        return log.events_frame()
+    if _spark.is_spark(log):
+        return _spark.events(log)
+    raise ArgumentError(
+        "An analysis takes a polars or pandas event log, a ScannedLog (o2c.scan_log) or a Spark "
+        f"DataFrame; got a {type(log).__name__}.",
+        argument="log",
+        value=type(log).__name__,
+    )
