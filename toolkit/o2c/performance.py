@@ -37,7 +37,7 @@ from o2c.discovery import (
     event_start,
     lazy_transitions,
 )
-from o2c.errors import ArgumentError, check_choice, did_you_mean
+from o2c.errors import ArgumentError, check_choice, check_number, check_whole, did_you_mean
 from o2c.log import (
     ACTIVITY,
     CASE_ID,
@@ -475,12 +475,8 @@ def _bottlenecks(
 ) -> pd.DataFrame:
     """``bottlenecks`` of a validated log."""
     check_choice(by, BOTTLENECK_ORDER, argument="by", function="bottlenecks")
-    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
-        raise ArgumentError(f"The 'top' argument of bottlenecks must be a positive int or None; got {top!r}.")
-    if not annual_rate >= 0:
-        raise ArgumentError(
-            f"The 'annual_rate' argument of bottlenecks must be 0 or more; got {annual_rate!r}."
-        )
+    check_whole(top, argument="top", function="bottlenecks", none=True)
+    check_number(annual_rate, argument="annual_rate", function="bottlenecks")
     if by == "value_days" and VALUE not in log.columns:
         raise ArgumentError(
             "bottlenecks(by='value_days') needs a 'value' column (the order value); the log has "
@@ -629,8 +625,7 @@ def _drivers(
     chosen = available if attributes is None else list(attributes)
     for name in chosen:
         check_choice(name, available, argument="attributes", function="drivers")
-    if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
-        raise ArgumentError(f"The 'min_cases' argument of drivers must be a positive int; got {min_cases!r}.")
+    check_whole(min_cases, argument="min_cases", function="drivers")
 
     on_edge = _edge_attributes(log, source, target, chosen, value_bands)
     groups = pl.concat(  # one row per attribute value, with the row numbers of its transitions

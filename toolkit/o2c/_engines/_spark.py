@@ -13,7 +13,7 @@ from typing import Any
 
 import narwhals.stable.v2 as nw
 
-from o2c.errors import ArgumentError, ColumnMappingError
+from o2c.errors import ColumnMappingError, check_whole
 from o2c.log import ACTIVITY, CASE_ID, REQUIRED, SOURCE_ROW, START_TIMESTAMP, TIMESTAMP, VALUE
 
 
@@ -64,14 +64,7 @@ def traces(frame: Any) -> nw.LazyFrame:
 
 def approximate_waits(accuracy: int) -> Any:
     """``_frames.edge_waits`` with Spark's ``percentile_approx`` at ``accuracy`` for median and p90."""
-    if isinstance(accuracy, bool) or not isinstance(accuracy, int) or accuracy < 1:
-        raise ArgumentError(
-            f"The 'accuracy' argument of waiting_times must be a positive int or None; got {accuracy!r}.",
-            function="waiting_times",
-            argument="accuracy",
-            value=accuracy,
-            allowed="a positive int or None",
-        )
+    check_whole(accuracy, argument="accuracy", function="waiting_times")
 
     def aggregate(transitions: nw.LazyFrame, *, overlap_as_zero: bool = False) -> nw.LazyFrame:
         from pyspark.sql import functions as F  # noqa: N812 (the name Spark users know)
