@@ -109,9 +109,9 @@ def test_a_size_that_is_not_one_is_refused(text: str) -> None:
         parse_size(text)
 
 
-def test_import_o2c_loads_no_data_library_and_keeps_functions_over_modules() -> None:
+def test_import_o2c_and_its_command_load_no_data_library_and_keep_functions_over_modules() -> None:
     script = (
-        "import sys, o2c\n"
+        "import sys, o2c, o2c.cli\n"
         "loaded = sorted(m for m in ('polars', 'pandas', 'duckdb', 'pm4py') if m in sys.modules)\n"
         "import o2c.kpis, o2c.assess, o2c.rework, o2c.simulate, o2c.milestones\n"
         "print(loaded, all(callable(getattr(o2c, n)) and not isinstance(getattr(o2c, n), type(sys))\n"

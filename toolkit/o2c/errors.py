@@ -31,8 +31,6 @@ from numbers import Real
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
-
 
 class ToolkitError(Exception):
     """The base of every error the toolkit raises on purpose."""
@@ -247,6 +245,8 @@ def check_frame(value: object, columns: Sequence[str], *, argument: str, functio
     ...
     o2c.errors.ArgumentError: The 'starts' argument of render_map takes o2c.start_activities output (a frame with 'activity' and 'cases'); got list.
     """
+    import pandas as pd  # here: the o2c command's watcher imports this module and stays small
+
     if isinstance(value, pd.DataFrame):
         missing = [c for c in columns if c not in value.columns]
         if not missing:
