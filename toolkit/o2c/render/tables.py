@@ -87,23 +87,28 @@ def format_amount(value: float) -> str:
     return f"{value:.0f}"
 
 
-def format_duration(value: pd.Timedelta | float) -> str:
+def format_duration(value: pd.Timedelta | float, *, words: bool = False) -> str:
     """A duration for people, in the largest unit that fits: ``3.2 d``, ``14 h``, ``35 min``, ``12 s``.
 
     One decimal below 10 of a unit (``2.5 h``), none above (``14 h``); a float is seconds.
+    ``words=True`` writes it as a sentence says it: ``10.9 days``, ``4.5 hours``, ``35 minutes``
+    (days with one decimal below 100, minutes without).
 
     >>> import pandas as pd
     >>> [format_duration(pd.Timedelta(x)) for x in ("3 days 5 hours", "14 hours", "150 min", "35 min", "12 s")]
     ['3.2 d', '14 h', '2.5 h', '35 min', '12 s']
+    >>> [format_duration(pd.Timedelta(x), words=True) for x in ("10 days 21 hours", "4 hours 32 min", "35 min")]
+    ['10.9 days', '4.5 hours', '35 minutes']
     """
     seconds = value.total_seconds() if isinstance(value, pd.Timedelta) else float(value)
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
-    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "min")):
+    units = (("days", 100), ("hours", 10), ("minutes", 0)) if words else (("d", 10), ("h", 10), ("min", 10))
+    for size, (unit, limit) in zip((86_400, 3_600, 60), units, strict=True):
         if seconds >= size:
             amount = seconds / size
-            return f"{sign}{amount:.1f} {unit}" if amount < 10 else f"{sign}{amount:,.0f} {unit}"
-    return f"{sign}{seconds:.0f} s"
+            return f"{sign}{amount:,.1f} {unit}" if amount < limit else f"{sign}{amount:,.0f} {unit}"
+    return f"{sign}{seconds:.0f} {'seconds' if words else 's'}"
 
 
 def format_share(value: float) -> str:

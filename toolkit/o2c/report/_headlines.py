@@ -16,6 +16,7 @@ from o2c.render.maps import REWORK_EDGE_KINDS
 from o2c.render.tables import (
     format_amount,
     format_count,
+    format_duration,
     format_share,
 )
 
@@ -29,20 +30,14 @@ _MATERIAL_RATIO = 1.25
 
 
 def duration_words(value: Any) -> str:
-    """A duration in words, one decimal below 10 of a unit (100 for days).
+    """A duration in words (``format_duration(words=True)``), or ``unknown`` when missing.
 
     >>> [duration_words(pd.Timedelta(x)) for x in ("10 days 21 hours", "4 hours 32 min", "15 hours", "35 min", "1 s")]
     ['10.9 days', '4.5 hours', '15 hours', '35 minutes', '1 seconds']
     """
     if value is None or pd.isna(value):
         return "unknown"
-    seconds = pd.Timedelta(value).total_seconds()
-    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
-    for size, unit, limit in ((86_400, "days", 100), (3_600, "hours", 10), (60, "minutes", 0)):
-        if seconds >= size:
-            amount = seconds / size
-            return f"{sign}{amount:,.1f} {unit}" if amount < limit else f"{sign}{amount:,.0f} {unit}"
-    return f"{sign}{seconds:.0f} seconds"
+    return format_duration(pd.Timedelta(value), words=True)
 
 
 def share_words(value: float) -> str:
