@@ -59,9 +59,13 @@ def test_every_frame_is_the_analysis_it_is_named_after(
     same(result.cost_of_divergence, o2c.cost_of_divergence(log, o2c.align(log, ideal)))
     same(result.flow_efficiency, o2c.flow_efficiency(log, ideal))
     same(result.data_quality, o2c.data_quality(loaded))
-    same(result.kpis, o2c.kpis(log, ideal))
+    same(result.kpis, o2c.kpis(log, ideal=ideal))
     same(result.stuck_orders, o2c.stuck_orders(log, ideal=ideal))
-    same(result.late_payment_drivers, o2c.late_payment_drivers(log, ideal, min_cases=30), check_exact=False)
+    same(
+        result.late_payment_drivers,
+        o2c.late_payment_drivers(log, ideal=ideal, min_cases=30),
+        check_exact=False,
+    )
     assert result.first_time_right == o2c.first_time_right(log)
     assert (
         result.conformance.conforming_cases == o2c.conformance_summary(o2c.align(log, ideal)).conforming_cases

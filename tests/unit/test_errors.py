@@ -160,3 +160,13 @@ def test_the_number_and_name_checks_pass_valid_values() -> None:
     check_number(0, argument="x", function="f")
     check_number(0.5, argument="x", function="f", above=True)
     assert check_names(iter(["a", "b"]), argument="x", function="f", such_as="") == ("a", "b")
+
+
+@pytest.mark.parametrize("function", [o2c.kpis, o2c.milestones, o2c.late_payment_drivers])
+def test_an_optional_ideal_path_by_position_still_works_for_a_release_and_says_so(function) -> None:  # type: ignore[no-untyped-def]
+    log = o2c.example_log()
+    ideal = o2c.IdealPath(("Create Sales Order", "Ship Goods", "Receive Payment"))
+    with pytest.warns(DeprecationWarning, match="by keyword \\(ideal=...\\)"):
+        old = function(log, ideal)
+    new = function(log, ideal=ideal)
+    assert old.equals(new)

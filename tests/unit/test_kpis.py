@@ -193,12 +193,12 @@ def test_ideal_path_milestones_are_used_and_not_called_guesses() -> None:
             "paid": "Receive Payment",
         },
     )
-    table = kpis(tiny_log(), ideal)
+    table = kpis(tiny_log(), ideal=ideal)
     row = _kpi(table, "order_to_delivery")  # delivered is now the invoice: A 3, B 4, C 1.5 days
     assert row["duration"] == 3 * D and row["orders_covered"] == 3
     assert "'Create Invoice' (delivered)" in row["definition"]
     # invoiced is not named by the ideal path: guessed, and Create Invoice is taken, so nothing fits
-    found = milestones(tiny_log(), ideal).set_index("milestone")
+    found = milestones(tiny_log(), ideal=ideal).set_index("milestone")
     assert found.loc["ordered", "guessed"] == False  # noqa: E712 (numpy bool)
     assert found.loc["invoiced", "guessed"] == True  # noqa: E712
     assert found.loc["invoiced", "activity"] is None
@@ -359,7 +359,7 @@ def ideal() -> IdealPath:
 
 @pytest.fixture(scope="module")
 def sample_kpis(sample: pl.DataFrame, ideal: IdealPath) -> pd.DataFrame:
-    return kpis(sample, ideal)
+    return kpis(sample, ideal=ideal)
 
 
 def _seconds(seconds: float) -> pd.Timedelta:
@@ -472,7 +472,7 @@ def test_sample_late_payment_drivers_find_the_complaints(
     sample: pl.DataFrame, ideal: IdealPath, truth: dict[str, Any]
 ) -> None:
     # the sample log has due dates: days past due, against the planted lateness
-    found = late_payment_drivers(sample, ideal)
+    found = late_payment_drivers(sample, ideal=ideal)
     assert set(found["measure"]) == {"days_past_due"}
     complaint = found[(found["attribute"] == "activity") & (found["value"] == "Customer Complaint")].iloc[0]
     late = truth["late_payment"]
@@ -494,7 +494,7 @@ def test_sample_late_payment_drivers_find_the_complaints(
     terms = found[found["attribute"] == "payment_terms_days"]
     assert (terms["difference"].abs() <= D).all()  # terms no longer lengthen the measure by themselves
     # by invoice-to-cash time, against the planted invoice-to-cash medians
-    found = late_payment_drivers(sample, ideal, measure="invoice_to_cash")
+    found = late_payment_drivers(sample, ideal=ideal, measure="invoice_to_cash")
     complaint = found[(found["attribute"] == "activity") & (found["value"] == "Customer Complaint")].iloc[0]
     planted = truth["kpis"]["invoice_to_cash_by_complaint"]
     assert complaint["cases_with"] == planted["with_complaint"]["cases"]

@@ -20,6 +20,7 @@ LEVELS = {
     "_stats": 0,
     "_write": 0,
     "_watchdog": 0,
+    "_compat": 0,
     "_tables": 0,  # how result tables are shaped, shared by the analyses and the engines
     "log": 1,
     "model": 1,

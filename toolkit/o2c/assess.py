@@ -288,11 +288,15 @@ def assess(
     next(ticks)  # kpis
     given = None if discovered else path  # a discovered path's paid step is the guess: keep its rule
     if stones is None:
-        stones = _milestones(log, given)
-    table = _kpis(log, given)
+        stones = _milestones(log, ideal=given)
+    table = _kpis(log, ideal=given)
     stuck = _stuck_orders(log, ideal=given)
     payable = stones.set_index("milestone").loc[["invoiced", "paid"], "activity"].notna().all()
-    late = _late_payment_drivers(log, given, min_cases=min_cases) if payable else _empty(_LATE_PAYMENT_DTYPES)
+    late = (
+        _late_payment_drivers(log, ideal=given, min_cases=min_cases)
+        if payable
+        else _empty(_LATE_PAYMENT_DTYPES)
+    )
     next(ticks, None)
     return Assessment(
         source=loaded.source,

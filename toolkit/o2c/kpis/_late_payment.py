@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from o2c._compat import keyword_only
 from o2c._stats import PooledSample
 from o2c.discovery import duration_from_microseconds
 from o2c.errors import ArgumentError, check_choice, check_whole
@@ -46,10 +47,11 @@ CONSEQUENCE_SHARE = 0.5
 _US_PER_DAY = 86_400_000_000
 
 
+@keyword_only("ideal")
 def late_payment_drivers(
     log: pl.DataFrame | pd.DataFrame,
-    ideal: IdealPath | None = None,
     *,
+    ideal: IdealPath | None = None,
     attributes: Sequence[str] | None = None,
     min_cases: int = 10,
     measure: str = "auto",
@@ -126,14 +128,14 @@ def late_payment_drivers(
     ['invoice_to_cash']
     """
     return _late_payment_drivers(
-        validate(log), ideal, attributes=attributes, min_cases=min_cases, measure=measure
+        validate(log), ideal=ideal, attributes=attributes, min_cases=min_cases, measure=measure
     )
 
 
 def _late_payment_drivers(
     log: pl.DataFrame,
-    ideal: IdealPath | None = None,
     *,
+    ideal: IdealPath | None = None,
     attributes: Sequence[str] | None = None,
     min_cases: int = 10,
     measure: str = "auto",

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
+from o2c._compat import keyword_only
 from o2c.log import validate
 from o2c.milestones import find_milestones
 from o2c.model import MILESTONES, IdealPath
 
 
-def milestones(log: pl.DataFrame | pd.DataFrame, ideal: IdealPath | None = None) -> pd.DataFrame:
+@keyword_only("ideal")
+def milestones(log: pl.DataFrame | pd.DataFrame, *, ideal: IdealPath | None = None) -> pd.DataFrame:
     """The activity of each milestone: from the ideal path, else guessed from activity names.
 
     Returns
@@ -31,10 +33,10 @@ def milestones(log: pl.DataFrame | pd.DataFrame, ideal: IdealPath | None = None)
     2   invoiced      Create Invoice     True
     3       paid     Receive Payment     True
     """
-    return _milestones(validate(log), ideal)
+    return _milestones(validate(log), ideal=ideal)
 
 
-def _milestones(log: pl.DataFrame, ideal: IdealPath | None = None) -> pd.DataFrame:
+def _milestones(log: pl.DataFrame, *, ideal: IdealPath | None = None) -> pd.DataFrame:
     """``milestones`` of a validated log."""
     stones = find_milestones(log, ideal)
     return pd.DataFrame(

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from o2c._compat import keyword_only
 from o2c.discovery import lazy_transitions
 from o2c.errors import ArgumentError
 from o2c.kpis._orders import (
@@ -84,10 +85,11 @@ KPIS = (
 _COLUMNS = ["kpi", "value", "duration", "unit", "orders_covered", "definition"]
 
 
+@keyword_only("ideal")
 def kpis(
     log: pl.DataFrame | pd.DataFrame,
-    ideal: IdealPath | None = None,
     *,
+    ideal: IdealPath | None = None,
     automated: str | Collection[str] | None = None,
     as_of: datetime | str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
@@ -148,13 +150,13 @@ def kpis(
     >>> kpis(example_log()).set_index("kpi").loc["automation_rate", "definition"]
     "Share of events done by automated resources: 'BATCH_BANK', 'BATCH_BILLING' (resource names matching '(?i)(^|[^a-z])(batch|system|rfc|auto|bot|edi)([^a-z]|$)'), over 19 events with a resource."
     """
-    return _kpis(validate(log), ideal, automated=automated, as_of=as_of)
+    return _kpis(validate(log), ideal=ideal, automated=automated, as_of=as_of)
 
 
 def _kpis(
     log: pl.DataFrame,
-    ideal: IdealPath | None = None,
     *,
+    ideal: IdealPath | None = None,
     automated: str | Collection[str] | None = None,
     as_of: datetime | str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
