@@ -123,10 +123,10 @@ def test_a_discovered_ideal_path_few_orders_follow_is_serious_and_caveats_the_di
     """``same`` orders follow one variant, each of the other 100 - ``same`` has a step of its own:
     the most frequent variant is the discovered ideal path, followed by ``same`` %."""
 
-    def log(same: int) -> pl.DataFrame:
+    def log(same: int, last: str = "Receive Payment") -> pl.DataFrame:
         rows = []
         for n in range(100):
-            steps = ["Create Order", "Ship Goods"] + ([] if n < same else [f"Fix {n}"]) + ["Receive Payment"]
+            steps = ["Create Order", "Ship Goods"] + ([] if n < same else [f"Fix {n}"]) + [last]
             rows += [
                 (f"o{n}", step, datetime(2020, 1, 1) + timedelta(days=n, hours=i))
                 for i, step in enumerate(steps)
@@ -137,7 +137,12 @@ def test_a_discovered_ideal_path_few_orders_follow_is_serious_and_caveats_the_di
     found = plausibility_warnings(rare).set_index("code")
     assert found.loc["ideal_path_rare", "severity"] == "serious"
     assert found.loc["ideal_path_rare", "evidence"] == {"conforming": 4, "orders": 100, "share": 0.04}
-    assert "Caveat: this ideal path was found in the log and few orders follow it" in headlines(rare)[1]
+    found_headlines = headlines(rare)
+    assert "Caveat: this ideal path was found in the log and few orders follow it" in found_headlines[1]
+    assert found_headlines[4].startswith("Order to cash") and "Caveat" not in found_headlines[4]  # KPIs
+    unpaid = headlines(assess(read_log(log(4, last="Close Case")), progress=False))
+    assert unpaid[4].startswith("The costliest deviation")  # no paid milestone: no KPI headline
+    assert "Caveat: this ideal path was found in the log" in unpaid[4]
     common = assess(read_log(log(5)), progress=False)  # 5 %: not below the threshold
     assert "ideal_path_rare" not in _codes(plausibility_warnings(common))
     given = assess(

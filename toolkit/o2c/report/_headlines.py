@@ -132,10 +132,17 @@ def caveated_headlines(assessment: Assessment, warnings: pd.DataFrame) -> Headli
     ]
     serious = warnings[(warnings["severity"] == "serious") & (warnings["headline"] > 0)]
     for code, number in zip(serious["code"], serious["headline"], strict=True):
-        if int(number) == 5 and kpi is not None:
-            continue  # the fifth headline quotes the KPIs, not the deviation the check is about
-        sentences[int(number) - 1] += f" Caveat: {_CAVEATS[str(code)]}"
+        numbers = {int(number)} | ({5} if code in _EVERY_DEVIATION else set())
+        for n in sorted(numbers):
+            if n == 5 and kpi is not None:
+                continue  # the fifth headline quotes the KPIs, not the deviation the check is about
+            sentences[n - 1] += f" Caveat: {_CAVEATS[str(code)]}"
     return Headlines(sentences)
+
+
+#: Checks about every deviation from the ideal path: they also caveat the fifth headline when it
+#: quotes the costliest deviation.
+_EVERY_DEVIATION = {"ideal_path_rare"}
 
 
 #: What a headline says of a figure that failed a plausibility check (``o2c.plausibility``).
