@@ -97,8 +97,8 @@ def format_duration(value: pd.Timedelta | float, *, words: bool = False) -> str:
     >>> import pandas as pd
     >>> [format_duration(pd.Timedelta(x)) for x in ("3 days 5 hours", "14 hours", "150 min", "35 min", "12 s")]
     ['3.2 d', '14 h', '2.5 h', '35 min', '12 s']
-    >>> [format_duration(pd.Timedelta(x), words=True) for x in ("10 days 21 hours", "4 hours 32 min", "35 min")]
-    ['10.9 days', '4.5 hours', '35 minutes']
+    >>> [format_duration(pd.Timedelta(x), words=True) for x in ("10 days 21 hours", "4 hours 32 min", "35 min", "1 min", "1 s")]
+    ['10.9 days', '4.5 hours', '35 minutes', '1 minute', '1 second']
     """
     seconds = value.total_seconds() if isinstance(value, pd.Timedelta) else float(value)
     sign = "-" if seconds < 0 else ""
@@ -107,8 +107,15 @@ def format_duration(value: pd.Timedelta | float, *, words: bool = False) -> str:
     for size, (unit, limit) in zip((86_400, 3_600, 60), units, strict=True):
         if seconds >= size:
             amount = seconds / size
-            return f"{sign}{amount:,.1f} {unit}" if amount < limit else f"{sign}{amount:,.0f} {unit}"
-    return f"{sign}{seconds:.0f} {'seconds' if words else 's'}"
+            number = f"{amount:,.1f}" if amount < limit else f"{amount:,.0f}"
+            return f"{sign}{number} {_singular(unit, number)}"
+    number = f"{seconds:.0f}"
+    return f"{sign}{number} {_singular('seconds', number) if words else 's'}"
+
+
+def _singular(unit: str, number: str) -> str:
+    """``1 day``, not ``1 days`` (``1.0 days`` stays plural, as said aloud)."""
+    return unit.removesuffix("s") if number == "1" and unit.endswith("s") else unit
 
 
 def format_share(value: float) -> str:

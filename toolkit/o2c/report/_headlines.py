@@ -33,7 +33,7 @@ def duration_words(value: Any) -> str:
     """A duration in words (``format_duration(words=True)``), or ``unknown`` when missing.
 
     >>> [duration_words(pd.Timedelta(x)) for x in ("10 days 21 hours", "4 hours 32 min", "15 hours", "35 min", "1 s")]
-    ['10.9 days', '4.5 hours', '15 hours', '35 minutes', '1 seconds']
+    ['10.9 days', '4.5 hours', '15 hours', '35 minutes', '1 second']
     """
     if value is None or pd.isna(value):
         return "unknown"
