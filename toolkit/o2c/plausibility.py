@@ -39,11 +39,11 @@ from datetime import time
 from typing import Any
 
 import pandas as pd
-import polars as pl
 
 from o2c.assess import Assessment
 from o2c.conformance import IdealPath
-from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP
+from o2c.conformance.cost import _closed_cases
+from o2c.log import TIMESTAMP, case_count
 
 #: The thresholds of the checks (see the module docstring).
 THRESHOLDS: dict[str, Any] = {
@@ -215,8 +215,8 @@ def _open(a: Assessment) -> list[dict[str, Any]]:
     if not isinstance(ideal, IdealPath) or not a.log.height:
         return []
     closing = ideal.closing_step
-    closed = a.log.filter(pl.col(ACTIVITY) == closing)[CASE_ID].n_unique()
-    cases = a.log[CASE_ID].n_unique()
+    closed = _closed_cases(a.log, ideal).len()
+    cases = case_count(a.log)
     if closed / cases >= THRESHOLDS["most_orders_open"]:
         return []
     return [
