@@ -91,11 +91,12 @@ def watch(argv: Sequence[str]) -> int:
     except argparse.ArgumentError:  # the child's parser says what is wrong with it
         limit = default_max_memory()
     child = subprocess.Popen([sys.executable, "-m", "o2c.cli", *argv], process_group=0)
-    stopping: list[str] = []
+    stopping = False  # the child was told to stop (Ctrl-C, a signal, --max-memory)
 
-    def forward(number: int, _frame: FrameType | None) -> None:
+    def forward(_number: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
         if not stopping:  # once: a second Ctrl-C while the child cleans up changes nothing
-            stopping.append(signal.Signals(number).name)
+            stopping = True
             child.send_signal(signal.SIGINT)
 
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -112,7 +113,7 @@ def watch(argv: Sequence[str]) -> int:
         resident = _resident(child.pid)
         if resident is not None and resident > limit:
             held = resident
-            stopping.append("max-memory")
+            stopping = True
             child.send_signal(signal.SIGINT)
     if held:
         print(
