@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from o2c.assess import Assessment
 from o2c.conformance import IdealPath
-from o2c.conformance.cost import _closed_cases
+from o2c.conformance.cost import _closed_cases, _isin
 from o2c.render.maps import LeftOut
 from o2c.render.plots import figure_svg, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
 from o2c.render.tables import (
@@ -253,7 +253,7 @@ def _lead_time_chart(assessment: Assessment) -> Figure:
     a, ideal = assessment, assessment.ideal
     if final_step(a) is None or not isinstance(ideal, IdealPath):
         return plot_lead_times(a.alignments, orders="all orders (open ones: time so far)")
-    closed = a.alignments[a.alignments["case_id"].isin(_closed_cases(a.log, ideal).to_list())]
+    closed = a.alignments[_isin(a.alignments["case_id"], _closed_cases(a.log, ideal))]
     return plot_lead_times(closed, orders=f"the {format_count(len(closed))} closed orders")
 
 
