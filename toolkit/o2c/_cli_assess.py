@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from o2c._cli_inspect import add_log_arguments, load
 from o2c._write import check_folder
@@ -87,9 +89,9 @@ def _share(text: str) -> float:
     return value
 
 
-def _map_sliders(args: argparse.Namespace) -> dict[str, float]:
+def _map_sliders(args: argparse.Namespace, mapping_file: Mapping[str, Any]) -> dict[str, float]:
     """``write_report``'s map sliders: the mapping file's map section, the command line over it."""
-    sliders = dict(read_mapping_file(args.mapping).get(MAP_SECTION, {})) if args.mapping else {}
+    sliders = dict(mapping_file.get(MAP_SECTION, {}))
     given = {slider: getattr(args, f"map_{slider}") for slider in MAP_SLIDERS}
     sliders.update({slider: value for slider, value in given.items() if value is not None})
     return {f"map_{slider}": value for slider, value in sliders.items()}
@@ -104,8 +106,9 @@ def read_ideal(path: str) -> IdealPath | ProcessModel:
 
 def run(args: argparse.Namespace) -> int:
     check_folder(Path(args.out).absolute())  # before minutes of analysis, not after
-    sliders = _map_sliders(args)
-    loaded = load(args)
+    mapping_file = read_mapping_file(args.mapping) if args.mapping else {}  # read once, checked now
+    sliders = _map_sliders(args, mapping_file)
+    loaded = load(args, mapping_file)
     ideal = read_ideal(args.ideal) if args.ideal else None
     progress = False if args.no_progress else None
     result = assess(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -69,15 +70,16 @@ def add_log_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load(args: argparse.Namespace) -> LoadedLog:
-    """Read the log named by the arguments of ``add_log_arguments``.
+def load(args: argparse.Namespace, mapping_file: Mapping[str, Any] | None = None) -> LoadedLog:
+    """Read the log named by the arguments of ``add_log_arguments``; ``mapping_file``: the
+    ``--mapping`` file when the caller has read it already.
 
     An SAP document-flow table (VBFA) read without a mapping becomes one case per sales order
     (``read_log`` recognises it).
     """
     mapping: dict[str, Any] = {}
     if args.mapping:
-        mapping.update(read_mapping_file(args.mapping))
+        mapping.update(read_mapping_file(args.mapping) if mapping_file is None else mapping_file)
     mapping.update({role: getattr(args, role) for role in _ROLE_FLAGS if getattr(args, role)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RejectedRowsWarning)  # the command prints the rejects itself
