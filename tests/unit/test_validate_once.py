@@ -57,7 +57,7 @@ def validations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return original(log)
 
     for name, module in list(sys.modules.items()):
-        if (name == "o2c" or name.startswith("o2c.")) and getattr(module, "validate", None) is original:
+        if (name == "o2c" or name.startswith("o2c.")) and vars(module).get("validate") is original:
             monkeypatch.setattr(module, "validate", counting)
     return callers
 
