@@ -187,10 +187,29 @@ class _Orders:
     terms: np.ndarray
     invoiced: np.ndarray
     events: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]
+    changed: tuple[np.ndarray, ...] | None = None
 
 
 def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str, Any]) -> _Orders:
     g = _Generator(rng, n)
+    changed: list[tuple[np.ndarray, ...]] = []
+
+    def slowed(step: str, mask: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """The planted change: orders created since ``change_at`` wait ``change_factor`` times as
+        long for ``step`` (in working time), then ``change_days`` working days more."""
+        if p["change_step"] != step:
+            return after
+        hit = mask & (arrival >= p["_change_at"])
+        slow = after
+        if p["change_factor"] != 1.0:
+            work = _to_work(before)
+            slow = _from_work(work + np.rint((_to_work(after) - work) * p["change_factor"]).astype(np.int64))
+        if p["change_days"]:
+            days = np.busday_offset((slow // _DAY).astype("datetime64[D]"), p["change_days"], roll="forward")
+            slow = days.astype(np.int64) * _DAY + slow % _DAY
+        slow = np.where(hit, slow, after)
+        changed.append((mask.copy(), hit, before, after - before, slow - before))
+        return slow
     names = list(_CUSTOMERS)
     weights = np.array([w for *_, w in _CUSTOMERS.values()], dtype=float)
     customer = rng.choice(len(names), size=n, p=weights / weights.sum())
@@ -240,10 +259,10 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
     # approval chains: by value, and on every order of one sales organisation
     low, high = p["approval_limits"]
     manager = alive & ((value > low) | (org == p["approval_org"]))
-    t = np.where(manager, g.person(t, 8.0, 1.0), t)
+    t = np.where(manager, slowed(MANAGER_APPROVAL, manager, t, g.person(t, 8.0, 1.0)), t)
     g.add(manager, MANAGER_APPROVAL, t, g.pick(np.full(n, "manager")))
     director = alive & (value > high)
-    t = np.where(director, g.person(t, 16.0, 1.0), t)
+    t = np.where(director, slowed(DIRECTOR_APPROVAL, director, t, g.person(t, 16.0, 1.0)), t)
     g.add(director, DIRECTOR_APPROVAL, t, g.pick(np.full(n, "director")))
 
     # confirmation: automatic for untouched EDI orders; then the ping-pong around price changes
@@ -269,7 +288,8 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
     invoiced = np.where(early, t, _NEVER)
     g.add(early, CREATE_INVOICE, t, g.pick(np.full(n, "billing")))
     robots = org == _AUTOMATED_WAREHOUSE
-    t = np.where(alive, np.where(robots, g.program(t, 3.0, 0.7), g.person(t, 6.0, 0.8)), t)
+    picked = np.where(robots, g.program(t, 3.0, 0.7), g.person(t, 6.0, 0.8))
+    t = np.where(alive, slowed(PICK_GOODS, alive, t, picked), t)
     g.add(alive, PICK_GOODS, t, np.where(robots, _RES["BATCH_WMS"], warehouse))
     # the planted bottleneck: goods of one region wait for their export documents before shipping
     slow = region == p["bottleneck_region"]
@@ -278,7 +298,8 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
         g.person(t, 3.0, 0.7),
         g.program(t, 2.0, 0.7),
     )
-    t = np.where(alive, np.where(slow, slow_at, np.where(robots, robot_at, usual_at)), t)
+    shipped = np.where(slow, slow_at, np.where(robots, robot_at, usual_at))
+    t = np.where(alive, slowed(SHIP_GOODS, alive, t, shipped), t)
     g.add(alive, SHIP_GOODS, t, np.where(robots, _RES["BATCH_WMS"], warehouse))
 
     # billing: the nightly billing run, the invoice output run
@@ -312,7 +333,9 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
         g.add(mask, REMINDER, reminder, g.everyone("BATCH_DUNNING"))
         reminder = reminder + 13 * _DAY
     g.add(alive, RECEIVE_PAYMENT, paid, g.everyone("BATCH_BANK"))
-    return _Orders(arrival, customer, org, region, edi, value, terms, invoiced, g.parts)
+    return _Orders(
+        arrival, customer, org, region, edi, value, terms, invoiced, g.parts, changed[0] if changed else None
+    )
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -358,6 +381,10 @@ def simulate(
     approval_limits: tuple[float, float] = (10_000.0, 50_000.0),
     approval_org: str | None = "FR01",
     stuck: float = 0.01,
+    change_step: str | None = None,
+    change_at: str | date | None = None,
+    change_factor: float = 1.0,
+    change_days: int = 0,
 ) -> Simulation:
     """Simulate ``cases`` orders from order entry to cash, with planted patterns and their truth.
 
@@ -395,6 +422,12 @@ def simulate(
         Sales organisation whose every order needs a Manager Approval (a chain nobody questions).
     stuck : float
         Share of orders blocked by the credit check and never released (stuck, unnoticed).
+    change_step, change_at, change_factor, change_days :
+        A planted change (for ``o2c.compare``): orders created on or after the date
+        ``change_at`` (midnight UTC) wait ``change_factor`` times as long for the step
+        ``change_step`` (one of ``CHANGE_STEPS``; scaled in working time, which moves the time of
+        day of the step), then ``change_days`` working days (Monday to Friday) more at the same
+        time of day. None: no change. ``truth["change"]`` says what it did.
 
     Returns
     -------
@@ -422,7 +455,9 @@ def simulate(
         "self_loop": self_loop, "skip_credit_check": skip_credit_check,
         "invoice_before_shipment": invoice_before_shipment, "complaint": complaint,
         "complaint_delay_days": complaint_delay_days, "approval_limits": list(approval_limits),
-        "approval_org": approval_org, "stuck": stuck,
+        "approval_org": approval_org, "stuck": stuck, "change_step": change_step,
+        "change_at": None if change_at is None else str(change_at), "change_factor": change_factor,
+        "change_days": change_days,
     }  # fmt: skip
     _check(parameters)
     begin_day = date.fromisoformat(str(start))
@@ -431,25 +466,52 @@ def simulate(
     )
     end = begin + weeks * 7 * _DAY
     rng = np.random.default_rng(seed)
-    orders = _orders(rng, cases, begin, end, parameters)
+    at = None if change_at is None else date.fromisoformat(str(change_at))
+    moment = 0 if at is None else int((datetime(at.year, at.month, at.day) - datetime(1970, 1, 1)).total_seconds())
+    orders = _orders(rng, cases, begin, end, {**parameters, "_change_at": moment})
     log = _log(orders, cases, end)
     truth = measured_truth(log, IDEAL_PATH, parameters=parameters, begin=begin, end=end)
+    if change_step is not None:
+        truth["change"] = _change_truth(orders, parameters, end)
     return Simulation(log=log, truth=truth, ideal=IDEAL_PATH)
+
+
+#: The steps ``simulate`` can slow down from a date on (its ``change_step``).
+CHANGE_STEPS = (MANAGER_APPROVAL, DIRECTOR_APPROVAL, PICK_GOODS, SHIP_GOODS)
+
+
+def _change_truth(orders: _Orders, p: dict[str, Any], end: int) -> dict[str, Any]:
+    """What the planted change did: the orders it slowed (the step done before the log's end), the
+    median wait for the step of the orders created before and since ``change_at``, and the
+    planted effect: the median of the slowed orders' waits minus the median of the same orders'
+    waits without the change (seconds)."""
+    assert orders.changed is not None
+    mask, hit, previous, usual, slow = orders.changed
+    done = mask & (previous + np.where(hit, slow, usual) < end)  # the step is in the log
+    since, before = done & hit, done & ~hit
+
+    def median(values: np.ndarray) -> float | None:
+        return float(np.median(values)) if len(values) else None
+
+    planted = median(slow[since]), median(usual[since])
+    return {
+        "step": p["change_step"],
+        "at": p["change_at"],
+        "factor": p["change_factor"],
+        "days": p["change_days"],
+        "orders_changed": int(since.sum()),
+        "orders_before": int(before.sum()),
+        "wait_median_before_seconds": median(usual[before]),
+        "wait_median_since_seconds": median(slow[since]),
+        "planted_median_seconds": None if None in planted else planted[0] - planted[1],  # type: ignore[operator]
+    }
+
 
 
 def _check(p: dict[str, Any]) -> None:
     check_whole(p["cases"], argument="cases", function="simulate")
     check_whole(p["weeks"], argument="weeks", function="simulate")
-    try:
-        date.fromisoformat(p["start"])
-    except ValueError:
-        raise ArgumentError.must_be(
-            "an ISO date like '2025-01-06'",
-            p["start"],
-            argument="start",
-            function="simulate",
-            allowed="an ISO date",
-        ) from None
+    _check_date(p["start"], "start")
     for name in _SHARES:
         check_share(p[name], argument=name, function="simulate")
     for name in ("bottleneck_days", "complaint_delay_days"):
@@ -467,6 +529,28 @@ def _check(p: dict[str, Any]) -> None:
         check_choice(p["bottleneck_region"], REGIONS, argument="bottleneck_region", function="simulate")
     if p["approval_org"] is not None:
         check_choice(p["approval_org"], tuple(SALES_ORGS), argument="approval_org", function="simulate")
+    if (p["change_step"] is None) != (p["change_at"] is None):
+        raise ArgumentError(
+            "The 'change_step' and 'change_at' arguments of simulate go together (the step that slows "
+            f"down and the date it does from); got change_step={p['change_step']!r}, change_at={p['change_at']!r}.",
+            function="simulate",
+            argument="change_at" if p["change_at"] is None else "change_step",
+            allowed="given together with the other",
+        )
+    if p["change_step"] is not None:
+        check_choice(p["change_step"], CHANGE_STEPS, argument="change_step", function="simulate")
+        _check_date(p["change_at"], "change_at")
+        check_number(p["change_factor"], argument="change_factor", function="simulate", above=True)
+        check_whole(p["change_days"], argument="change_days", function="simulate", least=0)
+
+
+def _check_date(value: str, argument: str) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ArgumentError.must_be(
+            "an ISO date like '2025-01-06'", value, argument=argument, function="simulate", allowed="an ISO date"
+        ) from None
 
 
 def _log(orders: _Orders, n: int, end: int) -> pl.DataFrame:

@@ -1,0 +1,708 @@
+"""What changed between two groups of orders: ``compare`` and its ``Comparison``.
+
+Two **sides** of orders, A and B, are compared: two periods (``by="quarter"``, ``"month"``, a
+date, two windows) or two segments (``by={"region": "APAC"}`` against the rest,
+``by={"region": ("APAC", "EMEA")}``). An order belongs to a side by its **first event** (when it
+started) or by the first non-empty value of the attribute in its events; it is never split.
+
+For every edge (and every activity) the comparison gives the orders and share of orders that
+pass it on each side, the median waiting time on each side and the difference B minus A with
+
+- a **confidence interval** from a seeded bootstrap over orders (an order's waits are resampled
+  together: waits within one order are not independent), the percentile interval of the
+  difference of the two medians;
+- a **p-value**: the two-sided Mann-Whitney U test of the orders' waits, one value per order
+  (its mean wait on the edge; most orders pass an edge once), so that every value is an
+  independent order; the shares of orders are tested with Fisher's exact test;
+- the p-values **adjusted** with Benjamini-Hochberg over every test of the table (the waits and
+  the shares of all edges are one family, those of all activities another); only an adjusted
+  p-value under ``alpha`` is a change.
+
+Examples
+--------
+>>> from o2c import simulate
+>>> sim = simulate(2000, seed=4, change_step="Ship Goods", change_at="2025-05-05", change_factor=3.0)
+>>> result = compare(sim.log, by="2025-05-05", ideal=sim.ideal, resamples=200)
+>>> result.a, result.b
+('before 2025-05-05', 'since 2025-05-05')
+>>> result.edges.loc[result.edges["changed"], ["source", "target"]].values.tolist()
+[['Pick Goods', 'Ship Goods']]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+from scipy.stats import false_discovery_control, fisher_exact, mannwhitneyu
+
+from o2c._kpis._table import _kpis
+from o2c.conformance.alignments import _align, conformance_summary
+from o2c.conformance.discover import _discover_ideal_path
+from o2c.discovery import CASE_NUMBER, _variant_table, event_start, lazy_transitions
+from o2c.errors import ArgumentError, ToolkitError, check_number, check_share, check_whole
+from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, VALUE, as_utc, validate
+from o2c.model import IdealPath, ProcessModel
+
+#: The periods ``by`` can name: the period of the latest order start against the one before it.
+PERIODS = ("month", "quarter")
+#: A side with fewer orders than this is refused.
+MIN_ORDERS = 30
+
+_EDGE_COLUMNS = [
+    "source", "target", "orders_a", "orders_b", "share_a", "share_b", "share_diff", "share_ci_low",
+    "share_ci_high", "share_p_value", "share_p_adjusted", "share_changed", "transitions_a",
+    "transitions_b", "wait_median_a", "wait_median_b", "wait_median_diff", "ci_low", "ci_high",
+    "p_value", "p_adjusted", "changed", "value_a", "value_b",
+]  # fmt: skip
+
+
+class SideTooSmallError(ToolkitError):
+    """A side of a comparison has fewer than ``MIN_ORDERS`` orders (``.side``, ``.orders``)."""
+
+    def __init__(self, message: str, *, side: str, orders: int) -> None:
+        super().__init__(message)
+        self.side = side
+        self.orders = orders
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """What changed from side ``a`` to side ``b`` (their names), each table one row per thing compared.
+
+    ``orders_a`` and ``orders_b`` count the orders of each side. ``edges``: one row per
+    directly-follows edge seen on either side: ``source``, ``target``, ``orders_a``,
+    ``orders_b`` (orders passing it), ``share_a``, ``share_b`` (of the side's orders),
+    ``share_diff`` (b minus a) with ``share_ci_low``/``share_ci_high``, ``share_p_value``
+    (Fisher), ``share_p_adjusted`` (Benjamini-Hochberg), ``share_changed``; ``transitions_a``,
+    ``transitions_b``; ``wait_median_a``, ``wait_median_b``, ``wait_median_diff`` (b minus a)
+    with ``ci_low``/``ci_high`` (Timedeltas), ``p_value`` (Mann-Whitney over orders),
+    ``p_adjusted``, ``changed`` (``p_adjusted < alpha``); ``value_a``, ``value_b`` (order value of
+    the orders passing it). Changes first, the largest difference first, ties by name.
+    ``activities``: the same per activity (orders with it; waits are those into it, from the
+    previous event of the order) with ``activity`` for ``source``/``target``. ``kpis``: the KPIs of
+    ``o2c.kpis`` and the conformance figures of each side: ``kpi``, ``unit``, ``value_a``,
+    ``value_b``, ``value_diff``, ``duration_a``, ``duration_b``, ``duration_diff``, ``orders_a``,
+    ``orders_b``, ``ci_low``, ``ci_high`` (for the order-level medians and shares; NaN for the
+    others). ``variants``: ``trace``, ``orders_a``, ``orders_b``, ``share_a``, ``share_b``,
+    ``share_diff``, ``status`` (``appeared``, ``disappeared``, ``both``), largest change first.
+    """
+
+    a: str
+    b: str
+    orders_a: int
+    orders_b: int
+    edges: pd.DataFrame = field(repr=False)
+    activities: pd.DataFrame = field(repr=False)
+    kpis: pd.DataFrame = field(repr=False)
+    variants: pd.DataFrame = field(repr=False)
+    parameters: Mapping[str, Any] = field(repr=False)
+    currency: str | None = None
+
+
+def compare(
+    log: pl.DataFrame | pd.DataFrame,
+    *,
+    by: Any,
+    ideal: IdealPath | ProcessModel | None = None,
+    seed: int = 0,
+    resamples: int = 1000,
+    alpha: float = 0.05,
+) -> Comparison:
+    """Compare two groups of orders: frequencies, waits, KPIs, conformance and variants, with significance.
+
+    Parameters
+    ----------
+    log : DataFrame
+        An event log, polars or pandas (see ``o2c.log``).
+    by : str, date, pair of windows or dict
+        The two sides. ``"quarter"`` or ``"month"``: the period (calendar, UTC) of the latest order
+        start (B) against the one before it (A); the latest period may still be running. A date
+        (``"2025-07-01"``): orders started before it (A) against those started on or after it
+        (B). Two windows ``((start, end), (start, end))``: orders started in each, ``start <= t <
+        end``. ``{"region": "APAC"}``: orders with that value (B) against all other orders with a
+        value (A); ``{"region": ("APAC", "EMEA")}``: the first value (A) against the second (B).
+    ideal : IdealPath or ProcessModel, optional
+        What conformance and the KPIs' milestones refer to; discovered from the whole log (both
+        sides) when not given, as ``assess`` does.
+    seed : int
+        Seed of ``numpy.random.default_rng`` for the bootstrap: the same seed, the same intervals.
+    resamples : int
+        Bootstrap resamples of the orders of each side.
+    alpha : float
+        Significance level: a difference whose Benjamini-Hochberg adjusted p-value is below it is
+        a change; the intervals are ``1 - alpha`` intervals.
+
+    Returns
+    -------
+    Comparison
+        ``a``, ``b``, ``orders_a``, ``orders_b``, ``edges``, ``activities``, ``kpis``, ``variants``.
+
+    Raises
+    ------
+    SideTooSmallError
+        When a side has fewer than ``MIN_ORDERS`` (30) orders; the message names it and its count.
+
+    Notes
+    -----
+    Waits of overlapping transitions (b started before a ended) count as 0, as on the maps. The
+    bootstrap is the Poisson bootstrap (each order drawn a Poisson(1) number of times), computed
+    without materialising a resample: the median of a resample can only lie near the median of
+    the waits, so orders whose waits all lie far below or above it are drawn by groups.
+
+    Examples
+    --------
+    >>> from o2c import simulate
+    >>> sim = simulate(1000, seed=1)
+    >>> result = compare(sim.log, by={"region": ("EMEA", "APAC")}, ideal=sim.ideal, resamples=200)
+    >>> result.a, result.b, result.orders_a > 30
+    ('region = EMEA', 'region = APAC', True)
+    >>> row = result.edges.set_index(["source", "target"]).loc[("Pick Goods", "Ship Goods")]
+    >>> bool(row["changed"]), row["wait_median_diff"] > pd.Timedelta(days=5)
+    (True, True)
+    """
+    return _compare(validate(log), by=by, ideal=ideal, seed=seed, resamples=resamples, alpha=alpha)
+
+
+def _compare(
+    log: pl.DataFrame,
+    *,
+    by: Any,
+    ideal: IdealPath | ProcessModel | None = None,
+    seed: int = 0,
+    resamples: int = 1000,
+    alpha: float = 0.05,
+) -> Comparison:
+    """``compare`` of a validated log."""
+    check_whole(seed, argument="seed", function="compare", least=0)
+    check_whole(resamples, argument="resamples", function="compare", least=10)
+    check_share(alpha, argument="alpha", function="compare")
+    check_number(alpha, argument="alpha", function="compare", above=True)
+    side, names = _sides(log, by)
+    counts = np.bincount(side[side >= 0], minlength=2)
+    for index in (0, 1):
+        if counts[index] < MIN_ORDERS:
+            raise SideTooSmallError(
+                f"Side {'AB'[index]} of the comparison ({names[index]}) has {counts[index]:,} orders; "
+                f"compare needs at least {MIN_ORDERS} on each side (the other has "
+                f"{counts[1 - index]:,}). Choose a longer period or a larger segment.",
+                side=names[index],
+                orders=int(counts[index]),
+            )
+    rng = np.random.default_rng(seed)
+    values = _case_value(log)
+    waits = _side_waits(log, side)
+    edges = _table(waits, ["source", "target"], side, counts, values, rng, resamples, alpha)
+    activities = _table(
+        _activity_waits(log, side), ["activity"], side, counts, values, rng, resamples, alpha
+    )
+    chosen = _side_log(log, side)
+    if ideal is None:
+        ideal = _discover_ideal_path(chosen)
+    kpi_table = _kpi_table(chosen, side, ideal, rng, resamples, alpha)
+    parameters = {
+        "by": _plain(by), "seed": seed, "resamples": resamples, "alpha": alpha,
+        "ideal": list(ideal.steps) if isinstance(ideal, IdealPath) else "process model",
+    }  # fmt: skip
+    return Comparison(
+        a=names[0],
+        b=names[1],
+        orders_a=int(counts[0]),
+        orders_b=int(counts[1]),
+        edges=edges,
+        activities=activities,
+        kpis=kpi_table,
+        variants=_variant_changes(log, side, counts),
+        parameters=parameters,
+        currency=_currency(log),
+    )
+
+
+# --- the two sides ---------------------------------------------------------------------------
+
+
+def _sides(log: pl.DataFrame, by: Any) -> tuple[np.ndarray, tuple[str, str]]:
+    """Per case in log order: 0 (side A), 1 (side B) or -1 (neither); and the sides' names."""
+    if isinstance(by, Mapping):
+        return _segments(log, by)
+    starts = _case_starts(log)
+    if isinstance(by, str) and by in PERIODS:
+        return _periods(starts, by)
+    if isinstance(by, tuple | list) and len(by) == 2 and all(isinstance(w, tuple | list) for w in by):
+        windows = [tuple(_moment(t) for t in window) for window in by]
+        if any(len(window) != 2 or window[0] >= window[1] for window in windows):
+            raise _bad_by(by)
+        side = np.full(len(starts), -1, dtype=np.int64)
+        for index, (begin, end) in enumerate(windows):
+            inside = (starts >= _micros(begin)) & (starts < _micros(end))
+            side[inside & (side < 0)] = index
+        names = tuple(f"{_day(begin)} to {_day(end)}" for begin, end in windows)
+        return side, (names[0], names[1])
+    if isinstance(by, str | date | datetime | pd.Timestamp):
+        try:
+            moment = _moment(by)
+        except ArgumentError:
+            raise _bad_by(by) from None
+        side = (starts >= _micros(moment)).astype(np.int64)
+        return side, (f"before {_day(moment)}", f"since {_day(moment)}")
+    raise _bad_by(by)
+
+
+def _bad_by(by: Any) -> ArgumentError:
+    return ArgumentError.must_be(
+        "'month', 'quarter', a date, two windows ((start, end), (start, end)), or an attribute "
+        "such as {'region': 'APAC'} or {'region': ('APAC', 'EMEA')}",
+        by,
+        argument="by",
+        function="compare",
+        allowed=(*PERIODS, "a date", "two windows", "{attribute: value(s)}"),
+    )
+
+
+def _moment(value: Any) -> datetime:
+    return as_utc(value, argument="by", function="compare")
+
+
+def _micros(moment: datetime) -> int:
+    return int(pd.Timestamp(moment).value // 1000)
+
+
+def _day(moment: datetime) -> str:
+    stamp = pd.Timestamp(moment)
+    return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.strftime("%Y-%m-%d %H:%M")
+
+
+def _case_starts(log: pl.DataFrame) -> np.ndarray:
+    """When each case (in log order) started: its first event's start, in µs since the epoch."""
+    run = pl.col(CASE_ID).rle_id().alias("_run")
+    starts = log.lazy().group_by(run, maintain_order=True).agg(event_start(log).min().alias("_start"))
+    return starts.collect()["_start"].dt.epoch("us").to_numpy().astype(np.int64)
+
+
+def _periods(starts: np.ndarray, by: str) -> tuple[np.ndarray, tuple[str, str]]:
+    every = "1mo" if by == "month" else "1q"
+    period = pl.Series(starts).cast(pl.Datetime("us", "UTC")).dt.truncate(every)
+    codes = (period.dt.year() * 12 + period.dt.month() - 1).to_numpy().astype(np.int64)
+    latest = int(codes.max())
+    step = 1 if by == "month" else 3
+    side = np.where(codes == latest, 1, np.where(codes == latest - step, 0, -1))
+    names = tuple(_period_name(code, by) for code in (latest - step, latest))
+    return side, (names[0], names[1])
+
+
+def _period_name(code: int, by: str) -> str:
+    year, month = divmod(code, 12)
+    return f"{year}-{month + 1:02d}" if by == "month" else f"{year} Q{month // 3 + 1}"
+
+
+def _segments(log: pl.DataFrame, by: Mapping[Any, Any]) -> tuple[np.ndarray, tuple[str, str]]:
+    if len(by) != 1:
+        raise _bad_by(by)
+    ((attribute, chosen),) = by.items()
+    if attribute not in log.columns:
+        raise ArgumentError(
+            f"The 'by' argument of compare names the attribute {attribute!r}, which the log does not "
+            f"have; its columns are {log.columns}.",
+            function="compare",
+            argument="by",
+            value=by,
+            allowed=tuple(log.columns),
+        )
+    run = pl.col(CASE_ID).rle_id().alias("_run")
+    first = (
+        log.lazy()
+        .group_by(run, maintain_order=True)
+        .agg(pl.col(attribute).drop_nulls().first().cast(pl.String).alias("_value"))
+        .collect()["_value"]
+    )
+    if isinstance(chosen, tuple | list):
+        if len(chosen) != 2 or str(chosen[0]) == str(chosen[1]):
+            raise _bad_by(by)
+        one, other = (str(v) for v in chosen)
+        side = np.where(
+            (first == one).fill_null(False).to_numpy(), 0, np.where((first == other).fill_null(False), 1, -1)
+        )
+        return side.astype(np.int64), (f"{attribute} = {one}", f"{attribute} = {other}")
+    value = str(chosen)
+    has = first.is_not_null().to_numpy()
+    side = np.where(has, np.where((first == value).fill_null(False).to_numpy(), 1, 0), -1)
+    return side.astype(np.int64), (f"{attribute} other than {value}", f"{attribute} = {value}")
+
+
+def _side_log(log: pl.DataFrame, side: np.ndarray) -> pl.DataFrame:
+    """The events of the orders on either side (still sorted and canonical)."""
+    keep = pl.Series(side >= 0).gather(pl.Series(_case_numbers(log)))
+    return log.filter(keep)
+
+
+def _case_numbers(log: pl.DataFrame) -> np.ndarray:
+    return log.select(pl.col(CASE_ID).rle_id())[CASE_ID].to_numpy().astype(np.int64)
+
+
+def _case_value(log: pl.DataFrame) -> np.ndarray:
+    """Each case's value (its first non-empty ``value``), NaN where none; in log order."""
+    if VALUE not in log.columns:
+        return np.full(int(log.select(pl.col(CASE_ID).rle_id().max()).item() or 0) + 1, np.nan)
+    run = pl.col(CASE_ID).rle_id().alias("_run")
+    values = log.lazy().group_by(run, maintain_order=True).agg(pl.col(VALUE).drop_nulls().first()).collect()
+    return values[VALUE].cast(pl.Float64).fill_null(np.nan).to_numpy()
+
+
+def _currency(log: pl.DataFrame) -> str | None:
+    if "currency" not in log.columns:
+        return None
+    values = log["currency"].drop_nulls().cast(pl.String).unique()
+    return str(values[0]) if values.len() == 1 else None
+
+
+# --- waits per side --------------------------------------------------------------------------
+
+
+def _side_waits(log: pl.DataFrame, side: np.ndarray) -> pl.DataFrame:
+    """Transitions of the orders on either side: ``source``, ``target`` (text), ``case``, ``side``,
+    ``wait`` (µs, overlaps as 0)."""
+    pairs = lazy_transitions(log).select(
+        pl.col("source").cast(pl.String),
+        pl.col("target").cast(pl.String),
+        pl.col(CASE_NUMBER).alias("case"),
+        pl.col("wait").dt.total_microseconds().clip(lower_bound=0).alias("wait"),
+    )
+    return _with_side(pairs, side)
+
+
+def _activity_waits(log: pl.DataFrame, side: np.ndarray) -> pl.DataFrame:
+    """Per event of the orders on either side: ``activity``, ``case``, ``side`` and ``wait`` (µs
+    since the previous event's end in the order, overlaps as 0; null for an order's first event)."""
+    run = pl.col(CASE_ID).rle_id()
+    events = log.lazy().select(
+        pl.col(ACTIVITY).cast(pl.String).alias("activity"),
+        run.alias("case"),
+        pl.when(run == run.shift(1))
+        .then((event_start(log) - pl.col(TIMESTAMP).shift(1)).dt.total_microseconds().clip(lower_bound=0))
+        .alias("wait"),
+    )
+    return _with_side(events, side)
+
+
+def _with_side(frame: pl.LazyFrame, side: np.ndarray) -> pl.DataFrame:
+    sides = pl.Series("side", side, dtype=pl.Int64)
+    return (
+        frame.with_columns(pl.col("case").cast(pl.Int64))
+        .with_columns(side=pl.col("case").map_batches(lambda c: sides.gather(c), return_dtype=pl.Int64))
+        .filter(pl.col("side") >= 0)
+        .collect()
+    )
+
+
+def _table(
+    waits: pl.DataFrame,
+    keys: list[str],
+    side: np.ndarray,
+    counts: np.ndarray,
+    values: np.ndarray,
+    rng: np.random.Generator,
+    resamples: int,
+    alpha: float,
+) -> pd.DataFrame:
+    """One row per key (edge or activity): frequencies, median waits and their differences."""
+    per_order = (
+        waits.group_by([*keys, "side", "case"])
+        .agg(transitions=pl.col("wait").count(), mean=pl.col("wait").mean())
+        .sort([*keys, "side", "case"])
+    )
+    value_of = pl.Series(np.nan_to_num(values, nan=0.0))
+    frequency = (
+        per_order.with_columns(value=value_of.gather(per_order["case"]))
+        .group_by([*keys, "side"])
+        .agg(orders=pl.len(), transitions=pl.col("transitions").sum(), value=pl.col("value").sum())
+    )
+    wide = frequency.pivot(on="side", index=keys, values=["orders", "transitions", "value"])
+    for name in ("orders", "transitions", "value"):
+        for index in (0, 1):
+            column = f"{name}_{index}"
+            if column not in wide.columns:
+                wide = wide.with_columns(pl.lit(0).alias(column))
+    wide = wide.fill_null(0).sort(keys)
+    sorted_waits = waits.filter(pl.col("wait").is_not_null()).sort([*keys, "side", "wait"])
+    groups = _group_slices(sorted_waits, [*keys, "side"])
+    mean_groups = _group_slices(per_order.filter(pl.col("mean").is_not_null()), [*keys, "side"])
+    wait_values = sorted_waits["wait"].to_numpy().astype(np.float64)
+    wait_cases = sorted_waits["case"].to_numpy()
+    means = per_order.filter(pl.col("mean").is_not_null())["mean"].to_numpy()
+    rows = []
+    quantiles = (alpha / 2, 1 - alpha / 2)
+    for key in wide.select(keys).iter_rows():
+        medians, boots, tested = [], [], []
+        for index in (0, 1):
+            start, stop = groups.get((*key, index), (0, 0))
+            chunk = wait_values[start:stop]
+            medians.append(float(np.median(chunk)) if len(chunk) else math.nan)
+            boots.append(bootstrap_medians(chunk, wait_cases[start:stop], rng, resamples))
+            m_start, m_stop = mean_groups.get((*key, index), (0, 0))
+            tested.append(means[m_start:m_stop])
+        diff = boots[1] - boots[0]
+        finite = diff[np.isfinite(diff)]
+        low, high = np.quantile(finite, quantiles) if len(finite) else (math.nan, math.nan)
+        p = (
+            float(mannwhitneyu(tested[1], tested[0], alternative="two-sided").pvalue)
+            if len(tested[0]) and len(tested[1])
+            else math.nan
+        )
+        rows.append((*key, medians[0], medians[1], medians[1] - medians[0], low, high, p))
+    stats = pd.DataFrame(
+        rows, columns=[*keys, "_a", "_b", "_diff", "_low", "_high", "p_value"]
+    ).astype({"_a": "float64", "_b": "float64", "_diff": "float64", "_low": "float64", "_high": "float64"})
+    table = wide.to_pandas()
+    orders_a, orders_b = table["orders_0"].to_numpy(), table["orders_1"].to_numpy()
+    share = _share_tests(orders_a, orders_b, counts, rng, resamples, alpha)
+    out = pd.DataFrame({key: table[key].astype(object) for key in keys})
+    out["orders_a"], out["orders_b"] = orders_a.astype("int64"), orders_b.astype("int64")
+    out = pd.concat([out, share], axis=1)
+    out["transitions_a"] = table["transitions_0"].astype("int64")
+    out["transitions_b"] = table["transitions_1"].astype("int64")
+    for name, column in (("wait_median_a", "_a"), ("wait_median_b", "_b"), ("wait_median_diff", "_diff"),
+                         ("ci_low", "_low"), ("ci_high", "_high")):  # fmt: skip
+        out[name] = _timedeltas(stats[column])
+    out["p_value"] = stats["p_value"].to_numpy()
+    # one family per table: the waits and the shares of all its rows, adjusted together
+    both = adjusted(np.concatenate([out["p_value"].to_numpy(), out["share_p_value"].to_numpy()]))
+    out["p_adjusted"], out["share_p_adjusted"] = both[: len(out)], both[len(out) :]
+    out["changed"] = out["p_adjusted"].to_numpy() < alpha
+    out["share_changed"] = out["share_p_adjusted"].to_numpy() < alpha
+    has_value = bool(np.isfinite(values).any())
+    out["value_a"] = table["value_0"].astype("float64") if has_value else math.nan
+    out["value_b"] = table["value_1"].astype("float64") if has_value else math.nan
+    size = out["wait_median_diff"].abs().fillna(pd.Timedelta(0))
+    out = out.assign(_size=size).sort_values(
+        ["changed", "share_changed", "_size", *keys], ascending=[False, False, False, *[True] * len(keys)],
+        kind="stable",
+    )  # fmt: skip
+    columns = _EDGE_COLUMNS if keys == ["source", "target"] else ["activity", *_EDGE_COLUMNS[2:]]
+    return out[columns].reset_index(drop=True)
+
+
+def _group_slices(frame: pl.DataFrame, keys: list[str]) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Row ranges of each group of a frame sorted by ``keys``."""
+    bounds = (
+        frame.with_row_index("_row")
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("_row").first().alias("_start"), pl.len().alias("_n"))
+    )
+    return {
+        tuple(row[:-2]): (int(row[-2]), int(row[-2] + row[-1]))
+        for row in bounds.select(*keys, "_start", "_n").iter_rows()
+    }
+
+
+def _timedeltas(microseconds: pd.Series) -> pd.Series:
+    return pd.to_timedelta(microseconds.round(), unit="us").astype("timedelta64[us]")
+
+
+def _share_tests(
+    with_a: np.ndarray,
+    with_b: np.ndarray,
+    counts: np.ndarray,
+    rng: np.random.Generator,
+    resamples: int,
+    alpha: float,
+) -> pd.DataFrame:
+    """Shares of orders per side, their difference with a Poisson-bootstrap interval and Fisher's p."""
+    n_a, n_b = int(counts[0]), int(counts[1])
+    quantiles = (alpha / 2, 1 - alpha / 2)
+    share_a, share_b = with_a / n_a, with_b / n_b
+    lows, highs, ps = [], [], []
+    for a, b in zip(with_a.tolist(), with_b.tolist(), strict=True):
+        draws = [rng.poisson([k, n - k], size=(resamples, 2)) for k, n in ((a, n_a), (b, n_b))]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            boot = [d[:, 0] / d.sum(axis=1) for d in draws]
+        diff = boot[1] - boot[0]
+        low, high = np.nanquantile(diff, quantiles)
+        lows.append(low)
+        highs.append(high)
+        ps.append(float(fisher_exact([[a, n_a - a], [b, n_b - b]]).pvalue))
+    p = np.array(ps, dtype=np.float64)
+    return pd.DataFrame(
+        {
+            "share_a": share_a.astype("float64"),
+            "share_b": share_b.astype("float64"),
+            "share_diff": (share_b - share_a).astype("float64"),
+            "share_ci_low": np.array(lows, dtype=np.float64),
+            "share_ci_high": np.array(highs, dtype=np.float64),
+            "share_p_value": p,
+            "share_p_adjusted": np.nan,
+            "share_changed": False,
+        }
+    )
+
+
+def adjusted(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (``scipy.stats.false_discovery_control``); NaN stays NaN
+    and is not counted among the tests.
+
+    >>> adjusted(np.array([0.01, np.nan, 0.04, 0.03])).round(3).tolist()
+    [0.03, nan, 0.04, 0.04]
+    """
+    p_values = np.asarray(p_values, dtype=np.float64)
+    out = np.full(len(p_values), np.nan)
+    tested = np.isfinite(p_values)
+    if tested.any():
+        out[tested] = false_discovery_control(p_values[tested], method="bh")
+    return out
+
+
+# --- the bootstrap ---------------------------------------------------------------------------
+
+
+def bootstrap_medians(
+    values: np.ndarray, owners: np.ndarray, rng: np.random.Generator, resamples: int
+) -> np.ndarray:
+    """The medians of ``resamples`` Poisson-bootstrap resamples of the orders behind ``values``.
+
+    ``values`` are sorted ascending; ``owners`` says which order (any integer id) each value
+    belongs to; a resample draws every order a Poisson(1) number of times, with all its values.
+    The median of a resample (the mean of its two middle values; NaN when it drew none) can
+    only lie near the middle of ``values``: orders with no value within a window of 8 standard
+    deviations of the median's rank around it are drawn by groups of the same numbers of values
+    below and above the window, the others one by one, so the cost grows with the window, not
+    with the number of values. A median outside the window (beyond 8 standard deviations) is
+    taken as the window's edge.
+
+    >>> rng = np.random.default_rng(0)
+    >>> medians = bootstrap_medians(np.arange(100.0), np.arange(100), rng, 2000)
+    >>> bool(40 < np.quantile(medians, 0.025) < 45 and 54 < np.quantile(medians, 0.975) < 59)
+    True
+    """
+    n = len(values)
+    if n == 0:
+        return np.full(resamples, np.nan)
+    _, owner = np.unique(owners, return_inverse=True)
+    per_order = np.bincount(owner)
+    orders = len(per_order)
+    half = int(math.ceil(4 * math.sqrt(float(np.sum(per_order.astype(np.float64) ** 2))))) + 20
+    low, high = max(0, (n - 1) // 2 - half), min(n, n // 2 + half + 1)
+    below = np.bincount(owner[:low], minlength=orders)
+    above = np.bincount(owner[high:], minlength=orders)
+    inside = np.zeros(orders, dtype=bool)
+    inside[owner[low:high]] = True
+    single = np.flatnonzero(inside)
+    # the other orders, grouped by how many values they have below and above the window
+    pattern = below[~inside] * (int(per_order.max()) + 1) + above[~inside]
+    kinds, first, sizes = np.unique(pattern, return_index=True, return_counts=True)
+    group_below = below[~inside][first]
+    group_total = per_order[~inside][first]
+    drawn_single = rng.poisson(1.0, size=(resamples, len(single)))
+    drawn_groups = rng.poisson(sizes.astype(np.float64), size=(resamples, len(kinds)))
+    count_below = drawn_groups @ group_below + drawn_single @ below[single]
+    total = drawn_groups @ group_total + drawn_single @ per_order[single]
+    window = values[low:high]
+    weights = drawn_single[:, np.searchsorted(single, owner[low:high])]
+    cumulative = count_below[:, None] + np.cumsum(weights, axis=1)
+    medians = (_value_at(cumulative, (total - 1) // 2, window) + _value_at(cumulative, total // 2, window)) / 2
+    return np.where(total > 0, medians, np.nan)
+
+
+def _value_at(cumulative: np.ndarray, position: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Per resample, the window value at a (0-based) position of the sorted resample."""
+    index = (cumulative > position[:, None]).argmax(axis=1)
+    index = np.where(cumulative[:, -1] > position, index, len(window) - 1)
+    return window[index]
+
+
+# --- KPIs, conformance and variants ------------------------------------------------------------
+
+
+def _kpi_table(
+    log: pl.DataFrame,
+    side: np.ndarray,
+    ideal: IdealPath | ProcessModel,
+    rng: np.random.Generator,
+    resamples: int,
+    alpha: float,
+) -> pd.DataFrame:
+    """The KPIs of each side beside each other, and the conformance figures."""
+    case_side = pl.Series(side[side >= 0])
+    event_side = case_side.gather(pl.Series(_case_numbers(log)))
+    path = ideal if isinstance(ideal, IdealPath) else None
+    as_of = log[TIMESTAMP].max()
+    parts = [_kpis(log.filter(event_side == index), ideal=path, as_of=as_of) for index in (0, 1)]
+    table = parts[0][["kpi", "unit"]].copy()
+    for name, part in zip("ab", parts, strict=True):
+        table[f"value_{name}"] = part["value"].to_numpy()
+        table[f"duration_{name}"] = part["duration"].to_numpy()
+        table[f"orders_{name}"] = part["orders_covered"].to_numpy()
+    table["value_diff"] = table["value_b"] - table["value_a"]
+    table["duration_diff"] = table["duration_b"] - table["duration_a"]
+    table["ci_low"] = math.nan
+    table["ci_high"] = math.nan
+    alignments = _align(log, ideal, progress=False)
+    ids = log.select(pl.col(CASE_ID).unique(maintain_order=True)).with_columns(_side=case_side)
+    aligned_side = pl.DataFrame({CASE_ID: alignments[CASE_ID].astype(str)}).join(ids, on=CASE_ID, how="left")
+    summaries = [conformance_summary(alignments[(aligned_side["_side"] == index).to_numpy()]) for index in (0, 1)]
+    rows = []
+    for kpi, attribute, unit in (
+        ("share_conforming", "share_conforming", "share"),
+        ("log_fitness", "log_fitness", "fitness"),
+        ("average_trace_fitness", "average_trace_fitness", "fitness"),
+    ):
+        a, b = (float(getattr(s, attribute)) for s in summaries)
+        low = high = math.nan
+        if kpi == "share_conforming":
+            fits = [(s.conforming_cases, s.resolved_cases) for s in summaries]
+            draws = [rng.poisson([k, n - k], size=(resamples, 2)) for k, n in fits]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                diff = draws[1][:, 0] / draws[1].sum(axis=1) - draws[0][:, 0] / draws[0].sum(axis=1)
+            low, high = np.nanquantile(diff, (alpha / 2, 1 - alpha / 2))
+        rows.append(
+            {"kpi": kpi, "unit": unit, "value_a": a, "value_b": b, "orders_a": summaries[0].resolved_cases,
+             "orders_b": summaries[1].resolved_cases, "value_diff": b - a, "ci_low": low, "ci_high": high}
+        )  # fmt: skip
+    table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+    for column in ("duration_a", "duration_b", "duration_diff"):
+        table[column] = pd.to_timedelta(table[column]).astype("timedelta64[us]")
+    for column in ("orders_a", "orders_b"):
+        table[column] = table[column].astype("int64")
+    columns = ["kpi", "unit", "value_a", "value_b", "value_diff", "duration_a", "duration_b",
+               "duration_diff", "orders_a", "orders_b", "ci_low", "ci_high"]  # fmt: skip
+    return table[columns]
+
+
+def _variant_changes(log: pl.DataFrame, side: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
+    """Per variant: orders and share on each side; appeared, disappeared or on both; largest change first."""
+    table = _variant_table(log, with_cases=True)
+    members = table.select("variant_id", "case").explode("case")
+    members = members.with_columns(side=pl.Series(side).gather(members["case"]))
+    tally = (
+        members.filter(pl.col("side") >= 0)
+        .group_by("variant_id")
+        .agg(a=(pl.col("side") == 0).sum(), b=(pl.col("side") == 1).sum())
+    )
+    per_variant = table.select("variant_id", pl.col("names").alias("trace")).join(tally, on="variant_id", how="left")
+    per_variant = per_variant.fill_null(0).sort("variant_id")
+    a = per_variant["a"].to_numpy()
+    b = per_variant["b"].to_numpy()
+    frame = pd.DataFrame({"trace": [tuple(t) for t in per_variant["trace"].to_list()]})
+    frame["orders_a"], frame["orders_b"] = a.astype("int64"), b.astype("int64")
+    frame["share_a"], frame["share_b"] = a / counts[0], b / counts[1]
+    frame["share_diff"] = frame["share_b"] - frame["share_a"]
+    frame["status"] = np.where(a == 0, "appeared", np.where(b == 0, "disappeared", "both"))
+    frame = frame[(a + b) > 0]
+    frame = frame.assign(_size=frame["share_diff"].abs(), _name=frame["trace"].map(" ".join))
+    frame = frame.sort_values(["_size", "_name"], ascending=[False, True], kind="stable")
+    return frame.drop(columns=["_size", "_name"]).reset_index(drop=True)
+
+
+def _plain(value: Any) -> Any:
+    """``by`` as JSON can hold it."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, date | datetime | pd.Timestamp):
+        return value.isoformat()
+    return value
