@@ -42,6 +42,7 @@ LEVELS = {
     "conformance": 6,
     "_kpis": 7,
     "_assess": 8,
+    "_compare": 8,  # compares two sides of orders with the analyses and kpis, as assess does
     # deprecated aliases of the private modules above, named like their verbs (o2c._compat)
     "assess": 0,
     "kpis": 0,

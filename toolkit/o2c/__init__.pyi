@@ -1,6 +1,7 @@
 """The public names of ``o2c``, for type checkers; ``__init__.py`` imports each on first use."""
 
 from ._assess import Assessment, assess
+from ._compare import Comparison, compare
 from ._engines._duckdb import ScannedLog, scan_log
 from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
@@ -70,6 +71,7 @@ __all__ = [
     "Assessment",
     "ColumnMapping",
     "ColumnMappingError",
+    "Comparison",
     "ConformanceSummary",
     "Headlines",
     "IdealPath",
@@ -93,6 +95,7 @@ __all__ = [
     "bottlenecks",
     "case_variants",
     "closed_cases",
+    "compare",
     "compare_findings",
     "conformance_summary",
     "cost_of_divergence",

@@ -69,10 +69,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=300,
         help="orders in the Excel file and the European export (default 300)",
     )
+    parser.add_argument("--change-step", metavar="STEP", help="plant a change: this step slows down (e.g. 'Ship Goods')")
+    parser.add_argument("--change-at", metavar="DATE", help="for orders created on or after DATE (with --change-step)")
+    parser.add_argument(
+        "--change-factor", type=float, default=1.0, metavar="X", help="the step's wait times X (default 1)"
+    )
+    parser.add_argument(
+        "--change-days", type=int, default=0, metavar="N", help="and N working days more (default 0)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    sim = simulate(args.cases, seed=args.seed)
+    sim = simulate(
+        args.cases,
+        seed=args.seed,
+        change_step=args.change_step,
+        change_at=args.change_at,
+        change_factor=args.change_factor,
+        change_days=args.change_days,
+    )
     written = write_samples(sim, Path(args.out), excerpt=args.excerpt, seed=args.seed)
     truth = sim.truth
     print(

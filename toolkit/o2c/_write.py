@@ -31,6 +31,8 @@ from o2c.errors import OutputFolderError
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: A file whose presence marks a folder as a report that ``replacing_folder`` may replace whole.
 REPORT_MARKER = "findings.json"
+#: Every file that marks a folder as one of o2c's (a report, a comparison) that may be replaced whole.
+REPORT_MARKERS = (REPORT_MARKER, "compare.json")
 
 
 def spreadsheet_safe(cell: str) -> str:
@@ -68,7 +70,7 @@ def check_folder(folder: Path) -> None:
             if not os.access(parent, os.W_OK | os.X_OK):
                 raise OutputFolderError(f"{folder} cannot be made: {parent} is not writable.", path=folder)
             break
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / REPORT_MARKER).is_file():
+    if folder.is_dir() and any(folder.iterdir()) and not any((folder / marker).is_file() for marker in REPORT_MARKERS):
         shown = ", ".join(sorted(p.name for p in folder.iterdir())[:5])
         raise OutputFolderError(
             f"{folder} holds files that are not an o2c report ({shown}, ...); a report replaces its "

@@ -1,0 +1,221 @@
+"""The comparison report folder: compare.html (headlines, the differential map, the tables),
+compare.json (the same tables), one CSV per table and the map as DOT and SVG."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from o2c._compare import Comparison
+from o2c._write import replacing_folder
+from o2c.errors import GraphvizMissingError
+from o2c.render._difference import render_difference
+from o2c.render.tables import format_amount, format_count, format_duration, format_share
+from o2c.report._headlines import duration_words
+from o2c.report._html import inline_svg, readable_svg
+from o2c.report._write import _csv
+
+#: The files ``write_comparison`` writes besides ``tables/`` and ``maps/``.
+COMPARE_FILES = ("compare.html", "compare.json")
+#: The tables of a comparison, as ``compare.json`` and ``tables/`` name them.
+COMPARE_TABLES = ("edges", "activities", "kpis", "variants")
+
+
+def comparison_headlines(comparison: Comparison, *, top: int = 5) -> list[str]:
+    """Sentences of what changed, largest change first: waits in days (with their interval, the
+    orders and the order value of side B on the edge), then shares of orders.
+
+    >>> from o2c import simulate
+    >>> from o2c._compare import compare
+    >>> sim = simulate(2000, seed=4, change_step="Ship Goods", change_at="2025-05-05", change_days=2)
+    >>> result = compare(sim.log, by="2025-05-05", ideal=sim.ideal, resamples=200)
+    >>> comparison_headlines(result)[0][:60]
+    'Pick Goods -> Ship Goods waits 3.9 days longer since 2025-05-'
+    """
+    edges = comparison.edges
+    sentences = []
+    waits = edges[edges["changed"]]
+    for row in waits.head(top).itertuples(index=False):
+        diff = row.wait_median_diff
+        longer = diff > pd.Timedelta(0)
+        low, high = (row.ci_low, row.ci_high) if longer else (-row.ci_high, -row.ci_low)
+        when = _when(comparison)
+        sentence = (
+            f"{row.source} -> {row.target} waits {duration_words(abs(diff))} "
+            f"{'longer' if longer else 'shorter'} {when} (median {duration_words(row.wait_median_b)} against "
+            f"{duration_words(row.wait_median_a)}; {_level(comparison)} CI {duration_words(low)} to "
+            f"{duration_words(high)}; {format_count(row.orders_b)} orders)"
+        )
+        if not math.isnan(row.value_b):
+            unit = f" {comparison.currency}" if comparison.currency else ""
+            sentence += f"; {format_amount(row.value_b)}{unit} of order value affected"
+        sentences.append(sentence + ".")
+    shares = edges[edges["share_changed"] & ~edges["changed"]]
+    for row in shares.head(max(0, top - len(sentences))).itertuples(index=False):
+        sentences.append(
+            f"{format_share(row.share_b)} of orders in {comparison.b} pass {row.source} -> {row.target}, "
+            f"against {format_share(row.share_a)} in {comparison.a} ({_points(row.share_diff)}; "
+            f"{_level(comparison)} CI {_points(row.share_ci_low)} to {_points(row.share_ci_high)})."
+        )
+    if not sentences:
+        sentences.append(
+            f"No significant change between {comparison.a} ({format_count(comparison.orders_a)} orders) and "
+            f"{comparison.b} ({format_count(comparison.orders_b)} orders) at the "
+            f"{format_share(comparison.parameters['alpha'])} level."
+        )
+    return sentences
+
+
+def _when(comparison: Comparison) -> str:
+    b = comparison.b
+    if b.startswith("since "):
+        return b
+    return f"in {b} than in {comparison.a}"
+
+
+def _level(comparison: Comparison) -> str:
+    return format_share(1 - float(comparison.parameters["alpha"]))
+
+
+def _points(share: float) -> str:
+    return f"{100 * share:+.1f} points"
+
+
+def comparison_json(comparison: Comparison) -> dict[str, Any]:
+    """``compare.json``: the sides, the parameters and every table (durations in seconds, ``*_s``)."""
+    return {
+        "a": comparison.a,
+        "b": comparison.b,
+        "orders_a": comparison.orders_a,
+        "orders_b": comparison.orders_b,
+        "currency": comparison.currency,
+        "parameters": dict(comparison.parameters),
+        "headlines": comparison_headlines(comparison),
+        **{name: _records(getattr(comparison, name)) for name in COMPARE_TABLES},
+    }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    columns: dict[str, list[Any]] = {}
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_timedelta64_dtype(values):
+            seconds = values.dt.total_seconds().to_numpy()
+            columns[f"{name}_s"] = [None if math.isnan(s) else float(s) for s in seconds]
+        elif pd.api.types.is_bool_dtype(values):
+            columns[str(name)] = [bool(v) for v in values]
+        elif pd.api.types.is_integer_dtype(values):
+            columns[str(name)] = [int(v) for v in values]
+        elif pd.api.types.is_float_dtype(values):
+            columns[str(name)] = [None if math.isnan(v) else float(v) for v in values]
+        else:
+            columns[str(name)] = [list(v) if isinstance(v, tuple) else (None if v is None else str(v)) for v in values]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)] if columns else []
+
+
+def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) -> list[Path]:
+    """Write the comparison folder: compare.html, compare.json, tables/*.csv, maps/difference.dot
+    (and .svg with Graphviz); written into a staging folder and renamed into place.
+
+    >>> import tempfile
+    >>> from o2c import simulate
+    >>> from o2c._compare import compare
+    >>> sim = simulate(600, seed=2)
+    >>> result = compare(sim.log, by={"channel": "EDI"}, ideal=sim.ideal, resamples=100)
+    >>> [p.name for p in write_comparison(result, tempfile.mkdtemp())][:3]
+    ['compare.html', 'compare.json', 'edges.csv']
+    """
+    folder = Path(out)
+    chart = render_difference(comparison.edges, a=comparison.a, b=comparison.b)
+    try:
+        svg: str | None = readable_svg(inline_svg(chart.pipe(format="svg").decode("utf-8")))
+    except GraphvizMissingError:
+        svg = None
+    document = comparison_json(comparison)
+    files: dict[str, bytes] = {
+        "compare.html": _page(comparison, document["headlines"], svg, top).encode("utf-8"),
+        "compare.json": (json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode(),
+    }
+    for name in COMPARE_TABLES:
+        files[f"tables/{name}.csv"] = _csv(getattr(comparison, name)).encode("utf-8")
+    files["maps/difference.dot"] = chart.source.encode("utf-8")
+    if svg is not None:
+        files["maps/difference.svg"] = svg.encode("utf-8")
+    with replacing_folder(folder) as staging:
+        (staging / "tables").mkdir()
+        (staging / "maps").mkdir()
+        for name, content in files.items():
+            (staging / name).write_bytes(content)
+    return [folder / name for name in files]
+
+
+def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: int) -> str:
+    """The self-contained HTML page; every name from the log is escaped."""
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{e(comparison.b)} against {e(comparison.a)}</title>",
+        "<style>body{font-family:Helvetica,Arial,sans-serif;margin:2em;max-width:1100px}"
+        "table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #ddd;"
+        "text-align:right}td:first-child,th:first-child{text-align:left}.map svg{max-width:100%;height:auto}"
+        "</style></head><body>",
+        f"<h1>What changed: {e(comparison.b)} against {e(comparison.a)}</h1>",
+        f"<p>{format_count(comparison.orders_a)} orders in {e(comparison.a)}, "
+        f"{format_count(comparison.orders_b)} orders in {e(comparison.b)}; orders belong to a side by their "
+        f"first event. Seed {comparison.parameters['seed']}, {comparison.parameters['resamples']:,} bootstrap "
+        f"resamples, significance level {comparison.parameters['alpha']} after Benjamini-Hochberg.</p>",
+        "<h2>Headlines</h2><ul>",
+        *(f"<li>{e(sentence)}</li>" for sentence in headlines),
+        "</ul><h2>Differential map</h2>",
+        f"<div class='map'>{svg}</div>" if svg else "<p>Graphviz is not installed: see maps/difference.dot.</p>",
+        "<h2>Edges</h2>",
+        _table(comparison.edges.head(max(top, int(comparison.edges["changed"].sum()))),
+               ["source", "target", "orders_a", "orders_b", "share_a", "share_b", "wait_median_a",
+                "wait_median_b", "wait_median_diff", "ci_low", "ci_high", "p_adjusted", "changed"]),  # fmt: skip
+        "<h2>Activities</h2>",
+        _table(comparison.activities.head(top),
+               ["activity", "orders_a", "orders_b", "share_a", "share_b", "wait_median_a", "wait_median_b",
+                "wait_median_diff", "p_adjusted", "changed"]),  # fmt: skip
+        "<h2>KPIs and conformance</h2>",
+        _table(comparison.kpis, ["kpi", "unit", "value_a", "value_b", "duration_a", "duration_b",
+                                 "duration_diff", "orders_a", "orders_b", "ci_low", "ci_high"]),  # fmt: skip
+        "<h2>Variants that changed most</h2>",
+        _table(comparison.variants.head(top), ["trace", "orders_a", "orders_b", "share_a", "share_b", "status"]),
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _table(frame: pd.DataFrame, columns: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    rows = []
+    for row in frame[columns].itertuples(index=False):
+        cells = "".join(f"<td>{html.escape(_cell(name, value))}</td>" for name, value in zip(columns, row, strict=True))
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _cell(name: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, pd.Timedelta):
+        return format_duration(value)
+    if isinstance(value, tuple):
+        return " → ".join(map(str, value))
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else ""
+    if name.startswith("share") or name in ("ci_low", "ci_high", "value_a", "value_b") and abs(float(value)) <= 1:
+        return format_share(float(value)) if name.startswith("share") else f"{float(value):.3f}"
+    if name.startswith("p_"):
+        return f"{float(value):.2g}"
+    if isinstance(value, int | np.integer):
+        return format_count(int(value))
+    if isinstance(value, float | np.floating):
+        return f"{float(value):,.3g}" if abs(float(value)) < 100 else format_count(float(value))
+    return str(value)
