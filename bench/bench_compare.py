@@ -1,0 +1,76 @@
+"""How long ``o2c.compare`` takes on a simulated log by quarter with 1,000 bootstrap resamples (the
+issue's target: 10M events under 60 s on 2 cores), and how often two random halves of one period
+differ significantly (the false-positive rate, over 100 seeds).
+
+Run: ``.venv/bin/python bench/bench_compare.py [events] [--false-positives SEEDS]``. Prints one line
+per measurement; no asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import polars as pl
+
+from o2c._compare import _compare
+from o2c._simulate import simulate
+
+
+def speed(target: int) -> None:
+    probe = simulate(2_000, seed=1)
+    cases = round(target / (probe.truth["events"] / probe.truth["cases"]))
+    began = time.perf_counter()
+    sim = simulate(cases, seed=1)
+    made = time.perf_counter() - began
+    print(f"simulate({cases:,}): {sim.log.height:,} events in {made:.1f} s", flush=True)
+    began = time.perf_counter()
+    result = _compare(sim.log, by="quarter", ideal=sim.ideal, resamples=1000)
+    seconds = time.perf_counter() - began
+    print(
+        f"compare(by='quarter', resamples=1000) of {sim.log.height:,} events: {seconds:.1f} s "
+        f"({result.a}: {result.orders_a:,} orders, {result.b}: {result.orders_b:,} orders; "
+        f"{len(result.edges)} edges, {int(result.edges['changed'].sum())} changed)",
+        flush=True,
+    )
+
+
+def false_positives(seeds: int, cases: int = 3000) -> None:
+    """Orders of one quarter split at random into two halves: any change found is a false positive."""
+    found = {"edge waits": 0, "edge shares": 0, "activity waits": 0, "activity shares": 0, "any": 0}
+    for seed in range(seeds):
+        sim = simulate(cases, seed=seed, weeks=26)
+        starts = sim.log.group_by("case_id").agg(pl.col("timestamp").min())
+        first = starts.filter(pl.col("timestamp") < pl.datetime(2025, 4, 7, time_zone="UTC"))["case_id"]
+        log = sim.log.filter(pl.col("case_id").is_in(first.implode()))
+        ids = log["case_id"].unique(maintain_order=True)
+        half = np.random.default_rng([seed, 1]).integers(0, 2, len(ids))
+        log = log.join(pl.DataFrame({"case_id": ids, "half": np.where(half == 1, "B", "A")}), on="case_id")
+        result = _compare(log.sort("case_id", "timestamp", "source_row"), by={"half": ("A", "B")},
+                          ideal=sim.ideal, resamples=200, seed=seed)  # fmt: skip
+        hits = {
+            "edge waits": result.edges["changed"].any(),
+            "edge shares": result.edges["share_changed"].any(),
+            "activity waits": result.activities["changed"].any(),
+            "activity shares": result.activities["share_changed"].any(),
+        }
+        hits["any"] = any(hits.values())
+        for name, hit in hits.items():
+            found[name] += bool(hit)
+    rates = ", ".join(f"{name} {count}/{seeds}" for name, count in found.items())
+    print(f"random halves of one quarter ({cases:,} orders simulated, alpha 0.05): seeds with a change: {rates}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("events", nargs="?", type=int, default=10_000_000)
+    parser.add_argument("--false-positives", type=int, default=100, metavar="SEEDS")
+    args = parser.parse_args(argv)
+    speed(args.events)
+    if args.false_positives:
+        false_positives(args.false_positives)
+
+
+if __name__ == "__main__":
+    main()

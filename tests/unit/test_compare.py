@@ -1,0 +1,225 @@
+"""o2c.compare: the sides, the planted change found and nothing else, BH, the bootstrap, the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from scipy.stats import false_discovery_control, mannwhitneyu
+
+from o2c import simulate
+from o2c._compare import MIN_ORDERS, SideTooSmallError, adjusted, bootstrap_medians, compare
+from o2c.cli import main
+from o2c.errors import ArgumentError
+
+PLANTED = {"change_step": "Ship Goods", "change_at": "2025-04-07", "change_days": 2}
+#: Orders started before the change against those of the six weeks after it, which all finish
+#: within the simulated period (the last weeks' orders are still open: a time split of them
+#: compares open orders with closed ones).
+WINDOWS = (("2025-01-06", "2025-04-07"), ("2025-04-07", "2025-05-19"))
+
+
+def _log(cases: dict[str, list[tuple[str, datetime]]], **attributes: dict[str, str]) -> pl.DataFrame:
+    rows = []
+    for case_id, events in cases.items():
+        for activity, moment in events:
+            rows.append({"case_id": case_id, "activity": activity, "timestamp": moment,
+                         **{name: values.get(case_id) for name, values in attributes.items()}})  # fmt: skip
+    return pl.DataFrame(rows).with_columns(pl.col("timestamp").dt.replace_time_zone("UTC"))
+
+
+def _orders(first: datetime, count: int, *, prefix: str, hours: float = 2.0) -> dict[str, list[tuple[str, datetime]]]:
+    """``count`` orders a -> b -> c, one an hour from ``first``, b after ``hours`` hours, c a day later."""
+    cases = {}
+    for i in range(count):
+        start = first + timedelta(hours=i)
+        wait = timedelta(hours=hours + (i % 7) / 10)
+        cases[f"{prefix}{i:03d}"] = [("a", start), ("b", start + wait), ("c", start + wait + timedelta(days=1))]
+    return cases
+
+
+@pytest.fixture(scope="module")
+def planted() -> tuple[object, object]:
+    sim = simulate(4000, seed=0, **PLANTED)
+    return sim, compare(sim.log, by=WINDOWS, ideal=sim.ideal, seed=0)
+
+
+def test_the_planted_change_is_found_and_nothing_else(planted: tuple) -> None:
+    sim, result = planted
+    truth = sim.truth["change"]
+    edges = result.edges
+    changed = edges[edges["changed"]]
+    assert changed[["source", "target"]].values.tolist() == [["Pick Goods", "Ship Goods"]]
+    assert not edges["share_changed"].any()
+    activities = result.activities
+    assert activities.loc[activities["changed"], "activity"].tolist() == ["Ship Goods"]
+    assert not activities["share_changed"].any()
+    row = changed.iloc[0]
+    planted_size = pd.Timedelta(seconds=truth["planted_median_seconds"])
+    assert row["wait_median_diff"] > pd.Timedelta(0)
+    assert row["ci_low"] <= planted_size <= row["ci_high"]
+    # the medians are the truth's, measured from the generator's own arrays
+    assert row["wait_median_a"].total_seconds() == pytest.approx(truth["wait_median_before_seconds"], abs=1)
+    assert row["orders_a"] + row["orders_b"] <= truth["orders_before"] + truth["orders_changed"]
+
+
+def test_the_comparison_is_deterministic_for_a_seed(planted: tuple) -> None:
+    sim, result = planted
+    again = compare(sim.log, by=WINDOWS, ideal=sim.ideal, seed=0)
+    pd.testing.assert_frame_equal(again.edges, result.edges)
+    other = compare(sim.log, by=WINDOWS, ideal=sim.ideal, seed=1)
+    assert not other.edges["ci_low"].equals(result.edges["ci_low"])
+
+
+def test_two_random_halves_of_one_period_differ_on_few_seeds() -> None:
+    """bench/bench_compare.py measured 100 seeds (see its print-out); 10 seeds here, at most 2 with
+    any change (at a 5-10% rate per seed, 3 or more of 10 has a chance under 7%; the seeds are fixed)."""
+    with_change = 0
+    for seed in range(10):
+        sim = simulate(2000, seed=seed, weeks=13)
+        ids = sim.log["case_id"].unique(maintain_order=True)
+        half = np.random.default_rng([seed, 1]).integers(0, 2, len(ids))
+        log = sim.log.join(pl.DataFrame({"case_id": ids, "half": np.where(half == 1, "B", "A")}), on="case_id")
+        result = compare(log, by={"half": ("A", "B")}, ideal=sim.ideal, resamples=200, seed=seed)
+        tables = (result.edges, result.activities)
+        with_change += any(t["changed"].any() or t["share_changed"].any() for t in tables)
+    assert with_change <= 2
+
+
+def test_orders_belong_to_a_side_by_their_first_event() -> None:
+    march = _orders(datetime(2025, 3, 30), 40, prefix="m")  # the last ones finish in April
+    april = _orders(datetime(2025, 4, 2), 35, prefix="p")
+    log = _log(march | april)
+    result = compare(log, by="month", resamples=50)
+    assert (result.a, result.b, result.orders_a, result.orders_b) == ("2025-03", "2025-04", 40, 35)
+    ab = result.edges.set_index(["source", "target"]).loc[("a", "b")]
+    assert (ab["orders_a"], ab["orders_b"], ab["transitions_a"]) == (40, 35, 40)
+    # the hand count: waits 2.0 .. 2.6 hours, in the order i % 7
+    march_waits = [2.0 + (i % 7) / 10 for i in range(40)]
+    assert ab["wait_median_a"] == pd.Timedelta(hours=float(np.median(march_waits)))
+    by_date = compare(log, by="2025-04-01", resamples=50)
+    assert (by_date.a, by_date.b) == ("before 2025-04-01", "since 2025-04-01")
+    assert by_date.orders_a + by_date.orders_b == 75
+    starts = pd.Series({c: e[0][1] for c, e in (march | april).items()})
+    assert by_date.orders_a == int((starts < datetime(2025, 4, 1)).sum())
+    windows = compare(log, by=(("2025-03-30", "2025-03-31 12:00"), ("2025-04-02", "2025-04-10")), resamples=50)
+    assert (windows.orders_a, windows.orders_b) == (int((starts < datetime(2025, 3, 31, 12)).sum()), 35)
+
+
+def test_attribute_sides_one_value_against_the_rest_and_two_values() -> None:
+    cases = _orders(datetime(2025, 3, 1), 100, prefix="o")
+    region = {c: ("APAC", "EMEA", "AMER")[i % 3] for i, c in enumerate(cases)}
+    region.pop("o000")  # no region: on no side
+    log = _log(cases, region=region)
+    rest = compare(log, by={"region": "APAC"}, resamples=50)
+    assert (rest.a, rest.b) == ("region other than APAC", "region = APAC")
+    assert (rest.orders_a, rest.orders_b) == (66, 33)
+    two = compare(log, by={"region": ("EMEA", "AMER")}, resamples=50)
+    assert (two.a, two.b, two.orders_a, two.orders_b) == ("region = EMEA", "region = AMER", 33, 33)
+
+
+def test_a_side_under_30_orders_is_refused_with_its_name_and_count() -> None:
+    log = _log(_orders(datetime(2025, 3, 1), 40, prefix="m") | _orders(datetime(2025, 4, 1), 29, prefix="p"))
+    with pytest.raises(SideTooSmallError, match=r"Side B .*2025-04.* has 29 orders") as caught:
+        compare(log, by="month")
+    assert (caught.value.side, caught.value.orders) == ("2025-04", MIN_ORDERS - 1)
+    with pytest.raises(ArgumentError, match="'by' argument of compare"):
+        compare(log, by="week")
+    with pytest.raises(ArgumentError, match="does not have"):
+        compare(log, by={"colour": "red"})
+
+
+def test_p_values_are_mann_whitney_over_orders_adjusted_with_benjamini_hochberg() -> None:
+    sim = simulate(800, seed=3)
+    result = compare(sim.log, by={"channel": "EDI"}, ideal=sim.ideal, resamples=100)
+    edges = result.edges
+    both = np.concatenate([edges["p_value"].to_numpy(), edges["share_p_value"].to_numpy()])
+    tested = np.isfinite(both)
+    expected = np.full(len(both), np.nan)
+    expected[tested] = false_discovery_control(both[tested], method="bh")
+    np.testing.assert_allclose(edges["p_adjusted"], expected[: len(edges)])
+    np.testing.assert_allclose(edges["share_p_adjusted"], expected[len(edges) :])
+    assert (edges["changed"] == (edges["p_adjusted"] < 0.05)).all()
+    # one edge by hand: each order's mean wait on it, EDI orders against the others
+    pairs = sim.log.sort("case_id", "timestamp", "source_row").with_columns(
+        target=pl.col("activity").shift(-1).over("case_id"),
+        wait=(pl.col("timestamp").shift(-1).over("case_id") - pl.col("timestamp")).dt.total_microseconds(),
+    )
+    edge = pairs.filter((pl.col("activity") == "Create Delivery") & (pl.col("target") == "Pick Goods"))
+    means = edge.group_by("case_id", "channel").agg(pl.col("wait").clip(lower_bound=0).mean())
+    p = mannwhitneyu(means.filter(pl.col("channel") == "EDI")["wait"].to_numpy(),
+                     means.filter(pl.col("channel") != "EDI")["wait"].to_numpy()).pvalue  # fmt: skip
+    row = edges.set_index(["source", "target"]).loc[("Create Delivery", "Pick Goods")]
+    assert row["p_value"] == pytest.approx(p)
+    assert np.isnan(adjusted(np.array([np.nan]))).all()
+
+
+def _reference(values: np.ndarray, owners: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The slow loop: per resample, every value repeated as often as its order was drawn; the median."""
+    medians = []
+    for drawn in weights:
+        sample = np.repeat(values, drawn[owners])
+        medians.append(np.median(sample) if len(sample) else np.nan)
+    return np.array(medians)
+
+
+def test_the_bootstrap_equals_a_slow_loop_over_resamples_when_the_window_holds_every_value() -> None:
+    rng = np.random.default_rng(5)
+    owners = np.sort(rng.integers(0, 25, 60))  # 25 orders, some with several waits
+    values = np.sort(rng.exponential(10.0, 60))
+    owners = rng.permutation(owners)  # values sorted, owners in any order
+    dense = np.unique(owners, return_inverse=True)[1]
+    ours = bootstrap_medians(values, owners, np.random.default_rng(9), 500)
+    weights = np.random.default_rng(9).poisson(1.0, size=(500, dense.max() + 1))
+    np.testing.assert_allclose(ours, _reference(values, dense, weights))
+
+
+def test_the_bootstrap_interval_agrees_with_a_slow_loop_on_a_larger_sample() -> None:
+    rng = np.random.default_rng(6)
+    orders = 3000
+    per_order = rng.choice([1, 1, 1, 2, 3], orders)
+    owners = np.repeat(np.arange(orders), per_order)
+    values = rng.lognormal(2.0, 1.0, len(owners))
+    order = np.argsort(values, kind="stable")
+    values, owners = values[order], owners[order]
+    ours = bootstrap_medians(values, owners, np.random.default_rng(1), 2000)
+    slow = _reference(values, owners, np.random.default_rng(2).poisson(1.0, size=(2000, orders)))
+    spread = np.std(slow)
+    # Monte Carlo error of a 2.5% quantile of 2,000 draws: about 0.06 spread each, so 0.09 for the
+    # difference of two; 0.25 spread is about 3 of those (the window trims: no exact equality here)
+    for q in (0.025, 0.5, 0.975):
+        assert abs(np.quantile(ours, q) - np.quantile(slow, q)) < 0.25 * spread
+    assert np.std(ours) == pytest.approx(spread, rel=0.1)
+
+
+def test_the_command_writes_the_comparison_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sim = simulate(600, seed=2)
+    path = tmp_path / "orders.csv"
+    sim.log.drop("source_row").with_columns(pl.col("due_date").cast(pl.String)).write_csv(path)
+    out = tmp_path / "cmp"
+    code = main(["compare", str(path), "--segment", "channel=EDI", "--out", str(out), "--resamples", "100"])
+    assert code == 0, capsys.readouterr().err
+    document = json.loads((out / "compare.json").read_text())
+    assert (document["a"], document["b"]) == ("channel other than EDI", "channel = EDI")
+    assert len(document["edges"]) == len(pd.read_csv(out / "tables" / "edges.csv"))
+    assert "Differential map" in (out / "compare.html").read_text()
+    assert main(["compare", str(path), "--segment", "channel=EDI", "--out", str(out), "--resamples", "100"]) == 0
+    code = main(["compare", str(path), "--segment", "channel=fax", "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: Side B") and "Traceback" not in err
+
+
+def test_simulate_checks_the_planted_change() -> None:
+    with pytest.raises(ArgumentError, match="go together"):
+        simulate(50, change_step="Ship Goods")
+    with pytest.raises(ArgumentError, match="change_step"):
+        simulate(50, change_step="Dance", change_at="2025-03-03")
+    plain = simulate(300, seed=1)
+    assert "change" not in plain.truth
+    unchanged = simulate(300, seed=1, change_step="Ship Goods", change_at="2030-01-01", change_days=3)
+    assert unchanged.log.equals(plain.log) and unchanged.truth["change"]["orders_changed"] == 0
