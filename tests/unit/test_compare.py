@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -33,13 +33,19 @@ def _log(cases: dict[str, list[tuple[str, datetime]]], **attributes: dict[str, s
     return pl.DataFrame(rows).with_columns(pl.col("timestamp").dt.replace_time_zone("UTC"))
 
 
-def _orders(first: datetime, count: int, *, prefix: str, hours: float = 2.0) -> dict[str, list[tuple[str, datetime]]]:
+def _orders(
+    first: datetime, count: int, *, prefix: str, hours: float = 2.0
+) -> dict[str, list[tuple[str, datetime]]]:
     """``count`` orders a -> b -> c, one an hour from ``first``, b after ``hours`` hours, c a day later."""
     cases = {}
     for i in range(count):
         start = first + timedelta(hours=i)
         wait = timedelta(hours=hours + (i % 7) / 10)
-        cases[f"{prefix}{i:03d}"] = [("a", start), ("b", start + wait), ("c", start + wait + timedelta(days=1))]
+        cases[f"{prefix}{i:03d}"] = [
+            ("a", start),
+            ("b", start + wait),
+            ("c", start + wait + timedelta(days=1)),
+        ]
     return cases
 
 
@@ -84,7 +90,9 @@ def test_two_random_halves_of_one_period_differ_on_few_seeds() -> None:
         sim = simulate(2000, seed=seed, weeks=13)
         ids = sim.log["case_id"].unique(maintain_order=True)
         half = np.random.default_rng([seed, 1]).integers(0, 2, len(ids))
-        log = sim.log.join(pl.DataFrame({"case_id": ids, "half": np.where(half == 1, "B", "A")}), on="case_id")
+        log = sim.log.join(
+            pl.DataFrame({"case_id": ids, "half": np.where(half == 1, "B", "A")}), on="case_id"
+        )
         result = compare(log, by={"half": ("A", "B")}, ideal=sim.ideal, resamples=200, seed=seed)
         tables = (result.edges, result.activities)
         with_change += any(t["changed"].any() or t["share_changed"].any() for t in tables)
@@ -107,7 +115,9 @@ def test_orders_belong_to_a_side_by_their_first_event() -> None:
     assert by_date.orders_a + by_date.orders_b == 75
     starts = pd.Series({c: e[0][1] for c, e in (march | april).items()})
     assert by_date.orders_a == int((starts < datetime(2025, 4, 1)).sum())
-    windows = compare(log, by=(("2025-03-30", "2025-03-31 12:00"), ("2025-04-02", "2025-04-10")), resamples=50)
+    windows = compare(
+        log, by=(("2025-03-30", "2025-03-31 12:00"), ("2025-04-02", "2025-04-10")), resamples=50
+    )
     assert (windows.orders_a, windows.orders_b) == (int((starts < datetime(2025, 3, 31, 12)).sum()), 35)
 
 
@@ -175,7 +185,7 @@ def test_the_bootstrap_equals_a_slow_loop_over_resamples_when_the_window_holds_e
     owners = rng.permutation(owners)  # values sorted, owners in any order
     dense = np.unique(owners, return_inverse=True)[1]
     ours = bootstrap_medians(values, owners, np.random.default_rng(9), 500)
-    weights = np.random.default_rng(9).poisson(1.0, size=(500, dense.max() + 1))
+    weights = np.random.default_rng(9).poisson(1.0, size=(dense.max() + 1, 500)).T  # an order a row
     np.testing.assert_allclose(ours, _reference(values, dense, weights))
 
 
@@ -208,7 +218,9 @@ def test_the_command_writes_the_comparison_folder(tmp_path: Path, capsys: pytest
     assert (document["a"], document["b"]) == ("channel other than EDI", "channel = EDI")
     assert len(document["edges"]) == len(pd.read_csv(out / "tables" / "edges.csv"))
     assert "Differential map" in (out / "compare.html").read_text()
-    assert main(["compare", str(path), "--segment", "channel=EDI", "--out", str(out), "--resamples", "100"]) == 0
+    assert (
+        main(["compare", str(path), "--segment", "channel=EDI", "--out", str(out), "--resamples", "100"]) == 0
+    )
     code = main(["compare", str(path), "--segment", "channel=fax", "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: Side B") and "Traceback" not in err

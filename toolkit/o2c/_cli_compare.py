@@ -34,11 +34,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "region=EMEA), the first value against the second",
     )
     parser.add_argument("--ideal", metavar="FILE", help="the ideal path (YAML) or a BPMN/PNML model")
-    parser.add_argument("--out", default="compare", metavar="DIR", help="folder to write into (default compare)")
+    parser.add_argument(
+        "--out", default="compare", metavar="DIR", help="folder to write into (default compare)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
-    parser.add_argument("--top", type=int, default=10, metavar="N", help="rows of each table shown (default 10)")
+    parser.add_argument(
+        "--top", type=int, default=10, metavar="N", help="rows of each table shown (default 10)"
+    )
 
 
 def _by(args: argparse.Namespace) -> Any:

@@ -69,8 +69,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=300,
         help="orders in the Excel file and the European export (default 300)",
     )
-    parser.add_argument("--change-step", metavar="STEP", help="plant a change: this step slows down (e.g. 'Ship Goods')")
-    parser.add_argument("--change-at", metavar="DATE", help="for orders created on or after DATE (with --change-step)")
+    parser.add_argument(
+        "--change-step", metavar="STEP", help="plant a change: this step slows down (e.g. 'Ship Goods')"
+    )
+    parser.add_argument(
+        "--change-at", metavar="DATE", help="for orders created on or after DATE (with --change-step)"
+    )
     parser.add_argument(
         "--change-factor", type=float, default=1.0, metavar="X", help="the step's wait times X (default 1)"
     )

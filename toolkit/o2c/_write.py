@@ -70,7 +70,11 @@ def check_folder(folder: Path) -> None:
             if not os.access(parent, os.W_OK | os.X_OK):
                 raise OutputFolderError(f"{folder} cannot be made: {parent} is not writable.", path=folder)
             break
-    if folder.is_dir() and any(folder.iterdir()) and not any((folder / marker).is_file() for marker in REPORT_MARKERS):
+    if (
+        folder.is_dir()
+        and any(folder.iterdir())
+        and not any((folder / marker).is_file() for marker in REPORT_MARKERS)
+    ):
         shown = ", ".join(sorted(p.name for p in folder.iterdir())[:5])
         raise OutputFolderError(
             f"{folder} holds files that are not an o2c report ({shown}, ...); a report replaces its "

@@ -210,6 +210,7 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
         slow = np.where(hit, slow, after)
         changed.append((mask.copy(), hit, before, after - before, slow - before))
         return slow
+
     names = list(_CUSTOMERS)
     weights = np.array([w for *_, w in _CUSTOMERS.values()], dtype=float)
     customer = rng.choice(len(names), size=n, p=weights / weights.sum())
@@ -467,7 +468,9 @@ def simulate(
     end = begin + weeks * 7 * _DAY
     rng = np.random.default_rng(seed)
     at = None if change_at is None else date.fromisoformat(str(change_at))
-    moment = 0 if at is None else int((datetime(at.year, at.month, at.day) - datetime(1970, 1, 1)).total_seconds())
+    moment = (
+        0 if at is None else int((datetime(at.year, at.month, at.day) - datetime(1970, 1, 1)).total_seconds())
+    )
     orders = _orders(rng, cases, begin, end, {**parameters, "_change_at": moment})
     log = _log(orders, cases, end)
     truth = measured_truth(log, IDEAL_PATH, parameters=parameters, begin=begin, end=end)
@@ -505,7 +508,6 @@ def _change_truth(orders: _Orders, p: dict[str, Any], end: int) -> dict[str, Any
         "wait_median_since_seconds": median(slow[since]),
         "planted_median_seconds": None if None in planted else planted[0] - planted[1],  # type: ignore[operator]
     }
-
 
 
 def _check(p: dict[str, Any]) -> None:
@@ -549,7 +551,11 @@ def _check_date(value: str, argument: str) -> None:
         date.fromisoformat(value)
     except ValueError:
         raise ArgumentError.must_be(
-            "an ISO date like '2025-01-06'", value, argument=argument, function="simulate", allowed="an ISO date"
+            "an ISO date like '2025-01-06'",
+            value,
+            argument=argument,
+            function="simulate",
+            allowed="an ISO date",
         ) from None
 
 

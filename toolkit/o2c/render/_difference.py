@@ -8,8 +8,8 @@ Examples
 ...     "transitions_b": [50, 45], "wait_median_diff": pd.to_timedelta(["2 days", "1 hour"]),
 ...     "changed": [True, False]})
 >>> chart = render_difference(edges, a="Q1", b="Q2")
->>> [line.strip()[:40] for line in chart.source.splitlines() if "->" in line][:1]
-['a1 -> a2 [label=<&#160;&#160;<b>+2.0 d</b>>']
+>>> [line.split(" color")[0].strip() for line in chart.source.splitlines() if "->" in line]
+['a1 -> a2 [label=<&#160;&#160;<b>+2.0 d</b>>', 'a2 -> a3 [color="#BBBBBB" penwidth=2.89]']
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ def render_difference(
     nodes, kept = simplify(graph, activities, paths, marked)
     left_out = left_out_of(graph, nodes, kept)
     largest = max((abs(d.total_seconds()) for d in changed["wait_median_diff"]), default=1.0) or 1.0
-    diffs = {(s, t): d for s, t, d in zip(frame["source"], frame["target"], frame["wait_median_diff"], strict=True)}
+    diffs = {
+        (s, t): d for s, t, d in zip(frame["source"], frame["target"], frame["wait_median_diff"], strict=True)
+    }
     chart = ProcessMap("differential map", encoding="utf-8", left_out=left_out)
     chart.attr(rankdir="TB", nodesep="0.35", ranksep="0.45", fontname=_FONT, bgcolor="white", pad="0.2")
     chart.attr("node", shape="box", style="rounded,filled", fontname=_FONT, fontsize="12", margin="0.15,0.06")

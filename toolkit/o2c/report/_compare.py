@@ -35,33 +35,33 @@ def comparison_headlines(comparison: Comparison, *, top: int = 5) -> list[str]:
     >>> from o2c._compare import compare
     >>> sim = simulate(2000, seed=4, change_step="Ship Goods", change_at="2025-05-05", change_days=2)
     >>> result = compare(sim.log, by="2025-05-05", ideal=sim.ideal, resamples=200)
-    >>> comparison_headlines(result)[0][:60]
-    'Pick Goods -> Ship Goods waits 3.9 days longer since 2025-05-'
+    >>> comparison_headlines(result)[0][:66]
+    'Pick Goods -> Ship Goods waits 3.9 days longer since 2025-05-05 (m'
     """
     edges = comparison.edges
     sentences = []
     waits = edges[edges["changed"]]
-    for row in waits.head(top).itertuples(index=False):
-        diff = row.wait_median_diff
+    for row in _rows(waits.head(top)):
+        diff = row["wait_median_diff"]
         longer = diff > pd.Timedelta(0)
-        low, high = (row.ci_low, row.ci_high) if longer else (-row.ci_high, -row.ci_low)
+        low, high = (row["ci_low"], row["ci_high"]) if longer else (-row["ci_high"], -row["ci_low"])
         when = _when(comparison)
         sentence = (
-            f"{row.source} -> {row.target} waits {duration_words(abs(diff))} "
-            f"{'longer' if longer else 'shorter'} {when} (median {duration_words(row.wait_median_b)} against "
-            f"{duration_words(row.wait_median_a)}; {_level(comparison)} CI {duration_words(low)} to "
-            f"{duration_words(high)}; {format_count(row.orders_b)} orders)"
+            f"{row['source']} -> {row['target']} waits {duration_words(abs(diff))} "
+            f"{'longer' if longer else 'shorter'} {when} (median {duration_words(row['wait_median_b'])} against "
+            f"{duration_words(row['wait_median_a'])}; {_level(comparison)} CI {duration_words(low)} to "
+            f"{duration_words(high)}; {format_count(row['orders_b'])} orders)"
         )
-        if not math.isnan(row.value_b):
+        if not math.isnan(row["value_b"]):
             unit = f" {comparison.currency}" if comparison.currency else ""
-            sentence += f"; {format_amount(row.value_b)}{unit} of order value affected"
+            sentence += f"; {format_amount(row['value_b'])}{unit} of order value affected"
         sentences.append(sentence + ".")
     shares = edges[edges["share_changed"] & ~edges["changed"]]
-    for row in shares.head(max(0, top - len(sentences))).itertuples(index=False):
+    for row in _rows(shares.head(max(0, top - len(sentences)))):
         sentences.append(
-            f"{format_share(row.share_b)} of orders in {comparison.b} pass {row.source} -> {row.target}, "
-            f"against {format_share(row.share_a)} in {comparison.a} ({_points(row.share_diff)}; "
-            f"{_level(comparison)} CI {_points(row.share_ci_low)} to {_points(row.share_ci_high)})."
+            f"{format_share(row['share_b'])} of orders in {comparison.b} pass {row['source']} -> {row['target']}, "
+            f"against {format_share(row['share_a'])} in {comparison.a} ({_points(row['share_diff'])}; "
+            f"{_level(comparison)} CI {_points(row['share_ci_low'])} to {_points(row['share_ci_high'])})."
         )
     if not sentences:
         sentences.append(
@@ -70,6 +70,10 @@ def comparison_headlines(comparison: Comparison, *, top: int = 5) -> list[str]:
             f"{format_share(comparison.parameters['alpha'])} level."
         )
     return sentences
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _when(comparison: Comparison) -> str:
@@ -115,8 +119,14 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         elif pd.api.types.is_float_dtype(values):
             columns[str(name)] = [None if math.isnan(v) else float(v) for v in values]
         else:
-            columns[str(name)] = [list(v) if isinstance(v, tuple) else (None if v is None else str(v)) for v in values]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)] if columns else []
+            columns[str(name)] = [
+                list(v) if isinstance(v, tuple) else (None if v is None else str(v)) for v in values
+            ]
+    return (
+        [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+        if columns
+        else []
+    )
 
 
 def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) -> list[Path]:
@@ -173,20 +183,65 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
         "<h2>Headlines</h2><ul>",
         *(f"<li>{e(sentence)}</li>" for sentence in headlines),
         "</ul><h2>Differential map</h2>",
-        f"<div class='map'>{svg}</div>" if svg else "<p>Graphviz is not installed: see maps/difference.dot.</p>",
+        f"<div class='map'>{svg}</div>"
+        if svg
+        else "<p>Graphviz is not installed: see maps/difference.dot.</p>",
         "<h2>Edges</h2>",
-        _table(comparison.edges.head(max(top, int(comparison.edges["changed"].sum()))),
-               ["source", "target", "orders_a", "orders_b", "share_a", "share_b", "wait_median_a",
-                "wait_median_b", "wait_median_diff", "ci_low", "ci_high", "p_adjusted", "changed"]),  # fmt: skip
+        _table(
+            comparison.edges.head(max(top, int(comparison.edges["changed"].sum()))),
+            [
+                "source",
+                "target",
+                "orders_a",
+                "orders_b",
+                "share_a",
+                "share_b",
+                "wait_median_a",
+                "wait_median_b",
+                "wait_median_diff",
+                "ci_low",
+                "ci_high",
+                "p_adjusted",
+                "changed",
+            ],
+        ),
         "<h2>Activities</h2>",
-        _table(comparison.activities.head(top),
-               ["activity", "orders_a", "orders_b", "share_a", "share_b", "wait_median_a", "wait_median_b",
-                "wait_median_diff", "p_adjusted", "changed"]),  # fmt: skip
+        _table(
+            comparison.activities.head(top),
+            [
+                "activity",
+                "orders_a",
+                "orders_b",
+                "share_a",
+                "share_b",
+                "wait_median_a",
+                "wait_median_b",
+                "wait_median_diff",
+                "p_adjusted",
+                "changed",
+            ],
+        ),
         "<h2>KPIs and conformance</h2>",
-        _table(comparison.kpis, ["kpi", "unit", "value_a", "value_b", "duration_a", "duration_b",
-                                 "duration_diff", "orders_a", "orders_b", "ci_low", "ci_high"]),  # fmt: skip
+        _table(
+            comparison.kpis,
+            [
+                "kpi",
+                "unit",
+                "value_a",
+                "value_b",
+                "duration_a",
+                "duration_b",
+                "duration_diff",
+                "orders_a",
+                "orders_b",
+                "ci_low",
+                "ci_high",
+            ],
+        ),
         "<h2>Variants that changed most</h2>",
-        _table(comparison.variants.head(top), ["trace", "orders_a", "orders_b", "share_a", "share_b", "status"]),
+        _table(
+            comparison.variants.head(top), ["trace", "orders_a", "orders_b", "share_a", "share_b", "status"]
+        ),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
@@ -196,7 +251,9 @@ def _table(frame: pd.DataFrame, columns: list[str]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     rows = []
     for row in frame[columns].itertuples(index=False):
-        cells = "".join(f"<td>{html.escape(_cell(name, value))}</td>" for name, value in zip(columns, row, strict=True))
+        cells = "".join(
+            f"<td>{html.escape(_cell(name, value))}</td>" for name, value in zip(columns, row, strict=True)
+        )
         rows.append(f"<tr>{cells}</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
@@ -210,8 +267,8 @@ def _cell(name: str, value: Any) -> str:
         return " → ".join(map(str, value))
     if isinstance(value, bool | np.bool_):
         return "yes" if value else ""
-    if name.startswith("share") or name in ("ci_low", "ci_high", "value_a", "value_b") and abs(float(value)) <= 1:
-        return format_share(float(value)) if name.startswith("share") else f"{float(value):.3f}"
+    if name.startswith("share"):
+        return format_share(float(value))
     if name.startswith("p_"):
         return f"{float(value):.2g}"
     if isinstance(value, int | np.integer):
