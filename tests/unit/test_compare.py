@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from scipy.stats import false_discovery_control, mannwhitneyu
 
-from o2c import simulate
+from o2c import align, conformance_summary, kpis, simulate
 from o2c._compare import MIN_ORDERS, SideTooSmallError, adjusted, bootstrap_medians, compare
 from o2c.cli import main
 from o2c.errors import ArgumentError
@@ -72,6 +72,39 @@ def test_the_planted_change_is_found_and_nothing_else(planted: tuple) -> None:
     # the medians are the truth's, measured from the generator's own arrays
     assert row["wait_median_a"].total_seconds() == pytest.approx(truth["wait_median_before_seconds"], abs=1)
     assert row["orders_a"] + row["orders_b"] <= truth["orders_before"] + truth["orders_changed"]
+
+
+def test_kpis_and_conformance_are_those_of_each_side_with_intervals(planted: tuple) -> None:
+    sim, result = planted
+    starts = sim.log.group_by("case_id").agg(pl.col("timestamp").min().alias("start"))
+    sides = []
+    for begin, end in WINDOWS:
+        window = (pl.col("start") >= pl.lit(begin).str.to_datetime(time_zone="UTC")) & (
+            pl.col("start") < pl.lit(end).str.to_datetime(time_zone="UTC")
+        )
+        ids = starts.filter(window)["case_id"]
+        sides.append(sim.log.filter(pl.col("case_id").is_in(ids.implode())))
+    as_of = sim.log["timestamp"].max()
+    expected = [kpis(side, ideal=sim.ideal, as_of=as_of).set_index("kpi") for side in sides]
+    table = result.kpis.set_index("kpi")
+    for name, side in zip("ab", expected, strict=True):
+        pd.testing.assert_series_equal(table[f"duration_{name}"].iloc[: len(side)], side["duration"],
+                                       check_names=False)  # fmt: skip
+        assert (
+            table.loc["order_to_delivery", f"orders_{name}"]
+            == side.loc["order_to_delivery", "orders_covered"]
+        )
+    row = table.loc["order_to_delivery"]  # Ship Goods, the delivered milestone, is 2 working days later
+    assert row["duration_ci_low"] <= row["duration_diff"] <= row["duration_ci_high"]
+    assert row["duration_ci_low"] > pd.Timedelta(days=1)
+    conforming = [conformance_summary(align(side, sim.ideal)).share_conforming for side in sides]
+    assert table.loc["share_conforming", "value_a"] == pytest.approx(conforming[0])
+    assert table.loc["share_conforming", "value_b"] == pytest.approx(conforming[1])
+    assert (
+        table.loc["share_conforming", "ci_low"]
+        <= conforming[1] - conforming[0]
+        <= table.loc["share_conforming", "ci_high"]
+    )
 
 
 def test_the_comparison_is_deterministic_for_a_seed(planted: tuple) -> None:

@@ -42,7 +42,9 @@ import pandas as pd
 import polars as pl
 from scipy.stats import false_discovery_control, fisher_exact, mannwhitneyu
 
+from o2c._kpis._orders import case_table
 from o2c._kpis._table import _kpis
+from o2c._milestones import find_milestones
 from o2c.conformance.alignments import _align, conformance_summary
 from o2c.conformance.discover import _discover_ideal_path
 from o2c.discovery import CASE_NUMBER, _variant_table, event_start, lazy_transitions
@@ -87,10 +89,12 @@ class Comparison:
     the orders passing it). Changes first, the largest difference first, ties by name.
     ``activities``: the same per activity (orders with it; waits are those into it, from the
     previous event of the order) with ``activity`` for ``source``/``target``. ``kpis``: the KPIs of
-    ``o2c.kpis`` and the conformance figures of each side: ``kpi``, ``unit``, ``value_a``,
-    ``value_b``, ``value_diff``, ``duration_a``, ``duration_b``, ``duration_diff``, ``orders_a``,
-    ``orders_b``, ``ci_low``, ``ci_high`` (for the order-level medians and shares; NaN for the
-    others). ``variants``: ``trace``, ``orders_a``, ``orders_b``, ``share_a``, ``share_b``,
+    ``o2c.kpis`` (each side's orders, judged at the end of the log) and the conformance
+    figures (``share_conforming``, ``log_fitness``, ``average_trace_fitness``) of each side:
+    ``kpi``, ``unit``, ``value_a``, ``value_b``, ``value_diff`` with ``ci_low``/``ci_high`` (for
+    the shares of orders), ``duration_a``, ``duration_b``, ``duration_diff`` with
+    ``duration_ci_low``/``duration_ci_high`` (for the lead times, medians over orders),
+    ``orders_a``, ``orders_b``; intervals are NaN/NaT for the other KPIs. ``variants``: ``trace``, ``orders_a``, ``orders_b``, ``share_a``, ``share_b``,
     ``share_diff``, ``status`` (``appeared``, ``disappeared``, ``both``), largest change first.
     """
 
@@ -203,7 +207,8 @@ def _compare(
     chosen = _side_log(log, side)
     if ideal is None:
         ideal = _discover_ideal_path(chosen)
-    kpi_table = _kpi_table(chosen, side, ideal, rng, resamples, alpha)
+    end = pd.Timestamp(log.select(pl.col(TIMESTAMP).max()).item())  # open orders judged at the log's end
+    kpi_table = _kpi_table(chosen, side, ideal, end, rng, resamples, alpha)
     parameters = {
         "by": _plain(by), "seed": seed, "resamples": resamples, "alpha": alpha,
         "ideal": list(ideal.steps) if isinstance(ideal, IdealPath) else "process model",
@@ -516,11 +521,7 @@ def _share_tests(
     share_a, share_b = with_a / n_a, with_b / n_b
     lows, highs, ps = [], [], []
     for a, b in zip(with_a.tolist(), with_b.tolist(), strict=True):
-        draws = [rng.poisson([k, n - k], size=(resamples, 2)) for k, n in ((a, n_a), (b, n_b))]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            boot = [d[:, 0] / d.sum(axis=1) for d in draws]
-        diff = boot[1] - boot[0]
-        low, high = np.nanquantile(diff, quantiles)
+        low, high = _share_interval((a, n_a), (b, n_b), rng, resamples, quantiles)
         lows.append(low)
         highs.append(high)
         ps.append(float(fisher_exact([[a, n_a - a], [b, n_b - b]]).pvalue))
@@ -619,29 +620,62 @@ def bootstrap_medians(
 # --- KPIs, conformance and variants ------------------------------------------------------------
 
 
+#: The KPIs of ``o2c.kpis`` that are medians over orders of the time between two milestones.
+_LEAD_TIMES = {
+    "order_to_cash": ("ordered", "paid"),
+    "order_to_delivery": ("ordered", "delivered"),
+    "delivery_to_invoice": ("delivered", "invoiced"),
+    "invoice_to_cash": ("invoiced", "paid"),
+}
+#: The KPIs of ``o2c.kpis`` that are shares of the orders they cover.
+_ORDER_SHARES = ("on_time_payment_rate", "touchless_order_rate", "approval_rate", "credit_block_rate")
+
+
 def _kpi_table(
     log: pl.DataFrame,
     side: np.ndarray,
     ideal: IdealPath | ProcessModel,
+    as_of: pd.Timestamp,
     rng: np.random.Generator,
     resamples: int,
     alpha: float,
 ) -> pd.DataFrame:
-    """The KPIs of each side beside each other, and the conformance figures."""
+    """The KPIs of each side beside each other, and the conformance figures; intervals for the
+    medians over orders (lead times) and the shares of orders."""
     case_side = pl.Series(side[side >= 0])
     event_side = case_side.gather(pl.Series(_case_numbers(log)))
     path = ideal if isinstance(ideal, IdealPath) else None
-    as_of = pd.Timestamp(log.select(pl.col(TIMESTAMP).max()).item())  # the whole log's end: open orders judged alike
-    parts = [_kpis(log.filter(event_side == index), ideal=path, as_of=as_of) for index in (0, 1)]
+    logs = [log.filter(event_side == index) for index in (0, 1)]
+    parts = [_kpis(part, ideal=path, as_of=as_of) for part in logs]
     table = parts[0][["kpi", "unit"]].copy()
     for name, part in zip("ab", parts, strict=True):
         table[f"value_{name}"] = part["value"].to_numpy()
         table[f"duration_{name}"] = part["duration"].to_numpy()
         table[f"orders_{name}"] = part["orders_covered"].to_numpy()
+    quantiles = (alpha / 2, 1 - alpha / 2)
+    spans = [_lead_time_spans(part, path) for part in logs]
+    low, high, duration_low, duration_high = [], [], [], []
+    for kpi, n_a, n_b, a, b in zip(table["kpi"], table["orders_a"], table["orders_b"], table["value_a"],
+                                   table["value_b"], strict=True):  # fmt: skip
+        interval = (math.nan, math.nan)
+        times = (math.nan, math.nan)
+        if kpi in _LEAD_TIMES:
+            boots = [bootstrap_medians(s[kpi], np.arange(len(s[kpi])), rng, resamples) for s in spans]
+            diff = boots[1] - boots[0]
+            times = tuple(np.nanquantile(diff, quantiles)) if np.isfinite(diff).any() else times
+        elif kpi in _ORDER_SHARES and n_a and n_b:
+            interval = _share_interval(
+                (round(a * n_a), n_a), (round(b * n_b), n_b), rng, resamples, quantiles
+            )
+        low.append(interval[0])
+        high.append(interval[1])
+        duration_low.append(times[0])
+        duration_high.append(times[1])
     table["value_diff"] = table["value_b"] - table["value_a"]
     table["duration_diff"] = table["duration_b"] - table["duration_a"]
-    table["ci_low"] = math.nan
-    table["ci_high"] = math.nan
+    table["ci_low"], table["ci_high"] = low, high
+    table["duration_ci_low"] = _timedeltas(pd.Series(duration_low, dtype="float64"))
+    table["duration_ci_high"] = _timedeltas(pd.Series(duration_high, dtype="float64"))
     alignments = _align(log, ideal, progress=False)
     ids = log.select(pl.col(CASE_ID).unique(maintain_order=True)).with_columns(_side=case_side)
     aligned_side = pl.DataFrame({CASE_ID: alignments[CASE_ID].astype(str)}).join(ids, on=CASE_ID, how="left")
@@ -649,31 +683,57 @@ def _kpi_table(
         conformance_summary(alignments[(aligned_side["_side"] == index).to_numpy()]) for index in (0, 1)
     ]
     rows = []
-    for kpi, attribute, unit in (
-        ("share_conforming", "share_conforming", "share"),
-        ("log_fitness", "log_fitness", "fitness"),
-        ("average_trace_fitness", "average_trace_fitness", "fitness"),
-    ):
-        a, b = (float(getattr(s, attribute)) for s in summaries)
-        low = high = math.nan
-        if kpi == "share_conforming":
-            fits = [(s.conforming_cases, s.resolved_cases) for s in summaries]
-            draws = [rng.poisson([k, n - k], size=(resamples, 2)) for k, n in fits]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                diff = draws[1][:, 0] / draws[1].sum(axis=1) - draws[0][:, 0] / draws[0].sum(axis=1)
-            low, high = np.nanquantile(diff, (alpha / 2, 1 - alpha / 2))
+    for attribute, unit in (("share_conforming", "share"), ("log_fitness", "fitness"),
+                            ("average_trace_fitness", "fitness")):  # fmt: skip
+        a, b = (float(getattr(summary, attribute)) for summary in summaries)
+        interval = (math.nan, math.nan)
+        if attribute == "share_conforming":
+            fits = [(summary.conforming_cases, summary.resolved_cases) for summary in summaries]
+            interval = _share_interval(fits[0], fits[1], rng, resamples, quantiles)
         rows.append(
-            {"kpi": kpi, "unit": unit, "value_a": a, "value_b": b, "orders_a": summaries[0].resolved_cases,
-             "orders_b": summaries[1].resolved_cases, "value_diff": b - a, "ci_low": low, "ci_high": high}
+            {"kpi": attribute, "unit": unit, "value_a": a, "value_b": b, "orders_a": summaries[0].resolved_cases,
+             "orders_b": summaries[1].resolved_cases, "value_diff": b - a, "ci_low": interval[0],
+             "ci_high": interval[1]}
         )  # fmt: skip
     table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
-    for column in ("duration_a", "duration_b", "duration_diff"):
+    for column in ("duration_a", "duration_b", "duration_diff", "duration_ci_low", "duration_ci_high"):
         table[column] = pd.to_timedelta(table[column]).astype("timedelta64[us]")
     for column in ("orders_a", "orders_b"):
         table[column] = table[column].astype("int64")
-    columns = ["kpi", "unit", "value_a", "value_b", "value_diff", "duration_a", "duration_b",
-               "duration_diff", "orders_a", "orders_b", "ci_low", "ci_high"]  # fmt: skip
+    columns = ["kpi", "unit", "value_a", "value_b", "value_diff", "ci_low", "ci_high", "duration_a", "duration_b",
+               "duration_diff", "duration_ci_low", "duration_ci_high", "orders_a", "orders_b"]  # fmt: skip
     return table[columns]
+
+
+def _lead_time_spans(log: pl.DataFrame, ideal: IdealPath | None) -> dict[str, np.ndarray]:
+    """Per lead-time KPI, each order's time (µs) between the first events of its two milestones,
+    sorted: the values whose median ``o2c.kpis`` reports."""
+    cases = case_table(log, find_milestones(log, ideal))
+    spans = {}
+    for kpi, (begin, end) in _LEAD_TIMES.items():
+        both = cases.filter(pl.col(f"at_{begin}").is_not_null() & pl.col(f"at_{end}").is_not_null())
+        micros = (both[f"at_{end}"] - both[f"at_{begin}"]).dt.total_microseconds()
+        spans[kpi] = np.sort(micros.to_numpy().astype(np.float64))
+    return spans
+
+
+def _share_interval(
+    a: tuple[int, int],
+    b: tuple[int, int],
+    rng: np.random.Generator,
+    resamples: int,
+    quantiles: tuple[float, float],
+) -> tuple[float, float]:
+    """Percentile interval of the difference of two shares (count, of orders), B minus A, from the
+    Poisson bootstrap: the orders with and without drawn as Poisson counts of their numbers."""
+    draws = [rng.poisson([k, n - k], size=(resamples, 2)) for k, n in (a, b)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = [d[:, 0] / d.sum(axis=1) for d in draws]
+    diff = shares[1] - shares[0]
+    if not np.isfinite(diff).any():
+        return (math.nan, math.nan)
+    low, high = np.nanquantile(diff, quantiles)
+    return float(low), float(high)
 
 
 def _variant_changes(log: pl.DataFrame, side: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
