@@ -202,8 +202,8 @@ def _compare(
     rng = np.random.default_rng(seed)
     values = _case_value(log)
     waits = _side_waits(log, side)
-    edges = _table(waits, ["source", "target"], side, counts, values, rng, resamples, alpha)
-    activities = _table(_activity_waits(log, side), ["activity"], side, counts, values, rng, resamples, alpha)
+    edges = _table(waits, counts, values, rng, resamples, alpha)
+    activities = _table(_activity_waits(log, side), counts, values, rng, resamples, alpha)
     chosen = _side_log(log, side)
     if ideal is None:
         ideal = _discover_ideal_path(chosen)
@@ -367,30 +367,45 @@ def _currency(log: pl.DataFrame) -> str | None:
 # --- waits per side --------------------------------------------------------------------------
 
 
-def _side_waits(log: pl.DataFrame, side: np.ndarray) -> pl.DataFrame:
-    """Transitions of the orders on either side: ``source``, ``target`` (text), ``case``, ``side``,
-    ``wait`` (µs, overlaps as 0)."""
+_HALF = 1 << 32
+
+
+def _side_waits(log: pl.DataFrame, side: np.ndarray) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Transitions of the orders on either side: ``key`` (one integer per edge), ``case``,
+    ``side``, ``wait`` (µs, overlaps as 0); and the edges' names by ``key`` (``source``, ``target``)."""
+    dtype = log.schema[ACTIVITY]
     pairs = lazy_transitions(log).select(
-        pl.col("source").cast(pl.String),
-        pl.col("target").cast(pl.String),
-        pl.col(CASE_NUMBER).alias("case"),
-        pl.col("wait").dt.total_microseconds().clip(lower_bound=0).alias("wait"),
+        key=pl.col("source").to_physical().cast(pl.UInt64) * _HALF
+        + pl.col("target").to_physical().cast(pl.UInt64),
+        case=pl.col(CASE_NUMBER),
+        wait=pl.col("wait").dt.total_microseconds().clip(lower_bound=0),
     )
-    return _with_side(pairs, side)
+    frame = _with_side(pairs, side)
+    keys = frame.select(pl.col("key").unique().sort())
+    names = keys.with_columns(
+        source=(pl.col("key") // _HALF).cast(pl.UInt32).cat.to(dtype).cast(pl.String),
+        target=(pl.col("key") % _HALF).cast(pl.UInt32).cat.to(dtype).cast(pl.String),
+    )
+    return frame, names
 
 
-def _activity_waits(log: pl.DataFrame, side: np.ndarray) -> pl.DataFrame:
-    """Per event of the orders on either side: ``activity``, ``case``, ``side`` and ``wait`` (µs
-    since the previous event's end in the order, overlaps as 0; null for an order's first event)."""
+def _activity_waits(log: pl.DataFrame, side: np.ndarray) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per event of the orders on either side: ``key`` (the activity's code), ``case``, ``side``
+    and ``wait`` (µs since the previous event's end in the order, overlaps as 0; null for an
+    order's first event); and the activities' names by ``key``."""
     run = pl.col(CASE_ID).rle_id()
+    dtype = log.schema[ACTIVITY]
     events = log.lazy().select(
-        pl.col(ACTIVITY).cast(pl.String).alias("activity"),
-        run.alias("case"),
-        pl.when(run == run.shift(1))
-        .then((event_start(log) - pl.col(TIMESTAMP).shift(1)).dt.total_microseconds().clip(lower_bound=0))
-        .alias("wait"),
+        key=pl.col(ACTIVITY).to_physical().cast(pl.UInt64),
+        case=run,
+        wait=pl.when(run == run.shift(1)).then(
+            (event_start(log) - pl.col(TIMESTAMP).shift(1)).dt.total_microseconds().clip(lower_bound=0)
+        ),
     )
-    return _with_side(events, side)
+    frame = _with_side(events, side)
+    keys = frame.select(pl.col("key").unique().sort())
+    names = keys.with_columns(activity=pl.col("key").cast(pl.UInt32).cat.to(dtype).cast(pl.String))
+    return frame, names
 
 
 def _with_side(frame: pl.LazyFrame, side: np.ndarray) -> pl.DataFrame:
@@ -404,9 +419,7 @@ def _with_side(frame: pl.LazyFrame, side: np.ndarray) -> pl.DataFrame:
 
 
 def _table(
-    waits: pl.DataFrame,
-    keys: list[str],
-    side: np.ndarray,
+    waits: tuple[pl.DataFrame, pl.DataFrame],
     counts: np.ndarray,
     values: np.ndarray,
     rng: np.random.Generator,
@@ -414,40 +427,47 @@ def _table(
     alpha: float,
 ) -> pd.DataFrame:
     """One row per key (edge or activity): frequencies, median waits and their differences."""
+    frame, names = waits
+    keys = [name for name in names.columns if name != "key"]
+    group = (pl.col("key") * 2 + pl.col("side").cast(pl.UInt64)).alias("group")
     per_order = (
-        waits.group_by([*keys, "side", "case"])
+        frame.group_by(group, "case")
         .agg(transitions=pl.col("wait").count(), mean=pl.col("wait").mean())
-        .sort([*keys, "side", "case"])
+        .sort("group", "case")
     )
     value_of = pl.Series(np.nan_to_num(values, nan=0.0))
     frequency = (
         per_order.with_columns(value=value_of.gather(per_order["case"]))
-        .group_by([*keys, "side"])
+        .group_by("group")
         .agg(orders=pl.len(), transitions=pl.col("transitions").sum(), value=pl.col("value").sum())
     )
-    wide = frequency.pivot(on="side", index=keys, values=["orders", "transitions", "value"])
-    for name in ("orders", "transitions", "value"):
-        for index in (0, 1):
-            column = f"{name}_{index}"
-            if column not in wide.columns:
-                wide = wide.with_columns(pl.lit(0).alias(column))
-    wide = wide.fill_null(0).sort(keys)
-    sorted_waits = waits.filter(pl.col("wait").is_not_null()).sort([*keys, "side", "wait"])
-    groups = _group_slices(sorted_waits, [*keys, "side"])
-    mean_groups = _group_slices(per_order.filter(pl.col("mean").is_not_null()), [*keys, "side"])
+    wide = names.select("key")
+    for index in (0, 1):
+        part = frequency.filter(pl.col("group") % 2 == index).select(
+            key=pl.col("group") // 2,
+            **{f"{name}_{index}": pl.col(name) for name in ("orders", "transitions", "value")},
+        )
+        wide = wide.join(part, on="key", how="left")
+    wide = wide.fill_null(0).sort("key")
+    sorted_waits = (
+        frame.filter(pl.col("wait").is_not_null()).select(group, "case", "wait").sort("group", "wait")
+    )
+    groups = _group_slices(sorted_waits["group"].to_numpy())
+    tested_orders = per_order.filter(pl.col("mean").is_not_null())
+    mean_groups = _group_slices(tested_orders["group"].to_numpy())
     wait_values = sorted_waits["wait"].to_numpy().astype(np.float64)
     wait_cases = sorted_waits["case"].to_numpy()
-    means = per_order.filter(pl.col("mean").is_not_null())["mean"].to_numpy()
+    means = tested_orders["mean"].to_numpy()
     rows = []
     quantiles = (alpha / 2, 1 - alpha / 2)
-    for key in wide.select(keys).iter_rows():
+    for key in wide["key"].to_list():
         medians, boots, tested = [], [], []
         for index in (0, 1):
-            start, stop = groups.get((*key, index), (0, 0))
+            start, stop = groups.get(key * 2 + index, (0, 0))
             chunk = wait_values[start:stop]
             medians.append(float(np.median(chunk)) if len(chunk) else math.nan)
             boots.append(bootstrap_medians(chunk, wait_cases[start:stop], rng, resamples))
-            m_start, m_stop = mean_groups.get((*key, index), (0, 0))
+            m_start, m_stop = mean_groups.get(key * 2 + index, (0, 0))
             tested.append(means[m_start:m_stop])
         diff = boots[1] - boots[0]
         finite = diff[np.isfinite(diff)]
@@ -457,11 +477,9 @@ def _table(
             if len(tested[0]) and len(tested[1])
             else math.nan
         )
-        rows.append((*key, medians[0], medians[1], medians[1] - medians[0], low, high, p))
-    stats = pd.DataFrame(rows, columns=[*keys, "_a", "_b", "_diff", "_low", "_high", "p_value"]).astype(
-        {"_a": "float64", "_b": "float64", "_diff": "float64", "_low": "float64", "_high": "float64"}
-    )
-    table = wide.to_pandas()
+        rows.append((medians[0], medians[1], medians[1] - medians[0], low, high, p))
+    stats = pd.DataFrame(rows, columns=["_a", "_b", "_diff", "_low", "_high", "p_value"], dtype="float64")
+    table = wide.join(names, on="key", how="left").sort("key").to_pandas()
     orders_a, orders_b = table["orders_0"].to_numpy(), table["orders_1"].to_numpy()
     share = _share_tests(orders_a, orders_b, counts, rng, resamples, alpha)
     out = pd.DataFrame({key: table[key].astype(object) for key in keys})
@@ -490,17 +508,13 @@ def _table(
     return out[columns].reset_index(drop=True)
 
 
-def _group_slices(frame: pl.DataFrame, keys: list[str]) -> dict[tuple[Any, ...], tuple[int, int]]:
-    """Row ranges of each group of a frame sorted by ``keys``."""
-    bounds = (
-        frame.with_row_index("_row")
-        .group_by(keys, maintain_order=True)
-        .agg(pl.col("_row").first().alias("_start"), pl.len().alias("_n"))
-    )
-    return {
-        tuple(row[:-2]): (int(row[-2]), int(row[-2] + row[-1]))
-        for row in bounds.select(*keys, "_start", "_n").iter_rows()
-    }
+def _group_slices(groups: np.ndarray) -> dict[int, tuple[int, int]]:
+    """Row ranges of each value of a sorted array of group numbers."""
+    if not len(groups):
+        return {}
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    stops = np.r_[starts[1:], len(groups)]
+    return {int(groups[a]): (int(a), int(b)) for a, b in zip(starts, stops, strict=True)}
 
 
 def _timedeltas(microseconds: pd.Series) -> pd.Series:
@@ -566,10 +580,10 @@ def bootstrap_medians(
     ``values`` are sorted ascending; ``owners`` says which order (any integer id) each value
     belongs to; a resample draws every order a Poisson(1) number of times, with all its values.
     The median of a resample (the mean of its two middle values; NaN when it drew none) can
-    only lie near the middle of ``values``: orders with no value within a window of 8 standard
+    only lie near the middle of ``values``: orders with no value within a window of 5 standard
     deviations of the median's rank around it are drawn by groups of the same numbers of values
     below and above the window, the others one by one, so the cost grows with the window, not
-    with the number of values. A median outside the window (beyond 8 standard deviations) is
+    with the number of values. A median outside the window (beyond 5 standard deviations) is
     taken as the window's edge.
 
     >>> rng = np.random.default_rng(0)
@@ -583,7 +597,7 @@ def bootstrap_medians(
     _, owner = np.unique(owners, return_inverse=True)
     per_order = np.bincount(owner)
     orders = len(per_order)
-    half = math.ceil(4 * math.sqrt(float(np.sum(per_order.astype(np.float64) ** 2)))) + 20
+    half = math.ceil(2.5 * math.sqrt(float(np.sum(per_order.astype(np.float64) ** 2)))) + 20
     low, high = max(0, (n - 1) // 2 - half), min(n, n // 2 + half + 1)
     below = np.bincount(owner[:low], minlength=orders)
     above = np.bincount(owner[high:], minlength=orders)
