@@ -9,6 +9,7 @@ per measurement; no asserts.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -28,11 +29,12 @@ def speed(target: int) -> None:
     # by quarter the latest quarter of the simulated 39 weeks has only its first days; the date
     # splits the orders in two halves, each side as large as it gets
     for by in ("quarter", "2025-05-19"):
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         result = _compare(sim.log, by=by, ideal=sim.ideal, resamples=1000)
-        seconds = time.perf_counter() - began
+        seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
         print(
             f"compare(by={by!r}, resamples=1000) of {sim.log.height:,} events: {seconds:.1f} s "
+            f"(CPU {cpu:.1f} s, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores) "
             f"({result.a}: {result.orders_a:,} orders, {result.b}: {result.orders_b:,} orders; "
             f"{len(result.edges)} edges, {int(result.edges['changed'].sum())} changed)",
             flush=True,

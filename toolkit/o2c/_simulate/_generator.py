@@ -456,11 +456,15 @@ def simulate(
         "self_loop": self_loop, "skip_credit_check": skip_credit_check,
         "invoice_before_shipment": invoice_before_shipment, "complaint": complaint,
         "complaint_delay_days": complaint_delay_days, "approval_limits": list(approval_limits),
-        "approval_org": approval_org, "stuck": stuck, "change_step": change_step,
-        "change_at": None if change_at is None else str(change_at), "change_factor": change_factor,
-        "change_days": change_days,
+        "approval_org": approval_org, "stuck": stuck,
     }  # fmt: skip
-    _check(parameters)
+    change = {
+        "change_step": change_step, "change_at": None if change_at is None else str(change_at),
+        "change_factor": change_factor, "change_days": change_days,
+    }  # fmt: skip
+    _check(parameters | change)
+    if change_step is not None:  # a log without a planted change keeps the parameters it always had
+        parameters |= change
     begin_day = date.fromisoformat(str(start))
     begin = int(
         (datetime(begin_day.year, begin_day.month, begin_day.day) - datetime(1970, 1, 1)).total_seconds()
@@ -471,7 +475,7 @@ def simulate(
     moment = (
         0 if at is None else int((datetime(at.year, at.month, at.day) - datetime(1970, 1, 1)).total_seconds())
     )
-    orders = _orders(rng, cases, begin, end, {**parameters, "_change_at": moment})
+    orders = _orders(rng, cases, begin, end, {**parameters, **change, "_change_at": moment})
     log = _log(orders, cases, end)
     truth = measured_truth(log, IDEAL_PATH, parameters=parameters, begin=begin, end=end)
     if change_step is not None:
