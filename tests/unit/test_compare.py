@@ -218,7 +218,11 @@ def test_the_bootstrap_equals_a_slow_loop_over_resamples_when_the_window_holds_e
     owners = rng.permutation(owners)  # values sorted, owners in any order
     dense = np.unique(owners, return_inverse=True)[1]
     ours = bootstrap_medians(values, owners, np.random.default_rng(9), 500)
-    weights = np.random.default_rng(9).poisson(1.0, size=(dense.max() + 1, 500)).T  # an order a row
+    # the same draws: one column per order, in the order of its first (smallest) value
+    firsts = np.unique(dense, return_index=True)[1]
+    column = np.empty(dense.max() + 1, dtype=np.int64)
+    column[np.argsort(firsts, kind="stable")] = np.arange(len(firsts))
+    weights = np.random.default_rng(9).poisson(1.0, size=(500, len(firsts)))[:, column]
     np.testing.assert_allclose(ours, _reference(values, dense, weights))
 
 

@@ -601,30 +601,39 @@ def bootstrap_medians(
     low, high = max(0, (n - 1) // 2 - half), min(n, n // 2 + half + 1)
     below = np.bincount(owner[:low], minlength=orders)
     above = np.bincount(owner[high:], minlength=orders)
+    window_owner = owner[low:high]
     inside = np.zeros(orders, dtype=bool)
-    inside[owner[low:high]] = True
-    single = np.flatnonzero(inside)
+    inside[window_owner] = True
+    # the orders with a value in the window, one by one, in the order of their first value there
+    single, first_place = np.unique(window_owner, return_index=True)
+    single = single[np.argsort(first_place, kind="stable")]
+    rank = np.empty(orders, dtype=np.int64)
+    rank[single] = np.arange(len(single))
     # the other orders, grouped by how many values they have below and above the window
     pattern = below[~inside] * (int(per_order.max()) + 1) + above[~inside]
     kinds, first, sizes = np.unique(pattern, return_index=True, return_counts=True)
     group_below = below[~inside][first]
     group_total = per_order[~inside][first]
-    # draws laid out one row per order (a resample per column): rows gather and add up contiguously
-    drawn_single = rng.poisson(1.0, size=(len(single), resamples)).astype(np.int32)
-    drawn_groups = rng.poisson(sizes.astype(np.float64)[:, None], size=(len(kinds), resamples))
-    count_below = group_below @ drawn_groups + below[single] @ drawn_single
-    total = group_total @ drawn_groups + per_order[single] @ drawn_single
+    drawn_single = rng.poisson(1.0, size=(resamples, len(single))).astype(np.int32)
+    drawn_groups = rng.poisson(sizes.astype(np.float64), size=(resamples, len(kinds)))
+    count_below = drawn_groups @ group_below + drawn_single @ below[single]
+    total = drawn_groups @ group_total + drawn_single @ per_order[single]
     window = values[low:high]
-    cumulative = np.cumsum(drawn_single[np.searchsorted(single, owner[low:high])], axis=0, dtype=np.int64)
-    # one binary search for every resample: column r of the running counts, shifted by r times a
-    # bound above them all, follows column r - 1 in one sorted array
     width = len(window)
-    bound = int(cumulative[-1].max()) + 1 if width else 1
-    shifted = (cumulative + np.arange(resamples, dtype=np.int64) * bound).T.ravel()
+    columns = rank[window_owner]
+    one_each = len(single) == width  # every order in the window has one value there: no gather
+    weights = drawn_single if one_each else drawn_single[:, columns]
+    # one binary search for every resample: row r of the running counts, shifted by r times a
+    # bound above them all, follows row r - 1 in one sorted array
+    cumulative = np.cumsum(weights, axis=1, dtype=np.int64)
+    bound = int(cumulative[:, -1].max()) + 1
+    offsets = np.arange(resamples, dtype=np.int64) * bound
+    cumulative += offsets[:, None]
+    shifted = cumulative.ravel()
     found = []
     for middle in ((total - 1) // 2, total // 2):
         place = middle - count_below
-        index = np.searchsorted(shifted, place + np.arange(resamples) * bound, side="right")
+        index = np.searchsorted(shifted, place + offsets, side="right")
         index = index - np.arange(resamples) * width
         found.append(window[np.clip(index, 0, width - 1)])
     medians = (found[0] + found[1]) / 2
