@@ -11,9 +11,10 @@ import pandas as pd
 import polars as pl
 import pytest
 from scipy.stats import false_discovery_control, mannwhitneyu
+from scipy.stats import poisson as scipy_poisson
 
 from o2c import align, conformance_summary, kpis, simulate
-from o2c._compare import MIN_ORDERS, SideTooSmallError, adjusted, bootstrap_medians, compare
+from o2c._compare import MIN_ORDERS, SideTooSmallError, adjusted, bootstrap_medians, compare, poisson_ones
 from o2c.cli import main
 from o2c.errors import ArgumentError
 
@@ -222,8 +223,14 @@ def test_the_bootstrap_equals_a_slow_loop_over_resamples_when_the_window_holds_e
     firsts = np.unique(dense, return_index=True)[1]
     column = np.empty(dense.max() + 1, dtype=np.int64)
     column[np.argsort(firsts, kind="stable")] = np.arange(len(firsts))
-    weights = np.random.default_rng(9).poisson(1.0, size=(500, len(firsts)))[:, column]
+    weights = poisson_ones(np.random.default_rng(9), (500, len(firsts)))[:, column]
     np.testing.assert_allclose(ours, _reference(values, dense, weights))
+
+
+def test_poisson_ones_follow_poissons_distribution() -> None:
+    counts = poisson_ones(np.random.default_rng(3), (400, 1000)).ravel()
+    observed = np.bincount(counts, minlength=6)[:6] / len(counts)
+    np.testing.assert_allclose(observed, scipy_poisson.pmf(np.arange(6), 1.0), atol=0.003)
 
 
 def test_the_bootstrap_interval_agrees_with_a_slow_loop_on_a_larger_sample() -> None:

@@ -589,7 +589,7 @@ def bootstrap_medians(
     >>> rng = np.random.default_rng(0)
     >>> medians = bootstrap_medians(np.arange(100.0), np.arange(100), rng, 2000)
     >>> np.quantile(medians, [0.025, 0.5, 0.975]).tolist()
-    [40.0, 50.0, 60.0]
+    [40.0, 49.5, 59.0]
     """
     n = len(values)
     if n == 0:
@@ -614,7 +614,7 @@ def bootstrap_medians(
     kinds, first, sizes = np.unique(pattern, return_index=True, return_counts=True)
     group_below = below[~inside][first]
     group_total = per_order[~inside][first]
-    drawn_single = rng.poisson(1.0, size=(resamples, len(single))).astype(np.int32)
+    drawn_single = poisson_ones(rng, (resamples, len(single)))
     drawn_groups = rng.poisson(sizes.astype(np.float64), size=(resamples, len(kinds)))
     count_below = drawn_groups @ group_below + drawn_single @ below[single]
     total = drawn_groups @ group_total + drawn_single @ per_order[single]
@@ -638,6 +638,22 @@ def bootstrap_medians(
         found.append(window[np.clip(index, 0, width - 1)])
     medians = (found[0] + found[1]) / 2
     return np.where(total > 0, medians, np.nan)
+
+
+#: Poisson(1)'s distribution function at 0, 1, ..., 10 (float32), for ``poisson_ones``.
+_POISSON_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(11)]).astype(np.float32)
+
+
+def poisson_ones(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Poisson(1) counts (int32) by inverting float32 uniform draws: twice as fast as
+    ``rng.poisson``; counts above 10 (probability under 1e-8) come out as 10 or 11.
+
+    >>> counts = poisson_ones(np.random.default_rng(0), (1000, 1000))
+    >>> round(float(counts.mean()), 2), round(float(counts.var()), 2)
+    (1.0, 1.0)
+    """
+    uniform = rng.random(shape, dtype=np.float32)
+    return np.searchsorted(_POISSON_CDF, uniform, side="right").astype(np.int32)
 
 
 # --- KPIs, conformance and variants ------------------------------------------------------------
