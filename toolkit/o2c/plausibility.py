@@ -23,9 +23,9 @@ code                           severity  when
 ``waits_mostly_overlaps``      notice    a top-10 edge where most transitions overlap (parallel work)
 =============================  ========  ==============================================================
 
->>> from o2c.assess import assess
+>>> from o2c._assess import assess
 >>> from o2c.io import read_log
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> found = plausibility_warnings(assess(read_log(example_log()), progress=False))
 >>> found[["code", "severity"]].head(2)
                     code severity
@@ -40,7 +40,7 @@ from typing import Any
 
 import pandas as pd
 
-from o2c.assess import Assessment
+from o2c._assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.conformance.cost import _closed_cases
 from o2c.log import TIMESTAMP, case_count

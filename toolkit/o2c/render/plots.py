@@ -9,7 +9,7 @@ the same frame gives the same drawing on every machine. Durations are shown in d
 Examples
 --------
 >>> from o2c.performance import bottlenecks
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> fig = plot_bottlenecks(bottlenecks(example_log(), top=None))
 >>> fig.axes[0].get_xlabel()
 'total waiting time (days)'
@@ -91,7 +91,7 @@ def figure_svg(figure: Figure) -> str:
     """A figure as SVG text, the same bytes on every run: fixed hash salt and font, no date.
 
     >>> from o2c.discovery import variants
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> figure_svg(plot_variants(variants(example_log()))) == figure_svg(plot_variants(variants(example_log())))
     True
     """
@@ -139,7 +139,7 @@ def plot_bottlenecks(bottlenecks: pd.DataFrame, *, top: int = 10) -> Figure:
     Examples
     --------
     >>> from o2c.performance import bottlenecks
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> fig = plot_bottlenecks(bottlenecks(example_log(), top=None), top=3)
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['Check Credit → Confirm Order', 'Confirm Order → Ship Goods', 'Create Invoice → Receive Payment']
@@ -197,7 +197,7 @@ def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
     Examples
     --------
     >>> from o2c.performance import drivers
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> found = drivers(example_log(), ("Confirm Order", "Ship Goods"), attributes=["region"], min_cases=1)
     >>> [t.get_text() for t in plot_drivers(found).axes[0].get_yticklabels()]
     ['region AMER', 'region EMEA']
@@ -254,7 +254,7 @@ def plot_lead_times(
     Examples
     --------
     >>> from o2c.conformance import IdealPath, align
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
     ...                    "Create Invoice", "Receive Payment"))
     >>> fig = plot_lead_times(align(example_log(), ideal))
@@ -302,7 +302,7 @@ def plot_variants(variants: pd.DataFrame, *, top: int = 50) -> Figure:
     Examples
     --------
     >>> from o2c.discovery import variants
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> fig = plot_variants(variants(example_log()))
     >>> fig.axes[0].get_ylabel()
     'share of orders (%)'

@@ -207,7 +207,7 @@ def column_kinds(frame: pd.DataFrame) -> dict[str, str]:
     integers are counts, except identifiers (``rank``, ``*_id``, ``source_row``); timestamps
     are datetimes, columns of tuples traces; anything else is text.
 
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> from o2c.performance import bottlenecks
     >>> kinds = column_kinds(bottlenecks(example_log()))
     >>> [kinds[c] for c in ("rank", "source", "transitions", "wait_median", "share_of_wait", "value_days")]
@@ -274,7 +274,7 @@ def styled(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> from o2c.performance import bottlenecks
     >>> ranked = bottlenecks(example_log(), top=2)
     >>> table = styled(ranked[["source", "target", "wait_median", "share_of_wait", "value_days"]], currency="EUR")

@@ -11,7 +11,7 @@ import jinja2
 import pandas as pd
 from matplotlib.figure import Figure
 
-from o2c.assess import Assessment
+from o2c._assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.conformance.cost import _closed_cases, _isin
 from o2c.render.maps import LeftOut
