@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Rebuild the explorer's vendored JavaScript (toolkit/o2c/explore/vendor/) from the npm registry,
-# exactly the versions pinned in toolkit/o2c/explore/js/package-lock.json. Needs node and npm;
+# Rebuild the explorer's vendored JavaScript (toolkit/o2c/_explore/vendor/) from the npm registry,
+# exactly the versions pinned in toolkit/o2c/_explore/js/package-lock.json. Needs node and npm;
 # the vendor files are committed, so installing, testing and CI need neither.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-js="$here/toolkit/o2c/explore/js"
-vendor="$here/toolkit/o2c/explore/vendor"
+js="$here/toolkit/o2c/_explore/js"
+vendor="$here/toolkit/o2c/_explore/vendor"
 cd "$js"
 npm ci --no-audit --no-fund
 rm -rf "$vendor"

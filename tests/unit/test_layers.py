@@ -52,6 +52,9 @@ LEVELS = {
     "render": 10,
     "report": 11,
     "ocel": 11,  # writes a file, like report
+    # the interactive explorer: builds on report's maps (what they keep and highlight);
+    # report's write_report imports it inside the function, when it writes explorer.html
+    "_explore": 11,
     "cli": 12,
     "__init__": 13,
 }

@@ -2,6 +2,7 @@
 
 from ._assess import Assessment, assess
 from ._engines._duckdb import ScannedLog, scan_log
+from ._explore import Explorer, explore
 from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from ._simulate import Simulation, example_log, simulate
@@ -71,6 +72,7 @@ __all__ = [
     "ColumnMapping",
     "ColumnMappingError",
     "ConformanceSummary",
+    "Explorer",
     "Headlines",
     "IdealPath",
     "IdealPathError",
@@ -103,6 +105,7 @@ __all__ = [
     "drivers",
     "end_activities",
     "example_log",
+    "explore",
     "filter_log",
     "findings",
     "findings_schema",

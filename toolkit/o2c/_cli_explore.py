@@ -11,10 +11,10 @@ from pathlib import Path
 
 from o2c._cli_assess import _share, read_ideal
 from o2c._cli_inspect import add_log_arguments, load
-from o2c.assess import assess
+from o2c._assess import assess
 from o2c.conformance.discover import DISCOVERY_METHODS
 from o2c.errors import OutputFolderError
-from o2c.explore import explore
+from o2c._explore import explore
 from o2c.io._mapping import MAP_SECTION, MAP_SLIDERS, read_mapping_file
 
 HELP = "write the interactive process explorer of an event log: one HTML file that opens offline"

@@ -94,7 +94,7 @@ def write_report(
             ).encode("utf-8"),
         }
         if explorer:
-            from o2c.explore import explore  # explore builds on report's maps: imported when asked for
+            from o2c._explore import explore  # explore builds on report's maps: imported when asked for
 
             page = explore(assessment, activities=map_activities, paths=map_paths).html()
             files_[EXPLORER_FILE] = page.encode("utf-8")

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from o2c.assess import Assessment
+from o2c._assess import Assessment
 from o2c.discovery import event_start
 from o2c.log import ACTIVITY, CASE_ID, RESOURCE, START_TIMESTAMP, TIMESTAMP, VALUE, case_first
 from o2c.model import IdealPath
@@ -36,12 +36,14 @@ ROLES = ("bottleneck", "rework")
 def payload(assessment: Assessment, *, activities: float = 0.8, paths: float = 0.8) -> dict[str, Any]:
     """The explorer's data for ``assessment``; ``activities`` and ``paths`` are the sliders' start.
 
-    >>> from o2c.assess import assess
+    >>> from o2c._assess import assess
     >>> from o2c.io import read_log
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> data = payload(assess(read_log(example_log()), progress=False))
-    >>> len(data["cases"]["id"]), len(data["events"]["activity"]), data["activities"][:2]
-    (3, 18, ['Approve Order', 'Change Price'])
+    >>> len(data["cases"]["id"]), len(data["events"]["activity"]) == len(example_log())
+    (3, True)
+    >>> data["activities"][:2], data["cases"]["first"]  # each order's first event, then the end
+    (['Change Price', 'Check Credit'], [0, 6, 12, 19])
     """
     log = assessment.log
     names = sorted(log.get_column(ACTIVITY).cast(pl.String).unique().to_list())

@@ -21,7 +21,7 @@ _SLOTS = re.compile(r"@@(TITLE|CSS|DATA|VENDOR|SCRIPT|LIBRARIES)@@")
 
 @cache
 def _resource(*parts: str) -> str:
-    return resources.files("o2c.explore").joinpath(*parts).read_text(encoding="utf-8")
+    return resources.files("o2c._explore").joinpath(*parts).read_text(encoding="utf-8")
 
 
 def data_json(data: dict[str, Any]) -> str:
@@ -43,7 +43,7 @@ def _code(text: str) -> str:
 
 
 def explorer_page(data: dict[str, Any]) -> str:
-    """The whole page for the payload ``data`` (``o2c.explore._payload.payload``)."""
+    """The whole page for the payload ``data`` (``o2c._explore._payload.payload``)."""
     vendor = "\n".join(f"<script>{_code(_resource('vendor', name))}</script>" for name in VENDOR)
     slots = {
         "TITLE": html.escape(str(data.get("title", "event log"))),

@@ -18,7 +18,7 @@ variants, conforming})``; the README's section "The explorer" documents them.
 
 Examples
 --------
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> explorer = explore(example_log())
 >>> page = explorer.html()
 >>> page.startswith("<!DOCTYPE html>"), "window.o2cExplorer" in page
@@ -34,10 +34,10 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
-from o2c.assess import Assessment, assess
+from o2c._assess import Assessment, assess
 from o2c.errors import ArgumentError, check_share
-from o2c.explore._html import LIBRARIES, explorer_page
-from o2c.explore._payload import DRILL_ROWS, payload
+from o2c._explore._html import LIBRARIES, explorer_page
+from o2c._explore._payload import DRILL_ROWS, payload
 from o2c.io import read_log
 from o2c.model import IdealPath, LoadedLog, ProcessModel
 
@@ -107,7 +107,7 @@ def explore(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> explore(example_log(), activities=1.0)
     <Explorer: ... bytes; .save(path) writes it>
     """

@@ -1,6 +1,6 @@
 /* o2c process explorer: the map, drill-down, timelines, filters, replay and dotted chart of one
  * event log, computed in the browser from the payload o2c wrote into this page
- * (toolkit/o2c/explore/_payload.py). No request leaves the page.
+ * (toolkit/o2c/_explore/_payload.py). No request leaves the page.
  *
  * window.o2cExplorer, for embedding and tests:
  *   setSliders(activities, paths)  shares 0..1 of events and transitions the map keeps
