@@ -147,13 +147,15 @@
       d.sort((x, y) => x - y);
       processing.set(a, quantile(d, 0.5));
     }
-    // the backbone: the most frequent variant of the kept orders (ties: o2c.variants' order)
+    // the backbone: the most frequent variant of the kept orders, ties by trace compared name by
+    // name (o2c.variants' order)
     let backbone = [];
     let best = -1;
-    for (const [v, n] of [...variantCount].sort((x, y) => x[0] - y[0])) {
-      if (n > best) {
+    for (const [v, n] of variantCount) {
+      const trace = D.variants.trace[v].map((code) => NAMES[code]);
+      if (n > best || (n === best && traceLess(trace, backbone))) {
         best = n;
-        backbone = D.variants.trace[v].map((code) => NAMES[code]);
+        backbone = trace;
       }
     }
     // every event is the first of its order or the target of one transition
@@ -161,6 +163,14 @@
     for (const [a, n] of starts) weights.set(a, n);
     for (const e of edges.values()) weights.set(e.target, (weights.get(e.target) || 0) + e.transitions);
     return { edges, starts, ends, events, processing, weights, backbone, nEvents, nCases, variantCount };
+  }
+
+  // Python's comparison of two tuples of names
+  function traceLess(x, y) {
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      if (x[i] !== y[i]) return x[i] < y[i];
+    }
+    return x.length < y.length;
   }
 
   // ---------------------------------------------------------------- simplification
@@ -1114,6 +1124,15 @@
     measures: MEASURES.slice(),
     highlights: MARKED.map(([source, target, role]) => ({ source, target, role })),
     firstDrawMs: firstDraw,
+    // centre the map on an activity or edge; where it is then drawn, in page pixels (for a click)
+    reveal: (source, target) => {
+      const element = target === undefined || target === null ? cy.getElementById(source) : cy.getElementById("e" + key(source, target));
+      if (!element.length || element.hasClass("hidden")) return null;
+      cy.center(element);
+      const box = document.getElementById("map").getBoundingClientRect();
+      const p = element.isNode() ? element.renderedPosition() : element.renderedMidpoint();
+      return { x: box.left + p.x, y: box.top + p.y };
+    },
     ready: true,
   };
 })();
