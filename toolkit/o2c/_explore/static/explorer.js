@@ -485,6 +485,7 @@
           "curve-style": "bezier", "target-arrow-shape": "triangle", width: "data(width)", "line-color": "#6E6E6E",
           "target-arrow-color": "#6E6E6E", label: "data(label)", "font-size": 11, "text-background-color": "#fff",
           "text-background-opacity": 0.85, "text-background-padding": 2, color: "#222" } },
+        { selector: "edge:loop", style: { "loop-direction": "90deg", "loop-sweep": "-50deg", "control-point-step-size": 70 } },
         { selector: "edge.bottleneck", style: { "line-color": "#D55E00", "target-arrow-color": "#D55E00", color: "#D55E00", "font-weight": "bold" } },
         { selector: "edge.rework", style: { "line-color": "#CC79A7", "target-arrow-color": "#CC79A7", color: "#8a3f6a", "font-weight": "bold" } },
         { selector: "edge.selected", style: { "line-color": "#0072B2", "target-arrow-color": "#0072B2", "line-style": "dashed" } },
@@ -540,8 +541,8 @@
     const readable = 0.8;
     if (cy.zoom() < readable) {
       cy.zoom(readable);
-      const start = cy.getElementById(START).position();
-      cy.pan({ x: cy.width() / 2 - start.x * readable, y: 30 - start.y * readable });
+      const box = shown.boundingBox();
+      cy.pan({ x: cy.width() / 2 - ((box.x1 + box.x2) / 2) * readable, y: 20 - box.y1 * readable });
     }
   }
 
@@ -1124,6 +1125,7 @@
     measures: MEASURES.slice(),
     highlights: MARKED.map(([source, target, role]) => ({ source, target, role })),
     firstDrawMs: firstDraw,
+    drawnAt: performance.now(), // ms since navigation began: the first map is drawn
     // centre the map on an activity or edge; where it is then drawn, in page pixels (for a click)
     reveal: (source, target) => {
       const element = target === undefined || target === null ? cy.getElementById(source) : cy.getElementById("e" + key(source, target));
