@@ -42,6 +42,7 @@ LEVELS = {
     "conformance": 6,
     "kpis": 7,
     "assess": 8,
+    "timeline": 8,  # an order's walk-through: alignments, rework, milestones and the KPIs' days past due
     "plausibility": 9,
     "render": 10,
     "report": 11,

@@ -150,6 +150,7 @@ def align_traces(
             "fitness": float(result["fitness"]),
             "skipped": tuple(model for log, model in moves if log == ">>" and model is not None),
             "inserted": tuple(log for log, model in moves if model == ">>"),
+            "moves": tuple((log, model) for log, model in moves),
         }
 
 
