@@ -69,9 +69,17 @@ def test_hand_counted_order_with_rework_an_insertion_start_times_and_late_paymen
         {
             "case_id": ["A"] * 6,
             "step": pd.array([1, 2, 3, 4, 5, 6], dtype="Int64"),
-            "activity": ["Create Sales Order", "Ship Goods", "Change Price", "Ship Goods",
-                         "Create Invoice", "Receive Payment"],  # fmt: skip
-            "timestamp": [_utc(_at(d, h)) for d, h in ((1, 9), (1, 14), (2, 10.5), (3, 10), (3, 12), (20, 10))],
+            "activity": [
+                "Create Sales Order",
+                "Ship Goods",
+                "Change Price",
+                "Ship Goods",
+                "Create Invoice",
+                "Receive Payment",
+            ],
+            "timestamp": [
+                _utc(_at(d, h)) for d, h in ((1, 9), (1, 14), (2, 10.5), (3, 10), (3, 12), (20, 10))
+            ],
             "resource": ["anna", "ben", "anna", "ben", "BATCH", "BANK"],
             # start of each event minus the end of the one before; Create Invoice has no start
             "wait": [NAT, 3 * H, 20 * H, 22.5 * H, 2 * H, 16 * 24 * H + 22 * H],
@@ -89,7 +97,12 @@ def test_hand_counted_order_with_rework_an_insertion_start_times_and_late_paymen
 
 def test_skipped_steps_get_rows_where_the_alignment_puts_them() -> None:
     timeline = case_timeline(_hand_log(), "B", ideal=IDEAL)
-    assert timeline["activity"].tolist() == ["Create Sales Order", "Ship Goods", "Create Invoice", "Receive Payment"]
+    assert timeline["activity"].tolist() == [
+        "Create Sales Order",
+        "Ship Goods",
+        "Create Invoice",
+        "Receive Payment",
+    ]
     assert timeline["move"].tolist() == ["on path", "skipped", "on path", "skipped"]
     assert timeline["step"].tolist() == [1, pd.NA, 2, pd.NA]
     skipped = timeline[timeline["move"] == "skipped"]
@@ -138,7 +151,9 @@ def test_all_timelines_at_once_equal_each_order_alone() -> None:
         everything = _to_pandas(_timelines(log, ideal=ideal))
         ids = log["case_id"].unique(maintain_order=True).to_list()
         one_by_one = pd.concat([case_timeline(log, i, ideal=ideal) for i in ids[:60]], ignore_index=True)
-        pd.testing.assert_frame_equal(everything[everything["case_id"].isin(ids[:60])].reset_index(drop=True), one_by_one)
+        pd.testing.assert_frame_equal(
+            everything[everything["case_id"].isin(ids[:60])].reset_index(drop=True), one_by_one
+        )
         assert set(everything["move"]) <= set(MOVES)
         assert everything["case_id"].unique().tolist() == ids  # every order, in log order
 
@@ -177,8 +192,10 @@ def test_moves_agree_with_pm4pys_alignment_of_each_variant_of_the_sample_log() -
 
     assert counted(ours).equals(counted(theirs))
     events = pl.col("move") != "skipped"
-    assert ours.filter(events).select("case_id", "step", "activity").equals(
-        theirs.filter(events).select("case_id", "step", "activity")
+    assert (
+        ours.filter(events)
+        .select("case_id", "step", "activity")
+        .equals(theirs.filter(events).select("case_id", "step", "activity"))
     )
 
 
@@ -215,3 +232,28 @@ def test_milestones_and_days_past_due_are_the_kpis() -> None:
     kpi = kpis(log, ideal=ideal).set_index("kpi").loc["days_past_due"]
     assert pd.Timedelta(days=float(per_order.median())) == kpi["duration"]
     assert per_order.len() == kpi["orders_covered"]
+
+
+def test_the_chart_has_a_row_per_step_with_skipped_steps_greyed_and_the_counts_in_its_title() -> None:
+    from o2c.render.plots import plot_case_timeline
+
+    timeline = case_timeline(_hand_log(), "B", ideal=IDEAL)
+    fig = plot_case_timeline(timeline)
+    ticks = fig.axes[0].get_yticklabels()
+    assert [t.get_text() for t in ticks] == [
+        "1  Create Sales Order",
+        "  Ship Goods",
+        "2  Create Invoice",
+        "  Receive Payment",
+    ]
+    assert [t.get_fontstyle() for t in ticks] == ["normal", "italic", "normal", "italic"]
+    assert fig.texts[0].get_text() == "Order B: 2 steps over 2.0 d; 2 skipped"
+    notes = [t.get_text() for t in fig.axes[0].texts]
+    assert notes == [
+        "ORDERED · by carl · took 30 min",
+        "skipped",
+        "INVOICED · by BATCH · waited 2.0 d · took 1.0 h",
+        "skipped",
+    ]
+    late = plot_case_timeline(case_timeline(_hand_log(), "A", ideal=IDEAL)).texts[0].get_text()
+    assert late == "Order A: 6 steps over 19 d; 2 inserted, 1 rework; paid 5 days late"

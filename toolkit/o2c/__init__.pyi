@@ -49,7 +49,13 @@ from .performance import (
 from .plausibility import plausibility_warnings
 from .quality import data_quality, log_summary
 from .render import render_map
-from .render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+from .render.plots import (
+    plot_bottlenecks,
+    plot_case_timeline,
+    plot_drivers,
+    plot_lead_times,
+    plot_variants,
+)
 from .render.tables import styled
 from .report import (
     Headlines,
@@ -62,6 +68,7 @@ from .report import (
 )
 from .rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from .simulate import Simulation, example_log, simulate
+from .timeline import case_timeline
 
 __version__: str
 
@@ -91,6 +98,7 @@ __all__ = [
     "align",
     "assess",
     "bottlenecks",
+    "case_timeline",
     "case_variants",
     "closed_cases",
     "compare_findings",
@@ -118,6 +126,7 @@ __all__ = [
     "ping_pongs",
     "plausibility_warnings",
     "plot_bottlenecks",
+    "plot_case_timeline",
     "plot_drivers",
     "plot_lead_times",
     "plot_variants",

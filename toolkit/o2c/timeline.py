@@ -56,7 +56,7 @@ from o2c.errors import ArgumentError, IdealPathError, did_you_mean
 from o2c.kpis._milestones import _milestones
 from o2c.kpis._orders import DAYS_PAST_DUE, PAID_WITH_DUE, case_table, with_terms
 from o2c.log import ACTIVITY, CASE_ID, CASE_IDS, RESOURCE, START_TIMESTAMP, TIMESTAMP, UTC, validate
-from o2c.milestones import find_milestones
+from o2c.milestones import Milestone, find_milestones
 from o2c.model import MILESTONES, IdealPath, ProcessModel
 
 #: The columns of a timeline, in order.
@@ -77,19 +77,21 @@ COLUMNS = (
 #: The values of ``move``: a synchronous move, a log move, a model move of a required step.
 MOVES = ("on path", "inserted", "skipped")
 
-_SCHEMA = {
-    "case_id": pl.String,
-    "step": pl.Int64,
-    "activity": pl.String,
-    "timestamp": UTC,
-    "resource": pl.String,
-    "wait": pl.Duration("us"),
-    "processing": pl.Duration("us"),
-    "move": pl.String,
-    "rework": pl.Boolean,
-    "milestone": pl.String,
-    "days_past_due": pl.Float64,
-}
+_SCHEMA = pl.Schema(
+    {
+        "case_id": pl.String(),
+        "step": pl.Int64(),
+        "activity": pl.String(),
+        "timestamp": UTC,
+        "resource": pl.String(),
+        "wait": pl.Duration("us"),
+        "processing": pl.Duration("us"),
+        "move": pl.String(),
+        "rework": pl.Boolean(),
+        "milestone": pl.String(),
+        "days_past_due": pl.Float64(),
+    }
+)
 
 
 def case_timeline(
@@ -235,7 +237,7 @@ def _timelines(
     )
 
 
-def _events(log: pl.DataFrame, stones: dict, variants: _Variants) -> pl.DataFrame:
+def _events(log: pl.DataFrame, stones: dict[str, Milestone], variants: _Variants) -> pl.DataFrame:
     """The event rows: case number, variant, position, and every column of the timeline but ``move``."""
     case = pl.col(CASE_ID).rle_id()
     same_case = case == case.shift(1)
@@ -268,12 +270,10 @@ def _events(log: pl.DataFrame, stones: dict, variants: _Variants) -> pl.DataFram
     return events.join(_days_past_due(log, stones), on=CASE_ID, how="left", maintain_order="left")
 
 
-def _days_past_due(log: pl.DataFrame, stones: dict) -> pl.DataFrame:
+def _days_past_due(log: pl.DataFrame, stones: dict[str, Milestone]) -> pl.DataFrame:
     """Per order: ``days_past_due`` as the KPI counts it (null unless paid and with a due date)."""
     table = with_terms(case_table(log, stones), log)
-    return table.select(
-        CASE_ID, days_past_due=pl.when(PAID_WITH_DUE).then(DAYS_PAST_DUE).cast(pl.Float64)
-    )
+    return table.select(CASE_ID, days_past_due=pl.when(PAID_WITH_DUE).then(DAYS_PAST_DUE).cast(pl.Float64))
 
 
 def _variant_moves(variants: _Variants, ideal: IdealPath | ProcessModel) -> pl.DataFrame:
@@ -334,7 +334,13 @@ def _pm4py_moves(variants: _Variants, model: ProcessModel) -> pl.DataFrame:
             f"The process model {model.name!r} cannot reach its final marking from its initial "
             "marking, so no trace can be aligned to it; check the model's start and end events."
         )
-    rows: dict[str, list[object]] = {"_variant": [], "_order": [], "_position": [], "move": [], "activity": []}
+    rows: dict[str, list[object]] = {
+        "_variant": [],
+        "_order": [],
+        "_position": [],
+        "move": [],
+        "activity": [],
+    }
     aligned = _pm4py.align_traces(
         variants.traces, model.net, model.initial_marking, model.final_marking, timeout=30.0
     )
@@ -359,7 +365,11 @@ def _pm4py_moves(variants: _Variants, model: ProcessModel) -> pl.DataFrame:
             position += 1
     return pl.DataFrame(
         rows,
-        schema={"_variant": pl.Int64, "_order": pl.Int64, "_position": pl.Int64, "move": pl.String, "activity": pl.String},
+        schema={
+            "_variant": pl.Int64(),
+            "_order": pl.Int64(),
+            "_position": pl.Int64(),
+            "move": pl.String(),
+            "activity": pl.String(),
+        },
     )
-
-
