@@ -21,6 +21,7 @@ LEVELS = {
     "_write": 0,
     "_watchdog": 0,
     "_compat": 0,
+    "_format": 0,  # numbers, durations and shares for people
     "_tables": 0,  # how result tables are shaped, shared by the analyses and the engines
     "log": 1,
     "model": 1,

@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from o2c._format import format_duration
 from o2c.errors import ColumnMappingError
-from o2c.render.maps import COLOURS, format_duration
+from o2c.render.maps import COLOURS
 
 #: The style every chart is drawn in: a font that ships with matplotlib, quiet axes.
 STYLE: dict[str, Any] = {
