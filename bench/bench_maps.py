@@ -21,10 +21,10 @@ from typing import Any
 import polars as pl
 
 from o2c import _pm4py
+from o2c._simulate import simulate
 from o2c.discovery import directly_follows, variants
 from o2c.log import validate
 from o2c.performance import waiting_times
-from o2c.simulate import simulate
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 EVENTS_PER_ORDER = 9.62  # measured on simulate(104_000, seed=1): 1,000,794 events

@@ -65,7 +65,7 @@ def _logs(cases: int) -> tuple[Path, Path]:
     CACHE.mkdir(exist_ok=True)
     csv, parquet = CACHE / f"o2c_{cases}.csv", CACHE / f"o2c_{cases}.parquet"
     if not (csv.exists() and parquet.exists()):
-        from o2c.simulate import simulate
+        from o2c._simulate import simulate
 
         log = simulate(cases, seed=1).log
         log.write_parquet(parquet)

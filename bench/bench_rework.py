@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from o2c import _pm4py
-from o2c.rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
-from o2c.simulate import simulate
+from o2c._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
+from o2c._simulate import simulate
 
 
 def _timed(label: str, call: Callable[[], Any], *, runs: int = 3) -> Any:

@@ -264,7 +264,7 @@ def cached(events: int, seed: int = 1) -> Path:
     if not path.exists():
         print(f"simulating {cases:,} orders (seed {seed}), cached as {path.relative_to(ROOT)}", flush=True)
         CACHE.mkdir(exist_ok=True)
-        from o2c.simulate import simulate
+        from o2c._simulate import simulate
 
         simulate(cases, seed=seed).log.write_parquet(path)
     return path

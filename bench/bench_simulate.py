@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 import time
 
-from o2c.simulate import simulate
+from o2c._simulate import simulate
 
 
 def main(argv: list[str] | None = None) -> None:

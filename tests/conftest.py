@@ -9,8 +9,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from o2c._simulate import example_log as _example_log
 from o2c.io import LoadedLog, read_log
-from o2c.simulate import example_log as _example_log
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_LOGS = ROOT / "sample_logs"

@@ -18,8 +18,8 @@ import polars as pl
 import pytest
 
 import o2c
+from o2c._simulate import simulate
 from o2c.log import validate
-from o2c.simulate import simulate
 from tests.conftest import sample_log
 
 FUNCTIONS = ("directly_follows", "waiting_times", "variants", "rework", "lead_times")

@@ -16,8 +16,8 @@ import polars as pl
 import pytest
 
 from o2c import _pm4py
+from o2c._rework import first_time_right, rework
 from o2c.io import read_log
-from o2c.rework import first_time_right, rework
 from tests.conftest import REAL_XES, loaded_real_log, pm4py_frame, sample_log
 
 #: Logs whose timestamps pm4py's importer leaves as strings (its statistics then refuse the frame).

@@ -113,7 +113,7 @@ def test_import_o2c_and_its_command_load_no_data_library_and_keep_functions_over
     script = (
         "import sys, o2c, o2c.cli\n"
         "loaded = sorted(m for m in ('polars', 'pandas', 'duckdb', 'pm4py') if m in sys.modules)\n"
-        "import o2c.kpis, o2c.assess, o2c.rework, o2c.simulate, o2c.milestones\n"
+        "import o2c._kpis, o2c.assess, o2c.rework, o2c.simulate, o2c.milestones\n"
         "print(loaded, all(callable(getattr(o2c, n)) and not isinstance(getattr(o2c, n), type(sys))\n"
         "                  for n in ('assess', 'kpis', 'milestones', 'rework', 'simulate')))\n"
     )

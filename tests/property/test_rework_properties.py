@@ -13,7 +13,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from o2c.rework import first_time_right, rework, rework_cost
+from o2c._rework import first_time_right, rework, rework_cost
 
 T0 = datetime(2025, 1, 6, 9)
 

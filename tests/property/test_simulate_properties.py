@@ -8,8 +8,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from o2c._simulate import ACTIVITIES, BATCH_PREFIX, REGIONS, RESOURCES, WORKING_HOURS, Simulation, simulate
 from o2c.log import validate
-from o2c.simulate import ACTIVITIES, BATCH_PREFIX, REGIONS, RESOURCES, WORKING_HOURS, Simulation, simulate
 
 FEW = settings(max_examples=8, deadline=None)
 seeds = st.integers(0, 2**32 - 1)

@@ -11,11 +11,11 @@ import polars as pl
 import pytest
 
 import o2c
-from o2c.assess import STEPS, Assessment, assess
+from o2c import example_log
+from o2c._assess import STEPS, Assessment, assess
 from o2c.conformance.discover import UNSUCCESSFUL_ENDS
 from o2c.errors import ArgumentError, InputFileError
 from o2c.io import LoadedLog, read_log
-from o2c.simulate import example_log
 from tests.conftest import sample_log
 
 IDEAL = o2c.IdealPath(

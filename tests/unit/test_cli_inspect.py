@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from o2c import example_log
 from o2c.cli import main
-from o2c.simulate import example_log
 
 
 @pytest.fixture

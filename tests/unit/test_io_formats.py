@@ -12,11 +12,11 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from o2c import example_log
 from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, RejectedRowsWarning
 from o2c.io import ColumnMapping, read_log
 from o2c.io._parquet import read_parquet
 from o2c.log import validate
-from o2c.simulate import example_log
 
 
 def _events() -> pl.DataFrame:

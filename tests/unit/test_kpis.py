@@ -30,8 +30,8 @@ import polars as pl
 import pytest
 
 from o2c import read_ideal_path, read_log
+from o2c._kpis import KPIS, kpis, late_payment_drivers, milestones, stuck_orders
 from o2c.errors import ArgumentError
-from o2c.kpis import KPIS, kpis, late_payment_drivers, milestones, stuck_orders
 from o2c.model import IdealPath
 from tests.conftest import sample_log
 
@@ -529,7 +529,7 @@ def test_milestones_guessed_from_sap_document_names() -> None:
 def test_default_automation_words_are_whole_words() -> None:
     import polars as pl
 
-    from o2c.kpis import AUTOMATED_PATTERN
+    from o2c._kpis import AUTOMATED_PATTERN
 
     names = pl.Series(["BATCH_BILLING", "RFC-USER", "SYSTEM", "edi_in", "Meredith", "AUTOMATION", "Bottom"])
     assert names.filter(names.str.contains(AUTOMATED_PATTERN)).to_list() == [

@@ -27,8 +27,8 @@ import polars as pl
 import pytest
 from scipy.stats import mannwhitneyu
 
+from o2c._kpis import LATE_PAYMENT_COLUMNS, kpis, late_payment_drivers
 from o2c.errors import ArgumentError
-from o2c.kpis import LATE_PAYMENT_COLUMNS, kpis, late_payment_drivers
 
 D = pd.Timedelta(days=1)
 H = pd.Timedelta(hours=1)

@@ -21,28 +21,35 @@ LEVELS = {
     "_write": 0,
     "_watchdog": 0,
     "_compat": 0,
+    "_format": 0,  # numbers, durations and shares for people
     "_tables": 0,  # how result tables are shaped, shared by the analyses and the engines
     "log": 1,
     "model": 1,
     "conformance.ideal_path": 2,  # the deprecated name of o2c.model
-    "milestones": 2,
+    "_milestones": 2,
     "_pm4py": 2,
     "io": 3,
     # the DuckDB and Spark engines, below the analyses: the verbs hand them a scanned or Spark log
     # at the door (importing them only then); they reach up to nothing but io (scan_log's mapping)
     "_engines": 3,
-    "simulate": 3,
+    "_simulate": 3,
     # the analyses, each on its own level: discovery < performance < rework, conformance < kpis
     "discovery": 4,
     "performance": 5,
     "filtering": 5,
     "quality": 5,
     "engines": 7,  # the deprecated alias of the verbs it names (discovery, performance, rework)
-    "rework": 6,
+    "_rework": 6,
     "conformance": 6,
-    "kpis": 7,
-    "assess": 8,
+    "_kpis": 7,
+    "_assess": 8,
     "timeline": 8,  # an order's walk-through: alignments, rework, milestones and the KPIs' days past due
+    # deprecated aliases of the private modules above, named like their verbs (o2c._compat)
+    "assess": 0,
+    "kpis": 0,
+    "milestones": 0,
+    "rework": 0,
+    "simulate": 0,
     "plausibility": 9,
     "render": 10,
     "report": 11,

@@ -11,13 +11,13 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from o2c._rework import rework
 from o2c.discovery import directly_follows, end_activities, start_activities, variants
 from o2c.errors import ArgumentError, ColumnMappingError, GraphvizMissingError
 from o2c.io import read_ideal_path, read_log
 from o2c.performance import activity_durations, bottlenecks, waiting_times
 from o2c.render import format_amount, format_count, format_duration, render_map, render_maps
 from o2c.render.maps import COLOURS
-from o2c.rework import rework
 from tests.conftest import sample_log
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
@@ -204,7 +204,7 @@ def test_a_map_too_large_to_lay_out_quickly_is_warned_about() -> None:
 
 def test_report_maps_of_a_log_with_hundreds_of_activities_are_capped() -> None:
     """A log with 200 activities: the report's map is laid out in seconds, not minutes."""
-    from o2c.assess import assess
+    from o2c._assess import assess
     from o2c.report import MAP_MAX_ACTIVITIES, MAP_MAX_EDGES, draw_maps
 
     rows = [(f"c{c}", f"act_{(c * 7 + j * 13) % 200:03d}", j) for c in range(300) for j in range(c % 11 + 1)]

@@ -8,9 +8,9 @@ import polars as pl
 import pytest
 
 from o2c import bottlenecks
-from o2c.kpis import milestones
+from o2c._kpis import milestones
+from o2c._milestones import customer_steps, find_milestones
 from o2c.log import validate
-from o2c.milestones import customer_steps, find_milestones
 from o2c.model import IdealPath
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from o2c import example_log
 from o2c.errors import RejectedRowsWarning
 from o2c.io import read_log
 from o2c.quality import data_quality, log_summary
-from o2c.simulate import example_log
 
 
 def _findings(loaded) -> dict[str, tuple[int, int, str]]:  # type: ignore[no-untyped-def]

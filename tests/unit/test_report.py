@@ -21,7 +21,8 @@ import pytest
 import yaml
 
 import o2c
-from o2c.assess import Assessment, assess
+from o2c import example_log
+from o2c._assess import Assessment, assess
 from o2c.errors import GraphvizMissingError
 from o2c.io import read_log
 from o2c.render.maps import ProcessMap, format_count, render_map
@@ -37,7 +38,6 @@ from o2c.report import (
     write_report,
 )
 from o2c.report._html import _lead_time_chart
-from o2c.simulate import example_log
 from tests.conftest import sample_log
 
 SCRIPT = "<script>alert(1)</script>"

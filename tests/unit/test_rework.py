@@ -9,8 +9,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from o2c.errors import ArgumentError
-from o2c.rework import (
+from o2c._rework import (
     KINDS,
     first_time_right,
     ping_pongs,
@@ -19,6 +18,7 @@ from o2c.rework import (
     rework_cost,
     self_loops,
 )
+from o2c.errors import ArgumentError
 
 T0 = datetime(2025, 3, 3, 8)
 H = pd.Timedelta(hours=1)

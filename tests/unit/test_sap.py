@@ -334,7 +334,7 @@ def test_ocel_round_trip_keeps_every_document_once(tmp_path: Path, berlin, suffi
 
 
 def test_ocel_of_an_ordinary_log(tmp_path: Path) -> None:
-    from o2c.simulate import example_log
+    from o2c import example_log
 
     path = tmp_path / "example.jsonocel"
     summary = write_ocel(example_log(), path)

@@ -23,10 +23,10 @@ import yaml
 
 from o2c import _cli_simulate
 from o2c._pm4py import pm4py
+from o2c._simulate import IDEAL_PATH, Simulation, simulate
 from o2c.cli import main
 from o2c.errors import ArgumentError, RejectedRowsWarning
 from o2c.io import ColumnMapping, read_ideal_path, read_log
-from o2c.simulate import IDEAL_PATH, Simulation, simulate
 from tests.conftest import SAMPLE_LOGS, sample_log
 
 README = SAMPLE_LOGS / "README.md"

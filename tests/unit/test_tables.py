@@ -12,13 +12,13 @@ import polars as pl
 import pytest
 
 import o2c
-from o2c.assess import Assessment, assess
+from o2c import example_log
+from o2c._assess import Assessment, assess
 from o2c.io import read_log
 from o2c.render.maps import format_duration as maps_format_duration
 from o2c.render.tables import KINDS, MONEY, column_kinds, format_cell, styled
 from o2c.report import findings
 from o2c.report._html import _WAIT_COLUMNS, _table
-from o2c.simulate import example_log
 
 #: pandas' own text for a Timedelta ("1 days 02:00:00", "0 days 04:00:00") and for a float it
 #: cannot show in fixed notation ("1.234568e+08", "1e-05").

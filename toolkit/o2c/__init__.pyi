@@ -1,7 +1,10 @@
 """The public names of ``o2c``, for type checkers; ``__init__.py`` imports each on first use."""
 
+from ._assess import Assessment, assess
 from ._engines._duckdb import ScannedLog, scan_log
-from .assess import Assessment, assess
+from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
+from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
+from ._simulate import Simulation, example_log, simulate
 from .conformance import (
     ConformanceSummary,
     IdealPath,
@@ -35,7 +38,6 @@ from .errors import (
 from .filtering import filter_log
 from .io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log, read_process_model
 from .io._sap import read_sap_document_flow
-from .kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from .log import Reason, validate
 from .ocel import write_ocel
 from .performance import (
@@ -66,8 +68,6 @@ from .report import (
     headlines,
     write_report,
 )
-from .rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
-from .simulate import Simulation, example_log, simulate
 from .timeline import case_timeline
 
 __version__: str

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from o2c._assess import assess
 from o2c._cli_inspect import add_log_arguments, load
 from o2c._write import check_folder
-from o2c.assess import assess
 from o2c.conformance import IdealPath, ProcessModel
 from o2c.conformance.discover import DISCOVERY_METHODS
 from o2c.errors import is_share

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from o2c._simulate import Simulation, simulate
 from o2c.errors import ArgumentError
 from o2c.model import IdealPath
-from o2c.simulate import Simulation, simulate
 
 HELP = "simulate an order-to-cash log with planted patterns and write the sample files and their truth"
 

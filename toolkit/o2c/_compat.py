@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import warnings
 from collections.abc import Callable
@@ -48,3 +49,31 @@ def keyword_only(*names: str) -> Callable[[Function], Function]:
         return accept  # type: ignore[return-value]
 
     return decorate
+
+
+def moved_module(old: str, new: str) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for the deprecated module ``old``: each name is looked up in
+    ``new``, warning that ``old`` goes in the next release and naming where to import it from.
+
+    >>> import warnings
+    >>> lookup = moved_module("o2c.rework", "o2c._rework")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     lookup("self_loops").__name__, str(caught[0].message)
+    ('self_loops', 'The module o2c.rework is private now (o2c._rework) and its name goes in the next release; import self_loops from o2c.')
+    """
+
+    def lookup(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(f"module {old!r} has no attribute {name!r}")
+        found = getattr(importlib.import_module(new), name)
+        public = name in getattr(importlib.import_module("o2c"), "__all__", ())
+        warnings.warn(
+            f"The module {old} is private now ({new}) and its name goes in the next release; "
+            f"import {name} from {'o2c' if public else new}.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return found
+
+    return lookup

@@ -6,7 +6,7 @@ node, as in pm4py; ``activity_instances`` folds each start into its complete eve
 
 Examples
 --------
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> transitions(example_log()).height
 16
 >>> directly_follows(example_log()).head(3)
@@ -43,7 +43,7 @@ SAME_CASE = pl.col(CASE_ID) == pl.col(CASE_ID).shift(-1)
 def event_start(log: pl.DataFrame) -> pl.Expr:
     """When each event of ``log`` began: its ``start_timestamp`` where there is one, else its ``timestamp``.
 
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> example_log().select(event_start(example_log()))["timestamp"][0]
     datetime.datetime(2025, 1, 6, 9, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC'))
     """
@@ -61,7 +61,7 @@ def transitions(log: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
     Returns a polars frame with ``case_id``, ``source``, ``target`` (categorical), ``wait``
     (a duration) and ``source_row`` (of the source event), in log order.
 
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> transitions(example_log()).row(0)[:3]
     ('1', 'Create Sales Order', 'Check Credit')
     """
@@ -83,7 +83,7 @@ def lazy_transitions(log: pl.DataFrame) -> pl.LazyFrame:
     Lazy, so that columns a caller does not use (such as the ``case_id`` text) are never
     gathered; ``case_number`` numbers the cases in log order, for cheap counting of cases.
 
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> lazy_transitions(example_log()).select("case_number", "wait").collect().row(15)
     (2, datetime.timedelta(days=17, seconds=72000))
     """
@@ -113,7 +113,7 @@ def edge_counts(pairs: pl.LazyFrame, *more: pl.Expr) -> pl.LazyFrame:
     grouped as a frame: a lazy group_by runs on polars' streaming engine, which counts distinct
     values at a quarter of the in-memory engine's speed (1M events: 20 ms, not 5 ms).
 
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> edge_counts(lazy_transitions(example_log())).collect().height
     9
     """
@@ -158,7 +158,7 @@ def directly_follows(log: EventLog) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> directly_follows(example_log())
                    source           target  transitions  cases
     0       Confirm Order       Ship Goods            3      3
@@ -198,7 +198,7 @@ def start_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> start_activities(example_log())
                  activity  cases  share
     0  Create Sales Order      3    1.0
@@ -221,7 +221,7 @@ def end_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> end_activities(example_log())
               activity  cases     share
     0  Receive Payment      2  0.666667
@@ -254,7 +254,7 @@ def case_span(log: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
     The first start is the earliest ``start_timestamp`` (else ``timestamp``); without start
     times it is simply the first event's timestamp, as the log is sorted by time within a case.
 
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> first, last = case_span(example_log())
     >>> example_log().group_by("case_id").agg(lead=last - first).sort("case_id")["lead"].to_list()[1]
     datetime.timedelta(days=1, seconds=25200)
@@ -318,7 +318,7 @@ def variants(log: EventLog) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> variants(example_log())[["variant_id", "cases", "median_lead_time"]]
        variant_id  cases median_lead_time
     0           1      1  1 days 07:00:00
@@ -363,7 +363,7 @@ def case_variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> case_variants(example_log())
       case_id  variant_id
     0       1           2

@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> filter_log(example_log(), ends_with="Receive Payment")["case_id"].unique().sort().to_list()
 ['1', '3']
 """
@@ -77,7 +77,7 @@ def filter_log(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> log = example_log()
     >>> filter_log(log, attributes={"region": "EMEA"}, min_lead_time="15 days")["case_id"].unique().to_list()
     ['3']

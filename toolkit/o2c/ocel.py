@@ -18,7 +18,7 @@ log order), each related to its case as an ``Order`` object.
 Examples
 --------
 >>> import tempfile, pathlib
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "orders.jsonocel"
 >>> write_ocel(example_log(), path)
   object_type  objects  events
@@ -68,7 +68,7 @@ def write_ocel(log: pl.DataFrame | pd.DataFrame, path: str | Path) -> pd.DataFra
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> write_ocel(example_log(), pathlib.Path(tempfile.mkdtemp()) / "orders.xmlocel")["objects"].sum()
     np.int64(3)
     """

@@ -9,7 +9,7 @@ waits from the complete of one activity to the start of the next, and processing
 
 Examples
 --------
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> waiting_times(example_log())[["source", "target", "wait_median"]].head(2)
           source          target     wait_median
 0  Confirm Order      Ship Goods 1 days 21:00:00
@@ -27,6 +27,7 @@ import polars as pl
 
 from o2c import _engines
 from o2c._engines import EventLog
+from o2c._milestones import customer_steps
 from o2c._stats import PooledSample
 from o2c._tables import duration_from_microseconds, sort_edges
 from o2c.discovery import (
@@ -54,7 +55,6 @@ from o2c.log import (
     per_case,
     validate,
 )
-from o2c.milestones import customer_steps
 from o2c.model import IdealPath
 
 #: The statistics of a set of waits (or durations), in the order the result frames show them.
@@ -160,7 +160,7 @@ def waiting_times(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> waits = waiting_times(example_log())
     >>> waits[["source", "target", "transitions", "wait_mean"]].head(4)
                source           target  transitions        wait_mean
@@ -365,7 +365,7 @@ def lead_times(log: EventLog) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> lead_times(example_log())[["case_id", "events", "lead_time"]]
       case_id  events        lead_time
     0       1       6 12 days 12:00:00
@@ -444,7 +444,7 @@ def bottlenecks(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> from o2c.model import IdealPath
     >>> bottlenecks(example_log(), top=3)[["rank", "source", "target", "owner", "share_of_wait"]]
        rank          source           target     owner  share_of_wait
@@ -530,7 +530,7 @@ def case_attributes(log: pl.DataFrame | pd.DataFrame) -> list[str]:
     Only columns that name groups are considered: text, categorical, boolean and integer
     columns; measurements (floats, dates) vary too finely to compare groups of cases.
 
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> case_attributes(example_log())
     ['region']
     """
@@ -601,7 +601,7 @@ def drivers(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> found = drivers(example_log(), ("Confirm Order", "Ship Goods"), attributes=["region"], min_cases=1)
     >>> found[["attribute", "value", "cases", "wait_median", "others_wait_median", "ratio"]]
       attribute value  cases     wait_median others_wait_median     ratio

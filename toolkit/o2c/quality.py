@@ -3,7 +3,7 @@
 Examples
 --------
 >>> from o2c.io import read_log
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> findings = data_quality(read_log(example_log()))
 >>> int(findings.set_index("check").loc["tied_timestamps", "count"])
 0
@@ -45,7 +45,7 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
     Examples
     --------
     >>> from o2c.io import read_log
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> int(data_quality(read_log(example_log())).set_index("check").loc["cases_without_usual_end", "count"])
     1
     """
@@ -255,7 +255,7 @@ def _data_quality(loaded: LoadedLog, log: pl.DataFrame) -> pd.DataFrame:
 def log_summary(log: pl.DataFrame) -> dict[str, int | str]:
     """Events, cases, activities, variants, and the first and last event time of ``log``.
 
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> log_summary(example_log())["variants"]
     3
     """

@@ -19,7 +19,7 @@ orders.
 
 Examples
 --------
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
 ...                    "Create Invoice", "Receive Payment"))
 >>> case_timeline(example_log(), "2", ideal=ideal)[["step", "activity", "move", "rework", "milestone"]]
@@ -42,7 +42,10 @@ import pandas as pd
 import polars as pl
 
 import o2c._pm4py as _pm4py
-from o2c.assess import _has_transitions
+from o2c._assess import _has_transitions
+from o2c._kpis._milestones import _milestones
+from o2c._kpis._orders import DAYS_PAST_DUE, PAID_WITH_DUE, case_table, with_terms
+from o2c._milestones import Milestone, find_milestones
 from o2c.conformance.alignments import (
     MODEL_MOVE_COST,
     SILENT_MOVE_COST,
@@ -53,10 +56,7 @@ from o2c.conformance.alignments import (
 from o2c.conformance.discover import _discover_ideal_path
 from o2c.discovery import _activity_instances, event_start
 from o2c.errors import ArgumentError, IdealPathError, did_you_mean
-from o2c.kpis._milestones import _milestones
-from o2c.kpis._orders import DAYS_PAST_DUE, PAID_WITH_DUE, case_table, with_terms
 from o2c.log import ACTIVITY, CASE_ID, CASE_IDS, RESOURCE, START_TIMESTAMP, TIMESTAMP, UTC, validate
-from o2c.milestones import Milestone, find_milestones
 from o2c.model import MILESTONES, IdealPath, ProcessModel
 
 #: The columns of a timeline, in order.
@@ -138,7 +138,7 @@ def case_timeline(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
     ...                    "Create Invoice", "Receive Payment"))
     >>> timeline = case_timeline(example_log(), 3, ideal=ideal)

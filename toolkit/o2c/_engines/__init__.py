@@ -30,7 +30,7 @@ Examples
 >>> import tempfile, pathlib
 >>> from o2c import scan_log
 >>> from o2c.discovery import directly_follows as verb
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.parquet"
 >>> example_log().write_parquet(path)
 >>> scanned = scan_log(path, memory_limit="256MB")

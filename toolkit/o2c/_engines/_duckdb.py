@@ -49,7 +49,7 @@ class ScannedLog:
     files in order, ``mapping`` the input column of each role, ``events`` the number of events.
 
     >>> import tempfile, pathlib
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.parquet"
     >>> example_log().write_parquet(path)
     >>> scanned = scan_log(path)
@@ -132,7 +132,7 @@ def scan_log(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> example_log().write_parquet(folder / "log.parquet")
     >>> scanned = scan_log(folder / "log.parquet", memory_limit="256MB")

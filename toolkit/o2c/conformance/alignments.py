@@ -20,7 +20,7 @@ A* alignments with a time budget per variant.
 
 Examples
 --------
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
 ...                    "Create Invoice", "Receive Payment"))
 >>> align(example_log(), ideal)[["case_id", "fitness", "skipped_steps", "inserted_steps"]]
@@ -119,7 +119,7 @@ def align(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
     ...                    "Create Invoice", "Receive Payment"), optional=frozenset({"Check Credit"}))
     >>> align(example_log(), ideal)[["case_id", "variant_id", "fitness", "cost", "worst_cost"]]
@@ -447,7 +447,7 @@ def conformance_summary(alignments: pd.DataFrame) -> ConformanceSummary:
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
     ...                    "Create Invoice", "Receive Payment"))
     >>> summary = conformance_summary(align(example_log(), ideal))

@@ -8,7 +8,7 @@ the financing cost of the delay: ``value delayed x extra days x annual rate / 36
 Examples
 --------
 >>> from o2c.conformance.alignments import align
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
 ...                    "Create Invoice", "Receive Payment"))
 >>> cost = cost_of_divergence(example_log(), align(example_log(), ideal))
@@ -101,7 +101,7 @@ def cost_of_divergence(
     Examples
     --------
     >>> from o2c.conformance.alignments import align
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
     ...                    "Create Invoice", "Receive Payment"))
     >>> alignments = align(example_log(), ideal)      # order 1 conforms; order 2 is not paid yet
@@ -192,7 +192,7 @@ def closed_cases(log: pl.DataFrame | pd.DataFrame, ideal: IdealPath) -> pl.Serie
     """Case ids of the closed orders: those with the ideal path's ``closing_step`` (the paid
     milestone step, else the path's last step), each once.
 
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> ideal = IdealPath(("Create Sales Order", "Confirm Order", "Ship Goods", "Create Invoice",
     ...                    "Receive Payment"))
     >>> list(closed_cases(example_log(), ideal))
@@ -299,7 +299,7 @@ def flow_efficiency(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
     ...                    "Create Invoice", "Receive Payment"),
     ...                   target_hours={"Check Credit": 2, "Ship Goods": 24, "Receive Payment": 72})

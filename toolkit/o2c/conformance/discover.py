@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> discover_ideal_path(example_log()).steps[:2]
 ('Create Sales Order', 'Check Credit')
 """
@@ -74,7 +74,7 @@ def discover_ideal_path(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> discover_ideal_path(example_log(), paid="Receive Payment").source
     "most frequent variant among the orders that reached 'Receive Payment' and did not pass through a cancellation, rejection, decline, reversal, credit memo or return: 1 of 2 such orders (3 in all); runners-up: 1 order"
     >>> discover_ideal_path(example_log(), method="inductive_miner").activities[:2]

@@ -10,7 +10,7 @@ Examples
 --------
 >>> import warnings
 >>> import o2c
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> with warnings.catch_warnings(record=True) as caught:
 ...     warnings.simplefilter("always")
 ...     edges = directly_follows(example_log())
@@ -30,11 +30,11 @@ import pandas as pd
 from o2c._engines import EventLog
 from o2c._engines._duckdb import ScannedLog as _ScannedLog
 from o2c._engines._duckdb import scan_log as _scan_log
+from o2c._rework import rework as _rework
 from o2c.discovery import directly_follows as _directly_follows
 from o2c.discovery import variants as _variants
 from o2c.performance import lead_times as _lead_times
 from o2c.performance import waiting_times as _waiting_times
-from o2c.rework import rework as _rework
 
 __all__ = ["ScannedLog", "directly_follows", "lead_times", "rework", "scan_log", "variants", "waiting_times"]
 

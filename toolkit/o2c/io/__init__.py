@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> loaded = read_log(example_log().to_pandas())
 >>> loaded.log.height, loaded.rejects.height, loaded.source.format
 (19, 0, 'frame')

@@ -11,7 +11,7 @@ SVG bytes. Choosing what to draw lives in ``o2c.render._simplify``, drawing it i
 
 Examples
 --------
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> chart = render_map(example_log(), measure="wait_median")
 >>> print(chart.source.splitlines()[0])
 digraph "process map" {
@@ -27,6 +27,7 @@ import graphviz
 import pandas as pd
 import polars as pl
 
+from o2c._format import format_amount, format_count, format_duration
 from o2c.discovery import end_activities, start_activities, variants
 from o2c.errors import (
     ArgumentError,
@@ -41,7 +42,6 @@ from o2c.errors import (
 from o2c.performance import activity_durations, bottlenecks, waiting_times
 from o2c.render._dot import COLOURS, ProcessMap, draw
 from o2c.render._simplify import CAPTION_NAMES, Graph, LeftOut, left_out_of, simplify
-from o2c.render.tables import format_amount, format_count, format_duration
 
 __all__ = [
     "CAPTION_NAMES",
@@ -152,7 +152,7 @@ def render_map(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> from o2c.performance import bottlenecks
     >>> log = example_log()
     >>> chart = render_map(log, measure="wait_median", highlight=bottlenecks(log).head(1))
@@ -211,7 +211,7 @@ def render_maps(
     ones). The arguments, ``keep``, ``starts``, ``ends`` and ``backbone`` among them, are
     ``render_map``'s.
 
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> maps = render_maps(example_log(), measures=["transitions", "wait_median"])
     >>> maps["wait_median"].source == render_map(example_log(), measure="wait_median").source
     True

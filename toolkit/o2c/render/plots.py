@@ -9,7 +9,7 @@ the same frame gives the same drawing on every machine. Durations are shown in d
 Examples
 --------
 >>> from o2c.performance import bottlenecks
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> fig = plot_bottlenecks(bottlenecks(example_log(), top=None))
 >>> fig.axes[0].get_xlabel()
 'total waiting time (days)'
@@ -28,8 +28,9 @@ import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
+from o2c._format import format_duration
 from o2c.errors import ColumnMappingError
-from o2c.render.maps import COLOURS, format_duration
+from o2c.render.maps import COLOURS
 
 #: The style every chart is drawn in: a font that ships with matplotlib, quiet axes.
 STYLE: dict[str, Any] = {
@@ -92,7 +93,7 @@ def figure_svg(figure: Figure) -> str:
     """A figure as SVG text, the same bytes on every run: fixed hash salt and font, no date.
 
     >>> from o2c.discovery import variants
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> figure_svg(plot_variants(variants(example_log()))) == figure_svg(plot_variants(variants(example_log())))
     True
     """
@@ -140,7 +141,7 @@ def plot_bottlenecks(bottlenecks: pd.DataFrame, *, top: int = 10) -> Figure:
     Examples
     --------
     >>> from o2c.performance import bottlenecks
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> fig = plot_bottlenecks(bottlenecks(example_log(), top=None), top=3)
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['Check Credit → Confirm Order', 'Confirm Order → Ship Goods', 'Create Invoice → Receive Payment']
@@ -198,7 +199,7 @@ def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
     Examples
     --------
     >>> from o2c.performance import drivers
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> found = drivers(example_log(), ("Confirm Order", "Ship Goods"), attributes=["region"], min_cases=1)
     >>> [t.get_text() for t in plot_drivers(found).axes[0].get_yticklabels()]
     ['region AMER', 'region EMEA']
@@ -255,7 +256,7 @@ def plot_lead_times(
     Examples
     --------
     >>> from o2c.conformance import IdealPath, align
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
     ...                    "Create Invoice", "Receive Payment"))
     >>> fig = plot_lead_times(align(example_log(), ideal))
@@ -303,7 +304,7 @@ def plot_variants(variants: pd.DataFrame, *, top: int = 50) -> Figure:
     Examples
     --------
     >>> from o2c.discovery import variants
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> fig = plot_variants(variants(example_log()))
     >>> fig.axes[0].get_ylabel()
     'share of orders (%)'
@@ -351,9 +352,7 @@ def plot_case_timeline(timeline: pd.DataFrame) -> Figure:
 
     Examples
     --------
-    >>> from o2c.conformance import IdealPath
-    >>> from o2c.simulate import example_log
-    >>> from o2c.timeline import case_timeline
+    >>> from o2c import IdealPath, case_timeline, example_log
     >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
     ...                    "Create Invoice", "Receive Payment"))
     >>> fig = plot_case_timeline(case_timeline(example_log(), "2", ideal=ideal))

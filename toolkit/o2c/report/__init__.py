@@ -23,9 +23,9 @@ are its public ones.
 
 Examples
 --------
->>> from o2c.assess import assess
+>>> from o2c._assess import assess
 >>> from o2c.io import read_log
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> result = assess(read_log(example_log()), progress=False)
 >>> findings(result)["conformance"]["conforming_cases"]
 1

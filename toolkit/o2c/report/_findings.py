@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from o2c.assess import Assessment
+from o2c._assess import Assessment
 from o2c.conformance import IdealPath
 from o2c.errors import check_whole
 from o2c.io._mapping import saved_mapping
@@ -180,9 +180,9 @@ def findings(
 
     Examples
     --------
-    >>> from o2c.assess import assess
+    >>> from o2c._assess import assess
     >>> from o2c.io import read_log
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> found = findings(assess(read_log(example_log()), progress=False))
     >>> found["bottlenecks"][0]["source"], found["bottlenecks"][0]["wait_median_s"]
     ('Create Invoice', 1216800.0)

@@ -9,16 +9,11 @@ from typing import Any
 
 import pandas as pd
 
-from o2c.assess import Assessment
+from o2c._assess import Assessment
+from o2c._format import format_amount, format_count, format_duration, format_share
 from o2c.conformance import IdealPath
 from o2c.plausibility import plausibility_warnings
 from o2c.render.maps import REWORK_EDGE_KINDS
-from o2c.render.tables import (
-    format_amount,
-    format_count,
-    format_duration,
-    format_share,
-)
 
 _SIGNIFICANT = 0.05
 #: A driver is quoted in a headline only when its orders wait at least this many times as long as
@@ -107,9 +102,9 @@ def headlines(assessment: Assessment) -> Headlines:
 
     Examples
     --------
-    >>> from o2c.assess import assess
+    >>> from o2c._assess import assess
     >>> from o2c.io import read_log
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> from o2c.conformance import IdealPath, closed_cases
     >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
     ...                    "Create Invoice", "Receive Payment"), milestones={"paid": "Receive Payment"})
@@ -305,9 +300,9 @@ def processing_sentence(assessment: Assessment) -> str:
 
     Examples
     --------
-    >>> from o2c.assess import assess
+    >>> from o2c._assess import assess
     >>> from o2c.io import read_log
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> print(processing_sentence(assess(read_log(example_log()), progress=False)))
     Processing time is unknown: the log has no start events, only completions, so the time between two completions is both the work on the second step and the wait before it.
     """

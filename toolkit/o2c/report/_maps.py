@@ -6,11 +6,11 @@ from typing import Any
 
 import polars as pl
 
-from o2c.assess import Assessment
+from o2c._assess import Assessment
+from o2c._kpis import APPROVAL_PATTERN
+from o2c._milestones import REMINDER_PATTERN
 from o2c.conformance import IdealPath
-from o2c.kpis import APPROVAL_PATTERN
 from o2c.log import ACTIVITY
-from o2c.milestones import REMINDER_PATTERN
 from o2c.render.maps import READABLE_MAP, ProcessMap, render_maps
 from o2c.report._headlines import (
     top_internal,
@@ -51,9 +51,9 @@ def draw_maps(
 
     Examples
     --------
-    >>> from o2c.assess import assess
+    >>> from o2c._assess import assess
     >>> from o2c.io import read_log
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> maps = draw_maps(assess(read_log(example_log()), progress=False))
     >>> sorted(maps), "#D55E00" in maps["waiting_time"].source
     (['frequency', 'waiting_time'], True)

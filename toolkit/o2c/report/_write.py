@@ -11,8 +11,8 @@ import pandas as pd
 import polars as pl
 import yaml
 
+from o2c._assess import Assessment
 from o2c._write import replacing_folder, spreadsheet_safe_table
-from o2c.assess import Assessment
 from o2c.errors import GraphvizMissingError, check_whole
 from o2c.io._mapping import MAP_SECTION
 from o2c.render.maps import LeftOut
@@ -58,9 +58,9 @@ def write_report(
     Examples
     --------
     >>> import tempfile
-    >>> from o2c.assess import assess
+    >>> from o2c._assess import assess
     >>> from o2c.io import read_log
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> written = write_report(assess(read_log(example_log()), progress=False), tempfile.mkdtemp())
     >>> [p.name for p in written][:4]
     ['report.html', 'findings.json', 'rejects.csv', 'mapping.yaml']

@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from o2c.model import IdealPath
-from o2c.simulate._process import (
+from o2c._simulate._process import (
     APPROVALS,
     BATCH_PREFIX,
     CHECK_CREDIT,
@@ -27,6 +26,7 @@ from o2c.simulate._process import (
     RELEASE_BLOCK,
     SHIP_GOODS,
 )
+from o2c.model import IdealPath
 
 
 def _median(column: pl.Series) -> float | None:
@@ -50,7 +50,7 @@ def measured_truth(
     """The truth of ``log``, simulated with ``parameters`` over ``begin`` to ``end`` (seconds since
     the epoch): a JSON-ready dict, conformance measured against ``ideal``.
 
-    >>> from o2c.simulate import simulate
+    >>> from o2c._simulate import simulate
     >>> sim = simulate(20, seed=2)
     >>> truth = measured_truth(sim.log, sim.ideal, parameters=sim.truth["parameters"], begin=0, end=86_400)
     >>> truth["cases"], truth["events"] == sim.log.height, truth["period"]["end"]

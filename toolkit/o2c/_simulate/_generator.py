@@ -23,10 +23,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from o2c.errors import ArgumentError, check_choice, check_number, check_share, check_whole
-from o2c.log import validate
-from o2c.model import IdealPath
-from o2c.simulate._process import (
+from o2c._simulate._process import (
     ACTIVITIES,
     CHANGE_PRICE,
     CHANGE_QUANTITY,
@@ -51,7 +48,10 @@ from o2c.simulate._process import (
     SHIP_GOODS,
     UPDATE_ADDRESS,
 )
-from o2c.simulate._truth import measured_truth
+from o2c._simulate._truth import measured_truth
+from o2c.errors import ArgumentError, check_choice, check_number, check_share, check_whole
+from o2c.log import validate
+from o2c.model import IdealPath
 
 _CODE = {name: code for code, name in enumerate(ACTIVITIES)}
 

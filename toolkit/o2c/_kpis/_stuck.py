@@ -7,10 +7,10 @@ from datetime import datetime
 import pandas as pd
 import polars as pl
 
+from o2c._kpis._orders import as_of_moment, case_table, events_until, furthest_milestone
+from o2c._milestones import find_milestones
 from o2c.discovery import duration_from_microseconds, lazy_transitions
-from o2c.kpis._orders import as_of_moment, case_table, events_until, furthest_milestone
 from o2c.log import CASE_ID, UTC, validate
-from o2c.milestones import find_milestones
 from o2c.model import IdealPath
 
 
@@ -53,7 +53,7 @@ def stuck_orders(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> stuck_orders(example_log(), as_of="2025-02-10")[["case_id", "last_activity", "waiting", "wait_p90"]]
       case_id   last_activity           waiting         wait_p90
     0       2  Create Invoice 32 days 08:00:00 17 days 02:00:00

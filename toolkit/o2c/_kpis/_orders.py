@@ -5,8 +5,8 @@ reached (``at_ordered`` ... ``at_paid``), its value and its due date (``due_date
 invoice date plus ``payment_terms_days``). Events after ``as_of`` are ignored; ``as_of``
 defaults to the last timestamp of the log, never to the clock.
 
->>> from o2c.milestones import find_milestones
->>> from o2c.simulate import example_log
+>>> from o2c._milestones import find_milestones
+>>> from o2c import example_log
 >>> log = example_log()
 >>> case_table(log, find_milestones(log)).select("case_id", "last_activity", "at_paid")
 shape: (3, 3)
@@ -27,10 +27,10 @@ from datetime import datetime
 
 import polars as pl
 
+from o2c._milestones import Milestone
 from o2c.discovery import event_start
 from o2c.errors import ArgumentError
 from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, UTC, VALUE, Moment, as_utc, per_case
-from o2c.milestones import Milestone
 from o2c.model import MILESTONES
 
 #: Case attributes the payment KPIs read: the due date, or the payment terms in days.

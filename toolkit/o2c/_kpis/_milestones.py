@@ -6,8 +6,8 @@ import pandas as pd
 import polars as pl
 
 from o2c._compat import keyword_only
+from o2c._milestones import find_milestones
 from o2c.log import validate
-from o2c.milestones import find_milestones
 from o2c.model import MILESTONES, IdealPath
 
 
@@ -25,7 +25,7 @@ def milestones(log: pl.DataFrame | pd.DataFrame, *, ideal: IdealPath | None = No
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> milestones(example_log())[["milestone", "activity", "guessed"]]
        milestone            activity  guessed
     0    ordered  Create Sales Order     True

@@ -10,12 +10,12 @@ import pandas as pd
 import polars as pl
 
 from o2c._compat import keyword_only
+from o2c._kpis._orders import DAYS_PAST_DUE, DUE_DATE, PAID_WITH_DUE, PAYMENT_TERMS, case_table, with_terms
+from o2c._milestones import find_milestones
 from o2c._stats import PooledSample
 from o2c.discovery import duration_from_microseconds
 from o2c.errors import ArgumentError, check_choice, check_whole
-from o2c.kpis._orders import DAYS_PAST_DUE, DUE_DATE, PAID_WITH_DUE, PAYMENT_TERMS, case_table, with_terms
 from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, VALUE, case_values, run_boundary, validate
-from o2c.milestones import find_milestones
 from o2c.model import IdealPath
 from o2c.performance import _case_attributes
 
@@ -118,7 +118,7 @@ def late_payment_drivers(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> found = late_payment_drivers(example_log(), min_cases=1)  # no due dates: invoice-to-cash
     >>> found[["value", "cases_with", "median_with", "median_without", "value_days"]]
               value  cases_with      median_with   median_without  value_days

@@ -16,9 +16,9 @@ Examples
 (200, True)
 """
 
-from o2c.simulate._example import example_log
-from o2c.simulate._generator import RESOURCES, WORKING_HOURS, Simulation, simulate
-from o2c.simulate._process import ACTIVITIES, APPROVALS, BATCH_PREFIX, IDEAL_PATH, REGIONS, SALES_ORGS
+from o2c._simulate._example import example_log
+from o2c._simulate._generator import RESOURCES, WORKING_HOURS, Simulation, simulate
+from o2c._simulate._process import ACTIVITIES, APPROVALS, BATCH_PREFIX, IDEAL_PATH, REGIONS, SALES_ORGS
 
 __all__ = [
     "ACTIVITIES",

@@ -10,7 +10,7 @@ Every KPI is computed only over the orders where all of its events exist and say
 orders that is (``orders_covered``). Events after ``as_of`` are ignored; ``as_of`` defaults to
 the last timestamp of the log, never to the clock, so a rerun gives the same numbers.
 
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> table = kpis(example_log())
 >>> row = table.set_index("kpi").loc["invoice_to_cash"]
 >>> print(row["duration"], row["orders_covered"])
@@ -29,9 +29,7 @@ import pandas as pd
 import polars as pl
 
 from o2c._compat import keyword_only
-from o2c.discovery import lazy_transitions
-from o2c.errors import ArgumentError
-from o2c.kpis._orders import (
+from o2c._kpis._orders import (
     DAYS_PAST_DUE,
     DUE_DATE,
     PAID_WITH_DUE,
@@ -42,10 +40,12 @@ from o2c.kpis._orders import (
     furthest_milestone,
     with_terms,
 )
+from o2c._milestones import Milestone, find_milestones
+from o2c._rework import _rekeyed_data
+from o2c.discovery import lazy_transitions
+from o2c.errors import ArgumentError
 from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP, UTC, VALUE, case_count, per_case, validate
-from o2c.milestones import Milestone, find_milestones
 from o2c.model import MILESTONES, IdealPath
-from o2c.rework import _rekeyed_data
 
 #: Resources whose names match this (case-insensitive) pattern count as automated: one of the
 #: words, not inside a longer word ("BATCH_BILLING", "RFC-USER" are automated; "Meredith" is not).
@@ -137,7 +137,7 @@ def kpis(
 
     Examples
     --------
-    >>> from o2c.simulate import example_log
+    >>> from o2c import example_log
     >>> kpis(example_log())[["kpi", "value", "duration", "orders_covered"]].head(7)
                                   kpi  value         duration  orders_covered
     0                   order_to_cash    NaN 16 days 16:00:00               2

@@ -9,23 +9,23 @@ and attribute value on days past due.
 
 Examples
 --------
->>> from o2c.simulate import example_log
+>>> from o2c import example_log
 >>> kpis(example_log()).shape[0] == len(KPIS)
 True
 >>> stuck_orders(example_log(), as_of="2025-02-10")["case_id"].tolist()
 ['2']
 """
 
-from o2c.kpis._late_payment import (
+from o2c._kpis._late_payment import (
     CONSEQUENCE_SHARE,
     LATE_PAYMENT_COLUMNS,
     LATE_PAYMENT_MEASURES,
     late_payment_drivers,
 )
-from o2c.kpis._milestones import milestones
-from o2c.kpis._orders import DUE_DATE, PAYMENT_TERMS
-from o2c.kpis._stuck import stuck_orders
-from o2c.kpis._table import (
+from o2c._kpis._milestones import milestones
+from o2c._kpis._orders import DUE_DATE, PAYMENT_TERMS
+from o2c._kpis._stuck import stuck_orders
+from o2c._kpis._table import (
     APPROVAL_PATTERN,
     AUTOMATED_PATTERN,
     CREDIT_BLOCK_PATTERN,
