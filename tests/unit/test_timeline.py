@@ -254,3 +254,21 @@ def test_the_chart_has_a_row_per_step_with_skipped_steps_greyed_and_the_counts_i
     ]
     late = plot_case_timeline(case_timeline(_hand_log(), "A", ideal=IDEAL)).texts[0].get_text()
     assert late == "Order A: 6 steps over 19 d; 2 inserted, 1 rework; paid 5 days late"
+
+
+def test_the_log_is_validated_once_per_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import o2c.log
+
+    log, original, calls = example_log(), o2c.log.validate, []
+
+    def counting(log: object) -> pl.DataFrame:
+        calls.append(sys._getframe(1).f_code.co_name)
+        return original(log)  # type: ignore[arg-type]
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("o2c") and vars(module).get("validate") is original:
+            monkeypatch.setattr(module, "validate", counting)
+    case_timeline(log, "2")  # the ideal path discovered, milestones guessed
+    assert calls == ["case_timeline"]
