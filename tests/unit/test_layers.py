@@ -21,6 +21,7 @@ LEVELS = {
     "_write": 0,
     "_watchdog": 0,
     "_compat": 0,
+    "_format": 0,  # numbers, durations and shares for people
     "_tables": 0,  # how result tables are shaped, shared by the analyses and the engines
     "log": 1,
     "model": 1,
@@ -42,6 +43,7 @@ LEVELS = {
     "conformance": 6,
     "_kpis": 7,
     "_assess": 8,
+    "timeline": 8,  # an order's walk-through: alignments, rework, milestones and the KPIs' days past due
     # deprecated aliases of the private modules above, named like their verbs (o2c._compat)
     "assess": 0,
     "kpis": 0,

@@ -52,7 +52,13 @@ from .performance import (
 from .plausibility import plausibility_warnings
 from .quality import data_quality, log_summary
 from .render import render_map
-from .render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+from .render.plots import (
+    plot_bottlenecks,
+    plot_case_timeline,
+    plot_drivers,
+    plot_lead_times,
+    plot_variants,
+)
 from .render.tables import styled
 from .report import (
     Headlines,
@@ -63,6 +69,7 @@ from .report import (
     headlines,
     write_report,
 )
+from .timeline import case_timeline
 
 __version__: str
 
@@ -93,6 +100,7 @@ __all__ = [
     "align",
     "assess",
     "bottlenecks",
+    "case_timeline",
     "case_variants",
     "closed_cases",
     "compare_findings",
@@ -121,6 +129,7 @@ __all__ = [
     "ping_pongs",
     "plausibility_warnings",
     "plot_bottlenecks",
+    "plot_case_timeline",
     "plot_drivers",
     "plot_lead_times",
     "plot_variants",
