@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import polars as pl
 import pytest
 
@@ -24,6 +25,7 @@ from o2c.render._simplify import simplify
 from o2c.render.maps import _edges, _graph, _highlights
 from o2c.report._maps import MAP_MAX_ACTIVITIES, MAP_MAX_EDGES, _kept_on_maps
 from o2c.report._maps import _highlights as _report_highlights
+from o2c.timeline import _timelines
 from tests.conftest import ROOT, sample_log
 
 pytestmark = pytest.mark.browser
@@ -128,6 +130,28 @@ def _python_map(result: o2c.Assessment, log: pl.DataFrame, activities: float, pa
     marked = {e: r for e, r in _highlights(_report_highlights(result), whole, "test").items() if e in known}
     _, kept = simplify(graph, activities, paths, marked, caps=(MAP_MAX_ACTIVITIES, MAP_MAX_EDGES), keep=_kept_on_maps(result))
     return {(str(s), str(t)): int(n) for (s, t), n in kept.items()}
+
+
+def _python_timeline(result: o2c.Assessment, order: str) -> list[dict[str, Any]]:
+    """``o2c.case_timeline`` of the order as the page's API gives it: times as ISO text in UTC,
+    durations in seconds, missing values null."""
+    table = o2c.case_timeline(result.log, order, ideal=result.ideal)
+    rows = []
+    for row in table.to_dict("records"):
+        rows.append({
+            "case_id": row["case_id"],
+            "step": None if pd.isna(row["step"]) else int(row["step"]),
+            "activity": row["activity"],
+            "timestamp": None if pd.isna(row["timestamp"]) else row["timestamp"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "resource": row["resource"],
+            "wait": None if pd.isna(row["wait"]) else row["wait"].total_seconds(),
+            "processing": None if pd.isna(row["processing"]) else row["processing"].total_seconds(),
+            "move": row["move"],
+            "rework": bool(row["rework"]),
+            "milestone": row["milestone"],
+            "days_past_due": None if pd.isna(row["days_past_due"]) else float(row["days_past_due"]),
+        })  # fmt: skip
+    return rows
 
 
 def _browser_map(driver: Any) -> dict[tuple[str, str], Any]:
@@ -236,13 +260,8 @@ def test_a_click_on_the_bottleneck_lists_its_orders_and_a_click_on_an_order_walk
     _wait_until(opened, "return document.querySelectorAll('#timeline-table tbody tr').length")
     shown = opened.execute_script("return [...document.querySelectorAll('#timeline-table tbody tr td:nth-child(2)')].map((td) => td.textContent);")
     rows_ = _api(opened, f"timeline({json.dumps(order)})")
-    events = log.filter(pl.col("case_id") == order)
-    assert [r["activity"] for r in rows_ if r["move"] != "skipped"] == events["activity"].cast(pl.String).to_list()
+    assert rows_ == _python_timeline(assessment, order)
     assert [r["activity"] for r in rows_] == shown
-    stamps = [t.strftime("%Y-%m-%d %H:%M:%S") for t in events["timestamp"].to_list()]
-    assert [r["timestamp"] for r in rows_ if r["move"] != "skipped"] == stamps
-    waits = events.select((pl.col("timestamp") - pl.col("timestamp").shift(1)).dt.total_seconds())["timestamp"].to_list()
-    assert [r["wait"] for r in rows_ if r["move"] != "skipped"] == [None if w is None else float(w) for w in waits]
     opened.execute_script("document.getElementById('timeline').scrollIntoView();")
     _shot(opened, "timeline")
     opened.execute_script("window.scrollTo(0, 0);")
@@ -266,3 +285,24 @@ def test_the_dotted_chart_and_replay_draw(opened: Any) -> None:
     assert int(clock.split(" · ")[1].split()[0].replace(",", "")) > 0
     _shot(opened, "replay")
     opened.find_element(By.ID, "replay-stop").click()
+
+
+def test_every_kind_of_timeline_row_agrees_with_case_timeline(opened: Any, assessment: o2c.Assessment) -> None:
+    """Orders with a skipped step, an inserted one, rework, each milestone and days past due."""
+    rows = _timelines(assessment.log, ideal=assessment.ideal)
+    chosen = set()
+    for condition in (
+        pl.col("move") == "skipped",
+        pl.col("move") == "inserted",
+        pl.col("rework"),
+        pl.col("milestone") == "paid",
+        pl.col("days_past_due") > 0,
+        pl.col("days_past_due").is_nan() | pl.col("days_past_due").is_null(),
+    ):
+        found = rows.filter(condition)["case_id"].unique(maintain_order=True).head(2).to_list()
+        assert found, condition
+        chosen.update(found)
+    chosen.update(assessment.log["case_id"].unique(maintain_order=True).head(3).to_list())
+    for order in sorted(chosen):
+        assert _api(opened, f"timeline({json.dumps(order)})") == _python_timeline(assessment, order), order
+    assert _api(opened, "timeline('no such order')") is None

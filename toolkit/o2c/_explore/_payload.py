@@ -22,6 +22,7 @@ from o2c.performance import _case_attributes
 from o2c.render._simplify import END, START
 from o2c.report._headlines import top_internal, worst_loop
 from o2c.report._maps import MAP_MAX_ACTIVITIES, MAP_MAX_EDGES, _kept_on_maps
+from o2c.timeline import MOVES, _timelines
 
 #: Version of the payload's layout (the browser code reads this one).
 PAYLOAD_VERSION = 1
@@ -78,6 +79,7 @@ def payload(assessment: Assessment, *, activities: float = 0.8, paths: float = 0
         "start": START,
         "end": END,
         "drill_rows": DRILL_ROWS,
+        "timeline": _timeline(assessment, code),
     }
 
 
@@ -173,3 +175,40 @@ def _highlights(assessment: Assessment, code: dict[str, int]) -> list[list[Any]]
         pairs = [(activity, activity)] if kind == "self_loop" else [(activity, other), (other, activity)]
         marked += [[code[str(s)], code[str(t)], "rework"] for s, t in pairs if [code[str(s)], code[str(t)], "bottleneck"] not in marked]
     return marked
+
+
+def _timeline(assessment: Assessment, code: dict[str, int]) -> dict[str, Any]:
+    """What an order's timeline (``o2c.timeline``) adds to its events, compactly: the ``move``
+    of each event (an index into ``moves``; null where pm4py gave up on the variant), the events
+    that are ``rework`` and those that reach a ``milestone`` (event index, index into
+    ``milestone_names``), the required steps each order ``skipped`` (case index -> [events
+    before it, activity code], codes past the activities' into ``extra``) and each order's
+    ``days_past_due``. The browser rebuilds each row from these and the events (wait, processing
+    time, timestamp, resource), as ``o2c.case_timeline`` would give them."""
+    rows = _timelines(assessment.log, ideal=assessment.ideal)
+    rows = rows.with_columns(
+        _case=pl.col(CASE_ID).rle_id(),
+        _events_before=(pl.col("step").is_not_null().cum_sum().over(pl.col(CASE_ID).rle_id())).cast(pl.Int64),
+    )
+    events = rows.filter(pl.col("step").is_not_null())  # one per event, in log order
+    stones = sorted(events.get_column("milestone").drop_nulls().unique().to_list())
+    index = pl.int_range(pl.len())
+    extra = sorted(set(rows.filter(pl.col("step").is_null()).get_column(ACTIVITY).to_list()) - set(code))
+    activity_code = {**code, **{name: len(code) + i for i, name in enumerate(extra)}}
+    skipped: dict[str, list[list[int]]] = {}
+    for case, before, activity in rows.filter(pl.col("step").is_null()).select("_case", "_events_before", ACTIVITY).iter_rows():
+        skipped.setdefault(str(case), []).append([before, activity_code[activity]])
+    per_case = events.group_by("_case", maintain_order=True).agg(pl.col("days_past_due").first())
+    return {
+        "moves": list(MOVES),
+        "move": events.get_column("move").replace_strict({m: i for i, m in enumerate(MOVES)}, default=None, return_dtype=pl.Int8).to_list(),
+        "rework": events.select(index.filter(pl.col("rework"))).to_series().to_list(),
+        "milestone_names": stones,
+        "milestone": events.select(
+            index.filter(pl.col("milestone").is_not_null()),
+            pl.col("milestone").filter(pl.col("milestone").is_not_null()).replace_strict({m: i for i, m in enumerate(stones)}, return_dtype=pl.Int8),
+        ).rows(),
+        "skipped": skipped,
+        "extra": extra,
+        "days_past_due": [None if v is None or math.isnan(v) else v for v in per_case.get_column("days_past_due").to_list()],
+    }

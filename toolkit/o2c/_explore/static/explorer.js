@@ -770,51 +770,52 @@
   }
 
   // ---------------------------------------------------------------- timeline
-  const TL = D.timeline || null;
+  const TL = D.timeline;
+  const REWORK = new Set(TL.rework);
+  const MILESTONE = new Map(TL.milestone);
 
+  // an ISO 8601 time in UTC, with milliseconds where the log has them
+  function isoTime(units) {
+    const text = new Date((D.origin + units / UNIT) * 1000).toISOString();
+    return UNIT === 1 ? text.replace(".000Z", "Z") : text;
+  }
+
+  // The order's rows as o2c.case_timeline gives them: timestamps as ISO text (UTC), wait and
+  // processing in seconds (the wait signed: overlapping work waited less than nothing), step
+  // null for a skipped step of the ideal path.
   function timelineRows(orderId) {
     const c = CASE_INDEX.get(String(orderId));
     if (c === undefined) return null;
     const first = CS.first[c];
     const last = CS.first[c + 1] - 1;
     const rows = [];
-    const moves = TL ? TL.moves : null;
-    const milestones = TL ? TL.milestone_names : [];
-    const skipped = TL ? TL.skipped[String(c)] || [] : [];
-    let k = 0; // next skipped step
-    const due = TL && TL.days_past_due ? TL.days_past_due[c] : null;
+    const skipped = TL.skipped[String(c)] || [];
+    const due = TL.days_past_due[c];
+    let k = 0; // the next skipped step
+    const skippedRow = (activity) => ({
+      case_id: CS.id[c], step: null, activity: activity < NA ? NAMES[activity] : TL.extra[activity - NA],
+      timestamp: null, resource: null, wait: null, processing: null, move: "skipped", rework: false,
+      milestone: null, days_past_due: due,
+    });
     for (let i = first; i <= last; i++) {
       const step = i - first + 1;
-      while (k < skipped.length && skipped[k][0] < step) {
-        rows.push(skippedRow(c, skipped[k][1], due));
-        k++;
-      }
-      const begun = eventStart(i);
-      const wait = i === first ? null : (begun - EV.time[i - 1]) / UNIT;
-      const processing = HAS_START && EV.start[i] !== null ? (EV.time[i] - EV.start[i]) / UNIT : null;
+      while (k < skipped.length && skipped[k][0] < step) rows.push(skippedRow(skipped[k++][1]));
       rows.push({
         case_id: CS.id[c],
         step,
         activity: NAMES[EV.activity[i]],
-        timestamp: formatTime(EV.time[i]),
+        timestamp: isoTime(EV.time[i]),
         resource: EV.resource && EV.resource[i] !== null ? EV.resources[EV.resource[i]] : null,
-        wait,
-        processing,
-        move: moves ? moves[TL.move[i]] : null,
-        rework: TL ? Boolean(TL.rework[i]) : null,
-        milestone: TL && TL.milestone[i] !== null ? milestones[TL.milestone[i]] : null,
+        wait: i === first ? null : (eventStart(i) - EV.time[i - 1]) / UNIT,
+        processing: HAS_START && EV.start[i] !== null ? (EV.time[i] - EV.start[i]) / UNIT : null,
+        move: TL.move[i] === null ? null : TL.moves[TL.move[i]],
+        rework: REWORK.has(i),
+        milestone: MILESTONE.has(i) ? TL.milestone_names[MILESTONE.get(i)] : null,
         days_past_due: due,
       });
     }
-    while (k < skipped.length) rows.push(skippedRow(c, skipped[k++][1], due));
+    while (k < skipped.length) rows.push(skippedRow(skipped[k++][1]));
     return rows;
-  }
-
-  function skippedRow(c, activity, due) {
-    return {
-      case_id: CS.id[c], step: null, activity: NAMES[activity] !== undefined ? NAMES[activity] : TL.extra[activity - NA],
-      timestamp: null, resource: null, wait: null, processing: null, move: "skipped", rework: false, milestone: null, days_past_due: due,
-    };
   }
 
   function showTimeline(orderId) {
@@ -838,7 +839,7 @@
     const body = rows.map((r) => el("tr", { class: r.move === "skipped" ? "skipped" : r.move === "inserted" ? "inserted" : "" },
       el("td", { class: "num" }, r.step === null ? "" : r.step),
       el("td", {}, r.activity),
-      el("td", {}, r.timestamp || ""),
+      el("td", {}, r.timestamp ? r.timestamp.replace("T", " ").replace("Z", "") : ""),
       el("td", {}, r.resource || ""),
       el("td", { class: "num" }, r.wait === null ? "" : formatDuration(r.wait)),
       el("td", { class: "num" }, r.processing === null ? "" : formatDuration(r.processing)),
