@@ -306,3 +306,31 @@ def test_every_kind_of_timeline_row_agrees_with_case_timeline(opened: Any, asses
     for order in sorted(chosen):
         assert _api(opened, f"timeline({json.dumps(order)})") == _python_timeline(assessment, order), order
     assert _api(opened, "timeline('no such order')") is None
+
+
+def test_start_times_give_processing_times_and_overlaps_wait_zero(driver: Any, tmp_path: Path) -> None:
+    """A log with start times, where some work overlaps the previous step: the map's processing
+    times are ``o2c.activity_durations``', its waits ``o2c.bottlenecks``' (an overlap waited 0)
+    and the timeline's signed waits and processing times ``o2c.case_timeline``'s."""
+    log = o2c.example_log()
+    hours = pl.int_range(pl.len()).mod(4).cast(pl.Int64) * 7  # 0, 7, 14 or 21 hours of work
+    log = log.with_columns(start_timestamp=pl.col("timestamp") - pl.duration(hours=hours))
+    result = o2c.assess(o2c.read_log(log, mapping={"start_timestamp": "start_timestamp"}), progress=False)
+    overlapping = o2c.waiting_times(result.log)
+    assert (overlapping["wait_median"] < pd.Timedelta(0)).any()  # the log has overlaps to test
+    page = o2c.explore(result, activities=1.0, paths=1.0).save(tmp_path / "explorer.html")
+    driver.get(page.as_uri())
+    _wait_until(driver, "return window.o2cExplorer && window.o2cExplorer.ready")
+    driver.execute_script("window.o2cExplorer.setMeasure('wait_mean');")
+    shown = {(e["source"], e["target"]): e["value"] for e in _api(driver, "visibleEdges()")}
+    for s, t, wait in o2c.bottlenecks(result.log, top=None)[["source", "target", "wait_mean"]].itertuples(index=False):
+        assert shown[(str(s), str(t))] == pytest.approx(wait.total_seconds(), abs=1e-3)
+    processing = driver.execute_script(
+        "return Object.fromEntries(window.o2cExplorer._processing());"
+    )
+    durations = o2c.activity_durations(result.log)
+    assert processing == {
+        str(a): pytest.approx(m.total_seconds()) for a, m in durations[["activity", "duration_median"]].itertuples(index=False)
+    }
+    for order in ("1", "2", "3"):
+        assert _api(driver, f"timeline('{order}')") == _python_timeline(result, order)

@@ -60,10 +60,11 @@ def test_the_payload_holds_the_events_and_orders_as_counted_by_hand() -> None:
     assert data["origin"] == int(datetime(2025, 3, 3, 8, tzinfo=UTC).timestamp())
     events = data["events"]
     assert events["activity"] == [1, 0, 2, 1, 2, 2]
-    assert events["time"] == [h * 3600 for h in (0, 2, 5, 1, 25, 26)]
+    # each time since the order's previous event, the first since time 0 (2025-03-03 08:00)
+    assert events["time"] == [h * 3600 for h in (0, 2, 3, 1, 24, 1)]
     assert events["resources"] == ["ann", "bob"]
     assert events["resource"] == [0, 1, 0, 1, None, 0]
-    assert "start" not in events
+    assert "work" not in events  # no start times
     cases = data["cases"]
     assert cases["id"] == ["A", "B"]
     assert cases["first"] == [0, 3, 6]
@@ -86,7 +87,17 @@ def test_milliseconds_are_kept_where_the_log_has_them() -> None:
     log = _hand_log().with_columns(pl.col("timestamp") + pl.duration(milliseconds=250))
     data = payload(o2c.assess(read_log(log), progress=False))
     assert data["unit"] == 1000
-    assert data["events"]["time"][:2] == [250, 2 * 3600 * 1000 + 250]  # time 0: the whole second before
+    assert data["events"]["time"][:2] == [250, 2 * 3600 * 1000]  # time 0: the whole second before
+
+
+def test_processing_times_come_from_start_times() -> None:
+    log = _hand_log().with_columns(start_timestamp=pl.col("timestamp") - pl.duration(minutes=30))
+    log = log.with_columns(
+        pl.when(pl.col("activity") == "Create").then(None).otherwise(pl.col("start_timestamp")).alias("start_timestamp")
+    )
+    data = payload(o2c.assess(read_log(log, mapping={"start_timestamp": "start_timestamp"}), progress=False))
+    assert data["events"]["work"] == [None, 1800, 1800, None, 1800, 1800]
+    assert data["origin"] == int(datetime(2025, 3, 3, 8, tzinfo=UTC).timestamp())  # the earliest time
 
 
 def test_hostile_names_cannot_break_out_of_the_page() -> None:

@@ -108,12 +108,19 @@ def _times(column: pl.Expr, unit: int, origin: int) -> pl.Expr:
 
 
 def _events(log: pl.DataFrame, code: dict[str, int], unit: int, origin: int) -> dict[str, Any]:
-    """The events in log order: ``activity`` codes, ``time`` (completion) and, where the log has
-    them, ``start`` times (null where unknown) and ``resource`` codes into ``resources``."""
+    """The events in log order: ``activity`` codes; ``time`` (completion) as the time since the
+    previous event of the order (the first: since time 0), which the browser adds up again;
+    where the log has them, each event's ``work`` (completion minus start; null where the
+    start is unknown) and ``resource`` codes into ``resources``."""
     activity = pl.col(ACTIVITY).cast(pl.String).replace_strict(code, return_dtype=pl.Int32)
-    columns = [activity.alias("activity"), _times(pl.col(TIMESTAMP), unit, origin).alias("time")]
+    time = _times(pl.col(TIMESTAMP), unit, origin)
+    first = pl.col(CASE_ID) != pl.col(CASE_ID).shift(1)
+    columns = [
+        activity.alias("activity"),
+        pl.when(first.fill_null(True)).then(time).otherwise(time - time.shift(1)).alias("time"),
+    ]
     if START_TIMESTAMP in log.columns:
-        columns.append(_times(pl.col(START_TIMESTAMP), unit, origin).alias("start"))
+        columns.append((time - _times(pl.col(START_TIMESTAMP), unit, origin)).alias("work"))
     resources: list[str] = []
     if RESOURCE in log.columns:
         resources = sorted(log.get_column(RESOURCE).drop_nulls().unique().to_list())
@@ -180,11 +187,12 @@ def _highlights(assessment: Assessment, code: dict[str, int]) -> list[list[Any]]
 def _timeline(assessment: Assessment, code: dict[str, int]) -> dict[str, Any]:
     """What an order's timeline (``o2c.timeline``) adds to its events, compactly: the ``move``
     of each event (an index into ``moves``; null where pm4py gave up on the variant), the events
-    that are ``rework`` and those that reach a ``milestone`` (event index, index into
+    that reach a ``milestone`` (event index, index into
     ``milestone_names``), the required steps each order ``skipped`` (case index -> [events
     before it, activity code], codes past the activities' into ``extra``) and each order's
     ``days_past_due``. The browser rebuilds each row from these and the events (wait, processing
-    time, timestamp, resource), as ``o2c.case_timeline`` would give them."""
+    time, timestamp, resource, and rework: the activity happened earlier in the order), as
+    ``o2c.case_timeline`` gives them."""
     rows = _timelines(assessment.log, ideal=assessment.ideal)
     rows = rows.with_columns(
         _case=pl.col(CASE_ID).rle_id(),
@@ -202,7 +210,6 @@ def _timeline(assessment: Assessment, code: dict[str, int]) -> dict[str, Any]:
     return {
         "moves": list(MOVES),
         "move": events.get_column("move").replace_strict({m: i for i, m in enumerate(MOVES)}, default=None, return_dtype=pl.Int8).to_list(),
-        "rework": events.select(index.filter(pl.col("rework"))).to_series().to_list(),
         "milestone_names": stones,
         "milestone": events.select(
             index.filter(pl.col("milestone").is_not_null()),

@@ -26,7 +26,14 @@
   const START = D.start;
   const END = D.end;
   const UNIT = D.unit;
-  const HAS_START = Array.isArray(EV.start);
+  const HAS_START = Array.isArray(EV.work);
+  // times arrive as the time since the order's previous event; starts as completion minus work
+  (function decodeTimes() {
+    for (let c = 0; c < CS.id.length; c++) {
+      for (let i = CS.first[c] + 1; i < CS.first[c + 1]; i++) EV.time[i] += EV.time[i - 1];
+    }
+    if (HAS_START) EV.start = EV.work.map((w, i) => (w === null ? null : EV.time[i] - w));
+  })();
   const HAS_VALUE = Array.isArray(CS.value);
   const CODE = new Map(NAMES.map((n, i) => [n, i]));
   const CASE_INDEX = new Map(CS.id.map((id, i) => [id, i]));
@@ -771,7 +778,15 @@
 
   // ---------------------------------------------------------------- timeline
   const TL = D.timeline;
-  const REWORK = new Set(TL.rework);
+  // rework: the event's activity happened earlier in its order (as o2c.rework counts repeats)
+  const REWORK = new Uint8Array(EV.activity.length);
+  for (let c = 0; c < CS.id.length; c++) {
+    const seen = new Set();
+    for (let i = CS.first[c]; i < CS.first[c + 1]; i++) {
+      if (seen.has(EV.activity[i])) REWORK[i] = 1;
+      seen.add(EV.activity[i]);
+    }
+  }
   const MILESTONE = new Map(TL.milestone);
 
   // an ISO 8601 time in UTC, with milliseconds where the log has them
@@ -809,7 +824,7 @@
         wait: i === first ? null : (eventStart(i) - EV.time[i - 1]) / UNIT,
         processing: HAS_START && EV.start[i] !== null ? (EV.time[i] - EV.start[i]) / UNIT : null,
         move: TL.move[i] === null ? null : TL.moves[TL.move[i]],
-        rework: REWORK.has(i),
+        rework: REWORK[i] === 1,
         milestone: MILESTONE.has(i) ? TL.milestone_names[MILESTONE.get(i)] : null,
         days_past_due: due,
       });
@@ -1127,6 +1142,7 @@
     highlights: MARKED.map(([source, target, role]) => ({ source, target, role })),
     firstDrawMs: firstDraw,
     drawnAt: performance.now(), // ms since navigation began: the first map is drawn
+    _processing: () => [...state.stats.processing], // [activity, median processing seconds] (tests)
     // centre the map on an activity or edge; where it is then drawn, in page pixels (for a click)
     reveal: (source, target) => {
       const element = target === undefined || target === null ? cy.getElementById(source) : cy.getElementById("e" + key(source, target));
