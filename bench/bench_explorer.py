@@ -63,16 +63,28 @@ def _bench(name: str, log_path: Path, ideal_path: Path | None, runs: int, folder
                 time.sleep(0.02)
             first.append(float(driver.execute_script("return window.o2cExplorer.drawnAt")))
         sliders = [_timed_call(driver, f"window.o2cExplorer.setSliders({a}, {p})") for a, p in SLIDERS[:runs]]
-        measures = [_timed_call(driver, f"window.o2cExplorer.setMeasure('{m}')") for m in ("wait_p90", "cases", "transitions")]
-        filters = [_timed_call(driver, "window.o2cExplorer.setFilter({conforming: false})"), _timed_call(driver, "window.o2cExplorer.setFilter({})")]
+        measures = [
+            _timed_call(driver, f"window.o2cExplorer.setMeasure('{m}')")
+            for m in ("wait_p90", "cases", "transitions")
+        ]
+        filters = [
+            _timed_call(driver, "window.o2cExplorer.setFilter({conforming: false})"),
+            _timed_call(driver, "window.o2cExplorer.setFilter({})"),
+        ]
     finally:
         driver.quit()
     size_target, draw_target = TARGETS[name]
-    print(f"== {name}: {result.summary['events'] if 'events' in result.summary else len(result.log):,} events, {result.summary['cases']:,} orders")
+    print(
+        f"== {name}: {result.summary['events'] if 'events' in result.summary else len(result.log):,} events, {result.summary['cases']:,} orders"
+    )
     print(f"  assess {assessed:.1f} s, explorer written in {written:.2f} s")
     print(f"  file size           {size / 1e6:6.2f} MB   (target under {size_target / 1e6:.0f} MB)")
-    print(f"  first map drawn     {statistics.median(first):6.0f} ms   (median of 3 loads; target under {draw_target} ms)")
-    print(f"  slider redraw       {statistics.median(sliders):6.1f} ms   median, {max(sliders):.1f} ms worst of {len(sliders)} (target under 150 ms)")
+    print(
+        f"  first map drawn     {statistics.median(first):6.0f} ms   (median of 3 loads; target under {draw_target} ms)"
+    )
+    print(
+        f"  slider redraw       {statistics.median(sliders):6.1f} ms   median, {max(sliders):.1f} ms worst of {len(sliders)} (target under 150 ms)"
+    )
     print(f"  measure switch      {statistics.median(measures):6.1f} ms   median of {len(measures)}")
     print(f"  filter (recompute)  {max(filters):6.1f} ms   worst of {len(filters)}")
 

@@ -40,7 +40,9 @@ WIDTH, HEIGHT = 1400, 1000
 def driver() -> Iterator[Any]:
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if missing:
-        message = f"{', '.join(missing)} missing; scripts/setup.sh installs Debian's chromium and chromium-driver"
+        message = (
+            f"{', '.join(missing)} missing; scripts/setup.sh installs Debian's chromium and chromium-driver"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message + " (CI must run this test)")
         pytest.skip(message)
@@ -117,7 +119,9 @@ def _api(driver: Any, call: str) -> Any:
 # --- the Python side: the map the report's simplification draws --------------------------------
 
 
-def _python_map(result: o2c.Assessment, log: pl.DataFrame, activities: float, paths: float) -> dict[tuple[str, str], int]:
+def _python_map(
+    result: o2c.Assessment, log: pl.DataFrame, activities: float, paths: float
+) -> dict[tuple[str, str], int]:
     """The edges ``o2c.render._simplify.simplify`` keeps for ``log`` (the assessment's log or a
     part of it), with what ``draw_maps`` keeps and highlights for the whole assessment."""
     edges = _edges(o2c.bottlenecks(log, top=None), "transitions")
@@ -128,7 +132,9 @@ def _python_map(result: o2c.Assessment, log: pl.DataFrame, activities: float, pa
     whole = _graph(_edges(result.bottlenecks, "transitions"), starts, ends, backbone, {})
     known = set(zip(edges["source"], edges["target"], strict=True))
     marked = {e: r for e, r in _highlights(_report_highlights(result), whole, "test").items() if e in known}
-    _, kept = simplify(graph, activities, paths, marked, caps=(MAP_MAX_ACTIVITIES, MAP_MAX_EDGES), keep=_kept_on_maps(result))
+    _, kept = simplify(
+        graph, activities, paths, marked, caps=(MAP_MAX_ACTIVITIES, MAP_MAX_EDGES), keep=_kept_on_maps(result)
+    )
     return {(str(s), str(t)): int(n) for (s, t), n in kept.items()}
 
 
@@ -178,7 +184,9 @@ def test_the_request_check_sees_a_request(driver: Any, tmp_path: Path) -> None:
     assert "http://127.0.0.1:9/pixel.png" in _requests(driver)
 
 
-@pytest.mark.parametrize(("activities", "paths"), [(0.8, 0.8), (1.0, 1.0), (0.5, 0.3), (0.2, 0.9), (0.0, 0.0), (0.95, 0.6)])
+@pytest.mark.parametrize(
+    ("activities", "paths"), [(0.8, 0.8), (1.0, 1.0), (0.5, 0.3), (0.2, 0.9), (0.0, 0.0), (0.95, 0.6)]
+)
 def test_the_sliders_draw_the_python_simplification(
     opened: Any, assessment: o2c.Assessment, activities: float, paths: float
 ) -> None:
@@ -189,9 +197,13 @@ def test_the_sliders_draw_the_python_simplification(
         _shot(opened, "sliders")
 
 
-def test_a_filter_draws_the_simplification_of_the_filtered_orders(opened: Any, assessment: o2c.Assessment) -> None:
+def test_a_filter_draws_the_simplification_of_the_filtered_orders(
+    opened: Any, assessment: o2c.Assessment
+) -> None:
     log = assessment.log
-    emea = log.filter(pl.col("case_id").is_in(log.filter(pl.col("region") == "EMEA")["case_id"].unique().implode()))
+    emea = log.filter(
+        pl.col("case_id").is_in(log.filter(pl.col("region") == "EMEA")["case_id"].unique().implode())
+    )
     opened.execute_script("window.o2cExplorer.setSliders(0.8, 0.6);")
     opened.execute_script("window.o2cExplorer.setFilter({attributes: {region: ['EMEA']}});")
     assert _api(opened, "state().orders") == emea["case_id"].n_unique()
@@ -205,7 +217,9 @@ def test_a_filter_draws_the_simplification_of_the_filtered_orders(opened: Any, a
     opened.execute_script("window.o2cExplorer.setFilter({}); window.o2cExplorer.setMeasure('transitions');")
 
 
-@pytest.mark.parametrize("measure", ["transitions", "cases", "wait_median", "wait_mean", "wait_p90", "wait_total", "value_days"])
+@pytest.mark.parametrize(
+    "measure", ["transitions", "cases", "wait_median", "wait_mean", "wait_p90", "wait_total", "value_days"]
+)
 def test_each_measure_agrees_with_o2c(opened: Any, assessment: o2c.Assessment, measure: str) -> None:
     opened.execute_script("window.o2cExplorer.setFilter({}); window.o2cExplorer.setSliders(1, 1);")
     opened.execute_script(f"window.o2cExplorer.setMeasure('{measure}');")
@@ -214,7 +228,9 @@ def test_each_measure_agrees_with_o2c(opened: Any, assessment: o2c.Assessment, m
         table = o2c.directly_follows(assessment.log)
     else:
         table = o2c.bottlenecks(assessment.log, top=None)  # an overlap waited 0, as on the map
-    expected = {(str(s), str(t)): v for s, t, v in table[["source", "target", measure]].itertuples(index=False)}
+    expected = {
+        (str(s), str(t)): v for s, t, v in table[["source", "target", measure]].itertuples(index=False)
+    }
     assert shown.keys() == expected.keys()
     for edge, value in expected.items():
         if measure.startswith("wait_"):
@@ -232,14 +248,18 @@ def test_a_click_on_the_bottleneck_lists_its_orders_and_a_click_on_an_order_walk
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    opened.execute_script("window.o2cExplorer.setFilter({}); window.o2cExplorer.setSliders(0.8, 0.8); window.o2cExplorer.setMeasure('wait_median');")
+    opened.execute_script(
+        "window.o2cExplorer.setFilter({}); window.o2cExplorer.setSliders(0.8, 0.8); window.o2cExplorer.setMeasure('wait_median');"
+    )
     bottleneck = _api(opened, "highlights.find((h) => h.role === 'bottleneck')")
     source, target = bottleneck["source"], bottleneck["target"]
     ranked = assessment.bottlenecks
     top = ranked[ranked["owner"] == "internal"].iloc[0]
     assert (source, target) == (str(top["source"]), str(top["target"]))
     # reveal centres the map on the edge: a click in the middle of the map is a click on it
-    assert opened.execute_script("return window.o2cExplorer.reveal(arguments[0], arguments[1]);", source, target)
+    assert opened.execute_script(
+        "return window.o2cExplorer.reveal(arguments[0], arguments[1]);", source, target
+    )
     ActionChains(opened).move_to_element(opened.find_element(By.ID, "map")).click().perform()
     rows = _wait_until(opened, "return document.querySelectorAll('#drill-table tbody tr').length")
     log = assessment.log
@@ -249,7 +269,9 @@ def test_a_click_on_the_bottleneck_lists_its_orders_and_a_click_on_an_order_walk
     ).filter("same", a=source, b=target)  # fmt: skip
     expected = sorted(pairs["case_id"].unique().to_list())
     assert sorted(_api(opened, f"ordersThrough({json.dumps(source)}, {json.dumps(target)})")) == expected
-    listed = opened.execute_script("return [...document.querySelectorAll('#drill-table tbody tr td:first-child')].map((td) => td.textContent);")
+    listed = opened.execute_script(
+        "return [...document.querySelectorAll('#drill-table tbody tr td:first-child')].map((td) => td.textContent);"
+    )
     assert rows == len(listed) == min(len(expected), 500)
     assert set(listed) <= set(expected)
     _shot(opened, "drill")
@@ -258,7 +280,9 @@ def test_a_click_on_the_bottleneck_lists_its_orders_and_a_click_on_an_order_walk
     order = link.text
     link.click()
     _wait_until(opened, "return document.querySelectorAll('#timeline-table tbody tr').length")
-    shown = opened.execute_script("return [...document.querySelectorAll('#timeline-table tbody tr td:nth-child(2)')].map((td) => td.textContent);")
+    shown = opened.execute_script(
+        "return [...document.querySelectorAll('#timeline-table tbody tr td:nth-child(2)')].map((td) => td.textContent);"
+    )
     rows_ = _api(opened, f"timeline({json.dumps(order)})")
     assert rows_ == _python_timeline(assessment, order)
     assert [r["activity"] for r in rows_] == shown
@@ -281,13 +305,18 @@ def test_the_dotted_chart_and_replay_draw(opened: Any) -> None:
     opened.find_element(By.CSS_SELECTOR, "[data-tab='pane-map']").click()
     opened.execute_script("window.o2cExplorer.setFilter({});")
     opened.find_element(By.ID, "replay-play").click()
-    clock = _wait_until(opened, "const t = document.getElementById('replay-clock').textContent; return /[1-9][0-9,]* orders moving/.test(t) && t;")
+    clock = _wait_until(
+        opened,
+        "const t = document.getElementById('replay-clock').textContent; return /[1-9][0-9,]* orders moving/.test(t) && t;",
+    )
     assert int(clock.split(" · ")[1].split()[0].replace(",", "")) > 0
     _shot(opened, "replay")
     opened.find_element(By.ID, "replay-stop").click()
 
 
-def test_every_kind_of_timeline_row_agrees_with_case_timeline(opened: Any, assessment: o2c.Assessment) -> None:
+def test_every_kind_of_timeline_row_agrees_with_case_timeline(
+    opened: Any, assessment: o2c.Assessment
+) -> None:
     """Orders with a skipped step, an inserted one, rework, each milestone and days past due."""
     rows = _timelines(assessment.log, ideal=assessment.ideal)
     chosen = set()
@@ -323,14 +352,15 @@ def test_start_times_give_processing_times_and_overlaps_wait_zero(driver: Any, t
     _wait_until(driver, "return window.o2cExplorer && window.o2cExplorer.ready")
     driver.execute_script("window.o2cExplorer.setMeasure('wait_mean');")
     shown = {(e["source"], e["target"]): e["value"] for e in _api(driver, "visibleEdges()")}
-    for s, t, wait in o2c.bottlenecks(result.log, top=None)[["source", "target", "wait_mean"]].itertuples(index=False):
+    for s, t, wait in o2c.bottlenecks(result.log, top=None)[["source", "target", "wait_mean"]].itertuples(
+        index=False
+    ):
         assert shown[(str(s), str(t))] == pytest.approx(wait.total_seconds(), abs=1e-3)
-    processing = driver.execute_script(
-        "return Object.fromEntries(window.o2cExplorer._processing());"
-    )
+    processing = driver.execute_script("return Object.fromEntries(window.o2cExplorer._processing());")
     durations = o2c.activity_durations(result.log)
     assert processing == {
-        str(a): pytest.approx(m.total_seconds()) for a, m in durations[["activity", "duration_median"]].itertuples(index=False)
+        str(a): pytest.approx(m.total_seconds())
+        for a, m in durations[["activity", "duration_median"]].itertuples(index=False)
     }
     for order in ("1", "2", "3"):
         assert _api(driver, f"timeline('{order}')") == _python_timeline(result, order)

@@ -4,8 +4,8 @@ again (and names the one that was changed), the presentation shows maps and char
 
 from __future__ import annotations
 
-import html
 import ast
+import html
 import json
 import re
 from pathlib import Path

@@ -15,7 +15,7 @@ import pytest
 
 import o2c
 from o2c import example_log
-from o2c._explore import Explorer, explore
+from o2c._explore import explore
 from o2c._explore._html import VENDOR
 from o2c._explore._payload import payload
 from o2c.cli import main
@@ -93,7 +93,10 @@ def test_milliseconds_are_kept_where_the_log_has_them() -> None:
 def test_processing_times_come_from_start_times() -> None:
     log = _hand_log().with_columns(start_timestamp=pl.col("timestamp") - pl.duration(minutes=30))
     log = log.with_columns(
-        pl.when(pl.col("activity") == "Create").then(None).otherwise(pl.col("start_timestamp")).alias("start_timestamp")
+        pl.when(pl.col("activity") == "Create")
+        .then(None)
+        .otherwise(pl.col("start_timestamp"))
+        .alias("start_timestamp")
     )
     data = payload(o2c.assess(read_log(log, mapping={"start_timestamp": "start_timestamp"}), progress=False))
     assert data["events"]["work"] == [None, 1800, 1800, None, 1800, 1800]
@@ -125,7 +128,16 @@ def test_the_explorer_saves_and_shows_itself_in_an_iframe(tmp_path: Path) -> Non
 
 
 def test_an_assessment_or_a_log_give_the_same_page() -> None:
-    ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods", "Create Invoice", "Receive Payment"))
+    ideal = IdealPath(
+        (
+            "Create Sales Order",
+            "Check Credit",
+            "Confirm Order",
+            "Ship Goods",
+            "Create Invoice",
+            "Receive Payment",
+        )
+    )
     from_log = explore(example_log(), ideal=ideal).html()
     from_assessment = explore(o2c.assess(read_log(example_log()), ideal=ideal, progress=False)).html()
     assert from_log == from_assessment
@@ -149,7 +161,9 @@ def test_the_sliders_start_where_asked() -> None:
     assert data["sliders"] == [0.3, 1.0]
 
 
-def test_the_command_writes_the_page(example_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_writes_the_page(
+    example_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "map.html"
     assert main(["explore", str(example_csv), "--out", str(out), "--map-paths", "0.9", "--no-progress"]) == 0
     printed = capsys.readouterr().out
@@ -158,7 +172,9 @@ def test_the_command_writes_the_page(example_csv: Path, tmp_path: Path, capsys: 
     assert data["sliders"] == [0.8, 0.9] and data["cases"]["id"] == ["1", "2", "3"]
 
 
-def test_the_command_says_when_out_is_a_folder(example_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_says_when_out_is_a_folder(
+    example_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["explore", str(example_csv), "--out", str(tmp_path), "--no-progress"]) == 1
     assert "writes one file" in capsys.readouterr().err
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from o2c._assess import assess
 from o2c._cli_assess import _share, read_ideal
 from o2c._cli_inspect import add_log_arguments, load
-from o2c._assess import assess
+from o2c._explore import explore
 from o2c.conformance.discover import DISCOVERY_METHODS
 from o2c.errors import OutputFolderError
-from o2c._explore import explore
 from o2c.io._mapping import MAP_SECTION, MAP_SLIDERS, read_mapping_file
 
 HELP = "write the interactive process explorer of an event log: one HTML file that opens offline"
@@ -22,7 +22,9 @@ HELP = "write the interactive process explorer of an event log: one HTML file th
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_log_arguments(parser)
-    parser.add_argument("--ideal", metavar="FILE", help="the ideal path (YAML) or a BPMN/PNML model, as for assess")
+    parser.add_argument(
+        "--ideal", metavar="FILE", help="the ideal path (YAML) or a BPMN/PNML model, as for assess"
+    )
     parser.add_argument(
         "--discover",
         default="most_frequent_variant",
@@ -53,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
         )
     mapping_file = read_mapping_file(args.mapping) if args.mapping else {}
     sliders = dict(mapping_file.get(MAP_SECTION, {}))
-    sliders.update({s: getattr(args, f"map_{s}") for s in MAP_SLIDERS if getattr(args, f"map_{s}") is not None})
+    sliders.update(
+        {s: getattr(args, f"map_{s}") for s in MAP_SLIDERS if getattr(args, f"map_{s}") is not None}
+    )
     loaded = load(args, mapping_file)
     ideal = read_ideal(args.ideal) if args.ideal else None
     result = assess(loaded, ideal=ideal, discover=args.discover, progress=False if args.no_progress else None)

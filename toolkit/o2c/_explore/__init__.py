@@ -35,9 +35,9 @@ import pandas as pd
 import polars as pl
 
 from o2c._assess import Assessment, assess
-from o2c.errors import ArgumentError, check_share
 from o2c._explore._html import LIBRARIES, explorer_page
 from o2c._explore._payload import DRILL_ROWS, payload
+from o2c.errors import ArgumentError, check_share
 from o2c.io import read_log
 from o2c.model import IdealPath, LoadedLog, ProcessModel
 

@@ -70,7 +70,8 @@ def payload(assessment: Assessment, *, activities: float = 0.8, paths: float = 0
         },
         "ideal": _ideal(assessment),
         "milestones": {
-            str(m): str(a) for m, a in assessment.milestones[["milestone", "activity"]].dropna().itertuples(index=False)
+            str(m): str(a)
+            for m, a in assessment.milestones[["milestone", "activity"]].dropna().itertuples(index=False)
         },
         "keep": [code[name] for name in _kept_on_maps(assessment) if name in code],
         "highlights": _highlights(assessment, code),
@@ -87,9 +88,7 @@ def _unit(log: pl.DataFrame) -> int:
     """1 when every time is a whole second, else 1000 (milliseconds; finer parts are rounded)."""
     columns = [c for c in (TIMESTAMP, START_TIMESTAMP) if c in log.columns]
     fractional = log.select(
-        pl.any_horizontal(
-            (pl.col(c).dt.epoch("us") % 1_000_000 != 0).fill_null(False).any() for c in columns  # noqa: PLR2004
-        )
+        pl.any_horizontal((pl.col(c).dt.epoch("us") % 1_000_000 != 0).fill_null(False).any() for c in columns)
     ).item()
     return 1000 if fractional else 1
 
@@ -125,7 +124,9 @@ def _events(log: pl.DataFrame, code: dict[str, int], unit: int, origin: int) -> 
     if RESOURCE in log.columns:
         resources = sorted(log.get_column(RESOURCE).drop_nulls().unique().to_list())
         lookup = {name: index for index, name in enumerate(resources)}
-        columns.append(pl.col(RESOURCE).replace_strict(lookup, default=None, return_dtype=pl.Int32).alias("resource"))
+        columns.append(
+            pl.col(RESOURCE).replace_strict(lookup, default=None, return_dtype=pl.Int32).alias("resource")
+        )
     table = log.select(columns)
     events: dict[str, Any] = {name: table.get_column(name).to_list() for name in table.columns}
     events["resources"] = resources
@@ -153,7 +154,10 @@ def _cases(assessment: Assessment, unit: int, origin: int) -> dict[str, Any]:
         column = first_rows.get_column(name)
         values = sorted(column.drop_nulls().unique().to_list())
         lookup = {value: index for index, value in enumerate(values)}
-        coded[name] = {"values": values, "code": column.replace_strict(lookup, default=None, return_dtype=pl.Int32).to_list()}
+        coded[name] = {
+            "values": values,
+            "code": column.replace_strict(lookup, default=None, return_dtype=pl.Int32).to_list(),
+        }
     return {
         "id": ids.to_list(),
         "first": [*firsts.get_column("row").to_list(), len(log)],
@@ -167,8 +171,18 @@ def _cases(assessment: Assessment, unit: int, origin: int) -> dict[str, Any]:
 def _ideal(assessment: Assessment) -> dict[str, Any]:
     ideal = assessment.ideal
     if isinstance(ideal, IdealPath):
-        return {"name": ideal.name, "steps": list(ideal.steps), "optional": sorted(ideal.optional), "discovered": assessment.ideal_discovered}
-    return {"name": "process model", "steps": sorted(ideal.activities), "optional": [], "discovered": assessment.ideal_discovered}
+        return {
+            "name": ideal.name,
+            "steps": list(ideal.steps),
+            "optional": sorted(ideal.optional),
+            "discovered": assessment.ideal_discovered,
+        }
+    return {
+        "name": "process model",
+        "steps": sorted(ideal.activities),
+        "optional": [],
+        "discovered": assessment.ideal_discovered,
+    }
 
 
 def _highlights(assessment: Assessment, code: dict[str, int]) -> list[list[Any]]:
@@ -178,9 +192,15 @@ def _highlights(assessment: Assessment, code: dict[str, int]) -> list[list[Any]]
     edge = top_internal(assessment)
     if edge is not None:
         marked.append([code[str(edge["source"])], code[str(edge["target"])], "bottleneck"])
-    for activity, kind, other in worst_loop(assessment.rework)[["activity", "kind", "other_activity"]].itertuples(index=False):
+    for activity, kind, other in worst_loop(assessment.rework)[
+        ["activity", "kind", "other_activity"]
+    ].itertuples(index=False):
         pairs = [(activity, activity)] if kind == "self_loop" else [(activity, other), (other, activity)]
-        marked += [[code[str(s)], code[str(t)], "rework"] for s, t in pairs if [code[str(s)], code[str(t)], "bottleneck"] not in marked]
+        marked += [
+            [code[str(s)], code[str(t)], "rework"]
+            for s, t in pairs
+            if [code[str(s)], code[str(t)], "bottleneck"] not in marked
+        ]
     return marked
 
 
@@ -204,18 +224,26 @@ def _timeline(assessment: Assessment, code: dict[str, int]) -> dict[str, Any]:
     extra = sorted(set(rows.filter(pl.col("step").is_null()).get_column(ACTIVITY).to_list()) - set(code))
     activity_code = {**code, **{name: len(code) + i for i, name in enumerate(extra)}}
     skipped: dict[str, list[list[int]]] = {}
-    for case, before, activity in rows.filter(pl.col("step").is_null()).select("_case", "_events_before", ACTIVITY).iter_rows():
+    for case, before, activity in (
+        rows.filter(pl.col("step").is_null()).select("_case", "_events_before", ACTIVITY).iter_rows()
+    ):
         skipped.setdefault(str(case), []).append([before, activity_code[activity]])
     per_case = events.group_by("_case", maintain_order=True).agg(pl.col("days_past_due").first())
     return {
         "moves": list(MOVES),
-        "move": events.get_column("move").replace_strict({m: i for i, m in enumerate(MOVES)}, default=None, return_dtype=pl.Int8).to_list(),
+        "move": events.get_column("move")
+        .replace_strict({m: i for i, m in enumerate(MOVES)}, default=None, return_dtype=pl.Int8)
+        .to_list(),
         "milestone_names": stones,
         "milestone": events.select(
             index.filter(pl.col("milestone").is_not_null()),
-            pl.col("milestone").filter(pl.col("milestone").is_not_null()).replace_strict({m: i for i, m in enumerate(stones)}, return_dtype=pl.Int8),
+            pl.col("milestone")
+            .filter(pl.col("milestone").is_not_null())
+            .replace_strict({m: i for i, m in enumerate(stones)}, return_dtype=pl.Int8),
         ).rows(),
         "skipped": skipped,
         "extra": extra,
-        "days_past_due": [None if v is None or math.isnan(v) else v for v in per_case.get_column("days_past_due").to_list()],
+        "days_past_due": [
+            None if v is None or math.isnan(v) else v for v in per_case.get_column("days_past_due").to_list()
+        ],
     }
