@@ -498,7 +498,7 @@
         { selector: "edge.selected", style: { "line-color": "#0072B2", "target-arrow-color": "#0072B2", "line-style": "dashed" } },
         { selector: "node.selected", style: { "border-width": 4, "border-color": "#D55E00" } },
         { selector: ".hidden", style: { display: "none" } },
-        { selector: "node.token", style: { width: 8, height: 8, "background-color": "#E69F00", label: "", "border-width": 0, events: "no" } },
+        { selector: "node.token", style: { width: 12, height: 12, "background-color": "#E69F00", label: "", "border-width": 1.5, "border-color": "#7a4a00", events: "no" } },
       ],
       layout: { name: "preset" },
     });
@@ -905,13 +905,14 @@
     const x = (t) => left + ((t - lo) / span) * (width - left - 10);
     let row = 0;
     const dy = (height - bottom - 5) / orders;
-    const dot = Math.max(1, Math.min(4, dy));
+    const high = Math.max(1.5, Math.min(4, dy));
+    const wide = Math.max(2.5, high);
     for (let c = 0; c < NC; c++) {
       if (!state.active[c]) continue;
       const y = 5 + row * dy;
       for (let i = CS.first[c]; i < CS.first[c + 1]; i++) {
         g.fillStyle = paletteColour(EV.activity[i]);
-        g.fillRect(x(EV.time[i]), y, dot, dot);
+        g.fillRect(x(EV.time[i]) - wide / 2, y, wide, high);
       }
       row++;
     }
