@@ -21,7 +21,7 @@ from o2c.model import IdealPath
 from o2c.performance import _case_attributes
 from o2c.render._simplify import END, START
 from o2c.report._headlines import top_internal, worst_loop
-from o2c.report._maps import MAP_MAX_ACTIVITIES, MAP_MAX_EDGES, _kept_on_maps
+from o2c.report._maps import _kept_on_maps
 from o2c.timeline import MOVES, _timelines
 
 #: Version of the payload's layout (the browser code reads this one).
@@ -75,7 +75,9 @@ def payload(assessment: Assessment, *, activities: float = 0.8, paths: float = 0
         },
         "keep": [code[name] for name in _kept_on_maps(assessment) if name in code],
         "highlights": _highlights(assessment, code),
-        "caps": [MAP_MAX_ACTIVITIES, MAP_MAX_EDGES],
+        # the report caps its static maps (MAP_MAX_ACTIVITIES, MAP_MAX_EDGES) for Graphviz and
+        # paper; here the sliders reach every activity and path, so the explorer sets none
+        "caps": [None, None],
         "sliders": [activities, paths],
         "start": START,
         "end": END,
