@@ -771,7 +771,10 @@
       : formatCount(all.length) + (all.length === 1 ? " order" : " orders");
     box.replaceChildren(
       el("h3", {}, what),
-      el("p", { class: "caption" }, capped + ". Click a column to sort, an order to walk through it."),
+      el("p", { class: "caption" }, capped + ". " + (selection.target === null
+        ? "Wait before: from the end of the order's previous step to the start of this one"
+        : "Wait here: from the end of " + selection.source + " to the start of " + selection.target)
+        + " (summed when it happens more than once; an overlap counts 0, as on the map). Click a column to sort, an order to walk through it."),
       el("div", { class: "table-box" }, el("table", { id: "drill-table" }, el("thead", {}, head), el("tbody", {}, ...body))),
     );
   }
@@ -848,16 +851,17 @@
       "variant " + (v === null ? "–" : D.variants.id[v]),
       CS.conforming[c] === null ? "" : CS.conforming[c] ? "follows the ideal path" : "deviates from the ideal path",
       HAS_VALUE && CS.value[c] !== null ? "value " + formatCount(CS.value[c]) + " " + (D.currency || "") : "",
-      due === null || due === undefined ? "" : "days past due: " + due,
+      due === null || due === undefined ? "" : "days past due: " + due + (due < 0 ? " (paid " + -due + " days early)" : ""),
     ].filter(Boolean).join(" · ");
-    const head = el("tr", {}, ...["Step", "Activity", "Completed", "Resource", "Wait before", "Processing", "Ideal path", "Rework", "Milestone"].map((t) => el("th", {}, t)));
+    const titles = ["Step", "Activity", "Completed", "Resource", "Wait before"].concat(HAS_START ? ["Processing"] : []).concat(["Ideal path", "Rework", "Milestone"]);
+    const head = el("tr", {}, ...titles.map((t) => el("th", {}, t)));
     const body = rows.map((r) => el("tr", { class: r.move === "skipped" ? "skipped" : r.move === "inserted" ? "inserted" : "" },
       el("td", { class: "num" }, r.step === null ? "" : r.step),
       el("td", {}, r.activity),
       el("td", {}, r.timestamp ? r.timestamp.replace("T", " ").replace("Z", "") : ""),
       el("td", {}, r.resource || ""),
       el("td", { class: "num" }, r.wait === null ? "" : formatDuration(r.wait)),
-      el("td", { class: "num" }, r.processing === null ? "" : formatDuration(r.processing)),
+      HAS_START ? el("td", { class: "num" }, r.processing === null ? "" : formatDuration(r.processing)) : null,
       el("td", {}, r.move || ""),
       el("td", {}, r.rework ? "rework" : ""),
       el("td", {}, r.milestone || "")));
