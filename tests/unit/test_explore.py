@@ -189,3 +189,28 @@ def test_write_report_writes_the_explorer_and_links_it(tmp_path: Path) -> None:
     o2c.write_report(result, tmp_path / "without", explorer=False)
     assert not (tmp_path / "without" / "explorer.html").exists()
     assert "explorer.html" not in (tmp_path / "without" / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_vendored_libraries_are_the_ones_the_lock_pins() -> None:
+    """scripts/build_explorer.sh copies what npm installed from the lock; a changed lock without a
+    rebuild (or a hand-edited vendor file of another version) fails here."""
+    package = Path(o2c._explore.__file__).parent
+    lock = json.loads((package / "js" / "package-lock.json").read_text(encoding="utf-8"))["packages"]
+    pinned = {
+        name: lock[f"node_modules/{name}"]
+        for name in ("cytoscape", "cytoscape-dagre", "@dagrejs/dagre", "@dagrejs/graphlib")
+    }
+    versions = (package / "vendor" / "VERSIONS").read_text(encoding="utf-8").split("\n")
+    assert versions[:-1] == [
+        f"{name} {entry['version']} {entry['license']}" for name, entry in pinned.items()
+    ]
+    assert all(
+        entry["license"] == "MIT" and entry["integrity"].startswith("sha512-") for entry in pinned.values()
+    )
+    cytoscape = (package / "vendor" / "cytoscape.min.js").read_text(encoding="utf-8")
+    assert f'.version="{pinned["cytoscape"]["version"]}"' in cytoscape
+    for name in VENDOR:
+        assert (package / "vendor" / name).stat().st_size > 10_000
+    assert sorted(p.name for p in (package / "vendor").glob("LICENSE.*")) == [
+        "LICENSE.cytoscape", "LICENSE.cytoscape-dagre", "LICENSE.dagre", "LICENSE.graphlib",
+    ]  # fmt: skip

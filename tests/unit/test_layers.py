@@ -167,6 +167,7 @@ def test_no_import_cycle_whichever_module_is_imported_first() -> None:
         "simulate",
         "report",
         "render.maps",
+        "_explore",
     ],
 )
 def test_a_module_imports_first_in_a_fresh_interpreter(module: str) -> None:
