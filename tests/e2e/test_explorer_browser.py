@@ -402,3 +402,32 @@ def test_a_real_log_with_start_times_and_milliseconds(driver: Any, tmp_path: Pat
     ids = result.log["case_id"].unique(maintain_order=True)
     for order in ids.gather(list(range(0, len(ids), len(ids) // 20))).to_list():
         assert _api(driver, f"timeline({json.dumps(order)})") == _python_timeline(result, order), order
+
+
+def test_each_filter_keeps_the_orders_o2c_counts(opened: Any, assessment: o2c.Assessment) -> None:
+    log = assessment.log
+    first = log.group_by("case_id").agg(pl.col("timestamp").min())
+    window = first.filter(
+        pl.col("timestamp").is_between(
+            pd.Timestamp("2025-03-01", tz="UTC"), pd.Timestamp("2025-04-01", tz="UTC"), closed="left"
+        )
+    )
+    fit = assessment.alignments
+    variants = [1, 3]
+    in_variants = int(fit["variant_id"].isin(variants).sum())
+    for filter_, expected in (
+        ({"from": "2025-03-01", "to": "2025-04-01"}, window.height),
+        ({"conforming": True}, int(fit["is_fit"].sum())),
+        ({"conforming": False}, int((~fit["is_fit"]).sum())),
+        ({"variants": variants}, in_variants),
+        ({"attributes": {"channel": ["EDI"], "region": ["EMEA", "AMER"]}},
+         log.filter(pl.col("channel") == "EDI", pl.col("region").is_in(["EMEA", "AMER"]))["case_id"].n_unique()),
+        ({}, log["case_id"].n_unique()),
+    ):  # fmt: skip
+        opened.execute_script("window.o2cExplorer.setFilter(arguments[0]);", filter_)
+        assert _api(opened, "state().orders") == expected, filter_
+    opened.execute_script("window.o2cExplorer.setFilter({conforming: false});")
+    through = set(_api(opened, "ordersThrough('Confirm Order', 'Change Price')"))
+    deviating = set(fit.loc[~fit["is_fit"], "case_id"])
+    assert through and through <= deviating
+    opened.execute_script("window.o2cExplorer.setFilter({});")
