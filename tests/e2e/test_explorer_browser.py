@@ -317,7 +317,7 @@ def test_the_dotted_chart_and_replay_draw(opened: Any) -> None:
     opened.find_element(By.ID, "replay-play").click()
     clock = _wait_until(
         opened,
-        "const t = document.getElementById('replay-clock').textContent; return /[1-9][0-9,]* orders moving/.test(t) && t;",
+        "const t = document.getElementById('replay-clock').textContent; return /[1-9][0-9,]* orders? moving/.test(t) && t;",
     )
     assert int(clock.split(" · ")[1].split()[0].replace(",", "")) > 0
     opened.execute_script("window.scrollTo(0, 0);")  # clicking Play scrolled the sidebar's button into view

@@ -410,6 +410,9 @@
   }
 
   // ---------------------------------------------------------------- formatting
+  function plural(n, word) {
+    return formatCount(n) + " " + word + (n === 1 ? "" : "s");
+  }
   function formatCount(n) {
     return Math.round(n).toLocaleString("en-US");
   }
@@ -928,7 +931,7 @@
     g.save();
     g.translate(12, height / 2);
     g.rotate(-Math.PI / 2);
-    g.fillText(formatCount(orders) + " orders", -30, 0);
+    g.fillText(plural(orders, "order"), -30, 0);
     g.restore();
     const legend = document.getElementById("dotted-legend");
     const seen = [...state.stats.events.keys()].sort(cmp);
@@ -999,7 +1002,7 @@
       replay.tokens.remove();
       replay.tokens = cy.add(positions.map((position, i) => ({ group: "nodes", data: { id: "token" + i }, position, classes: "token", selectable: false, grabbable: false })));
     });
-    document.getElementById("replay-clock").textContent = formatTime(t) + " · " + formatCount(positions.length) + " orders moving";
+    document.getElementById("replay-clock").textContent = formatTime(t) + " · " + plural(positions.length, "order") + " moving";
   }
 
   // ---------------------------------------------------------------- controls
@@ -1101,7 +1104,7 @@
     const variant = document.getElementById("filter-variant");
     const counts = new Map();
     for (let c = 0; c < NC; c++) if (CS.variant[c] !== null) counts.set(CS.variant[c], (counts.get(CS.variant[c]) || 0) + 1);
-    variant.replaceChildren(...D.variants.id.slice(0, 200).map((id, v) => el("option", { value: id }, "#" + id + " · " + formatCount(counts.get(v) || 0) + " orders · " + D.variants.trace[v].length + " steps")));
+    variant.replaceChildren(...D.variants.id.slice(0, 200).map((id, v) => el("option", { value: id }, "#" + id + " · " + plural(counts.get(v) || 0, "order") + " · " + plural(D.variants.trace[v].length, "step"))));
     document.getElementById("filter-apply").addEventListener("click", () => setFilter(readFilterControls()));
     document.getElementById("filter-reset").addEventListener("click", () => setFilter({}));
     document.getElementById("order-go").addEventListener("click", () => showTimeline(document.getElementById("order-input").value.trim()));
