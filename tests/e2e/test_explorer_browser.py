@@ -248,8 +248,12 @@ def test_each_measure_agrees_with_o2c(opened: Any, assessment: o2c.Assessment, m
         else:
             assert shown[edge] == pytest.approx(float(value), rel=1e-9), edge
     if measure == "wait_median":
-        opened.execute_script("window.o2cExplorer.setSliders(0.8, 0.8);")
-        _shot(opened, "wait_median")
+        opened.execute_script(
+            "window.o2cExplorer.setSliders(0.8, 0.8);"
+            "const b = window.o2cExplorer.highlights.find((h) => h.role === 'bottleneck');"
+            "window.o2cExplorer.reveal(b.source, b.target);"
+        )
+        _shot(opened, "wait_median")  # the map centred on the bottleneck
 
 
 def test_a_click_on_the_bottleneck_lists_its_orders_and_a_click_on_an_order_walks_it(
