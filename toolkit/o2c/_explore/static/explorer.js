@@ -431,7 +431,7 @@
   }
   function formatMoney(x) {
     if (x === null || x === undefined) return "";
-    const units = [[1e9, "bn"], [1e6, "m"], [1e3, "k"]];
+    const units = [[1e9, "B"], [1e6, "M"], [1e3, "k"]];  // as o2c._format.format_amount
     for (const [size, unit] of units) if (Math.abs(x) >= size) return (x / size).toFixed(1) + " " + unit;
     return x.toFixed(0);
   }
