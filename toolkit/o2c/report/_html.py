@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from o2c._assess import Assessment
+from o2c._format import format_count
 from o2c.conformance import IdealPath
 from o2c.conformance.cost import _closed_cases, _isin
 from o2c.render.maps import LeftOut
@@ -20,7 +21,6 @@ from o2c.render.tables import (
     NUMERIC_KINDS,
     column_kinds,
     format_cell,
-    format_count,
     kpi_kind,
 )
 from o2c.report._findings import late_measure
@@ -263,6 +263,8 @@ def html_page(
     maps: Mapping[str, str | None],
     left_out: LeftOut,
     top: int,
+    *,
+    explorer: bool = False,
 ) -> str:
     a = assessment
     edge = top_internal(a)
@@ -320,4 +322,5 @@ def html_page(
         parameters=document["parameters"],
         report=document["report"],
         mapping=document["mapping"],
+        explorer=explorer,
     )
