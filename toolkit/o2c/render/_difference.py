@@ -18,9 +18,9 @@ import html
 
 import pandas as pd
 
+from o2c._format import format_duration
 from o2c.render._dot import COLOURS, ProcessMap, _edge_sort_key, _tint
 from o2c.render._simplify import END, START, Graph, left_out_of, simplify
-from o2c.render.tables import format_duration
 
 #: Colours of the differential map (Okabe-Ito): longer waits vermillion, shorter bluish green.
 SLOWER, FASTER = COLOURS["bottleneck"], COLOURS["start"]

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from o2c._compare import Comparison
+from o2c._format import format_amount, format_count, format_duration, format_share
 from o2c._write import replacing_folder
 from o2c.errors import GraphvizMissingError
 from o2c.render._difference import render_difference
-from o2c.render.tables import format_amount, format_count, format_duration, format_share
 from o2c.report._headlines import duration_words
 from o2c.report._html import inline_svg, readable_svg
 from o2c.report._write import _csv
