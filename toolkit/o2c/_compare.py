@@ -195,7 +195,7 @@ def _compare(
             raise SideTooSmallError(
                 f"Side {'AB'[index]} of the comparison ({names[index]}) has {counts[index]:,} orders; "
                 f"compare needs at least {MIN_ORDERS} on each side (the other has "
-                f"{counts[1 - index]:,}). Choose a longer period or a larger segment.",
+                f"{counts[1 - index]:,}). {_advice(by)}",
                 side=names[index],
                 orders=int(counts[index]),
             )
@@ -255,6 +255,18 @@ def _sides(log: pl.DataFrame, by: Any) -> tuple[np.ndarray, tuple[str, str]]:
         side = (starts >= _micros(moment)).astype(np.int64)
         return side, (f"before {_day(moment)}", f"since {_day(moment)}")
     raise _bad_by(by)
+
+
+def _advice(by: Any) -> str:
+    """What to do about a side with too few orders."""
+    if isinstance(by, str) and by in PERIODS:
+        return (
+            f"The latest {by} (of the latest order start) may have just begun: compare from a date "
+            "(by='2025-07-01', --before 2025-07-01) or two windows instead."
+        )
+    if isinstance(by, Mapping):
+        return "Choose a value with more orders, or compare it with all the others."
+    return "Choose a date or windows that leave more orders on each side."
 
 
 def _bad_by(by: Any) -> ArgumentError:
