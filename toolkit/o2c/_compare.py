@@ -42,12 +42,13 @@ import pandas as pd
 import polars as pl
 from scipy.stats import false_discovery_control, fisher_exact, mannwhitneyu
 
+from o2c._assess import _has_transitions
 from o2c._kpis._orders import case_table
 from o2c._kpis._table import _kpis
 from o2c._milestones import find_milestones
 from o2c.conformance.alignments import _align, conformance_summary
 from o2c.conformance.discover import _discover_ideal_path
-from o2c.discovery import CASE_NUMBER, _variant_table, event_start, lazy_transitions
+from o2c.discovery import CASE_NUMBER, _activity_instances, _variant_table, event_start, lazy_transitions
 from o2c.errors import ArgumentError, ToolkitError, check_number, check_share, check_whole
 from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, VALUE, as_utc, validate
 from o2c.model import IdealPath, ProcessModel
@@ -118,6 +119,7 @@ def compare(
     seed: int = 0,
     resamples: int = 1000,
     alpha: float = 0.05,
+    fold_lifecycle: bool | None = None,
 ) -> Comparison:
     """Compare two groups of orders: frequencies, waits, KPIs, conformance and variants, with significance.
 
@@ -142,6 +144,9 @@ def compare(
     alpha : float
         Significance level: a difference whose Benjamini-Hochberg adjusted p-value is below it is
         a change; the intervals are ``1 - alpha`` intervals.
+    fold_lifecycle : bool, optional
+        Fold lifecycle start/complete events into activity instances first, as ``o2c.assess``
+        does; default: when the log's ``lifecycle`` holds transitions other than ``complete``.
 
     Returns
     -------
@@ -171,7 +176,15 @@ def compare(
     >>> bool(row["changed"]), row["wait_median_diff"] > pd.Timedelta(days=5)
     (True, True)
     """
-    return _compare(validate(log), by=by, ideal=ideal, seed=seed, resamples=resamples, alpha=alpha)
+    return _compare(
+        validate(log),
+        by=by,
+        ideal=ideal,
+        seed=seed,
+        resamples=resamples,
+        alpha=alpha,
+        fold_lifecycle=fold_lifecycle,
+    )
 
 
 def _compare(
@@ -182,12 +195,16 @@ def _compare(
     seed: int = 0,
     resamples: int = 1000,
     alpha: float = 0.05,
+    fold_lifecycle: bool | None = None,
 ) -> Comparison:
     """``compare`` of a validated log."""
     check_whole(seed, argument="seed", function="compare", least=0)
     check_whole(resamples, argument="resamples", function="compare", least=10)
     check_share(alpha, argument="alpha", function="compare")
     check_number(alpha, argument="alpha", function="compare", above=True)
+    fold = _has_transitions(log) if fold_lifecycle is None else bool(fold_lifecycle)
+    if fold:
+        log = _activity_instances(log)
     side, names = _sides(log, by)
     counts = np.bincount(side[side >= 0], minlength=2)
     for index in (0, 1):
@@ -212,6 +229,7 @@ def _compare(
     parameters = {
         "by": _plain(by), "seed": seed, "resamples": resamples, "alpha": alpha,
         "ideal": list(ideal.steps) if isinstance(ideal, IdealPath) else "process model",
+        "fold_lifecycle": fold,
     }  # fmt: skip
     return Comparison(
         a=names[0],
