@@ -270,6 +270,15 @@ def test_the_command_writes_the_comparison_folder(tmp_path: Path, capsys: pytest
     code = main(["compare", str(path), "--segment", "channel=fax", "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: Side B") and "Traceback" not in err
+    assert main(["compare", str(path), "--out", str(tmp_path / "y")]) == 2  # no sides: a usage error
+    capsys.readouterr()
+    assert main(["compare", str(path), "--segment", "channel", "--out", str(tmp_path / "z")]) == 1
+    assert "ATTRIBUTE=VALUE" in capsys.readouterr().err
+    before = tmp_path / "before"
+    assert (
+        main(["compare", str(path), "--before", "2025-05-01", "--out", str(before), "--resamples", "50"]) == 0
+    )
+    assert json.loads((before / "compare.json").read_text())["b"] == "since 2025-05-01"
 
 
 def test_simulate_checks_the_planted_change() -> None:
