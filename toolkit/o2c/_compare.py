@@ -459,46 +459,38 @@ def _table(
     """One row per key (edge or activity): frequencies, median waits and their differences."""
     frame, names = waits
     keys = [name for name in names.columns if name != "key"]
-    group = (pl.col("key") * 2 + pl.col("side").cast(pl.UInt64)).alias("group")
-    per_order = (
-        frame.group_by(group, "case")
-        .agg(transitions=pl.col("wait").count(), mean=pl.col("wait").mean())
-        .sort("group", "case")
-    )
-    value_of = pl.Series(np.nan_to_num(values, nan=0.0))
-    frequency = (
-        per_order.with_columns(value=value_of.gather(per_order["case"]))
-        .group_by("group")
-        .agg(orders=pl.len(), transitions=pl.col("transitions").sum(), value=pl.col("value").sum())
-    )
-    wide = names.select("key")
-    for index in (0, 1):
-        part = frequency.filter(pl.col("group") % 2 == index).select(
-            key=pl.col("group") // 2,
-            **{f"{name}_{index}": pl.col(name) for name in ("orders", "transitions", "value")},
-        )
-        wide = wide.join(part, on="key", how="left")
-    wide = wide.fill_null(0).sort("key")
-    sorted_waits = (
-        frame.filter(pl.col("wait").is_not_null()).select(group, "case", "wait").sort("group", "wait")
-    )
-    groups = _group_slices(sorted_waits["group"].to_numpy())
-    tested_orders = per_order.filter(pl.col("mean").is_not_null())
-    mean_groups = _group_slices(tested_orders["group"].to_numpy())
-    wait_values = sorted_waits["wait"].to_numpy().astype(np.float64)
-    wait_cases = sorted_waits["case"].to_numpy()
-    means = tested_orders["mean"].to_numpy()
+    names = names.sort("key")
+    # each row's group: its key's number among the names, times two, plus its side; rows ordered by
+    # group with numpy's stable sort (a radix sort on 16-bit numbers), their file order kept
+    numbered = frame.join(names.select("key").with_row_index("_number"), on="key", how="left")
+    group = (numbered["_number"].cast(pl.Int64) * 2 + numbered["side"]).to_numpy()
+    small = np.uint16 if 2 * names.height <= np.iinfo(np.uint16).max else np.uint32
+    order = np.argsort(group.astype(small), kind="stable")
+    group = group[order]
+    cases = numbered["case"].to_numpy()[order]
+    wait_column = numbered["wait"]
+    wait_values = wait_column.cast(pl.Float64).fill_null(np.nan).to_numpy()[order]
+    slices = _group_slices(group)
+    frequency = np.zeros((names.height, 2, 3))  # orders, transitions, value
     rows = []
     quantiles = (alpha / 2, 1 - alpha / 2)
-    for key in wide["key"].to_list():
+    for number in range(names.height):
         medians, boots, tested = [], [], []
         for index in (0, 1):
-            start, stop = groups.get(key * 2 + index, (0, 0))
-            chunk = wait_values[start:stop]
-            medians.append(float(np.median(chunk)) if len(chunk) else math.nan)
-            boots.append(bootstrap_medians(chunk, wait_cases[start:stop], rng, resamples))
-            m_start, m_stop = mean_groups.get(key * 2 + index, (0, 0))
-            tested.append(means[m_start:m_stop])
+            start, stop = slices.get(number * 2 + index, (0, 0))
+            chunk_cases, chunk_waits = cases[start:stop], wait_values[start:stop]
+            orders, owner = np.unique(chunk_cases, return_inverse=True)
+            has_wait = ~np.isnan(chunk_waits)
+            waits_here, owners_here = chunk_waits[has_wait], owner[has_wait]
+            frequency[number, index] = (len(orders), len(waits_here), np.nansum(values[orders]))
+            sorting = np.argsort(waits_here, kind="stable")
+            waits_here, owners_here = waits_here[sorting], owners_here[sorting]
+            medians.append(float(np.median(waits_here)) if len(waits_here) else math.nan)
+            boots.append(bootstrap_medians(waits_here, owners_here, rng, resamples))
+            # one value per order for the test: its mean wait here
+            per_order = np.bincount(owners_here, minlength=len(orders))
+            sums = np.bincount(owners_here, weights=waits_here, minlength=len(orders))
+            tested.append(sums[per_order > 0] / per_order[per_order > 0])
         diff = boots[1] - boots[0]
         finite = diff[np.isfinite(diff)]
         low, high = np.quantile(finite, quantiles) if len(finite) else (math.nan, math.nan)
@@ -508,9 +500,12 @@ def _table(
             else math.nan
         )
         rows.append((medians[0], medians[1], medians[1] - medians[0], low, high, p))
+    table = names.to_pandas()
+    for index in (0, 1):
+        for position, name in enumerate(("orders", "transitions", "value")):
+            table[f"{name}_{index}"] = frequency[:, index, position]
     stats = pd.DataFrame(rows, columns=["_a", "_b", "_diff", "_low", "_high", "p_value"], dtype="float64")
-    table = wide.join(names, on="key", how="left").sort("key").to_pandas()
-    orders_a, orders_b = table["orders_0"].to_numpy(), table["orders_1"].to_numpy()
+    orders_a, orders_b = (table[f"orders_{index}"].to_numpy().astype(np.int64) for index in (0, 1))
     share = _share_tests(orders_a, orders_b, counts, rng, resamples, alpha)
     out = pd.DataFrame({key: table[key].astype(object) for key in keys})
     out["orders_a"], out["orders_b"] = orders_a.astype("int64"), orders_b.astype("int64")
