@@ -17,6 +17,7 @@ from o2c import align, conformance_summary, kpis, simulate
 from o2c._compare import MIN_ORDERS, SideTooSmallError, adjusted, bootstrap_medians, compare, poisson_ones
 from o2c.cli import main
 from o2c.errors import ArgumentError
+from o2c.report._compare import write_comparison
 
 PLANTED = {"change_step": "Ship Goods", "change_at": "2025-04-07", "change_days": 2}
 #: Orders started before the change against those of the six weeks after it, which all finish
@@ -290,3 +291,22 @@ def test_simulate_checks_the_planted_change() -> None:
     assert "change" not in plain.truth
     unchanged = simulate(300, seed=1, change_step="Ship Goods", change_at="2030-01-01", change_days=3)
     assert unchanged.log.equals(plain.log) and unchanged.truth["change"]["orders_changed"] == 0
+
+
+def test_names_from_the_log_are_escaped_in_the_page_and_the_map(tmp_path: Path) -> None:
+    risky = '<script>alert("x")</script> & =cmd'
+    first = _orders(datetime(2025, 3, 1), 40, prefix="m", hours=2.0)
+    second = _orders(datetime(2025, 4, 1), 40, prefix="p", hours=30.0)  # b waits longer in April
+    log = _log(first | second).with_columns(
+        pl.col("activity").replace({"b": risky, "c": "=cmd()"}), region=pl.lit('"EMEA"<b>')
+    )
+    result = compare(log, by="month", resamples=100)
+    assert result.edges["changed"].any()
+    written = write_comparison(result, tmp_path / "cmp")
+    page = (tmp_path / "cmp" / "compare.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    dot = (tmp_path / "cmp" / "maps" / "difference.dot").read_text()
+    assert "<script>" not in dot and "&lt;script&gt;" in dot
+    csv = (tmp_path / "cmp" / "tables" / "edges.csv").read_text()
+    assert "'=cmd()" in csv and ",=cmd()" not in csv  # a spreadsheet shows it, never runs it
+    assert any(path.name == "difference.svg" for path in written)
