@@ -561,3 +561,22 @@ def read_calendar(path: str | Path) -> WorkingCalendar:
         )
     except ArgumentError as exc:
         raise InputFileError(f"{path.name}: {exc}", path=path, column=exc.argument) from exc
+
+
+def on_working_clock(log: pl.DataFrame, calendar: WorkingCalendar) -> pl.DataFrame:
+    """``log`` with its ``timestamp`` and ``start_timestamp`` moved onto the calendar's working
+    clock (``working_clock`` of both, as instants after 1970): the difference of any two is the
+    working time between the events, so every wait, duration and lead time an analysis takes
+    from it is working time. The instants themselves are no dates: never show them. The order
+    of the rows stays (the clock never goes back).
+
+    >>> from o2c import example_log
+    >>> calendar = WorkingCalendar({day: ["09:00-17:00"] for day in WEEKDAYS[:5]})
+    >>> log = on_working_clock(example_log(), calendar)  # Confirm Order Monday 14:00, Ship Goods Wednesday 11:00
+    >>> str(example_log()["timestamp"][3] - example_log()["timestamp"][2]), str(log["timestamp"][3] - log["timestamp"][2])
+    ('1 day, 21:00:00', '13:00:00')
+    """
+    columns = [c for c in ("timestamp", "start_timestamp") if c in log.columns]
+    both = pl.concat([log[c].cast(pl.Datetime("us", "UTC")) for c in columns])
+    clock = calendar.working_clock(both).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    return log.with_columns(clock.slice(i * log.height, log.height).alias(c) for i, c in enumerate(columns))
