@@ -185,7 +185,10 @@ def _calendar(calendar: WorkingCalendar | str | Path | None) -> WorkingCalendar 
     if isinstance(calendar, str | Path):
         return read_calendar(calendar)
     raise ArgumentError.must_be(
-        "a WorkingCalendar or the path of a calendar YAML file", calendar, argument="calendar", function="read_log"
+        "a WorkingCalendar or the path of a calendar YAML file",
+        calendar,
+        argument="calendar",
+        function="read_log",
     )
 
 
