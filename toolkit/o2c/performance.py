@@ -143,24 +143,54 @@ def _check_calendar(calendar: object, function: str) -> WorkingCalendar | None:
     return calendar if isinstance(calendar, WorkingCalendar) else None
 
 
-def _statistics(microseconds: pl.Expr, prefix: str) -> list[pl.Expr]:
-    """Median, mean, 90th percentile (linear interpolation), max and total of a duration in µs."""
+def _statistics(microseconds: pl.Expr, prefix: str, suffix: str = "") -> list[pl.Expr]:
+    """Median, mean, 90th percentile (linear interpolation), max and total of a duration in µs,
+    named ``{prefix}_median{suffix}`` and so on."""
     return [
-        duration_from_microseconds(microseconds.median()).alias(f"{prefix}_median"),
-        duration_from_microseconds(microseconds.mean()).alias(f"{prefix}_mean"),
-        duration_from_microseconds(microseconds.quantile(0.9, interpolation="linear")).alias(f"{prefix}_p90"),
-        duration_from_microseconds(microseconds.max()).alias(f"{prefix}_max"),
-        duration_from_microseconds(microseconds.sum()).alias(f"{prefix}_total"),
+        duration_from_microseconds(microseconds.median()).alias(f"{prefix}_median{suffix}"),
+        duration_from_microseconds(microseconds.mean()).alias(f"{prefix}_mean{suffix}"),
+        duration_from_microseconds(microseconds.quantile(0.9, interpolation="linear")).alias(
+            f"{prefix}_p90{suffix}"
+        ),
+        duration_from_microseconds(microseconds.max()).alias(f"{prefix}_max{suffix}"),
+        duration_from_microseconds(microseconds.sum()).alias(f"{prefix}_total{suffix}"),
     ]
 
 
-def _edge_waits(log: pl.DataFrame, *, overlap_as_zero: bool = False) -> pl.DataFrame:
+def _edge_waits(
+    log: pl.DataFrame, *, overlap_as_zero: bool = False, calendar: WorkingCalendar | None = None
+) -> pl.DataFrame:
     """Per edge of a validated log: transitions, cases, the wait statistics and the overlaps
-    (transitions whose wait is negative), waits of overlaps as they are or as 0 (polars)."""
-    pairs = lazy_transitions(log).with_columns(_wait=pl.col("wait").dt.total_microseconds())
+    (transitions whose wait is negative), waits of overlaps as they are or as 0 (polars). With a
+    ``calendar`` the waits are working time, each statistic followed by its calendar-time twin
+    (``wait_median_calendar``), both from one grouping of the transitions."""
+    pairs = lazy_transitions(_working_log(log, calendar)).with_columns(
+        _wait=pl.col("wait").dt.total_microseconds()
+    )
     wait = pl.col("_wait").clip(lower_bound=0) if overlap_as_zero else pl.col("_wait")
-    overlaps = (pl.col("_wait") < 0).sum().cast(pl.Int64).alias("overlaps")
-    return sort_edges(edge_counts(pairs, *_statistics(wait, "wait"), overlaps).collect())
+    twins: list[pl.Expr] = []
+    signed = "_wait"
+    if calendar is not None:  # the calendar-time waits, row by row beside the working ones
+        plain = lazy_transitions(log).select(_plain=pl.col("wait").dt.total_microseconds())
+        pairs = pl.concat([pairs, plain], how="horizontal")
+        signed = "_plain"  # an overlap outside working hours waited 0 working time, and still overlapped
+        twins = _statistics(
+            pl.col("_plain").clip(lower_bound=0) if overlap_as_zero else pl.col("_plain"),
+            "wait",
+            CALENDAR_SUFFIX,
+        )
+    overlaps = (pl.col(signed) < 0).sum().cast(pl.Int64).alias("overlaps")
+    edges = sort_edges(edge_counts(pairs, *_statistics(wait, "wait"), *twins, overlaps).collect())
+    if calendar is None:
+        return edges
+    order = [
+        c2
+        for c in edges.columns
+        if not c.endswith(CALENDAR_SUFFIX)
+        for c2 in (c, c + CALENDAR_SUFFIX)
+        if c2 in edges.columns
+    ]
+    return edges.select(order)
 
 
 def waiting_times(
@@ -255,10 +285,7 @@ def _waiting_times(
     log: pl.DataFrame, *, overlap_as_zero: bool = False, calendar: WorkingCalendar | None = None
 ) -> pd.DataFrame:
     """``waiting_times`` of a validated log."""
-    waits = _edge_waits(_working_log(log, calendar), overlap_as_zero=overlap_as_zero).to_pandas()
-    if calendar is None:
-        return waits
-    return _beside_calendar(waits, _edge_waits(log, overlap_as_zero=overlap_as_zero).to_pandas(), _EDGE)
+    return _edge_waits(log, overlap_as_zero=overlap_as_zero, calendar=calendar).to_pandas()
 
 
 def activity_durations(
@@ -597,7 +624,7 @@ def _bottlenecks(
             "bottlenecks(by='value_days') needs a 'value' column (the order value); the log has "
             f"{list(log.columns)}. Map one with read_log(..., mapping={{'value': ...}})."
         )
-    edges = _edge_waits(_working_log(log, calendar), overlap_as_zero=True).with_columns(
+    edges = _edge_waits(log, overlap_as_zero=True, calendar=calendar).with_columns(
         overlap_share=pl.col("overlaps") / pl.col("transitions")
     )
     customers = sorted(customer_steps(log, ideal))
@@ -621,10 +648,7 @@ def _bottlenecks(
         ranked = ranked.head(top)
     ranked = ranked.with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64))
     first = ["rank", "source", "target", "owner"]
-    table = ranked.select(first + [c for c in ranked.columns if c not in first]).to_pandas()
-    if calendar is None:
-        return table
-    return _beside_calendar(table, _edge_waits(log, overlap_as_zero=True).drop("overlaps").to_pandas(), _EDGE)
+    return ranked.select(first + [c for c in ranked.columns if c not in first]).to_pandas()
 
 
 def _value_days(log: pl.DataFrame) -> pl.DataFrame:
