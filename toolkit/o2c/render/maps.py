@@ -20,7 +20,6 @@ digraph "process map" {
 from __future__ import annotations
 
 import datetime
-
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
