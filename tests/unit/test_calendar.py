@@ -52,7 +52,30 @@ def test_the_file_of_the_issue_reads_as_written(issue_calendar: WorkingCalendar)
     }
     assert issue_calendar.day_hours == 9
     assert issue_calendar.weekly_hours == 45
-    assert read_calendar(ROOT / "sample_logs" / "calendar.yaml") == issue_calendar
+
+
+def test_the_sample_calendar_is_the_simulators() -> None:
+    """sample_logs/calendar.yaml is the back office the simulator plants its waits in: a person's
+    step follows a lognormal number of working seconds of Monday to Friday, 08:00-17:00 UTC, which
+    the simulator's own week arithmetic (``_to_work``) counts; every wait of the sample log in the
+    calendar's working time is that count."""
+    import polars as pl
+
+    from o2c._simulate._generator import _to_work
+
+    calendar = read_calendar(ROOT / "sample_logs" / "calendar.yaml")
+    assert (calendar.timezone, calendar.holidays, calendar.day_hours) == ("UTC", frozenset(), 9)
+    log = o2c.read_log(ROOT / "sample_logs" / "o2c_orders.csv").log
+    pairs = log.select(
+        start=pl.col("timestamp"),
+        end=pl.col("timestamp").shift(-1),
+        same=pl.col("case_id") == pl.col("case_id").shift(-1),
+    ).filter("same")
+    found = calendar.working_time(pairs["start"], pairs["end"]).dt.total_seconds()
+    seconds = [pairs[c].dt.epoch("s").to_numpy() for c in ("start", "end")]
+    expected = _to_work(seconds[1]) - _to_work(seconds[0])
+    assert len(found) > 10_000
+    assert (found.to_numpy() == expected).all()
 
 
 def test_friday_evening_to_monday_morning_is_one_working_hour(issue_calendar: WorkingCalendar) -> None:
