@@ -95,3 +95,30 @@ def test_a_bad_calendar_file_is_one_line_and_exit_1(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "office.yaml" in err and "'11:00-17:00'" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_findings_with_processing_times_in_working_time_are_valid() -> None:
+    """A log with start and complete events: processing times get their calendar twins in findings.json."""
+    import datetime as dt
+
+    import polars as pl
+
+    hours = [(8, 9), (10, 16), (9, 11)]  # per order: start of a, complete of a; b ends a day later
+    rows = []
+    for i in range(40):
+        day = dt.datetime(2025, 3, 3 + i % 5, tzinfo=dt.UTC)
+        start, end = hours[i % 3]
+        rows += [
+            (str(i), "a", day + dt.timedelta(hours=start), "start"),
+            (str(i), "a", day + dt.timedelta(hours=end), "complete"),
+            (str(i), "b", day + dt.timedelta(days=1, hours=end), "start"),
+            (str(i), "b", day + dt.timedelta(days=1, hours=end + 1), "complete"),
+        ]
+    frame = pl.DataFrame(rows, schema=["case_id", "activity", "timestamp", "lifecycle"], orient="row")
+    loaded = o2c.read_log(frame, calendar=SAMPLE / "calendar.yaml")
+    found = o2c.findings(o2c.assess(loaded, progress=False))
+    jsonschema.validate(found, o2c.findings_schema())
+    by_activity = {row["activity"]: row for row in found["processing_times"]}
+    assert by_activity["b"]["duration_median_s"] == 3600  # b runs an hour within working hours
+    # a: 1 h, 6 h or 2 h of work (8-9, 10-16, 9-11), all within 08:00-17:00: the same in both times
+    assert by_activity["a"]["duration_median_s"] == by_activity["a"]["duration_median_calendar_s"] == 2 * 3600
