@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from o2c._calendar import WorkingCalendar
+from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._kpis._late_payment import _late_payment_drivers
 from o2c._kpis._milestones import _milestones
 from o2c._kpis._stuck import _stuck_orders
@@ -52,11 +52,9 @@ from o2c.log import LIFECYCLE, TRANSITIONS, validate
 from o2c.performance import (
     _activity_durations,
     _bottlenecks,
-    _check_calendar,
     _drivers,
     _lead_times,
     _waiting_times,
-    _working_log,
 )
 from o2c.quality import _data_quality, _log_summary
 
@@ -252,7 +250,7 @@ def assess(
     check_whole(driver_edges, argument="driver_edges", function="assess", least=0)
     check_whole(min_cases, argument="min_cases", function="assess")
     check_number(annual_rate, argument="annual_rate", function="assess")
-    calendar = _check_calendar(calendar, "assess") or loaded.calendar
+    calendar = check_calendar(calendar, function="assess") or loaded.calendar
     # the one validation of the pipeline: from here on only private twins (o2c.log's "Checked once,
     # at the door")
     loaded_log = validate(loaded.log)
@@ -283,7 +281,7 @@ def assess(
     next(ticks)  # waiting_times
     waits = _waiting_times(log, calendar=calendar)
     durations, leads = _activity_durations(log, calendar=calendar), _lead_times(log, calendar=calendar)
-    working = _working_log(log, calendar)  # the log whose timestamp differences are working time
+    working = working_log(log, calendar)  # the log whose timestamp differences are working time
     next(ticks)  # bottlenecks
     ranked = _bottlenecks(
         log,

@@ -585,3 +585,24 @@ def on_working_clock(log: pl.DataFrame, calendar: WorkingCalendar) -> pl.DataFra
     both = pl.concat([log[c].cast(pl.Datetime("us", "UTC")) for c in columns])
     clock = calendar.working_clock(both).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
     return log.with_columns(clock.slice(i * log.height, log.height).alias(c) for i, c in enumerate(columns))
+
+
+def working_log(log: pl.DataFrame, calendar: WorkingCalendar | None) -> pl.DataFrame:
+    """The validated log whose timestamp differences are the analyses' durations: on the
+    calendar's working clock when there is one (``on_working_clock``), else the log itself."""
+    return log if calendar is None else on_working_clock(log, calendar)
+
+
+def check_calendar(calendar: object, *, function: str) -> WorkingCalendar | None:
+    """``calendar`` when it is a ``WorkingCalendar`` or None, else ``ArgumentError`` naming ``function``.
+
+    >>> check_calendar("calendar.yaml", function="waiting_times")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ArgumentError: The 'calendar' argument of waiting_times must be a WorkingCalendar (o2c.read_calendar) or None; got 'calendar.yaml'.
+    """
+    if calendar is not None and not isinstance(calendar, WorkingCalendar):
+        raise ArgumentError.must_be(
+            "a WorkingCalendar (o2c.read_calendar) or None", calendar, argument="calendar", function=function
+        )
+    return calendar if isinstance(calendar, WorkingCalendar) else None

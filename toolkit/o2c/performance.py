@@ -9,7 +9,7 @@ waits from the complete of one activity to the start of the next, and processing
 
 With a working calendar (``calendar=``, an ``o2c.WorkingCalendar``) every wait, duration and lead
 time counts working time only: the log goes once through the calendar's working clock
-(``_working_log``), so the analyses take the same differences of timestamps as without one. The
+(``o2c._calendar.working_log``), so the analyses take the same differences of timestamps as without one. The
 duration columns keep their names and hold working time; each is followed by its calendar-time
 twin with the suffix ``_calendar`` (``wait_median`` then ``wait_median_calendar``), and instants
 (``first_event``) and money (``value_days``, ``financing_cost``: interest accrues on calendar
@@ -34,7 +34,7 @@ import pandas as pd
 import polars as pl
 
 from o2c import _engines
-from o2c._calendar import WorkingCalendar, on_working_clock
+from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._engines import EventLog
 from o2c._milestones import customer_steps
 from o2c._stats import PooledSample
@@ -116,12 +116,6 @@ CALENDAR_SUFFIX = "_calendar"
 _EDGE = ["source", "target"]
 
 
-def _working_log(log: pl.DataFrame, calendar: WorkingCalendar | None) -> pl.DataFrame:
-    """The validated log whose timestamp differences are the analyses' durations: on the
-    calendar's working clock when there is one (``o2c._calendar.on_working_clock``), else itself."""
-    return log if calendar is None else on_working_clock(log, calendar)
-
-
 def _beside_calendar(working: pd.DataFrame, plain: pd.DataFrame, on: Sequence[str]) -> pd.DataFrame:
     """A result computed in working time (``working``) with the calendar-time result (``plain``,
     the same analysis of the same log without a calendar) beside it: each duration column ``c``
@@ -133,14 +127,6 @@ def _beside_calendar(working: pd.DataFrame, plain: pd.DataFrame, on: Sequence[st
     merged = working.drop(columns=instants).merge(twins, on=list(on), how="left", validate="one_to_one")
     order = [c2 for c in working.columns for c2 in (c, c + CALENDAR_SUFFIX) if c2 in merged.columns]
     return merged[order]
-
-
-def _check_calendar(calendar: object, function: str) -> WorkingCalendar | None:
-    if calendar is not None and not isinstance(calendar, WorkingCalendar):
-        raise ArgumentError.must_be(
-            "a WorkingCalendar (o2c.read_calendar) or None", calendar, argument="calendar", function=function
-        )
-    return calendar if isinstance(calendar, WorkingCalendar) else None
 
 
 def _statistics(microseconds: pl.Expr, prefix: str, suffix: str = "") -> list[pl.Expr]:
@@ -164,7 +150,7 @@ def _edge_waits(
     (transitions whose wait is negative), waits of overlaps as they are or as 0 (polars). With a
     ``calendar`` the waits are working time, each statistic followed by its calendar-time twin
     (``wait_median_calendar``), both from one grouping of the transitions."""
-    pairs = lazy_transitions(_working_log(log, calendar)).with_columns(
+    pairs = lazy_transitions(working_log(log, calendar)).with_columns(
         _wait=pl.col("wait").dt.total_microseconds()
     )
     wait = pl.col("_wait").clip(lower_bound=0) if overlap_as_zero else pl.col("_wait")
@@ -262,7 +248,7 @@ def waiting_times(
               source      target     wait_median wait_median_calendar
     0  Confirm Order  Ship Goods 0 days 13:00:00      1 days 21:00:00
     """
-    _check_calendar(calendar, "waiting_times")
+    check_calendar(calendar, function="waiting_times")
     if _engines.is_engine_log(log, function="waiting_times"):
         _no_engine_calendar(calendar, "waiting_times")
         return _engines.waiting_times(log, overlap_as_zero=overlap_as_zero, accuracy=accuracy)
@@ -326,7 +312,9 @@ def activity_durations(
     0        b          1 0 days 03:00:00                 0.75
     1        a          1 0 days 01:00:00                 0.25
     """
-    return _activity_durations(validate(log), calendar=_check_calendar(calendar, "activity_durations"))
+    return _activity_durations(
+        validate(log), calendar=check_calendar(calendar, function="activity_durations")
+    )
 
 
 def _activity_durations(log: pl.DataFrame, *, calendar: WorkingCalendar | None = None) -> pd.DataFrame:
@@ -335,7 +323,7 @@ def _activity_durations(log: pl.DataFrame, *, calendar: WorkingCalendar | None =
         log = _activity_instances(log)
     if calendar is None:
         return _durations(log)
-    return _beside_calendar(_durations(_working_log(log, calendar)), _durations(log), [ACTIVITY])
+    return _beside_calendar(_durations(working_log(log, calendar)), _durations(log), [ACTIVITY])
 
 
 def _durations(log: pl.DataFrame) -> pd.DataFrame:
@@ -412,7 +400,7 @@ def processing_and_waiting(
     0 0 days 07:00:00 0 days 05:00:00 0 days 02:00:00
     """
     return _processing_and_waiting(
-        validate(log), calendar=_check_calendar(calendar, "processing_and_waiting")
+        validate(log), calendar=check_calendar(calendar, function="processing_and_waiting")
     )
 
 
@@ -420,7 +408,7 @@ def _processing_and_waiting(log: pl.DataFrame, *, calendar: WorkingCalendar | No
     """``processing_and_waiting`` of a validated log."""
     if calendar is not None:
         return _beside_calendar(
-            _processing_and_waiting(_working_log(log, calendar)), _processing_and_waiting(log), [CASE_ID]
+            _processing_and_waiting(working_log(log, calendar)), _processing_and_waiting(log), [CASE_ID]
         )
     if LIFECYCLE in log.columns:
         log = _activity_instances(log)
@@ -503,7 +491,7 @@ def lead_times(log: EventLog, *, calendar: WorkingCalendar | None = None) -> pd.
     >>> lead_times(scan_log(path)).equals(lead_times(example_log()))  # DuckDB, out of core
     True
     """
-    _check_calendar(calendar, "lead_times")
+    check_calendar(calendar, function="lead_times")
     if _engines.is_engine_log(log, function="lead_times"):
         _no_engine_calendar(calendar, "lead_times")
         return _engines.lead_times(log)
@@ -513,7 +501,7 @@ def lead_times(log: EventLog, *, calendar: WorkingCalendar | None = None) -> pd.
 def _lead_times(log: pl.DataFrame, *, calendar: WorkingCalendar | None = None) -> pd.DataFrame:
     """``lead_times`` of a validated log."""
     if calendar is not None:
-        return _beside_calendar(_lead_times(_working_log(log, calendar)), _lead_times(log), [CASE_ID])
+        return _beside_calendar(_lead_times(working_log(log, calendar)), _lead_times(log), [CASE_ID])
     first, last = case_span(log)
     spans = per_case(log, first_event=first, last_event=last, events=pl.len()).with_columns(
         lead_time=pl.col("last_event") - pl.col("first_event")
@@ -601,7 +589,7 @@ def bottlenecks(
         ideal=ideal,
         include_customer=include_customer,
         annual_rate=annual_rate,
-        calendar=_check_calendar(calendar, "bottlenecks"),
+        calendar=check_calendar(calendar, function="bottlenecks"),
     )
 
 
@@ -754,7 +742,7 @@ def drivers(
     0    region  EMEA      2 2 days 05:00:00    1 days 00:00:00  2.208333
     1    region  AMER      1 1 days 00:00:00    2 days 05:00:00  0.452830
     """
-    working = _working_log(validate(log), _check_calendar(calendar, "drivers"))
+    working = working_log(validate(log), check_calendar(calendar, function="drivers"))
     return _drivers(working, edge, attributes=attributes, min_cases=min_cases, value_bands=value_bands)
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c.discovery import _activity_instances, case_span
 from o2c.errors import ColumnMappingError, check_number
 from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, START_TIMESTAMP, VALUE, per_case, validate
@@ -259,6 +260,7 @@ def flow_efficiency(
     *,
     alignments: pd.DataFrame | None = None,
     closed_only: bool = True,
+    calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """Value-adding time over lead time of the closed orders: never above 100%, or not computed.
 
@@ -286,6 +288,10 @@ def flow_efficiency(
     closed_only : bool
         Measure closed orders only (with the ideal path's ``paid`` milestone step, else its last
         step), as ``cost_of_divergence`` does; ignored for a ``ProcessModel``.
+    calendar : WorkingCalendar, optional
+        Measure lead times and processing times in working time (``o2c.read_calendar``): value-
+        adding time over the working lead time, the share of the working hours an order was
+        worked on.
 
     Returns
     -------
@@ -310,7 +316,8 @@ def flow_efficiency(
     >>> flow_efficiency(example_log(), IdealPath(ideal.steps)).loc[0, ["theoretical_from", "reason"]].tolist()
     ['not_computed', 'no target hours in the ideal path and no start times in the log']
     """
-    return _flow_efficiency(validate(log), ideal, alignments=alignments, closed_only=closed_only)
+    working = working_log(validate(log), check_calendar(calendar, function="flow_efficiency"))
+    return _flow_efficiency(working, ideal, alignments=alignments, closed_only=closed_only)
 
 
 def _flow_efficiency(
@@ -365,7 +372,11 @@ SPLIT_COLUMNS: dict[str, Any] = {
 
 
 def lead_time_split(
-    log: pl.DataFrame | pd.DataFrame, ideal: IdealPath | ProcessModel, *, closed_only: bool = True
+    log: pl.DataFrame | pd.DataFrame,
+    ideal: IdealPath | ProcessModel,
+    *,
+    closed_only: bool = True,
+    calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """How the closed orders' lead time splits into processing time and waiting time.
 
@@ -388,7 +399,8 @@ def lead_time_split(
         (sums; processing + waiting = lead), ``processing_share`` and ``waiting_share`` (of the
         total lead time, 0..1, adding up to 1; empty without orders), ``instances`` and
         ``instances_without_start`` (activity instances of these orders, and those among them
-        without a known start).
+        without a known start). With a ``calendar`` (``o2c.read_calendar``) the times are
+        working time.
 
     Examples
     --------
@@ -402,7 +414,8 @@ def lead_time_split(
        cases processing_time_median waiting_time_median  processing_share
     0      1        0 days 05:00:00     0 days 01:00:00          0.833333
     """
-    return _lead_time_split(validate(log), ideal, closed_only=closed_only)
+    working = working_log(validate(log), check_calendar(calendar, function="lead_time_split"))
+    return _lead_time_split(working, ideal, closed_only=closed_only)
 
 
 def _lead_time_split(
