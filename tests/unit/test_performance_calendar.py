@@ -134,3 +134,42 @@ def test_an_overlap_outside_working_hours_is_still_an_overlap() -> None:
     assert waits["overlaps"].tolist() == [1]
     assert waits["wait_median"].tolist() == [pd.Timedelta(0)]  # no working time between them
     assert waits["wait_median_calendar"].tolist() == [-H]
+
+
+def test_cost_of_divergence_in_working_time_priced_on_calendar_days() -> None:
+    """Order A follows Create -> Ship (Mon 09:00 -> Mon 15:00: 5 working hours, 9-12 and 13-15;
+    6 calendar hours); order B inserts Check and takes Mon 09:00 -> Tue 10:00: 9 working hours
+    (9-12, 13-17, 8-10), 25 calendar hours. B's extra time: 4 working hours, 19 calendar hours;
+    its financing cost takes the calendar hours: 2400 x 19/24 days x 8% / 365."""
+    rows = [
+        ("A", "Create", _at(2025, 1, 6, 9), 1000.0),
+        ("A", "Ship", _at(2025, 1, 6, 15), 1000.0),
+        ("B", "Create", _at(2025, 1, 6, 9), 2400.0),
+        ("B", "Check", _at(2025, 1, 6, 12), 2400.0),
+        ("B", "Ship", _at(2025, 1, 7, 10), 2400.0),
+    ]
+    log = pl.DataFrame(rows, schema=["case_id", "activity", "timestamp", "value"], orient="row")
+    ideal = o2c.IdealPath(("Create", "Ship"))
+    aligned = o2c.align(log, ideal, calendar=CALENDAR).set_index("case_id")
+    assert aligned["lead_time"].to_dict() == {"A": 5 * H, "B": 9 * H}
+    assert aligned["lead_time_calendar"].to_dict() == {"A": 6 * H, "B": 25 * H}
+    cost = o2c.cost_of_divergence(log, o2c.align(log, ideal, calendar=CALENDAR), ideal=ideal)
+    row = cost.set_index("kind").loc["any"]
+    assert row["extra_time"] == 4 * H
+    assert row["extra_time_calendar"] == 19 * H
+    assert row["financing_cost"] == pytest.approx(2400 * 19 / 24 * 0.08 / 365)
+    plain = o2c.cost_of_divergence(log, o2c.align(log, ideal), ideal=ideal).set_index("kind").loc["any"]
+    assert plain["financing_cost"] == pytest.approx(row["financing_cost"])
+    assert "extra_time_calendar" not in plain.index
+
+
+def test_charts_draw_working_time_in_working_days(log: pl.DataFrame) -> None:
+    ranked = o2c.bottlenecks(log, top=None, calendar=CALENDAR)
+    figure = o2c.plot_bottlenecks(ranked, working_day=CALENDAR.working_day)
+    axis = figure.axes[0]
+    assert axis.get_xlabel() == "total waiting time (working days)"
+    # Create -> Confirm waited 9 working hours in all: one working day of 8 hours and an eighth
+    assert max(p.get_width() for p in axis.patches) == pytest.approx(9 / 8)
+    plain = o2c.plot_bottlenecks(o2c.bottlenecks(log, top=None)).axes[0]
+    assert plain.get_xlabel() == "total waiting time (days)"
+    assert max(p.get_width() for p in plain.patches) == pytest.approx(144 / 24)

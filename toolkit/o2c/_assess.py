@@ -118,10 +118,12 @@ class Assessment:
     ``calendar`` is the working calendar the waits were counted in, None for calendar time. With
     one, ``waiting_times``, ``bottlenecks``, ``activity_durations`` and ``lead_times`` hold
     working time with each duration's calendar-time twin beside it (``wait_median_calendar``),
-    ``drivers`` compare working waits, and ``flow_efficiency`` and ``lead_time_split`` measure
-    working lead times; ``alignments``, ``cost_of_divergence`` (money accrues on calendar
-    days), ``rework`` and the order-to-cash frames (``kpis``, ``stuck_orders``,
-    ``late_payment_drivers``: payment terms run on calendar days) stay in calendar time.
+    ``drivers`` compare working waits, ``flow_efficiency`` and ``lead_time_split`` measure
+    working lead times, and ``alignments`` and ``cost_of_divergence`` hold working lead times
+    with ``lead_time_calendar`` and ``extra_time_calendar`` beside them (the financing cost is
+    taken on calendar days: interest accrues on every day); ``rework_cost`` and the
+    order-to-cash frames (``kpis``, ``stuck_orders``, ``late_payment_drivers``: payment terms
+    run on calendar days) stay in calendar time.
     """
 
     source: SourceInfo
@@ -306,7 +308,7 @@ def assess(
         stones = _milestones(log)  # guessed; the discovered path's paid step is this guess
         paid = stones.set_index("milestone")["activity"].get("paid")
         ideal = _discover_ideal_path(log, method=discover, paid=paid if isinstance(paid, str) else None)
-    alignments = _align(log, ideal, progress=False)  # the one bar is the steps bar
+    alignments = _align(log, ideal, progress=False, calendar=calendar)  # the one bar is the steps bar
     next(ticks)  # cost_of_divergence
     path = ideal if isinstance(ideal, IdealPath) else None
     divergence = _cost_of_divergence(

@@ -95,7 +95,10 @@ def cost_of_divergence(
         of those cases, ``conforming_lead_time_median``,
         ``extra_time`` (the difference of the two medians; negative when those orders are
         faster, NaT without conforming cases), ``value_delayed`` (sum of their order values) and
-        ``financing_cost`` (``value_delayed x extra_time in days x annual_rate / 365``). The
+        ``financing_cost`` (``value_delayed x extra_time in days x annual_rate / 365``). With
+        alignments made with a working calendar (``align(..., calendar=...)``) the three times
+        are working time, each followed by its calendar-time twin (``extra_time_calendar``), and
+        ``financing_cost`` is taken on the calendar days: interest accrues on every day. The
         ``any deviation`` row (all non-conforming cases) comes first, then the costliest
         (financing cost, then cases, then label).
 
@@ -136,12 +139,13 @@ def _cost_of_divergence(
     """``cost_of_divergence`` of a validated log."""
     check_number(annual_rate, argument="annual_rate", function="cost_of_divergence")
     ideal = ideal if ideal is not None else alignments.attrs.get("ideal")
-    cases = alignments.loc[alignments["resolved"].astype(bool), ["case_id", "is_fit", "lead_time",
+    times = [c for c in ("lead_time", "lead_time_calendar") if c in alignments.columns]
+    cases = alignments.loc[alignments["resolved"].astype(bool), ["case_id", "is_fit", *times,
                                                                  "skipped_steps", "inserted_steps"]]  # fmt: skip
     if closed_only and ideal is not None:
         cases = cases[_isin(cases["case_id"], _closed_cases(log, ideal))]
     cases = cases.merge(_case_values(log, value), on="case_id", how="left")
-    conforming = cases.loc[cases["is_fit"], "lead_time"].median()
+    conforming = cases.loc[cases["is_fit"], times].median()
     members = pd.concat(
         [
             _members(cases.loc[~cases["is_fit"], ["case_id"]], "any", None),
@@ -150,18 +154,21 @@ def _cost_of_divergence(
             _invoice_before_shipment(log, ideal, cases["case_id"]),
         ],
         ignore_index=True,
-    ).merge(cases[["case_id", "lead_time", "value"]], on="case_id")
+    ).merge(cases[["case_id", *times, "value"]], on="case_id")
     grouped = members.groupby(["kind", "activity"], dropna=False, sort=False)
     table = grouped.agg(
         cases=("case_id", "size"),
-        lead_time_median=("lead_time", "median"),
+        **{f"{t}_median": (t, "median") for t in times},  # lead_time_median, lead_time_calendar_median
         value_delayed=("value", lambda v: v.sum(min_count=1)),
     ).reset_index()
     table["deviation"] = [_label(k, a) for k, a in zip(table["kind"], table["activity"], strict=True)]
     table["share_of_cases"] = table["cases"] / len(cases) if len(cases) else np.nan
-    table["conforming_lead_time_median"] = conforming
-    table["extra_time"] = table["lead_time_median"] - conforming
-    extra_days = table["extra_time"].dt.total_seconds() / _DAY.total_seconds()
+    twin = "_calendar" if "lead_time_calendar" in times else ""  # the calendar-time figures, if any
+    for suffix in dict.fromkeys(("", twin)):
+        table[f"lead_time_median{suffix}"] = table.pop(f"lead_time{suffix}_median")
+        table[f"conforming_lead_time_median{suffix}"] = conforming[f"lead_time{suffix}"]
+        table[f"extra_time{suffix}"] = table[f"lead_time_median{suffix}"] - conforming[f"lead_time{suffix}"]
+    extra_days = table[f"extra_time{twin}"].dt.total_seconds() / _DAY.total_seconds()  # money: calendar days
     table["financing_cost"] = table["value_delayed"] * extra_days * annual_rate / 365
     table["_first"] = table["kind"] != "any"
     table = table.sort_values(
@@ -170,7 +177,8 @@ def _cost_of_divergence(
         na_position="last",
     )
     table["activity"] = table["activity"].astype(object).where(table["activity"].notna(), None)
-    return table[_COLUMNS].reset_index(drop=True)
+    columns = [c2 for c in _COLUMNS for c2 in (c, f"{c}{twin}") if c2 in table.columns]
+    return table[list(dict.fromkeys(columns))].reset_index(drop=True)
 
 
 def _label(kind: str, activity: str | None) -> str:

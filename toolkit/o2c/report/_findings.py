@@ -167,8 +167,9 @@ def findings(
         ``activities``, ``variants``, ``first_event``, ``last_event``), ``ideal_path``,
         ``parameters`` (of ``assess``: ``assess(loaded, ideal=..., **parameters)`` reruns it),
         ``calendar`` (the working calendar, null for calendar time: with one, the ``*_s``
-        durations of ``edges``, ``bottlenecks``, ``processing_times``, ``flow_efficiency`` and
-        ``lead_time_split`` are working seconds, their twins ``*_calendar_s`` calendar seconds),
+        durations of ``edges``, ``bottlenecks``, ``processing_times``, ``flow_efficiency``,
+        ``lead_time_split`` and ``cost_of_divergence`` are working seconds, their twins
+        ``*_calendar_s`` calendar seconds),
         ``report`` (``top``, ``map_activities``, ``map_paths``), ``versions``, ``headlines``,
         ``warnings`` (``o2c.plausibility_warnings``: ``code``, ``severity``, ``message``,
         ``evidence``, ``headline``), ``edges``, ``bottlenecks`` (each with ``drivers``), ``rework``, ``first_time_right``, ``conformance``, ``cost_of_divergence``,

@@ -222,6 +222,7 @@ def any_deviation(assessment: Assessment) -> pd.Series | None:
 
 
 def _divergence_sentence(assessment: Assessment) -> str:
+    day = working_day(assessment)  # working lead times in working days, when there is a calendar
     summary = assessment.conformance
     name = _ideal_name(assessment)
     final = final_step(assessment)
@@ -240,7 +241,7 @@ def _divergence_sentence(assessment: Assessment) -> str:
     if pd.notna(row["extra_time"]):
         longer = "longer" if row["extra_time"] >= pd.Timedelta(0) else "less"
         sentence += (
-            f"; they took a median {duration_words(abs(row['extra_time']))} {longer} than the "
+            f"; they took a median {duration_words(abs(row['extra_time']), day)} {longer} than the "
             f"{_n(summary.conforming_cases, 'order')} that followed it"
         )
     else:
@@ -389,6 +390,7 @@ def _kpi_sentence(assessment: Assessment) -> str | None:
 
 
 def _deviation_sentence(assessment: Assessment) -> str:
+    day = working_day(assessment)  # working lead times in working days, when there is a calendar
     table = assessment.cost_of_divergence
     rows = table[table["kind"] != "any"]
     if not len(rows):
@@ -407,7 +409,9 @@ def _deviation_sentence(assessment: Assessment) -> str:
     sentence = f"The costliest deviation from the ideal path is {what}: {_n(row['cases'], 'order')}"
     if pd.notna(row["extra_time"]):
         longer = "longer" if row["extra_time"] >= pd.Timedelta(0) else "less"
-        sentence += f", a median {duration_words(abs(row['extra_time']))} {longer} than conforming orders"
+        sentence += (
+            f", a median {duration_words(abs(row['extra_time']), day)} {longer} than conforming orders"
+        )
     if pd.notna(row["financing_cost"]):
         rate = assessment.parameters["annual_rate"]
         sentence += (

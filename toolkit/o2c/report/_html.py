@@ -179,6 +179,7 @@ _COST_COLUMNS = {
     "share_of_cases": "share",
     "lead_time_median": "median lead time",
     "extra_time": "extra time",
+    "extra_time_calendar": "extra time, calendar time",
     "value_delayed": "order value",
     "financing_cost": "financing cost",
 }
@@ -266,10 +267,11 @@ def _kpi_rows(kpis: pd.DataFrame) -> list[list[str]]:
 def _lead_time_chart(assessment: Assessment) -> Figure:
     """Lead times of the orders the cost of divergence compares: the closed ones, when it does."""
     a, ideal = assessment, assessment.ideal
+    day = None if a.calendar is None else a.calendar.working_day
     if final_step(a) is None or not isinstance(ideal, IdealPath):
-        return plot_lead_times(a.alignments, orders="all orders (open ones: time so far)")
+        return plot_lead_times(a.alignments, orders="all orders (open ones: time so far)", working_day=day)
     closed = a.alignments[_isin(a.alignments["case_id"], _closed_cases(a.log, ideal))]
-    return plot_lead_times(closed, orders=f"the {format_count(len(closed))} closed orders")
+    return plot_lead_times(closed, orders=f"the {format_count(len(closed))} closed orders", working_day=day)
 
 
 def html_page(
@@ -288,9 +290,12 @@ def html_page(
         how="left",
     )
     rekeyed = a.rekeyed_data.assign(activity=a.rekeyed_data["activity"].fillna("any of them"))
+    working = None if a.calendar is None else a.calendar.working_day  # durations in working days
     charts = {
-        "bottlenecks": _figure_svg(plot_bottlenecks(a.bottlenecks, top=top)) if len(a.bottlenecks) else None,
-        "drivers": _figure_svg(plot_drivers(drivers, top=8)) if len(drivers) else None,
+        "bottlenecks": _figure_svg(plot_bottlenecks(a.bottlenecks, top=top, working_day=working))
+        if len(a.bottlenecks)
+        else None,
+        "drivers": _figure_svg(plot_drivers(drivers, top=8, working_day=working)) if len(drivers) else None,
         "lead_times": _figure_svg(_lead_time_chart(a)),
         "variants": _figure_svg(plot_variants(a.variants)),
     }
@@ -317,7 +322,7 @@ def html_page(
             "rework": _table(rework, _REWORK_COLUMNS, a.currency, limit=top),
             "rekeyed": _table(rekeyed, _REKEY_COLUMNS, a.currency),
             "conformance": _table(a.conformance.activities, _CONFORMANCE_COLUMNS, a.currency),
-            "cost": _table(a.cost_of_divergence, _COST_COLUMNS, a.currency),
+            "cost": _table(a.cost_of_divergence, _COST_COLUMNS, a.currency, day=day),
             "variants": _table(a.variants, _VARIANT_COLUMNS, a.currency, limit=top),
             "quality": _table(a.data_quality, _QUALITY_COLUMNS, a.currency),
             "rejects": _table(rejects, _REJECT_COLUMNS, a.currency),
