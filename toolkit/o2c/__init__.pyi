@@ -3,6 +3,7 @@
 from ._assess import Assessment, assess
 from ._calendar import WorkingCalendar, read_calendar
 from ._engines._duckdb import ScannedLog, scan_log
+from ._explore import Explorer, explore
 from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from ._simulate import Simulation, example_log, simulate
@@ -52,7 +53,13 @@ from .performance import (
 from .plausibility import plausibility_warnings
 from .quality import data_quality, log_summary
 from .render import render_map
-from .render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+from .render.plots import (
+    plot_bottlenecks,
+    plot_case_timeline,
+    plot_drivers,
+    plot_lead_times,
+    plot_variants,
+)
 from .render.tables import styled
 from .report import (
     Headlines,
@@ -63,6 +70,7 @@ from .report import (
     headlines,
     write_report,
 )
+from .timeline import case_timeline
 
 __version__: str
 
@@ -72,6 +80,7 @@ __all__ = [
     "ColumnMapping",
     "ColumnMappingError",
     "ConformanceSummary",
+    "Explorer",
     "Headlines",
     "IdealPath",
     "IdealPathError",
@@ -93,6 +102,7 @@ __all__ = [
     "align",
     "assess",
     "bottlenecks",
+    "case_timeline",
     "case_variants",
     "closed_cases",
     "compare_findings",
@@ -105,6 +115,7 @@ __all__ = [
     "drivers",
     "end_activities",
     "example_log",
+    "explore",
     "filter_log",
     "findings",
     "findings_schema",
@@ -120,6 +131,7 @@ __all__ = [
     "ping_pongs",
     "plausibility_warnings",
     "plot_bottlenecks",
+    "plot_case_timeline",
     "plot_drivers",
     "plot_lead_times",
     "plot_variants",

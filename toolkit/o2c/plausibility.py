@@ -41,6 +41,7 @@ from typing import Any
 import pandas as pd
 
 from o2c._assess import Assessment
+from o2c._format import format_share
 from o2c.conformance import IdealPath
 from o2c.conformance.cost import _closed_cases
 from o2c.log import TIMESTAMP, case_count
@@ -115,7 +116,7 @@ def _rejected(a: Assessment) -> list[dict[str, Any]]:
         _warning(
             "rejected_rows",
             "serious",
-            f"{rejected / rows:.0%} of the input rows ({rejected:,} of {rows:,}) were rejected, most as "
+            f"{format_share(rejected / rows)} of the input rows ({rejected:,} of {rows:,}) were rejected, most as "
             f"{top[0]} ({top[1]:,}); the figures describe the rest only. See rejects.csv.",
             {
                 "rejected": rejected,
@@ -225,7 +226,7 @@ def _open(a: Assessment) -> list[dict[str, Any]]:
         _warning(
             "most_orders_open",
             "notice",
-            f"Only {closed:,} of {cases:,} orders ({closed / cases:.0%}) reached {closing}; the lead times, "
+            f"Only {closed:,} of {cases:,} orders ({format_share(closed / cases)}) reached {closing}; the lead times, "
             "flow efficiency and cost of divergence describe these closed orders, not the open ones.",
             {"closed": closed, "orders": cases, "closing_step": closing},
         )
@@ -286,7 +287,7 @@ def _discovered(a: Assessment) -> list[dict[str, Any]]:
             _warning(
                 "ideal_path_rare",
                 "serious",
-                f"Only {share:.1%} of the orders ({summary.conforming_cases:,} of {summary.cases:,}) follow "
+                f"Only {format_share(share)} of the orders ({summary.conforming_cases:,} of {summary.cases:,}) follow "
                 "the ideal path found in the log, so the share that leaves it and the cost of divergence "
                 "measure the distance from a rare variant, not from the standard process. Give the "
                 "client's ideal path with --ideal before quoting them.",
@@ -330,7 +331,7 @@ def _overlaps(a: Assessment) -> list[dict[str, Any]]:
             "notice",
             f"On {len(edges)} of the top edges most transitions overlap (the next step starts before the "
             f"previous one ends), e.g. {edges[0]['source']} -> {edges[0]['target']} "
-            f"({edges[0]['overlap_share']:.0%}); their waits count as 0 and the work runs in parallel.",
+            f"({format_share(edges[0]['overlap_share'])}); their waits count as 0 and the work runs in parallel.",
             {"edges": edges},
         )
     ]

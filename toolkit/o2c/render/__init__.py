@@ -6,13 +6,14 @@ the analysis functions (``o2c.discovery``, ``o2c.performance``) and draws their 
 shares, counts), used by ``styled``, the report's tables and the map labels.
 """
 
+from o2c._format import format_amount, format_count, format_duration
 from o2c.render.maps import (
     MEASURES,
     ProcessMap,
     render_map,
     render_maps,
 )
-from o2c.render.tables import format_amount, format_count, format_duration, styled
+from o2c.render.tables import styled
 
 __all__ = [
     "MEASURES",

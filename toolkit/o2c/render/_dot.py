@@ -12,9 +12,9 @@ from typing import Any
 import graphviz
 import pandas as pd
 
+from o2c._format import format_amount, format_count, format_duration
 from o2c.errors import GraphvizMissingError
 from o2c.render._simplify import END, START, Graph, LeftOut
-from o2c.render.tables import format_amount, format_count, format_duration
 
 #: Okabe-Ito colours (safe for colour-blind readers), by role on the map.
 COLOURS = {

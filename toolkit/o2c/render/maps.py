@@ -28,6 +28,7 @@ import graphviz
 import pandas as pd
 import polars as pl
 
+from o2c._format import format_amount, format_count, format_duration
 from o2c.discovery import end_activities, start_activities, variants
 from o2c.errors import (
     ArgumentError,
@@ -42,7 +43,6 @@ from o2c.errors import (
 from o2c.performance import activity_durations, bottlenecks, waiting_times
 from o2c.render._dot import COLOURS, ProcessMap, draw
 from o2c.render._simplify import CAPTION_NAMES, Graph, LeftOut, left_out_of, simplify
-from o2c.render.tables import format_amount, format_count, format_duration
 
 __all__ = [
     "CAPTION_NAMES",

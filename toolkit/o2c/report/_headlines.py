@@ -10,15 +10,10 @@ from typing import Any
 import pandas as pd
 
 from o2c._assess import Assessment
+from o2c._format import format_amount, format_count, format_duration, format_share
 from o2c.conformance import IdealPath
 from o2c.plausibility import plausibility_warnings
 from o2c.render.maps import REWORK_EDGE_KINDS
-from o2c.render.tables import (
-    format_amount,
-    format_count,
-    format_duration,
-    format_share,
-)
 
 _SIGNIFICANT = 0.05
 #: A driver is quoted in a headline only when its orders wait at least this many times as long as

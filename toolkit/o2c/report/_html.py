@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from o2c._assess import Assessment
+from o2c._format import format_count
 from o2c.conformance import IdealPath
 from o2c.conformance.cost import _closed_cases, _isin
 from o2c.performance import CALENDAR_SUFFIX
@@ -21,7 +22,6 @@ from o2c.render.tables import (
     NUMERIC_KINDS,
     column_kinds,
     format_cell,
-    format_count,
     kpi_kind,
 )
 from o2c.report._findings import late_measure
@@ -280,6 +280,8 @@ def html_page(
     maps: Mapping[str, str | None],
     left_out: LeftOut,
     top: int,
+    *,
+    explorer: bool = False,
 ) -> str:
     a = assessment
     edge = top_internal(a)
@@ -342,4 +344,5 @@ def html_page(
         report=document["report"],
         mapping=document["mapping"],
         calendar=document["calendar"],
+        explorer=explorer,
     )
