@@ -190,3 +190,19 @@ def test_constructor_checks_itself() -> None:
     with pytest.raises(ArgumentError):
         WorkingCalendar(WEEK, hours_per_day=0)
     assert WorkingCalendar(WEEK, hours_per_day=8).working_day == dt.timedelta(hours=8)
+
+
+def test_read_log_takes_a_calendar_or_its_file(tmp_path: Path) -> None:
+    frame = o2c.example_log()
+    assert o2c.read_log(frame).calendar is None
+    assert o2c.read_log(frame, calendar=WorkingCalendar(WEEK)).calendar == WorkingCalendar(WEEK)
+    assert (
+        o2c.read_log(frame, calendar=ROOT / "sample_logs" / "calendar.yaml").calendar.name
+        == "simulated back office"
+    )
+    with pytest.raises(ArgumentError) as raised:
+        o2c.read_log(frame, calendar=9)
+    assert raised.value.argument == "calendar"
+    with pytest.raises(InputFileError) as missing:
+        o2c.read_log(frame, calendar=tmp_path / "nowhere.yaml")
+    assert missing.value.path == str(tmp_path / "nowhere.yaml")

@@ -346,7 +346,9 @@ class WorkingCalendar:
     def holiday_text(self) -> str:
         """Where the holidays come from, in words."""
         parts = []
-        if self.holidays:
+        if len(self.holidays) == 1:
+            parts.append(f"1 date, {min(self.holidays)}")
+        elif self.holidays:
             parts.append(f"{len(self.holidays)} dates from {min(self.holidays)} to {max(self.holidays)}")
         if self.holiday_country is not None:
             region = f"-{self.holiday_subdivision}" if self.holiday_subdivision else ""
@@ -514,7 +516,7 @@ def read_calendar(path: str | Path) -> WorkingCalendar:
     ... holiday_subdivision: BE
     ... ''')
     >>> read_calendar(file).describe()
-    'Berlin back office (Europe/Berlin): Mon 08:00-17:00; Fri 08:00-12:00, 13:00-17:00; working day 8.5 h; holidays: 1 dates from 2025-01-01 to 2025-01-01 and public holidays of DE-BE'
+    'Berlin back office (Europe/Berlin): Mon 08:00-17:00; Fri 08:00-12:00, 13:00-17:00; working day 8.5 h; holidays: 1 date, 2025-01-01 and public holidays of DE-BE'
     >>> _ = file.write_text("working_hours: {monday: ['08:00-25:00']}")
     >>> read_calendar(file)
     Traceback (most recent call last):
