@@ -1,6 +1,7 @@
 """The public names of ``o2c``, for type checkers; ``__init__.py`` imports each on first use."""
 
 from ._assess import Assessment, assess
+from ._calendar import WorkingCalendar, read_calendar
 from ._compare import Comparison, compare
 from ._engines._duckdb import ScannedLog, scan_log
 from ._explore import Explorer, explore
@@ -96,6 +97,7 @@ __all__ = [
     "SourceInfo",
     "TimestampFormatError",
     "ToolkitError",
+    "WorkingCalendar",
     "__version__",
     "activity_durations",
     "activity_instances",
@@ -137,6 +139,7 @@ __all__ = [
     "plot_lead_times",
     "plot_variants",
     "processing_and_waiting",
+    "read_calendar",
     "read_ideal_path",
     "read_log",
     "read_process_model",

@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from o2c._calendar import WorkingCalendar
 from o2c.errors import IdealPathError
 from o2c.log import ROLES
 
@@ -185,8 +186,11 @@ class SourceInfo:
 
 @dataclass(frozen=True)
 class LoadedLog:
-    """The event log, the rejected rows (one row per problem), and the source description."""
+    """The event log, the rejected rows (one row per problem), and the source description;
+    ``calendar`` is the working calendar its waits are counted in (``read_log(calendar=...)``),
+    None for calendar time."""
 
     log: pl.DataFrame
     rejects: pl.DataFrame
     source: SourceInfo
+    calendar: WorkingCalendar | None = None

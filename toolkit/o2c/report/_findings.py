@@ -166,6 +166,10 @@ def findings(
         ``rejected``, ``rejects`` per reason), ``mapping``, ``log`` (``events``, ``cases``,
         ``activities``, ``variants``, ``first_event``, ``last_event``), ``ideal_path``,
         ``parameters`` (of ``assess``: ``assess(loaded, ideal=..., **parameters)`` reruns it),
+        ``calendar`` (the working calendar, null for calendar time: with one, the ``*_s``
+        durations of ``edges``, ``bottlenecks``, ``processing_times``, ``flow_efficiency``,
+        ``lead_time_split`` and ``cost_of_divergence`` are working seconds, their twins
+        ``*_calendar_s`` calendar seconds),
         ``report`` (``top``, ``map_activities``, ``map_paths``), ``versions``, ``headlines``,
         ``warnings`` (``o2c.plausibility_warnings``: ``code``, ``severity``, ``message``,
         ``evidence``, ``headline``), ``edges``, ``bottlenecks`` (each with ``drivers``), ``rework``, ``first_time_right``, ``conformance``, ``cost_of_divergence``,
@@ -223,6 +227,7 @@ def findings(
         "log": {k: _plain(v) for k, v in a.summary.items()},
         "ideal_path": _ideal_path(a),
         "parameters": dict(a.parameters),
+        "calendar": _calendar(a),
         "report": {"top": top, "map_activities": map_activities, "map_paths": map_paths},
         "versions": _versions(),
         "headlines": list(caveated_headlines(a, warnings)),
@@ -282,6 +287,13 @@ def findings(
         "late_payment_measure": late_measure(a.late_payment_drivers),
     }
     return document
+
+
+def _calendar(assessment: Assessment) -> dict[str, Any] | None:
+    """The working calendar the durations were counted in (``o2c.WorkingCalendar.to_dict`` with
+    its description under ``text``), or None for calendar time."""
+    calendar = assessment.calendar
+    return None if calendar is None else calendar.to_dict() | {"text": calendar.describe()}
 
 
 def _counts(activities: pd.DataFrame, column: str) -> dict[str, int]:

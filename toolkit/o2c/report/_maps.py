@@ -74,6 +74,7 @@ def draw_maps(
         max_edges=MAP_MAX_EDGES,
         durations=assessment.activity_durations,
         keep=_kept_on_maps(assessment),
+        working_day=None if assessment.calendar is None else assessment.calendar.working_day,
     )
     return {names[measure]: chart for measure, chart in maps.items()}
 
