@@ -15,9 +15,10 @@ from scipy.stats import poisson as scipy_poisson
 
 from o2c import align, conformance_summary, kpis, simulate
 from o2c._compare import MIN_ORDERS, SideTooSmallError, adjusted, bootstrap_medians, compare, poisson_ones
+from o2c._format import format_share
 from o2c.cli import main
 from o2c.errors import ArgumentError
-from o2c.report._compare import write_comparison
+from o2c.report._compare import comparison_headlines, write_comparison
 
 PLANTED = {"change_step": "Ship Goods", "change_at": "2025-04-07", "change_days": 2}
 #: Orders started before the change against those of the six weeks after it, which all finish
@@ -74,6 +75,17 @@ def test_the_planted_change_is_found_and_nothing_else(planted: tuple) -> None:
     # the medians are the truth's, measured from the generator's own arrays
     assert row["wait_median_a"].total_seconds() == pytest.approx(truth["wait_median_before_seconds"], abs=1)
     assert row["orders_a"] + row["orders_b"] <= truth["orders_before"] + truth["orders_changed"]
+    first = comparison_headlines(result)[0]  # orders that finished on both sides: no caveat
+    assert first.startswith("Pick Goods -> Ship Goods waits 3.9 days longer in 2025-04-07 to 2025-05-19")
+
+
+def test_a_recent_side_with_open_orders_gets_a_caveat_first(planted: tuple) -> None:
+    sim, _ = planted
+    result = compare(sim.log, by="2025-08-04", ideal=sim.ideal, resamples=100)
+    open_orders = result.kpis.set_index("kpi").loc["open_orders"]
+    share_b = open_orders["value_b"] / open_orders["orders_b"]
+    assert share_b > 0.2  # the log ends on 2025-10-06: many of these orders are unpaid
+    assert comparison_headlines(result)[0].startswith(f"Caveat: {format_share(share_b)} of side B's orders")
 
 
 def test_kpis_and_conformance_are_those_of_each_side_with_intervals(planted: tuple) -> None:

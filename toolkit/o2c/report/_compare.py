@@ -35,11 +35,11 @@ def comparison_headlines(comparison: Comparison, *, top: int = 5) -> list[str]:
     >>> from o2c._compare import compare
     >>> sim = simulate(2000, seed=4, change_step="Ship Goods", change_at="2025-05-05", change_days=2)
     >>> result = compare(sim.log, by="2025-05-05", ideal=sim.ideal, resamples=200)
-    >>> comparison_headlines(result)[0][:66]
-    'Pick Goods -> Ship Goods waits 3.9 days longer since 2025-05-05 (m'
+    >>> [sentence[:52] for sentence in comparison_headlines(result)[:2]]  # recent orders: still open
+    ["Caveat: 32% of side B's orders (since 2025-05-05) ar", 'Pick Goods -> Ship Goods waits 3.9 days longer since']
     """
     edges = comparison.edges
-    sentences = []
+    sentences = _caveats(comparison)
     waits = edges[edges["changed"]]
     for row in _rows(waits.head(top)):
         diff = row["wait_median_diff"]
@@ -63,13 +63,35 @@ def comparison_headlines(comparison: Comparison, *, top: int = 5) -> list[str]:
             f"against {format_share(row['share_a'])} in {comparison.a} ({_points(row['share_diff'])}; "
             f"{_level(comparison)} CI {_points(row['share_ci_low'])} to {_points(row['share_ci_high'])})."
         )
-    if not sentences:
+    if len(sentences) == len(_caveats(comparison)):
         sentences.append(
             f"No significant change between {comparison.a} ({format_count(comparison.orders_a)} orders) and "
             f"{comparison.b} ({format_count(comparison.orders_b)} orders) at the "
             f"{format_share(comparison.parameters['alpha'])} level."
         )
     return sentences
+
+
+#: A caveat is written when the shares of open orders of the two sides differ by this much.
+OPEN_GAP = 0.05
+
+
+def _caveats(comparison: Comparison) -> list[str]:
+    """A warning first when one side has many more open orders than the other (a recent period
+    whose orders have not finished yet): their late steps are missing, not faster or rarer."""
+    found = _rows(comparison.kpis[comparison.kpis["kpi"] == "open_orders"])
+    if not found:
+        return []
+    row = found[0]
+    shares = [float(row[f"value_{side}"]) / max(int(row[f"orders_{side}"]), 1) for side in "ab"]
+    if any(math.isnan(share) for share in shares) or abs(shares[1] - shares[0]) < OPEN_GAP:
+        return []
+    return [
+        f"Caveat: {format_share(shares[1])} of side B's orders ({comparison.b}) are still open, against "
+        f"{format_share(shares[0])} of side A's ({comparison.a}); the steps they have not reached yet are missing "
+        "from the log, so the shares and waits of late steps compare unlike orders. Compare periods "
+        "whose orders have finished (two windows) to avoid it."
+    ]
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -203,6 +225,8 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
                 "ci_high",
                 "p_adjusted",
                 "changed",
+                "share_p_adjusted",
+                "share_changed",
             ],
         ),
         "<h2>Activities</h2>",
