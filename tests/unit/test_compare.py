@@ -322,3 +322,14 @@ def test_names_from_the_log_are_escaped_in_the_page_and_the_map(tmp_path: Path) 
     csv = (tmp_path / "cmp" / "tables" / "edges.csv").read_text()
     assert "'=cmd()" in csv and ",=cmd()" not in csv  # a spreadsheet shows it, never runs it
     assert any(path.name == "difference.svg" for path in written)
+
+
+def test_a_step_slowed_by_a_factor_is_found_on_the_activity() -> None:
+    sim = simulate(3000, seed=6, change_step="Manager Approval", change_at="2025-04-07", change_factor=3.0)
+    truth = sim.truth["change"]
+    assert truth["orders_changed"] > 100 and truth["planted_median_seconds"] > 0
+    result = compare(sim.log, by=WINDOWS, ideal=sim.ideal, seed=6)
+    activities = result.activities
+    assert activities.loc[activities["changed"], "activity"].tolist() == ["Manager Approval"]
+    row = activities[activities["activity"] == "Manager Approval"].iloc[0]
+    assert row["wait_median_diff"] > pd.Timedelta(0) and row["ci_low"] > pd.Timedelta(0)
