@@ -219,3 +219,64 @@ def read_ocel2(path: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     objects = ocel.objects.rename(columns=back)[["object_id", "object_type"]].reset_index(drop=True)
     relations = ocel.relations.rename(columns=back)[["event_id", "object_id", "qualifier"]]
     return events, objects, relations.reset_index(drop=True)
+
+
+#: pm4py's reader of each object-centric format (``o2c.io._ocel`` names them).
+_OCEL_READERS = {
+    "ocel2_json": "read_ocel2_json",
+    "ocel2_xml": "read_ocel2_xml",
+    "ocel2_sqlite": "read_ocel2_sqlite",
+    "ocel1_json": "read_ocel_json",
+    "ocel1_xml": "read_ocel_xml",
+    "ocel1_csv": "read_ocel_csv",
+}
+
+
+def read_ocel_tables(path: str, kind: str) -> dict[str, pd.DataFrame]:
+    """An object-centric log read by pm4py's reader of ``kind`` (a key of ``_OCEL_READERS``).
+
+    Returns pandas frames with our column names: ``events`` (``event_id``, ``activity``,
+    ``timestamp``, attributes), ``objects`` (``object_id``, ``object_type``, attributes),
+    ``relations`` (``event_id``, ``object_id``, ``qualifier``), ``object_relations``
+    (``object_id``, ``related_id``, ``qualifier``), ``object_changes`` (``object_id``,
+    ``attribute``, ``timestamp``, ``value`` as text). pm4py's errors pass through.
+    """
+    module = pm4py()
+    with quiet():
+        ocel = getattr(module, _OCEL_READERS[kind])(path)
+    back = {v: k for k, v in _OCEL_COLUMNS.items()}
+    events = ocel.events.rename(columns=back).reset_index(drop=True)
+    objects = ocel.objects.rename(columns=back).reset_index(drop=True)
+    relations = ocel.relations.rename(columns=back)
+    relations = relations[[c for c in ("event_id", "object_id", "qualifier") if c in relations.columns]]
+    o2o = ocel.o2o.rename(columns={"ocel:oid": "object_id", "ocel:oid_2": "related_id", "ocel:qualifier": "qualifier"})
+    changes = ocel.object_changes
+    fields = [c for c in changes.columns if not c.startswith("ocel:")]
+    rows = []
+    if len(changes) and "ocel:field" in changes.columns:
+        for field_name in changes["ocel:field"].dropna().unique():
+            chosen = changes[changes["ocel:field"] == field_name]
+            if field_name not in fields:
+                continue
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "object_id": chosen["ocel:oid"].astype(str),
+                        "attribute": str(field_name),
+                        "timestamp": chosen["ocel:timestamp"],
+                        "value": chosen[field_name].astype(str),
+                    }
+                )
+            )
+    object_changes = (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame({"object_id": [], "attribute": [], "timestamp": pd.to_datetime([]), "value": []})
+    )
+    return {
+        "events": events,
+        "objects": objects,
+        "relations": relations.reset_index(drop=True),
+        "object_relations": o2o[["object_id", "related_id", "qualifier"]].reset_index(drop=True),
+        "object_changes": object_changes,
+    }
