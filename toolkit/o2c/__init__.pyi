@@ -2,6 +2,9 @@
 
 from ._assess import Assessment, assess
 from ._engines._duckdb import ScannedLog, scan_log
+from ._flatten import flatten, object_facts
+from ._object_waits import deduplicated_waiting_times
+from ._objects import ObjectCentricLog
 from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from ._simulate import Simulation, example_log, simulate
@@ -36,7 +39,7 @@ from .errors import (
     ToolkitError,
 )
 from .filtering import filter_log
-from .io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log, read_process_model
+from .io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log, read_ocel, read_process_model
 from .io._sap import read_sap_document_flow
 from .log import Reason, validate
 from .ocel import write_ocel
@@ -76,6 +79,7 @@ __all__ = [
     "IdealPathError",
     "InputFileError",
     "LoadedLog",
+    "ObjectCentricLog",
     "ProcessModel",
     "Reason",
     "RejectedRowError",
@@ -97,6 +101,7 @@ __all__ = [
     "conformance_summary",
     "cost_of_divergence",
     "data_quality",
+    "deduplicated_waiting_times",
     "directly_follows",
     "discover_ideal_path",
     "draw_maps",
@@ -107,6 +112,7 @@ __all__ = [
     "findings",
     "findings_schema",
     "first_time_right",
+    "flatten",
     "flow_efficiency",
     "headlines",
     "kpis",
@@ -115,6 +121,7 @@ __all__ = [
     "lead_times",
     "log_summary",
     "milestones",
+    "object_facts",
     "ping_pongs",
     "plausibility_warnings",
     "plot_bottlenecks",
@@ -124,6 +131,7 @@ __all__ = [
     "processing_and_waiting",
     "read_ideal_path",
     "read_log",
+    "read_ocel",
     "read_process_model",
     "read_sap_document_flow",
     "rekeyed_data",

@@ -42,19 +42,23 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from o2c import _pm4py
+from o2c._flatten import _flatten
 from o2c._objects import EVENT_ID, OBJECT_ID, OBJECT_TYPE, QUALIFIER, RELATED_ID, ObjectCentricLog
 from o2c.errors import ArgumentError, InputFileError
 from o2c.log import PLAUSIBLE_YEARS, REJECT_SCHEMA, SOURCE_ROW, UTC, Reason
-from o2c.model import ColumnMapping, SourceInfo
+from o2c.model import ColumnMapping, LoadedLog, SourceInfo
 
 #: Suffixes that are always object-centric logs; ``.json``, ``.xml``, ``.sqlite`` and ``.csv``
 #: files are when their first bytes say so (see ``ocel_format``).
@@ -94,7 +98,7 @@ def ocel_format(path: str | Path) -> str | None:
     with path.open("rb") as file:
         head = file.read(_HEAD_BYTES)
     if head.startswith(_SQLITE_MAGIC):
-        return "ocel2_sqlite" if b"event_object" in path.read_bytes()[:4_000_000] else None
+        return "ocel2_sqlite" if {"event", "object", "event_object"} <= _sqlite_tables(path) else None
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if text.startswith("{"):
         if '"ocel:' in text:
@@ -110,6 +114,14 @@ def ocel_format(path: str | Path) -> str | None:
         return None
     first_line = text.split("\n", 1)[0]
     return "ocel1_csv" if "ocel:eid" in first_line and "ocel:type:" in first_line else None
+
+
+def _sqlite_tables(path: Path) -> set[str]:
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            return {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return set()
 
 
 def read_ocel(path: str | Path, *, reader: str = "auto") -> ObjectCentricLog:
@@ -382,13 +394,13 @@ def _read_json1(path: Path) -> dict[str, pl.DataFrame]:
         )
     relations = pl.DataFrame(
         [
-            (eid, _as_text(oid), position)
+            (eid, oid, qualifier, position)
             for position, (eid, event) in enumerate(events.items(), start=1)
-            for oid in (event.get("ocel:omap") or [])
+            for oid, qualifier in _omap(event)
         ],
-        schema={EVENT_ID: pl.String, OBJECT_ID: pl.String, SOURCE_ROW: pl.Int64},
+        schema={EVENT_ID: pl.String, OBJECT_ID: pl.String, QUALIFIER: pl.String, SOURCE_ROW: pl.Int64},
         orient="row",
-    ).with_columns(pl.lit(None, pl.String).alias(QUALIFIER))
+    )
     object_rows = pl.DataFrame(
         {OBJECT_ID: list(objects), OBJECT_TYPE: [_as_text(o.get("ocel:type")) for o in objects.values()]},
         schema={OBJECT_ID: pl.String, OBJECT_TYPE: pl.String},
@@ -403,11 +415,42 @@ def _read_json1(path: Path) -> dict[str, pl.DataFrame]:
     return {
         "events": event_rows.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64)),
         "objects": object_rows.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64)),
-        "relations": relations.select(EVENT_ID, OBJECT_ID, QUALIFIER, SOURCE_ROW),
-        "object_relations": pl.DataFrame(schema={OBJECT_ID: pl.String, RELATED_ID: pl.String, QUALIFIER: pl.String,
-                                                 SOURCE_ROW: pl.Int64}),  # fmt: skip
-        "object_changes": _no_changes(),
+        "relations": relations,
+        "object_relations": pl.DataFrame(
+            [
+                (oid, _as_text(link.get("ocel:oid")), _as_text(link.get("ocel:qualifier")), position)
+                for position, (oid, item) in enumerate(objects.items(), start=1)
+                for link in (item.get("ocel:o2o") or [])
+                if isinstance(link, dict)
+            ],
+            schema={OBJECT_ID: pl.String, RELATED_ID: pl.String, QUALIFIER: pl.String, SOURCE_ROW: pl.Int64},
+            orient="row",
+        ),
+        "object_changes": _changes_json1(data.get("ocel:objectChanges"), list(objects)),
     }
+
+
+def _omap(event: dict[str, Any]) -> list[tuple[str | None, str | None]]:
+    """An OCEL 1.0 event's objects with their qualifiers: ``ocel:typedOmap`` (pm4py writes it), else ``ocel:omap``."""
+    typed = event.get("ocel:typedOmap")
+    if isinstance(typed, list) and typed:
+        return [(_as_text(t.get("ocel:oid")), _as_text(t.get("ocel:qualifier"))) for t in typed if isinstance(t, dict)]
+    return [(_as_text(oid), None) for oid in (event.get("ocel:omap") or [])]
+
+
+def _changes_json1(changes: Any, object_ids: list[str]) -> pl.DataFrame:
+    """pm4py's ``ocel:objectChanges`` list of an OCEL 1.0 JSON file (absent from the standard)."""
+    if not isinstance(changes, list) or not changes:
+        return _no_changes()
+    position = {oid: row for row, oid in enumerate(object_ids, start=1)}
+    rows = []
+    for change in changes:
+        if not isinstance(change, dict):
+            continue
+        oid, field = _as_text(change.get("ocel:oid")), _as_text(change.get("ocel:field"))
+        rows.append((oid, field, _as_text(change.get("ocel:timestamp")), _as_text(change.get(field or "")),
+                     position.get(oid or "")))  # fmt: skip
+    return pl.DataFrame(rows, schema=_no_changes().schema, orient="row")
 
 
 def _read_csv1(path: Path) -> dict[str, pl.DataFrame]:
@@ -678,3 +721,32 @@ def _checked(raw: dict[str, pl.DataFrame], *, path: Path, fmt: str, reader: str)
         rejects=rejects,
         source=source,
     )
+
+
+def read_ocel_log(path: Path, *, case_type: str | None, through: Sequence[str] | None = None) -> LoadedLog:
+    """An object-centric file read as ``read_log`` reads it: flattened to the order type (see
+    ``o2c.flatten``), the object-centric log kept in ``LoadedLog.ocel``.
+
+    ``rejects`` holds the object-centric log's rejects and, as ``not_linked_to_case``, each
+    event that reaches no order. ``source.rows`` counts the events of the file; ``source.notes``
+    has ``ocel`` (what the file held) and ``flatten`` (the order type and whether it was named or
+    guessed, the types followed, the objects reached, the events shared by several orders).
+    """
+    ocel = read_ocel(path)
+    log, notes = _flatten(ocel, case=case_type, through=through)
+    unlinked = notes.pop("unlinked")
+    rejects = pl.concat(
+        [
+            ocel.rejects,
+            unlinked.select(
+                source_file=pl.lit(path.name), source_row=pl.col(SOURCE_ROW), column=pl.lit("events.relationships"),
+                value=pl.col("activity"), reason=pl.lit(str(Reason.NOT_LINKED_TO_CASE)),
+            ),  # fmt: skip
+        ]
+    )
+    source = replace(
+        ocel.source,
+        mapping=ColumnMapping(case_id=notes["case_type"]),
+        notes={**ocel.source.notes, "flatten": notes},
+    )
+    return LoadedLog(log, rejects, source, ocel=replace(ocel, source=source))
