@@ -28,10 +28,13 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from o2c._flatten import object_facts
 from o2c._kpis._late_payment import _late_payment_drivers
 from o2c._kpis._milestones import _milestones
 from o2c._kpis._stuck import _stuck_orders
 from o2c._kpis._table import _kpis
+from o2c._object_waits import _deduplicated_waiting_times
+from o2c._objects import EVENT_ID
 from o2c._progress import progress as _progress
 from o2c._rework import _first_time_right, _rekeyed_data, _rework, _rework_cost
 from o2c.conformance import ConformanceSummary, IdealPath, ProcessModel, conformance_summary
@@ -107,6 +110,10 @@ class Assessment:
     invoice-to-cash time, its ``measure`` column says which; no rows when the log has no
     invoiced or paid milestone);
     ``first_time_right`` is a share and ``conformance`` a ``ConformanceSummary``.
+
+    When the log was read from an object-centric file (``loaded.ocel``): ``object_facts``
+    (``o2c.object_facts``: items, split and consolidated deliveries, partial invoicing) and
+    ``deduplicated_waiting_times`` (each wait shared by several orders once); None otherwise.
     """
 
     source: SourceInfo
@@ -140,6 +147,8 @@ class Assessment:
     kpis: pd.DataFrame = field(repr=False)
     stuck_orders: pd.DataFrame = field(repr=False)
     late_payment_drivers: pd.DataFrame = field(repr=False)
+    object_facts: pd.DataFrame | None = field(default=None, repr=False)
+    deduplicated_waiting_times: pd.DataFrame | None = field(default=None, repr=False)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every result table by name (the ``tables/`` of a report), ``conformance`` as its activities.
@@ -157,6 +166,9 @@ class Assessment:
         )  # fmt: skip
         tables = {name: getattr(self, name) for name in names}
         tables["conformance"] = self.conformance.activities
+        for name in ("object_facts", "deduplicated_waiting_times"):
+            if getattr(self, name) is not None:
+                tables[name] = getattr(self, name)
         return tables
 
 
@@ -297,6 +309,11 @@ def assess(
         if payable
         else _empty(_LATE_PAYMENT_DTYPES)
     )
+    facts = shared_waits = None
+    if loaded.ocel is not None:  # read from an object-centric file: the facts of its objects
+        facts = object_facts(loaded.ocel, case=loaded.source.mapping.case_id)
+        if EVENT_ID in log.columns:
+            shared_waits = _deduplicated_waiting_times(log)
     next(ticks, None)
     return Assessment(
         source=loaded.source,
@@ -330,6 +347,8 @@ def assess(
         kpis=table,
         stuck_orders=stuck,
         late_payment_drivers=late,
+        object_facts=facts,
+        deduplicated_waiting_times=shared_waits,
     )
 
 

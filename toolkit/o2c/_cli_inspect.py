@@ -36,6 +36,12 @@ def add_log_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--sheet", metavar="NAME", help="Excel sheet to read")
     parser.add_argument(
+        "--case-type",
+        metavar="TYPE",
+        help="object-centric logs (OCEL): the object type whose objects are the cases "
+        "(default: the one named like order, sales order, SO)",
+    )
+    parser.add_argument(
         "--timezone", default="UTC", metavar="TZ", help="zone of naive timestamps (default UTC)"
     )
     order = parser.add_mutually_exclusive_group()
@@ -94,6 +100,7 @@ def load(args: argparse.Namespace, mapping_file: Mapping[str, Any] | None = None
             classifier=args.classifier,
             max_nesting=args.max_nesting,
             max_field_bytes=args.max_field_bytes,
+            case_type=getattr(args, "case_type", None),
         )
 
 

@@ -75,6 +75,13 @@ FORMATS = {
 }
 READERS = ("auto", "polars", "pm4py")
 
+#: The fields that hold the activity and the timestamp, for the mapping a flattened log reports
+#: (its ``case_id`` is the order type; ``--mapping`` reads it back).
+_FIELDS = {
+    "ocel2": {"activity": "type", "timestamp": "time"},
+    "ocel1": {"activity": "ocel:activity", "timestamp": "ocel:timestamp"},
+}
+
 _HEAD_BYTES = 64 * 1024
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -746,7 +753,7 @@ def read_ocel_log(path: Path, *, case_type: str | None, through: Sequence[str] |
     )
     source = replace(
         ocel.source,
-        mapping=ColumnMapping(case_id=notes["case_type"]),
+        mapping=ColumnMapping(case_id=notes["case_type"], **_FIELDS["ocel1" if ocel.source.format.startswith("ocel1") else "ocel2"]),
         notes={**ocel.source.notes, "flatten": notes},
     )
     return LoadedLog(log, rejects, source, ocel=replace(ocel, source=source))
