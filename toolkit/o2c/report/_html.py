@@ -123,7 +123,7 @@ _FACT_WORDS = {
     "orders_per_delivery": "orders per delivery (share: consolidated deliveries)",
     "invoices_per_order": "invoices per order (share: partial invoicing)",
     "delivered_in_one_shipment": "delivered complete in one shipment (share of delivered orders)",
-    "first_to_last_delivery": "first to last delivery (share: more than one day of shipments apart)",
+    "first_to_last_delivery": "first to last delivery (share: orders whose deliveries arrived at different times)",
 }
 
 
