@@ -7,7 +7,7 @@ from ._object_waits import deduplicated_waiting_times
 from ._objects import ObjectCentricLog
 from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
-from ._simulate import Simulation, example_log, simulate
+from ._simulate import ObjectCentricSimulation, Simulation, example_log, simulate, simulate_ocel
 from .conformance import (
     ConformanceSummary,
     IdealPath,
@@ -80,6 +80,7 @@ __all__ = [
     "InputFileError",
     "LoadedLog",
     "ObjectCentricLog",
+    "ObjectCentricSimulation",
     "ProcessModel",
     "Reason",
     "RejectedRowError",
@@ -141,6 +142,7 @@ __all__ = [
     "scan_log",
     "self_loops",
     "simulate",
+    "simulate_ocel",
     "start_activities",
     "stuck_orders",
     "styled",

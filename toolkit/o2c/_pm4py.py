@@ -192,11 +192,18 @@ _OCEL_COLUMNS = {
 }
 
 
-def write_ocel2(events: pd.DataFrame, objects: pd.DataFrame, relations: pd.DataFrame, path: str) -> None:
+def write_ocel2(
+    events: pd.DataFrame,
+    objects: pd.DataFrame,
+    relations: pd.DataFrame,
+    path: str,
+    object_relations: pd.DataFrame | None = None,
+) -> None:
     """Write an OCEL 2.0 file with pm4py; the format follows the suffix (.jsonocel, .xmlocel, .sqlite).
 
     ``events``: ``event_id``, ``activity``, ``timestamp`` (UTC); ``objects``: ``object_id``,
-    ``object_type``; ``relations`` (event to object): ``event_id``, ``object_id``, ``qualifier``.
+    ``object_type``; ``relations`` (event to object): ``event_id``, ``object_id``, ``qualifier``;
+    ``object_relations`` (object to object, optional): ``object_id``, ``related_id``, ``qualifier``.
     """
     pm4py()
     from pm4py.objects.ocel.obj import OCEL
@@ -204,7 +211,12 @@ def write_ocel2(events: pd.DataFrame, objects: pd.DataFrame, relations: pd.DataF
     renamed = [frame.rename(columns=_OCEL_COLUMNS) for frame in (events, objects, relations)]
     ocel_events, ocel_objects, ocel_relations = renamed
     ocel_relations = ocel_relations.merge(ocel_events, on="ocel:eid").merge(ocel_objects, on="ocel:oid")
-    ocel = OCEL(events=ocel_events, objects=ocel_objects, relations=ocel_relations)
+    o2o = None
+    if object_relations is not None:
+        o2o = object_relations.rename(
+            columns={"object_id": "ocel:oid", "related_id": "ocel:oid_2", "qualifier": "ocel:qualifier"}
+        )
+    ocel = OCEL(events=ocel_events, objects=ocel_objects, relations=ocel_relations, o2o=o2o)
     with quiet():
         pm4py().write_ocel2(ocel, path)
 
