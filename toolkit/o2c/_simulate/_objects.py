@@ -110,7 +110,9 @@ def simulate_ocel(
     frames = []
     for activity, at, owner in kinds:
         frames.append(pl.DataFrame({"activity": activity, "_at": at, "_owner": owner.tolist()}))
-    events = pl.concat(frames).with_columns(pl.col("_at").cast(pl.Int64)).sort("_at", "activity", "_owner")
+    # whole seconds, as ERP systems record them (and as pm4py's OCEL JSON writer keeps them)
+    seconds = pl.col("_at").cast(pl.Int64) // 1_000_000 * 1_000_000
+    events = pl.concat(frames).with_columns(seconds).sort("_at", "activity", "_owner")
     events = events.with_row_index("_n", offset=1).with_columns(
         pl.concat_str(pl.lit("e"), pl.col("_n").cast(pl.String)).alias(EVENT_ID),
         (pl.lit(_START) + pl.duration(microseconds=pl.col("_at"))).alias("timestamp"),

@@ -50,6 +50,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import polars as pl
 
@@ -518,8 +519,28 @@ def _numeric_or_text(table: pl.DataFrame, column: str) -> pl.Expr:
     return (number if reads else text).alias(column)
 
 
+def _check_xml(path: Path) -> None:
+    """``InputFileError`` naming the line and column where ``path`` stops being well-formed XML
+    (pm4py's XML readers recover from broken files and return what they could place)."""
+    try:
+        for _ in ElementTree.iterparse(path, events=("end",)):
+            pass
+    except ElementTree.ParseError as error:
+        line, column = error.position
+        with path.open("rb") as file:
+            text = file.read(2_000_000).decode("utf-8", errors="replace").splitlines()
+        shown = text[line - 1][max(0, column - 40) : column + 40] if 0 < line <= len(text) else ""
+        raise InputFileError(
+            f"{path.name} is not well-formed XML at line {line}, column {column + 1}: {error.msg}; "
+            f"there: {shown!r}",
+            path=path,
+        ) from None
+
+
 def _read_pm4py(path: Path, fmt: str) -> dict[str, pl.DataFrame]:
     """The file read by pm4py's reader of ``fmt``; positions are the rows as pm4py returns them."""
+    if fmt.endswith("_xml"):
+        _check_xml(path)
     try:
         frames = _pm4py.read_ocel_tables(str(path), fmt)
     except Exception as error:  # noqa: BLE001  # pm4py raises anything from KeyError to lxml's errors
@@ -646,7 +667,10 @@ def _checked(raw: dict[str, pl.DataFrame], *, path: Path, fmt: str, reader: str)
 
     relations = raw["relations"]
     known_event = pl.col(EVENT_ID).is_in(all_event_ids.implode())
-    kept_event = pl.col(EVENT_ID).is_in(kept_events[EVENT_ID].implode())
+    # a link belongs to the element at its source_row: a duplicate event's links leave with it
+    kept_event = pl.col(EVENT_ID).is_in(kept_events[EVENT_ID].implode()) & pl.col(SOURCE_ROW).is_in(
+        kept_events[SOURCE_ROW].implode()
+    )
     known_object = pl.col(OBJECT_ID).is_in(object_ids.implode())
     duplicate = ~pl.struct(EVENT_ID, OBJECT_ID, pl.col(QUALIFIER).fill_null("")).is_first_distinct()
     relation_rules = [
@@ -669,11 +693,12 @@ def _checked(raw: dict[str, pl.DataFrame], *, path: Path, fmt: str, reader: str)
     kept_events = kept_events.filter(~lonely)
 
     o2o = raw["object_relations"]
-    kept_object = pl.col(OBJECT_ID).is_in(object_ids.implode())
+    in_file = pl.col(OBJECT_ID).is_in(objects[OBJECT_ID].drop_nulls().implode())
+    kept_object = (in_file & pl.col(SOURCE_ROW).is_in(kept_objects[SOURCE_ROW].implode())).fill_null(False)
     known_related = pl.col(RELATED_ID).is_in(object_ids.implode())
     o2o_duplicate = ~pl.struct(OBJECT_ID, RELATED_ID, pl.col(QUALIFIER).fill_null("")).is_first_distinct()
-    o2o_rules = [
-        (~kept_object, "objects.relationships", pl.col(OBJECT_ID), Reason.UNKNOWN_OBJECT),
+    o2o_rules = [  # the links of a rejected object leave with it (its reject says why)
+        (~in_file.fill_null(False), "objects.relationships", pl.col(OBJECT_ID), Reason.UNKNOWN_OBJECT),
         (kept_object & ~known_related, "objects.relationships", pl.col(RELATED_ID), Reason.UNKNOWN_OBJECT),
         (kept_object & known_related & o2o_duplicate, "objects.relationships", pl.col(RELATED_ID),
          Reason.DUPLICATE_RELATION),
@@ -682,19 +707,21 @@ def _checked(raw: dict[str, pl.DataFrame], *, path: Path, fmt: str, reader: str)
     for mask, column, value, reason in o2o_rules:
         problems.append(_reject(o2o, mask, column, value, reason))
         bad_o2o = bad_o2o | mask.fill_null(False)
-    kept_o2o = o2o.filter(~bad_o2o)
+    kept_o2o = o2o.filter(~bad_o2o & kept_object)
 
     changes = raw["object_changes"].with_columns(timestamp=_as_utc(raw["object_changes"], "time"))
+    change_in_file = pl.col(OBJECT_ID).is_in(objects[OBJECT_ID].drop_nulls().implode())
+    change_kept = (change_in_file & pl.col(SOURCE_ROW).is_in(kept_objects[SOURCE_ROW].implode())).fill_null(False)
     change_rules = [
-        (~pl.col(OBJECT_ID).is_in(object_ids.implode()), "objects.attributes", pl.col(OBJECT_ID), Reason.UNKNOWN_OBJECT),
-        (pl.col("time").is_not_null() & pl.col("timestamp").is_null(), "objects.attributes", pl.col("time"),
-         Reason.UNPARSEABLE_TIMESTAMP),
+        (~change_in_file.fill_null(False), "objects.attributes", pl.col(OBJECT_ID), Reason.UNKNOWN_OBJECT),
+        (change_kept & pl.col("time").is_not_null() & pl.col("timestamp").is_null(), "objects.attributes",
+         pl.col("time"), Reason.UNPARSEABLE_TIMESTAMP),
     ]  # fmt: skip
     bad_change = pl.lit(False)
     for mask, column, value, reason in change_rules:
         problems.append(_reject(changes, mask, column, value, reason))
         bad_change = bad_change | mask.fill_null(False)
-    kept_changes = changes.filter(~bad_change)
+    kept_changes = changes.filter(~bad_change & change_kept)
 
     rejects = (
         pl.concat(problems)
