@@ -38,7 +38,6 @@ import polars as pl
 from o2c._objects import EVENT_ID, OBJECT_ID, OBJECT_TYPE, QUALIFIER, RELATED_ID, ObjectCentricLog
 
 _START = datetime(2025, 1, 6, 8, tzinfo=UTC)
-_HOUR_US = 3_600_000_000
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,9 @@ def simulate_ocel(
     """
     rng = np.random.default_rng(seed)
     n = int(orders)
-    hours = lambda low, high, size: rng.uniform(low, high, size) * _HOUR_US  # noqa: E731
-    placed = np.cumsum(rng.exponential(2.0, n) * _HOUR_US).astype(np.int64)
+    # whole seconds, as ERP systems record them (and as pm4py's OCEL JSON writer keeps them)
+    hours = lambda low, high, size: np.round(rng.uniform(low, high, size) * 3600) * 1_000_000  # noqa: E731
+    placed = np.cumsum(np.round(rng.exponential(2.0, n) * 3600) * 1_000_000).astype(np.int64)
     customer = rng.integers(0, max(1, n // 10), n)
     items_of = np.minimum(1 + rng.poisson(mean_items, n), 8)
     item_order = np.repeat(np.arange(n), items_of)
@@ -110,9 +110,7 @@ def simulate_ocel(
     frames = []
     for activity, at, owner in kinds:
         frames.append(pl.DataFrame({"activity": activity, "_at": at, "_owner": owner.tolist()}))
-    # whole seconds, as ERP systems record them (and as pm4py's OCEL JSON writer keeps them)
-    seconds = pl.col("_at").cast(pl.Int64) // 1_000_000 * 1_000_000
-    events = pl.concat(frames).with_columns(seconds).sort("_at", "activity", "_owner")
+    events = pl.concat(frames).with_columns(pl.col("_at").cast(pl.Int64)).sort("_at", "activity", "_owner")
     events = events.with_row_index("_n", offset=1).with_columns(
         pl.concat_str(pl.lit("e"), pl.col("_n").cast(pl.String)).alias(EVENT_ID),
         (pl.lit(_START) + pl.duration(microseconds=pl.col("_at"))).alias("timestamp"),
