@@ -88,12 +88,16 @@ def _dirty() -> dict[str, Any]:
         {"id": "o1", "type": "order"},  # duplicate_object_id (objects row 10), its links leave with it
         {"id": "x1"},  # missing_object_type (row 11)
     ]
-    log["objects"][0]["relationships"] += _rel(("nobody", "contains"), ("i1", "contains"))  # unknown, duplicate
+    log["objects"][0]["relationships"] += _rel(
+        ("nobody", "contains"), ("i1", "contains")
+    )  # unknown, duplicate
     log["events"][6]["relationships"] += _rel(("ghost", "delivery"))  # e7 (row 7): unknown_object
     log["events"] += [
         _event("e3", "pick item", "2024-01-02T08:30:00Z", "i2"),  # row 10: duplicate_event_id
         _event("e10", "pick item", "yesterday", "i1"),  # row 11: unparseable_timestamp
-        _event("e11", "pick item", "2024-01-08T08:00:00Z", "ghost2"),  # row 12: unknown_object, without objects
+        _event(
+            "e11", "pick item", "2024-01-08T08:00:00Z", "ghost2"
+        ),  # row 12: unknown_object, without objects
         _event("e12", "pick item", "2024-01-08T09:00:00Z"),  # row 13: event_without_objects
         _event("e13", None, "2024-01-08T10:00:00Z", "i1"),  # row 14: missing_activity
     ]
@@ -130,7 +134,9 @@ def formats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             ("ocel1_csv", "orders10.csv", pm4py.write_ocel_csv),
         ):
             path = folder / name
-            writer(ocel, str(path), str(folder / "objects10.csv")) if fmt == "ocel1_csv" else writer(ocel, str(path))
+            writer(ocel, str(path), str(folder / "objects10.csv")) if fmt == "ocel1_csv" else writer(
+                ocel, str(path)
+            )
             paths[fmt] = path
     return paths
 
@@ -190,7 +196,9 @@ def test_attributes_are_typed_and_objects_keep_their_first_value(formats: dict[s
 
 def test_rejects_have_reasons(tmp_path: Path) -> None:
     ocel = read_ocel(_write(tmp_path, _dirty()))
-    found = Counter(zip(ocel.rejects["reason"], ocel.rejects["source_row"], ocel.rejects["value"], strict=True))
+    found = Counter(
+        zip(ocel.rejects["reason"], ocel.rejects["source_row"], ocel.rejects["value"], strict=True)
+    )
     assert found == Counter(
         {
             ("duplicate_object_id", 10, "o1"): 1,
@@ -227,7 +235,9 @@ def test_rejects_have_reasons(tmp_path: Path) -> None:
         ("bad.csv", "ocel:eid,ocel:activity,ocel:type:order\n1,a,['o1']\n", "no column 'ocel:timestamp'"),
     ],
 )  # fmt: skip
-def test_malformed_files_name_the_file_and_the_element(tmp_path: Path, name: str, text: str, says: str) -> None:
+def test_malformed_files_name_the_file_and_the_element(
+    tmp_path: Path, name: str, text: str, says: str
+) -> None:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputFileError) as caught:
@@ -323,9 +333,15 @@ def test_write_then_read_gives_the_same_events_objects_and_links(tmp_path: Path,
     events, objects, relations = _ocel_tables(log)
     back = read_ocel(path)
     assert back.rejects.height == 0
-    assert back.events.select("event_id", "activity", "timestamp").sort("event_id").equals(events.sort("event_id"))
+    assert (
+        back.events.select("event_id", "activity", "timestamp")
+        .sort("event_id")
+        .equals(events.sort("event_id"))
+    )
     assert back.objects.select("object_id", "object_type").sort("object_id").equals(objects.sort("object_id"))
-    assert set(back.relations.select("event_id", "object_id", "qualifier").iter_rows()) == set(relations.iter_rows())
+    assert set(back.relations.select("event_id", "object_id", "qualifier").iter_rows()) == set(
+        relations.iter_rows()
+    )
 
 
 @pytest.mark.parametrize("suffix", [".jsonocel", ".xmlocel", ".sqlite"])

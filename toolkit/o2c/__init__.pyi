@@ -3,9 +3,9 @@
 from ._assess import Assessment, assess
 from ._engines._duckdb import ScannedLog, scan_log
 from ._flatten import flatten, object_facts
+from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._object_waits import deduplicated_waiting_times
 from ._objects import ObjectCentricLog
-from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from ._simulate import ObjectCentricSimulation, Simulation, example_log, simulate, simulate_ocel
 from .conformance import (

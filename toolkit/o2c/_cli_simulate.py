@@ -22,9 +22,9 @@ import numpy as np
 import polars as pl
 
 from o2c._simulate import Simulation, simulate, simulate_ocel
-from o2c.ocel import write_ocel
 from o2c.errors import ArgumentError
 from o2c.model import IdealPath
+from o2c.ocel import write_ocel
 
 HELP = "simulate an order-to-cash log with planted patterns and write the sample files and their truth"
 

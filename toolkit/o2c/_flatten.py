@@ -175,11 +175,22 @@ def _flatten(
     case_objects = ocel.objects.filter(pl.col(OBJECT_TYPE) == case_type)
     case_attributes = [c for c in case_objects.columns if c not in (OBJECT_ID, OBJECT_TYPE, SOURCE_ROW)]
     renamed = {c: (c if c not in taken else f"order_{c}") for c in case_attributes}
-    case_frame = case_objects.select(pl.col(OBJECT_ID).alias(CASE_ID), *[pl.col(c).alias(renamed[c]) for c in case_attributes])
+    case_frame = case_objects.select(
+        pl.col(OBJECT_ID).alias(CASE_ID), *[pl.col(c).alias(renamed[c]) for c in case_attributes]
+    )
     flat = (
         pairs.join(events.lazy(), on=EVENT_ID)
         .join(case_frame.lazy(), on=CASE_ID, how="left")
-        .select(CASE_ID, ACTIVITY, TIMESTAMP, SOURCE_ROW, EVENT_ID, SHARED_BY, *event_attributes, *renamed.values())
+        .select(
+            CASE_ID,
+            ACTIVITY,
+            TIMESTAMP,
+            SOURCE_ROW,
+            EVENT_ID,
+            SHARED_BY,
+            *event_attributes,
+            *renamed.values(),
+        )
         .collect()
     )
     log = sort_log(flat.with_columns(pl.col(ACTIVITY).cast(pl.Categorical)))
@@ -249,7 +260,9 @@ def reach(ocel: ObjectCentricLog, *, case: str, through: Iterable[str]) -> pl.Da
     links = pl.concat(
         [
             ocel.object_relations.select(OBJECT_ID, RELATED_ID),
-            ocel.object_relations.select(pl.col(RELATED_ID).alias(OBJECT_ID), pl.col(OBJECT_ID).alias(RELATED_ID)),
+            ocel.object_relations.select(
+                pl.col(RELATED_ID).alias(OBJECT_ID), pl.col(OBJECT_ID).alias(RELATED_ID)
+            ),
         ]
     ).unique()
     e2o = ocel.relations.select(EVENT_ID, OBJECT_ID).unique()
@@ -258,7 +271,11 @@ def reach(ocel: ObjectCentricLog, *, case: str, through: Iterable[str]) -> pl.Da
     while frontier.height and allowed - seen:
         level += 1
         open_types = pl.Series(sorted(allowed - seen), dtype=pl.String).implode()
-        by_o2o = frontier.select(CASE_ID, OBJECT_ID).join(links, on=OBJECT_ID).select(CASE_ID, pl.col(RELATED_ID).alias(OBJECT_ID))
+        by_o2o = (
+            frontier.select(CASE_ID, OBJECT_ID)
+            .join(links, on=OBJECT_ID)
+            .select(CASE_ID, pl.col(RELATED_ID).alias(OBJECT_ID))
+        )
         by_event = (
             frontier.select(CASE_ID, OBJECT_ID)
             .join(e2o, on=OBJECT_ID)
@@ -392,14 +409,18 @@ def object_facts(
                 .group_by(CASE_ID)
                 .agg(missing=pl.col("delivery").is_null().sum())
             )
-            complete = delivered.join(undelivered, on=CASE_ID, how="left").with_columns(pl.col("missing").fill_null(0))
+            complete = delivered.join(undelivered, on=CASE_ID, how="left").with_columns(
+                pl.col("missing").fill_null(0)
+            )
         else:
             complete = delivered.with_columns(missing=pl.lit(0))
         one = (complete["deliveries"] == 1) & (complete["missing"] == 0)
         rows.append({"fact": "delivered_in_one_shipment", "per": "order", "counted": complete.height,
                      "share": _share(one)})  # fmt: skip
-        dated = ocel.relations.join(ocel.events.select(EVENT_ID, "timestamp"), on=EVENT_ID).group_by(OBJECT_ID).agg(
-            at=pl.col("timestamp").max()
+        dated = (
+            ocel.relations.join(ocel.events.select(EVENT_ID, "timestamp"), on=EVENT_ID)
+            .group_by(OBJECT_ID)
+            .agg(at=pl.col("timestamp").max())
         )
         spans = (
             deliveries.join(dated, on=OBJECT_ID)
@@ -440,7 +461,9 @@ def _linked(ocel: ObjectCentricLog, items: pl.Series, deliveries: pl.Series) -> 
         o2o.select(pl.col(RELATED_ID).alias("item"), pl.col(OBJECT_ID).alias("delivery")),
     ])  # fmt: skip
     e2o = ocel.relations.select(EVENT_ID, OBJECT_ID)
-    shared = e2o.rename({OBJECT_ID: "item"}).join(e2o.rename({OBJECT_ID: "delivery"}), on=EVENT_ID).drop(EVENT_ID)
+    shared = (
+        e2o.rename({OBJECT_ID: "item"}).join(e2o.rename({OBJECT_ID: "delivery"}), on=EVENT_ID).drop(EVENT_ID)
+    )
     return pl.concat([direct, shared]).filter(is_item & is_delivery).unique()
 
 
@@ -452,7 +475,10 @@ def example_ocel() -> ObjectCentricLog:
     >>> example_ocel().summary()["events"]
     9
     """
-    at = [datetime(2025, 1, d, h, tzinfo=UTC) for d, h in ((6, 9), (6, 10), (7, 8), (7, 9), (8, 12), (9, 8), (10, 12), (11, 12), (8, 18))]
+    at = [
+        datetime(2025, 1, d, h, tzinfo=UTC)
+        for d, h in ((6, 9), (6, 10), (7, 8), (7, 9), (8, 12), (9, 8), (10, 12), (11, 12), (8, 18))
+    ]
     events = pl.DataFrame({
         EVENT_ID: [f"e{i}" for i in range(1, 10)],
         "activity": ["Place Order", "Place Order", "Pick Item", "Pick Item", "Ship Delivery", "Pick Item",

@@ -31,7 +31,9 @@ from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, validate
 from o2c.performance import _statistics
 
 
-def deduplicated_waiting_times(log: pl.DataFrame | pd.DataFrame, *, overlap_as_zero: bool = False) -> pd.DataFrame:
+def deduplicated_waiting_times(
+    log: pl.DataFrame | pd.DataFrame, *, overlap_as_zero: bool = False
+) -> pd.DataFrame:
     """Per edge a -> b, the waits of a flattened log with each wait between the same two events once.
 
     Parameters

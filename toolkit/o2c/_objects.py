@@ -133,7 +133,11 @@ def _conform(frame: pl.DataFrame | None, schema: Mapping[str, Any]) -> pl.DataFr
         have = frame.schema[column]
         if dtype == UTC and isinstance(have, pl.Datetime):
             expr = pl.col(column).dt.cast_time_unit("us")
-            expr = expr.dt.replace_time_zone("UTC") if have.time_zone is None else expr.dt.convert_time_zone("UTC")
+            expr = (
+                expr.dt.replace_time_zone("UTC")
+                if have.time_zone is None
+                else expr.dt.convert_time_zone("UTC")
+            )
             casts.append(expr)
         else:
             casts.append(pl.col(column).cast(dtype))

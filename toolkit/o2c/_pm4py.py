@@ -261,7 +261,9 @@ def read_ocel_tables(path: str, kind: str) -> dict[str, pd.DataFrame]:
     objects = ocel.objects.rename(columns=back).reset_index(drop=True)
     relations = ocel.relations.rename(columns=back)
     relations = relations[[c for c in ("event_id", "object_id", "qualifier") if c in relations.columns]]
-    o2o = ocel.o2o.rename(columns={"ocel:oid": "object_id", "ocel:oid_2": "related_id", "ocel:qualifier": "qualifier"})
+    o2o = ocel.o2o.rename(
+        columns={"ocel:oid": "object_id", "ocel:oid_2": "related_id", "ocel:qualifier": "qualifier"}
+    )
     changes = ocel.object_changes
     fields = [c for c in changes.columns if not c.startswith("ocel:")]
     rows = []

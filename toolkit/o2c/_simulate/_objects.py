@@ -187,12 +187,15 @@ def simulate_ocel(
             "deliveries_per_order": _stats(per_order["deliveries"]),
             "orders_per_delivery": _stats(orders_per_delivery.to_numpy()),
             "invoices_per_order": _stats(per_order["invoices"]),
-            "delivered_in_one_shipment": {"counted": n, "share": float((per_order["deliveries"] == 1).mean())},
+            "delivered_in_one_shipment": {
+                "counted": n,
+                "share": float((per_order["deliveries"] == 1).mean()),
+            },
             "first_to_last_delivery": {
                 "counted": n,
                 "share": float((per_order["delivery_span"] > pd.Timedelta(0)).mean()),
-                "time_median_s": per_order["delivery_span"].median().total_seconds(),
-                "time_max_s": per_order["delivery_span"].max().total_seconds(),
+                "time_median_s": pd.Timedelta(per_order["delivery_span"].median()).total_seconds(),
+                "time_max_s": pd.Timedelta(per_order["delivery_span"].max()).total_seconds(),
             },
         },
     }

@@ -29,8 +29,8 @@ from o2c.io._ideal_path import read_ideal_path
 from o2c.io._inflate import MAX_INFLATED_BYTES, gunzip
 from o2c.io._mapping import ColumnMapping, as_mapping, resolve
 from o2c.io._model import read_process_model
-from o2c.io._ocel import ocel_format, read_ocel, read_ocel_log
 from o2c.io._normalise import normalise, raise_first_reject
+from o2c.io._ocel import ocel_format, read_ocel, read_ocel_log
 from o2c.io._parquet import read_parquet
 from o2c.io._sap import is_document_flow, read_sap_document_flow
 from o2c.io._xes import MAX_FIELD_BYTES, MAX_NESTING, XES_ROLES, declared_classifiers, read_xes
@@ -144,8 +144,8 @@ def read_log(
     (['Create', 'Ship'], ['missing_case_id'])
     """
     if isinstance(path_or_frame, str | Path) and ocel_format(path_or_frame) is not None:
-        named = case_type if case_type is not None else as_mapping(mapping).case_id
-        return _checked(read_ocel_log(Path(path_or_frame), case_type=named), strict=strict)
+        order_type = case_type if case_type is not None else as_mapping(mapping).case_id
+        return _checked(read_ocel_log(Path(path_or_frame), case_type=order_type), strict=strict)
     if mapping is None and isinstance(path_or_frame, str | Path) and is_document_flow(path_or_frame):
         flow = read_sap_document_flow(path_or_frame, timezone=timezone, max_inflated_bytes=max_inflated_bytes)
         return _checked(flow, strict=strict)

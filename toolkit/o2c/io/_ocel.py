@@ -57,7 +57,7 @@ import polars as pl
 from o2c import _pm4py
 from o2c._flatten import _flatten
 from o2c._objects import EVENT_ID, OBJECT_ID, OBJECT_TYPE, QUALIFIER, RELATED_ID, ObjectCentricLog
-from o2c.errors import ArgumentError, InputFileError
+from o2c.errors import InputFileError, check_choice
 from o2c.log import PLAUSIBLE_YEARS, REJECT_SCHEMA, SOURCE_ROW, UTC, Reason
 from o2c.model import ColumnMapping, LoadedLog, SourceInfo
 
@@ -117,7 +117,7 @@ def ocel_format(path: str | Path) -> str | None:
     if text.startswith("<"):
         if "<object-types" in text or "<event-types" in text:
             return "ocel2_xml"
-        if 'key="ocel:' in text or "<global" in text and "object-types" in text:
+        if 'key="ocel:' in text or ("<global" in text and "object-types" in text):
             return "ocel1_xml"
         return None
     first_line = text.split("\n", 1)[0]
@@ -126,8 +126,12 @@ def ocel_format(path: str | Path) -> str | None:
 
 def _sqlite_tables(path: Path) -> set[str]:
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
-            return {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ) as connection:
+            return {
+                row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
     except sqlite3.Error:
         return set()
 
@@ -163,11 +167,7 @@ def read_ocel(path: str | Path, *, reader: str = "auto") -> ObjectCentricLog:
     See the module docstring.
     """
     path = Path(path)
-    if reader not in READERS:
-        raise ArgumentError.must_be(
-            "one of " + ", ".join(repr(r) for r in READERS), reader, argument="reader", function="read_ocel",
-            allowed=READERS,
-        )  # fmt: skip
+    check_choice(reader, READERS, argument="reader", function="read_ocel")
     if not path.is_file():
         raise InputFileError(f"No such file: {path}", path=path)
     fmt = ocel_format(path)
@@ -196,8 +196,10 @@ def _read_json2(path: Path) -> dict[str, pl.DataFrame]:
     """OCEL 2.0 JSON with polars' JSON reader (one pass, nested lists exploded in Rust)."""
     try:
         frame = pl.read_json(path, infer_schema_length=None)
-    except Exception as error:  # noqa: BLE001  # polars raises several types for malformed JSON
-        raise InputFileError(f"{path.name} is not valid OCEL 2.0 JSON: {_first_line(error)}", path=path) from None
+    except Exception as error:  # polars raises several types for malformed JSON
+        raise InputFileError(
+            f"{path.name} is not valid OCEL 2.0 JSON: {_first_line(error)}", path=path
+        ) from None
     for key in ("events", "objects"):
         if key not in frame.columns:
             raise InputFileError(
@@ -205,15 +207,19 @@ def _read_json2(path: Path) -> dict[str, pl.DataFrame]:
                 f"'objects' and 'events' (top-level keys found: {frame.columns}).",
                 path=path,
             )
-        if not isinstance(frame.schema[key], pl.List) or not isinstance(frame.schema[key].inner, pl.Struct | pl.Null):  # type: ignore[attr-defined]
+        dtype = frame.schema[key]
+        if not isinstance(dtype, pl.List) or not isinstance(dtype.inner, pl.Struct | pl.Null):
             example = str(frame[key][0])[:80]
             raise InputFileError(
-                f"{path.name}: {key!r} must be a list of objects such as {{\"id\": ..., \"type\": ...}}; got {example}",
+                f'{path.name}: {key!r} must be a list of objects such as {{"id": ..., "type": ...}}; got {example}',
                 path=path,
             )
     events = _exploded(frame, "events")
     objects = _exploded(frame, "objects")
-    for name, table, needed in (("events", events, ("id", "type", "time")), ("objects", objects, ("id", "type"))):
+    for name, table, needed in (
+        ("events", events, ("id", "type", "time")),
+        ("objects", objects, ("id", "type")),
+    ):
         for field in needed:
             if field not in table.columns:
                 raise InputFileError(
@@ -247,7 +253,9 @@ def _read_json2(path: Path) -> dict[str, pl.DataFrame]:
         "objects": object_rows,
         "relations": _links(events, "event_id", "objectId"),
         "object_relations": _links(objects, "object_id", "objectId").rename({"target": RELATED_ID}),
-        "object_changes": changes.select(OBJECT_ID, "attribute", "time", "value", pl.col("_row").alias(SOURCE_ROW)),
+        "object_changes": changes.select(
+            OBJECT_ID, "attribute", "time", "value", pl.col("_row").alias(SOURCE_ROW)
+        ),
     }
 
 
@@ -330,7 +338,9 @@ def _cast_declared(wide: pl.DataFrame, types: dict[str, str]) -> pl.DataFrame:
 def _links(table: pl.DataFrame, own: str, target_field: str) -> pl.DataFrame:
     """The ``relationships`` list of each element as rows: ``own``, the target, the qualifier."""
     target = OBJECT_ID if own == EVENT_ID else "target"
-    empty = pl.DataFrame(schema={own: pl.String, target: pl.String, QUALIFIER: pl.String, SOURCE_ROW: pl.Int64})
+    empty = pl.DataFrame(
+        schema={own: pl.String, target: pl.String, QUALIFIER: pl.String, SOURCE_ROW: pl.Int64}
+    )
     if "relationships" not in table.columns or not isinstance(table.schema["relationships"], pl.List):
         return empty
     links = table.select(SOURCE_ROW, _text(table, "id").alias(own), "relationships").explode("relationships")
@@ -348,7 +358,13 @@ def _links(table: pl.DataFrame, own: str, target_field: str) -> pl.DataFrame:
 
 def _object_changes_json2(objects: pl.DataFrame) -> pl.DataFrame:
     """Every ``{name, time, value}`` of each object: ``object_id``, ``attribute``, ``time``, ``value``, ``_row``."""
-    schema = {OBJECT_ID: pl.String, "attribute": pl.String, "time": pl.String, "value": pl.String, "_row": pl.Int64}
+    schema = {
+        OBJECT_ID: pl.String,
+        "attribute": pl.String,
+        "time": pl.String,
+        "value": pl.String,
+        "_row": pl.Int64,
+    }
     if "attributes" not in objects.columns or not isinstance(objects.schema["attributes"], pl.List):
         return pl.DataFrame(schema=schema)
     rows = objects.select(
@@ -371,12 +387,18 @@ def _read_json1(path: Path) -> dict[str, pl.DataFrame]:
     try:
         data = json.loads(path.read_bytes())
     except (ValueError, UnicodeDecodeError) as error:
-        raise InputFileError(f"{path.name} is not valid OCEL 1.0 JSON: {_first_line(error)}", path=path) from None
+        raise InputFileError(
+            f"{path.name} is not valid OCEL 1.0 JSON: {_first_line(error)}", path=path
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("ocel:events"), dict):
-        raise InputFileError(f"{path.name} has no 'ocel:events' map; an OCEL 1.0 JSON file has one.", path=path)
+        raise InputFileError(
+            f"{path.name} has no 'ocel:events' map; an OCEL 1.0 JSON file has one.", path=path
+        )
     events, objects = data["ocel:events"], data.get("ocel:objects") or {}
     if not isinstance(objects, dict):
-        raise InputFileError(f"{path.name}: 'ocel:objects' must be a map of id to object; got {str(objects)[:80]}", path=path)
+        raise InputFileError(
+            f"{path.name}: 'ocel:objects' must be a map of id to object; got {str(objects)[:80]}", path=path
+        )
     for kind, items in (("ocel:events", events), ("ocel:objects", objects)):
         bad = next(((key, value) for key, value in items.items() if not isinstance(value, dict)), None)
         if bad is not None:
@@ -397,7 +419,9 @@ def _read_json1(path: Path) -> dict[str, pl.DataFrame]:
     names = sorted({name for vmap in vmaps if isinstance(vmap, dict) for name in vmap})
     if names:
         event_rows = event_rows.with_columns(
-            pl.Series(name, [vmap.get(name) if isinstance(vmap, dict) else None for vmap in vmaps], strict=False)
+            pl.Series(
+                name, [vmap.get(name) if isinstance(vmap, dict) else None for vmap in vmaps], strict=False
+            )
             for name in names
         )
     relations = pl.DataFrame(
@@ -417,7 +441,9 @@ def _read_json1(path: Path) -> dict[str, pl.DataFrame]:
     onames = sorted({name for vmap in ovmaps if isinstance(vmap, dict) for name in vmap})
     if onames:
         object_rows = object_rows.with_columns(
-            pl.Series(name, [vmap.get(name) if isinstance(vmap, dict) else None for vmap in ovmaps], strict=False)
+            pl.Series(
+                name, [vmap.get(name) if isinstance(vmap, dict) else None for vmap in ovmaps], strict=False
+            )
             for name in onames
         )
     return {
@@ -442,7 +468,11 @@ def _omap(event: dict[str, Any]) -> list[tuple[str | None, str | None]]:
     """An OCEL 1.0 event's objects with their qualifiers: ``ocel:typedOmap`` (pm4py writes it), else ``ocel:omap``."""
     typed = event.get("ocel:typedOmap")
     if isinstance(typed, list) and typed:
-        return [(_as_text(t.get("ocel:oid")), _as_text(t.get("ocel:qualifier"))) for t in typed if isinstance(t, dict)]
+        return [
+            (_as_text(t.get("ocel:oid")), _as_text(t.get("ocel:qualifier")))
+            for t in typed
+            if isinstance(t, dict)
+        ]
     return [(_as_text(oid), None) for oid in (event.get("ocel:omap") or [])]
 
 
@@ -466,11 +496,15 @@ def _read_csv1(path: Path) -> dict[str, pl.DataFrame]:
     list of object ids (``['880001','880004']``); the objects are the ids these lists name."""
     try:
         table = pl.read_csv(path, infer_schema_length=0)
-    except Exception as error:  # noqa: BLE001  # polars raises several types for malformed CSV
-        raise InputFileError(f"{path.name} is not a readable OCEL 1.0 CSV: {_first_line(error)}", path=path) from None
+    except Exception as error:  # polars raises several types for malformed CSV
+        raise InputFileError(
+            f"{path.name} is not a readable OCEL 1.0 CSV: {_first_line(error)}", path=path
+        ) from None
     for needed in ("ocel:eid", "ocel:activity", "ocel:timestamp"):
         if needed not in table.columns:
-            raise InputFileError(f"{path.name} has no column {needed!r}; columns are {table.columns}.", path=path)
+            raise InputFileError(
+                f"{path.name} has no column {needed!r}; columns are {table.columns}.", path=path
+            )
     type_columns = [c for c in table.columns if c.startswith("ocel:type:")]
     table = table.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     eid = pl.col("ocel:eid").str.strip_chars()
@@ -506,8 +540,9 @@ def _read_csv1(path: Path) -> dict[str, pl.DataFrame]:
         "events": events,
         "objects": objects.select(OBJECT_ID, OBJECT_TYPE, SOURCE_ROW),
         "relations": links.select(EVENT_ID, OBJECT_ID, pl.lit(None, pl.String).alias(QUALIFIER), SOURCE_ROW),
-        "object_relations": pl.DataFrame(schema={OBJECT_ID: pl.String, RELATED_ID: pl.String, QUALIFIER: pl.String,
-                                                 SOURCE_ROW: pl.Int64}),  # fmt: skip
+        "object_relations": pl.DataFrame(
+            schema={OBJECT_ID: pl.String, RELATED_ID: pl.String, QUALIFIER: pl.String, SOURCE_ROW: pl.Int64}
+        ),
         "object_changes": _no_changes(),
     }
 
@@ -543,7 +578,7 @@ def _read_pm4py(path: Path, fmt: str) -> dict[str, pl.DataFrame]:
         _check_xml(path)
     try:
         frames = _pm4py.read_ocel_tables(str(path), fmt)
-    except Exception as error:  # noqa: BLE001  # pm4py raises anything from KeyError to lxml's errors
+    except Exception as error:  # pm4py raises anything from KeyError to lxml's errors
         raise InputFileError(
             f"{path.name} could not be read as {fmt.replace('_', ' ')} by pm4py: {type(error).__name__}: "
             f"{_first_line(error)}",
@@ -567,7 +602,9 @@ def _read_pm4py(path: Path, fmt: str) -> dict[str, pl.DataFrame]:
         OBJECT_ID, RELATED_ID, pl.col(QUALIFIER).cast(pl.String), SOURCE_ROW
     )
     changes = _from_pandas(frames["object_changes"])
-    changes = changes.rename({"timestamp": "time"}).with_columns(pl.col(OBJECT_ID, "attribute", "value").cast(pl.String))
+    changes = changes.rename({"timestamp": "time"}).with_columns(
+        pl.col(OBJECT_ID, "attribute", "value").cast(pl.String)
+    )
     changes = changes.join(object_row, on=OBJECT_ID, how="left")
     return {"events": events, "objects": objects, "relations": relations, "object_relations": o2o,
             "object_changes": changes.select(OBJECT_ID, "attribute", "time", "value", SOURCE_ROW)}  # fmt: skip
@@ -583,7 +620,13 @@ def _from_pandas(frame: Any) -> pl.DataFrame:
 
 def _no_changes() -> pl.DataFrame:
     return pl.DataFrame(
-        schema={OBJECT_ID: pl.String, "attribute": pl.String, "time": pl.String, "value": pl.String, SOURCE_ROW: pl.Int64}
+        schema={
+            OBJECT_ID: pl.String,
+            "attribute": pl.String,
+            "time": pl.String,
+            "value": pl.String,
+            SOURCE_ROW: pl.Int64,
+        }
     )
 
 
@@ -606,9 +649,13 @@ def _parse_time(text: pl.Expr) -> pl.Expr:
     """ISO 8601 text (``2025-01-06T09:00:00Z``, ``+02:00``, ``2025-01-06 09:00``, a date) as UTC;
     a datetime stays one (naive is UTC); anything else null."""
     cleaned = text.str.strip_chars().str.replace(" ", "T").str.replace(r"Z$", "+00:00")
-    cleaned = pl.when(cleaned.str.contains(r"^\d{4}-\d\d-\d\d$")).then(cleaned + "T00:00:00").otherwise(cleaned)
+    cleaned = (
+        pl.when(cleaned.str.contains(r"^\d{4}-\d\d-\d\d$")).then(cleaned + "T00:00:00").otherwise(cleaned)
+    )
     cleaned = pl.when(cleaned.str.contains(r"T\d\d:\d\d$")).then(cleaned + ":00").otherwise(cleaned)
-    with_offset = pl.when(cleaned.str.contains(r"[+-]\d\d:?\d\d$")).then(cleaned).otherwise(cleaned + "+00:00")
+    with_offset = (
+        pl.when(cleaned.str.contains(r"[+-]\d\d:?\d\d$")).then(cleaned).otherwise(cleaned + "+00:00")
+    )
     return with_offset.str.to_datetime("%+", strict=False, time_zone="UTC", time_unit="us")
 
 
@@ -616,7 +663,9 @@ def _as_utc(frame: pl.DataFrame, column: str) -> pl.Expr:
     dtype = frame.schema[column]
     if isinstance(dtype, pl.Datetime):
         expr = pl.col(column).dt.cast_time_unit("us")
-        return expr.dt.replace_time_zone("UTC") if dtype.time_zone is None else expr.dt.convert_time_zone("UTC")
+        return (
+            expr.dt.replace_time_zone("UTC") if dtype.time_zone is None else expr.dt.convert_time_zone("UTC")
+        )
     if dtype == pl.Date:
         return pl.col(column).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
     return _parse_time(pl.col(column).cast(pl.String))
@@ -624,7 +673,10 @@ def _as_utc(frame: pl.DataFrame, column: str) -> pl.Expr:
 
 def _reject(frame: pl.DataFrame, mask: pl.Expr, column: str, value: pl.Expr, reason: Reason) -> pl.DataFrame:
     return frame.filter(mask).select(
-        source_row=pl.col(SOURCE_ROW), column=pl.lit(column), value=value.cast(pl.String), reason=pl.lit(str(reason))
+        source_row=pl.col(SOURCE_ROW),
+        column=pl.lit(column),
+        value=value.cast(pl.String),
+        reason=pl.lit(str(reason)),
     )
 
 
@@ -689,7 +741,9 @@ def _checked(raw: dict[str, pl.DataFrame], *, path: Path, fmt: str, reader: str)
 
     with_objects = kept_relations[EVENT_ID].unique().implode()
     lonely = ~pl.col(EVENT_ID).is_in(with_objects)
-    problems.append(_reject(kept_events, lonely, "events.relationships", pl.col(EVENT_ID), Reason.EVENT_WITHOUT_OBJECTS))
+    problems.append(
+        _reject(kept_events, lonely, "events.relationships", pl.col(EVENT_ID), Reason.EVENT_WITHOUT_OBJECTS)
+    )
     kept_events = kept_events.filter(~lonely)
 
     o2o = raw["object_relations"]
@@ -711,7 +765,9 @@ def _checked(raw: dict[str, pl.DataFrame], *, path: Path, fmt: str, reader: str)
 
     changes = raw["object_changes"].with_columns(timestamp=_as_utc(raw["object_changes"], "time"))
     change_in_file = pl.col(OBJECT_ID).is_in(objects[OBJECT_ID].drop_nulls().implode())
-    change_kept = (change_in_file & pl.col(SOURCE_ROW).is_in(kept_objects[SOURCE_ROW].implode())).fill_null(False)
+    change_kept = (change_in_file & pl.col(SOURCE_ROW).is_in(kept_objects[SOURCE_ROW].implode())).fill_null(
+        False
+    )
     change_rules = [
         (~change_in_file.fill_null(False), "objects.attributes", pl.col(OBJECT_ID), Reason.UNKNOWN_OBJECT),
         (change_kept & pl.col("time").is_not_null() & pl.col("timestamp").is_null(), "objects.attributes",
@@ -729,7 +785,9 @@ def _checked(raw: dict[str, pl.DataFrame], *, path: Path, fmt: str, reader: str)
         .select(list(REJECT_SCHEMA))
         .cast(REJECT_SCHEMA)  # type: ignore[arg-type]
     )
-    event_attributes = [c for c in kept_events.columns if c not in (EVENT_ID, "activity", "time", "timestamp", SOURCE_ROW)]
+    event_attributes = [
+        c for c in kept_events.columns if c not in (EVENT_ID, "activity", "time", "timestamp", SOURCE_ROW)
+    ]
     object_attributes = [c for c in kept_objects.columns if c not in (OBJECT_ID, OBJECT_TYPE, SOURCE_ROW)]
     counts = {"events": raw["events"].height, "objects": raw["objects"].height,
               "relations": raw["relations"].height, "object_relations": raw["object_relations"].height,
@@ -743,10 +801,15 @@ def _checked(raw: dict[str, pl.DataFrame], *, path: Path, fmt: str, reader: str)
     )  # fmt: skip
     return ObjectCentricLog(
         events=kept_events.select(
-            pl.col(EVENT_ID), pl.col("activity"), pl.col("timestamp"), pl.col(SOURCE_ROW).cast(pl.Int64),
+            pl.col(EVENT_ID),
+            pl.col("activity"),
+            pl.col("timestamp"),
+            pl.col(SOURCE_ROW).cast(pl.Int64),
             *event_attributes,
-        ),  # fmt: skip
-        objects=kept_objects.select(OBJECT_ID, OBJECT_TYPE, pl.col(SOURCE_ROW).cast(pl.Int64), *object_attributes),
+        ),
+        objects=kept_objects.select(
+            OBJECT_ID, OBJECT_TYPE, pl.col(SOURCE_ROW).cast(pl.Int64), *object_attributes
+        ),
         relations=kept_relations.select(EVENT_ID, OBJECT_ID, pl.col(QUALIFIER).cast(pl.String)),
         object_relations=kept_o2o.select(OBJECT_ID, RELATED_ID, pl.col(QUALIFIER).cast(pl.String)),
         object_changes=kept_changes.select(OBJECT_ID, "attribute", "timestamp", "value").with_columns(
@@ -773,14 +836,20 @@ def read_ocel_log(path: Path, *, case_type: str | None, through: Sequence[str] |
         [
             ocel.rejects,
             unlinked.select(
-                source_file=pl.lit(path.name), source_row=pl.col(SOURCE_ROW), column=pl.lit("events.relationships"),
-                value=pl.col("activity"), reason=pl.lit(str(Reason.NOT_LINKED_TO_CASE)),
-            ),  # fmt: skip
+                source_file=pl.lit(path.name),
+                source_row=pl.col(SOURCE_ROW),
+                column=pl.lit("events.relationships"),
+                value=pl.col("activity"),
+                reason=pl.lit(str(Reason.NOT_LINKED_TO_CASE)),
+            ),
         ]
     )
+    fields = _FIELDS["ocel1" if ocel.source.format.startswith("ocel1") else "ocel2"]
     source = replace(
         ocel.source,
-        mapping=ColumnMapping(case_id=notes["case_type"], **_FIELDS["ocel1" if ocel.source.format.startswith("ocel1") else "ocel2"]),
+        mapping=ColumnMapping(
+            case_id=notes["case_type"], activity=fields["activity"], timestamp=fields["timestamp"]
+        ),
         notes={**ocel.source.notes, "flatten": notes},
     )
     return LoadedLog(log, rejects, source, ocel=replace(ocel, source=source))
