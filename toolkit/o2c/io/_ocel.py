@@ -671,13 +671,30 @@ def _as_utc(frame: pl.DataFrame, column: str) -> pl.Expr:
     return _parse_time(pl.col(column).cast(pl.String))
 
 
-def _reject(frame: pl.DataFrame, mask: pl.Expr, column: str, value: pl.Expr, reason: Reason) -> pl.DataFrame:
-    return frame.filter(mask).select(
-        source_row=pl.col(SOURCE_ROW),
-        column=pl.lit(column),
-        value=value.cast(pl.String),
-        reason=pl.lit(str(reason)),
-    )
+#: A rule of the checks: a mask, the element and field it concerns, the value shown, the reason.
+_Rule = tuple[pl.Expr, str, pl.Expr, Reason]
+
+
+def _sort_out(
+    frame: pl.DataFrame, rules: list[_Rule], problems: list[pl.DataFrame], *, keep: pl.Expr | None = None
+) -> pl.DataFrame:
+    """The rows of ``frame`` that break no rule (and satisfy ``keep``); one reject per row and
+    broken rule appended to ``problems``. Each mask is evaluated once, in one pass."""
+    names = [f"_rule{i}" for i in range(len(rules))]
+    flags = [mask.fill_null(False).alias(name) for (mask, *_), name in zip(rules, names, strict=True)]
+    keep_flag = (pl.lit(True) if keep is None else keep.fill_null(False)).alias("_keep")
+    flagged = frame.with_columns(*flags, keep_flag)
+    for (_, column, value, reason), name in zip(rules, names, strict=True):
+        problems.append(
+            flagged.filter(name).select(
+                source_row=pl.col(SOURCE_ROW),
+                column=pl.lit(column),
+                value=value.cast(pl.String),
+                reason=pl.lit(str(reason)),
+            )
+        )
+    broken = pl.any_horizontal(names) if names else pl.lit(False)
+    return flagged.filter(~broken & pl.col("_keep")).drop(*names, "_keep")
 
 
 def _checked(raw: dict[str, pl.DataFrame], *, path: Path, fmt: str, reader: str) -> ObjectCentricLog:
@@ -696,11 +713,7 @@ def _checked(raw: dict[str, pl.DataFrame], *, path: Path, fmt: str, reader: str)
         (pl.col(EVENT_ID).is_not_null() & pl.col(EVENT_ID).is_duplicated() & ~pl.col(EVENT_ID).is_first_distinct(),
          "events.id", pl.col(EVENT_ID), Reason.DUPLICATE_EVENT_ID),
     ]  # fmt: skip
-    bad_event = pl.lit(False)
-    for mask, column, value, reason in event_rules:
-        problems.append(_reject(events, mask, column, value, reason))
-        bad_event = bad_event | mask.fill_null(False)
-    kept_events = events.filter(~bad_event)
+    kept_events = _sort_out(events, event_rules, problems)
     all_event_ids = events[EVENT_ID].drop_nulls()
 
     objects = raw["objects"]
@@ -710,74 +723,72 @@ def _checked(raw: dict[str, pl.DataFrame], *, path: Path, fmt: str, reader: str)
         (pl.col(OBJECT_ID).is_not_null() & ~pl.col(OBJECT_ID).is_first_distinct(), "objects.id", pl.col(OBJECT_ID),
          Reason.DUPLICATE_OBJECT_ID),
     ]  # fmt: skip
-    bad_object = pl.lit(False)
-    for mask, column, value, reason in object_rules:
-        problems.append(_reject(objects, mask, column, value, reason))
-        bad_object = bad_object | mask.fill_null(False)
-    kept_objects = objects.filter(~bad_object)
+    kept_objects = _sort_out(objects, object_rules, problems)
     object_ids = kept_objects[OBJECT_ID]
 
-    relations = raw["relations"]
-    known_event = pl.col(EVENT_ID).is_in(all_event_ids.implode())
-    # a link belongs to the element at its source_row: a duplicate event's links leave with it
-    kept_event = pl.col(EVENT_ID).is_in(kept_events[EVENT_ID].implode()) & pl.col(SOURCE_ROW).is_in(
-        kept_events[SOURCE_ROW].implode()
+    relations = raw["relations"].with_columns(
+        _known_event=pl.col(EVENT_ID).is_in(all_event_ids.implode()).fill_null(False),
+        # a link belongs to the element at its source_row: a duplicate event's links leave with it
+        _kept_event=(
+            pl.col(EVENT_ID).is_in(kept_events[EVENT_ID].implode())
+            & pl.col(SOURCE_ROW).is_in(kept_events[SOURCE_ROW].implode())
+        ).fill_null(False),
+        _known_object=pl.col(OBJECT_ID).is_in(object_ids.implode()).fill_null(False),
+        _duplicate=~pl.struct(EVENT_ID, OBJECT_ID, pl.col(QUALIFIER).fill_null("")).is_first_distinct(),
     )
-    known_object = pl.col(OBJECT_ID).is_in(object_ids.implode())
-    duplicate = ~pl.struct(EVENT_ID, OBJECT_ID, pl.col(QUALIFIER).fill_null("")).is_first_distinct()
+    known_event, kept_event = pl.col("_known_event"), pl.col("_kept_event")
+    known_object, duplicate = pl.col("_known_object"), pl.col("_duplicate")
     relation_rules = [
-        (~known_event.fill_null(False), "events.relationships", pl.col(EVENT_ID), Reason.UNKNOWN_EVENT),
-        (known_event.fill_null(False) & pl.col(OBJECT_ID).is_null(), "events.relationships", pl.col(OBJECT_ID),
+        (~known_event, "events.relationships", pl.col(EVENT_ID), Reason.UNKNOWN_EVENT),
+        (known_event & pl.col(OBJECT_ID).is_null(), "events.relationships", pl.col(OBJECT_ID),
          Reason.MISSING_OBJECT_ID),
         (kept_event & pl.col(OBJECT_ID).is_not_null() & ~known_object, "events.relationships", pl.col(OBJECT_ID),
          Reason.UNKNOWN_OBJECT),
         (kept_event & known_object & duplicate, "events.relationships", pl.col(OBJECT_ID), Reason.DUPLICATE_RELATION),
     ]  # fmt: skip
-    bad_relation = pl.lit(False)
-    for mask, column, value, reason in relation_rules:
-        problems.append(_reject(relations, mask, column, value, reason))
-        bad_relation = bad_relation | mask.fill_null(False)
-    kept_relations = relations.filter(~bad_relation & kept_event.fill_null(False))
+    kept_relations = _sort_out(relations, relation_rules, problems, keep=kept_event)
 
     with_objects = kept_relations[EVENT_ID].unique().implode()
     lonely = ~pl.col(EVENT_ID).is_in(with_objects)
-    problems.append(
-        _reject(kept_events, lonely, "events.relationships", pl.col(EVENT_ID), Reason.EVENT_WITHOUT_OBJECTS)
-    )
-    kept_events = kept_events.filter(~lonely)
+    lonely_rule: list[_Rule] = [
+        (lonely, "events.relationships", pl.col(EVENT_ID), Reason.EVENT_WITHOUT_OBJECTS)
+    ]
+    kept_events = _sort_out(kept_events, lonely_rule, problems)
 
-    o2o = raw["object_relations"]
-    in_file = pl.col(OBJECT_ID).is_in(objects[OBJECT_ID].drop_nulls().implode())
-    kept_object = (in_file & pl.col(SOURCE_ROW).is_in(kept_objects[SOURCE_ROW].implode())).fill_null(False)
-    known_related = pl.col(RELATED_ID).is_in(object_ids.implode())
-    o2o_duplicate = ~pl.struct(OBJECT_ID, RELATED_ID, pl.col(QUALIFIER).fill_null("")).is_first_distinct()
+    file_objects = objects[OBJECT_ID].drop_nulls().implode()
+    o2o = raw["object_relations"].with_columns(
+        _in_file=pl.col(OBJECT_ID).is_in(file_objects).fill_null(False),
+        _kept_object=(
+            pl.col(OBJECT_ID).is_in(file_objects)
+            & pl.col(SOURCE_ROW).is_in(kept_objects[SOURCE_ROW].implode())
+        ).fill_null(False),
+        _known_related=pl.col(RELATED_ID).is_in(object_ids.implode()).fill_null(False),
+        _duplicate=~pl.struct(OBJECT_ID, RELATED_ID, pl.col(QUALIFIER).fill_null("")).is_first_distinct(),
+    )
+    in_file, kept_object = pl.col("_in_file"), pl.col("_kept_object")
+    known_related, o2o_duplicate = pl.col("_known_related"), pl.col("_duplicate")
     o2o_rules = [  # the links of a rejected object leave with it (its reject says why)
-        (~in_file.fill_null(False), "objects.relationships", pl.col(OBJECT_ID), Reason.UNKNOWN_OBJECT),
+        (~in_file, "objects.relationships", pl.col(OBJECT_ID), Reason.UNKNOWN_OBJECT),
         (kept_object & ~known_related, "objects.relationships", pl.col(RELATED_ID), Reason.UNKNOWN_OBJECT),
         (kept_object & known_related & o2o_duplicate, "objects.relationships", pl.col(RELATED_ID),
          Reason.DUPLICATE_RELATION),
     ]  # fmt: skip
-    bad_o2o = pl.lit(False)
-    for mask, column, value, reason in o2o_rules:
-        problems.append(_reject(o2o, mask, column, value, reason))
-        bad_o2o = bad_o2o | mask.fill_null(False)
-    kept_o2o = o2o.filter(~bad_o2o & kept_object)
+    kept_o2o = _sort_out(o2o, o2o_rules, problems, keep=kept_object)
 
     changes = raw["object_changes"].with_columns(timestamp=_as_utc(raw["object_changes"], "time"))
-    change_in_file = pl.col(OBJECT_ID).is_in(objects[OBJECT_ID].drop_nulls().implode())
-    change_kept = (change_in_file & pl.col(SOURCE_ROW).is_in(kept_objects[SOURCE_ROW].implode())).fill_null(
-        False
+    changes = changes.with_columns(
+        _in_file=pl.col(OBJECT_ID).is_in(file_objects).fill_null(False),
+        _kept=(
+            pl.col(OBJECT_ID).is_in(file_objects)
+            & pl.col(SOURCE_ROW).is_in(kept_objects[SOURCE_ROW].implode())
+        ).fill_null(False),
     )
     change_rules = [
-        (~change_in_file.fill_null(False), "objects.attributes", pl.col(OBJECT_ID), Reason.UNKNOWN_OBJECT),
-        (change_kept & pl.col("time").is_not_null() & pl.col("timestamp").is_null(), "objects.attributes",
+        (~pl.col("_in_file"), "objects.attributes", pl.col(OBJECT_ID), Reason.UNKNOWN_OBJECT),
+        (pl.col("_kept") & pl.col("time").is_not_null() & pl.col("timestamp").is_null(), "objects.attributes",
          pl.col("time"), Reason.UNPARSEABLE_TIMESTAMP),
     ]  # fmt: skip
-    bad_change = pl.lit(False)
-    for mask, column, value, reason in change_rules:
-        problems.append(_reject(changes, mask, column, value, reason))
-        bad_change = bad_change | mask.fill_null(False)
-    kept_changes = changes.filter(~bad_change & change_kept)
+    kept_changes = _sort_out(changes, change_rules, problems, keep=pl.col("_kept"))
 
     rejects = (
         pl.concat(problems)
