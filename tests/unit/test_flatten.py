@@ -203,4 +203,49 @@ def test_assess_cli_reports_the_planted_object_facts(tmp_path: Path, capsys: Any
             assert row[key] == pytest.approx(value, abs=1e-6), (row["fact"], key)
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Orders and their objects" in html and "split deliveries" in html
-    assert (out / "tables" / "object_facts.csv").exists()
+    assert (out / "tables" / "object_facts.csv").exists() and (out / "maps" / "objects.dot").exists()
+    assert "The object-centric map" in html
+
+
+# --- the object-centric map (OC-DFG) ---------------------------------------------------------------------
+
+
+def test_object_directly_follows_agrees_with_pm4pys_ocdfg(tmp_path: Path) -> None:
+    import sys
+
+    from o2c import object_directly_follows, read_ocel, write_ocel
+
+    sys._pm4py_welcome_shown = True  # type: ignore[attr-defined]
+    import pm4py
+
+    path = tmp_path / "objects.jsonocel"
+    write_ocel(simulate_ocel(80, seed=6).ocel, path)
+    ocdfg = pm4py.discover_ocdfg(pm4py.read_ocel2_json(str(path)))
+    couples, total, unique = (ocdfg["edges"][k] for k in ("event_couples", "total_objects", "unique_objects"))
+    theirs = {
+        (kind, a, b): (len(pairs), len(total[kind][(a, b)]), len(unique[kind][(a, b)]))
+        for kind in couples
+        for (a, b), pairs in couples[kind].items()
+    }
+    edges = object_directly_follows(read_ocel(path))
+    mine = {
+        (row.object_type, row.source, row.target): (row.event_couples, row.transitions, row.objects)
+        for row in edges.itertuples()
+    }
+    assert mine == theirs
+
+
+def test_object_map_colours_each_type_and_escapes_names() -> None:
+    from o2c import object_directly_follows, render_object_map
+
+    ocel = example_ocel()
+    renamed = ObjectCentricLog.from_tables(
+        events=ocel.events.with_columns(pl.col("activity").replace({"Deliver": "Deliver <b>&</b>"})),
+        objects=ocel.objects,
+        relations=ocel.relations,
+    )
+    chart = render_object_map(object_directly_follows(renamed))
+    assert "Deliver &lt;b&gt;&amp;&lt;/b&gt;" in chart.source and "<b>&</b>" not in chart.source
+    assert chart.source.count("#0072B2") >= 2 and "#E69F00" in chart.source  # Customer, Delivery, ...
+    with pytest.raises(ArgumentError):
+        render_object_map(object_directly_follows(ocel), measure="cases")

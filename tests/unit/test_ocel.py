@@ -356,3 +356,12 @@ def test_an_object_centric_log_survives_write_and_read(tmp_path: Path, suffix: s
         mine = getattr(ocel, name).select(columns).sort(columns)
         read = getattr(back, name).select(columns).sort(columns)
         assert mine.equals(read), name
+
+
+def test_pm4pys_reader_fails_the_whole_file_where_ours_rejects_one_event(tmp_path: Path) -> None:
+    # pm4py's OCEL 2.0 JSON reader (its Rust backend) stops at the first object without a type or
+    # time it cannot parse; read_ocel's own reader rejects that element and keeps the rest
+    path = _write(tmp_path, _dirty())
+    with pytest.raises(InputFileError, match="could not be read as ocel2 json by pm4py"):
+        read_ocel(path, reader="pm4py")
+    assert read_ocel(path).events.height == EVENTS

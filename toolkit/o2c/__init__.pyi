@@ -2,7 +2,7 @@
 
 from ._assess import Assessment, assess
 from ._engines._duckdb import ScannedLog, scan_log
-from ._flatten import flatten, object_facts
+from ._flatten import flatten, object_directly_follows, object_facts
 from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._object_waits import deduplicated_waiting_times
 from ._objects import ObjectCentricLog
@@ -54,6 +54,7 @@ from .performance import (
 from .plausibility import plausibility_warnings
 from .quality import data_quality, log_summary
 from .render import render_map
+from .render.object_map import render_object_map
 from .render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
 from .render.tables import styled
 from .report import (
@@ -122,6 +123,7 @@ __all__ = [
     "lead_times",
     "log_summary",
     "milestones",
+    "object_directly_follows",
     "object_facts",
     "ping_pongs",
     "plausibility_warnings",
@@ -137,6 +139,7 @@ __all__ = [
     "read_sap_document_flow",
     "rekeyed_data",
     "render_map",
+    "render_object_map",
     "rework",
     "rework_cost",
     "scan_log",

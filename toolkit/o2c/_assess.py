@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from o2c._flatten import object_facts
+from o2c._flatten import object_directly_follows, object_facts
 from o2c._kpis._late_payment import _late_payment_drivers
 from o2c._kpis._milestones import _milestones
 from o2c._kpis._stuck import _stuck_orders
@@ -112,8 +112,9 @@ class Assessment:
     ``first_time_right`` is a share and ``conformance`` a ``ConformanceSummary``.
 
     When the log was read from an object-centric file (``loaded.ocel``): ``object_facts``
-    (``o2c.object_facts``: items, split and consolidated deliveries, partial invoicing) and
-    ``deduplicated_waiting_times`` (each wait shared by several orders once); None otherwise.
+    (``o2c.object_facts``: items, split and consolidated deliveries, partial invoicing),
+    ``deduplicated_waiting_times`` (each wait shared by several orders once) and
+    ``object_directly_follows`` (each object type's directly-follows graph); None otherwise.
     """
 
     source: SourceInfo
@@ -149,6 +150,7 @@ class Assessment:
     late_payment_drivers: pd.DataFrame = field(repr=False)
     object_facts: pd.DataFrame | None = field(default=None, repr=False)
     deduplicated_waiting_times: pd.DataFrame | None = field(default=None, repr=False)
+    object_directly_follows: pd.DataFrame | None = field(default=None, repr=False)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every result table by name (the ``tables/`` of a report), ``conformance`` as its activities.
@@ -166,7 +168,7 @@ class Assessment:
         )  # fmt: skip
         tables = {name: getattr(self, name) for name in names}
         tables["conformance"] = self.conformance.activities
-        for name in ("object_facts", "deduplicated_waiting_times"):
+        for name in ("object_facts", "deduplicated_waiting_times", "object_directly_follows"):
             if getattr(self, name) is not None:
                 tables[name] = getattr(self, name)
         return tables
@@ -309,9 +311,10 @@ def assess(
         if payable
         else _empty(_LATE_PAYMENT_DTYPES)
     )
-    facts = shared_waits = None
+    facts = shared_waits = object_edges = None
     if loaded.ocel is not None:  # read from an object-centric file: the facts of its objects
         facts = object_facts(loaded.ocel, case=loaded.source.mapping.case_id)
+        object_edges = object_directly_follows(loaded.ocel)
         if EVENT_ID in log.columns:
             shared_waits = _deduplicated_waiting_times(log)
     next(ticks, None)
@@ -349,6 +352,7 @@ def assess(
         late_payment_drivers=late,
         object_facts=facts,
         deduplicated_waiting_times=shared_waits,
+        object_directly_follows=object_edges,
     )
 
 

@@ -134,6 +134,7 @@ def inspection(loaded: LoadedLog) -> dict[str, Any]:
         "rejects": {reason: n for reason, n in reasons.iter_rows()},
         "log": log_summary(loaded.log),
         "data_quality": quality.to_dict(orient="records"),
+        "objects": dict(source.notes.get("flatten", {})),
     }
 
 
@@ -172,6 +173,13 @@ def _text(found: dict[str, Any]) -> str:
         "mapping   " + ", ".join(f"{k}={v!r}" for k, v in found["mapping"].items() if v is not None),
         f"rows      {source['rows']:,} read, {source['rejected']:,} rejected",
     ]
+    objects = found.get("objects")
+    if objects:
+        lines.append(
+            f"objects   cases are the {objects['case_type']!r} objects ({objects['case_type_chosen']}; "
+            f"--case-type TYPE), with the events of their {', '.join(objects['through']) or 'own only'}; "
+            f"{objects['events_shared']:,} events shared by several, {objects['events_unlinked']:,} reach none"
+        )
     if found["classifiers"]:
         offered = "; ".join(f"{name!r} ({' '.join(keys)})" for name, keys in found["classifiers"].items())
         lines.append(f"offered   classifiers the file declares (--classifier NAME): {offered}")

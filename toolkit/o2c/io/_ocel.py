@@ -58,6 +58,7 @@ from o2c import _pm4py
 from o2c._flatten import _flatten
 from o2c._objects import EVENT_ID, OBJECT_ID, OBJECT_TYPE, QUALIFIER, RELATED_ID, ObjectCentricLog
 from o2c.errors import InputFileError, check_choice
+from o2c.io._xes import _stderr
 from o2c.log import PLAUSIBLE_YEARS, REJECT_SCHEMA, SOURCE_ROW, UTC, Reason
 from o2c.model import ColumnMapping, LoadedLog, SourceInfo
 
@@ -576,14 +577,17 @@ def _read_pm4py(path: Path, fmt: str) -> dict[str, pl.DataFrame]:
     """The file read by pm4py's reader of ``fmt``; positions are the rows as pm4py returns them."""
     if fmt.endswith("_xml"):
         _check_xml(path)
-    try:
-        frames = _pm4py.read_ocel_tables(str(path), fmt)
-    except Exception as error:  # pm4py raises anything from KeyError to lxml's errors
-        raise InputFileError(
-            f"{path.name} could not be read as {fmt.replace('_', ' ')} by pm4py: {type(error).__name__}: "
-            f"{_first_line(error)}",
-            path=path,
-        ) from None
+    with _stderr():  # a Rust panic of pm4py's backend prints a backtrace to the process's stderr
+        try:
+            frames = _pm4py.read_ocel_tables(str(path), fmt)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # anything from KeyError to a Rust panic (a BaseException)
+            raise InputFileError(
+                f"{path.name} could not be read as {fmt.replace('_', ' ')} by pm4py: {type(error).__name__}: "
+                f"{_first_line(error)}",
+                path=path,
+            ) from None
     events = _from_pandas(frames["events"]).with_row_index(SOURCE_ROW, offset=1)
     objects = _from_pandas(frames["objects"]).with_row_index(SOURCE_ROW, offset=1)
     events = events.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64), pl.col(EVENT_ID).cast(pl.String))
