@@ -48,8 +48,8 @@ if ! command -v java >/dev/null; then
     echo "setup: Java is missing (PySpark, for the Spark tests, needs it); installing openjdk-17-jre-headless with apt-get" >&2
     _apt_install openjdk-17-jre-headless || echo "setup: could not install Java; the Spark tests will fail" >&2
 fi
-if [ ! -x /usr/bin/chromium ]; then
-    echo "setup: Chromium is missing (the report's browser test uses it); installing it with apt-get" >&2
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    echo "setup: Chromium or its driver is missing (the report's and the explorer's browser tests use them); installing them with apt-get" >&2
     _apt_install chromium chromium-driver || echo "setup: could not install Chromium; the browser test will skip (fail in CI)" >&2
 fi
 export PATH="$PWD/.venv/bin:$PATH"

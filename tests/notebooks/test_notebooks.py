@@ -5,6 +5,7 @@ again (and names the one that was changed), the presentation shows maps and char
 from __future__ import annotations
 
 import ast
+import html
 import json
 import re
 from pathlib import Path
@@ -156,6 +157,8 @@ def test_the_presentation_notebook_shows_headlines_maps_and_charts() -> None:
     assert headlines.startswith("<ol><li>Orders wait a median") and headlines.count("<li>") == 5
     svg = [c for c in notebook.cells if c.cell_type == "code" and "maps[" in c.source]
     assert len(svg) == 2 and all("image/svg+xml" in c.outputs[0].data for c in svg)
+    explorer = _text(notebook, "o2c.explore(result)", mime="text/html")
+    assert explorer.startswith("<iframe srcdoc=") and "window.o2cExplorer" in html.unescape(explorer)
     charts = [c for c in notebook.cells if c.cell_type == "code" and "o2c.plot_" in c.source]
     assert len(charts) == 3 and all("image/svg+xml" in c.outputs[0].data for c in charts)
     code = [c for c in notebook.cells if c.cell_type == "code"][1:]

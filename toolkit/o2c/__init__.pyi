@@ -2,6 +2,7 @@
 
 from ._assess import Assessment, assess
 from ._engines._duckdb import ScannedLog, scan_log
+from ._explore import Explorer, explore
 from ._flatten import flatten, object_directly_follows, object_facts
 from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._object_waits import deduplicated_waiting_times
@@ -55,7 +56,13 @@ from .plausibility import plausibility_warnings
 from .quality import data_quality, log_summary
 from .render import render_map
 from .render.object_map import render_object_map
-from .render.plots import plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+from .render.plots import (
+    plot_bottlenecks,
+    plot_case_timeline,
+    plot_drivers,
+    plot_lead_times,
+    plot_variants,
+)
 from .render.tables import styled
 from .report import (
     Headlines,
@@ -66,6 +73,7 @@ from .report import (
     headlines,
     write_report,
 )
+from .timeline import case_timeline
 
 __version__: str
 
@@ -75,6 +83,7 @@ __all__ = [
     "ColumnMapping",
     "ColumnMappingError",
     "ConformanceSummary",
+    "Explorer",
     "Headlines",
     "IdealPath",
     "IdealPathError",
@@ -97,6 +106,7 @@ __all__ = [
     "align",
     "assess",
     "bottlenecks",
+    "case_timeline",
     "case_variants",
     "closed_cases",
     "compare_findings",
@@ -110,6 +120,7 @@ __all__ = [
     "drivers",
     "end_activities",
     "example_log",
+    "explore",
     "filter_log",
     "findings",
     "findings_schema",
@@ -128,6 +139,7 @@ __all__ = [
     "ping_pongs",
     "plausibility_warnings",
     "plot_bottlenecks",
+    "plot_case_timeline",
     "plot_drivers",
     "plot_lead_times",
     "plot_variants",

@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
     )
     out = Path(args.out)
-    write_report(result, out, top=args.top, **sliders)
+    write_report(result, out, top=args.top, explorer=True, **sliders)
     summary = result.summary
     rejected = loaded.rejects["source_row"].n_unique()
     print(

@@ -123,11 +123,15 @@ def align_traces(
 
     Yields, per trace, ``None`` when pm4py gave up after ``timeout`` seconds, else a dict with
     ``cost``, ``worst_cost`` (pm4py's ``bwc``), ``fitness``, ``skipped`` (labels of visible model
-    moves) and ``inserted`` (log moves), both in alignment order.
+    moves) and ``inserted`` (log moves), both in alignment order, and ``moves``: every move in
+    order as a (log label, model label) pair, ``">>"`` on the side that does not move, model
+    label None for a silent move (``o2c.case_timeline`` reads them for a ``ProcessModel``).
 
     >>> net, im, fm = sequence_net(["a", "b", "c"], {"b"})
     >>> next(align_traces([("a", "c")], net, im, fm, timeout=10))["cost"]
     1
+    >>> [m for m in next(align_traces([("a", "d")], net, im, fm, timeout=10))["moves"] if ">>" in m]
+    [('d', '>>'), ('>>', None), ('>>', 'c')]
     """
     pm4py()
     from pm4py.algo.conformance.alignments.petri_net import algorithm
@@ -150,6 +154,7 @@ def align_traces(
             "fitness": float(result["fitness"]),
             "skipped": tuple(model for log, model in moves if log == ">>" and model is not None),
             "inserted": tuple(log for log, model in moves if model == ">>"),
+            "moves": tuple((log, model) for log, model in moves),
         }
 
 

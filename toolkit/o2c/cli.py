@@ -40,10 +40,11 @@ def _parser(
 
 
 def _commands() -> dict[str, tuple[Callable[[argparse.ArgumentParser], None], Runner, str]]:
-    from o2c import _cli_assess, _cli_inspect, _cli_simulate
+    from o2c import _cli_assess, _cli_explore, _cli_inspect, _cli_simulate
 
     return {
         "assess": (_cli_assess.add_arguments, _cli_assess.run, _cli_assess.HELP),
+        "explore": (_cli_explore.add_arguments, _cli_explore.run, _cli_explore.HELP),
         "inspect": (_cli_inspect.add_arguments, _cli_inspect.run, _cli_inspect.HELP),
         "simulate": (_cli_simulate.add_arguments, _cli_simulate.run, _cli_simulate.HELP),
     }

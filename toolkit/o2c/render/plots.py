@@ -25,6 +25,7 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
 from o2c._format import format_duration
@@ -322,3 +323,163 @@ def plot_variants(variants: pd.DataFrame, *, top: int = 50) -> Figure:
         ax.set_ylabel("share of orders (%)")
         _title(ax, "How many variants cover the orders, open and closed (line: cumulative)")
     return fig
+
+
+#: How ``plot_case_timeline`` colours a step by its move against the ideal path.
+_MOVE_COLOURS = {"on path": COLOURS["node"], "inserted": COLOURS["bottleneck"], "skipped": "#999999"}
+
+
+def plot_case_timeline(timeline: pd.DataFrame) -> Figure:
+    """One order's walk-through: its steps on a time axis, the waits between them, its milestones.
+
+    Parameters
+    ----------
+    timeline : DataFrame
+        ``o2c.case_timeline`` output for one order (``step``, ``activity``, ``timestamp``,
+        ``resource``, ``wait``, ``processing``, ``move``, ``rework``, ``milestone``,
+        ``days_past_due``).
+
+    Returns
+    -------
+    Figure
+        One row per step, top to bottom in time order: a grey bar for the wait before the step
+        (from the end of the previous step to its start), a bar for its processing time where
+        the log has start times, a dot at its end: blue on the ideal path, vermillion inserted,
+        ringed in purple when it is rework. Skipped steps of the ideal path are grey crosses at
+        the point of the walk where the alignment puts them. Milestones are dotted lines,
+        labelled beside their step with the resource and the wait; the title gives the order's
+        span, its deviations and its days past due.
+
+    Examples
+    --------
+    >>> from o2c import IdealPath, case_timeline, example_log
+    >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
+    ...                    "Create Invoice", "Receive Payment"))
+    >>> fig = plot_case_timeline(case_timeline(example_log(), "2", ideal=ideal))
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()][1:4]
+    ['2  Check Credit', '3  Check Credit', '4  Confirm Order']
+    >>> fig.texts[0].get_text()
+    'Order 2: 6 steps over 1.3 d; 1 inserted, 1 skipped, 1 rework'
+    """
+    _need(
+        timeline,
+        (
+            "case_id",
+            "step",
+            "activity",
+            "timestamp",
+            "resource",
+            "wait",
+            "processing",
+            "move",
+            "rework",
+            "milestone",
+        ),
+        "plot_case_timeline",
+    )
+    rows = timeline.reset_index(drop=True)
+    ends = pd.to_datetime(rows["timestamp"], utc=True).dt.tz_localize(None)
+    end = np.asarray(mdates.date2num(ends.to_numpy()), dtype=np.float64)  # days; NaN where skipped
+    work = np.maximum(_days(rows["processing"].fillna(pd.Timedelta(0))), 0.0)  # overlaps wait 0
+    wait = np.maximum(_days(rows["wait"].fillna(pd.Timedelta(0))), 0.0)
+    start = end - work
+    # a skipped step sits where the walk is: at the end of the step before it (else the first end)
+    known = pd.Series(end).ffill().bfill().to_numpy()
+    skipped = (rows["move"] == "skipped").to_numpy()
+    rework = rows["rework"].fillna(False).to_numpy(dtype=bool)
+    n = len(rows)
+    with chart_style():
+        fig = Chart(figsize=(_WIDTH, 0.3 * n + 1.6), layout="constrained")
+        ax = fig.add_subplot()
+        y = np.arange(n)
+        events = ~skipped
+        ax.barh(y[events], wait[events], left=(start - wait)[events], height=0.35, color="#CCCCCC",
+                label="wait before the step")  # fmt: skip
+        colours = [_MOVE_COLOURS.get(str(m), "#999999") for m in rows["move"]]
+        has_work = events & (work > 0)
+        ax.barh(y[has_work], work[has_work], left=start[has_work], height=0.6,
+                color=[colours[i] for i in np.flatnonzero(has_work)], alpha=0.5)  # fmt: skip
+        for move in ("on path", "inserted"):
+            chosen = events & (rows["move"] == move).to_numpy()
+            ax.scatter(end[chosen], y[chosen], s=36, color=_MOVE_COLOURS[move], zorder=3, label=move)
+        ax.scatter(known[skipped], y[skipped], s=40, marker="x", color=_MOVE_COLOURS["skipped"], zorder=3,
+                   label="skipped (not in the log)")  # fmt: skip
+        ax.scatter(end[rework], y[rework], s=110, facecolors="none", edgecolors=COLOURS["rework"],
+                   linewidths=1.5, zorder=4, label="rework (done before)")  # fmt: skip
+        timed = n > 0 and not np.isnan(known).all()
+        first = float(np.nanmin(np.append(start - wait, known))) if timed else 0.0
+        last = float(np.nanmax(known)) if timed else 1.0
+        span = max(last - first, 1 / 24)
+        for i in range(n):  # notes right of the dot, left of it in the right half (no clipping)
+            right = known[i] <= first + 0.55 * span
+            ax.annotate(_row_note(rows.iloc[i]), (known[i], i), xytext=(8 if right else -8, 0),
+                        textcoords="offset points", ha="left" if right else "right", va="center",
+                        fontsize=_SMALL, color="#333333", annotation_clip=False, zorder=5)  # fmt: skip
+            if isinstance(rows["milestone"].iloc[i], str):
+                ax.axvline(end[i], color=COLOURS["start"], linestyle=":", linewidth=1.2, zorder=1)
+        labels = [
+            _label(f"{'' if pd.isna(s) else s}  {a}")
+            for s, a in zip(rows["step"], rows["activity"], strict=True)
+        ]
+        ax.set_yticks(y, labels)
+        for tick, is_skipped in zip(ax.get_yticklabels(), skipped, strict=True):
+            if is_skipped:
+                tick.set_color("#777777")
+                tick.set_fontstyle("italic")
+        ax.set_ylim(n - 0.5, -0.5)
+        _title(ax, _timeline_title(rows))
+        locator = mdates.AutoDateLocator(maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.set_xlabel("time (UTC); dotted: milestones")
+        ax.set_xlim(first - 0.04 * span, last + 0.06 * span)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, frameon=False, fontsize=_SMALL)
+    return fig
+
+
+def _row_note(row: pd.Series) -> str:
+    """Beside a step: its milestone, resource and wait, or that it was skipped."""
+    if row["move"] == "skipped":
+        return "skipped"
+    parts = []
+    if isinstance(row["milestone"], str):
+        parts.append(row["milestone"].upper())
+    if isinstance(row["resource"], str):
+        parts.append(f"by {row['resource']}")
+    if pd.notna(row["wait"]):
+        wait = pd.Timedelta(row["wait"])
+        second = pd.Timedelta(seconds=1)
+        parts.append(
+            f"waited {format_duration(wait)}"
+            if wait >= second
+            else f"overlaps the step before by {format_duration(-wait)}"
+            if wait <= -second
+            else "no wait"
+            if wait == pd.Timedelta(0)
+            else "waited under 1 s"
+            if wait > pd.Timedelta(0)
+            else "overlaps the step before by under 1 s"
+        )
+    if pd.notna(row["processing"]):
+        parts.append(f"took {format_duration(pd.Timedelta(row['processing']))}")
+    return _label(" · ".join(parts))
+
+
+def _timeline_title(rows: pd.DataFrame) -> str:
+    """The order, its steps and span, its deviations and its days past due, in one line."""
+    events = rows[rows["move"] != "skipped"]
+    moves = rows["move"].value_counts()
+    span = events["timestamp"].max() - events["timestamp"].min() if len(events) else pd.Timedelta(0)
+    parts = [f"{int(moves.get(k, 0))} {k}" for k in ("inserted", "skipped") if moves.get(k, 0)]
+    if rows["rework"].fillna(False).any():
+        parts.append(f"{int(rows['rework'].fillna(False).sum())} rework")
+    title = f"Order {rows['case_id'].iloc[0] if len(rows) else '?'}: {len(events)} steps over {format_duration(span)}"
+    title += f"; {', '.join(parts)}" if parts else "; on the ideal path"
+    if "days_past_due" in rows.columns and len(rows) and pd.notna(rows["days_past_due"].iloc[0]):
+        days = float(rows["days_past_due"].iloc[0])
+        title += (
+            f"; paid {abs(days):,.0f} days {'late' if days > 0 else 'early'}"
+            if days
+            else "; paid on the due date"
+        )
+    return _label(title)

@@ -292,6 +292,8 @@ def html_page(
     maps: Mapping[str, str | None],
     left_out: LeftOut,
     top: int,
+    *,
+    explorer: bool = False,
 ) -> str:
     a = assessment
     edge = top_internal(a)
@@ -350,4 +352,5 @@ def html_page(
         parameters=document["parameters"],
         report=document["report"],
         mapping=document["mapping"],
+        explorer=explorer,
     )

@@ -22,6 +22,8 @@ from o2c.report._maps import draw_maps
 
 #: The files ``write_report`` writes besides ``maps/`` and ``tables/``.
 REPORT_FILES = ("report.html", "findings.json", "rejects.csv", "mapping.yaml")
+#: The interactive explorer ``write_report`` writes beside them (``explorer=True``).
+EXPLORER_FILE = "explorer.html"
 
 
 # --- writing the folder --------------------------------------------------------------------
@@ -34,8 +36,10 @@ def write_report(
     top: int = 10,
     map_activities: float = 0.8,
     map_paths: float = 0.8,
+    explorer: bool = True,
 ) -> list[Path]:
-    """Write the report folder: report.html, findings.json, maps/, tables/, rejects.csv, mapping.yaml.
+    """Write the report folder: report.html, findings.json, maps/, tables/, rejects.csv, mapping.yaml
+    and explorer.html.
 
     Parameters
     ----------
@@ -48,6 +52,9 @@ def write_report(
     map_activities, map_paths : float
         The maps' sliders (``o2c.render_map``'s ``activities`` and ``paths``); the bottleneck,
         the worst rework loop and the activities ``draw_maps`` keeps are always drawn.
+    explorer : bool
+        Also write ``explorer.html`` (``o2c.explore`` of the assessment, its sliders where the
+        maps' are), which the report links to.
 
     Returns
     -------
@@ -73,7 +80,7 @@ def write_report(
         (staging / "maps").mkdir()
         (staging / "tables").mkdir()
         maps, map_files, left_out = _write_maps(assessment, staging, map_activities, map_paths)
-        page = html_page(assessment, document, maps, left_out, top)
+        page = html_page(assessment, document, maps, left_out, top, explorer=explorer)
         files_: dict[str, bytes] = {
             "report.html": page.encode("utf-8"),
             "findings.json": (
@@ -86,6 +93,11 @@ def write_report(
                 allow_unicode=True,
             ).encode("utf-8"),
         }
+        if explorer:
+            from o2c._explore import explore  # explore builds on report's maps: imported when asked for
+
+            page = explore(assessment, activities=map_activities, paths=map_paths).html()
+            files_[EXPLORER_FILE] = page.encode("utf-8")
         for name, frame in sorted(assessment.frames().items()):
             files_[f"tables/{name}.csv"] = _csv(frame).encode("utf-8")
         for name, content in files_.items():
