@@ -149,6 +149,24 @@ def test_object_facts_recover_the_planted_truth_exactly(seed: int) -> None:
             assert found == pytest.approx(value, abs=1e-6), (fact, key)
 
 
+def test_document_types_leave_out_cancellations_and_pro_formas() -> None:
+    from o2c._flatten import document_types
+
+    names = ["Sales Order", "Delivery", "Returns Delivery for Order", "Invoice", "Invoice Cancellation",
+             "Pro Forma Invoice", "Invoice List", "Credit Memo", "Order Item", "Payment"]  # fmt: skip
+    objects = pl.DataFrame({"object_id": [f"x{i}" for i in range(len(names))], "object_type": names})
+    fake = ObjectCentricLog.from_tables(
+        events=pl.DataFrame(
+            schema={"event_id": pl.String, "activity": pl.String, "timestamp": pl.Datetime("us", "UTC")}
+        ),
+        objects=objects,
+        relations=pl.DataFrame(schema={"event_id": pl.String, "object_id": pl.String}),
+    )
+    assert document_types(fake, case="Sales Order") == {
+        "item": ["Order Item"], "delivery": ["Delivery"], "invoice": ["Invoice"], "payment": ["Payment"],
+    }  # fmt: skip
+
+
 def test_object_facts_roles_can_be_named_or_left_out() -> None:
     facts = object_facts(example_ocel(), case="Order", invoice=(), item=["Item"])
     assert "invoices_per_order" not in set(facts["fact"])

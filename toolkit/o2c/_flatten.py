@@ -77,7 +77,14 @@ def guess_case_type(ocel: ObjectCentricLog) -> str | None:
     return None
 
 
+#: Document types that undo, precede or bundle the documents of a role (an invoice cancellation, a
+#: pro forma invoice, a returns delivery, an invoice list): never guessed as that role.
+NOT_A_ROLE = r".*\b(cancel\w*|reversal|pro ?forma|returns?|credit|debit|requests?|lists?)\b.*"
+
+
 def _role_of(name: str) -> str | None:
+    if _matches(NOT_A_ROLE, name):
+        return None
     return next((role for role, pattern in ROLE_PATTERNS.items() if _matches(pattern, name)), None)
 
 
