@@ -365,3 +365,27 @@ def test_pm4pys_reader_fails_the_whole_file_where_ours_rejects_one_event(tmp_pat
     with pytest.raises(InputFileError, match="could not be read as ocel2 json by pm4py"):
         read_ocel(path, reader="pm4py")
     assert read_ocel(path).events.height == EVENTS
+
+
+def test_inspect_says_how_the_file_was_flattened(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from o2c.cli import main
+
+    path = _write(tmp_path, CLEAN)
+    assert main(["inspect", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "file      " + str(path) + " (ocel2_json, polars" in printed
+    assert "cases are the 'order' objects (guessed from the type names; --case-type TYPE)" in printed
+    assert (
+        "with the events of their item, delivery, invoice; 1 event shared by several, 1 event in none"
+        in printed
+    )
+    assert "events_shared" in printed
+    assert main(["inspect", str(path), "--case-type", "delivery"]) == 0
+    assert "cases are the 'delivery' objects (named" in capsys.readouterr().out
+
+
+def test_strict_stops_at_the_first_reject(tmp_path: Path) -> None:
+    from o2c.errors import RejectedRowError
+
+    with pytest.raises(RejectedRowError):
+        read_log(_write(tmp_path, _dirty()), strict=True)

@@ -154,6 +154,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _events(n: int) -> str:
+    return f"{n:,} event" + ("" if n == 1 else "s")
+
+
 def _text(found: dict[str, Any]) -> str:
     source, log = found["input"], found["log"]
     how = ", ".join(
@@ -178,7 +182,7 @@ def _text(found: dict[str, Any]) -> str:
         lines.append(
             f"objects   cases are the {objects['case_type']!r} objects ({objects['case_type_chosen']}; "
             f"--case-type TYPE), with the events of their {', '.join(objects['through']) or 'own only'}; "
-            f"{objects['events_shared']:,} events shared by several, {objects['events_unlinked']:,} reach none"
+            f"{_events(objects['events_shared'])} shared by several, {_events(objects['events_unlinked'])} in none"
         )
     if found["classifiers"]:
         offered = "; ".join(f"{name!r} ({' '.join(keys)})" for name, keys in found["classifiers"].items())
