@@ -389,3 +389,16 @@ def test_strict_stops_at_the_first_reject(tmp_path: Path) -> None:
 
     with pytest.raises(RejectedRowError):
         read_log(_write(tmp_path, _dirty()), strict=True)
+
+
+def test_a_malformed_sqlite_log_names_the_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "orders.sqlite"
+    with sqlite3.connect(path) as connection:
+        for table in ("event", "object", "event_object"):
+            connection.execute(f"CREATE TABLE {table} (ocel_id TEXT)")
+    with pytest.raises(
+        InputFileError, match=r"orders\.sqlite could not be read as OCEL 2\.0 SQLite: no such column"
+    ):
+        read_ocel(path)
