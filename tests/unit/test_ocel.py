@@ -232,6 +232,7 @@ def test_rejects_have_reasons(tmp_path: Path) -> None:
         ("bad.jsonocel", '{"ocel:events": [1, 2]}', "no 'ocel:events' map"),
         ("bad.jsonocel", '{"ocel:events": {"e1": 5}}', "ocel:events['e1']"),
         ("bad.xmlocel", "<log><object-types><object-type name=", "is not well-formed XML at line 1"),
+        ("bad.jsonocel", "PK\x03\x04 not json at all", "not valid OCEL 2.0 JSON"),
         ("bad.csv", "ocel:eid,ocel:activity,ocel:type:order\n1,a,['o1']\n", "no column 'ocel:timestamp'"),
     ],
 )  # fmt: skip

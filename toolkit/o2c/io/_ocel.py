@@ -107,6 +107,9 @@ def ocel_format(path: str | Path) -> str | None:
         return None
     with path.open("rb") as file:
         head = file.read(_HEAD_BYTES)
+    named = {".jsonocel": "ocel2_json", ".xmlocel": "ocel2_xml"}.get(path.suffix.lower())
+    if named is not None and not head.lstrip().startswith((b"{", b"<")):
+        return named  # an OCEL suffix on something else: read_ocel says what is wrong with it
     if head.startswith(_SQLITE_MAGIC):
         return "ocel2_sqlite" if {"event", "object", "event_object"} <= _sqlite_tables(path) else None
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
