@@ -24,6 +24,7 @@ LEVELS = {
     "_format": 0,  # numbers, durations and shares for people
     "_tables": 0,  # how result tables are shaped, shared by the analyses and the engines
     "log": 1,
+    "_calendar": 1,  # working calendars: below model, whose LoadedLog keeps one
     "model": 1,
     "_objects": 1,  # the object-centric log type (OCEL), beside model
     "conformance.ideal_path": 2,  # the deprecated name of o2c.model

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import polars as pl
 import pytest
 
@@ -45,6 +46,19 @@ def test_a_wait_over_a_year_is_serious_and_its_headline_says_so() -> None:
     quick = assess(read_log(_orders([300, 364, 360])), ideal=IDEAL, progress=False)
     assert "wait_over_a_year" not in _codes(plausibility_warnings(quick))
     assert "Caveat" not in " ".join(headlines(quick))
+
+
+def test_a_wait_over_a_year_is_judged_in_calendar_time_under_a_working_calendar() -> None:
+    """400 calendar days are about 103 working days of Monday to Friday: still longer than a year."""
+    from o2c import WorkingCalendar
+
+    office = WorkingCalendar(
+        {d: ["08:00-17:00"] for d in ("monday", "tuesday", "wednesday", "thursday", "friday")}
+    )
+    slow = assess(read_log(_orders([400, 380, 420]), calendar=office), ideal=IDEAL, progress=False)
+    assert slow.bottlenecks.set_index("target").loc["Ship Goods", "wait_median"] < pd.Timedelta(days=365)
+    row = plausibility_warnings(slow).set_index("code").loc["wait_over_a_year"]
+    assert row["evidence"]["edges"][0]["wait_median_days"] == 400.0
 
 
 def test_rejected_rows_above_five_percent(tmp_path: Path) -> None:

@@ -161,7 +161,7 @@ def test_cli_prints_what_it_wrote(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["simulate", "--cases", "20", "--seed", "3", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("simulated 20 orders, ")
-    assert "wrote 8 files" in out
+    assert "wrote 9 files" in out
     assert json.loads((tmp_path / "truth.json").read_text())["cases"] == 20
 
 

@@ -1,6 +1,7 @@
 """The public names of ``o2c``, for type checkers; ``__init__.py`` imports each on first use."""
 
 from ._assess import Assessment, assess
+from ._calendar import WorkingCalendar, read_calendar
 from ._engines._duckdb import ScannedLog, scan_log
 from ._explore import Explorer, explore
 from ._flatten import flatten, object_directly_follows, object_facts
@@ -100,6 +101,7 @@ __all__ = [
     "SourceInfo",
     "TimestampFormatError",
     "ToolkitError",
+    "WorkingCalendar",
     "__version__",
     "activity_durations",
     "activity_instances",
@@ -144,6 +146,7 @@ __all__ = [
     "plot_lead_times",
     "plot_variants",
     "processing_and_waiting",
+    "read_calendar",
     "read_ideal_path",
     "read_log",
     "read_ocel",

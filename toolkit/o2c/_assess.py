@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._flatten import object_directly_follows, object_facts
 from o2c._kpis._late_payment import _late_payment_drivers
 from o2c._kpis._milestones import _milestones
@@ -51,7 +52,13 @@ from o2c.discovery import (
 from o2c.errors import InputFileError, check_choice, check_number, check_whole
 from o2c.io import LoadedLog, SourceInfo
 from o2c.log import LIFECYCLE, TRANSITIONS, validate
-from o2c.performance import _activity_durations, _bottlenecks, _drivers, _lead_times, _waiting_times
+from o2c.performance import (
+    _activity_durations,
+    _bottlenecks,
+    _drivers,
+    _lead_times,
+    _waiting_times,
+)
 from o2c.quality import _data_quality, _log_summary
 
 #: The steps of ``assess``, in the order they run (one tick of the progress bar each).
@@ -111,6 +118,16 @@ class Assessment:
     invoiced or paid milestone);
     ``first_time_right`` is a share and ``conformance`` a ``ConformanceSummary``.
 
+    ``calendar`` is the working calendar the waits were counted in, None for calendar time. With
+    one, ``waiting_times``, ``bottlenecks``, ``activity_durations`` and ``lead_times`` hold
+    working time with each duration's calendar-time twin beside it (``wait_median_calendar``),
+    ``drivers`` compare working waits, ``flow_efficiency`` and ``lead_time_split`` measure
+    working lead times, and ``alignments`` and ``cost_of_divergence`` hold working lead times
+    with ``lead_time_calendar`` and ``extra_time_calendar`` beside them (the financing cost is
+    taken on calendar days: interest accrues on every day); ``rework_cost`` and the
+    order-to-cash frames (``kpis``, ``stuck_orders``, ``late_payment_drivers``: payment terms
+    run on calendar days) stay in calendar time.
+
     When the log was read from an object-centric file (``loaded.ocel``): ``object_facts``
     (``o2c.object_facts``: items, split and consolidated deliveries, partial invoicing),
     ``deduplicated_waiting_times`` (each wait shared by several orders once) and
@@ -148,6 +165,7 @@ class Assessment:
     kpis: pd.DataFrame = field(repr=False)
     stuck_orders: pd.DataFrame = field(repr=False)
     late_payment_drivers: pd.DataFrame = field(repr=False)
+    calendar: WorkingCalendar | None = None
     object_facts: pd.DataFrame | None = field(default=None, repr=False)
     deduplicated_waiting_times: pd.DataFrame | None = field(default=None, repr=False)
     object_directly_follows: pd.DataFrame | None = field(default=None, repr=False)
@@ -185,6 +203,7 @@ def assess(
     closed_only: bool = True,
     fold_lifecycle: bool | None = None,
     progress: bool | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> Assessment:
     """Run every analysis of the toolkit on a loaded log: the frames behind a report.
 
@@ -216,6 +235,11 @@ def assess(
         model); the others are dropped, so a scheduled and completed step is one execution.
     progress : bool, optional
         Show one progress bar over the steps (default: when stderr is a terminal).
+    calendar : WorkingCalendar, optional
+        Count waits, durations and lead times in working time (``o2c.read_calendar``; see
+        ``Assessment`` for which frames). Default: the calendar the log was read with
+        (``read_log(calendar=...)``), else calendar time; to drop a loaded log's calendar,
+        ``dataclasses.replace(loaded, calendar=None)``.
 
     Returns
     -------
@@ -242,6 +266,7 @@ def assess(
     check_whole(driver_edges, argument="driver_edges", function="assess", least=0)
     check_whole(min_cases, argument="min_cases", function="assess")
     check_number(annual_rate, argument="annual_rate", function="assess")
+    calendar = check_calendar(calendar, function="assess") or loaded.calendar
     # the one validation of the pipeline: from here on only private twins (o2c.log's "Checked once,
     # at the door")
     loaded_log = validate(loaded.log)
@@ -270,13 +295,19 @@ def assess(
     variant_table, edges = _variants(log), _directly_follows(log)
     starts, ends = _start_activities(log), _end_activities(log)
     next(ticks)  # waiting_times
-    waits, durations, leads = _waiting_times(log), _activity_durations(log), _lead_times(log)
+    waits = _waiting_times(log, calendar=calendar)
+    durations, leads = _activity_durations(log, calendar=calendar), _lead_times(log, calendar=calendar)
+    working = working_log(log, calendar)  # the log whose timestamp differences are working time
     next(ticks)  # bottlenecks
     ranked = _bottlenecks(
-        log, top=None, ideal=ideal if isinstance(ideal, IdealPath) else None, annual_rate=annual_rate
+        log,
+        top=None,
+        ideal=ideal if isinstance(ideal, IdealPath) else None,
+        annual_rate=annual_rate,
+        calendar=calendar,
     )
     next(ticks)  # drivers
-    driver_table = _edge_drivers(log, ranked, driver_edges, min_cases)
+    driver_table = _edge_drivers(working, ranked, driver_edges, min_cases)
     next(ticks)  # rework
     loops, loop_cost, right, rekeyed = (
         _rework(log),
@@ -291,14 +322,14 @@ def assess(
         stones = _milestones(log)  # guessed; the discovered path's paid step is this guess
         paid = stones.set_index("milestone")["activity"].get("paid")
         ideal = _discover_ideal_path(log, method=discover, paid=paid if isinstance(paid, str) else None)
-    alignments = _align(log, ideal, progress=False)  # the one bar is the steps bar
+    alignments = _align(log, ideal, progress=False, calendar=calendar)  # the one bar is the steps bar
     next(ticks)  # cost_of_divergence
     path = ideal if isinstance(ideal, IdealPath) else None
     divergence = _cost_of_divergence(
         log, alignments, ideal=path, annual_rate=annual_rate, closed_only=closed_only
     )
-    efficiency = _flow_efficiency(log, ideal, closed_only=closed_only)
-    split = _lead_time_split(log, ideal, closed_only=closed_only)
+    efficiency = _flow_efficiency(working, ideal, closed_only=closed_only)
+    split = _lead_time_split(working, ideal, closed_only=closed_only)
     next(ticks)  # kpis
     given = None if discovered else path  # a discovered path's paid step is the guess: keep its rule
     if stones is None:
@@ -350,6 +381,7 @@ def assess(
         kpis=table,
         stuck_orders=stuck,
         late_payment_drivers=late,
+        calendar=calendar,
         object_facts=facts,
         deduplicated_waiting_times=shared_waits,
         object_directly_follows=object_edges,

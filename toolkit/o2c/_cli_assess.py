@@ -123,9 +123,10 @@ def run(args: argparse.Namespace) -> int:
     write_report(result, out, top=args.top, explorer=True, **sliders)
     summary = result.summary
     rejected = loaded.rejects["source_row"].n_unique()
+    working = f"; working time of {result.calendar.name}" if result.calendar else ""
     print(
         f"read {loaded.source.rows:,} rows, {rejected:,} rejected ({out / 'rejects.csv'}); "
-        f"{summary['cases']:,} orders, {summary['variants']:,} variants; wrote {out / 'report.html'}"
+        f"{summary['cases']:,} orders, {summary['variants']:,} variants{working}; wrote {out / 'report.html'}"
     )
     found = plausibility_warnings(result)
     serious = found[found["severity"] == "serious"]

@@ -57,6 +57,11 @@ def add_log_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--strict", action="store_true", help="stop at the first rejected row")
     parser.add_argument(
+        "--calendar",
+        metavar="FILE",
+        help="working calendar (YAML: timezone, working_hours, holidays): waits and lead times in working time",
+    )
+    parser.add_argument(
         "--max-nesting",
         type=int,
         default=MAX_NESTING,
@@ -101,6 +106,7 @@ def load(args: argparse.Namespace, mapping_file: Mapping[str, Any] | None = None
             max_nesting=args.max_nesting,
             max_field_bytes=args.max_field_bytes,
             case_type=getattr(args, "case_type", None),
+            calendar=getattr(args, "calendar", None),
         )
 
 
@@ -135,6 +141,11 @@ def inspection(loaded: LoadedLog) -> dict[str, Any]:
         "log": log_summary(loaded.log),
         "data_quality": quality.to_dict(orient="records"),
         "objects": dict(source.notes.get("flatten", {})),
+        **(
+            {"calendar": loaded.calendar.to_dict() | {"text": loaded.calendar.describe()}}
+            if loaded.calendar
+            else {}
+        ),
     }
 
 
@@ -193,6 +204,7 @@ def _text(found: dict[str, Any]) -> str:
         f"time      {log['first_event']} .. {log['last_event']}"
         if log["events"]
         else "time      (no events)",
+        *([f"calendar  {found['calendar']['text']}"] if "calendar" in found else []),
         "data quality",
     ]
     width = max(len(q["check"]) for q in found["data_quality"])

@@ -2,8 +2,9 @@
 
 Writes into ``--out``: ``o2c_orders.csv``, ``.parquet`` and ``.xes.gz`` (every order), an
 Excel excerpt ``o2c_orders.xlsx`` and a messy European export ``o2c_orders_export.csv`` (the
-first ``--excerpt`` orders), ``mapping_export.yaml``, ``ideal_path.yaml`` and ``truth.json``;
-and an object-centric log of ``--excerpt`` orders, ``o2c_objects.jsonocel`` (OCEL 2.0 JSON, by
+first ``--excerpt`` orders), ``mapping_export.yaml``, ``ideal_path.yaml``, ``calendar.yaml`` (the
+simulated back office's working calendar, for ``--calendar``) and ``truth.json``; and an
+object-centric log of ``--excerpt`` orders, ``o2c_objects.jsonocel`` (OCEL 2.0 JSON, by
 ``o2c.simulate_ocel`` with the same seed), with its truth ``truth_objects.json``.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from o2c._simulate import Simulation, simulate, simulate_ocel
+from o2c._simulate import WORKING_HOURS, Simulation, simulate, simulate_ocel
 from o2c.errors import ArgumentError
 from o2c.model import IdealPath
 from o2c.ocel import write_ocel
@@ -111,6 +112,7 @@ def write_samples(sim: Simulation, out: Path, *, excerpt: int = 300, seed: int =
         "o2c_orders_export.csv": export_bytes(part, rng=np.random.default_rng([seed, 2])),
         "mapping_export.yaml": MAPPING_EXPORT.encode(),
         "ideal_path.yaml": ideal_path_yaml(sim.ideal).encode(),
+        "calendar.yaml": calendar_yaml().encode(),
         "truth.json": (json.dumps(sim.truth, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(),
         **_object_centric(excerpt, seed),
     }
@@ -306,6 +308,25 @@ def ideal_path_yaml(ideal: IdealPath) -> str:
     lines += [f"  {step}: {_number(hours)}" for step, hours in ideal.target_hours.items()]
     lines.append("milestones:            # which steps mean ordered / delivered / invoiced / paid")
     lines += [f"  {milestone}: {step}" for milestone, step in ideal.milestones.items()]
+    return "\n".join(lines) + "\n"
+
+
+def calendar_yaml() -> str:
+    """The working calendar of the simulated back office (people work Monday to Friday within
+    ``WORKING_HOURS``, UTC, without holidays) in the format ``o2c.read_calendar`` reads."""
+    first, last = WORKING_HOURS
+    span = f'["{first:02d}:00-{last:02d}:00"]'
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday")
+    lines = [
+        "# The working calendar of the simulated back office: o2c assess --calendar counts waits in these hours.",
+        "name: simulated back office",
+        "timezone: UTC",
+        'working_hours:          # several spans a day allowed: ["08:00-12:00", "13:00-17:00"]',
+        *(f"  {day}: {span}" for day in days),
+        "  saturday: []",
+        "  sunday: []",
+        "holidays: []            # dates such as [2025-12-25], and/or holiday_country: DE, holiday_subdivision: BE",
+    ]
     return "\n".join(lines) + "\n"
 
 

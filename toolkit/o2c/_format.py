@@ -31,24 +31,39 @@ def format_amount(value: float) -> str:
     return f"{value:.0f}"
 
 
-def format_duration(value: pd.Timedelta | float, *, words: bool = False) -> str:
+def format_duration(
+    value: pd.Timedelta | float, *, words: bool = False, day: pd.Timedelta | None = None
+) -> str:
     """A duration for people, in the largest unit that fits: ``3.2 d``, ``14 h``, ``35 min``, ``12 s``.
 
     One decimal below 10 of a unit (``2.5 h``), none above (``14 h``); a float is seconds.
     ``words=True`` writes it as a sentence says it: ``10.9 days``, ``4.5 hours``, ``35 minutes``
-    (days with one decimal below 100, minutes without).
+    (days with one decimal below 100, minutes without). ``day``: the duration is working time
+    and a day is a working day of this length (a calendar's ``working_day``), never 24 hours:
+    ``2.1 wd``, ``14 wh``, or in words ``2.1 working days``, ``4.5 working hours``.
 
     >>> import pandas as pd
     >>> [format_duration(pd.Timedelta(x)) for x in ("3 days 5 hours", "14 hours", "150 min", "35 min", "12 s")]
     ['3.2 d', '14 h', '2.5 h', '35 min', '12 s']
     >>> [format_duration(pd.Timedelta(x), words=True) for x in ("10 days 21 hours", "4 hours 32 min", "35 min", "1 min", "1 s")]
     ['10.9 days', '4.5 hours', '35 minutes', '1 minute', '1 second']
+    >>> nine = pd.Timedelta(hours=9)
+    >>> [format_duration(pd.Timedelta(hours=h), words=True, day=nine) for h in (27, 4.5)], format_duration(pd.Timedelta(hours=27), day=nine)
+    (['3.0 working days', '4.5 working hours'], '3.0 wd')
     """
     seconds = value.total_seconds() if isinstance(value, pd.Timedelta) else float(value)
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
     units = (("days", 100), ("hours", 10), ("minutes", 0)) if words else (("d", 10), ("h", 10), ("min", 10))
-    for size, (unit, limit) in zip((86_400, 3_600, 60), units, strict=True):
+    day_seconds = 86_400.0
+    if day is not None:
+        day_seconds = pd.Timedelta(day).total_seconds()
+        units = (
+            (("working days", 100), ("working hours", 10), ("working minutes", 0))
+            if words
+            else (("wd", 10), ("wh", 10), ("min", 10))
+        )
+    for size, (unit, limit) in zip((day_seconds, 3_600, 60), units, strict=True):
         if seconds >= size:
             amount = seconds / size
             number = f"{amount:,.1f}" if amount < limit else f"{amount:,.0f}"

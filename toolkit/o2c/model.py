@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from o2c._calendar import WorkingCalendar
 from o2c.errors import IdealPathError
 from o2c.log import ROLES
 
@@ -189,9 +190,12 @@ class SourceInfo:
 @dataclass(frozen=True)
 class LoadedLog:
     """The event log, the rejected rows (one row per problem), and the source description;
-    ``ocel``: the object-centric log it was flattened from, when it was read from one."""
+    ``calendar`` is the working calendar its waits are counted in (``read_log(calendar=...)``),
+    None for calendar time. ``ocel``: the object-centric log it was flattened from, when it was
+    read from one."""
 
     log: pl.DataFrame
     rejects: pl.DataFrame
     source: SourceInfo
+    calendar: WorkingCalendar | None = None
     ocel: ObjectCentricLog | None = None

@@ -7,6 +7,14 @@ every event is a node, as in pm4py; fold the log with ``o2c.activity_instances``
 waits from the complete of one activity to the start of the next, and processing times from
 ``activity_durations``. Durations are pandas Timedeltas (microsecond precision).
 
+With a working calendar (``calendar=``, an ``o2c.WorkingCalendar``) every wait, duration and lead
+time counts working time only: the log goes once through the calendar's working clock
+(``o2c._calendar.working_log``), so the analyses take the same differences of timestamps as without one. The
+duration columns keep their names and hold working time; each is followed by its calendar-time
+twin with the suffix ``_calendar`` (``wait_median`` then ``wait_median_calendar``), and instants
+(``first_event``) and money (``value_days``, ``financing_cost``: interest accrues on calendar
+days) stay in calendar time.
+
 Examples
 --------
 >>> from o2c import example_log
@@ -26,6 +34,7 @@ import pandas as pd
 import polars as pl
 
 from o2c import _engines
+from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._engines import EventLog
 from o2c._milestones import customer_steps
 from o2c._stats import PooledSample
@@ -101,28 +110,81 @@ _CANONICAL = (*ROLES, SOURCE_ROW)
 _ATTRIBUTE_DTYPES = (pl.String, pl.Categorical, pl.Enum, pl.Boolean)
 
 
-def _statistics(microseconds: pl.Expr, prefix: str) -> list[pl.Expr]:
-    """Median, mean, 90th percentile (linear interpolation), max and total of a duration in µs."""
+#: The suffix of the calendar-time twin of a duration column, when an analysis runs on a working calendar.
+CALENDAR_SUFFIX = "_calendar"
+
+_EDGE = ["source", "target"]
+
+
+def _beside_calendar(working: pd.DataFrame, plain: pd.DataFrame, on: Sequence[str]) -> pd.DataFrame:
+    """A result computed in working time (``working``) with the calendar-time result (``plain``,
+    the same analysis of the same log without a calendar) beside it: each duration column ``c``
+    followed by ``c_calendar``; instants (datetime columns) taken from ``plain``, as they are no
+    durations. Rows stay in ``working``'s order (joined on ``on``)."""
+    durations = [c for c in plain.columns if pd.api.types.is_timedelta64_dtype(plain[c])]
+    instants = [c for c in plain.columns if pd.api.types.is_datetime64_any_dtype(plain[c])]
+    twins = plain[[*on, *durations, *instants]].rename(columns={c: c + CALENDAR_SUFFIX for c in durations})
+    merged = working.drop(columns=instants).merge(twins, on=list(on), how="left", validate="one_to_one")
+    order = [c2 for c in working.columns for c2 in (c, c + CALENDAR_SUFFIX) if c2 in merged.columns]
+    return merged[order]
+
+
+def _statistics(microseconds: pl.Expr, prefix: str, suffix: str = "") -> list[pl.Expr]:
+    """Median, mean, 90th percentile (linear interpolation), max and total of a duration in µs,
+    named ``{prefix}_median{suffix}`` and so on."""
     return [
-        duration_from_microseconds(microseconds.median()).alias(f"{prefix}_median"),
-        duration_from_microseconds(microseconds.mean()).alias(f"{prefix}_mean"),
-        duration_from_microseconds(microseconds.quantile(0.9, interpolation="linear")).alias(f"{prefix}_p90"),
-        duration_from_microseconds(microseconds.max()).alias(f"{prefix}_max"),
-        duration_from_microseconds(microseconds.sum()).alias(f"{prefix}_total"),
+        duration_from_microseconds(microseconds.median()).alias(f"{prefix}_median{suffix}"),
+        duration_from_microseconds(microseconds.mean()).alias(f"{prefix}_mean{suffix}"),
+        duration_from_microseconds(microseconds.quantile(0.9, interpolation="linear")).alias(
+            f"{prefix}_p90{suffix}"
+        ),
+        duration_from_microseconds(microseconds.max()).alias(f"{prefix}_max{suffix}"),
+        duration_from_microseconds(microseconds.sum()).alias(f"{prefix}_total{suffix}"),
     ]
 
 
-def _edge_waits(log: pl.DataFrame, *, overlap_as_zero: bool = False) -> pl.DataFrame:
+def _edge_waits(
+    log: pl.DataFrame, *, overlap_as_zero: bool = False, calendar: WorkingCalendar | None = None
+) -> pl.DataFrame:
     """Per edge of a validated log: transitions, cases, the wait statistics and the overlaps
-    (transitions whose wait is negative), waits of overlaps as they are or as 0 (polars)."""
-    pairs = lazy_transitions(log).with_columns(_wait=pl.col("wait").dt.total_microseconds())
+    (transitions whose wait is negative), waits of overlaps as they are or as 0 (polars). With a
+    ``calendar`` the waits are working time, each statistic followed by its calendar-time twin
+    (``wait_median_calendar``), both from one grouping of the transitions."""
+    pairs = lazy_transitions(working_log(log, calendar)).with_columns(
+        _wait=pl.col("wait").dt.total_microseconds()
+    )
     wait = pl.col("_wait").clip(lower_bound=0) if overlap_as_zero else pl.col("_wait")
-    overlaps = (pl.col("_wait") < 0).sum().cast(pl.Int64).alias("overlaps")
-    return sort_edges(edge_counts(pairs, *_statistics(wait, "wait"), overlaps).collect())
+    twins: list[pl.Expr] = []
+    signed = "_wait"
+    if calendar is not None:  # the calendar-time waits, row by row beside the working ones
+        plain = lazy_transitions(log).select(_plain=pl.col("wait").dt.total_microseconds())
+        pairs = pl.concat([pairs, plain], how="horizontal")
+        signed = "_plain"  # an overlap outside working hours waited 0 working time, and still overlapped
+        twins = _statistics(
+            pl.col("_plain").clip(lower_bound=0) if overlap_as_zero else pl.col("_plain"),
+            "wait",
+            CALENDAR_SUFFIX,
+        )
+    overlaps = (pl.col(signed) < 0).sum().cast(pl.Int64).alias("overlaps")
+    edges = sort_edges(edge_counts(pairs, *_statistics(wait, "wait"), *twins, overlaps).collect())
+    if calendar is None:
+        return edges
+    order = [
+        c2
+        for c in edges.columns
+        if not c.endswith(CALENDAR_SUFFIX)
+        for c2 in (c, c + CALENDAR_SUFFIX)
+        if c2 in edges.columns
+    ]
+    return edges.select(order)
 
 
 def waiting_times(
-    log: EventLog, *, overlap_as_zero: bool = False, accuracy: int | None = None
+    log: EventLog,
+    *,
+    overlap_as_zero: bool = False,
+    accuracy: int | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """How long cases wait on each edge a -> b of the process map.
 
@@ -142,6 +204,9 @@ def waiting_times(
         returns one of the waits, not an interpolation. Default: exact percentiles (Spark's
         ``median`` and ``percentile``, which hold each edge's waits on one executor). Any
         other log raises ``ArgumentError``: its percentiles are exact.
+    calendar : WorkingCalendar, optional
+        Count working time only (``o2c.read_calendar``; polars and pandas logs): the ``wait_*``
+        columns hold working time, each followed by its calendar-time twin ``wait_*_calendar``.
 
     Returns
     -------
@@ -150,7 +215,8 @@ def waiting_times(
         ``directly_follows``), ``wait_median``, ``wait_mean``, ``wait_p90`` (90th percentile,
         linear interpolation), ``wait_max`` and ``wait_total`` (transitions x mean), all
         Timedeltas, and ``overlaps`` (transitions where b started before a ended). Most
-        frequent first, ties by ``source``, ``target``.
+        frequent first, ties by ``source``, ``target``. With a ``calendar``, the waits are
+        working time and ``wait_median_calendar`` ... ``wait_total_calendar`` follow them.
 
     Notes
     -----
@@ -176,19 +242,41 @@ def waiting_times(
     >>> example_log().write_parquet(path)
     >>> waiting_times(scan_log(path)).equals(waits)  # DuckDB, out of core
     True
+    >>> from o2c import WorkingCalendar
+    >>> office = WorkingCalendar({day: ["09:00-17:00"] for day in ("monday", "tuesday", "wednesday", "thursday", "friday")})
+    >>> waiting_times(example_log(), calendar=office)[["source", "target", "wait_median", "wait_median_calendar"]].head(1)
+              source      target     wait_median wait_median_calendar
+    0  Confirm Order  Ship Goods 0 days 13:00:00      1 days 21:00:00
     """
+    check_calendar(calendar, function="waiting_times")
     if _engines.is_engine_log(log, function="waiting_times"):
+        _no_engine_calendar(calendar, "waiting_times")
         return _engines.waiting_times(log, overlap_as_zero=overlap_as_zero, accuracy=accuracy)
     _engines.check_accuracy(log, accuracy)
-    return _waiting_times(validate(log), overlap_as_zero=overlap_as_zero)
+    return _waiting_times(validate(log), overlap_as_zero=overlap_as_zero, calendar=calendar)
 
 
-def _waiting_times(log: pl.DataFrame, *, overlap_as_zero: bool = False) -> pd.DataFrame:
+def _no_engine_calendar(calendar: WorkingCalendar | None, function: str) -> None:
+    if calendar is not None:
+        raise ArgumentError(
+            f"{function}(calendar=...) needs the log in memory (a polars or pandas frame); the DuckDB "
+            "and Spark engines count calendar time only.",
+            function=function,
+            argument="calendar",
+            value=calendar,
+        )
+
+
+def _waiting_times(
+    log: pl.DataFrame, *, overlap_as_zero: bool = False, calendar: WorkingCalendar | None = None
+) -> pd.DataFrame:
     """``waiting_times`` of a validated log."""
-    return _edge_waits(log, overlap_as_zero=overlap_as_zero).to_pandas()
+    return _edge_waits(log, overlap_as_zero=overlap_as_zero, calendar=calendar).to_pandas()
 
 
-def activity_durations(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+def activity_durations(
+    log: pl.DataFrame | pd.DataFrame, *, calendar: WorkingCalendar | None = None
+) -> pd.DataFrame:
     """How long each activity takes to process, from its start to its completion.
 
     The **processing time** of an activity instance is its completion (``timestamp``) minus its
@@ -208,7 +296,9 @@ def activity_durations(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
         (completions of the activity without a start, not measured) and
         ``share_of_processing`` (``duration_total`` over the sum of all activities'
         ``duration_total``, 0..1; where the measured work goes). Largest total first, ties by
-        ``activity``.
+        ``activity``. With a ``calendar`` (``o2c.WorkingCalendar``) the ``duration_*`` columns
+        are working time, each followed by its calendar-time twin ``duration_*_calendar``, and
+        ``share_of_processing`` shares out working time.
 
     Examples
     --------
@@ -222,11 +312,22 @@ def activity_durations(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     0        b          1 0 days 03:00:00                 0.75
     1        a          1 0 days 01:00:00                 0.25
     """
-    return _activity_durations(validate(log))
+    return _activity_durations(
+        validate(log), calendar=check_calendar(calendar, function="activity_durations")
+    )
 
 
-def _activity_durations(log: pl.DataFrame) -> pd.DataFrame:
+def _activity_durations(log: pl.DataFrame, *, calendar: WorkingCalendar | None = None) -> pd.DataFrame:
     """``activity_durations`` of a validated log."""
+    if LIFECYCLE in log.columns:
+        log = _activity_instances(log)
+    if calendar is None:
+        return _durations(log)
+    return _beside_calendar(_durations(working_log(log, calendar)), _durations(log), [ACTIVITY])
+
+
+def _durations(log: pl.DataFrame) -> pd.DataFrame:
+    """``activity_durations`` of a validated log of activity instances."""
     if LIFECYCLE in log.columns:
         log = _activity_instances(log)
     statistics = [f"duration_{s}" for s in STATISTICS]
@@ -264,7 +365,9 @@ def _activity_durations(log: pl.DataFrame) -> pd.DataFrame:
     return durations.to_pandas()
 
 
-def processing_and_waiting(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+def processing_and_waiting(
+    log: pl.DataFrame | pd.DataFrame, *, calendar: WorkingCalendar | None = None
+) -> pd.DataFrame:
     """Each case's lead time split into processing time and waiting time.
 
     An order's **processing time** is the time some activity of it was in progress: the union of
@@ -281,7 +384,9 @@ def processing_and_waiting(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     DataFrame
         One row per case, in log order: ``case_id``, ``lead_time``, ``processing_time``,
         ``waiting_time`` (Timedeltas; ``processing_time + waiting_time == lead_time``),
-        ``instances`` (activity instances) and ``instances_without_start``.
+        ``instances`` (activity instances) and ``instances_without_start``. With a
+        ``calendar`` the three durations are working time, each followed by its
+        calendar-time twin (``lead_time_calendar``, ...).
 
     Examples
     --------
@@ -294,11 +399,17 @@ def processing_and_waiting(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
             lead_time processing_time    waiting_time
     0 0 days 07:00:00 0 days 05:00:00 0 days 02:00:00
     """
-    return _processing_and_waiting(validate(log))
+    return _processing_and_waiting(
+        validate(log), calendar=check_calendar(calendar, function="processing_and_waiting")
+    )
 
 
-def _processing_and_waiting(log: pl.DataFrame) -> pd.DataFrame:
+def _processing_and_waiting(log: pl.DataFrame, *, calendar: WorkingCalendar | None = None) -> pd.DataFrame:
     """``processing_and_waiting`` of a validated log."""
+    if calendar is not None:
+        return _beside_calendar(
+            _processing_and_waiting(working_log(log, calendar)), _processing_and_waiting(log), [CASE_ID]
+        )
     if LIFECYCLE in log.columns:
         log = _activity_instances(log)
     columns: dict[str, pl.DataType] = {
@@ -346,7 +457,7 @@ def busy_time(instances: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def lead_times(log: EventLog) -> pd.DataFrame:
+def lead_times(log: EventLog, *, calendar: WorkingCalendar | None = None) -> pd.DataFrame:
     """How long each case took, from the start of its first event to the end of its last.
 
     Parameters
@@ -361,7 +472,9 @@ def lead_times(log: EventLog) -> pd.DataFrame:
     DataFrame
         One row per case, in log order: ``case_id``, ``first_event`` (the earliest start,
         ``start_timestamp`` where there is one, else ``timestamp``), ``last_event`` (the latest
-        ``timestamp``), ``events`` and ``lead_time`` (Timedelta; 0 for a one-event case).
+        ``timestamp``), ``events`` and ``lead_time`` (Timedelta; 0 for a one-event case). With
+        a ``calendar`` (``o2c.WorkingCalendar``; polars and pandas logs) ``lead_time`` is working
+        time, followed by ``lead_time_calendar``.
 
     Examples
     --------
@@ -378,13 +491,17 @@ def lead_times(log: EventLog) -> pd.DataFrame:
     >>> lead_times(scan_log(path)).equals(lead_times(example_log()))  # DuckDB, out of core
     True
     """
+    check_calendar(calendar, function="lead_times")
     if _engines.is_engine_log(log, function="lead_times"):
+        _no_engine_calendar(calendar, "lead_times")
         return _engines.lead_times(log)
-    return _lead_times(validate(log))
+    return _lead_times(validate(log), calendar=calendar)
 
 
-def _lead_times(log: pl.DataFrame) -> pd.DataFrame:
+def _lead_times(log: pl.DataFrame, *, calendar: WorkingCalendar | None = None) -> pd.DataFrame:
     """``lead_times`` of a validated log."""
+    if calendar is not None:
+        return _beside_calendar(_lead_times(working_log(log, calendar)), _lead_times(log), [CASE_ID])
     first, last = case_span(log)
     spans = per_case(log, first_event=first, last_event=last, events=pl.len()).with_columns(
         lead_time=pl.col("last_event") - pl.col("first_event")
@@ -400,6 +517,7 @@ def bottlenecks(
     ideal: IdealPath | None = None,
     include_customer: bool = True,
     annual_rate: float = 0.08,
+    calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """The edges where time accumulates, ranked: by default by total waiting time.
 
@@ -426,6 +544,11 @@ def bottlenecks(
     annual_rate : float
         The yearly cost of capital for ``financing_cost`` (0.08 = 8 %), as in
         ``o2c.cost_of_divergence``.
+    calendar : WorkingCalendar, optional
+        Rank by working time (``o2c.read_calendar``): the ``wait_*`` columns and
+        ``share_of_wait`` are working time, each ``wait_*`` followed by its calendar-time twin
+        ``wait_*_calendar``. ``value_days`` and ``financing_cost`` stay in calendar days:
+        interest accrues on every day, worked or not.
 
     Returns
     -------
@@ -460,7 +583,13 @@ def bottlenecks(
     1     2   Check Credit  Confirm Order  internal       0.032258
     """
     return _bottlenecks(
-        validate(log), top=top, by=by, ideal=ideal, include_customer=include_customer, annual_rate=annual_rate
+        validate(log),
+        top=top,
+        by=by,
+        ideal=ideal,
+        include_customer=include_customer,
+        annual_rate=annual_rate,
+        calendar=check_calendar(calendar, function="bottlenecks"),
     )
 
 
@@ -472,6 +601,7 @@ def _bottlenecks(
     ideal: IdealPath | None = None,
     include_customer: bool = True,
     annual_rate: float = 0.08,
+    calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """``bottlenecks`` of a validated log."""
     check_choice(by, BOTTLENECK_ORDER, argument="by", function="bottlenecks")
@@ -482,7 +612,7 @@ def _bottlenecks(
             "bottlenecks(by='value_days') needs a 'value' column (the order value); the log has "
             f"{list(log.columns)}. Map one with read_log(..., mapping={{'value': ...}})."
         )
-    edges = _edge_waits(log, overlap_as_zero=True).with_columns(
+    edges = _edge_waits(log, overlap_as_zero=True, calendar=calendar).with_columns(
         overlap_share=pl.col("overlaps") / pl.col("transitions")
     )
     customers = sorted(customer_steps(log, ideal))
@@ -560,6 +690,7 @@ def drivers(
     attributes: Sequence[str] | None = None,
     min_cases: int = 30,
     value_bands: int = 4,
+    calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """Which attribute values go with a longer wait on one edge of the process map.
 
@@ -583,6 +714,9 @@ def drivers(
         Values with fewer cases on this edge are left out (too few to judge).
     value_bands : int
         Number of quantile bands of ``value_band``.
+    calendar : WorkingCalendar, optional
+        Compare waits in working time (``o2c.read_calendar``): the waits, medians and
+        ``explained_wait`` are working time.
 
     Returns
     -------
@@ -608,7 +742,8 @@ def drivers(
     0    region  EMEA      2 2 days 05:00:00    1 days 00:00:00  2.208333
     1    region  AMER      1 1 days 00:00:00    2 days 05:00:00  0.452830
     """
-    return _drivers(validate(log), edge, attributes=attributes, min_cases=min_cases, value_bands=value_bands)
+    working = working_log(validate(log), check_calendar(calendar, function="drivers"))
+    return _drivers(working, edge, attributes=attributes, min_cases=min_cases, value_bands=value_bands)
 
 
 def _drivers(

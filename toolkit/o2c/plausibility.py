@@ -132,12 +132,14 @@ def _rejected(a: Assessment) -> list[dict[str, Any]]:
 def _long_waits(a: Assessment) -> list[dict[str, Any]]:
     ranked = a.bottlenecks
     internal = ranked[ranked["owner"] == "internal"]
-    long = internal[internal["wait_median"] > THRESHOLDS["wait_over_a_year"]]
+    # a year of the calendar, not of working time: with a working calendar its twin is the one to judge
+    median = "wait_median_calendar" if "wait_median_calendar" in internal.columns else "wait_median"
+    long = internal[internal[median] > THRESHOLDS["wait_over_a_year"]]
     if not len(long):
         return []
     top_rank = int(internal["rank"].iloc[0]) if len(internal) else 0
     edges = [
-        {"source": r["source"], "target": r["target"], "wait_median_days": r["wait_median"].total_seconds() / 86_400,
+        {"source": r["source"], "target": r["target"], "wait_median_days": r[median].total_seconds() / 86_400,
          "orders": int(r["cases"])}
         for r in long.head(5).to_dict(orient="records")
     ]  # fmt: skip

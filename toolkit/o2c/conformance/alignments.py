@@ -39,6 +39,7 @@ import pandas as pd
 import polars as pl
 
 import o2c._pm4py as _pm4py
+from o2c._calendar import WorkingCalendar, check_calendar
 from o2c._progress import progress as _progress
 from o2c.discovery import _case_variants, _variants
 from o2c.errors import ArgumentError, IdealPathError, check_choice, check_frame
@@ -77,6 +78,7 @@ def align(
     method: str = "auto",
     timeout: float = 30.0,
     progress: bool | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """Align each case to the ideal path: pm4py's fitness, skipped steps and inserted steps.
 
@@ -96,6 +98,8 @@ def align(
         ``resolved`` False and ``fitness`` NaN. The sequence alignment always finishes.
     progress : bool, optional
         Show a progress bar over the variants pm4py aligns (default: when stderr is a terminal).
+    calendar : WorkingCalendar, optional
+        ``lead_time`` in working time (``o2c.read_calendar``), followed by ``lead_time_calendar``.
 
     Returns
     -------
@@ -128,7 +132,8 @@ def align(
     1       2           1  0.818182  20000      110001
     2       3           3  0.833333  20001      120001
     """
-    return _align(validate(log), ideal, method=method, timeout=timeout, progress=progress)
+    calendar = check_calendar(calendar, function="align")
+    return _align(validate(log), ideal, method=method, timeout=timeout, progress=progress, calendar=calendar)
 
 
 def _align(
@@ -138,6 +143,7 @@ def _align(
     method: str = "auto",
     timeout: float = 30.0,
     progress: bool | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """``align`` of a validated log."""
     check_choice(method, METHODS, argument="method", function="align")
@@ -157,6 +163,10 @@ def _align(
         model = ideal if isinstance(ideal, ProcessModel) else _as_model(ideal)
         aligned = _align_pm4py(variants, model, timeout=timeout, progress=progress)
     result = _join_cases(variants, aligned)
+    if calendar is not None:  # the lead time in working time, the calendar time beside it
+        working = _lead_times(log, calendar=calendar).set_index(CASE_ID)["lead_time"]
+        result["lead_time_calendar"] = result["lead_time"]
+        result["lead_time"] = working.reindex(result[CASE_ID]).to_numpy()
     if isinstance(ideal, IdealPath):
         result.attrs["ideal"] = ideal  # cost_of_divergence reads the milestones
     return result

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c.discovery import _activity_instances, case_span
 from o2c.errors import ColumnMappingError, check_number
 from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, START_TIMESTAMP, VALUE, per_case, validate
@@ -94,7 +95,10 @@ def cost_of_divergence(
         of those cases, ``conforming_lead_time_median``,
         ``extra_time`` (the difference of the two medians; negative when those orders are
         faster, NaT without conforming cases), ``value_delayed`` (sum of their order values) and
-        ``financing_cost`` (``value_delayed x extra_time in days x annual_rate / 365``). The
+        ``financing_cost`` (``value_delayed x extra_time in days x annual_rate / 365``). With
+        alignments made with a working calendar (``align(..., calendar=...)``) the three times
+        are working time, each followed by its calendar-time twin (``extra_time_calendar``), and
+        ``financing_cost`` is taken on the calendar days: interest accrues on every day. The
         ``any deviation`` row (all non-conforming cases) comes first, then the costliest
         (financing cost, then cases, then label).
 
@@ -135,12 +139,13 @@ def _cost_of_divergence(
     """``cost_of_divergence`` of a validated log."""
     check_number(annual_rate, argument="annual_rate", function="cost_of_divergence")
     ideal = ideal if ideal is not None else alignments.attrs.get("ideal")
-    cases = alignments.loc[alignments["resolved"].astype(bool), ["case_id", "is_fit", "lead_time",
+    times = [c for c in ("lead_time", "lead_time_calendar") if c in alignments.columns]
+    cases = alignments.loc[alignments["resolved"].astype(bool), ["case_id", "is_fit", *times,
                                                                  "skipped_steps", "inserted_steps"]]  # fmt: skip
     if closed_only and ideal is not None:
         cases = cases[_isin(cases["case_id"], _closed_cases(log, ideal))]
     cases = cases.merge(_case_values(log, value), on="case_id", how="left")
-    conforming = cases.loc[cases["is_fit"], "lead_time"].median()
+    conforming = cases.loc[cases["is_fit"], times].median()
     members = pd.concat(
         [
             _members(cases.loc[~cases["is_fit"], ["case_id"]], "any", None),
@@ -149,18 +154,21 @@ def _cost_of_divergence(
             _invoice_before_shipment(log, ideal, cases["case_id"]),
         ],
         ignore_index=True,
-    ).merge(cases[["case_id", "lead_time", "value"]], on="case_id")
+    ).merge(cases[["case_id", *times, "value"]], on="case_id")
     grouped = members.groupby(["kind", "activity"], dropna=False, sort=False)
     table = grouped.agg(
         cases=("case_id", "size"),
-        lead_time_median=("lead_time", "median"),
+        **{f"{t}_median": (t, "median") for t in times},  # lead_time_median, lead_time_calendar_median
         value_delayed=("value", lambda v: v.sum(min_count=1)),
     ).reset_index()
     table["deviation"] = [_label(k, a) for k, a in zip(table["kind"], table["activity"], strict=True)]
     table["share_of_cases"] = table["cases"] / len(cases) if len(cases) else np.nan
-    table["conforming_lead_time_median"] = conforming
-    table["extra_time"] = table["lead_time_median"] - conforming
-    extra_days = table["extra_time"].dt.total_seconds() / _DAY.total_seconds()
+    twin = "_calendar" if "lead_time_calendar" in times else ""  # the calendar-time figures, if any
+    for suffix in dict.fromkeys(("", twin)):
+        table[f"lead_time_median{suffix}"] = table.pop(f"lead_time{suffix}_median")
+        table[f"conforming_lead_time_median{suffix}"] = conforming[f"lead_time{suffix}"]
+        table[f"extra_time{suffix}"] = table[f"lead_time_median{suffix}"] - conforming[f"lead_time{suffix}"]
+    extra_days = table[f"extra_time{twin}"].dt.total_seconds() / _DAY.total_seconds()  # money: calendar days
     table["financing_cost"] = table["value_delayed"] * extra_days * annual_rate / 365
     table["_first"] = table["kind"] != "any"
     table = table.sort_values(
@@ -169,7 +177,8 @@ def _cost_of_divergence(
         na_position="last",
     )
     table["activity"] = table["activity"].astype(object).where(table["activity"].notna(), None)
-    return table[_COLUMNS].reset_index(drop=True)
+    columns = [c2 for c in _COLUMNS for c2 in (c, f"{c}{twin}") if c2 in table.columns]
+    return table[list(dict.fromkeys(columns))].reset_index(drop=True)
 
 
 def _label(kind: str, activity: str | None) -> str:
@@ -259,6 +268,7 @@ def flow_efficiency(
     *,
     alignments: pd.DataFrame | None = None,
     closed_only: bool = True,
+    calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """Value-adding time over lead time of the closed orders: never above 100%, or not computed.
 
@@ -286,6 +296,10 @@ def flow_efficiency(
     closed_only : bool
         Measure closed orders only (with the ideal path's ``paid`` milestone step, else its last
         step), as ``cost_of_divergence`` does; ignored for a ``ProcessModel``.
+    calendar : WorkingCalendar, optional
+        Measure lead times and processing times in working time (``o2c.read_calendar``): value-
+        adding time over the working lead time, the share of the working hours an order was
+        worked on.
 
     Returns
     -------
@@ -310,7 +324,8 @@ def flow_efficiency(
     >>> flow_efficiency(example_log(), IdealPath(ideal.steps)).loc[0, ["theoretical_from", "reason"]].tolist()
     ['not_computed', 'no target hours in the ideal path and no start times in the log']
     """
-    return _flow_efficiency(validate(log), ideal, alignments=alignments, closed_only=closed_only)
+    working = working_log(validate(log), check_calendar(calendar, function="flow_efficiency"))
+    return _flow_efficiency(working, ideal, alignments=alignments, closed_only=closed_only)
 
 
 def _flow_efficiency(
@@ -365,7 +380,11 @@ SPLIT_COLUMNS: dict[str, Any] = {
 
 
 def lead_time_split(
-    log: pl.DataFrame | pd.DataFrame, ideal: IdealPath | ProcessModel, *, closed_only: bool = True
+    log: pl.DataFrame | pd.DataFrame,
+    ideal: IdealPath | ProcessModel,
+    *,
+    closed_only: bool = True,
+    calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """How the closed orders' lead time splits into processing time and waiting time.
 
@@ -388,7 +407,8 @@ def lead_time_split(
         (sums; processing + waiting = lead), ``processing_share`` and ``waiting_share`` (of the
         total lead time, 0..1, adding up to 1; empty without orders), ``instances`` and
         ``instances_without_start`` (activity instances of these orders, and those among them
-        without a known start).
+        without a known start). With a ``calendar`` (``o2c.read_calendar``) the times are
+        working time.
 
     Examples
     --------
@@ -402,7 +422,8 @@ def lead_time_split(
        cases processing_time_median waiting_time_median  processing_share
     0      1        0 days 05:00:00     0 days 01:00:00          0.833333
     """
-    return _lead_time_split(validate(log), ideal, closed_only=closed_only)
+    working = working_log(validate(log), check_calendar(calendar, function="lead_time_split"))
+    return _lead_time_split(working, ideal, closed_only=closed_only)
 
 
 def _lead_time_split(

@@ -20,8 +20,9 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from o2c._calendar import WorkingCalendar, read_calendar
 from o2c._progress import progress as _progress
-from o2c.errors import ColumnMappingError, InputFileError, RejectedRowsWarning
+from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, RejectedRowsWarning
 from o2c.io._classifier import classify
 from o2c.io._csv import read_csv
 from o2c.io._excel import read_excel, sheet_names
@@ -70,6 +71,7 @@ def read_log(
     classifier: str | list[str] | None = None,
     max_nesting: int = MAX_NESTING,
     max_field_bytes: int = MAX_FIELD_BYTES,
+    calendar: WorkingCalendar | str | Path | None = None,
     case_type: str | None = None,
 ) -> LoadedLog:
     """Read an event log from a file or a frame; every input row lands in ``log`` or ``rejects``.
@@ -125,6 +127,9 @@ def read_log(
         declares (``source.notes["classifiers"]`` lists them), or columns to join with ``+``.
         ``source.notes["classifier"]`` says which was used and why; ``o2c.data_quality`` counts
         the events renamed.
+    calendar : WorkingCalendar or path of a YAML file, optional
+        The working calendar (``o2c.read_calendar``) to keep with the log: ``o2c.assess`` then
+        counts waits, durations and lead times in working time.
 
     Returns
     -------
@@ -132,7 +137,8 @@ def read_log(
         ``log``: canonical polars event log sorted by ``case_id``, ``timestamp``,
         ``source_row``; ``rejects``: ``source_file``, ``source_row``, ``column``, ``value``,
         ``reason``; ``source``: path, sha256 of the file bytes, format, encoding, delimiter,
-        mapping used, rows read. Rows read = ``log.height`` + distinct ``rejects.source_row``.
+        mapping used, rows read. Rows read = ``log.height`` + distinct ``rejects.source_row``;
+        ``calendar``: the working calendar given, or None.
 
     Examples
     --------
@@ -143,12 +149,14 @@ def read_log(
     >>> loaded.log["activity"].to_list(), loaded.rejects["reason"].to_list()
     (['Create', 'Ship'], ['missing_case_id'])
     """
+    working = _calendar(calendar)
     if isinstance(path_or_frame, str | Path) and ocel_format(path_or_frame) is not None:
         order_type = case_type if case_type is not None else as_mapping(mapping).case_id
-        return _checked(read_ocel_log(Path(path_or_frame), case_type=order_type), strict=strict)
+        flattened = read_ocel_log(Path(path_or_frame), case_type=order_type)
+        return _checked(replace(flattened, calendar=working), strict=strict)
     if mapping is None and isinstance(path_or_frame, str | Path) and is_document_flow(path_or_frame):
         flow = read_sap_document_flow(path_or_frame, timezone=timezone, max_inflated_bytes=max_inflated_bytes)
-        return _checked(flow, strict=strict)
+        return replace(_checked(flow, strict=strict), calendar=working)
     given = as_mapping(mapping)
     if dayfirst is not None:
         given = replace(given, dayfirst=dayfirst)
@@ -189,7 +197,21 @@ def read_log(
     source = SourceInfo(mapping=replace(resolved, classifier=chosen), rows=rows, notes=notes, **info)
     if rejects.height:
         warnings.warn(RejectedRowsWarning(_summary(rejects, rows, source_file)), stacklevel=2)
-    return LoadedLog(log, rejects, source)
+    return LoadedLog(log, rejects, source, calendar=working)
+
+
+def _calendar(calendar: WorkingCalendar | str | Path | None) -> WorkingCalendar | None:
+    """``read_log``'s calendar: as given, or read from its file."""
+    if calendar is None or isinstance(calendar, WorkingCalendar):
+        return calendar
+    if isinstance(calendar, str | Path):
+        return read_calendar(calendar)
+    raise ArgumentError.must_be(
+        "a WorkingCalendar or the path of a calendar YAML file",
+        calendar,
+        argument="calendar",
+        function="read_log",
+    )
 
 
 def _checked(loaded: LoadedLog, *, strict: bool) -> LoadedLog:

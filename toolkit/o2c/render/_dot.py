@@ -3,12 +3,14 @@ same map gives the same text and the same SVG bytes."""
 
 from __future__ import annotations
 
+import datetime
 import html
 import math
 from collections.abc import Mapping
 from typing import Any
 
 import graphviz
+import pandas as pd
 
 from o2c._format import format_amount, format_count, format_duration
 from o2c.errors import GraphvizMissingError
@@ -88,10 +90,13 @@ def draw(
     kept: Mapping[tuple[str, str], int],
     marked: Mapping[tuple[str, str], str],
     left_out: LeftOut,
+    *,
+    working_day: datetime.timedelta | None = None,
 ) -> ProcessMap:
     """The map of ``graph`` with the ``nodes`` and ``kept`` edges that ``simplify`` chose, edge labels
     showing ``measure``, the ``marked`` edges in their role's colour and a legend that says what
-    was ``left_out``."""
+    was ``left_out``; ``working_day``: durations are working time, in working days of this length."""
+    day = None if working_day is None else pd.Timedelta(working_day)
     chart = ProcessMap("process map", encoding="utf-8", left_out=left_out)
     chart.attr(rankdir="TB", nodesep="0.35", ranksep="0.45", fontname=_FONT, bgcolor="white", pad="0.2")
     chart.attr("node", shape="box", style="rounded,filled", fontname=_FONT, fontsize="12", margin="0.15,0.06")
@@ -110,7 +115,7 @@ def draw(
         label = f"<b>{html.escape(name)}</b>"
         facts = [format_count(graph.weights.get(name, 0.0))] if graph.counted else []
         if name in graph.processing:
-            facts.append(f"{_WORK} {format_duration(graph.processing[name])}")
+            facts.append(f"{_WORK} {format_duration(graph.processing[name], day=day)}")
         if facts:
             label += f'<br/><font point-size="10">{" · ".join(facts)}</font>'
         chart.node(
@@ -137,7 +142,7 @@ def draw(
             continue
         role = marked.get(edge)
         colour = COLOURS[role] if role else COLOURS["edge"]
-        text = html.escape(_format(measure, values.get(edge)))
+        text = html.escape(_format(measure, values.get(edge), day))
         chart.edge(
             ids[source],
             ids[target],
@@ -147,7 +152,9 @@ def draw(
             penwidth=width,
             weight="10" if edge in backbone_edges else "1",
         )
-    legend = _legend(measure, set(marked.values()), processing=bool(graph.processing), left_out=left_out)
+    legend = _legend(
+        measure, set(marked.values()), processing=bool(graph.processing), left_out=left_out, day=day
+    )
     chart.attr(label=legend, labelloc="b", labeljust="l", fontsize="11")
     return chart
 
@@ -165,11 +172,16 @@ def _edge_values(graph: Graph, measure: str) -> dict[tuple[str, str], Any]:
     }
 
 
-def _legend(measure: str, roles: set[str], *, processing: bool, left_out: LeftOut) -> str:
+def _legend(
+    measure: str, roles: set[str], *, processing: bool, left_out: LeftOut, day: pd.Timedelta | None = None
+) -> str:
     boxes = "activities with their events"
     if processing:
         boxes += f" and '{_WORK}', the median processing time (start to completion)"
     parts = [f"Boxes: {boxes}. Edge labels: {_MEASURE_WORDS[measure]}; thickness: transitions."]
+    if day is not None and (processing or measure.startswith("wait_")):
+        hours = f"{day.total_seconds() / 3600:g}"
+        parts[0] += f" Working time: wd = a working day of {hours} h, wh = a working hour."
     if "bottleneck" in roles:
         parts.append(f'<font color="{COLOURS["bottleneck"]}"><b>&#9632; bottleneck</b></font>')
     if "rework" in roles:
@@ -194,11 +206,11 @@ def _text_colour(fill: str) -> str:
     return "black" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "white"
 
 
-def _format(measure: str, value: Any) -> str:
+def _format(measure: str, value: Any, day: pd.Timedelta | None = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if measure in ("transitions", "cases"):
         return format_count(value)
     if measure == "value_days":
         return format_amount(value)
-    return format_duration(value)
+    return format_duration(value, day=day)

@@ -19,6 +19,7 @@ digraph "process map" {
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -86,6 +87,7 @@ def render_map(
     starts: pd.DataFrame | pl.DataFrame | None = None,
     ends: pd.DataFrame | pl.DataFrame | None = None,
     backbone: Sequence[str] | None = None,
+    working_day: datetime.timedelta | None = None,
 ) -> graphviz.Digraph:
     """Draw the process map: activities as boxes, directly-follows edges as arrows.
 
@@ -140,6 +142,10 @@ def render_map(
         Activities drawn as a straight line down the map, such as the most frequent variant's
         trace (``o2c.variants(log)["trace"].iloc[0]``, the default for a log) or the ideal
         path's steps; its edges are always drawn.
+    working_day : timedelta, optional
+        The edges' and boxes' durations are working time (computed with a ``calendar=``, e.g.
+        an ``Assessment``'s with a calendar): they are labelled in working days of this length
+        (``WorkingCalendar.working_day``), ``2.1 wd``, and the legend says so.
 
     Returns
     -------
@@ -180,6 +186,7 @@ def render_map(
         edges_or_log,
         [measure],
         **options,
+        working_day=working_day,
         caps=(max_activities, max_edges),
         keep=keep,
         boundaries=(starts, ends, backbone),
@@ -202,6 +209,7 @@ def render_maps(
     starts: pd.DataFrame | pl.DataFrame | None = None,
     ends: pd.DataFrame | pl.DataFrame | None = None,
     backbone: Sequence[str] | None = None,
+    working_day: datetime.timedelta | None = None,
 ) -> dict[str, ProcessMap]:
     """``render_map`` for each of ``measures``, by measure; from a log its analyses run once.
 
@@ -230,6 +238,7 @@ def render_maps(
         edges_or_log,
         list(measures),
         **options,
+        working_day=working_day,
         caps=(max_activities, max_edges),
         keep=keep,
         boundaries=(starts, ends, backbone),
@@ -254,6 +263,7 @@ def _render_maps(
     boundaries: _Boundaries,
     function: str,
     durations: pd.DataFrame | None,
+    working_day: datetime.timedelta | None = None,
 ) -> dict[str, ProcessMap]:
     """The maps of ``render_map`` or ``render_maps`` (``function``, named in errors), their
     arguments checked first; ``boundaries`` are their ``starts``, ``ends`` and ``backbone``."""
@@ -300,7 +310,7 @@ def _render_maps(
                 )
             laid_out[key] = graph, marked, nodes, kept, left_out_of(graph, nodes, kept)
         graph, marked, nodes, kept, left_out = laid_out[key]
-        maps[measure] = draw(graph, measure, nodes, kept, marked, left_out)
+        maps[measure] = draw(graph, measure, nodes, kept, marked, left_out, working_day=working_day)
     return maps
 
 

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,8 +104,14 @@ def figure_svg(figure: Figure) -> str:
     return buffer.getvalue()
 
 
-def _days(values: pd.Series) -> np.ndarray:
-    return np.asarray(pd.to_timedelta(values).dt.total_seconds(), dtype=float) / _DAY_SECONDS
+def _days(values: pd.Series, working_day: datetime.timedelta | None = None) -> np.ndarray:
+    """Durations in days: of 24 hours, or working days of ``working_day``."""
+    day = _DAY_SECONDS if working_day is None else working_day.total_seconds()
+    return np.asarray(pd.to_timedelta(values).dt.total_seconds(), dtype=float) / day
+
+
+def _unit(working_day: datetime.timedelta | None) -> str:
+    return "days" if working_day is None else "working days"
 
 
 def _label(text: object) -> str:
@@ -121,7 +128,9 @@ def _need(frame: pd.DataFrame, columns: tuple[str, ...], function: str) -> None:
         )
 
 
-def plot_bottlenecks(bottlenecks: pd.DataFrame, *, top: int = 10) -> Figure:
+def plot_bottlenecks(
+    bottlenecks: pd.DataFrame, *, top: int = 10, working_day: datetime.timedelta | None = None
+) -> Figure:
     """Bars of the total waiting time of the worst edges, the customer's waits in grey.
 
     Parameters
@@ -131,6 +140,9 @@ def plot_bottlenecks(bottlenecks: pd.DataFrame, *, top: int = 10) -> Figure:
         ``owner`` when an ideal path told the customer's waits apart).
     top : int
         How many edges to draw, in rank order.
+    working_day : timedelta, optional
+        The durations are working time (computed with a ``calendar=``): drawn in working days
+        of this length (``WorkingCalendar.working_day``), and the axis says so.
 
     Returns
     -------
@@ -160,25 +172,27 @@ def plot_bottlenecks(bottlenecks: pd.DataFrame, *, top: int = 10) -> Figure:
     with chart_style():
         fig = Chart(figsize=(_WIDTH, 0.45 * len(shown) + 1.1), layout="constrained")
         ax = fig.add_subplot()
-        days = _days(shown["wait_total"])
+        days = _days(shown["wait_total"], working_day)
         labels = [_label(f"{s} → {t}") for s, t in zip(shown["source"], shown["target"], strict=True)]
         ax.barh(labels, days, color=colours)
         for y, (total, median) in enumerate(zip(days, shown["wait_median"], strict=True)):
             ax.annotate(
-                f"  median {format_duration(median)}",
+                f"  median {format_duration(median, day=None if working_day is None else pd.Timedelta(working_day))}",
                 (total, y),
                 va="center",
                 fontsize=_SMALL,
                 color="#333333",
                 annotation_clip=False,
             )
-        ax.set_xlabel("total waiting time (days)")
+        ax.set_xlabel(f"total waiting time ({_unit(working_day)})")
         _title(ax, "Where the waiting time goes, open and closed orders (customer's waits in grey)")
         ax.margins(x=0.25)
     return fig
 
 
-def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
+def plot_drivers(
+    drivers: pd.DataFrame, *, top: int = 8, working_day: datetime.timedelta | None = None
+) -> Figure:
     """Median wait on one edge for the attribute values that go with the longest waits.
 
     Parameters
@@ -189,6 +203,9 @@ def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
         first edge (``source``, ``target``: the worst internal bottleneck) are drawn.
     top : int
         How many values to draw, largest ratio first.
+    working_day : timedelta, optional
+        The durations are working time (computed with a ``calendar=``): drawn in working days
+        of this length (``WorkingCalendar.working_day``), and the axis says so.
 
     Returns
     -------
@@ -215,7 +232,10 @@ def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
         fig = Chart(figsize=(_WIDTH, 0.5 * len(shown) + 1.1), layout="constrained")
         ax = fig.add_subplot()
         y = np.arange(len(shown))
-        these, others = _days(shown["wait_median"]), _days(shown["others_wait_median"])
+        these, others = (
+            _days(shown["wait_median"], working_day),
+            _days(shown["others_wait_median"], working_day),
+        )
         ax.barh(y + 0.2, these, height=0.4, color=COLOURS["bottleneck"], label="orders with this value")
         ax.barh(y - 0.2, others, height=0.4, color="#BBBBBB", label="all other orders")
         for row, (value, ratio) in enumerate(zip(these, shown["ratio"], strict=True)):
@@ -225,7 +245,7 @@ def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
         ax.set_yticks(
             y, [_label(f"{a} {v}") for a, v in zip(shown["attribute"], shown["value"], strict=True)]
         )
-        ax.set_xlabel("median waiting time (days)")
+        ax.set_xlabel(f"median waiting time ({_unit(working_day)})")
         _title(ax, "What goes with the longest waits here (open and closed orders)")
         ax.legend(loc="lower right", frameon=False, fontsize=_SMALL)
         ax.margins(x=0.15)
@@ -233,7 +253,11 @@ def plot_drivers(drivers: pd.DataFrame, *, top: int = 8) -> Figure:
 
 
 def plot_lead_times(
-    alignments: pd.DataFrame, *, bins: int = 30, orders: str = "orders (open ones: time so far)"
+    alignments: pd.DataFrame,
+    *,
+    bins: int = 30,
+    orders: str = "orders (open ones: time so far)",
+    working_day: datetime.timedelta | None = None,
 ) -> Figure:
     """Histogram of the orders' lead times, orders on the ideal path against the others.
 
@@ -246,6 +270,9 @@ def plot_lead_times(
     orders : str
         Which orders ``alignments`` holds, for the title ("How long {orders} take, ..."); pass
         e.g. ``"the 1,200 closed orders"`` with the rows of ``o2c.conformance.closed_cases``.
+    working_day : timedelta, optional
+        The durations are working time (computed with a ``calendar=``): drawn in working days
+        of this length (``WorkingCalendar.working_day``), and the axis says so.
 
     Returns
     -------
@@ -264,7 +291,7 @@ def plot_lead_times(
     ['on the ideal path (1)', 'off it (2)']
     """
     _need(alignments, ("lead_time", "is_fit"), "plot_lead_times")
-    days = _days(alignments["lead_time"])
+    days = _days(alignments["lead_time"], working_day)
     fit = alignments["is_fit"].to_numpy(dtype=bool)
     with chart_style():
         fig = Chart(figsize=(_WIDTH, 3.0), layout="constrained")
@@ -279,7 +306,7 @@ def plot_lead_times(
             )
             if mask.any():
                 ax.axvline(float(np.median(days[mask])), color=colour, linestyle="--", linewidth=1.2)
-        ax.set_xlabel("lead time (days); dashed: medians")
+        ax.set_xlabel(f"lead time ({_unit(working_day)}); dashed: medians")
         ax.set_ylabel("orders")
         _title(ax, f"How long {orders} take, on and off the ideal path")
         ax.legend(frameon=False, fontsize=_SMALL)

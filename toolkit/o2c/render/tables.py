@@ -74,7 +74,9 @@ _DAYS_PAST_DUE = ("median_with", "median_without", "difference")
 _KPI_UNITS = {"share": "share", "orders": "count", "per order": "number", "duration": "duration"}
 
 
-def format_cell(value: Any, kind: str, *, currency: str | None = None) -> str:
+def format_cell(
+    value: Any, kind: str, *, currency: str | None = None, day: pd.Timedelta | None = None
+) -> str:
     """One value of a result table as text, by the kind of its column (one of ``KINDS``).
 
     Parameters
@@ -86,6 +88,8 @@ def format_cell(value: Any, kind: str, *, currency: str | None = None) -> str:
         How to show it (see the module's table); ``column_kinds`` infers it from the column.
     currency : str, optional
         Written after ``money`` and ``value_days`` figures.
+    day : Timedelta, optional
+        ``duration`` cells are working time in working days of this length (``format_duration``).
 
     Examples
     --------
@@ -98,7 +102,7 @@ def format_cell(value: Any, kind: str, *, currency: str | None = None) -> str:
     if value is None or (not isinstance(value, tuple | list | str) and pd.isna(value)):
         return ""
     if kind == "duration":
-        return format_duration(pd.Timedelta(value))
+        return format_duration(pd.Timedelta(value), day=day)
     if kind == "days":  # days past due: whole days, a median may end in .5; signed
         days = pd.Timedelta(value).total_seconds() / 86_400
         return f"{days:,.1f}".removesuffix(".0") + " d"

@@ -166,6 +166,10 @@ def findings(
         ``rejected``, ``rejects`` per reason), ``mapping``, ``log`` (``events``, ``cases``,
         ``activities``, ``variants``, ``first_event``, ``last_event``), ``ideal_path``,
         ``parameters`` (of ``assess``: ``assess(loaded, ideal=..., **parameters)`` reruns it),
+        ``calendar`` (the working calendar, null for calendar time: with one, the ``*_s``
+        durations of ``edges``, ``bottlenecks``, ``processing_times``, ``flow_efficiency``,
+        ``lead_time_split`` and ``cost_of_divergence`` are working seconds, their twins
+        ``*_calendar_s`` calendar seconds),
         ``report`` (``top``, ``map_activities``, ``map_paths``), ``versions``, ``headlines``,
         ``warnings`` (``o2c.plausibility_warnings``: ``code``, ``severity``, ``message``,
         ``evidence``, ``headline``), ``edges``, ``bottlenecks`` (each with ``drivers``), ``rework``, ``first_time_right``, ``conformance``, ``cost_of_divergence``,
@@ -225,6 +229,7 @@ def findings(
         "log": {k: _plain(v) for k, v in a.summary.items()},
         "ideal_path": _ideal_path(a),
         "parameters": dict(a.parameters),
+        "calendar": _calendar(a),
         "report": {"top": top, "map_activities": map_activities, "map_paths": map_paths},
         "versions": _versions(),
         "headlines": list(caveated_headlines(a, warnings)),
@@ -295,11 +300,13 @@ def _objects(a: Assessment) -> dict[str, Any]:
     shared = a.deduplicated_waiting_times
     waits = None
     if shared is not None:
+        seen = "wait_total_calendar" if "wait_total_calendar" in a.waiting_times.columns else "wait_total"
         waits = {
             "transitions": int(shared["transitions"].sum()),
             "transitions_seen": int(shared["transitions_seen"].sum()),
             "wait_total_s": _plain(shared["wait_total"].sum()),
-            "wait_total_seen_s": _plain(a.waiting_times["wait_total"].sum()),
+            # in calendar time, as the waits counted once are (a calendar's working time is beside)
+            "wait_total_seen_s": _plain(a.waiting_times[seen].sum()),
         }
     return {
         "case_type": flat.get("case_type"),
@@ -313,6 +320,13 @@ def _objects(a: Assessment) -> dict[str, Any]:
         "facts": _records(a.object_facts) if a.object_facts is not None else [],
         "deduplicated_waits": waits,
     }
+
+
+def _calendar(assessment: Assessment) -> dict[str, Any] | None:
+    """The working calendar the durations were counted in (``o2c.WorkingCalendar.to_dict`` with
+    its description under ``text``), or None for calendar time."""
+    calendar = assessment.calendar
+    return None if calendar is None else calendar.to_dict() | {"text": calendar.describe()}
 
 
 def _counts(activities: pd.DataFrame, column: str) -> dict[str, int]:

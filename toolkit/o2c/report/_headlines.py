@@ -24,15 +24,23 @@ _MATERIAL_RATIO = 1.25
 # --- words and numbers ---------------------------------------------------------------------
 
 
-def duration_words(value: Any) -> str:
-    """A duration in words (``format_duration(words=True)``), or ``unknown`` when missing.
+def duration_words(value: Any, day: pd.Timedelta | None = None) -> str:
+    """A duration in words (``format_duration(words=True)``), or ``unknown`` when missing;
+    with ``day`` (a working day's length) working time in working days and hours.
 
     >>> [duration_words(pd.Timedelta(x)) for x in ("10 days 21 hours", "4 hours 32 min", "15 hours", "35 min", "1 s")]
     ['10.9 days', '4.5 hours', '15 hours', '35 minutes', '1 second']
+    >>> duration_words(pd.Timedelta(hours=21), pd.Timedelta(hours=8))
+    '2.6 working days'
     """
     if value is None or pd.isna(value):
         return "unknown"
-    return format_duration(pd.Timedelta(value), words=True)
+    return format_duration(pd.Timedelta(value), words=True, day=day)
+
+
+def working_day(assessment: Assessment) -> pd.Timedelta | None:
+    """The length of a working day when the assessment counted working time, else None (24-hour days)."""
+    return None if assessment.calendar is None else pd.Timedelta(assessment.calendar.working_day)
 
 
 def share_words(value: float) -> str:
@@ -167,6 +175,7 @@ def _top_driver(assessment: Assessment, rank: int) -> pd.Series | None:
 
 
 def _bottleneck_sentence(assessment: Assessment) -> str:
+    day = working_day(assessment)  # working time in working days, when there is a calendar
     edge = top_internal(assessment)
     if edge is None:
         return "No order has two events in a row, so there is no waiting time between steps to rank."
@@ -178,8 +187,8 @@ def _bottleneck_sentence(assessment: Assessment) -> str:
         return "Orders do not wait between steps: every step follows the one before it at the same time."
     share = edge["wait_total"] / internal_total
     sentence = (
-        f"Orders wait a median {duration_words(edge['wait_median'])} between {edge['source']} and "
-        f"{edge['target']}, where {share_words(share)} {scope} accumulates ({duration_words(edge['wait_total'])} in all, open and closed orders alike)"
+        f"Orders wait a median {duration_words(edge['wait_median'], day)} between {edge['source']} and "
+        f"{edge['target']}, where {share_words(share)} {scope} accumulates ({duration_words(edge['wait_total'], day)} in all, open and closed orders alike)"
     )
     driver = _top_driver(assessment, int(edge["rank"]))
     if driver is None:
@@ -196,8 +205,8 @@ def _bottleneck_sentence(assessment: Assessment) -> str:
     )
     return (
         sentence + f"; orders with {driver['attribute']} {driver['value']}{also} wait a median "
-        f"{duration_words(driver['wait_median'])} there, {_times(driver['ratio'])} times as long as the others "
-        f"({duration_words(driver['others_wait_median'])})."
+        f"{duration_words(driver['wait_median'], day)} there, {_times(driver['ratio'])} times as long as the others "
+        f"({duration_words(driver['others_wait_median'], day)})."
     )
 
 
@@ -208,6 +217,7 @@ def any_deviation(assessment: Assessment) -> pd.Series | None:
 
 
 def _divergence_sentence(assessment: Assessment) -> str:
+    day = working_day(assessment)  # working lead times in working days, when there is a calendar
     summary = assessment.conformance
     name = _ideal_name(assessment)
     final = final_step(assessment)
@@ -226,7 +236,7 @@ def _divergence_sentence(assessment: Assessment) -> str:
     if pd.notna(row["extra_time"]):
         longer = "longer" if row["extra_time"] >= pd.Timedelta(0) else "less"
         sentence += (
-            f"; they took a median {duration_words(abs(row['extra_time']))} {longer} than the "
+            f"; they took a median {duration_words(abs(row['extra_time']), day)} {longer} than the "
             f"{_n(summary.conforming_cases, 'order')} that followed it"
         )
     else:
@@ -272,6 +282,7 @@ def _rework_sentence(assessment: Assessment) -> str:
 
 def _flow_sentence(assessment: Assessment) -> str | None:
     """Flow efficiency of the first source (target hours, else processing times); None when not computed."""
+    day = working_day(assessment)  # working time in working days, when there is a calendar
     rows = assessment.flow_efficiency
     rows = rows[rows["flow_efficiency"].notna()]
     if not len(rows):
@@ -285,8 +296,8 @@ def _flow_sentence(assessment: Assessment) -> str | None:
         work = "in progress (from each activity's start to its completion)"
     return (
         f"Flow efficiency is {share_words(row['flow_efficiency'])}: {scope} ({format_count(row['cases'])}) spend a "
-        f"median {duration_words(row['theoretical_lead_time'])} {work} in a median lead time of "
-        f"{duration_words(row['actual_lead_time'])}; the rest is waiting."
+        f"median {duration_words(row['theoretical_lead_time'], day)} {work} in a median lead time of "
+        f"{duration_words(row['actual_lead_time'], day)}; the rest is waiting."
     )
 
 
@@ -306,6 +317,7 @@ def processing_sentence(assessment: Assessment) -> str:
     >>> print(processing_sentence(assess(read_log(example_log()), progress=False)))
     Processing time is unknown: the log has no start events, only completions, so the time between two completions is both the work on the second step and the wait before it.
     """
+    day = working_day(assessment)  # working time in working days, when there is a calendar
     split = assessment.lead_time_split
     if not len(split):
         return (
@@ -318,8 +330,8 @@ def processing_sentence(assessment: Assessment) -> str:
     if not row["cases"]:
         return f"No order among {scope} lasts longer than an instant, so there is no lead time to split."
     sentence = (
-        f"Work itself takes a median {duration_words(row['processing_time_median'])} per order; orders spend a "
-        f"median {duration_words(row['waiting_time_median'])} waiting between steps, "
+        f"Work itself takes a median {duration_words(row['processing_time_median'], day)} per order; orders spend a "
+        f"median {duration_words(row['waiting_time_median'], day)} waiting between steps, "
         f"{share_words(row['waiting_share'])} of their lead time ({scope}, {_n(row['cases'], 'order')})"
     )
     missing = int(row["instances_without_start"])
@@ -333,13 +345,14 @@ def processing_sentence(assessment: Assessment) -> str:
 
 def _lead_time_sentence(assessment: Assessment) -> str:
     """The orders' median lead time, for when flow efficiency is not computed."""
+    day = working_day(assessment)  # working time in working days, when there is a calendar
     row = assessment.flow_efficiency.iloc[0]
     final = final_step(assessment)
     scope = f"the orders that reached {final}" if final else "all orders"
     if not row["cases"]:
         return f"No order among {scope} lasts longer than an instant, so there is no lead time to measure."
     return (
-        f"Orders take a median {duration_words(row['actual_lead_time'])} from first to last event "
+        f"Orders take a median {duration_words(row['actual_lead_time'], day)} from first to last event "
         f"({scope}, {format_count(row['cases'])}); flow efficiency is not computed: {row['reason']}."
     )
 
@@ -372,6 +385,7 @@ def _kpi_sentence(assessment: Assessment) -> str | None:
 
 
 def _deviation_sentence(assessment: Assessment) -> str:
+    day = working_day(assessment)  # working lead times in working days, when there is a calendar
     table = assessment.cost_of_divergence
     rows = table[table["kind"] != "any"]
     if not len(rows):
@@ -390,7 +404,9 @@ def _deviation_sentence(assessment: Assessment) -> str:
     sentence = f"The costliest deviation from the ideal path is {what}: {_n(row['cases'], 'order')}"
     if pd.notna(row["extra_time"]):
         longer = "longer" if row["extra_time"] >= pd.Timedelta(0) else "less"
-        sentence += f", a median {duration_words(abs(row['extra_time']))} {longer} than conforming orders"
+        sentence += (
+            f", a median {duration_words(abs(row['extra_time']), day)} {longer} than conforming orders"
+        )
     if pd.notna(row["financing_cost"]):
         rate = assessment.parameters["annual_rate"]
         sentence += (

@@ -15,6 +15,7 @@ from o2c._assess import Assessment
 from o2c._format import format_count
 from o2c.conformance import IdealPath
 from o2c.conformance.cost import _closed_cases, _isin
+from o2c.performance import CALENDAR_SUFFIX
 from o2c.render.maps import LeftOut
 from o2c.render.plots import figure_svg, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
 from o2c.render.tables import (
@@ -30,6 +31,7 @@ from o2c.report._headlines import (
     processing_sentence,
     share_words,
     top_internal,
+    working_day,
 )
 from o2c.report._maps import MAP_MAX_ACTIVITIES, MAP_MAX_EDGES
 
@@ -65,7 +67,9 @@ def _figure_svg(figure: Figure) -> str:
 # --- the HTML page -------------------------------------------------------------------------
 
 
-def _environment() -> jinja2.Environment:
+def _environment(day: pd.Timedelta | None = None) -> jinja2.Environment:
+    """The template environment; ``day``: the working day of the assessment's calendar, in which
+    the ``duration`` filters write working time (the page passes them working-time figures only)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("o2c.report", "templates"),
         autoescape=True,
@@ -74,9 +78,9 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["duration"] = duration_words
+    env.filters["duration"] = lambda value: duration_words(value, day)
     env.filters["duration_s"] = lambda seconds: duration_words(
-        None if seconds is None else pd.Timedelta(seconds=seconds)
+        None if seconds is None else pd.Timedelta(seconds=seconds), day
     )
     env.filters["share"] = share_words
     env.filters["count"] = format_count
@@ -84,16 +88,24 @@ def _environment() -> jinja2.Environment:
 
 
 def _table(
-    frame: pd.DataFrame, headers: Mapping[str, str], currency: str | None, *, limit: int | None = None
+    frame: pd.DataFrame,
+    headers: Mapping[str, str],
+    currency: str | None,
+    *,
+    limit: int | None = None,
+    day: pd.Timedelta | None = None,
 ) -> dict[str, Any]:
     """A frame as header and rows of text for the template: the ``headers`` (column -> header)
     it has, each cell as ``o2c.styled`` shows it (``o2c.render.tables.column_kinds``) but for the
-    currency of money columns, which their header states once (narrow tables fit the page)."""
+    currency of money columns, which their header states once (narrow tables fit the page).
+    ``day``: the frame's durations are working time, shown in working days of this length, but
+    for their calendar-time twins (``*_calendar``), shown in days of 24 hours."""
     shown = frame if limit is None else frame.head(limit)
     chosen = [c for c in headers if c in shown.columns]
     kinds = column_kinds(shown)
+    days = {c: None if c.endswith(CALENDAR_SUFFIX) else day for c in chosen}
     rows = [
-        [format_cell(value, kinds[c]) for c, value in zip(chosen, row, strict=True)]
+        [format_cell(value, kinds[c], day=days[c]) for c, value in zip(chosen, row, strict=True)]
         for row in shown[chosen].itertuples(index=False, name=None)
     ]
     units = {"money": f" ({currency})", "value_days": f" ({currency}-days)"} if currency else {}
@@ -142,8 +154,10 @@ _WAIT_COLUMNS = {
     "transitions": "transitions",
     "cases": "orders",
     "wait_median": "median",
+    "wait_median_calendar": "median, calendar time",
     "wait_mean": "mean",
     "wait_total": "total",
+    "wait_total_calendar": "total, calendar time",
     "share_of_wait": "share",
     "value_days": "value held",
     "financing_cost": "financing cost",
@@ -164,6 +178,7 @@ _PROCESSING_COLUMNS = {
     "instances": "instances",
     "cases": "orders",
     "duration_median": "median",
+    "duration_median_calendar": "median, calendar time",
     "duration_p90": "90th pct",
     "duration_total": "total",
     "share_of_processing": "share of all processing",
@@ -193,6 +208,7 @@ _COST_COLUMNS = {
     "share_of_cases": "share",
     "lead_time_median": "median lead time",
     "extra_time": "extra time",
+    "extra_time_calendar": "extra time, calendar time",
     "value_delayed": "order value",
     "financing_cost": "financing cost",
 }
@@ -280,10 +296,11 @@ def _kpi_rows(kpis: pd.DataFrame) -> list[list[str]]:
 def _lead_time_chart(assessment: Assessment) -> Figure:
     """Lead times of the orders the cost of divergence compares: the closed ones, when it does."""
     a, ideal = assessment, assessment.ideal
+    day = None if a.calendar is None else a.calendar.working_day
     if final_step(a) is None or not isinstance(ideal, IdealPath):
-        return plot_lead_times(a.alignments, orders="all orders (open ones: time so far)")
+        return plot_lead_times(a.alignments, orders="all orders (open ones: time so far)", working_day=day)
     closed = a.alignments[_isin(a.alignments["case_id"], _closed_cases(a.log, ideal))]
-    return plot_lead_times(closed, orders=f"the {format_count(len(closed))} closed orders")
+    return plot_lead_times(closed, orders=f"the {format_count(len(closed))} closed orders", working_day=day)
 
 
 def html_page(
@@ -304,14 +321,18 @@ def html_page(
         how="left",
     )
     rekeyed = a.rekeyed_data.assign(activity=a.rekeyed_data["activity"].fillna("any of them"))
+    working = None if a.calendar is None else a.calendar.working_day  # durations in working days
     charts = {
-        "bottlenecks": _figure_svg(plot_bottlenecks(a.bottlenecks, top=top)) if len(a.bottlenecks) else None,
-        "drivers": _figure_svg(plot_drivers(drivers, top=8)) if len(drivers) else None,
+        "bottlenecks": _figure_svg(plot_bottlenecks(a.bottlenecks, top=top, working_day=working))
+        if len(a.bottlenecks)
+        else None,
+        "drivers": _figure_svg(plot_drivers(drivers, top=8, working_day=working)) if len(drivers) else None,
         "lead_times": _figure_svg(_lead_time_chart(a)),
         "variants": _figure_svg(plot_variants(a.variants)),
     }
     rejects = a.rejects.head(20).to_pandas()
-    template = _environment().get_template("report.html.j2")
+    day = working_day(a)
+    template = _environment(day).get_template("report.html.j2")
     return template.render(
         doc=document,
         headlines=document["headlines"],
@@ -326,13 +347,13 @@ def html_page(
         final_step=final_step(a),
         currency=a.currency,
         tables={
-            "bottlenecks": _table(a.bottlenecks, _WAIT_COLUMNS, a.currency, limit=top),
-            "processing": _table(a.activity_durations, _PROCESSING_COLUMNS, a.currency),
-            "drivers": _table(drivers, _DRIVER_COLUMNS, a.currency, limit=top),
+            "bottlenecks": _table(a.bottlenecks, _WAIT_COLUMNS, a.currency, limit=top, day=day),
+            "processing": _table(a.activity_durations, _PROCESSING_COLUMNS, a.currency, day=day),
+            "drivers": _table(drivers, _DRIVER_COLUMNS, a.currency, limit=top, day=day),
             "rework": _table(rework, _REWORK_COLUMNS, a.currency, limit=top),
             "rekeyed": _table(rekeyed, _REKEY_COLUMNS, a.currency),
             "conformance": _table(a.conformance.activities, _CONFORMANCE_COLUMNS, a.currency),
-            "cost": _table(a.cost_of_divergence, _COST_COLUMNS, a.currency),
+            "cost": _table(a.cost_of_divergence, _COST_COLUMNS, a.currency, day=day),
             "variants": _table(a.variants, _VARIANT_COLUMNS, a.currency, limit=top),
             "quality": _table(a.data_quality, _QUALITY_COLUMNS, a.currency),
             "rejects": _table(rejects, _REJECT_COLUMNS, a.currency),
@@ -352,5 +373,6 @@ def html_page(
         parameters=document["parameters"],
         report=document["report"],
         mapping=document["mapping"],
+        calendar=document["calendar"],
         explorer=explorer,
     )

@@ -77,6 +77,7 @@ def draw_maps(
         max_edges=MAP_MAX_EDGES,
         durations=assessment.activity_durations,
         keep=_kept_on_maps(assessment),
+        working_day=None if assessment.calendar is None else assessment.calendar.working_day,
     )
     drawn = {names[measure]: chart for measure, chart in maps.items()}
     if assessment.object_directly_follows is not None:  # an object-centric log: its OC-DFG too
