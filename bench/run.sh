@@ -2,7 +2,7 @@
 # The benchmark: one table of o2c beside pm4py (bench/bench_scale.py: simulated 1M- and 10M-event
 # logs, each step of each tool in its own process, then the reading of the real logs). Extra
 # arguments go to bench_scale.py (see its --help). With --details, the per-topic scripts follow
-# (bench_read, bench_maps, bench_rework, bench_conformance, bench_simulate, bench_explorer, bench_compare), each with its own print-out.
+# (bench_read, bench_maps, bench_rework, bench_conformance, bench_simulate, bench_explorer, bench_ocel, bench_compare), each with its own print-out.
 source "$(dirname "$0")/../scripts/setup.sh"
 details=0
 args=()
@@ -11,7 +11,7 @@ for arg in "$@"; do
 done
 python bench/bench_scale.py "${args[@]}"
 if [ "$details" = 1 ]; then
-    for script in bench/bench_read.py bench/bench_maps.py bench/bench_rework.py bench/bench_conformance.py bench/bench_simulate.py bench/bench_explorer.py bench/bench_compare.py; do
+    for script in bench/bench_read.py bench/bench_maps.py bench/bench_rework.py bench/bench_conformance.py bench/bench_simulate.py bench/bench_explorer.py bench/bench_ocel.py bench/bench_compare.py; do
         echo "== ${script}"
         python "$script"
     done

@@ -26,6 +26,7 @@ LEVELS = {
     "log": 1,
     "_calendar": 1,  # working calendars: below model, whose LoadedLog keeps one
     "model": 1,
+    "_objects": 1,  # the object-centric log type (OCEL), beside model
     "conformance.ideal_path": 2,  # the deprecated name of o2c.model
     "_milestones": 2,
     "_pm4py": 2,
@@ -34,9 +35,11 @@ LEVELS = {
     # at the door (importing them only then); they reach up to nothing but io (scan_log's mapping)
     "_engines": 3,
     "_simulate": 3,
+    "_flatten": 3,  # object-centric log -> order-level log; io's read_log flattens OCEL files with it
     # the analyses, each on its own level: discovery < performance < rework, conformance < kpis
     "discovery": 4,
     "performance": 5,
+    "_object_waits": 5,  # waits of a flattened log, each shared wait once
     "filtering": 5,
     "quality": 5,
     "engines": 7,  # the deprecated alias of the verbs it names (discovery, performance, rework)

@@ -5,9 +5,12 @@ from ._calendar import WorkingCalendar, read_calendar
 from ._compare import Comparison, compare
 from ._engines._duckdb import ScannedLog, scan_log
 from ._explore import Explorer, explore
+from ._flatten import flatten, object_directly_follows, object_facts
 from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
+from ._object_waits import deduplicated_waiting_times
+from ._objects import ObjectCentricLog
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
-from ._simulate import Simulation, example_log, simulate
+from ._simulate import ObjectCentricSimulation, Simulation, example_log, simulate, simulate_ocel
 from .conformance import (
     ConformanceSummary,
     IdealPath,
@@ -39,7 +42,7 @@ from .errors import (
     ToolkitError,
 )
 from .filtering import filter_log
-from .io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log, read_process_model
+from .io import ColumnMapping, LoadedLog, SourceInfo, read_ideal_path, read_log, read_ocel, read_process_model
 from .io._sap import read_sap_document_flow
 from .log import Reason, validate
 from .ocel import write_ocel
@@ -54,6 +57,7 @@ from .performance import (
 from .plausibility import plausibility_warnings
 from .quality import data_quality, log_summary
 from .render import render_map
+from .render.object_map import render_object_map
 from .render.plots import (
     plot_bottlenecks,
     plot_case_timeline,
@@ -88,6 +92,8 @@ __all__ = [
     "IdealPathError",
     "InputFileError",
     "LoadedLog",
+    "ObjectCentricLog",
+    "ObjectCentricSimulation",
     "ProcessModel",
     "Reason",
     "RejectedRowError",
@@ -112,6 +118,7 @@ __all__ = [
     "conformance_summary",
     "cost_of_divergence",
     "data_quality",
+    "deduplicated_waiting_times",
     "directly_follows",
     "discover_ideal_path",
     "draw_maps",
@@ -123,6 +130,7 @@ __all__ = [
     "findings",
     "findings_schema",
     "first_time_right",
+    "flatten",
     "flow_efficiency",
     "headlines",
     "kpis",
@@ -131,6 +139,8 @@ __all__ = [
     "lead_times",
     "log_summary",
     "milestones",
+    "object_directly_follows",
+    "object_facts",
     "ping_pongs",
     "plausibility_warnings",
     "plot_bottlenecks",
@@ -142,15 +152,18 @@ __all__ = [
     "read_calendar",
     "read_ideal_path",
     "read_log",
+    "read_ocel",
     "read_process_model",
     "read_sap_document_flow",
     "rekeyed_data",
     "render_map",
+    "render_object_map",
     "rework",
     "rework_cost",
     "scan_log",
     "self_loops",
     "simulate",
+    "simulate_ocel",
     "start_activities",
     "stuck_orders",
     "styled",

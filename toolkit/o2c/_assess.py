@@ -29,10 +29,13 @@ import pandas as pd
 import polars as pl
 
 from o2c._calendar import WorkingCalendar, check_calendar, working_log
+from o2c._flatten import object_directly_follows, object_facts
 from o2c._kpis._late_payment import _late_payment_drivers
 from o2c._kpis._milestones import _milestones
 from o2c._kpis._stuck import _stuck_orders
 from o2c._kpis._table import _kpis
+from o2c._object_waits import _deduplicated_waiting_times
+from o2c._objects import EVENT_ID
 from o2c._progress import progress as _progress
 from o2c._rework import _first_time_right, _rekeyed_data, _rework, _rework_cost
 from o2c.conformance import ConformanceSummary, IdealPath, ProcessModel, conformance_summary
@@ -124,6 +127,11 @@ class Assessment:
     taken on calendar days: interest accrues on every day); ``rework_cost`` and the
     order-to-cash frames (``kpis``, ``stuck_orders``, ``late_payment_drivers``: payment terms
     run on calendar days) stay in calendar time.
+
+    When the log was read from an object-centric file (``loaded.ocel``): ``object_facts``
+    (``o2c.object_facts``: items, split and consolidated deliveries, partial invoicing),
+    ``deduplicated_waiting_times`` (each wait shared by several orders once) and
+    ``object_directly_follows`` (each object type's directly-follows graph); None otherwise.
     """
 
     source: SourceInfo
@@ -158,6 +166,9 @@ class Assessment:
     stuck_orders: pd.DataFrame = field(repr=False)
     late_payment_drivers: pd.DataFrame = field(repr=False)
     calendar: WorkingCalendar | None = None
+    object_facts: pd.DataFrame | None = field(default=None, repr=False)
+    deduplicated_waiting_times: pd.DataFrame | None = field(default=None, repr=False)
+    object_directly_follows: pd.DataFrame | None = field(default=None, repr=False)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every result table by name (the ``tables/`` of a report), ``conformance`` as its activities.
@@ -175,6 +186,9 @@ class Assessment:
         )  # fmt: skip
         tables = {name: getattr(self, name) for name in names}
         tables["conformance"] = self.conformance.activities
+        for name in ("object_facts", "deduplicated_waiting_times", "object_directly_follows"):
+            if getattr(self, name) is not None:
+                tables[name] = getattr(self, name)
         return tables
 
 
@@ -328,6 +342,12 @@ def assess(
         if payable
         else _empty(_LATE_PAYMENT_DTYPES)
     )
+    facts = shared_waits = object_edges = None
+    if loaded.ocel is not None:  # read from an object-centric file: the facts of its objects
+        facts = object_facts(loaded.ocel, case=loaded.source.mapping.case_id)
+        object_edges = object_directly_follows(loaded.ocel)
+        if EVENT_ID in log.columns:
+            shared_waits = _deduplicated_waiting_times(log)
     next(ticks, None)
     return Assessment(
         source=loaded.source,
@@ -362,6 +382,9 @@ def assess(
         stuck_orders=stuck,
         late_payment_drivers=late,
         calendar=calendar,
+        object_facts=facts,
+        deduplicated_waiting_times=shared_waits,
+        object_directly_follows=object_edges,
     )
 
 

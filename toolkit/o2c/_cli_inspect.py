@@ -36,6 +36,12 @@ def add_log_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--sheet", metavar="NAME", help="Excel sheet to read")
     parser.add_argument(
+        "--case-type",
+        metavar="TYPE",
+        help="object-centric logs (OCEL): the object type whose objects are the cases "
+        "(default: the one named like order, sales order, SO)",
+    )
+    parser.add_argument(
         "--timezone", default="UTC", metavar="TZ", help="zone of naive timestamps (default UTC)"
     )
     order = parser.add_mutually_exclusive_group()
@@ -99,6 +105,7 @@ def load(args: argparse.Namespace, mapping_file: Mapping[str, Any] | None = None
             classifier=args.classifier,
             max_nesting=args.max_nesting,
             max_field_bytes=args.max_field_bytes,
+            case_type=getattr(args, "case_type", None),
             calendar=getattr(args, "calendar", None),
         )
 
@@ -133,6 +140,7 @@ def inspection(loaded: LoadedLog) -> dict[str, Any]:
         "rejects": {reason: n for reason, n in reasons.iter_rows()},
         "log": log_summary(loaded.log),
         "data_quality": quality.to_dict(orient="records"),
+        "objects": dict(source.notes.get("flatten", {})),
         **(
             {"calendar": loaded.calendar.to_dict() | {"text": loaded.calendar.describe()}}
             if loaded.calendar
@@ -157,6 +165,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _events(n: int) -> str:
+    return f"{n:,} event" + ("" if n == 1 else "s")
+
+
 def _text(found: dict[str, Any]) -> str:
     source, log = found["input"], found["log"]
     how = ", ".join(
@@ -176,6 +188,13 @@ def _text(found: dict[str, Any]) -> str:
         "mapping   " + ", ".join(f"{k}={v!r}" for k, v in found["mapping"].items() if v is not None),
         f"rows      {source['rows']:,} read, {source['rejected']:,} rejected",
     ]
+    objects = found.get("objects")
+    if objects:
+        lines.append(
+            f"objects   cases are the {objects['case_type']!r} objects ({objects['case_type_chosen']}; "
+            f"--case-type TYPE), with the events of their {', '.join(objects['through']) or 'own only'}; "
+            f"{_events(objects['events_shared'])} shared by several, {_events(objects['events_unlinked'])} in none"
+        )
     if found["classifiers"]:
         offered = "; ".join(f"{name!r} ({' '.join(keys)})" for name, keys in found["classifiers"].items())
         lines.append(f"offered   classifiers the file declares (--classifier NAME): {offered}")

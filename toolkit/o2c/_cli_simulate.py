@@ -3,7 +3,9 @@
 Writes into ``--out``: ``o2c_orders.csv``, ``.parquet`` and ``.xes.gz`` (every order), an
 Excel excerpt ``o2c_orders.xlsx`` and a messy European export ``o2c_orders_export.csv`` (the
 first ``--excerpt`` orders), ``mapping_export.yaml``, ``ideal_path.yaml``, ``calendar.yaml`` (the
-simulated back office's working calendar, for ``--calendar``) and ``truth.json``.
+simulated back office's working calendar, for ``--calendar``) and ``truth.json``; and an
+object-centric log of ``--excerpt`` orders, ``o2c_objects.jsonocel`` (OCEL 2.0 JSON, by
+``o2c.simulate_ocel`` with the same seed), with its truth ``truth_objects.json``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import argparse
 import gzip
 import io
 import json
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,9 +22,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from o2c._simulate import WORKING_HOURS, Simulation, simulate
+from o2c._simulate import WORKING_HOURS, Simulation, simulate, simulate_ocel
 from o2c.errors import ArgumentError
 from o2c.model import IdealPath
+from o2c.ocel import write_ocel
 
 HELP = "simulate an order-to-cash log with planted patterns and write the sample files and their truth"
 
@@ -129,6 +133,7 @@ def write_samples(sim: Simulation, out: Path, *, excerpt: int = 300, seed: int =
         "ideal_path.yaml": ideal_path_yaml(sim.ideal).encode(),
         "calendar.yaml": calendar_yaml().encode(),
         "truth.json": (json.dumps(sim.truth, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(),
+        **_object_centric(excerpt, seed),
     }
     paths = []
     for name, content in files.items():
@@ -136,6 +141,17 @@ def write_samples(sim: Simulation, out: Path, *, excerpt: int = 300, seed: int =
         path.write_bytes(content)
         paths.append(path)
     return paths
+
+
+def _object_centric(orders: int, seed: int) -> dict[str, bytes]:
+    """``o2c_objects.jsonocel`` (``simulate_ocel(orders, seed=seed)`` as OCEL 2.0 JSON) and its truth."""
+    sim = simulate_ocel(orders, seed=seed)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "o2c_objects.jsonocel"
+        write_ocel(sim.ocel, path)
+        data = path.read_bytes()
+    truth = json.dumps(sim.truth, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return {"o2c_objects.jsonocel": data, "truth_objects.json": truth.encode()}
 
 
 def orders_table(log: pl.DataFrame) -> pl.DataFrame:

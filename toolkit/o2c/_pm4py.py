@@ -197,11 +197,18 @@ _OCEL_COLUMNS = {
 }
 
 
-def write_ocel2(events: pd.DataFrame, objects: pd.DataFrame, relations: pd.DataFrame, path: str) -> None:
+def write_ocel2(
+    events: pd.DataFrame,
+    objects: pd.DataFrame,
+    relations: pd.DataFrame,
+    path: str,
+    object_relations: pd.DataFrame | None = None,
+) -> None:
     """Write an OCEL 2.0 file with pm4py; the format follows the suffix (.jsonocel, .xmlocel, .sqlite).
 
     ``events``: ``event_id``, ``activity``, ``timestamp`` (UTC); ``objects``: ``object_id``,
-    ``object_type``; ``relations`` (event to object): ``event_id``, ``object_id``, ``qualifier``.
+    ``object_type``; ``relations`` (event to object): ``event_id``, ``object_id``, ``qualifier``;
+    ``object_relations`` (object to object, optional): ``object_id``, ``related_id``, ``qualifier``.
     """
     pm4py()
     from pm4py.objects.ocel.obj import OCEL
@@ -209,7 +216,12 @@ def write_ocel2(events: pd.DataFrame, objects: pd.DataFrame, relations: pd.DataF
     renamed = [frame.rename(columns=_OCEL_COLUMNS) for frame in (events, objects, relations)]
     ocel_events, ocel_objects, ocel_relations = renamed
     ocel_relations = ocel_relations.merge(ocel_events, on="ocel:eid").merge(ocel_objects, on="ocel:oid")
-    ocel = OCEL(events=ocel_events, objects=ocel_objects, relations=ocel_relations)
+    o2o = None
+    if object_relations is not None:
+        o2o = object_relations.rename(
+            columns={"object_id": "ocel:oid", "related_id": "ocel:oid_2", "qualifier": "ocel:qualifier"}
+        )
+    ocel = OCEL(events=ocel_events, objects=ocel_objects, relations=ocel_relations, o2o=o2o)
     with quiet():
         pm4py().write_ocel2(ocel, path)
 
@@ -224,3 +236,66 @@ def read_ocel2(path: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     objects = ocel.objects.rename(columns=back)[["object_id", "object_type"]].reset_index(drop=True)
     relations = ocel.relations.rename(columns=back)[["event_id", "object_id", "qualifier"]]
     return events, objects, relations.reset_index(drop=True)
+
+
+#: pm4py's reader of each object-centric format (``o2c.io._ocel`` names them).
+_OCEL_READERS = {
+    "ocel2_json": "read_ocel2_json",
+    "ocel2_xml": "read_ocel2_xml",
+    "ocel2_sqlite": "read_ocel2_sqlite",
+    "ocel1_json": "read_ocel_json",
+    "ocel1_xml": "read_ocel_xml",
+    "ocel1_csv": "read_ocel_csv",
+}
+
+
+def read_ocel_tables(path: str, kind: str) -> dict[str, pd.DataFrame]:
+    """An object-centric log read by pm4py's reader of ``kind`` (a key of ``_OCEL_READERS``).
+
+    Returns pandas frames with our column names: ``events`` (``event_id``, ``activity``,
+    ``timestamp``, attributes), ``objects`` (``object_id``, ``object_type``, attributes),
+    ``relations`` (``event_id``, ``object_id``, ``qualifier``), ``object_relations``
+    (``object_id``, ``related_id``, ``qualifier``), ``object_changes`` (``object_id``,
+    ``attribute``, ``timestamp``, ``value`` as text). pm4py's errors pass through.
+    """
+    module = pm4py()
+    with quiet():
+        ocel = getattr(module, _OCEL_READERS[kind])(path)
+    back = {v: k for k, v in _OCEL_COLUMNS.items()}
+    events = ocel.events.rename(columns=back).reset_index(drop=True)
+    objects = ocel.objects.rename(columns=back).reset_index(drop=True)
+    relations = ocel.relations.rename(columns=back)
+    relations = relations[[c for c in ("event_id", "object_id", "qualifier") if c in relations.columns]]
+    o2o = ocel.o2o.rename(
+        columns={"ocel:oid": "object_id", "ocel:oid_2": "related_id", "ocel:qualifier": "qualifier"}
+    )
+    changes = ocel.object_changes
+    fields = [c for c in changes.columns if not c.startswith("ocel:")]
+    rows = []
+    if len(changes) and "ocel:field" in changes.columns:
+        for field_name in changes["ocel:field"].dropna().unique():
+            chosen = changes[changes["ocel:field"] == field_name]
+            if field_name not in fields:
+                continue
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "object_id": chosen["ocel:oid"].astype(str),
+                        "attribute": str(field_name),
+                        "timestamp": chosen["ocel:timestamp"],
+                        "value": chosen[field_name].astype(str),
+                    }
+                )
+            )
+    object_changes = (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame({"object_id": [], "attribute": [], "timestamp": pd.to_datetime([]), "value": []})
+    )
+    return {
+        "events": events,
+        "objects": objects,
+        "relations": relations.reset_index(drop=True),
+        "object_relations": o2o[["object_id", "related_id", "qualifier"]].reset_index(drop=True),
+        "object_changes": object_changes,
+    }

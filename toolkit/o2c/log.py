@@ -117,6 +117,17 @@ class Reason(StrEnum):
     MISSING_DOCUMENT = "missing_document"
     NO_DOCUMENT_NUMBER = "no_document_number"
     NO_SALES_ORDER = "no_sales_order"
+    # object-centric logs (OCEL): events, objects and links that break the log's rules
+    MISSING_EVENT_ID = "missing_event_id"
+    MISSING_OBJECT_ID = "missing_object_id"
+    MISSING_OBJECT_TYPE = "missing_object_type"
+    DUPLICATE_EVENT_ID = "duplicate_event_id"
+    DUPLICATE_OBJECT_ID = "duplicate_object_id"
+    DUPLICATE_RELATION = "duplicate_relation"
+    UNKNOWN_EVENT = "unknown_event"
+    UNKNOWN_OBJECT = "unknown_object"
+    EVENT_WITHOUT_OBJECTS = "event_without_objects"
+    NOT_LINKED_TO_CASE = "not_linked_to_case"
 
 
 #: Timestamps (and start timestamps) from the first to the last of these years are plausible; an

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from o2c._calendar import WorkingCalendar
 from o2c.errors import IdealPathError
 from o2c.log import ROLES
+
+if TYPE_CHECKING:
+    from o2c._objects import ObjectCentricLog
 
 #: The milestones an order passes on its way to cash, in order.
 MILESTONES = ("ordered", "delivered", "invoiced", "paid")
@@ -188,9 +191,11 @@ class SourceInfo:
 class LoadedLog:
     """The event log, the rejected rows (one row per problem), and the source description;
     ``calendar`` is the working calendar its waits are counted in (``read_log(calendar=...)``),
-    None for calendar time."""
+    None for calendar time. ``ocel``: the object-centric log it was flattened from, when it was
+    read from one."""
 
     log: pl.DataFrame
     rejects: pl.DataFrame
     source: SourceInfo
     calendar: WorkingCalendar | None = None
+    ocel: ObjectCentricLog | None = None

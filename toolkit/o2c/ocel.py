@@ -13,7 +13,9 @@ a log read by ``o2c.read_sap_document_flow`` (columns ``document`` and ``documen
   the document belongs to (qualifier ``order``).
 
 Any other event log (no document columns) becomes one event per row (ids ``e1``, ``e2``, ... in
-log order), each related to its case as an ``Order`` object.
+log order), each related to its case as an ``Order`` object. An ``ObjectCentricLog`` (read by
+``o2c.read_ocel`` or made by the simulator) is written as it is: its events, objects, event-to-
+and object-to-object relations (``o2c.read_ocel`` reads the file back the same).
 
 Examples
 --------
@@ -33,6 +35,7 @@ import pandas as pd
 import polars as pl
 
 from o2c import _pm4py
+from o2c._objects import ObjectCentricLog
 from o2c.errors import ArgumentError, ToolkitError
 from o2c.io._sap import DOCUMENT_TYPES, SALES_ORDER
 from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, validate
@@ -41,14 +44,15 @@ from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, validate
 OCEL_FORMATS = {".jsonocel": "json", ".json": "json", ".xmlocel": "xml", ".xml": "xml", ".sqlite": "sqlite"}
 
 
-def write_ocel(log: pl.DataFrame | pd.DataFrame, path: str | Path) -> pd.DataFrame:
+def write_ocel(log: pl.DataFrame | pd.DataFrame | ObjectCentricLog, path: str | Path) -> pd.DataFrame:
     """Write the object-centric view of ``log`` as an OCEL 2.0 file, checked by reading it back.
 
     Parameters
     ----------
-    log : DataFrame
+    log : DataFrame or ObjectCentricLog
         An event log, polars or pandas; best one read by ``o2c.read_sap_document_flow`` (with
-        ``document`` and ``document_type``), else one event per row and one object per case.
+        ``document`` and ``document_type``), else one event per row and one object per case;
+        or an object-centric log, written with its own objects and links.
     path : str or Path
         The file to write; its suffix picks the format: ``.jsonocel`` / ``.json`` (OCEL 2.0
         JSON), ``.xmlocel`` / ``.xml`` (XML) or ``.sqlite``. An existing file is replaced.
@@ -82,10 +86,17 @@ def write_ocel(log: pl.DataFrame | pd.DataFrame, path: str | Path) -> pd.DataFra
             value=path,
             allowed=tuple(OCEL_FORMATS),
         )
-    events, objects, relations = _ocel_tables(validate(log))
+    o2o = None
+    if isinstance(log, ObjectCentricLog):
+        events = log.events.select("event_id", "activity", "timestamp")
+        objects = log.objects.select("object_id", "object_type")
+        relations = log.relations.with_columns(pl.col("qualifier").fill_null(""))
+        o2o = log.object_relations.with_columns(pl.col("qualifier").fill_null("")).to_pandas()
+    else:
+        events, objects, relations = _ocel_tables(validate(log))
     if path.exists():
         path.unlink()  # pm4py's SQLite writer adds to an existing database
-    _pm4py.write_ocel2(events.to_pandas(), objects.to_pandas(), relations.to_pandas(), str(path))
+    _pm4py.write_ocel2(events.to_pandas(), objects.to_pandas(), relations.to_pandas(), str(path), o2o)
     _check_round_trip(path, events, objects, relations)
     summary = (
         relations.join(objects, on="object_id")

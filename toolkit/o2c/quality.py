@@ -40,7 +40,8 @@ def data_quality(loaded: LoadedLog) -> pd.DataFrame:
         ``case_ids_stripped``; ``start_after_end`` (with start times: events that start after
         they end); ``naive_timestamps`` (read in the stated time zone); ``value_unparseable``;
         ``time_range``; ``activities_renamed`` (events the classifier named otherwise than by
-        the activity alone, with the rule that chose it); for a SAP document flow ``sap_rows_merged`` and ``sap_numbers_reused``.
+        the activity alone, with the rule that chose it); for a SAP document flow ``sap_rows_merged`` and ``sap_numbers_reused``;
+        for an object-centric log ``events_shared`` (events in several orders' cases).
 
     Examples
     --------
@@ -128,6 +129,18 @@ def _data_quality(loaded: LoadedLog, log: pl.DataFrame) -> pd.DataFrame:
             )
         )
 
+    if "flatten" in notes:  # an object-centric log flattened to orders: its events shared by orders
+        flat = notes["flatten"]
+        rows.append(
+            (
+                "events_shared",
+                int(flat["events_shared"]),
+                int(flat["events_linked"]),
+                "",
+                f"events in the cases of several {flat['case_type']!r} objects (a delivery carrying several "
+                "orders' items): in each of their cases, once in o2c.deduplicated_waiting_times",
+            )
+        )
     pairs = log.select(
         same=SAME_CASE,
         tie=pl.col(TIMESTAMP).shift(-1) == pl.col(TIMESTAMP),

@@ -18,6 +18,7 @@ Examples
 
 from o2c._simulate._example import example_log
 from o2c._simulate._generator import RESOURCES, WORKING_HOURS, Simulation, simulate
+from o2c._simulate._objects import ObjectCentricSimulation, simulate_ocel
 from o2c._simulate._process import ACTIVITIES, APPROVALS, BATCH_PREFIX, IDEAL_PATH, REGIONS, SALES_ORGS
 
 __all__ = [
@@ -29,7 +30,9 @@ __all__ = [
     "RESOURCES",
     "SALES_ORGS",
     "WORKING_HOURS",
+    "ObjectCentricSimulation",
     "Simulation",
     "example_log",
     "simulate",
+    "simulate_ocel",
 ]

@@ -31,13 +31,22 @@ from o2c.io._inflate import MAX_INFLATED_BYTES, gunzip
 from o2c.io._mapping import ColumnMapping, as_mapping, resolve
 from o2c.io._model import read_process_model
 from o2c.io._normalise import normalise, raise_first_reject
+from o2c.io._ocel import ocel_format, read_ocel, read_ocel_log
 from o2c.io._parquet import read_parquet
 from o2c.io._sap import is_document_flow, read_sap_document_flow
 from o2c.io._xes import MAX_FIELD_BYTES, MAX_NESTING, XES_ROLES, declared_classifiers, read_xes
 from o2c.log import PLAUSIBLE_YEARS, SOURCE_ROW, Reason, empty_rejects
 from o2c.model import LoadedLog, SourceInfo
 
-__all__ = ["ColumnMapping", "LoadedLog", "SourceInfo", "read_ideal_path", "read_log", "read_process_model"]
+__all__ = [
+    "ColumnMapping",
+    "LoadedLog",
+    "SourceInfo",
+    "read_ideal_path",
+    "read_log",
+    "read_ocel",
+    "read_process_model",
+]
 
 #: File suffixes and the format each is read as.
 FORMATS = {
@@ -63,6 +72,7 @@ def read_log(
     max_nesting: int = MAX_NESTING,
     max_field_bytes: int = MAX_FIELD_BYTES,
     calendar: WorkingCalendar | str | Path | None = None,
+    case_type: str | None = None,
 ) -> LoadedLog:
     """Read an event log from a file or a frame; every input row lands in ``log`` or ``rejects``.
 
@@ -101,6 +111,14 @@ def read_log(
         XES files only: the deepest nesting of attribute lists or containers (default 100) and
         the longest attribute value in bytes (default 2 MiB) that are read; a file beyond either
         is refused before the parser sees it (a crash or an hour of parsing otherwise).
+    case_type : str, optional
+        Object-centric logs only (OCEL 2.0 JSON/XML/SQLite, OCEL 1.0 JSON/XML/CSV, see
+        ``o2c.read_ocel``): the object type whose objects are the cases (default: the mapping's
+        ``case_id``, else guessed from the type names, such as ``order``, ``Sales Order``). The
+        log is flattened to it with ``o2c.flatten`` (its items', deliveries', invoices' and
+        payments' events join each order, each event once per order, ``shared_by`` counting
+        the orders that share it); ``loaded.ocel`` keeps the object-centric log, and
+        ``source.notes["flatten"]`` says which type was used and whether it was guessed.
     classifier : str or list of str, optional
         How events are named (overrides the mapping's): ``"auto"`` (default: the activity joined
         with its lifecycle value, ``Queued+Awaiting Assignment``, when the lifecycle column holds
@@ -132,6 +150,10 @@ def read_log(
     (['Create', 'Ship'], ['missing_case_id'])
     """
     working = _calendar(calendar)
+    if isinstance(path_or_frame, str | Path) and ocel_format(path_or_frame) is not None:
+        order_type = case_type if case_type is not None else as_mapping(mapping).case_id
+        flattened = read_ocel_log(Path(path_or_frame), case_type=order_type)
+        return _checked(replace(flattened, calendar=working), strict=strict)
     if mapping is None and isinstance(path_or_frame, str | Path) and is_document_flow(path_or_frame):
         flow = read_sap_document_flow(path_or_frame, timezone=timezone, max_inflated_bytes=max_inflated_bytes)
         return replace(_checked(flow, strict=strict), calendar=working)

@@ -176,7 +176,9 @@ def findings(
         ``flow_efficiency`` (its first source) and ``flow_efficiency_sources`` (every one),
         ``processing_times`` (``activity_durations``, one record per activity) and
         ``lead_time_split`` (``o2c.lead_time_split``), both null when the log has no start times,
-        ``variants``, ``data_quality``, ``milestones``, ``kpis`` (by KPI id:
+        ``variants``, ``data_quality``, ``milestones``, ``objects`` (only for an object-centric
+        input: the order type, the types followed, the events shared, ``o2c.object_facts`` and
+        the waits counted once against as the orders saw them), ``kpis`` (by KPI id:
         ``value``, ``duration_s``, ``unit``, ``orders_covered``, ``definition``),
         ``stuck_orders`` (``orders``, ``value``, the ``top`` ones), ``late_payment_drivers`` and
         ``late_payment_measure`` (``days_past_due``, ``invoice_to_cash``, or null without rows);
@@ -286,7 +288,38 @@ def findings(
         "late_payment_drivers": _records(a.late_payment_drivers.head(top)),
         "late_payment_measure": late_measure(a.late_payment_drivers),
     }
+    if a.object_facts is not None:
+        document["objects"] = _objects(a)
     return document
+
+
+def _objects(a: Assessment) -> dict[str, Any]:
+    """findings.json's ``objects``: how an object-centric log was flattened, its facts, and its
+    waits counted once against as each order saw them."""
+    flat = dict(a.source.notes.get("flatten", {}))
+    shared = a.deduplicated_waiting_times
+    waits = None
+    if shared is not None:
+        seen = "wait_total_calendar" if "wait_total_calendar" in a.waiting_times.columns else "wait_total"
+        waits = {
+            "transitions": int(shared["transitions"].sum()),
+            "transitions_seen": int(shared["transitions_seen"].sum()),
+            "wait_total_s": _plain(shared["wait_total"].sum()),
+            # in calendar time, as the waits counted once are (a calendar's working time is beside)
+            "wait_total_seen_s": _plain(a.waiting_times[seen].sum()),
+        }
+    return {
+        "case_type": flat.get("case_type"),
+        "case_type_chosen": flat.get("case_type_chosen"),
+        "through": list(flat.get("through", [])),
+        "objects_reached": {str(k): int(v) for k, v in flat.get("objects_reached", {}).items()},
+        "orders": flat.get("orders"),
+        "events_linked": flat.get("events_linked"),
+        "events_shared": flat.get("events_shared"),
+        "events_unlinked": flat.get("events_unlinked"),
+        "facts": _records(a.object_facts) if a.object_facts is not None else [],
+        "deduplicated_waits": waits,
+    }
 
 
 def _calendar(assessment: Assessment) -> dict[str, Any] | None:

@@ -117,6 +117,35 @@ def _table(
     }
 
 
+_OBJECT_COLUMNS = {
+    "fact": "fact",
+    "counted": "counted",
+    "mean": "mean",
+    "median": "median",
+    "max": "max",
+    "share": "share",
+    "time_median": "median time",
+    "time_max": "longest time",
+}
+
+#: What each object-centric fact's ``share`` is the share of, for the report's table.
+_FACT_WORDS = {
+    "items_per_order": "items per order (share: orders of several items)",
+    "deliveries_per_order": "deliveries per order (share: split deliveries)",
+    "orders_per_delivery": "orders per delivery (share: consolidated deliveries)",
+    "invoices_per_order": "invoices per order (share: partial invoicing)",
+    "delivered_in_one_shipment": "delivered complete in one shipment (share of delivered orders)",
+    "first_to_last_delivery": "first to last delivery (share: orders whose deliveries arrived at different times)",
+}
+
+
+def _object_facts_table(facts: pd.DataFrame | None, currency: str | None) -> dict[str, Any] | None:
+    if facts is None:
+        return None
+    shown = facts.assign(fact=facts["fact"].map(_FACT_WORDS).fillna(facts["fact"]))
+    return _table(shown, _OBJECT_COLUMNS, currency)
+
+
 _WAIT_COLUMNS = {
     "rank": "#",
     "source": "from",
@@ -329,6 +358,7 @@ def html_page(
             "quality": _table(a.data_quality, _QUALITY_COLUMNS, a.currency),
             "rejects": _table(rejects, _REJECT_COLUMNS, a.currency),
             "stuck": _table(a.stuck_orders, _STUCK_COLUMNS, a.currency, limit=top),
+            "objects": _object_facts_table(a.object_facts, a.currency),
             "late": _table(
                 a.late_payment_drivers,
                 _LATE_DUE_COLUMNS

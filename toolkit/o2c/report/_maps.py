@@ -12,6 +12,7 @@ from o2c._milestones import REMINDER_PATTERN
 from o2c.conformance import IdealPath
 from o2c.log import ACTIVITY
 from o2c.render.maps import READABLE_MAP, ProcessMap, render_maps
+from o2c.render.object_map import render_object_map
 from o2c.report._headlines import (
     top_internal,
     worst_loop,
@@ -47,7 +48,9 @@ def draw_maps(
         (``bottlenecks``, ``start_activities``, ``end_activities``, the most frequent of the
         ``variants`` as the backbone), nothing computed again. Where the log has start times, each
         box also shows its activity's median processing time (``activity_durations``). Their
-        ``left_out`` says what simplification left out (the same for both maps).
+        ``left_out`` says what simplification left out (the same for both maps). For an
+        object-centric log also ``objects``: each object type's directly-follows graph in one map
+        (``o2c.render_object_map``).
 
     Examples
     --------
@@ -76,7 +79,10 @@ def draw_maps(
         keep=_kept_on_maps(assessment),
         working_day=None if assessment.calendar is None else assessment.calendar.working_day,
     )
-    return {names[measure]: chart for measure, chart in maps.items()}
+    drawn = {names[measure]: chart for measure, chart in maps.items()}
+    if assessment.object_directly_follows is not None:  # an object-centric log: its OC-DFG too
+        drawn["objects"] = render_object_map(assessment.object_directly_follows, max_edges=MAP_MAX_EDGES)
+    return drawn
 
 
 def _kept_on_maps(assessment: Assessment) -> list[str]:
