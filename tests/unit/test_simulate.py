@@ -161,7 +161,9 @@ def test_cli_prints_what_it_wrote(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["simulate", "--cases", "20", "--seed", "3", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("simulated 20 orders, ")
-    assert "wrote 9 files" in out
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert f"wrote {len(written)} files to {tmp_path}: " in out
+    assert set(out.rstrip().rsplit(": ", 1)[1].split(", ")) == set(written)
     assert json.loads((tmp_path / "truth.json").read_text())["cases"] == 20
 
 
