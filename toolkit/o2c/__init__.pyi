@@ -1,5 +1,6 @@
 """The public names of ``o2c``, for type checkers; ``__init__.py`` imports each on first use."""
 
+from ._approvals import Approvals, approvals
 from ._assess import Assessment, assess
 from ._calendar import WorkingCalendar, read_calendar
 from ._compare import Comparison, compare
@@ -80,6 +81,7 @@ from .timeline import case_timeline
 __version__: str
 
 __all__ = [
+    "Approvals",
     "ArgumentError",
     "Assessment",
     "ColumnMapping",
@@ -108,6 +110,7 @@ __all__ = [
     "activity_durations",
     "activity_instances",
     "align",
+    "approvals",
     "assess",
     "bottlenecks",
     "case_timeline",

@@ -38,7 +38,8 @@ class IdealPath:
     property of the name. ``target_hours`` gives the theoretical time of steps (for flow
     efficiency), ``milestones`` maps ``ordered``/``delivered``/``invoiced``/``paid`` to steps,
     and ``customer_steps`` names the steps whose waiting time is the customer's, not the
-    company's (by default the ``paid`` milestone). ``source`` says where a path found in the
+    company's (by default the ``paid`` milestone). ``approval_steps`` names the approval steps
+    (``o2c.approvals``; None: found from the activity names). ``source`` says where a path found in the
     log came from (the rule and the runners-up; see ``discover_ideal_path``).
 
     >>> IdealPath(("a", "b"), optional=frozenset({"c"}))
@@ -54,6 +55,7 @@ class IdealPath:
     milestones: Mapping[str, str] = field(default_factory=dict)
     customer_steps: frozenset[str] | None = None
     source: str | None = None
+    approval_steps: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if not self.steps:
@@ -67,6 +69,7 @@ class IdealPath:
             ("Steps with target hours", set(self.target_hours)),
             ("Milestone steps", set(self.milestones.values())),
             ("Customer steps", self.customer_steps or frozenset()),
+            ("Approval steps", self.approval_steps or frozenset()),
         ):
             unknown = set(names) - known
             if unknown:

@@ -10,7 +10,7 @@ import yaml
 from o2c.errors import IdealPathError, InputFileError, did_you_mean
 from o2c.model import IdealPath
 
-_KEYS = ("name", "steps", "target_hours", "milestones", "customer_steps")
+_KEYS = ("name", "steps", "target_hours", "milestones", "customer_steps", "approval_steps")
 _STEP_KEYS = ("step", "optional")
 
 
@@ -19,7 +19,8 @@ def read_ideal_path(path: str | Path) -> IdealPath:
 
     A step is a name, or ``{step: NAME, optional: true}``. Optional keys: ``name``,
     ``target_hours`` (step -> hours), ``milestones`` (``ordered``/``delivered``/``invoiced``/
-    ``paid`` -> step) and ``customer_steps`` (steps whose incoming wait is the customer's).
+    ``paid`` -> step), ``customer_steps`` (steps whose incoming wait is the customer's) and
+    ``approval_steps`` (the approval steps, for ``o2c.approvals``).
 
     >>> import tempfile, pathlib
     >>> file = pathlib.Path(tempfile.mkdtemp()) / "ideal.yaml"
@@ -50,6 +51,7 @@ def read_ideal_path(path: str | Path) -> IdealPath:
         )
     steps, optional = _steps(document.get("steps"), path)
     customer = document.get("customer_steps")
+    approval = document.get("approval_steps")
     return _build(
         path,
         steps=tuple(steps),
@@ -58,6 +60,7 @@ def read_ideal_path(path: str | Path) -> IdealPath:
         target_hours=_hours(_mapping(document, "target_hours", path), path),
         milestones={str(k): str(v) for k, v in _mapping(document, "milestones", path).items()},
         customer_steps=None if customer is None else frozenset(str(s) for s in customer),
+        approval_steps=None if approval is None else frozenset(str(s) for s in approval),
     )
 
 
