@@ -44,6 +44,7 @@ LEVELS = {
     "quality": 5,
     "engines": 7,  # the deprecated alias of the verbs it names (discovery, performance, rework)
     "_rework": 6,
+    "_rekeyed": 6,  # re-keyed data from the values, beside rework's re-keying by name
     "conformance": 6,
     "_kpis": 7,
     "_approvals": 7,  # approval chains and rubber stamps, beside the kpis

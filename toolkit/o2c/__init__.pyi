@@ -10,6 +10,7 @@ from ._flatten import flatten, object_directly_follows, object_facts
 from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._object_waits import deduplicated_waiting_times
 from ._objects import ObjectCentricLog
+from ._rekeyed import RekeyedValues, rekeyed_values
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from ._simulate import ObjectCentricSimulation, Simulation, example_log, simulate, simulate_ocel
 from .conformance import (
@@ -98,6 +99,7 @@ __all__ = [
     "ObjectCentricSimulation",
     "ProcessModel",
     "Reason",
+    "RekeyedValues",
     "RejectedRowError",
     "RejectedRowsWarning",
     "ScannedLog",
@@ -159,6 +161,7 @@ __all__ = [
     "read_process_model",
     "read_sap_document_flow",
     "rekeyed_data",
+    "rekeyed_values",
     "render_map",
     "render_object_map",
     "rework",
