@@ -48,6 +48,7 @@ from o2c._simulate._process import (
     SHIP_GOODS,
     UPDATE_ADDRESS,
 )
+from o2c._simulate import _backoffice
 from o2c._simulate._truth import measured_truth
 from o2c.errors import ArgumentError, check_choice, check_number, check_share, check_whole
 from o2c.log import validate
@@ -386,6 +387,7 @@ def simulate(
     change_at: str | date | None = None,
     change_factor: float = 1.0,
     change_days: int = 0,
+    back_office: bool = False,
 ) -> Simulation:
     """Simulate ``cases`` orders from order entry to cash, with planted patterns and their truth.
 
@@ -429,6 +431,12 @@ def simulate(
         ``change_step`` (one of ``CHANGE_STEPS``; scaled in working time, which moves the time of
         day of the step), then ``change_days`` working days (Monday to Friday) more at the same
         time of day. None: no change. ``truth["change"]`` says what it did.
+    back_office : bool
+        Plant the back office (``o2c._simulate._backoffice``): a rubber-stamp Sales Ops
+        Sign-off, a Pricing Approval that rejects a known share, approval chains of 0 to 4 steps
+        with known waits, and fields re-keyed at known steps by known sizes (``quantity``,
+        ``requested_date``, ``ship_to``, ``customer_po`` and changing ``net_value``).
+        ``truth["back_office"]`` measures them again. Default False: the log is unchanged.
 
     Returns
     -------
@@ -465,6 +473,10 @@ def simulate(
     _check(parameters | change)
     if change_step is not None:  # a log without a planted change keeps the parameters it always had
         parameters |= change
+    if back_office:
+        if not isinstance(back_office, bool):
+            raise ArgumentError.must_be("True or False", back_office, argument="back_office", function="simulate")
+        parameters["back_office"] = dict(_backoffice.DEFAULTS)
     begin_day = date.fromisoformat(str(start))
     begin = int(
         (datetime(begin_day.year, begin_day.month, begin_day.day) - datetime(1970, 1, 1)).total_seconds()
@@ -477,7 +489,11 @@ def simulate(
     )
     orders = _orders(rng, cases, begin, end, {**parameters, **change, "_change_at": moment})
     log = _log(orders, cases, end)
+    if back_office:
+        log = _backoffice.plant(log, seed=seed, end=end, p=_backoffice.DEFAULTS)
     truth = measured_truth(log, IDEAL_PATH, parameters=parameters, begin=begin, end=end)
+    if back_office:
+        truth["back_office"] = _backoffice.truth(log)
     if change_step is not None:
         truth["change"] = _change_truth(orders, parameters, end)
     return Simulation(log=log, truth=truth, ideal=IDEAL_PATH)
