@@ -191,7 +191,11 @@ def test_an_event_without_object_counts_with_the_orders_own() -> None:
 
 def _repeats_in_file(ocel: ObjectCentricLog) -> pl.DataFrame:
     """Items, deliveries and invoices with an activity of their own more than once, from the links."""
-    own = {"Item": ["Pick Item"], "Delivery": ["Ship Delivery", "Deliver"], "Invoice": ["Create Invoice", "Receive Payment"]}
+    own = {
+        "Item": ["Pick Item"],
+        "Delivery": ["Ship Delivery", "Deliver"],
+        "Invoice": ["Create Invoice", "Receive Payment"],
+    }
     pairs = ocel.relations.join(ocel.events.select("event_id", "activity"), on="event_id").join(
         ocel.objects.select("object_id", "object_type"), on="object_id"
     )
@@ -209,7 +213,9 @@ def test_sample_ocel_reports_no_rework_where_none_is_planted(tmp_path: Path) -> 
     assert result.rework.empty
     assert result.first_time_right == 1.0
     plain = rework(result.log.drop("object_id"))  # what the per-order count made of it
-    assert {("Deliver", "self_loop"), ("Pick Item", "self_loop")} <= set(zip(plain["activity"], plain["kind"]))
+    assert {("Deliver", "self_loop"), ("Pick Item", "self_loop")} <= set(
+        zip(plain["activity"], plain["kind"], strict=True)
+    )
     out = tmp_path / "report"
     assert main(["assess", str(SAMPLE / "o2c_objects.jsonocel"), "--out", str(out), "--no-progress"]) == 0
     findings = json.loads((out / "findings.json").read_text())

@@ -253,7 +253,11 @@ def _rework_sentence(assessment: Assessment) -> str:
     row = worst.iloc[0] if len(worst) else (table.iloc[0] if len(table) else None)
     by_object = OBJECT_ID in assessment.log.columns  # flattened from objects: o2c.rework counts per object
     if row is None:
-        where = "for the same object of an order (items, deliveries, invoices told apart)" if by_object else "in an order"
+        where = (
+            "for the same object of an order (items, deliveries, invoices told apart)"
+            if by_object
+            else "in an order"
+        )
         return (
             f"No activity was executed twice {where}: every order was first time right "
             f"({share_words(assessment.first_time_right)})."
