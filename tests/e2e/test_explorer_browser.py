@@ -381,6 +381,21 @@ def test_start_times_give_processing_times_and_overlaps_wait_zero(driver: Any, t
         assert _api(driver, f"timeline('{order}')") == _python_timeline(result, order)
 
 
+def test_an_object_centric_order_flags_rework_per_object(driver: Any, tmp_path: Path) -> None:
+    """A log flattened from objects (tests/unit/test_rework_objects.py's hand-made OCEL): the
+    page's timeline flags only the item picked twice, as ``o2c.case_timeline`` does."""
+    from tests.unit.test_rework_objects import _ocel
+
+    result = o2c.assess(o2c.read_log(o2c.flatten(_ocel())), progress=False)
+    page = o2c.explore(result).save(tmp_path / "explorer.html")
+    driver.get(page.as_uri())
+    _wait_until(driver, "return window.o2cExplorer && window.o2cExplorer.ready")
+    for order in ("o1", "o2"):
+        assert _api(driver, f"timeline('{order}')") == _python_timeline(result, order)
+    flagged = [(r["activity"], r["timestamp"]) for r in _api(driver, "timeline('o1')") if r["rework"]]
+    assert flagged == [("Pick Item", "2025-03-03T12:00:00Z")]  # i3's second pick, hour 4
+
+
 @pytest.mark.slow
 def test_a_real_log_with_start_times_and_milliseconds(driver: Any, tmp_path: Path) -> None:
     """BPIC 2012 (not in the repo: lifecycle start/complete folded, millisecond times, an ideal

@@ -8,6 +8,7 @@ in-memory path dies there while DuckDB, told to stay within DUCKDB_LIMIT, spills
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -35,8 +36,13 @@ import o2c._engines._duckdb, o2c._engines._frames, o2c.rework  # the code both p
 from o2c.log import validate
 
 path, mode, out, headroom_mb, duckdb_limit = sys.argv[1:6]
-# start the thread pools before the limit, so that it caps the work, not the start-up
-pl.DataFrame({"a": [1, 2]}).lazy().group_by("a").len().collect()
+import pyarrow as pa
+# start the thread pools before the limit, so that it caps the work, not the start-up; the pools
+# are fixed at two threads, so that the address space they reserve (a stack and a malloc arena
+# each) does not grow with the machine's cores
+pa.set_cpu_count(2)
+pa.set_io_thread_count(2)
+pl.DataFrame({"a": [1, 2]}).lazy().group_by("a").len().collect().to_pandas()
 duckdb.connect().sql("SELECT 1").fetchall()
 size = int(re.search(r"VmSize:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) * 1024
 limit = size + int(headroom_mb) * 2**20
@@ -82,9 +88,10 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _child(path: Path, mode: str, out: Path) -> subprocess.CompletedProcess[str]:
     program = textwrap.dedent(_CHILD)
+    threads = {"POLARS_MAX_THREADS": "2", "OMP_NUM_THREADS": "2", "MALLOC_ARENA_MAX": "2"}
     return subprocess.run(
         [sys.executable, "-c", program, str(path), mode, str(out), str(HEADROOM_MB), DUCKDB_LIMIT],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True, text=True, timeout=600, check=False, env={**os.environ, **threads},
     )  # fmt: skip
 
 

@@ -16,6 +16,21 @@ event weighs ``1 / shared_by`` (the weights of a shared event sum to one event),
 between two events shared by the same orders is counted once by
 ``o2c.deduplicated_waiting_times``, where ``o2c.waiting_times`` counts it once per order.
 
+Each row also names the event's **object** in the order (``object_id``, ``object_type``), the
+one object of the order the event is about, so that work done again can be told from the same
+step done for a sibling object: an order with three items is picked three times, once per
+item, and ``o2c.rework`` counts a repeat only when the same object sees the activity again.
+Of the objects of the order the event is linked to, the object is the one
+
+1. of a type the activity always concerns exactly one of (every ``Ship Delivery`` event has one
+   delivery but may carry several items: the delivery; every ``Place Order`` event has one
+   order but several items: the order);
+2. then the farthest from the order along the links (an invoice rather than the order it
+   bills, so a second invoice of a partially invoiced order is not a repeat);
+3. then the first by id.
+
+An event that reaches the order through the order alone carries the order.
+
 Examples
 --------
 >>> from o2c._flatten import example_ocel
@@ -24,6 +39,9 @@ Examples
 [('o1', 7), ('o2', 4)]
 >>> log.filter(pl.col("shared_by") > 1)["activity"].unique().sort().to_list()
 ['Deliver', 'Ship Delivery']
+>>> o1 = log.filter(pl.col("case_id") == "o1")     # invoices not followed: the invoice's event is the order's
+>>> list(zip(o1["activity"], o1["object_id"]))[3:]
+[('Deliver', 'd1'), ('Pick Item', 'i2'), ('Ship Delivery', 'd2'), ('Create Invoice', 'o1')]
 """
 
 from __future__ import annotations
@@ -144,14 +162,15 @@ def flatten(
     DataFrame
         A validated event log (``o2c.log``): ``case_id`` (the order's object id), ``activity``,
         ``timestamp``, ``source_row`` (the event's position in the file), ``event_id``,
-        ``shared_by`` (how many orders the event is in), the event attributes, then the order
+        ``shared_by`` (how many orders the event is in), ``object_id`` and ``object_type`` (the
+        event's object in the order: see the module), the event attributes, then the order
         object's attributes; sorted by ``case_id``, ``timestamp``, ``source_row``.
 
     Examples
     --------
     >>> log = flatten(example_ocel(), case="order", through=())
-    >>> log.select("case_id", "activity").rows()
-    [('o1', 'Place Order'), ('o1', 'Create Invoice'), ('o2', 'Place Order')]
+    >>> log.select("case_id", "activity", "object_id").rows()
+    [('o1', 'Place Order', 'o1'), ('o1', 'Create Invoice', 'o1'), ('o2', 'Place Order', 'o2')]
     """
     log, _ = _flatten(ocel, case=case, through=through)
     return log
@@ -165,18 +184,13 @@ def _flatten(
     case_type, how = _case_type(ocel, case)
     followed = _through(ocel, case_type, through)
     reached = reach(ocel, case=case_type, through=followed)
-    pairs = (
-        reached.lazy()
-        .select(CASE_ID, OBJECT_ID)
-        .join(ocel.relations.lazy().select(EVENT_ID, OBJECT_ID), on=OBJECT_ID)
-        .select(CASE_ID, EVENT_ID)
-        .unique()
-        .with_columns(pl.len().over(EVENT_ID).cast(pl.Int64).alias(SHARED_BY))
+    pairs = _event_objects(ocel, reached).with_columns(
+        pl.len().over(EVENT_ID).cast(pl.Int64).alias(SHARED_BY)
     )
     events = ocel.events.rename({"activity": ACTIVITY, "timestamp": TIMESTAMP})
     event_attributes = [c for c in events.columns if c not in (EVENT_ID, ACTIVITY, TIMESTAMP, SOURCE_ROW)]
-    taken = {CASE_ID, EVENT_ID, SHARED_BY, SOURCE_ROW, *ROLES, *event_attributes}
-    clashing = [c for c in event_attributes if c in (*ROLES, CASE_ID)]
+    taken = {CASE_ID, EVENT_ID, SHARED_BY, OBJECT_ID, OBJECT_TYPE, SOURCE_ROW, *ROLES, *event_attributes}
+    clashing = [c for c in event_attributes if c in (*ROLES, CASE_ID, SHARED_BY, OBJECT_ID, OBJECT_TYPE)]
     events = events.rename({c: f"event_{c}" for c in clashing})
     event_attributes = [f"event_{c}" if c in clashing else c for c in event_attributes]
     case_objects = ocel.objects.filter(pl.col(OBJECT_TYPE) == case_type)
@@ -195,6 +209,8 @@ def _flatten(
             SOURCE_ROW,
             EVENT_ID,
             SHARED_BY,
+            OBJECT_ID,
+            OBJECT_TYPE,
             *event_attributes,
             *renamed.values(),
         )
@@ -217,6 +233,37 @@ def _flatten(
         "unlinked": unlinked,
     }
     return log, notes
+
+
+def _event_objects(ocel: ObjectCentricLog, reached: pl.DataFrame) -> pl.LazyFrame:
+    """Each order with each event it reaches and the event's object in it (see ``flatten``):
+    ``case_id``, ``event_id``, ``object_id``, ``object_type``."""
+    e2o = ocel.relations.lazy().select(EVENT_ID, OBJECT_ID).unique()
+    activity = ocel.events.lazy().select(EVENT_ID, "activity")
+    per_event = (  # how many objects of each type each event concerns
+        e2o.join(ocel.objects.lazy().select(OBJECT_ID, OBJECT_TYPE), on=OBJECT_ID)
+        .group_by(EVENT_ID, OBJECT_TYPE)
+        .agg(n=pl.len())
+        .join(activity, on=EVENT_ID)
+    )
+    own = (  # the types of which every event of the activity concerns exactly one object
+        per_event.group_by("activity", OBJECT_TYPE)
+        .agg(single=(pl.col("n") == 1).sum())
+        .join(activity.group_by("activity").agg(events=pl.len()), on="activity")
+        .filter(pl.col("single") == pl.col("events"))
+        .select("activity", OBJECT_TYPE, own=pl.lit(True))
+    )
+    return (
+        reached.lazy()
+        .select(CASE_ID, OBJECT_ID, OBJECT_TYPE, "level")
+        .join(e2o, on=OBJECT_ID)
+        .join(activity, on=EVENT_ID)
+        .join(own, on=["activity", OBJECT_TYPE], how="left")
+        .with_columns(pl.col("own").fill_null(False))
+        .sort([CASE_ID, EVENT_ID, "own", "level", OBJECT_ID], descending=[False, False, True, True, False])
+        .unique([CASE_ID, EVENT_ID], keep="first", maintain_order=True)
+        .select(CASE_ID, EVENT_ID, OBJECT_ID, OBJECT_TYPE)
+    )
 
 
 def _case_type(ocel: ObjectCentricLog, case: str | None) -> tuple[str, str]:

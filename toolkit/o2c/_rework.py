@@ -15,6 +15,17 @@ Three kinds of rework, each counted per activity:
 - ``ping_pong``: the activity comes back directly after one other activity (a -> b -> a,
   with b different from a), reported with b as ``other_activity``.
 
+Object-centric logs: a log flattened from an object-centric file (``o2c.flatten``) names each
+event's object (``object_id``): an order with three items is picked three times, once per
+item, and an order in two deliveries is delivered twice. On such a log every kind is counted
+per case *and object*: a repeat is the same activity again for the same object (the same item
+picked twice), a self-loop or ping-pong runs through the object's own events in log order,
+and the time added is summed over the case's objects. ``cases_affected`` still counts orders.
+Events with an empty ``object_id`` count together, as the order's own. This holds for the
+in-memory analyses; the DuckDB and Spark engines (``o2c.scan_log``, a Spark frame) count per
+case and ignore ``object_id``. ``repeated`` marks the events counted as extra executions, for
+``o2c.case_timeline`` and the explorer.
+
 Examples
 --------
 >>> from o2c import example_log
@@ -36,6 +47,7 @@ import polars as pl
 
 from o2c import _engines
 from o2c._engines import EventLog
+from o2c._objects import OBJECT_ID
 from o2c._tables import duration_from_microseconds
 from o2c.errors import ArgumentError, check_choice
 from o2c.log import (
@@ -101,6 +113,11 @@ def rework(log: EventLog) -> pd.DataFrame:
     The three kinds overlap by design: every self-loop and ping-pong return is also one of the
     activity's repeats, and no event is both a self-loop and a ping-pong return.
 
+    When the log has an ``object_id`` column (``o2c.flatten`` writes one) each kind is counted
+    per case and object, on the object's own events: an order's two items picked once each is
+    no rework, one item picked twice is (see the module). The DuckDB and Spark engines ignore
+    the column and count per case.
+
     Examples
     --------
     >>> from o2c import example_log
@@ -141,7 +158,8 @@ def self_loops(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
         The ``self_loop`` rows of ``rework``, one per activity: ``activity``,
         ``cases_affected``, ``share_of_cases``, ``extra_executions``, ``time_added`` and,
         when the log has a ``value`` column, ``value_affected``; most affected first, ties by
-        ``activity``. ``a a a`` in one case is 2 extra executions.
+        ``activity``. ``a a a`` in one case is 2 extra executions. With an ``object_id`` column,
+        a -> a of one object (see ``rework``).
 
     Examples
     --------
@@ -173,7 +191,8 @@ def ping_pongs(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
         ``other_activity`` (b), ``cases_affected``, ``share_of_cases``, ``extra_executions``,
         ``time_added`` and, when the log has a ``value`` column, ``value_affected``; most
         affected first, ties by ``activity``, ``other_activity``. Overlapping windows each
-        count: ``a b a b a`` is a around b twice and b around a once.
+        count: ``a b a b a`` is a around b twice and b around a once. With an ``object_id``
+        column, on each object's own events (see ``rework``).
 
     Examples
     --------
@@ -232,9 +251,9 @@ def _first_time_right(log: pl.DataFrame, *, by: None = None) -> float: ...
 def _first_time_right(log: pl.DataFrame, *, by: str) -> pd.DataFrame: ...
 def _first_time_right(log: pl.DataFrame, *, by: str | None = None) -> float | pd.DataFrame:
     """``first_time_right`` of a validated log."""
-    repeated = _repeats(_coded(log)).select("_case").unique().collect()["_case"]
+    reworked = _repeats(_coded(log)).select("_case").unique().collect()["_case"]  # per object: see rework
     cases = log.select(CASE_IDS).with_row_index("_case")
-    cases = cases.with_columns(right=~pl.col("_case").is_in(repeated.implode()))
+    cases = cases.with_columns(right=~pl.col("_case").is_in(reworked.implode()))
     if by is None:
         share = cases.select(pl.col("right").mean()).item()
         return float("nan") if share is None else float(share)
@@ -411,7 +430,7 @@ def _found(log: pl.DataFrame, kinds: Sequence[str]) -> tuple[pl.DataFrame, pl.Da
     them: ``_case``, ``_code``, ``kind``, ``_other`` (activity code of b in a -> b -> a),
     ``extra`` and ``time``."""
     events = _coded(log)
-    found = [_loops(events, kind) for kind in kinds if kind != "repeat"]
+    found = [_loops(events, kind, by_object=OBJECT_ID in log.columns) for kind in kinds if kind != "repeat"]
     if "repeat" in kinds:
         repeats = _repeats(events).with_columns(kind=pl.lit("repeat"), _other=pl.lit(None, pl.UInt32))
         found.insert(0, repeats)
@@ -424,50 +443,76 @@ def _name(log: pl.DataFrame, code: str) -> pl.Expr:
     return pl.col(code).cast(pl.UInt32).cat.to(log.schema[ACTIVITY]).cast(pl.String)
 
 
+def repeated(log: pl.DataFrame) -> pl.Expr:
+    """True on each event of a sorted log whose activity already happened earlier in its case
+    (for the same object, when the log has an ``object_id`` column): the events ``rework``
+    counts as extra executions of its repeats, one definition for the timeline and explorer.
+
+    >>> from o2c import example_log
+    >>> example_log().filter(repeated(example_log()))["activity"].to_list()
+    ['Check Credit', 'Confirm Order']
+    """
+    return pl.int_range(pl.len()).over(*_unit_keys(log), pl.col(ACTIVITY)) > 0
+
+
+def _unit_keys(log: pl.DataFrame) -> list[pl.Expr]:
+    """What rework is counted within: the case, and its object where the log names one."""
+    case = pl.col(CASE_ID).rle_id()
+    return [case, pl.col(OBJECT_ID)] if OBJECT_ID in log.columns else [case]
+
+
 def _coded(log: pl.DataFrame) -> pl.DataFrame:
-    """The events as integers, in log order: ``_case`` (case number), ``_code`` (activity code),
-    ``_time`` and ``_pair`` (case number and activity code in one integer)."""
+    """The events as integers, in log order: ``_case`` (case number), ``_unit`` (what rework is
+    counted within: the case number, or a number per case and object when the log has an
+    ``object_id``, rising with the case), ``_code`` (activity code), ``_time`` and ``_pair``
+    (unit number and activity code in one integer)."""
     case, code = pl.col(CASE_ID).rle_id(), pl.col(ACTIVITY).to_physical()
-    return log.select(
-        _case=case,
-        _code=code,
-        _time=pl.col(TIMESTAMP),
-        _pair=case.cast(pl.UInt64) * (1 << 32) + code.cast(pl.UInt64),
+    unit = case
+    if OBJECT_ID in log.columns:  # objects numbered within their case: empty ones first, as one
+        object_rank = pl.col(OBJECT_ID).rank("dense").fill_null(0).cast(pl.UInt64)
+        unit = (case.cast(pl.UInt64) * (1 << 32) + object_rank).rank("dense").cast(pl.UInt32)
+    return log.select(_case=case, _unit=unit, _code=code, _time=pl.col(TIMESTAMP)).with_columns(
+        _pair=pl.col("_unit").cast(pl.UInt64) * (1 << 32) + pl.col("_code").cast(pl.UInt64)
     )
 
 
 def _repeats(events: pl.DataFrame) -> pl.LazyFrame:
-    """Per case number and activity code executed more than once: ``extra`` executions and ``time``
-    from the first to the last.
+    """Per case number and activity code executed more than once in a unit: ``extra`` executions
+    and ``time`` from the first to the last, summed over the case's units.
 
-    Sorted, a (case, activity) pair that occurs again sits next to itself, so only the events
+    Sorted, a (unit, activity) pair that occurs again sits next to itself, so only the events
     of repeated pairs are grouped, not every event of the log.
     """
     pairs = events["_pair"].sort()
-    repeated = pairs.filter(pairs == pairs.shift(1)).unique()
-    return (
+    again = pairs.filter(pairs == pairs.shift(1)).unique()
+    per_unit = (
         events.lazy()
-        .filter(pl.col("_pair").is_in(repeated.implode()))
-        .group_by("_case", "_code")
-        .agg(extra=pl.len() - 1, time=pl.col("_time").max() - pl.col("_time").min())
+        .filter(pl.col("_pair").is_in(again.implode()))
+        .group_by("_unit", "_code")
+        .agg(pl.col("_case").first(), extra=pl.len() - 1, time=pl.col("_time").max() - pl.col("_time").min())
     )
+    return per_unit.group_by("_case", "_code").agg(pl.col("extra").sum(), pl.col("time").sum())
 
 
-def _loops(events: pl.DataFrame, kind: str) -> pl.LazyFrame:
+def _loops(events: pl.DataFrame, kind: str, *, by_object: bool) -> pl.LazyFrame:
     """Per case number and self-loop (a -> a) or ping-pong (a -> b -> a): returns and their time.
 
     On completion times (``timestamp``): a self-loop's time runs from the completion of a to
-    that of the next a, a ping-pong's from a to the a after b. The log is sorted, so the event
-    two places on is in the same case when its case number is.
+    that of the next a, a ping-pong's from a to the a after b. The events are taken by unit
+    (case, or case and object), in log order within it, so the event two places on is in the
+    same unit when its unit number is.
     """
-    case, code, time = pl.col("_case"), pl.col("_code"), pl.col("_time")
+    frame = events.lazy()
+    if by_object:  # each object's events together, in log order
+        frame = frame.sort("_unit", maintain_order=True)
+    case, code, time = pl.col("_unit"), pl.col("_code"), pl.col("_time")
     if kind == "self_loop":
         found = (case == case.shift(-1)) & (code == code.shift(-1))
         other, wait = pl.lit(None, pl.UInt32), time.shift(-1) - time
     else:
         found = (case == case.shift(-2)) & (code != code.shift(-1)) & (code == code.shift(-2))
         other, wait = code.shift(-1), time.shift(-2) - time
-    returns = events.lazy().select(case, code, _other=other, _wait=wait, _found=found).filter("_found")
+    returns = frame.select("_case", code, _other=other, _wait=wait, _found=found).filter("_found")
     return (
         returns.group_by("_case", "_code", "_other")
         .agg(extra=pl.len(), time=pl.col("_wait").sum())

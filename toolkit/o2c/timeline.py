@@ -9,7 +9,8 @@ time (``timestamp`` minus ``start_timestamp``; none without start times), its **
 alignment of the order's trace to the ideal path (``on path``: a synchronous move; ``inserted``:
 a log move; ``skipped``: a model move of a required step, the rows without an event; optional
 steps skipped as allowed get no row), whether it is **rework** (its activity already happened
-earlier in the order, as ``o2c.rework`` counts repeats), the **milestone** it reaches (the first
+earlier in the order, for the same object in a log flattened from objects, as ``o2c.rework``
+counts repeats), the **milestone** it reaches (the first
 event of a milestone's activity, as the KPIs take it) and the order's **days past due** (payment
 date minus due date in whole days, as the ``days_past_due`` KPI counts it).
 
@@ -46,6 +47,7 @@ from o2c._assess import _has_transitions
 from o2c._kpis._milestones import _milestones
 from o2c._kpis._orders import DAYS_PAST_DUE, PAID_WITH_DUE, case_table, with_terms
 from o2c._milestones import Milestone, find_milestones
+from o2c._rework import repeated
 from o2c.conformance.alignments import (
     MODEL_MOVE_COST,
     SILENT_MOVE_COST,
@@ -126,7 +128,8 @@ def case_timeline(
         the previous event's end; NaT for the first event and skipped steps), ``processing``
         (``timestamp`` minus ``start_timestamp``; NaT without start times), ``move`` (``on
         path``, ``inserted`` or ``skipped``; None where pm4py gave up on the variant),
-        ``rework`` (the activity happened earlier in the order), ``milestone`` (``ordered``,
+        ``rework`` (the activity happened earlier in the order; for the same object when the
+        log has an ``object_id`` column, as ``o2c.rework`` counts), ``milestone`` (``ordered``,
         ``delivered``, ``invoiced`` or ``paid`` on the event that reaches it, else None) and
         ``days_past_due`` (the order's payment date minus due date in whole days, on each row;
         NaN without a payment or a due date).
@@ -241,10 +244,11 @@ def _events(log: pl.DataFrame, stones: dict[str, Milestone], variants: _Variants
     """The event rows: case number, variant, position, and every column of the timeline but ``move``."""
     case = pl.col(CASE_ID).rle_id()
     same_case = case == case.shift(1)
-    rework = pl.int_range(pl.len()).over(case, pl.col(ACTIVITY)) > 0
+    rework = repeated(log)  # per object where the log names one, as o2c.rework counts
+    again = pl.int_range(pl.len()).over(case, pl.col(ACTIVITY)) > 0  # a milestone is the order's first
     reached = {stones[m].activity: m for m in reversed(MILESTONES) if stones[m].activity is not None}
     milestone = (
-        pl.when(~rework)
+        pl.when(~again)
         .then(pl.col(ACTIVITY).cast(pl.String).replace_strict(reached, default=None, return_dtype=pl.String))
         .otherwise(None)
     )

@@ -212,8 +212,10 @@ def _timeline(assessment: Assessment, code: dict[str, int]) -> dict[str, Any]:
     that reach a ``milestone`` (event index, index into
     ``milestone_names``), the required steps each order ``skipped`` (case index -> [events
     before it, activity code], codes past the activities' into ``extra``) and each order's
-    ``days_past_due``. The browser rebuilds each row from these and the events (wait, processing
-    time, timestamp, resource, and rework: the activity happened earlier in the order), as
+    ``days_past_due``, and the events that are ``rework`` (``o2c.case_timeline``'s flag, the one
+    definition of ``o2c._rework.repeated``: per object in a log flattened from objects), as the
+    gaps between their event indices (the first: its index + 1). The browser rebuilds each row
+    from these and the events (wait, processing time, timestamp, resource), as
     ``o2c.case_timeline`` gives them."""
     rows = _timelines(assessment.log, ideal=assessment.ideal)
     rows = rows.with_columns(
@@ -223,6 +225,7 @@ def _timeline(assessment: Assessment, code: dict[str, int]) -> dict[str, Any]:
     events = rows.filter(pl.col("step").is_not_null())  # one per event, in log order
     stones = sorted(events.get_column("milestone").drop_nulls().unique().to_list())
     index = pl.int_range(pl.len())
+    reworked = index.filter(pl.col("rework"))
     extra = sorted(set(rows.filter(pl.col("step").is_null()).get_column(ACTIVITY).to_list()) - set(code))
     activity_code = {**code, **{name: len(code) + i for i, name in enumerate(extra)}}
     skipped: dict[str, list[list[int]]] = {}
@@ -244,6 +247,7 @@ def _timeline(assessment: Assessment, code: dict[str, int]) -> dict[str, Any]:
             .replace_strict({m: i for i, m in enumerate(stones)}, return_dtype=pl.Int8),
         ).rows(),
         "skipped": skipped,
+        "rework": events.select(reworked.diff().fill_null(reworked + 1)).to_series().to_list(),
         "extra": extra,
         "days_past_due": [
             None if v is None or math.isnan(v) else v for v in per_case.get_column("days_past_due").to_list()

@@ -161,6 +161,8 @@ def _kind(name: str, column: pd.Series, days_past_due: bool) -> str:
     if pd.api.types.is_float_dtype(column):
         if name in ("p_value", "ratio", "fitness"):
             return "p" if name == "p_value" else name
+        if "p" in words and "adjusted" in words:  # p_adjusted, share_p_adjusted
+            return "p"
         if name == "value_days":
             return "value_days"
         if MONEY.match(name):

@@ -9,18 +9,20 @@ import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from o2c._compare import Comparison
-from o2c._format import format_amount, format_count, format_duration, format_share
+from o2c._format import format_amount, format_count, format_share
 from o2c._write import replacing_folder
 from o2c.errors import GraphvizMissingError
 from o2c.render._difference import render_difference
+from o2c.render.tables import column_kinds, format_cell, kpi_kind
 from o2c.report._headlines import duration_words
 from o2c.report._html import inline_svg, readable_svg
 from o2c.report._write import _csv
 
+#: The columns of the KPI table whose kind is the row's ``unit`` (``kpi_kind``).
+_KPI_VALUES = ("value_a", "value_b", "value_diff", "ci_low", "ci_high")
 #: The files ``write_comparison`` writes besides ``tables/`` and ``maps/``.
 COMPARE_FILES = ("compare.html", "compare.json")
 #: The tables of a comparison, as ``compare.json`` and ``tables/`` name them.
@@ -195,7 +197,7 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
         f"<title>{e(comparison.b)} against {e(comparison.a)}</title>",
         "<style>body{font-family:Helvetica,Arial,sans-serif;margin:2em;max-width:1100px}"
         "table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #ddd;"
-        "text-align:right}td:first-child,th:first-child{text-align:left}.map svg{max-width:100%;height:auto}"
+        "text-align:right}td:first-child,th:first-child{text-align:left}.scroll{overflow-x:auto;max-width:100%}.map svg{max-width:100%;height:auto}"
         "</style></head><body>",
         f"<h1>What changed: {e(comparison.b)} against {e(comparison.a)}</h1>",
         f"<p>{format_count(comparison.orders_a)} orders in {e(comparison.a)}, "
@@ -228,6 +230,7 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
                 "share_p_adjusted",
                 "share_changed",
             ],
+            comparison.currency,
         ),
         "<h2>Activities</h2>",
         _table(
@@ -244,6 +247,7 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
                 "p_adjusted",
                 "changed",
             ],
+            comparison.currency,
         ),
         "<h2>KPIs and conformance</h2>",
         _table(
@@ -264,42 +268,33 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
                 "orders_a",
                 "orders_b",
             ],
+            comparison.currency,
         ),
         "<h2>Variants that changed most</h2>",
         _table(
-            comparison.variants.head(top), ["trace", "orders_a", "orders_b", "share_a", "share_b", "status"]
+            comparison.variants.head(top),
+            ["trace", "orders_a", "orders_b", "share_a", "share_b", "status"],
+            comparison.currency,
         ),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
 
 
-def _table(frame: pd.DataFrame, columns: list[str]) -> str:
+def _table(frame: pd.DataFrame, columns: list[str], currency: str | None) -> str:
+    """A result table as the report writes it: each column by its kind (``column_kinds``), the
+    KPIs' values by their unit (``kpi_kind``); a wide table scrolls rather than widen the page."""
+    shown = frame[columns]
+    kinds = column_kinds(shown)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     rows = []
-    for row in frame[columns].itertuples(index=False):
-        cells = "".join(
-            f"<td>{html.escape(_cell(name, value))}</td>" for name, value in zip(columns, row, strict=True)
-        )
-        rows.append(f"<tr>{cells}</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
-
-
-def _cell(name: str, value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return ""
-    if isinstance(value, pd.Timedelta):
-        return format_duration(value)
-    if isinstance(value, tuple):
-        return " → ".join(map(str, value))
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else ""
-    if name.startswith("share"):
-        return format_share(float(value))
-    if name.startswith("p_"):
-        return f"{float(value):.2g}"
-    if isinstance(value, int | np.integer):
-        return format_count(int(value))
-    if isinstance(value, float | np.floating):
-        return f"{float(value):,.3g}" if abs(float(value)) < 100 else format_count(float(value))
-    return str(value)
+    for record in shown.to_dict("records"):
+        cells = []
+        for name in columns:
+            kind, money = kinds[name], currency
+            if name in _KPI_VALUES and "unit" in record:
+                kind, unit_currency = kpi_kind(str(record["unit"]))
+                money = unit_currency or currency
+            cells.append(f"<td>{html.escape(format_cell(record[name], kind, currency=money))}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<div class='scroll'><table><tr>{head}</tr>{''.join(rows)}</table></div>"

@@ -11,6 +11,7 @@ import pandas as pd
 
 from o2c._assess import Assessment
 from o2c._format import format_amount, format_count, format_duration, format_share
+from o2c._objects import OBJECT_ID
 from o2c.conformance import IdealPath
 from o2c.plausibility import plausibility_warnings
 from o2c.render.maps import REWORK_EDGE_KINDS
@@ -100,7 +101,8 @@ def headlines(assessment: Assessment) -> Headlines:
        hold (``cost_of_divergence``'s ``any deviation`` row).
     3. The worst rework loop (self-loop or ping-pong with most orders, then most extra
        executions; a repeat without one):
-       orders, extra executions, and how much longer those orders take (``rework_cost``).
+       orders, extra executions, and how much longer those orders take (``rework_cost``); in a
+       log flattened from objects, work done again for the same object (see ``o2c.rework``).
     4. Flow efficiency: value-adding over actual lead time of the closed orders, when it is
        computed (target hours or start times); otherwise the orders' median lead time.
     5. The order-to-cash KPIs (``kpis``): order-to-cash and invoice-to-cash time, payment on
@@ -249,9 +251,15 @@ def _divergence_sentence(assessment: Assessment) -> str:
 def _rework_sentence(assessment: Assessment) -> str:
     table, worst = _by_harm(assessment.rework), worst_loop(assessment.rework)
     row = worst.iloc[0] if len(worst) else (table.iloc[0] if len(table) else None)
+    by_object = OBJECT_ID in assessment.log.columns  # flattened from objects: o2c.rework counts per object
     if row is None:
+        where = (
+            "for the same object of an order (items, deliveries, invoices told apart)"
+            if by_object
+            else "in an order"
+        )
         return (
-            "No activity was executed twice in an order: every order was first time right "
+            f"No activity was executed twice {where}: every order was first time right "
             f"({share_words(assessment.first_time_right)})."
         )
     if row["kind"] == "ping_pong":
@@ -260,6 +268,8 @@ def _rework_sentence(assessment: Assessment) -> str:
         loop = f"{row['activity']} → {row['activity']} (self-loop)"
     else:
         loop = f"{row['activity']} executed again (repeat)"
+    if by_object:
+        loop += " for the same object"
     sentence = (
         f"The worst rework loop is {loop}: {_n(row['cases_affected'], 'order')} "
         f"({share_words(row['share_of_cases'])} of all orders, open and closed), "

@@ -784,14 +784,12 @@
 
   // ---------------------------------------------------------------- timeline
   const TL = D.timeline;
-  // rework: the event's activity happened earlier in its order (as o2c.rework counts repeats)
+  // rework: o2c.case_timeline's flag (the activity happened earlier in the order, for the same
+  // object in a log flattened from objects), sent as gaps between the events' indices
   const REWORK = new Uint8Array(EV.activity.length);
-  for (let c = 0; c < CS.id.length; c++) {
-    const seen = new Set();
-    for (let i = CS.first[c]; i < CS.first[c + 1]; i++) {
-      if (seen.has(EV.activity[i])) REWORK[i] = 1;
-      seen.add(EV.activity[i]);
-    }
+  for (let k = 0, i = -1; k < TL.rework.length; k++) {
+    i += TL.rework[k];
+    REWORK[i] = 1;
   }
   const MILESTONE = new Map(TL.milestone);
 
