@@ -203,6 +203,23 @@ def test_a_step_that_approves_everything_is_a_rubber_stamp():
     assert steps.loc["Manager Approval", "wait_median"] == 2 * H
     assert pd.isna(steps.loc["Manager Approval", "processing_median"])
     assert approvals(_log(traces)).rubber_stamps["step"].tolist() == ["Manager Approval", "Team Approval"]
+    # no approval in this log is ever followed by an outcome: it cannot show one turning out otherwise
+    assert not approvals(_log(traces)).outcomes_recorded
+
+
+def test_outcomes_recorded_needs_one_outcome_after_an_approval(result):
+    assert result.outcomes_recorded  # b, d, e
+    # a rejection logged instead of the approval (not after it) is no outcome of an approval
+    declined = {
+        "a": [("Create", 0, "ann"), ("Manager Approval", 1, "m"), ("Ship", 2, "b")],
+        "b": [("Create", 0, "ann"), ("Manager Declined", 1, "m")],
+        "c": [("Create", 0, "ann"), ("Change Price", 1, "ann"), ("Manager Approval", 2, "m")],
+    }
+    found = approvals(_log(declined))
+    assert found.rubber_stamps["step"].tolist() == ["Manager Approval"]
+    assert not found.outcomes_recorded
+    declined["a"].append(("Cancel Order", 3, "ann"))
+    assert approvals(_log(declined)).outcomes_recorded
 
 
 def test_processing_time_counts_in_the_time_added():

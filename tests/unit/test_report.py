@@ -184,7 +184,7 @@ def test_the_page_is_self_contained(written: Path) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, flags=re.I)
     assert not re.search(r"<(script|link|iframe|object|embed|img)\b", page, flags=re.I)
     assert "@import" not in page and not re.search(r"url\((?!#)", page)  # only references inside an SVG
-    assert page.count("<svg") == 6  # two maps, four charts
+    assert page.count("<svg") == 7  # two maps, four charts, the approval chains
 
 
 def test_the_footer_states_source_mapping_ideal_path_parameters_and_versions(

@@ -59,9 +59,10 @@ def test_the_rubber_stamp_and_the_rejecting_step(sim, found):
     for step, row in truth["steps"].items():
         assert steps.loc[step, "orders"] == row["orders"], step
         assert steps.loc[step, "rejected"] == row["rejected"], step
-        assert round(steps.loc[step, "orders"] * (1 - steps.loc[step, "share_approved"])) == row[
-            "orders_with_outcome_after"
-        ]
+        assert (
+            round(steps.loc[step, "orders"] * (1 - steps.loc[step, "share_approved"]))
+            == row["orders_with_outcome_after"]
+        )
         assert steps.loc[step, "time_added"] == row["wait_total_seconds"] * SECOND
     assert steps.loc[PRICING_APPROVAL, "rejected"] > 0
     assert PRICING_REJECTED not in found.approval_steps
@@ -80,7 +81,9 @@ def test_the_re_keyed_fields(sim):
     assert table.loc["quantity", "change_median"] == DEFAULTS["quantity_step"]
     assert table.loc["requested_date", "change_median"] == DEFAULTS["reschedule_days"]
     po = truth["customer_po"]
-    assert table.loc["customer_po", "orders_entered_at_several_steps"] == po["orders_entered_at_several_steps"]
+    assert (
+        table.loc["customer_po", "orders_entered_at_several_steps"] == po["orders_entered_at_several_steps"]
+    )
     assert table.loc["customer_po", "changes"] == po["changes"] == 0
 
 

@@ -114,7 +114,9 @@ class Approvals:
     ``time_added`` (summed wait plus processing over its executions) and
     ``time_added_per_order``.
 
-    ``rule`` says how the approval steps were found; ``approval_steps`` lists them.
+    ``rule`` says how the approval steps were found; ``approval_steps`` lists them;
+    ``outcomes_recorded`` says whether any approval is followed by a rejection, change or
+    cancellation (without one the rubber stamps say nothing).
     """
 
     chains: pd.DataFrame
@@ -127,6 +129,14 @@ class Approvals:
     def rubber_stamps(self) -> pd.DataFrame:
         """The rows of ``steps`` that are rubber stamps."""
         return self.steps[self.steps["rubber_stamp"]].reset_index(drop=True)
+
+    @property
+    def outcomes_recorded(self) -> bool:
+        """Whether the log shows any approval turning out otherwise: some order is rejected,
+        changed or cancelled after one of the approval steps. When none is, the log cannot tell a
+        rubber stamp from a decision recorded as its own activity (a rejection logged instead of
+        the approval, not after it), and every approval step looks like a rubber stamp."""
+        return bool(self.steps[list(_OUTCOMES)].to_numpy().sum() > 0)
 
     def __repr__(self) -> str:
         return (

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from o2c._approvals import Approvals, _approvals
 from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._flatten import object_directly_follows, object_facts
 from o2c._kpis._late_payment import _late_payment_drivers
@@ -37,6 +38,7 @@ from o2c._kpis._table import _kpis
 from o2c._object_waits import _deduplicated_waiting_times
 from o2c._objects import EVENT_ID
 from o2c._progress import progress as _progress
+from o2c._rekeyed import RekeyedValues, _rekeyed_values
 from o2c._rework import _first_time_right, _rekeyed_data, _rework, _rework_cost
 from o2c.conformance import ConformanceSummary, IdealPath, ProcessModel, conformance_summary
 from o2c.conformance.alignments import _align
@@ -132,6 +134,12 @@ class Assessment:
     (``o2c.object_facts``: items, split and consolidated deliveries, partial invoicing),
     ``deduplicated_waiting_times`` (each wait shared by several orders once) and
     ``object_directly_follows`` (each object type's directly-follows graph); None otherwise.
+
+    ``approvals`` (``o2c.approvals``: approval chains, per chain length and per step, with the
+    rubber stamps; the ideal path's ``approval_steps`` or the names decide, a discovered path
+    only closes the orders) and ``rekeyed_values`` (``o2c.rekeyed_values``: the attributes
+    whose values change within orders), both in calendar time; among ``frames()`` as
+    ``approval_chain_lengths``, ``approval_steps`` and ``rekeyed_values``.
     """
 
     source: SourceInfo
@@ -169,6 +177,8 @@ class Assessment:
     object_facts: pd.DataFrame | None = field(default=None, repr=False)
     deduplicated_waiting_times: pd.DataFrame | None = field(default=None, repr=False)
     object_directly_follows: pd.DataFrame | None = field(default=None, repr=False)
+    approvals: Approvals | None = field(default=None, repr=False)
+    rekeyed_values: RekeyedValues | None = field(default=None, repr=False)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every result table by name (the ``tables/`` of a report), ``conformance`` as its activities.
@@ -189,6 +199,11 @@ class Assessment:
         for name in ("object_facts", "deduplicated_waiting_times", "object_directly_follows"):
             if getattr(self, name) is not None:
                 tables[name] = getattr(self, name)
+        if self.approvals is not None:
+            tables["approval_chain_lengths"] = self.approvals.by_length
+            tables["approval_steps"] = self.approvals.steps
+        if self.rekeyed_values is not None:
+            tables["rekeyed_values"] = self.rekeyed_values.attributes
         return tables
 
 
@@ -348,6 +363,8 @@ def assess(
         object_edges = object_directly_follows(loaded.ocel)
         if EVENT_ID in log.columns:
             shared_waits = _deduplicated_waiting_times(log)
+    chains = _approvals(log, ideal=path)
+    rekeyed_values = _rekeyed_values(log)
     next(ticks, None)
     return Assessment(
         source=loaded.source,
@@ -385,6 +402,8 @@ def assess(
         object_facts=facts,
         deduplicated_waiting_times=shared_waits,
         object_directly_follows=object_edges,
+        approvals=chains,
+        rekeyed_values=rekeyed_values,
     )
 
 

@@ -23,6 +23,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from o2c._simulate._backoffice import DEFAULTS as BACK_OFFICE
+from o2c._simulate._backoffice import plant as plant_back_office
+from o2c._simulate._backoffice import truth as back_office_truth
 from o2c._simulate._process import (
     ACTIVITIES,
     CHANGE_PRICE,
@@ -48,7 +51,6 @@ from o2c._simulate._process import (
     SHIP_GOODS,
     UPDATE_ADDRESS,
 )
-from o2c._simulate import _backoffice
 from o2c._simulate._truth import measured_truth
 from o2c.errors import ArgumentError, check_choice, check_number, check_share, check_whole
 from o2c.log import validate
@@ -475,8 +477,10 @@ def simulate(
         parameters |= change
     if back_office:
         if not isinstance(back_office, bool):
-            raise ArgumentError.must_be("True or False", back_office, argument="back_office", function="simulate")
-        parameters["back_office"] = dict(_backoffice.DEFAULTS)
+            raise ArgumentError.must_be(
+                "True or False", back_office, argument="back_office", function="simulate"
+            )
+        parameters["back_office"] = dict(BACK_OFFICE)
     begin_day = date.fromisoformat(str(start))
     begin = int(
         (datetime(begin_day.year, begin_day.month, begin_day.day) - datetime(1970, 1, 1)).total_seconds()
@@ -490,10 +494,10 @@ def simulate(
     orders = _orders(rng, cases, begin, end, {**parameters, **change, "_change_at": moment})
     log = _log(orders, cases, end)
     if back_office:
-        log = _backoffice.plant(log, seed=seed, end=end, p=_backoffice.DEFAULTS)
+        log = plant_back_office(log, seed=seed, end=end, p=BACK_OFFICE)
     truth = measured_truth(log, IDEAL_PATH, parameters=parameters, begin=begin, end=end)
     if back_office:
-        truth["back_office"] = _backoffice.truth(log)
+        truth["back_office"] = back_office_truth(log)
     if change_step is not None:
         truth["change"] = _change_truth(orders, parameters, end)
     return Simulation(log=log, truth=truth, ideal=IDEAL_PATH)

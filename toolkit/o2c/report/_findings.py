@@ -31,6 +31,7 @@ from o2c.render.tables import (
 )
 from o2c.report._headlines import (
     any_deviation,
+    back_office_sentences,
     caveated_headlines,
     final_step,
 )
@@ -182,6 +183,9 @@ def findings(
         ``value``, ``duration_s``, ``unit``, ``orders_covered``, ``definition``),
         ``stuck_orders`` (``orders``, ``value``, the ``top`` ones), ``late_payment_drivers`` and
         ``late_payment_measure`` (``days_past_due``, ``invoice_to_cash``, or null without rows);
+        ``approvals`` (``rule``, ``approval_steps``, ``sentences``, ``chain_lengths``, ``steps``,
+        ``rubber_stamps``, ``outcomes_recorded``: ``o2c.approvals``) and ``rekeyed_values`` (``orders``,
+        ``orders_rekeyed``, ``attributes``, ``by_name``: ``o2c.rekeyed_values``);
         valid against ``findings_schema()``.
 
     Examples
@@ -290,6 +294,32 @@ def findings(
     }
     if a.object_facts is not None:
         document["objects"] = _objects(a)
+    document |= _back_office(a)
+    return document
+
+
+def _back_office(a: Assessment) -> dict[str, Any]:
+    """findings.json's ``approvals`` and ``rekeyed_values`` (when the assessment has them)."""
+    document: dict[str, Any] = {}
+    if a.approvals is not None:
+        chains = a.approvals
+        document["approvals"] = {
+            "rule": chains.rule,
+            "approval_steps": list(chains.approval_steps),
+            "sentences": list(back_office_sentences(a)),
+            "chain_lengths": _records(chains.by_length),
+            "steps": _records(chains.steps),
+            "rubber_stamps": chains.rubber_stamps["step"].tolist(),
+            "outcomes_recorded": chains.outcomes_recorded,
+        }
+    if a.rekeyed_values is not None:
+        rekeyed = a.rekeyed_values
+        document["rekeyed_values"] = {
+            "orders": rekeyed.orders,
+            "orders_rekeyed": rekeyed.orders_rekeyed,
+            "attributes": _records(rekeyed.attributes),
+            "by_name": _records(rekeyed.by_name),
+        }
     return document
 
 

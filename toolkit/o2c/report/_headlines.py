@@ -440,3 +440,119 @@ def worst_loop(rework: pd.DataFrame) -> pd.DataFrame:
     """The ``o2c.rework`` row of the worst self-loop or ping-pong (``_by_harm``); none without one."""
     ranked = _by_harm(rework)
     return ranked[ranked["kind"].isin(REWORK_EDGE_KINDS)].head(1)
+
+
+# --- the back office: approval chains, rubber stamps, re-keyed data ---------------------------
+
+
+#: The fewest orders a back-office sentence rests on: a rubber stamp seen on fewer orders, a
+#: chain length or a field entered twice in fewer, gets no sentence (the tables still show them).
+#: A step that turns down one order in ten shows none in 30 orders 4% of the time (0.9 ** 30).
+CLAIM_MIN_ORDERS = 30
+
+
+def back_office_sentences(assessment: Assessment) -> Headlines:
+    """The sentences of the section "Approvals and re-keyed data", each only when it matters:
+    what the longest chain of approvals costs (``approvals.by_length``: only with
+    ``CLAIM_MIN_ORDERS`` orders on it and time to show), the rubber stamps (``approvals.rubber_stamps``
+    seen on ``CLAIM_MIN_ORDERS`` orders or more, most time added first; none when the log shows no
+    approval ever turning out otherwise, ``Approvals.outcomes_recorded``), the field re-keyed most
+    and the field typed again most (``rekeyed_values``). The five headlines stay five; these lead
+    their own section.
+
+    >>> from o2c._assess import assess
+    >>> from o2c.io import read_log
+    >>> from o2c import example_log
+    >>> list(back_office_sentences(assess(read_log(example_log()), progress=False)))
+    []
+    """
+    sentences: list[str] = []
+    chains, rekeyed = assessment.approvals, assessment.rekeyed_values
+    if chains is not None and chains.approval_steps:
+        chain = _chain_sentence(chains.by_length, chains.steps)
+        if chain:
+            sentences.append(chain)
+        stamps = chains.rubber_stamps
+        if chains.outcomes_recorded:
+            stamps = stamps[(stamps["orders"] >= CLAIM_MIN_ORDERS) & (stamps["time_added"] > pd.Timedelta(0))]
+            stamps = stamps.sort_values(["time_added", "step"], ascending=[False, True])
+            for step, orders, per_order, total in stamps.head(2)[
+                ["step", "orders", "time_added_per_order", "time_added"]
+            ].itertuples(index=False, name=None):
+                sentences.append(
+                    f"{step} approved all {_n(orders, 'order')} it saw (none was rejected, changed or "
+                    f"cancelled after it) and added a mean {duration_words(per_order)} to each, "
+                    f"{duration_words(total)} in all: a candidate to drop."
+                )
+    if rekeyed is not None:
+        sentences.extend(_rekeyed_sentences(rekeyed.attributes, rekeyed.orders_rekeyed))
+    return Headlines(sentences)
+
+
+def _rekeyed_sentences(attributes: pd.DataFrame, orders_rekeyed: int) -> list[str]:
+    sentences = []
+    changed = attributes[attributes["orders_changed"] > 0]
+    if len(changed):
+        top = changed.iloc[0]
+        size = ""
+        if top["kind"] == "number":
+            size = f"; the median change is {top['change_median']:+,.2f}"
+        elif top["kind"] == "date":
+            size = f"; the median change is {top['change_median']:+,.1f} days"
+        steps = ", ".join(str(s) for s in top["steps"][:3])
+        sentences.append(
+            f"The value of {top['attribute']} changed within {_n(top['orders_changed'], 'order')} "
+            f"({share_words(top['share_of_orders'])}), {_n(top['changes'], 'time')}, most at {steps}{size}; "
+            f"{_n(orders_rekeyed, 'order')} in all had data re-keyed (changed values or change "
+            "activities)."
+        )
+    typed = attributes[
+        (attributes["orders_changed"] == 0)
+        & (attributes["orders_entered_at_several_steps"] >= CLAIM_MIN_ORDERS)
+    ].sort_values(["orders_entered_at_several_steps", "attribute"], ascending=[False, True])
+    if len(typed):
+        top = typed.iloc[0]
+        sentences.append(
+            f"{top['attribute']} is typed at more than one step in "
+            f"{_n(top['orders_entered_at_several_steps'], 'order')} with the same value: entered again."
+        )
+    return sentences
+
+
+def _chain_sentence(by_length: pd.DataFrame, steps: pd.DataFrame) -> str | None:
+    """What the longest chain length with ``CLAIM_MIN_ORDERS`` orders waits for its approvals and
+    how much longer its closed orders take than those without approval (only when longer, each
+    side with ``CLAIM_MIN_ORDERS`` closed orders); None when it waits nothing and takes no longer."""
+    table = by_length.set_index("chain_length")
+    approved = int(table["orders"].iloc[1:].sum())
+    total = int(table["orders"].sum())
+    enough = [label for label in table.index[1:] if table.loc[label, "orders"] >= CLAIM_MIN_ORDERS]
+    if not enough or not total:
+        return None
+    longest = enough[-1]
+    row = table.loc[longest]
+    levels = {"1": "one approval", "2": "two approvals", "3+": "three or more approvals"}[str(longest)]
+    clauses = []
+    wait = row["approval_wait_median"]
+    if isinstance(wait, pd.Timedelta) and wait > pd.Timedelta(0):
+        clauses.append(
+            f"the {_n(row['orders'], 'order')} with {levels} wait a median {duration_words(wait)} for them"
+        )
+    base, lead = table.loc["0", "lead_time_median"], row["lead_time_median"]
+    if (
+        min(table.loc["0", "closed_orders"], row["closed_orders"]) >= CLAIM_MIN_ORDERS
+        and isinstance(base, pd.Timedelta)
+        and isinstance(lead, pd.Timedelta)
+        and lead > base
+    ):
+        subject = "closed ones" if clauses else f"closed orders with {levels}"
+        clauses.append(
+            f"{subject} take a median {duration_words(lead - base)} longer than orders without approval "
+            "(all else that differs between them included)"
+        )
+    if not clauses:
+        return None
+    return (
+        f"{share_words(approved / total)} of the orders ({format_count(approved)}) pass at least one "
+        f"approval ({', '.join(str(s) for s in steps['step'].head(5))}); " + ", and ".join(clauses) + "."
+    )

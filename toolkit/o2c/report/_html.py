@@ -17,7 +17,14 @@ from o2c.conformance import IdealPath
 from o2c.conformance.cost import _closed_cases, _isin
 from o2c.performance import CALENDAR_SUFFIX
 from o2c.render.maps import LeftOut
-from o2c.render.plots import figure_svg, plot_bottlenecks, plot_drivers, plot_lead_times, plot_variants
+from o2c.render.plots import (
+    figure_svg,
+    plot_approval_chains,
+    plot_bottlenecks,
+    plot_drivers,
+    plot_lead_times,
+    plot_variants,
+)
 from o2c.render.tables import (
     NUMERIC_KINDS,
     column_kinds,
@@ -26,6 +33,7 @@ from o2c.render.tables import (
 )
 from o2c.report._findings import late_measure
 from o2c.report._headlines import (
+    CLAIM_MIN_ORDERS,
     duration_words,
     final_step,
     processing_sentence,
@@ -274,6 +282,82 @@ _REKEY_COLUMNS = {
     "executions": "executions",
 }
 
+_CHAIN_COLUMNS = {
+    "chain_length": "approvals",
+    "orders": "orders",
+    "share": "share",
+    "value": "order value",
+    "closed_orders": "closed",
+    "lead_time_median": "median lead time",
+    "lead_time_p90": "p90 lead time",
+    "approval_wait_median": "median approval wait",
+    "wait_added": "wait the level adds",
+}
+
+_APPROVAL_STEP_COLUMNS = {
+    "step": "approval step",
+    "orders": "orders",
+    "approver_count": "approvers",
+    "wait_median": "median wait before",
+    "processing_median": "median processing",
+    "rejected": "rejected after",
+    "changed": "changed after",
+    "cancelled": "cancelled after",
+    "share_approved": "untouched",
+    "rubber_stamp": "rubber stamp",
+    "time_added": "time added",
+}
+
+_REKEYED_VALUE_COLUMNS = {
+    "attribute": "field",
+    "kind": "kind",
+    "orders_changed": "orders changed",
+    "share_of_orders": "share of orders",
+    "changes": "changes",
+    "steps": "changed at",
+    "change_median": "median change",
+    "orders_entered_at_several_steps": "orders entering it at several steps",
+}
+
+
+def _back_office(a: Assessment) -> dict[str, Any]:
+    """The chart and tables of the section "Approvals and re-keyed data" (empty without them)."""
+    chains, rekeyed = a.approvals, a.rekeyed_values
+    found: dict[str, Any] = {
+        "chart": None,
+        "chains": None,
+        "steps": None,
+        "fields": None,
+        "outcomes_recorded": False,
+        "rule": None,
+    }
+    if chains is not None and chains.approval_steps:
+        found["chart"] = _figure_svg(plot_approval_chains(chains.by_length))
+        found["chains"] = _table(chains.by_length, _CHAIN_COLUMNS, a.currency)
+        columns = _APPROVAL_STEP_COLUMNS
+        hidden = set() if chains.steps["processing_median"].notna().any() else {"processing_median"}
+        if not chains.outcomes_recorded:  # every step would look like a rubber stamp: show none
+            hidden |= {"share_approved", "rubber_stamp"}
+        columns = {k: v for k, v in columns.items() if k not in hidden}
+        steps = chains.steps.assign(rubber_stamp=chains.steps["rubber_stamp"].map({True: "yes", False: ""}))
+        found["steps"] = _table(steps, columns, a.currency)
+        found["outcomes_recorded"] = chains.outcomes_recorded
+        found["rule"] = (
+            "found by their names: approvals, authorisations, sign-offs, Genehmigung, Freigabe, SAP "
+            "releases; requests and rejections are not approvals (o2c.approvals' APPROVAL_PATTERNS; "
+            "findings.json gives the rule in full)"
+            if chains.rule.startswith("activity names matching")
+            else chains.rule.split(":", 1)[0]
+        )
+    if rekeyed is not None:
+        changed = rekeyed.attributes[
+            (rekeyed.attributes["orders_changed"] > 0)
+            | (rekeyed.attributes["orders_entered_at_several_steps"] > 0)
+        ]
+        if len(changed):
+            found["fields"] = _table(changed, _REKEYED_VALUE_COLUMNS, a.currency, limit=10)
+    return found
+
 
 def _kpi_rows(kpis: pd.DataFrame) -> list[list[str]]:
     """KPI name, its figure in the KPI's own unit (``o2c.render.tables.kpi_kind``), orders covered,
@@ -369,6 +453,9 @@ def html_page(
             ),
         },
         kpi_rows=_kpi_rows(a.kpis),
+        back_office=_back_office(a),
+        back_office_sentences=document.get("approvals", {}).get("sentences", []),
+        claim_min_orders=CLAIM_MIN_ORDERS,
         milestones=document["milestones"],
         parameters=document["parameters"],
         report=document["report"],
