@@ -13,6 +13,7 @@ from ._objects import ObjectCentricLog
 from ._rekeyed import RekeyedValues, rekeyed_values
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from ._simulate import ObjectCentricSimulation, Simulation, example_log, simulate, simulate_ocel
+from ._time_only import time_only_steps
 from .conformance import (
     ConformanceSummary,
     IdealPath,
@@ -61,6 +62,7 @@ from .quality import data_quality, log_summary
 from .render import render_map
 from .render.object_map import render_object_map
 from .render.plots import (
+    plot_approval_chains,
     plot_bottlenecks,
     plot_case_timeline,
     plot_drivers,
@@ -148,6 +150,7 @@ __all__ = [
     "object_facts",
     "ping_pongs",
     "plausibility_warnings",
+    "plot_approval_chains",
     "plot_bottlenecks",
     "plot_case_timeline",
     "plot_drivers",
@@ -173,6 +176,7 @@ __all__ = [
     "start_activities",
     "stuck_orders",
     "styled",
+    "time_only_steps",
     "validate",
     "variants",
     "waiting_times",
