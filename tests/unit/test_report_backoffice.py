@@ -11,7 +11,7 @@ import jsonschema
 import polars as pl
 import pytest
 
-from o2c import assess, findings_schema, simulate, write_report
+from o2c import assess, findings_schema, simulate, time_only_steps, write_report
 from o2c import example_log as o2c_example_log
 from o2c._approvals import approvals
 from o2c._simulate._backoffice import SIGN_OFF
@@ -171,3 +171,32 @@ def test_the_page_calls_nothing_a_rubber_stamp_when_no_outcome_is_recorded(base,
     assert "no step is called a rubber stamp" in section and "rubber stamp</th>" not in section
     document = json.loads((tmp_path / "r" / "findings.json").read_text(encoding="utf-8"))
     assert document["approvals"]["outcomes_recorded"] is False
+
+
+def test_steps_that_may_only_add_time_are_listed_with_their_evidence(base, tmp_path: Path) -> None:
+    # 40 orders wait a day for Stamp and go on as 40 orders without it do: a candidate
+    rows = _orders(40, "Stamp", 24) + [
+        (f"p{i}", a, T0 + timedelta(hours=h)) for i in range(40) for a, h in (("Create", 0), ("Ship", 1))
+    ]
+    steps = time_only_steps(_frame(rows))
+    assert steps["candidate"].tolist() == [True]
+    result = dataclasses.replace(base, time_only_steps=steps)
+    write_report(result, tmp_path / "r")
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('id="approvals"') : page.index('id="conformance"')]
+    assert "Steps that may only add time" in section and "<td>Stamp</td>" in section
+    assert steps.loc[0, "evidence"] in section
+    document = json.loads((tmp_path / "r" / "findings.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, findings_schema())
+    (row,) = document["time_only_steps"]
+    assert (row["step"], row["orders"], row["orders_without"], row["same_path_share"]) == (
+        "Stamp",
+        40,
+        40,
+        1.0,
+    )
+    assert row["time_added_median_s"] == 86_400 and row["time_added_s"] == 40 * 86_400
+    # without a candidate, no list
+    write_report(dataclasses.replace(base, time_only_steps=steps.assign(candidate=False)), tmp_path / "n")
+    assert "Steps that may only add time" not in (tmp_path / "n" / "report.html").read_text(encoding="utf-8")
+    assert json.loads((tmp_path / "n" / "findings.json").read_text(encoding="utf-8"))["time_only_steps"] == []

@@ -40,6 +40,7 @@ from o2c._objects import EVENT_ID
 from o2c._progress import progress as _progress
 from o2c._rekeyed import RekeyedValues, _rekeyed_values
 from o2c._rework import _first_time_right, _rekeyed_data, _rework, _rework_cost
+from o2c._time_only import _time_only_steps
 from o2c.conformance import ConformanceSummary, IdealPath, ProcessModel, conformance_summary
 from o2c.conformance.alignments import _align
 from o2c.conformance.cost import _cost_of_divergence, _flow_efficiency, _lead_time_split
@@ -139,7 +140,8 @@ class Assessment:
     rubber stamps; the ideal path's ``approval_steps`` or the names decide, a discovered path
     only closes the orders) and ``rekeyed_values`` (``o2c.rekeyed_values``: the attributes
     whose values change within orders), both in calendar time; among ``frames()`` as
-    ``approval_chain_lengths``, ``approval_steps`` and ``rekeyed_values``.
+    ``approval_chain_lengths``, ``approval_steps`` and ``rekeyed_values``. ``time_only_steps``
+    (``o2c.time_only_steps``: the steps that may only add time, candidates first, in calendar time).
     """
 
     source: SourceInfo
@@ -179,6 +181,7 @@ class Assessment:
     object_directly_follows: pd.DataFrame | None = field(default=None, repr=False)
     approvals: Approvals | None = field(default=None, repr=False)
     rekeyed_values: RekeyedValues | None = field(default=None, repr=False)
+    time_only_steps: pd.DataFrame | None = field(default=None, repr=False)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every result table by name (the ``tables/`` of a report), ``conformance`` as its activities.
@@ -186,7 +189,7 @@ class Assessment:
         >>> from o2c.io import read_log
         >>> from o2c import example_log
         >>> sorted(assess(read_log(example_log()), progress=False).frames())[:3]
-        ['activity_durations', 'alignments', 'bottlenecks']
+        ['activity_durations', 'alignments', 'approval_chain_lengths']
         """
         names = (
             "data_quality", "variants", "directly_follows", "waiting_times", "bottlenecks", "drivers",
@@ -204,6 +207,8 @@ class Assessment:
             tables["approval_steps"] = self.approvals.steps
         if self.rekeyed_values is not None:
             tables["rekeyed_values"] = self.rekeyed_values.attributes
+        if self.time_only_steps is not None:
+            tables["time_only_steps"] = self.time_only_steps
         return tables
 
 
@@ -365,6 +370,7 @@ def assess(
             shared_waits = _deduplicated_waiting_times(log)
     chains = _approvals(log, ideal=path)
     rekeyed_values = _rekeyed_values(log)
+    time_only = _time_only_steps(log, ideal=path)
     next(ticks, None)
     return Assessment(
         source=loaded.source,
@@ -404,6 +410,7 @@ def assess(
         object_directly_follows=object_edges,
         approvals=chains,
         rekeyed_values=rekeyed_values,
+        time_only_steps=time_only,
     )
 
 

@@ -46,6 +46,7 @@ from o2c._assess import _has_transitions
 from o2c._kpis._orders import case_table
 from o2c._kpis._table import _kpis
 from o2c._milestones import find_milestones
+from o2c._stats import share_interval as _share_interval
 from o2c.conformance.alignments import _align, conformance_summary
 from o2c.conformance.discover import _discover_ideal_path
 from o2c.discovery import CASE_NUMBER, _activity_instances, _variant_table, event_start, lazy_transitions
@@ -779,25 +780,6 @@ def _lead_time_spans(log: pl.DataFrame, ideal: IdealPath | None) -> dict[str, np
         micros = (both[f"at_{end}"] - both[f"at_{begin}"]).dt.total_microseconds()
         spans[kpi] = np.sort(micros.to_numpy().astype(np.float64))
     return spans
-
-
-def _share_interval(
-    a: tuple[int, int],
-    b: tuple[int, int],
-    rng: np.random.Generator,
-    resamples: int,
-    quantiles: tuple[float, float],
-) -> tuple[float, float]:
-    """Percentile interval of the difference of two shares (count, of orders), B minus A, from the
-    Poisson bootstrap: the orders with and without drawn as Poisson counts of their numbers."""
-    draws = [rng.poisson([k, n - k], size=(resamples, 2)) for k, n in (a, b)]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = [d[:, 0] / d.sum(axis=1) for d in draws]
-    diff = shares[1] - shares[0]
-    if not np.isfinite(diff).any():
-        return (math.nan, math.nan)
-    low, high = np.nanquantile(diff, quantiles)
-    return float(low), float(high)
 
 
 def _variant_changes(log: pl.DataFrame, side: np.ndarray, counts: np.ndarray) -> pd.DataFrame:

@@ -19,6 +19,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 from scipy import special
@@ -113,3 +115,28 @@ def row_groups(lists: pl.Series) -> list[np.ndarray]:
     """
     flat = lists.explode().to_numpy().astype(np.int64)
     return np.split(flat, np.cumsum(lists.list.len().to_numpy())[:-1])
+
+
+def share_interval(
+    a: tuple[int, int],
+    b: tuple[int, int],
+    rng: np.random.Generator,
+    resamples: int,
+    quantiles: tuple[float, float],
+) -> tuple[float, float]:
+    """Percentile interval of the difference of two shares (count, of orders), B minus A, from the
+    Poisson bootstrap: the orders with and without drawn as Poisson counts of their numbers
+    (``o2c.compare``'s shares, ``o2c.time_only_steps``' payment on time).
+
+    >>> low, high = share_interval((50, 100), (50, 100), np.random.default_rng(0), 2000, (0.025, 0.975))
+    >>> bool(low < 0 < high), bool(-0.2 < low and high < 0.2)
+    (True, True)
+    """
+    draws = [rng.poisson([k, n - k], size=(resamples, 2)) for k, n in (a, b)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = [d[:, 0] / d.sum(axis=1) for d in draws]
+    diff = shares[1] - shares[0]
+    if not np.isfinite(diff).any():
+        return (math.nan, math.nan)
+    low, high = np.nanquantile(diff, quantiles)
+    return float(low), float(high)

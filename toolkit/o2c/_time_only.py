@@ -51,15 +51,17 @@ import pandas as pd
 import polars as pl
 
 from o2c._approvals import OUTCOME_PATTERNS, _events
-from o2c._compare import _share_interval
 from o2c._format import format_duration, format_share
 from o2c._kpis._orders import DAYS_PAST_DUE, PAID_WITH_DUE, case_table, with_terms
 from o2c._milestones import find_milestones
+from o2c._stats import share_interval
 from o2c._tables import duration_from_microseconds
 from o2c.errors import check_share, check_whole
 from o2c.log import CASE_ID, validate
 from o2c.model import IdealPath
 
+#: The defaults of the candidate rule: orders on each side, share with twins, on-time tolerance.
+MIN_ORDERS, MIN_SAME_PATH, TOLERANCE = 30, 0.9, 0.05
 _SEPARATOR = "\x1f"  # joins a path's activities into one key (no activity name holds it)
 _COLUMNS = [
     "step",
@@ -83,9 +85,9 @@ def time_only_steps(
     log: pl.DataFrame | pd.DataFrame,
     *,
     ideal: IdealPath | None = None,
-    min_orders: int = 30,
-    min_same_path: float = 0.9,
-    tolerance: float = 0.05,
+    min_orders: int = MIN_ORDERS,
+    min_same_path: float = MIN_SAME_PATH,
+    tolerance: float = TOLERANCE,
     seed: int = 0,
     resamples: int = 2000,
 ) -> pd.DataFrame:
@@ -138,9 +140,9 @@ def _time_only_steps(
     log: pl.DataFrame,
     *,
     ideal: IdealPath | None = None,
-    min_orders: int = 30,
-    min_same_path: float = 0.9,
-    tolerance: float = 0.05,
+    min_orders: int = MIN_ORDERS,
+    min_same_path: float = MIN_SAME_PATH,
+    tolerance: float = TOLERANCE,
     seed: int = 0,
     resamples: int = 2000,
 ) -> pd.DataFrame:
@@ -226,7 +228,7 @@ def _judged(
         )
     table["on_time_diff"] = table["on_time_with"] - table["on_time_without"]
     intervals = [
-        _share_interval((int(c), int(n)), (int(a), int(m)), rng, resamples, (0.025, 0.975))
+        share_interval((int(c), int(n)), (int(a), int(m)), rng, resamples, (0.025, 0.975))
         if min(n, m) >= min_orders
         else (np.nan, np.nan)
         for a, m, c, n in table[

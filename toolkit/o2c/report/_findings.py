@@ -185,7 +185,8 @@ def findings(
         ``late_payment_measure`` (``days_past_due``, ``invoice_to_cash``, or null without rows);
         ``approvals`` (``rule``, ``approval_steps``, ``sentences``, ``chain_lengths``, ``steps``,
         ``rubber_stamps``, ``outcomes_recorded``: ``o2c.approvals``) and ``rekeyed_values`` (``orders``,
-        ``orders_rekeyed``, ``attributes``, ``by_name``: ``o2c.rekeyed_values``);
+        ``orders_rekeyed``, ``attributes``, ``by_name``: ``o2c.rekeyed_values``) and
+        ``time_only_steps`` (the candidates of ``o2c.time_only_steps``, with their evidence);
         valid against ``findings_schema()``.
 
     Examples
@@ -320,6 +321,9 @@ def _back_office(a: Assessment) -> dict[str, Any]:
             "attributes": _records(rekeyed.attributes),
             "by_name": _records(rekeyed.by_name),
         }
+    if a.time_only_steps is not None:
+        steps = a.time_only_steps
+        document["time_only_steps"] = _records(steps[steps["candidate"]].drop(columns="candidate"))
     return document
 
 

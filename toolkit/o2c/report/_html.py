@@ -13,6 +13,9 @@ from matplotlib.figure import Figure
 
 from o2c._assess import Assessment
 from o2c._format import format_count
+from o2c._time_only import MIN_ORDERS as TIME_ONLY_MIN_ORDERS
+from o2c._time_only import MIN_SAME_PATH
+from o2c._time_only import TOLERANCE as TIME_ONLY_TOLERANCE
 from o2c.conformance import IdealPath
 from o2c.conformance.cost import _closed_cases, _isin
 from o2c.performance import CALENDAR_SUFFIX
@@ -319,6 +322,16 @@ _REKEYED_VALUE_COLUMNS = {
     "orders_entered_at_several_steps": "orders entering it at several steps",
 }
 
+_TIME_ONLY_COLUMNS = {
+    "step": "step",
+    "orders": "orders",
+    "orders_without": "orders without it",
+    "same_path_share": "same path without it",
+    "on_time_diff": "paid on time: difference",
+    "time_added_median": "median time it adds",
+    "evidence": "evidence",
+}
+
 
 def _back_office(a: Assessment) -> dict[str, Any]:
     """The chart and tables of the section "Approvals and re-keyed data" (empty without them)."""
@@ -330,6 +343,7 @@ def _back_office(a: Assessment) -> dict[str, Any]:
         "fields": None,
         "outcomes_recorded": False,
         "rule": None,
+        "time_only": None,
     }
     if chains is not None and chains.approval_steps:
         found["chart"] = _figure_svg(plot_approval_chains(chains.by_length))
@@ -356,6 +370,9 @@ def _back_office(a: Assessment) -> dict[str, Any]:
         ]
         if len(changed):
             found["fields"] = _table(changed, _REKEYED_VALUE_COLUMNS, a.currency, limit=10)
+    if a.time_only_steps is not None and a.time_only_steps["candidate"].any():
+        candidates = a.time_only_steps[a.time_only_steps["candidate"]]
+        found["time_only"] = _table(candidates, _TIME_ONLY_COLUMNS, a.currency, limit=10)
     return found
 
 
@@ -456,6 +473,9 @@ def html_page(
         back_office=_back_office(a),
         back_office_sentences=document.get("approvals", {}).get("sentences", []),
         claim_min_orders=CLAIM_MIN_ORDERS,
+        time_only_tolerance=TIME_ONLY_TOLERANCE,
+        time_only_same_path=MIN_SAME_PATH,
+        time_only_min_orders=TIME_ONLY_MIN_ORDERS,
         milestones=document["milestones"],
         parameters=document["parameters"],
         report=document["report"],
