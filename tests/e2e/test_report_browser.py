@@ -180,7 +180,7 @@ def test_no_text_is_under_11_pixels_and_no_chart_title_is_cut_off(
     kinds = {t["kind"] for t in measured["texts"]}
     assert kinds == {"html", "svg text", "chart text"}  # the maps' and the charts' text were found
     assert _too_small(measured) == []
-    assert len(measured["titles"]) == 4  # bottlenecks, drivers, lead times, variants
+    assert len(measured["titles"]) == 5  # bottlenecks, drivers, lead times, variants, approval chains
     assert [t for t in measured["titles"] if not t["inside"]] == []
     assert measured["scrolls"] <= WIDTH  # no table or map widens the page: they scroll in their box
 
