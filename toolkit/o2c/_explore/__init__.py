@@ -35,6 +35,7 @@ import pandas as pd
 import polars as pl
 
 from o2c._assess import Assessment, assess
+from o2c._calendar import WorkingCalendar, check_calendar
 from o2c._explore._html import LIBRARIES, explorer_page
 from o2c._explore._payload import DRILL_ROWS, payload
 from o2c.errors import ArgumentError, check_share
@@ -80,6 +81,7 @@ def explore(
     result_or_log: Assessment | LoadedLog | pl.DataFrame | pd.DataFrame,
     *,
     ideal: IdealPath | ProcessModel | None = None,
+    calendar: WorkingCalendar | None = None,
     activities: float = 0.8,
     paths: float = 0.8,
     height: int = 900,
@@ -94,6 +96,11 @@ def explore(
     ideal : IdealPath or ProcessModel, optional
         For a log: the ideal path to assess it against (else one is discovered, as ``assess``
         does). An assessment has its own; passing another one is an error.
+    calendar : WorkingCalendar, optional
+        For a log: count waits, processing and lead times in working time (``o2c.read_calendar``),
+        as ``o2c.assess(..., calendar=)`` does; default: the calendar a ``LoadedLog`` was read
+        with. An assessment has its own (``Assessment.calendar``), which the page follows:
+        waits in working days (``wd``, ``wh``), timestamps real, the calendar named.
     activities, paths : float
         Where the map's sliders start (shares of events and transitions, 0..1), as
         ``o2c.render_map``'s.
@@ -113,20 +120,22 @@ def explore(
     """
     for name, share in (("activities", activities), ("paths", paths)):
         check_share(share, argument=name, function="explore")
+    calendar = check_calendar(calendar, function="explore")
     if isinstance(result_or_log, Assessment):
-        if ideal is not None:
-            raise ArgumentError(
-                "explore(assessment, ideal=...) cannot change the ideal path of an assessment; "
-                "pass the log instead, or assess it with that ideal path first.",
-                function="explore",
-                argument="ideal",
-                value=ideal,
-                allowed="None for an Assessment",
-            )
+        for argument, given in (("ideal", ideal), ("calendar", calendar)):
+            if given is not None:
+                raise ArgumentError(
+                    f"explore(assessment, {argument}=...) cannot change the {argument} of an assessment; "
+                    f"pass the log instead, or assess it with that {argument} first.",
+                    function="explore",
+                    argument=argument,
+                    value=given,
+                    allowed="None for an Assessment",
+                )
         assessment = result_or_log
     elif isinstance(result_or_log, LoadedLog | pl.DataFrame | pd.DataFrame):
         loaded = result_or_log if isinstance(result_or_log, LoadedLog) else read_log(result_or_log)
-        assessment = assess(loaded, ideal=ideal, progress=False)
+        assessment = assess(loaded, ideal=ideal, calendar=calendar, progress=False)
     else:
         raise ArgumentError(
             f"explore takes an Assessment (o2c.assess), a LoadedLog (o2c.read_log) or an event log "

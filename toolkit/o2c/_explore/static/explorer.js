@@ -27,12 +27,19 @@
   const END = D.end;
   const UNIT = D.unit;
   const HAS_START = Array.isArray(EV.work);
+  // a working calendar: waits, processing and lead times are differences of working clocks
+  const CAL = D.calendar || null;
+  const HAS_CAL = CAL !== null && Array.isArray(EV.wtime);
   // times arrive as the time since the order's previous event; starts as completion minus work
   (function decodeTimes() {
     for (let c = 0; c < CS.id.length; c++) {
-      for (let i = CS.first[c] + 1; i < CS.first[c + 1]; i++) EV.time[i] += EV.time[i - 1];
+      for (let i = CS.first[c] + 1; i < CS.first[c + 1]; i++) {
+        EV.time[i] += EV.time[i - 1];
+        if (HAS_CAL) EV.wtime[i] += EV.wtime[i - 1];
+      }
     }
     if (HAS_START) EV.start = EV.work.map((w, i) => (w === null ? null : EV.time[i] - w));
+    if (HAS_CAL && HAS_START) EV.wstart = EV.wwork.map((w, i) => (w === null ? null : EV.wtime[i] - w));
   })();
   const HAS_VALUE = Array.isArray(CS.value);
   const CODE = new Map(NAMES.map((n, i) => [n, i]));
@@ -44,15 +51,16 @@
   const MEASURES = ["transitions", "cases", "wait_median", "wait_mean", "wait_p90", "wait_total"]
     .concat(HAS_START ? ["duration_median"] : [])
     .concat(HAS_VALUE ? ["value_days"] : []);
+  const WORKING = HAS_CAL ? ", working time" : "";
   const MEASURE_LABELS = {
     transitions: "Frequency: transitions (events)",
     cases: "Frequency: orders",
-    wait_median: "Time: median wait",
-    wait_mean: "Time: mean wait",
-    wait_p90: "Time: 90th percentile wait",
-    wait_total: "Time: total wait",
-    duration_median: "Time: median processing",
-    value_days: "Money: value × days waiting",
+    wait_median: "Time: median wait" + WORKING,
+    wait_mean: "Time: mean wait" + WORKING,
+    wait_p90: "Time: 90th percentile wait" + WORKING,
+    wait_total: "Time: total wait" + WORKING,
+    duration_median: "Time: median processing" + WORKING,
+    value_days: "Money: value × days waiting" + (HAS_CAL ? " (calendar days)" : ""),
   };
   const VARIANT_OF_ID = new Map(D.variants.id.map((id, i) => [id, i]));
 
@@ -78,6 +86,16 @@
   function eventStart(i) {
     if (HAS_START && EV.start[i] !== null) return EV.start[i];
     return EV.time[i];
+  }
+  // the clock durations are taken on: event i's end and start on the working clock with a
+  // calendar (o2c._calendar.on_working_clock, as o2c.assess counts), else its real times
+  function clockEnd(i) {
+    return HAS_CAL ? EV.wtime[i] : EV.time[i];
+  }
+  function clockStart(i) {
+    if (!HAS_CAL) return eventStart(i);
+    if (HAS_START && EV.wstart[i] !== null) return EV.wstart[i];
+    return EV.wtime[i];
   }
 
   // polars' quantile with linear interpolation (as o2c.waiting_times' wait_p90; median = 0.5)
@@ -118,7 +136,7 @@
         events.set(a, (events.get(a) || 0) + 1);
         if (HAS_START && EV.start[i] !== null) {
           if (!durations.has(a)) durations.set(a, []);
-          durations.get(a).push((EV.time[i] - EV.start[i]) / UNIT);
+          durations.get(a).push((clockEnd(i) - clockStart(i)) / UNIT);
         }
         if (i === last) break;
         const b = NAMES[EV.activity[i + 1]];
@@ -133,9 +151,11 @@
           e.cases++;
           e.lastCase = c;
         }
-        const wait = Math.max(0, (eventStart(i + 1) - EV.time[i]) / UNIT); // an overlap waited 0
+        const wait = Math.max(0, (clockStart(i + 1) - clockEnd(i)) / UNIT); // an overlap waited 0
         e.waits.push(wait);
-        e.valueDays += (value * wait) / DAY;
+        // money waits on every calendar day, with a working calendar too (as o2c.bottlenecks)
+        const days = HAS_CAL ? Math.max(0, (eventStart(i + 1) - EV.time[i]) / UNIT) : wait;
+        e.valueDays += (value * days) / DAY;
       }
     }
     for (const e of edges.values()) {
@@ -416,12 +436,14 @@
   function formatCount(n) {
     return Math.round(n).toLocaleString("en-US");
   }
-  // as o2c.render.tables.format_duration: 3.2 d, 14 h, 35 min, 12 s
+  // as o2c._format.format_duration: 3.2 d, 14 h, 35 min, 12 s; working time (a calendar) in
+  // working days of the calendar's length and working hours: 2.1 wd, 14 wh
   function formatDuration(seconds) {
     if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "";
     const sign = seconds < 0 ? "-" : "";
     seconds = Math.abs(seconds);
-    for (const [size, unit] of [[86400, "d"], [3600, "h"], [60, "min"]]) {
+    const units = HAS_CAL ? [[CAL.day_seconds, "wd"], [3600, "wh"], [60, "min"]] : [[86400, "d"], [3600, "h"], [60, "min"]];
+    for (const [size, unit] of units) {
       if (seconds >= size) {
         const amount = seconds / size;
         return sign + (amount < 10 ? amount.toFixed(1) : formatCount(amount)) + " " + unit;
@@ -634,7 +656,7 @@
       if (!state.active[c]) continue;
       const first = CS.first[c];
       const last = CS.first[c + 1] - 1;
-      leads.push((EV.time[last] - eventStart(first)) / UNIT);
+      leads.push((clockEnd(last) - clockStart(first)) / UNIT);
       if (HAS_VALUE && CS.value[c] !== null) value += CS.value[c];
       if (CS.conforming[c] !== null) {
         aligned++;
@@ -688,11 +710,11 @@
         if (b === null) {
           if (EV.activity[i] === a) {
             hits++;
-            if (i > first) wait += Math.max(0, (eventStart(i) - EV.time[i - 1]) / UNIT);
+            if (i > first) wait += Math.max(0, (clockStart(i) - clockEnd(i - 1)) / UNIT);
           }
         } else if (i < last && EV.activity[i] === a && EV.activity[i + 1] === b) {
           hits++;
-          wait += Math.max(0, (eventStart(i + 1) - EV.time[i]) / UNIT);
+          wait += Math.max(0, (clockStart(i + 1) - clockEnd(i)) / UNIT);
         }
       }
       if (hits) rows.push({ c, hits, wait });
@@ -801,7 +823,16 @@
     return UNIT === 1 ? text.replace(".000Z", "Z") : text;
   }
 
-  // The order's rows as o2c.case_timeline gives them: timestamps as ISO text (UTC), wait and
+  // with a calendar, a row's calendar-time twins of wait and processing (case_timeline(calendar=)'s)
+  function withTwins(row, waitCalendar, processingCalendar) {
+    if (HAS_CAL) {
+      row.wait_calendar = waitCalendar;
+      row.processing_calendar = processingCalendar;
+    }
+    return row;
+  }
+
+  // The order's rows as o2c.case_timeline gives them (with the assessment's calendar: calendar=): timestamps as ISO text (UTC), wait and
   // processing in seconds (the wait signed: overlapping work waited less than nothing), step
   // null for a skipped step of the ideal path.
   function timelineRows(orderId) {
@@ -813,27 +844,28 @@
     const skipped = TL.skipped[String(c)] || [];
     const due = TL.days_past_due[c];
     let k = 0; // the next skipped step
-    const skippedRow = (activity) => ({
+    const skippedRow = (activity) => withTwins({
       case_id: CS.id[c], step: null, activity: activity < NA ? NAMES[activity] : TL.extra[activity - NA],
       timestamp: null, resource: null, wait: null, processing: null, move: "skipped", rework: false,
       milestone: null, days_past_due: due,
-    });
+    }, null, null);
     for (let i = first; i <= last; i++) {
       const step = i - first + 1;
       while (k < skipped.length && skipped[k][0] < step) rows.push(skippedRow(skipped[k++][1]));
-      rows.push({
+      const hasStart = HAS_START && EV.start[i] !== null;
+      rows.push(withTwins({
         case_id: CS.id[c],
         step,
         activity: NAMES[EV.activity[i]],
         timestamp: isoTime(EV.time[i]),
         resource: EV.resource && EV.resource[i] !== null ? EV.resources[EV.resource[i]] : null,
-        wait: i === first ? null : (eventStart(i) - EV.time[i - 1]) / UNIT,
-        processing: HAS_START && EV.start[i] !== null ? (EV.time[i] - EV.start[i]) / UNIT : null,
+        wait: i === first ? null : (clockStart(i) - clockEnd(i - 1)) / UNIT,
+        processing: hasStart ? (clockEnd(i) - clockStart(i)) / UNIT : null,
         move: TL.move[i] === null ? null : TL.moves[TL.move[i]],
         rework: REWORK[i] === 1,
         milestone: MILESTONE.has(i) ? TL.milestone_names[MILESTONE.get(i)] : null,
         days_past_due: due,
-      });
+      }, i === first ? null : (eventStart(i) - EV.time[i - 1]) / UNIT, hasStart ? (EV.time[i] - EV.start[i]) / UNIT : null));
     }
     while (k < skipped.length) rows.push(skippedRow(skipped[k++][1]));
     return rows;
@@ -856,7 +888,7 @@
       HAS_VALUE && CS.value[c] !== null ? "value " + formatCount(CS.value[c]) + " " + (D.currency || "") : "",
       due === null || due === undefined ? "" : "days past due: " + due + (due < 0 ? " (paid " + -due + " days early)" : ""),
     ].filter(Boolean).join(" · ");
-    const titles = ["Step", "Activity", "Completed", "Resource", "Wait before"].concat(HAS_START ? ["Processing"] : []).concat(["Ideal path", "Rework", "Milestone"]);
+    const titles = ["Step", "Activity", "Completed", "Resource", "Wait before" + (HAS_CAL ? " (working)" : "")].concat(HAS_START ? ["Processing" + (HAS_CAL ? " (working)" : "")] : []).concat(["Ideal path", "Rework", "Milestone"]);
     const head = el("tr", {}, ...titles.map((t) => el("th", {}, t)));
     const body = rows.map((r) => el("tr", { class: r.move === "skipped" ? "skipped" : r.move === "inserted" ? "inserted" : "" },
       el("td", { class: "num" }, r.step === null ? "" : r.step),
@@ -1083,7 +1115,13 @@
 
   function buildControls() {
     document.getElementById("title").textContent = D.title;
-    document.getElementById("subtitle").textContent = "sha256 " + (D.sha256 || "–") + " · ideal path: " + D.ideal.name + (D.ideal.discovered ? " (discovered from the log)" : "");
+    document.getElementById("subtitle").textContent = "sha256 " + (D.sha256 || "–") + " · ideal path: " + D.ideal.name + (D.ideal.discovered ? " (discovered from the log)" : "")
+      + (HAS_CAL ? " · working time: " + CAL.text : "");
+    if (HAS_CAL) {
+      const hours = CAL.day_seconds / 3600;
+      document.getElementById("working-time").textContent = "Waits, processing and lead times count working time of " + CAL.name
+        + ": wd = a working day of " + String(Number(hours.toFixed(4))) + " h, wh = a working hour. Timestamps are real; value × days waiting counts calendar days.";
+    }
     const measure = document.getElementById("measure");
     measure.replaceChildren(...MEASURES.map((m) => el("option", { value: m }, MEASURE_LABELS[m])));
     measure.addEventListener("change", () => setMeasure(measure.value));
