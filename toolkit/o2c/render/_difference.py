@@ -29,13 +29,20 @@ _GAP = "&#160;&#160;"
 
 
 def render_difference(
-    edges: pd.DataFrame, *, a: str, b: str, activities: float = 0.9, paths: float = 0.9
+    edges: pd.DataFrame,
+    *,
+    a: str,
+    b: str,
+    activities: float = 0.9,
+    paths: float = 0.9,
+    working_day: pd.Timedelta | None = None,
 ) -> ProcessMap:
     """The differential map of a ``Comparison``'s ``edges``: every edge whose median wait changed
     (``changed``) is drawn and labelled with the difference B minus A, vermillion when longer,
     green when shorter, darker and thicker the larger the change; the others are grey. The map
     keeps the most frequent activities and edges (both sides together) up to ``activities`` and
-    ``paths`` (shares), as ``render_map`` does."""
+    ``paths`` (shares), as ``render_map`` does. ``working_day``: the waits are working time (a
+    comparison with a calendar), labelled in working days of this length (``2.1 wd``)."""
     frame = edges.assign(
         source=edges["source"].astype(str),
         target=edges["target"].astype(str),
@@ -70,7 +77,7 @@ def render_difference(
             strength = 0.45 + 0.55 * abs(diff.total_seconds()) / largest
             colour = _tint(SLOWER if diff.total_seconds() > 0 else FASTER, strength)
             sign = "+" if diff.total_seconds() > 0 else ""
-            text = html.escape(sign + format_duration(diff))
+            text = html.escape(sign + format_duration(diff, day=working_day))
             chart.edge(ids[source], ids[target], label=f"<{_GAP}<b>{text}</b>>", color=colour,
                        fontcolor=colour, penwidth=f"{2 + 4 * strength:.2f}")  # fmt: skip
         else:
@@ -82,6 +89,9 @@ def render_difference(
         f'<font color="{FASTER}"><b>&#9632; shorter</b></font>   '
         "grey: no significant change"
     )
+    if working_day is not None:
+        hours = f"{working_day.total_seconds() / 3600:g}"
+        legend += f'<br align="left"/>Working time: wd = a working day of {hours} h, wh = a working hour.'
     caption = left_out.caption()
     if caption:
         legend += f'<br align="left"/>{html.escape(caption)}.<br align="left"/>'

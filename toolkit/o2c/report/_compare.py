@@ -41,16 +41,21 @@ def comparison_headlines(comparison: Comparison, *, top: int = 5) -> list[str]:
     edges = comparison.edges
     sentences = _caveats(comparison)
     waits = edges[edges["changed"]]
+    day = working_day(comparison)  # working time in working days, when there is a calendar
+
+    def words(value: Any) -> str:
+        return duration_words(value, day)
+
     for row in _rows(waits.head(top)):
         diff = row["wait_median_diff"]
         longer = diff > pd.Timedelta(0)
         low, high = (row["ci_low"], row["ci_high"]) if longer else (-row["ci_high"], -row["ci_low"])
         when = _when(comparison)
         sentence = (
-            f"{row['source']} -> {row['target']} waits {duration_words(abs(diff))} "
-            f"{'longer' if longer else 'shorter'} {when} (median {duration_words(row['wait_median_b'])} against "
-            f"{duration_words(row['wait_median_a'])}; {_level(comparison)} CI {duration_words(low)} to "
-            f"{duration_words(high)}; {format_count(row['orders_b'])} orders)"
+            f"{row['source']} -> {row['target']} waits {words(abs(diff))} "
+            f"{'longer' if longer else 'shorter'} {when} (median {words(row['wait_median_b'])} against "
+            f"{words(row['wait_median_a'])}; {_level(comparison)} CI {words(low)} to "
+            f"{words(high)}; {format_count(row['orders_b'])} orders)"
         )
         if not math.isnan(row["value_b"]):
             unit = f" {comparison.currency}" if comparison.currency else ""
@@ -92,6 +97,23 @@ def _caveats(comparison: Comparison) -> list[str]:
         "from the log, so the shares and waits of late steps compare unlike orders. Compare periods "
         "whose orders have finished (two windows) to avoid it."
     ]
+
+
+def working_day(comparison: Comparison) -> pd.Timedelta | None:
+    """The length of a working day when the waits were compared in working time, else None."""
+    return None if comparison.calendar is None else pd.Timedelta(comparison.calendar.working_day)
+
+
+def calendar_sentence(comparison: Comparison) -> str:
+    """What the waits count, for the page: working time of the calendar, or calendar time."""
+    calendar = comparison.calendar
+    if calendar is None:
+        return "Waits count calendar time (every hour of every day)."
+    return (
+        f"Waits count working time of the calendar {calendar.describe()}: wd = a working day of "
+        f"{calendar.day_hours:g} h, wh = a working hour. The sides (an order's first event) and the "
+        "KPIs count calendar time."
+    )
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -164,7 +186,8 @@ def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) 
     ['compare.html', 'compare.json', 'edges.csv']
     """
     folder = Path(out)
-    chart = render_difference(comparison.edges, a=comparison.a, b=comparison.b)
+    day = working_day(comparison)
+    chart = render_difference(comparison.edges, a=comparison.a, b=comparison.b, working_day=day)
     try:
         svg: str | None = readable_svg(inline_svg(chart.pipe(format="svg").decode("utf-8")))
     except GraphvizMissingError:
@@ -190,6 +213,7 @@ def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) 
 def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: int) -> str:
     """The self-contained HTML page; every name from the log is escaped."""
     e = html.escape
+    day = working_day(comparison)  # the waits in working days, when there is a calendar
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{e(comparison.b)} against {e(comparison.a)}</title>",
@@ -202,6 +226,7 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
         f"{format_count(comparison.orders_b)} orders in {e(comparison.b)}; orders belong to a side by their "
         f"first event. Seed {comparison.parameters['seed']}, {comparison.parameters['resamples']:,} bootstrap "
         f"resamples, significance level {comparison.parameters['alpha']} after Benjamini-Hochberg.</p>",
+        f"<p class='calendar'>{e(calendar_sentence(comparison))}</p>",
         "<h2>Headlines</h2><ul>",
         *(f"<li>{e(sentence)}</li>" for sentence in headlines),
         "</ul><h2>Differential map</h2>",
@@ -211,7 +236,8 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
         "<h2>Edges</h2>",
         _table(
             comparison.edges.head(max(top, int(comparison.edges["changed"].sum()))),
-            [
+            day=day,
+            columns=[
                 "source",
                 "target",
                 "orders_a",
@@ -232,7 +258,8 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
         "<h2>Activities</h2>",
         _table(
             comparison.activities.head(top),
-            [
+            day=day,
+            columns=[
                 "activity",
                 "orders_a",
                 "orders_b",
@@ -248,7 +275,7 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
         "<h2>KPIs and conformance</h2>",
         _table(
             comparison.kpis,
-            [
+            columns=[
                 "kpi",
                 "unit",
                 "value_a",
@@ -267,29 +294,32 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
         ),
         "<h2>Variants that changed most</h2>",
         _table(
-            comparison.variants.head(top), ["trace", "orders_a", "orders_b", "share_a", "share_b", "status"]
+            comparison.variants.head(top),
+            columns=["trace", "orders_a", "orders_b", "share_a", "share_b", "status"],
         ),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
 
 
-def _table(frame: pd.DataFrame, columns: list[str]) -> str:
+def _table(frame: pd.DataFrame, *, columns: list[str], day: pd.Timedelta | None = None) -> str:
+    """An HTML table of ``columns``; ``day``: its durations are working time, in working days."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     rows = []
     for row in frame[columns].itertuples(index=False):
         cells = "".join(
-            f"<td>{html.escape(_cell(name, value))}</td>" for name, value in zip(columns, row, strict=True)
+            f"<td>{html.escape(_cell(name, value, day))}</td>"
+            for name, value in zip(columns, row, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _cell(name: str, value: Any) -> str:
+def _cell(name: str, value: Any, day: pd.Timedelta | None = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return ""
     if isinstance(value, pd.Timedelta):
-        return format_duration(value)
+        return format_duration(value, day=day)
     if isinstance(value, tuple):
         return " → ".join(map(str, value))
     if isinstance(value, bool | np.bool_):
