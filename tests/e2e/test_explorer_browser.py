@@ -524,3 +524,85 @@ def test_with_a_calendar_processing_times_are_working_time(driver: Any, tmp_path
     assert (durations["duration_median"] != plain["duration_median"]).any()  # working differs from calendar
     for order in ("1", "2", "3"):
         assert _api(driver, f"timeline('{order}')") == _python_timeline(result, order)
+
+
+# --- a comparison ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def comparison_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """``o2c compare`` of EMEA against APAC in a simulated log (APAC ships later, and more): the
+    explorer.html it writes beside compare.html."""
+    from o2c.report._compare import write_comparison
+
+    sim = o2c.simulate(1500, seed=1)
+    result = o2c.compare(sim.log, by={"region": ("EMEA", "APAC")}, ideal=sim.ideal, resamples=300)
+    folder = tmp_path_factory.mktemp("compare") / "compare"
+    write_comparison(result, folder)
+    return result, folder / "explorer.html"
+
+
+def test_the_comparison_mode_colours_the_changed_edges_of_comparison_edges(
+    driver: Any, comparison_page: tuple[Any, Path]
+) -> None:
+    from o2c.render._difference import difference_colours
+    from o2c.report._compare import comparison_headlines, comparison_json
+
+    result, page = comparison_page
+    driver.get(page.resolve().as_uri())
+    _wait_until(driver, "return window.o2cExplorer && window.o2cExplorer.ready")
+    assert _api(driver, "comparison()") == comparison_json(result)["edges"]
+    assert _api(driver, "state().measure") == "wait_median_diff"  # the differential map first
+    changed = result.edges[result.edges["changed"]]
+    expected = {
+        (str(s), str(t)): ("longer" if d > pd.Timedelta(0) else "shorter")
+        for s, t, d in changed[["source", "target", "wait_median_diff"]].itertuples(index=False)
+    }
+    assert len(expected) >= 3 and set(expected.values()) == {"longer", "shorter"}  # both directions to tell
+    colours = difference_colours(result.edges)
+    for activities, paths in ((0.8, 0.8), (0.0, 0.0), (1.0, 1.0)):  # the changed edges are always drawn
+        driver.execute_script(f"window.o2cExplorer.setSliders({activities}, {paths});")
+        drawn = _api(driver, "coloured()")
+        assert {(e["source"], e["target"]): e["direction"] for e in drawn} == expected
+        assert {(e["source"], e["target"]): e["colour"] for e in drawn} == {
+            k: c for k, (c, _) in colours.items()
+        }
+    shown = _browser_map(driver)
+    for (source, target), diff in changed.set_index(["source", "target"])["wait_median_diff"].items():
+        assert shown[(str(source), str(target))] == pytest.approx(diff.total_seconds(), abs=1e-3)
+    headlines = driver.execute_script(
+        "return [...document.querySelectorAll('#headlines li')].map((li) => li.textContent);"
+    )
+    assert headlines == comparison_headlines(result)
+    top = changed.iloc[0]  # the largest change, in the middle of the map, below the headlines
+    driver.execute_script(
+        "window.o2cExplorer.setSliders(0.8, 0.8); window.o2cExplorer.reveal(arguments[0], arguments[1]);"
+        "window.scrollTo(0, 0);",
+        str(top["source"]),
+        str(top["target"]),
+    )
+    _shot(driver, "compare")
+
+
+def test_the_comparison_sides_are_filters(driver: Any, comparison_page: tuple[Any, Path]) -> None:
+    result, page = comparison_page
+    if driver.current_url != page.resolve().as_uri():
+        driver.get(page.resolve().as_uri())
+    _wait_until(driver, "return window.o2cExplorer && window.o2cExplorer.ready")
+    sides = result.cases.set_index("case_id")["side"]
+    assert _api(driver, "state().orders") == result.orders_a + result.orders_b
+    for side, orders in (("a", result.orders_a), ("b", result.orders_b)):
+        driver.execute_script("window.o2cExplorer.setFilter(arguments[0]);", {"side": side})
+        assert _api(driver, "state().orders") == orders
+        through = _api(driver, "ordersThrough('Pick Goods', 'Ship Goods')")
+        assert through and set(sides[through]) == {side}
+        # a side's waits are the comparison's medians of that side
+        driver.execute_script("window.o2cExplorer.setMeasure('wait_median');")
+        row = result.edges.set_index(["source", "target"]).loc[("Pick Goods", "Ship Goods")]
+        assert _browser_map(driver)[("Pick Goods", "Ship Goods")] == pytest.approx(
+            row[f"wait_median_{side}"].total_seconds(), abs=1e-3
+        )
+        driver.execute_script("window.o2cExplorer.setMeasure('wait_median_diff');")
+    driver.execute_script("window.o2cExplorer.setFilter({});")
+    with pytest.raises(Exception, match="side must be"):
+        driver.execute_script("window.o2cExplorer.setFilter({side: 'c'});")

@@ -399,3 +399,11 @@ def test_with_a_calendar_waits_are_compared_in_working_time(tmp_path: Path) -> N
     assert "working time of the calendar office (UTC): Mon-Fri 09:00-17:00" in page
     assert "4.3 wh" in page  # the medians in working hours
     assert "Waits count calendar time" in (tmp_path / "plain" / "compare.html").read_text()
+    # the explorer beside it: the comparison mode, in working time of the same calendar
+    explorer = (tmp_path / "cal" / "explorer.html").read_text()
+    data = json.loads(explorer.split('id="o2c-data">', 1)[1].split("</script>", 1)[0])
+    assert data["calendar"]["text"] == office.describe() and "wtime" in data["events"]
+    assert data["comparison"]["edges"] == document["edges"]
+    assert data["comparison"]["colours"] == []  # nothing changed in working time
+    assert sorted(data["comparison"]["side"]) == [0] * 40 + [1] * 40
+    assert "href='explorer.html'" in page

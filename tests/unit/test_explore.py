@@ -244,3 +244,24 @@ def test_the_vendored_libraries_are_the_ones_the_lock_pins() -> None:
     assert sorted(p.name for p in (package / "vendor").glob("LICENSE.*")) == [
         "LICENSE.cytoscape", "LICENSE.cytoscape-dagre", "LICENSE.dagre", "LICENSE.graphlib",
     ]  # fmt: skip
+
+
+def test_a_comparison_opens_the_comparison_mode_with_its_orders_and_rows() -> None:
+    sim = o2c.simulate(600, seed=2)
+    result = o2c.compare(sim.log, by={"channel": "EDI"}, ideal=sim.ideal, resamples=100)
+    data = _page_data(explore(result).html())
+    mode = data["comparison"]
+    assert (mode["a"], mode["b"], mode["orders"]) == (result.a, result.b, [result.orders_a, result.orders_b])
+    sides = dict(zip(result.cases["case_id"], result.cases["side"], strict=True))
+    assert [("a", "b")[s] for s in mode["side"]] == [sides[i] for i in data["cases"]["id"]]
+    assert len(data["cases"]["id"]) == result.orders_a + result.orders_b
+    assert [(e["source"], e["target"]) for e in mode["edges"]] == list(
+        zip(result.edges["source"], result.edges["target"], strict=True)
+    )
+    assert {(s, t) for s, t, _, _ in mode["colours"]} == {
+        (s, t)
+        for s, t in result.edges.loc[result.edges["changed"], ["source", "target"]].itertuples(index=False)
+    }
+    with pytest.raises(ArgumentError) as error:
+        explore(result, ideal=sim.ideal)
+    assert error.value.argument == "ideal"

@@ -104,7 +104,9 @@ class Comparison:
     ``orders_a``, ``orders_b``; intervals are NaN/NaT for the other KPIs. ``variants``: ``trace``, ``orders_a``, ``orders_b``, ``share_a``, ``share_b``,
     ``share_diff``, ``status`` (``appeared``, ``disappeared``, ``both``), largest change first.
     ``calendar``: the working calendar whose working time the waits of ``edges`` and
-    ``activities`` count, None for calendar time.
+    ``activities`` count, None for calendar time. ``cases``: ``case_id`` and ``side`` (``a`` or
+    ``b``) of each order compared, in log order; ``log``: their events (validated, lifecycle
+    folded as compared) and ``ideal``: the ideal path, for ``o2c.explore(comparison)``.
     """
 
     a: str
@@ -118,6 +120,9 @@ class Comparison:
     parameters: Mapping[str, Any] = field(repr=False)
     currency: str | None = None
     calendar: WorkingCalendar | None = field(default=None, repr=False)
+    cases: pd.DataFrame | None = field(default=None, repr=False)
+    log: pl.DataFrame | None = field(default=None, repr=False)
+    ideal: IdealPath | ProcessModel | None = field(default=None, repr=False)
 
 
 def compare(
@@ -261,6 +266,9 @@ def _compare(
         parameters=parameters,
         currency=_currency(log),
         calendar=calendar,
+        cases=_side_cases(log, side),
+        log=chosen,
+        ideal=ideal,
     )
 
 
@@ -385,6 +393,13 @@ def _segments(log: pl.DataFrame, by: Mapping[Any, Any]) -> tuple[np.ndarray, tup
     has = first.is_not_null().to_numpy()
     side = np.where(has, np.where((first == value).fill_null(False).to_numpy(), 1, 0), -1)
     return side.astype(np.int64), (f"{attribute} other than {value}", f"{attribute} = {value}")
+
+
+def _side_cases(log: pl.DataFrame, side: np.ndarray) -> pd.DataFrame:
+    """``case_id`` and ``side`` (``a``, ``b``) of the orders on either side, in log order."""
+    ids = log.select(pl.col(CASE_ID).unique(maintain_order=True))[CASE_ID].to_numpy()
+    chosen = side >= 0
+    return pd.DataFrame({CASE_ID: ids[chosen], "side": np.where(side[chosen] == 0, "a", "b")})
 
 
 def _side_log(log: pl.DataFrame, side: np.ndarray) -> pl.DataFrame:

@@ -21,11 +21,14 @@ import polars as pl
 
 from o2c._assess import Assessment
 from o2c._calendar import WorkingCalendar, on_working_clock
+from o2c._compare import Comparison
 from o2c.discovery import event_start
 from o2c.log import ACTIVITY, CASE_ID, RESOURCE, START_TIMESTAMP, TIMESTAMP, VALUE, case_first
 from o2c.model import IdealPath
 from o2c.performance import _case_attributes
+from o2c.render._difference import FASTER, SLOWER, difference_colours
 from o2c.render._simplify import END, START
+from o2c.report._compare import calendar_sentence, comparison_json
 from o2c.report._headlines import top_internal, worst_loop
 from o2c.report._maps import _kept_on_maps
 from o2c.timeline import MOVES, _timelines
@@ -97,6 +100,32 @@ def payload(assessment: Assessment, *, activities: float = 0.8, paths: float = 0
         "drill_rows": DRILL_ROWS,
         "timeline": _timeline(assessment, code),
         "calendar": None if calendar is None else _calendar(calendar),
+    }
+
+
+def comparison_payload(comparison: Comparison, case_ids: list[str]) -> dict[str, Any]:
+    """The explorer's comparison mode: the two sides (``side`` of each order of ``case_ids``,
+    0 for A and 1 for B), the headlines, and the rows of ``Comparison.edges`` as ``compare.json``
+    writes them (durations in seconds, ``*_s``), with the colour and width of each edge whose
+    median wait changed as the differential map draws it (``difference_colours``): the page
+    shows these, it recomputes none of them."""
+    if comparison.cases is None:
+        raise ValueError("the comparison holds no orders (made by an older o2c)")
+    side_of = dict(zip(comparison.cases["case_id"], comparison.cases["side"], strict=True))
+    document = comparison_json(comparison)
+    colours = difference_colours(comparison.edges)
+    return {
+        "a": comparison.a,
+        "b": comparison.b,
+        "orders": [comparison.orders_a, comparison.orders_b],
+        "side": [None if side_of.get(i) is None else int(side_of[i] == "b") for i in case_ids],
+        "headlines": document["headlines"],
+        "calendar": calendar_sentence(comparison),
+        "alpha": comparison.parameters["alpha"],
+        "edges": document["edges"],
+        "colours": [[s, t, colour, width] for (s, t), (colour, width) in colours.items()],
+        "slower": SLOWER,
+        "faster": FASTER,
     }
 
 

@@ -1,5 +1,6 @@
 """The comparison report folder: compare.html (headlines, the differential map, the tables),
-compare.json (the same tables), one CSV per table and the map as DOT and SVG."""
+compare.json (the same tables), one CSV per table, the map as DOT and SVG, and explorer.html
+(the interactive explorer in its comparison mode, ``o2c.explore(comparison)``)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from o2c.report._write import _csv
 
 #: The files ``write_comparison`` writes besides ``tables/`` and ``maps/``.
 COMPARE_FILES = ("compare.html", "compare.json")
+#: The interactive explorer of the comparison, written beside compare.html.
+EXPLORER_FILE = "explorer.html"
 #: The tables of a comparison, as ``compare.json`` and ``tables/`` name them.
 COMPARE_TABLES = ("edges", "activities", "kpis", "variants")
 
@@ -173,9 +176,13 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     )
 
 
-def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) -> list[Path]:
+def write_comparison(
+    comparison: Comparison, out: str | Path, *, top: int = 10, explorer: bool = True
+) -> list[Path]:
     """Write the comparison folder: compare.html, compare.json, tables/*.csv, maps/difference.dot
-    (and .svg with Graphviz); written into a staging folder and renamed into place.
+    (and .svg with Graphviz) and, with ``explorer``, explorer.html (``o2c.explore(comparison)``:
+    the differential map, the sides as a filter, the orders behind each edge); written into a
+    staging folder and renamed into place.
 
     >>> import tempfile
     >>> from o2c import simulate
@@ -193,8 +200,15 @@ def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) 
     except GraphvizMissingError:
         svg = None
     document = comparison_json(comparison)
+    page: str | None = None
+    if explorer and comparison.log is not None:
+        from o2c._explore import explore  # the explorer builds on report's maps: imported when used
+
+        page = explore(comparison).html()
     files: dict[str, bytes] = {
-        "compare.html": _page(comparison, document["headlines"], svg, top).encode("utf-8"),
+        "compare.html": _page(comparison, document["headlines"], svg, top, explorer=page is not None).encode(
+            "utf-8"
+        ),
         "compare.json": (json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode(),
     }
     for name in COMPARE_TABLES:
@@ -202,6 +216,8 @@ def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) 
     files["maps/difference.dot"] = chart.source.encode("utf-8")
     if svg is not None:
         files["maps/difference.svg"] = svg.encode("utf-8")
+    if page is not None:
+        files[EXPLORER_FILE] = page.encode("utf-8")
     with replacing_folder(folder) as staging:
         (staging / "tables").mkdir()
         (staging / "maps").mkdir()
@@ -210,7 +226,9 @@ def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) 
     return [folder / name for name in files]
 
 
-def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: int) -> str:
+def _page(
+    comparison: Comparison, headlines: list[str], svg: str | None, top: int, *, explorer: bool = False
+) -> str:
     """The self-contained HTML page; every name from the log is escaped."""
     e = html.escape
     day = working_day(comparison)  # the waits in working days, when there is a calendar
@@ -227,6 +245,10 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
         f"first event. Seed {comparison.parameters['seed']}, {comparison.parameters['resamples']:,} bootstrap "
         f"resamples, significance level {comparison.parameters['alpha']} after Benjamini-Hochberg.</p>",
         f"<p class='calendar'>{e(calendar_sentence(comparison))}</p>",
+        f"<p>Explore the orders behind each change: <a href='{EXPLORER_FILE}'>{EXPLORER_FILE}</a> "
+        "(the differential map, either side as a filter, each order's timeline).</p>"
+        if explorer
+        else "",
         "<h2>Headlines</h2><ul>",
         *(f"<li>{e(sentence)}</li>" for sentence in headlines),
         "</ul><h2>Differential map</h2>",
