@@ -1169,7 +1169,7 @@
 
   function buildControls() {
     document.getElementById("title").textContent = D.title;
-    document.getElementById("subtitle").textContent = "sha256 " + (D.sha256 || "–") + " · ideal path: " + D.ideal.name + (D.ideal.discovered ? " (discovered from the log)" : "")
+    document.getElementById("subtitle").textContent = (D.sha256 ? "sha256 " + D.sha256 + " · " : "") + "ideal path: " + D.ideal.name + (D.ideal.discovered ? " (discovered from the log)" : "")
       + (HAS_CAL ? " · working time: " + CAL.text : "");
     if (HAS_CAL) {
       const hours = CAL.day_seconds / 3600;
