@@ -181,7 +181,9 @@ def _check_planted(result: o2c.Assessment, truth: dict[str, Any], region: str) -
 def sample() -> o2c.Assessment:
     root = Path(__file__).resolve().parents[2] / "sample_logs"
     return o2c.assess(
-        o2c.read_log(root / "o2c_orders.csv"), ideal=o2c.read_ideal_path(root / "ideal_path.yaml"), progress=False
+        o2c.read_log(root / "o2c_orders.csv"),
+        ideal=o2c.read_ideal_path(root / "ideal_path.yaml"),
+        progress=False,
     )
 
 

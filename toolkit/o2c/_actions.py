@@ -59,10 +59,15 @@ Examples
 >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
 ...                    "Create Invoice", "Receive Payment"), optional=frozenset({"Check Credit"}))
 >>> table = actions(assess(read_log(example_log()), ideal=ideal, progress=False), resamples=200)
->>> table[["lever", "kind", "owner", "orders", "saved_total"]]
-                     lever           kind    owner  orders     saved_total
-0  skip Change Price            deviation  company       1 0 days 04:00:00
-1  skip Check Credit        optional_step  company       2 0 days 00:20:00
+>>> table[["kind", "orders", "saved_total", "overlap"]]
+            kind  orders     saved_total         overlap
+0         rework       1 0 days 06:00:00 0 days 00:00:00
+1  optional_step       2 0 days 06:00:00 0 days 00:00:00
+2         rework       1 0 days 00:00:00 0 days 03:00:00
+3      deviation       1 0 days 00:00:00 0 days 05:00:00
+4      deviation       1 0 days 00:00:00 0 days 01:00:00
+>>> table["lever"].tolist()[:2]
+['loop Confirm Order -> Change Price -> Confirm Order', 'skip Check Credit']
 """
 
 from __future__ import annotations
@@ -80,7 +85,7 @@ from o2c._kpis._orders import DAYS_PAST_DUE, PAID_WITH_DUE, case_table, with_ter
 from o2c._milestones import customer_steps, find_milestones
 from o2c.discovery import event_start
 from o2c.errors import check_number, check_share, check_whole
-from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP, VALUE
+from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP
 from o2c.model import IdealPath
 
 if TYPE_CHECKING:
@@ -207,8 +212,8 @@ def _actions(
     levers = [lever for lever in levers if lever.rows.size and lever.claims.sum() > 0]
     values = np.nan_to_num(cases["value"].to_numpy().astype(float))
     paid = cases["at_paid"].is_not_null().to_numpy()
-    span = (log[TIMESTAMP].max() - log[TIMESTAMP].min()) if log.height else None  # type: ignore[operator]
-    span_days = max(span.total_seconds() / 86_400, 1.0) if span is not None else 1.0
+    span_us = log.select((pl.col(TIMESTAMP).max() - pl.col(TIMESTAMP).min()).dt.total_microseconds()).item()
+    span_days = max((span_us or 0) / _US_PER_DAY, 1.0)  # at least a day: a log of one instant
     daily_revenue = float(values.sum()) / span_days
     case_of = events["_case"].to_numpy()
     standalone = [
@@ -230,7 +235,12 @@ def _actions(
     low, high = _bootstrap(saved, affected, values, paid, span_days, annual_rate, resamples, seed, level)
     rows: list[dict[str, Any]] = []
     for i, lever in enumerate(levers):
-        row: dict[str, Any] = {"lever": lever.lever, "kind": lever.kind, "fixed": lever.fixed, "owner": lever.owner}
+        row: dict[str, Any] = {
+            "lever": lever.lever,
+            "kind": lever.kind,
+            "fixed": lever.fixed,
+            "owner": lever.owner,
+        }
         for f, figure in enumerate(FIGURES):
             row[figure], row[f"{figure}_low"], row[f"{figure}_high"] = point[f][0, i], low[f][i], high[f][i]
         row["overlap"] = overlap[i]
@@ -259,7 +269,7 @@ def _attribute(claims: np.ndarray, taken: np.ndarray) -> tuple[np.ndarray, np.nd
 
     >>> net, taken = _attribute(np.array([5.0, 3.0]), np.array([2.0, 4.0]))
     >>> net.tolist(), taken.tolist()
-    [[3.0, 0.0], [5.0, 4.0]]
+    ([3.0, 0.0], [5.0, 4.0])
     """
     return np.maximum(claims - taken, 0.0), np.maximum(claims, taken)
 
@@ -340,9 +350,12 @@ def _bootstrap(
     lows, highs = [], []
     for parts in draws:
         stacked = np.concatenate(parts) if parts else np.full((1, width), np.nan)
-        with np.errstate(invalid="ignore"):
-            lows.append(np.nanquantile(stacked, tail, axis=0) if stacked.size else np.array([]))
-            highs.append(np.nanquantile(stacked, 1 - tail, axis=0) if stacked.size else np.array([]))
+        known = ~np.isnan(stacked).all(axis=0)  # a figure no resample measured (no paid orders) stays NaN
+        low, high = np.full(width, np.nan), np.full(width, np.nan)
+        if known.any():
+            low[known], high[known] = np.nanquantile(stacked[:, known], [tail, 1 - tail], axis=0)
+        lows.append(low)
+        highs.append(high)
     return lows, highs
 
 
@@ -459,8 +472,7 @@ def _rework_levers(rework_cost: pd.DataFrame, events: pl.DataFrame) -> list[_Lev
         looped = events.with_columns(
             _looped=pattern.any().over("_case"),
             _after_first=(seen - is_activity.cast(pl.Int64)) >= 1,
-            _until_last=seen < is_activity.cast(pl.Int64).sum().over("_case")
-            + is_activity.cast(pl.Int64),
+            _until_last=seen < is_activity.cast(pl.Int64).sum().over("_case") + is_activity.cast(pl.Int64),
         )
         rows = _company(looped, pl.col("_looped") & pl.col("_after_first") & pl.col("_until_last"))
         levers.append(

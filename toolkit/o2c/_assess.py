@@ -179,7 +179,7 @@ class Assessment:
         >>> from o2c.io import read_log
         >>> from o2c import example_log
         >>> sorted(assess(read_log(example_log()), progress=False).frames())[:3]
-        ['activity_durations', 'alignments', 'bottlenecks']
+        ['actions', 'activity_durations', 'alignments']
         """
         names = (
             "data_quality", "variants", "directly_follows", "waiting_times", "bottlenecks", "drivers",
