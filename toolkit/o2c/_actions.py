@@ -42,7 +42,7 @@ the paid orders would have been. ``dso_saved`` is the value-weighted mean days s
 over every order of the log (sum of value x days saved over summed value): how many days sooner
 the average unit of revenue turns into cash (counting days before the invoice too, since payment
 terms run from the invoice). ``daily_revenue`` is the log's summed order value over its span in
-days (first to last event); ``working_capital`` is ``daily_revenue x dso_saved`` (the cash no
+days (first to last event, at least one day); ``working_capital`` is ``daily_revenue x dso_saved`` (the cash no
 longer tied up) and ``financing_cost`` its cost per year at ``annual_rate``. Waits are counted in
 calendar time: interest accrues on every day.
 
