@@ -47,6 +47,7 @@ LEVELS = {
     "conformance": 6,
     "_kpis": 7,
     "_assess": 8,
+    "_actions": 8,  # what to fix first: reads an Assessment (assess imports it, beside it)
     "_compare": 8,  # compares two sides of orders with the analyses and kpis, as assess does
     "timeline": 8,  # an order's walk-through: alignments, rework, milestones and the KPIs' days past due
     # deprecated aliases of the private modules above, named like their verbs (o2c._compat)

@@ -1,5 +1,6 @@
 """The public names of ``o2c``, for type checkers; ``__init__.py`` imports each on first use."""
 
+from ._actions import actions
 from ._assess import Assessment, assess
 from ._calendar import WorkingCalendar, read_calendar
 from ._compare import Comparison, compare
@@ -105,6 +106,7 @@ __all__ = [
     "ToolkitError",
     "WorkingCalendar",
     "__version__",
+    "actions",
     "activity_durations",
     "activity_instances",
     "align",

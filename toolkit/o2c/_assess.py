@@ -22,12 +22,13 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 import polars as pl
 
+from o2c._actions import _actions
 from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._flatten import object_directly_follows, object_facts
 from o2c._kpis._late_payment import _late_payment_drivers
@@ -116,7 +117,8 @@ class Assessment:
     ``late_payment_drivers`` (by days past due where paid orders have a due date, else by
     invoice-to-cash time, its ``measure`` column says which; no rows when the log has no
     invoiced or paid milestone);
-    ``first_time_right`` is a share and ``conformance`` a ``ConformanceSummary``.
+    ``first_time_right`` is a share and ``conformance`` a ``ConformanceSummary``. ``actions`` is
+    ``o2c.actions`` of the assessment (what to fix first, at ``annual_rate``), computed once.
 
     ``calendar`` is the working calendar the waits were counted in, None for calendar time. With
     one, ``waiting_times``, ``bottlenecks``, ``activity_durations`` and ``lead_times`` hold
@@ -169,6 +171,7 @@ class Assessment:
     object_facts: pd.DataFrame | None = field(default=None, repr=False)
     deduplicated_waiting_times: pd.DataFrame | None = field(default=None, repr=False)
     object_directly_follows: pd.DataFrame | None = field(default=None, repr=False)
+    actions: pd.DataFrame | None = field(default=None, repr=False)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every result table by name (the ``tables/`` of a report), ``conformance`` as its activities.
@@ -176,7 +179,7 @@ class Assessment:
         >>> from o2c.io import read_log
         >>> from o2c import example_log
         >>> sorted(assess(read_log(example_log()), progress=False).frames())[:3]
-        ['activity_durations', 'alignments', 'bottlenecks']
+        ['actions', 'activity_durations', 'alignments']
         """
         names = (
             "data_quality", "variants", "directly_follows", "waiting_times", "bottlenecks", "drivers",
@@ -186,7 +189,7 @@ class Assessment:
         )  # fmt: skip
         tables = {name: getattr(self, name) for name in names}
         tables["conformance"] = self.conformance.activities
-        for name in ("object_facts", "deduplicated_waiting_times", "object_directly_follows"):
+        for name in ("object_facts", "deduplicated_waiting_times", "object_directly_follows", "actions"):
             if getattr(self, name) is not None:
                 tables[name] = getattr(self, name)
         return tables
@@ -349,7 +352,7 @@ def assess(
         if EVENT_ID in log.columns:
             shared_waits = _deduplicated_waiting_times(log)
     next(ticks, None)
-    return Assessment(
+    result = Assessment(
         source=loaded.source,
         log=log,
         rejects=loaded.rejects,
@@ -386,6 +389,7 @@ def assess(
         deduplicated_waiting_times=shared_waits,
         object_directly_follows=object_edges,
     )
+    return replace(result, actions=_actions(result, annual_rate=annual_rate))
 
 
 def _has_transitions(log: pl.DataFrame) -> bool:

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from o2c._assess import Assessment
-from o2c._format import format_count
+from o2c._format import format_count, format_duration, format_number
 from o2c.conformance import IdealPath
 from o2c.conformance.cost import _closed_cases, _isin
 from o2c.performance import CALENDAR_SUFFIX
@@ -303,6 +303,56 @@ def _lead_time_chart(assessment: Assessment) -> Figure:
     return plot_lead_times(closed, orders=f"the {format_count(len(closed))} closed orders", working_day=day)
 
 
+#: How many levers the report's "What to fix first" lists (tables/actions.csv has them all).
+ACTIONS_SHOWN = 10
+
+
+def _action_table(actions: pd.DataFrame | None, currency: str | None) -> dict[str, Any] | None:
+    """The report's ranked levers with their intervals as text, ``value (low to high)``: the levers
+    that free cash after attribution, at most ``ACTIONS_SHOWN``."""
+    if actions is None:
+        return None
+    shown = actions[actions["working_capital"] > 0].head(ACTIONS_SHOWN)
+
+    def days(row: Any, column: str) -> str:
+        def one(value: Any) -> str:
+            return "n/a" if pd.isna(value) else format_duration(pd.Timedelta(value))
+
+        return f"{one(row[column])} ({one(row[column + '_low'])} to {one(row[column + '_high'])})"
+
+    def money(row: Any, column: str) -> str:
+        return f"{format_number(row[column])} ({format_number(row[column + '_low'])} to {format_number(row[column + '_high'])})"
+
+    unit = f" ({currency})" if currency else ""
+    rows = [
+        [
+            str(row["rank"]),
+            row["lever"],
+            row["fixed"],
+            row["owner"],
+            f"{format_count(row['orders'])} ({format_count(row['orders_low'])} to {format_count(row['orders_high'])})",
+            days(row, "saved_median"),
+            days(row, "saved_mean"),
+            days(row, "saved_total"),
+            days(row, "dso_saved"),
+            money(row, "working_capital"),
+            money(row, "financing_cost"),
+        ]
+        for _, row in shown.iterrows()
+    ]
+    headers = [
+        "#", "lever", "what fixed means", "whose days", "orders", "days saved per order, median",
+        "mean", "days saved in total", "DSO days saved", f"working capital freed{unit}",
+        f"financing cost saved a year{unit}",
+    ]  # fmt: skip
+    return {
+        "headers": headers,
+        "rows": rows,
+        "numeric": [True, False, False, False, *([True] * 7)],
+        "more": max(0, len(actions) - len(shown)),
+    }
+
+
 def html_page(
     assessment: Assessment,
     document: Mapping[str, Any],
@@ -359,6 +409,7 @@ def html_page(
             "rejects": _table(rejects, _REJECT_COLUMNS, a.currency),
             "stuck": _table(a.stuck_orders, _STUCK_COLUMNS, a.currency, limit=top),
             "objects": _object_facts_table(a.object_facts, a.currency),
+            "actions": _action_table(a.actions, a.currency),
             "late": _table(
                 a.late_payment_drivers,
                 _LATE_DUE_COLUMNS
