@@ -35,7 +35,8 @@ above the reference level; a whole wait when removed), so two claims on one wait
 the rest is its ``overlap``. So the days saved of any set of levers add up to what one lever
 claiming all of their claims would save: never more than the wait, never a day twice.
 
-**Money.** ``orders`` are the orders with a claim; ``saved_median`` and ``saved_mean`` are the
+**Money.** ``orders`` are the orders with days saved after attribution (a claim a lever before
+it took in full does not count); ``saved_median`` and ``saved_mean`` are the
 days saved per such order, ``saved_total`` their sum. ``order_to_cash_saved`` is the days saved
 on paid orders over the number of paid orders: how much shorter the mean order-to-cash time of
 the paid orders would have been. ``dso_saved`` is the value-weighted mean days saved per order
@@ -63,9 +64,9 @@ Examples
             kind  orders     saved_total         overlap
 0         rework       1 0 days 06:00:00 0 days 00:00:00
 1  optional_step       2 0 days 06:00:00 0 days 00:00:00
-2         rework       1 0 days 00:00:00 0 days 03:00:00
-3      deviation       1 0 days 00:00:00 0 days 05:00:00
-4      deviation       1 0 days 00:00:00 0 days 01:00:00
+2         rework       0 0 days 00:00:00 0 days 03:00:00
+3      deviation       0 0 days 00:00:00 0 days 05:00:00
+4      deviation       0 0 days 00:00:00 0 days 01:00:00
 >>> table["lever"].tolist()[:2]
 ['loop Confirm Order -> Change Price -> Confirm Order', 'skip Check Credit']
 """
@@ -229,7 +230,7 @@ def _actions(
         lever = levers[i]
         net, taken[lever.rows] = _attribute(lever.claims, taken[lever.rows])
         saved[:, i] = np.bincount(case_of[lever.rows], weights=net, minlength=n)
-        affected[:, i] = np.bincount(case_of[lever.rows], weights=lever.claims > 0, minlength=n) > 0
+        affected[:, i] = np.bincount(case_of[lever.rows], weights=net > 0, minlength=n) > 0
         overlap[i] = float(lever.claims.sum() - net.sum())
     point = _figures(saved, affected, values, paid, np.ones((1, n)), span_days, annual_rate)
     low, high = _bootstrap(saved, affected, values, paid, span_days, annual_rate, resamples, seed, level)

@@ -318,21 +318,20 @@ def _action_table(actions: pd.DataFrame | None, currency: str | None) -> dict[st
         def one(value: Any) -> str:
             return "n/a" if pd.isna(value) else format_duration(pd.Timedelta(value))
 
-        return f"{one(row[column])} ({one(row[column + '_low'])} to {one(row[column + '_high'])})"
+        return f"{one(row[column])}\n({one(row[column + '_low'])} to {one(row[column + '_high'])})"
 
     def money(row: Any, column: str) -> str:
-        return f"{format_number(row[column])} ({format_number(row[column + '_low'])} to {format_number(row[column + '_high'])})"
+        low, high = format_number(row[column + "_low"]), format_number(row[column + "_high"])
+        return f"{format_number(row[column])}\n({low} to {high})"
 
     unit = f" ({currency})" if currency else ""
     rows = [
         [
             str(row["rank"]),
-            row["lever"],
-            row["fixed"],
+            f"{row['lever']}\n{row['fixed']}",
             row["owner"],
-            f"{format_count(row['orders'])} ({format_count(row['orders_low'])} to {format_count(row['orders_high'])})",
+            f"{format_count(row['orders'])}\n({format_count(row['orders_low'])} to {format_count(row['orders_high'])})",
             days(row, "saved_median"),
-            days(row, "saved_mean"),
             days(row, "saved_total"),
             days(row, "dso_saved"),
             money(row, "working_capital"),
@@ -341,14 +340,14 @@ def _action_table(actions: pd.DataFrame | None, currency: str | None) -> dict[st
         for _, row in shown.iterrows()
     ]
     headers = [
-        "#", "lever", "what fixed means", "whose days", "orders", "days saved per order, median",
-        "mean", "days saved in total", "DSO days saved", f"working capital freed{unit}",
+        "#", "lever: what fixed means", "whose days", "orders", "days saved per order (median)",
+        "days saved in total", "DSO days saved", f"working capital freed{unit}",
         f"financing cost saved a year{unit}",
     ]  # fmt: skip
     return {
         "headers": headers,
         "rows": rows,
-        "numeric": [True, False, False, False, *([True] * 7)],
+        "numeric": [True, False, False, *([True] * 6)],
         "more": max(0, len(actions) - len(shown)),
     }
 
