@@ -3,6 +3,7 @@ simulator's planted causes found with their planted size inside the intervals.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -222,3 +223,17 @@ def test_report_opens_with_what_to_fix_first(sample: o2c.Assessment, tmp_path: P
     assert found["actions"]["resamples"] == 1000
     assert [lever["lever"] for lever in levers] == sample.actions["lever"].tolist()  # type: ignore[index]
     assert levers[0]["working_capital"] == round(float(sample.actions["working_capital"].iloc[0]), 2)  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("ratio", "present"), [(1.2, False), (1.3, True)])
+def test_a_driver_is_a_lever_only_when_its_wait_is_material(
+    sample: o2c.Assessment, ratio: float, present: bool
+) -> None:
+    # the headlines' rule: significant and at least 1.25 times the others' median wait
+    drivers = sample.drivers.copy()
+    apac = (drivers["attribute"] == "region") & (drivers["value"] == "APAC")
+    apac &= (drivers["source"] == "Pick Goods") & (drivers["target"] == "Ship Goods")
+    assert apac.sum() == 1
+    drivers.loc[apac, "wait_median"] = drivers.loc[apac, "others_wait_median"] * ratio
+    table = o2c.actions(dataclasses.replace(sample, drivers=drivers), resamples=50)
+    assert ("Pick Goods -> Ship Goods for region APAC" in set(table["lever"])) is present

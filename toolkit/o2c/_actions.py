@@ -5,9 +5,10 @@
 **lever** with a stated counterfactual, what "fixed" means:
 
 - ``bottleneck``: orders with a driver value (``drivers``: significant, ``p_value`` at most
-  ``SIGNIFICANT``, waiting longer than the others; ``value_band`` is no lever, an order's value is
-  not something to fix) wait on the edge no longer than the others' median wait
-  (``others_wait_median``); an order that waited less keeps its wait.
+  ``SIGNIFICANT``, a median wait at least ``MATERIAL_RATIO`` times the others', as the headlines
+  require, so that a group waiting about as long as the others is no lever; ``value_band`` is no
+  lever, an order's value is not something to fix) wait on the edge no longer than the others'
+  median wait (``others_wait_median``); an order that waited less keeps its wait.
 - ``rework``: a self-loop or ping-pong of ``rework_cost`` does not happen: the order goes on
   from the loop's first execution, so every wait from its first to its last execution is saved.
 - ``deviation``: an inserted step of ``cost_of_divergence`` (log move, ``extra_time`` above 0)
@@ -94,6 +95,8 @@ if TYPE_CHECKING:
 
 #: A driver or late-payment cause is a lever when its p-value is at most this.
 SIGNIFICANT = 0.05
+#: The least ratio of a driver's median wait to the others' for a bottleneck lever.
+MATERIAL_RATIO = 1.25
 
 #: What ``actions`` draws by default: resamples of the bootstrap, its seed, the interval's level.
 RESAMPLES = 1000
@@ -177,8 +180,9 @@ def actions(
         durations ``saved_median``, ``saved_mean``, ``saved_total``, ``order_to_cash_saved``,
         ``dso_saved`` (Timedeltas), ``working_capital`` and ``financing_cost`` (money, per year),
         and ``overlap`` (days its claims share with levers ranked before it in the attribution,
-        counted there). Most working capital first, ties by ``lever``. ``attrs`` holds
-        ``resamples``, ``seed``, ``level``, ``annual_rate`` and ``daily_revenue``.
+        counted there). Most working capital first, ties by ``lever``; a log without order
+        values (daily revenue 0) ranks and attributes by ``saved_total`` instead. ``attrs``
+        holds ``resamples``, ``seed``, ``level``, ``annual_rate`` and ``daily_revenue``.
     """
     rate = float(result.parameters.get("annual_rate", 0.08)) if annual_rate is None else annual_rate
     check_number(rate, argument="annual_rate", function="actions")
@@ -217,9 +221,10 @@ def _actions(
     span_days = max((span_us or 0) / _US_PER_DAY, 1.0)  # at least a day: a log of one instant
     daily_revenue = float(values.sum()) / span_days
     case_of = events["_case"].to_numpy()
+    priced = bool(values.sum() > 0)  # without order values, levers rank by the days they save
     standalone = [
-        float((values[case_of[lever.rows]] * lever.claims).sum()) for lever in levers
-    ]  # value x µs: the cash each lever frees alone
+        float(((values[case_of[lever.rows]] if priced else 1.0) * lever.claims).sum()) for lever in levers
+    ]  # value x µs: the cash each lever frees alone (µs without values)
     order = sorted(range(len(levers)), key=lambda i: (-standalone[i], levers[i].lever))
     n = cases.height
     saved = np.zeros((n, len(levers)))  # microseconds, attributed
@@ -253,7 +258,8 @@ def _actions(
     frame["overlap"] = _timedelta(frame["overlap"])
     for end in ("", "_low", "_high"):
         frame[f"orders{end}"] = frame[f"orders{end}"].round().astype("int64")
-    frame = frame.sort_values(["working_capital", "lever"], ascending=[False, True], kind="stable")
+    key = "working_capital" if priced else "saved_total"
+    frame = frame.sort_values([key, "lever"], ascending=[False, True], kind="stable")
     frame.insert(0, "rank", np.arange(1, len(frame) + 1, dtype="int64"))
     frame = frame.reset_index(drop=True)
     frame.attrs.update(
@@ -420,6 +426,7 @@ def _bottleneck_levers(drivers: pd.DataFrame, events: pl.DataFrame, log: pl.Data
     chosen = drivers[
         (drivers["p_value"] <= SIGNIFICANT)
         & (drivers["wait_median"] > drivers["others_wait_median"])
+        & (drivers["wait_median"] >= MATERIAL_RATIO * drivers["others_wait_median"])
         & (drivers["attribute"] != "value_band")
     ]
     waits = events["_wait"].to_numpy()

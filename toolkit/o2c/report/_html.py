@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
@@ -309,10 +309,13 @@ ACTIONS_SHOWN = 10
 
 def _action_table(actions: pd.DataFrame | None, currency: str | None) -> dict[str, Any] | None:
     """The report's ranked levers with their intervals as text, ``value (low to high)``: the levers
-    that free cash after attribution, at most ``ACTIONS_SHOWN``."""
+    that free cash after attribution, at most ``ACTIONS_SHOWN``; without order values (daily
+    revenue 0), the levers that save days, without the money columns."""
     if actions is None:
         return None
-    shown = actions[actions["working_capital"] > 0].head(ACTIONS_SHOWN)
+    priced = actions.attrs.get("daily_revenue", 0.0) > 0
+    saving = actions["working_capital"] > 0 if priced else actions["saved_total"] > pd.Timedelta(0)
+    shown = actions[saving].head(ACTIONS_SHOWN)
 
     def days(row: Any, column: str) -> str:
         def one(value: Any) -> str:
@@ -325,29 +328,28 @@ def _action_table(actions: pd.DataFrame | None, currency: str | None) -> dict[st
         return f"{format_number(row[column])}\n({low} to {high})"
 
     unit = f" ({currency})" if currency else ""
-    rows = [
-        [
-            str(row["rank"]),
-            f"{row['lever']}\n{row['fixed']}",
-            row["owner"],
-            f"{format_count(row['orders'])}\n({format_count(row['orders_low'])} to {format_count(row['orders_high'])})",
-            days(row, "saved_median"),
-            days(row, "saved_total"),
-            days(row, "dso_saved"),
-            money(row, "working_capital"),
-            money(row, "financing_cost"),
-        ]
-        for _, row in shown.iterrows()
-    ]
-    headers = [
-        "#", "lever: what fixed means", "whose days", "orders", "days saved per order (median)",
-        "days saved in total", "DSO days saved", f"working capital freed{unit}",
-        f"financing cost saved a year{unit}",
+    columns: list[tuple[str, Callable[[Any], str]]] = [
+        ("#", lambda row: str(row["rank"])),
+        ("lever: what fixed means", lambda row: f"{row['lever']}\n{row['fixed']}"),
+        ("whose days", lambda row: str(row["owner"])),
+        ("orders", lambda row: f"{format_count(row['orders'])}\n({format_count(row['orders_low'])} to {format_count(row['orders_high'])})"),
+        ("days saved per order (median)", lambda row: days(row, "saved_median")),
+        ("days saved in total", lambda row: days(row, "saved_total")),
     ]  # fmt: skip
+    if shown["order_to_cash_saved"].notna().any():  # else no order was paid: no such figure
+        columns.append(
+            ("order-to-cash days saved (mean over paid orders)", lambda row: days(row, "order_to_cash_saved"))
+        )
+    if priced:
+        columns += [
+            ("DSO days saved", lambda row: days(row, "dso_saved")),
+            (f"working capital freed{unit}", lambda row: money(row, "working_capital")),
+            (f"financing cost saved a year{unit}", lambda row: money(row, "financing_cost")),
+        ]
     return {
-        "headers": headers,
-        "rows": rows,
-        "numeric": [True, False, False, *([True] * 6)],
+        "headers": [header for header, _ in columns],
+        "rows": [[cell(row) for _, cell in columns] for _, row in shown.iterrows()],
+        "numeric": [True, False, False, *([True] * (len(columns) - 3))],
         "more": max(0, len(actions) - len(shown)),
     }
 
