@@ -149,9 +149,11 @@ def _iso(time: pd.Timestamp, milliseconds: bool) -> str:
 
 def _python_timeline(result: o2c.Assessment, order: str) -> list[dict[str, Any]]:
     """``o2c.case_timeline`` of the order as the page's API gives it: times as ISO text in UTC,
-    durations in seconds, missing values null."""
-    table = o2c.case_timeline(result.log, order, ideal=result.ideal)
+    durations in seconds, missing values null; with the assessment's calendar, in working time
+    with the calendar-time twins."""
+    table = o2c.case_timeline(result.log, order, ideal=result.ideal, calendar=result.calendar)
     fractional = bool((result.log["timestamp"].dt.microsecond() != 0).any())  # the page then keeps ms
+    twins = ("wait_calendar", "processing_calendar") if result.calendar is not None else ()
     rows = []
     for row in table.to_dict("records"):
         rows.append({
@@ -162,6 +164,7 @@ def _python_timeline(result: o2c.Assessment, order: str) -> list[dict[str, Any]]
             "resource": row["resource"],
             "wait": _seconds(row["wait"]),
             "processing": _seconds(row["processing"]),
+            **{twin: _seconds(row[twin]) for twin in twins},
             "move": row["move"],
             "rework": bool(row["rework"]),
             "milestone": row["milestone"],
@@ -450,3 +453,171 @@ def test_each_filter_keeps_the_orders_o2c_counts(opened: Any, assessment: o2c.As
     deviating = set(fit.loc[~fit["is_fit"], "case_id"])
     assert through and through <= deviating
     opened.execute_script("window.o2cExplorer.setFilter({});")
+
+
+# --- a working calendar -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def calendar_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("explorer_calendar") / "explorer.html"
+    argv = ["explore", str(sample_log("o2c_orders.csv")), "--ideal", str(sample_log("ideal_path.yaml"))]
+    argv += ["--calendar", str(sample_log("calendar.yaml"))]
+    assert main([*argv, "--out", str(out), "--no-progress"]) == 0
+    return out
+
+
+def test_with_a_calendar_the_waits_and_timelines_are_working_time(driver: Any, calendar_page: Path) -> None:
+    """``o2c explore --calendar``: the map's waits are ``o2c.bottlenecks(log, calendar=)``'s (value
+    × days waiting in calendar days, as there), labelled in working days; the timelines are
+    ``o2c.case_timeline(calendar=)``'s; the page names the calendar."""
+    calendar = o2c.read_calendar(sample_log("calendar.yaml"))
+    loaded = o2c.read_log(sample_log("o2c_orders.csv"), calendar=calendar)
+    result = o2c.assess(loaded, ideal=o2c.read_ideal_path(sample_log("ideal_path.yaml")), progress=False)
+    driver.get(calendar_page.resolve().as_uri())
+    _wait_until(driver, "return window.o2cExplorer && window.o2cExplorer.ready")
+    working = o2c.bottlenecks(result.log, top=None, calendar=calendar).set_index(["source", "target"])
+    plain = o2c.bottlenecks(result.log, top=None).set_index(["source", "target"])
+    driver.execute_script("window.o2cExplorer.setSliders(1, 1);")
+    differs = 0
+    for measure in ("wait_median", "wait_mean", "wait_p90", "wait_total", "value_days"):
+        driver.execute_script(f"window.o2cExplorer.setMeasure('{measure}');")
+        shown = {k: v for k, v in _browser_map(driver).items() if "__start__" not in k and "__end__" not in k}
+        assert shown.keys() == {(str(s), str(t)) for s, t in working.index}
+        for (source, target), value in shown.items():
+            expected = working.loc[(source, target), measure]
+            if measure == "value_days":
+                assert value == pytest.approx(float(expected), rel=1e-9), (source, target)
+                continue
+            assert value == pytest.approx(expected.total_seconds(), abs=1e-3), (measure, source, target)
+            differs += abs(expected - plain.loc[(source, target), measure]) > pd.Timedelta(hours=1)
+    assert differs > 10  # the calendar changes the waits: the test tells working from calendar time
+    driver.execute_script("window.o2cExplorer.setMeasure('wait_median');")
+    subtitle = driver.find_element("id", "subtitle").text
+    assert calendar.describe() in subtitle
+    assert "wd = a working day of 9 h" in driver.find_element("id", "working-time").text
+    assert "working time" in driver.execute_script(
+        "const m = document.getElementById('measure'); return m.options[m.selectedIndex].text;"
+    )
+    ids = result.log["case_id"].unique(maintain_order=True)
+    for order in ids.gather(list(range(0, len(ids), len(ids) // 15))).to_list():
+        rows = _api(driver, f"timeline({json.dumps(order)})")
+        assert rows == _python_timeline(result, order), order
+    driver.execute_script(
+        "window.o2cExplorer.setSliders(0.8, 0.8);"
+        "const b = window.o2cExplorer.highlights.find((h) => h.role === 'bottleneck');"
+        "window.o2cExplorer.reveal(b.source, b.target);"
+    )
+    _shot(driver, "calendar")
+
+
+def test_with_a_calendar_processing_times_are_working_time(driver: Any, tmp_path: Path) -> None:
+    """Start times and a calendar: processing is ``o2c.activity_durations(calendar=)``'s, waits
+    ``o2c.bottlenecks(calendar=)``'s, timelines ``case_timeline(calendar=)``'s;
+    ``o2c.explore(log, calendar=)`` assesses with it."""
+    log = o2c.example_log()
+    hours = pl.int_range(pl.len()).mod(4).cast(pl.Int64) * 7
+    log = log.with_columns(start_timestamp=pl.col("timestamp") - pl.duration(hours=hours))
+    loaded = o2c.read_log(log, mapping={"start_timestamp": "start_timestamp"})
+    office = o2c.WorkingCalendar({day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")})
+    page = o2c.explore(loaded, calendar=office, activities=1.0, paths=1.0).save(tmp_path / "explorer.html")
+    result = o2c.assess(loaded, calendar=office, progress=False)
+    driver.get(page.as_uri())
+    _wait_until(driver, "return window.o2cExplorer && window.o2cExplorer.ready")
+    driver.execute_script("window.o2cExplorer.setMeasure('wait_mean');")
+    shown = {(e["source"], e["target"]): e["value"] for e in _api(driver, "visibleEdges()")}
+    table = o2c.bottlenecks(result.log, top=None, calendar=office)
+    for s, t, wait in table[["source", "target", "wait_mean"]].itertuples(index=False):
+        assert shown[(str(s), str(t))] == pytest.approx(wait.total_seconds(), abs=1e-3)
+    processing = driver.execute_script("return Object.fromEntries(window.o2cExplorer._processing());")
+    durations = o2c.activity_durations(result.log, calendar=office)
+    assert processing == {
+        str(a): pytest.approx(m.total_seconds())
+        for a, m in durations[["activity", "duration_median"]].itertuples(index=False)
+    }
+    plain = o2c.activity_durations(result.log)
+    assert (durations["duration_median"] != plain["duration_median"]).any()  # working differs from calendar
+    for order in ("1", "2", "3"):
+        assert _api(driver, f"timeline('{order}')") == _python_timeline(result, order)
+
+
+# --- a comparison ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def comparison_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """``o2c compare`` of EMEA against APAC in a simulated log (APAC ships later, and more): the
+    explorer.html it writes beside compare.html."""
+    from o2c.report._compare import write_comparison
+
+    sim = o2c.simulate(1500, seed=1)
+    result = o2c.compare(sim.log, by={"region": ("EMEA", "APAC")}, ideal=sim.ideal, resamples=300)
+    folder = tmp_path_factory.mktemp("compare") / "compare"
+    write_comparison(result, folder)
+    return result, folder / "explorer.html"
+
+
+def test_the_comparison_mode_colours_the_changed_edges_of_comparison_edges(
+    driver: Any, comparison_page: tuple[Any, Path]
+) -> None:
+    from o2c.render._difference import difference_colours
+    from o2c.report._compare import comparison_headlines, comparison_json
+
+    result, page = comparison_page
+    driver.get(page.resolve().as_uri())
+    _wait_until(driver, "return window.o2cExplorer && window.o2cExplorer.ready")
+    assert _api(driver, "comparison()") == comparison_json(result)["edges"]
+    assert _api(driver, "state().measure") == "wait_median_diff"  # the differential map first
+    changed = result.edges[result.edges["changed"]]
+    expected = {
+        (str(s), str(t)): ("longer" if d > pd.Timedelta(0) else "shorter")
+        for s, t, d in changed[["source", "target", "wait_median_diff"]].itertuples(index=False)
+    }
+    assert len(expected) >= 3 and set(expected.values()) == {"longer", "shorter"}  # both directions to tell
+    colours = difference_colours(result.edges)
+    for activities, paths in ((0.8, 0.8), (0.0, 0.0), (1.0, 1.0)):  # the changed edges are always drawn
+        driver.execute_script(f"window.o2cExplorer.setSliders({activities}, {paths});")
+        drawn = _api(driver, "coloured()")
+        assert {(e["source"], e["target"]): e["direction"] for e in drawn} == expected
+        assert {(e["source"], e["target"]): e["colour"] for e in drawn} == {
+            k: c for k, (c, _) in colours.items()
+        }
+    shown = _browser_map(driver)
+    for (source, target), diff in changed.set_index(["source", "target"])["wait_median_diff"].items():
+        assert shown[(str(source), str(target))] == pytest.approx(diff.total_seconds(), abs=1e-3)
+    headlines = driver.execute_script(
+        "return [...document.querySelectorAll('#headlines li')].map((li) => li.textContent);"
+    )
+    assert headlines == comparison_headlines(result)
+    top = changed.iloc[0]  # the largest change, in the middle of the map, below the headlines
+    driver.execute_script(
+        "window.o2cExplorer.setSliders(0.8, 0.8); window.o2cExplorer.reveal(arguments[0], arguments[1]);"
+        "window.scrollTo(0, 0);",
+        str(top["source"]),
+        str(top["target"]),
+    )
+    _shot(driver, "compare")
+
+
+def test_the_comparison_sides_are_filters(driver: Any, comparison_page: tuple[Any, Path]) -> None:
+    result, page = comparison_page
+    if driver.current_url != page.resolve().as_uri():
+        driver.get(page.resolve().as_uri())
+    _wait_until(driver, "return window.o2cExplorer && window.o2cExplorer.ready")
+    sides = result.cases.set_index("case_id")["side"]
+    assert _api(driver, "state().orders") == result.orders_a + result.orders_b
+    for side, orders in (("a", result.orders_a), ("b", result.orders_b)):
+        driver.execute_script("window.o2cExplorer.setFilter(arguments[0]);", {"side": side})
+        assert _api(driver, "state().orders") == orders
+        through = _api(driver, "ordersThrough('Pick Goods', 'Ship Goods')")
+        assert through and set(sides[through]) == {side}
+        # a side's waits are the comparison's medians of that side
+        driver.execute_script("window.o2cExplorer.setMeasure('wait_median');")
+        row = result.edges.set_index(["source", "target"]).loc[("Pick Goods", "Ship Goods")]
+        assert _browser_map(driver)[("Pick Goods", "Ship Goods")] == pytest.approx(
+            row[f"wait_median_{side}"].total_seconds(), abs=1e-3
+        )
+        driver.execute_script("window.o2cExplorer.setMeasure('wait_median_diff');")
+    driver.execute_script("window.o2cExplorer.setFilter({});")
+    with pytest.raises(Exception, match="side must be"):
+        driver.execute_script("window.o2cExplorer.setFilter({side: 'c'});")

@@ -333,3 +333,77 @@ def test_a_step_slowed_by_a_factor_is_found_on_the_activity() -> None:
     assert activities.loc[activities["changed"], "activity"].tolist() == ["Manager Approval"]
     row = activities[activities["activity"] == "Manager Approval"].iloc[0]
     assert row["wait_median_diff"] > pd.Timedelta(0) and row["ci_low"] > pd.Timedelta(0)
+
+
+def _weekend_log() -> pl.DataFrame:
+    """40 orders a -> b -> c on each side, all with 4 working hours and i minutes from a to b
+    (weekdays 09:00-17:00): side "midweek" from Wednesday 15:00 to Thursday 11:00 + i min (20
+    hours), side "weekend" from Friday 15:00 to Monday 11:00 + i min (68 hours); c an hour later."""
+    cases: dict[str, list[tuple[str, datetime]]] = {}
+    region: dict[str, str] = {}
+    for i in range(40):
+        wednesday = datetime(2025, 1, 8, 15) + timedelta(weeks=i)
+        for side, created, gap in (
+            ("midweek", wednesday, 20),
+            ("weekend", wednesday + timedelta(days=2), 68),
+        ):
+            b = created + timedelta(hours=gap, minutes=i)
+            cases[f"{side}{i:02d}"] = [("a", created), ("b", b), ("c", b + timedelta(hours=1))]
+            region[f"{side}{i:02d}"] = side
+    return _log(cases, region=region)
+
+
+def test_with_a_calendar_waits_are_compared_in_working_time(tmp_path: Path) -> None:
+    """A weekend inflates the calendar waits of one side: calendar time calls a change of 48
+    hours, working time (equal waits, counted by hand) none."""
+    from o2c import WorkingCalendar
+
+    office = WorkingCalendar({d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}, name="office")
+    log = _weekend_log()
+    by = {"region": ("midweek", "weekend")}
+    plain = compare(log, by=by, resamples=200).edges.set_index(["source", "target"])
+    working = compare(log, by=by, resamples=200, calendar=office)
+    edges = working.edges.set_index(["source", "target"])
+    median = pd.Timedelta(hours=4, minutes=19.5)  # 4 working hours and the median of 0..39 minutes
+    assert plain.loc[("a", "b"), "changed"]
+    assert plain.loc[("a", "b"), "wait_median_diff"] == pd.Timedelta(hours=48)
+    assert (edges.loc[("a", "b"), "wait_median_a"], edges.loc[("a", "b"), "wait_median_b"]) == (
+        median,
+        median,
+    )
+    assert edges.loc[("a", "b"), "wait_median_diff"] == pd.Timedelta(0)
+    assert not working.edges["changed"].any() and not working.activities["changed"].any()
+    assert edges.loc[("b", "c"), "wait_median_a"] == pd.Timedelta(hours=1)
+    assert working.calendar is office and working.parameters["calendar"]["name"] == "office"
+    # the command: --calendar, and the page says which calendar
+    path, calendar_file = tmp_path / "orders.csv", tmp_path / "calendar.yaml"
+    log.write_csv(path)
+    calendar_file.write_text(
+        "name: office\ntimezone: UTC\nworking_hours: {"
+        + ", ".join(f"{d}: ['09:00-17:00']" for d in ("monday", "tuesday", "wednesday", "thursday", "friday"))
+        + "}\n"
+    )
+    argv = ["compare", str(path), "--segment", "region=midweek", "--segment", "region=weekend"]
+    assert (
+        main([*argv, "--out", str(tmp_path / "cal"), "--calendar", str(calendar_file), "--resamples", "100"])
+        == 0
+    )
+    assert main([*argv, "--out", str(tmp_path / "plain"), "--resamples", "100"]) == 0
+    document = json.loads((tmp_path / "cal" / "compare.json").read_text())
+    assert document["parameters"]["calendar"]["text"] == office.describe()
+    assert not any(edge["changed"] for edge in document["edges"])
+    assert any(
+        edge["changed"] for edge in json.loads((tmp_path / "plain" / "compare.json").read_text())["edges"]
+    )
+    page = (tmp_path / "cal" / "compare.html").read_text()
+    assert "working time of the calendar office (UTC): Mon-Fri 09:00-17:00" in page
+    assert "4.3 wh" in page  # the medians in working hours
+    assert "Waits count calendar time" in (tmp_path / "plain" / "compare.html").read_text()
+    # the explorer beside it: the comparison mode, in working time of the same calendar
+    explorer = (tmp_path / "cal" / "explorer.html").read_text()
+    data = json.loads(explorer.split('id="o2c-data">', 1)[1].split("</script>", 1)[0])
+    assert data["calendar"]["text"] == office.describe() and "wtime" in data["events"]
+    assert data["comparison"]["edges"] == document["edges"]
+    assert data["comparison"]["colours"] == []  # nothing changed in working time
+    assert sorted(data["comparison"]["side"]) == [0] * 40 + [1] * 40
+    assert "href='explorer.html'" in page

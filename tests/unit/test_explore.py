@@ -5,6 +5,7 @@ The page's behaviour in a browser is tests/e2e/test_explorer_browser.py's."""
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -154,6 +155,35 @@ def test_arguments_are_checked() -> None:
     with pytest.raises(ArgumentError) as error:
         explore(result, activities=1.5)
     assert error.value.argument == "activities"
+    office = o2c.WorkingCalendar({"monday": ["09:00-17:00"]})
+    with pytest.raises(ArgumentError) as error:
+        explore(result, calendar=office)
+    assert error.value.argument == "calendar"
+    with pytest.raises(ArgumentError) as error:
+        explore(example_log(), calendar="calendar.yaml")  # type: ignore[arg-type]
+    assert error.value.argument == "calendar"
+
+
+def test_with_a_calendar_the_payload_holds_each_events_working_clock() -> None:
+    """The working clock's differences are the working time between events (the calendar's
+    ``working_time``, an independent interval count); without one the payload has none."""
+    office = o2c.WorkingCalendar(
+        {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}, name="office"
+    )
+    result = o2c.assess(read_log(example_log()), calendar=office, progress=False)
+    data = _page_data(explore(result).html())
+    assert data["calendar"] == {"name": "office", "text": office.describe(), "day_seconds": 8 * 3600.0}
+    log = result.log
+    clocks = []
+    for c in range(len(data["cases"]["id"])):
+        first, stop = data["cases"]["first"][c], data["cases"]["first"][c + 1]
+        clocks += list(itertools.accumulate(data["events"]["wtime"][first:stop]))
+    same = (log["case_id"] == log["case_id"].shift(1)).fill_null(False).to_list()
+    gaps = office.working_time(log["timestamp"].shift(1).fill_null(log["timestamp"]), log["timestamp"])
+    for i in range(1, len(clocks)):
+        if same[i]:
+            assert clocks[i] - clocks[i - 1] == gaps[i].total_seconds(), i
+    assert _page_data(explore(example_log()).html())["calendar"] is None
 
 
 def test_the_sliders_start_where_asked() -> None:
@@ -214,3 +244,24 @@ def test_the_vendored_libraries_are_the_ones_the_lock_pins() -> None:
     assert sorted(p.name for p in (package / "vendor").glob("LICENSE.*")) == [
         "LICENSE.cytoscape", "LICENSE.cytoscape-dagre", "LICENSE.dagre", "LICENSE.graphlib",
     ]  # fmt: skip
+
+
+def test_a_comparison_opens_the_comparison_mode_with_its_orders_and_rows() -> None:
+    sim = o2c.simulate(600, seed=2)
+    result = o2c.compare(sim.log, by={"channel": "EDI"}, ideal=sim.ideal, resamples=100)
+    data = _page_data(explore(result).html())
+    mode = data["comparison"]
+    assert (mode["a"], mode["b"], mode["orders"]) == (result.a, result.b, [result.orders_a, result.orders_b])
+    sides = dict(zip(result.cases["case_id"], result.cases["side"], strict=True))
+    assert [("a", "b")[s] for s in mode["side"]] == [sides[i] for i in data["cases"]["id"]]
+    assert len(data["cases"]["id"]) == result.orders_a + result.orders_b
+    assert [(e["source"], e["target"]) for e in mode["edges"]] == list(
+        zip(result.edges["source"], result.edges["target"], strict=True)
+    )
+    assert {(s, t) for s, t, _, _ in mode["colours"]} == {
+        (s, t)
+        for s, t in result.edges.loc[result.edges["changed"], ["source", "target"]].itertuples(index=False)
+    }
+    with pytest.raises(ArgumentError) as error:
+        explore(result, ideal=sim.ideal)
+    assert error.value.argument == "ideal"

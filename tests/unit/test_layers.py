@@ -50,6 +50,7 @@ LEVELS = {
     "_approvals": 7,  # approval chains and rubber stamps, beside the kpis
     "_time_only": 7,  # steps that only add time: the path without them, payment on time, the time they add
     "_assess": 8,
+    "_actions": 8,  # what to fix first: reads an Assessment (assess imports it, beside it)
     "_compare": 8,  # compares two sides of orders with the analyses and kpis, as assess does
     "timeline": 8,  # an order's walk-through: alignments, rework, milestones and the KPIs' days past due
     # deprecated aliases of the private modules above, named like their verbs (o2c._compat)

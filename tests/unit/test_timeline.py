@@ -92,6 +92,36 @@ def test_hand_counted_order_with_rework_an_insertion_start_times_and_late_paymen
     assert timeline["timestamp"].dt.tz is not None
 
 
+def test_with_a_calendar_waits_and_processing_are_working_time_counted_by_hand() -> None:
+    """Weekdays 08:00-12:00 and 13:00-17:00 (UTC), 2 January 2025 (a Thursday) a holiday."""
+    from o2c import WorkingCalendar
+
+    spans = ["08:00-12:00", "13:00-17:00"]
+    office = WorkingCalendar(
+        {d: spans for d in ("mon", "tue", "wed", "thu", "fri")}, holidays=[date(2025, 1, 2)]
+    )
+    timeline = case_timeline(_hand_log(), "A", ideal=IDEAL, calendar=office)
+    plain = case_timeline(_hand_log(), "A", ideal=IDEAL)
+    assert list(timeline.columns) == [
+        *COLUMNS[:6],
+        "wait_calendar",
+        "processing",
+        "processing_calendar",
+        *COLUMNS[7:],
+    ]
+    # 09-12 on the 1st; 14-17 on the 1st (the 2nd a holiday); 08-09 on the 3rd; 10-12; the rest
+    # of the 3rd (13-17), two whole weeks (80 h) and 08-10 on Monday the 20th
+    assert timeline["wait"].tolist()[1:] == [3 * H, 3 * H, H, 2 * H, (4 + 80 + 2) * H]
+    # lunch from 12 to 13 is no work; Change Price on the holiday neither
+    processing = timeline["processing"].tolist()
+    assert pd.isna(processing[4])
+    assert processing[:4] + processing[5:] == [H, H, 0 * H, H, 0 * H]
+    pd.testing.assert_series_equal(timeline["wait_calendar"], plain["wait"], check_names=False)
+    pd.testing.assert_series_equal(timeline["processing_calendar"], plain["processing"], check_names=False)
+    pd.testing.assert_frame_equal(timeline[list(COLUMNS)].drop(columns=["wait", "processing"]),
+                                  plain.drop(columns=["wait", "processing"]))  # fmt: skip
+
+
 def test_skipped_steps_get_rows_where_the_alignment_puts_them() -> None:
     timeline = case_timeline(_hand_log(), "B", ideal=IDEAL)
     assert timeline["activity"].tolist() == [

@@ -1,5 +1,6 @@
 """The public names of ``o2c``, for type checkers; ``__init__.py`` imports each on first use."""
 
+from ._actions import actions
 from ._approvals import Approvals, approvals
 from ._assess import Assessment, assess
 from ._calendar import WorkingCalendar, read_calendar
@@ -111,6 +112,7 @@ __all__ = [
     "ToolkitError",
     "WorkingCalendar",
     "__version__",
+    "actions",
     "activity_durations",
     "activity_instances",
     "align",

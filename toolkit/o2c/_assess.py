@@ -22,12 +22,13 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 import polars as pl
 
+from o2c._actions import _actions
 from o2c._approvals import Approvals, _approvals
 from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._flatten import object_directly_follows, object_facts
@@ -119,7 +120,8 @@ class Assessment:
     ``late_payment_drivers`` (by days past due where paid orders have a due date, else by
     invoice-to-cash time, its ``measure`` column says which; no rows when the log has no
     invoiced or paid milestone);
-    ``first_time_right`` is a share and ``conformance`` a ``ConformanceSummary``.
+    ``first_time_right`` is a share and ``conformance`` a ``ConformanceSummary``. ``actions`` is
+    ``o2c.actions`` of the assessment (what to fix first, at ``annual_rate``), computed once.
 
     ``calendar`` is the working calendar the waits were counted in, None for calendar time. With
     one, ``waiting_times``, ``bottlenecks``, ``activity_durations`` and ``lead_times`` hold
@@ -182,6 +184,7 @@ class Assessment:
     approvals: Approvals | None = field(default=None, repr=False)
     rekeyed_values: RekeyedValues | None = field(default=None, repr=False)
     time_only_steps: pd.DataFrame | None = field(default=None, repr=False)
+    actions: pd.DataFrame | None = field(default=None, repr=False)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every result table by name (the ``tables/`` of a report), ``conformance`` as its activities.
@@ -189,7 +192,7 @@ class Assessment:
         >>> from o2c.io import read_log
         >>> from o2c import example_log
         >>> sorted(assess(read_log(example_log()), progress=False).frames())[:3]
-        ['activity_durations', 'alignments', 'approval_chain_lengths']
+        ['actions', 'activity_durations', 'alignments']
         """
         names = (
             "data_quality", "variants", "directly_follows", "waiting_times", "bottlenecks", "drivers",
@@ -199,7 +202,7 @@ class Assessment:
         )  # fmt: skip
         tables = {name: getattr(self, name) for name in names}
         tables["conformance"] = self.conformance.activities
-        for name in ("object_facts", "deduplicated_waiting_times", "object_directly_follows"):
+        for name in ("object_facts", "deduplicated_waiting_times", "object_directly_follows", "actions"):
             if getattr(self, name) is not None:
                 tables[name] = getattr(self, name)
         if self.approvals is not None:
@@ -372,7 +375,7 @@ def assess(
     rekeyed_values = _rekeyed_values(log)
     time_only = _time_only_steps(log, ideal=path)
     next(ticks, None)
-    return Assessment(
+    result = Assessment(
         source=loaded.source,
         log=log,
         rejects=loaded.rejects,
@@ -412,6 +415,7 @@ def assess(
         rekeyed_values=rekeyed_values,
         time_only_steps=time_only,
     )
+    return replace(result, actions=_actions(result, annual_rate=annual_rate))
 
 
 def _has_transitions(log: pl.DataFrame) -> bool:

@@ -83,14 +83,21 @@ def run(args: argparse.Namespace) -> int:
     loaded = load(args)
     ideal = read_ideal(args.ideal) if args.ideal else None
     result = _compare(
-        validate(loaded.log), by=by, ideal=ideal, seed=args.seed, resamples=args.resamples, alpha=args.alpha
+        validate(loaded.log),
+        by=by,
+        ideal=ideal,
+        seed=args.seed,
+        resamples=args.resamples,
+        alpha=args.alpha,
+        calendar=loaded.calendar,  # --calendar: the waits in working time
     )
     write_comparison(result, out, top=args.top)
     changes = int(result.edges["changed"].sum())
+    working = f" (working time of {result.calendar.name})" if result.calendar else ""
     shares = int(result.edges["share_changed"].sum())
     print(
         f"{result.a}: {result.orders_a:,} orders; {result.b}: {result.orders_b:,} orders; "
-        f"{changes:,} edges changed their median wait, {shares:,} their share of orders; "
+        f"{changes:,} edges changed their median wait{working}, {shares:,} their share of orders; "
         f"wrote {out / 'compare.html'}"
     )
     return 0

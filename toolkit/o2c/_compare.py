@@ -18,6 +18,11 @@ pass it on each side, the median waiting time on each side and the difference B 
   the shares of all edges are one family, those of all activities another); only an adjusted
   p-value under ``alpha`` is a change.
 
+With a working calendar (``calendar=``) the waits of the edges and activities are compared in
+working time, as ``o2c.assess(..., calendar=)`` counts them: an order that waited over a weekend
+waited no longer than one that did not. The sides (an order's first event) and the KPIs (payment
+runs on every day, as in the report) stay in calendar time.
+
 Examples
 --------
 >>> from o2c import simulate
@@ -43,6 +48,7 @@ import polars as pl
 from scipy.stats import false_discovery_control, fisher_exact, mannwhitneyu
 
 from o2c._assess import _has_transitions
+from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._kpis._orders import case_table
 from o2c._kpis._table import _kpis
 from o2c._milestones import find_milestones
@@ -98,6 +104,10 @@ class Comparison:
     ``duration_ci_low``/``duration_ci_high`` (for the lead times, medians over orders),
     ``orders_a``, ``orders_b``; intervals are NaN/NaT for the other KPIs. ``variants``: ``trace``, ``orders_a``, ``orders_b``, ``share_a``, ``share_b``,
     ``share_diff``, ``status`` (``appeared``, ``disappeared``, ``both``), largest change first.
+    ``calendar``: the working calendar whose working time the waits of ``edges`` and
+    ``activities`` count, None for calendar time. ``cases``: ``case_id`` and ``side`` (``a`` or
+    ``b``) of each order compared, in log order; ``log``: their events (validated, lifecycle
+    folded as compared) and ``ideal``: the ideal path, for ``o2c.explore(comparison)``.
     """
 
     a: str
@@ -110,6 +120,10 @@ class Comparison:
     variants: pd.DataFrame = field(repr=False)
     parameters: Mapping[str, Any] = field(repr=False)
     currency: str | None = None
+    calendar: WorkingCalendar | None = field(default=None, repr=False)
+    cases: pd.DataFrame | None = field(default=None, repr=False)
+    log: pl.DataFrame | None = field(default=None, repr=False)
+    ideal: IdealPath | ProcessModel | None = field(default=None, repr=False)
 
 
 def compare(
@@ -121,6 +135,7 @@ def compare(
     resamples: int = 1000,
     alpha: float = 0.05,
     fold_lifecycle: bool | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> Comparison:
     """Compare two groups of orders: frequencies, waits, KPIs, conformance and variants, with significance.
 
@@ -148,6 +163,10 @@ def compare(
     fold_lifecycle : bool, optional
         Fold lifecycle start/complete events into activity instances first, as ``o2c.assess``
         does; default: when the log's ``lifecycle`` holds transitions other than ``complete``.
+    calendar : WorkingCalendar, optional
+        Compare the waits in working time (``o2c.read_calendar``): the ``wait_*``, ``ci_*``
+        columns of ``edges`` and ``activities`` hold working time. The sides and the KPIs stay
+        in calendar time.
 
     Returns
     -------
@@ -185,6 +204,7 @@ def compare(
         resamples=resamples,
         alpha=alpha,
         fold_lifecycle=fold_lifecycle,
+        calendar=check_calendar(calendar, function="compare"),
     )
 
 
@@ -197,8 +217,9 @@ def _compare(
     resamples: int = 1000,
     alpha: float = 0.05,
     fold_lifecycle: bool | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> Comparison:
-    """``compare`` of a validated log."""
+    """``compare`` of a validated log; with a ``calendar`` the waits in working time."""
     check_whole(seed, argument="seed", function="compare", least=0)
     check_whole(resamples, argument="resamples", function="compare", least=10)
     check_share(alpha, argument="alpha", function="compare")
@@ -219,9 +240,10 @@ def _compare(
             )
     rng = np.random.default_rng(seed)
     values = _case_value(log)
-    waits = _side_waits(log, side)
+    working = working_log(log, calendar)  # timestamp differences are the waits compared
+    waits = _side_waits(working, side)
     edges = _table(waits, counts, values, rng, resamples, alpha)
-    activities = _table(_activity_waits(log, side), counts, values, rng, resamples, alpha)
+    activities = _table(_activity_waits(working, side), counts, values, rng, resamples, alpha)
     chosen = _side_log(log, side)
     if ideal is None:
         ideal = _discover_ideal_path(chosen)
@@ -231,6 +253,7 @@ def _compare(
         "by": _plain(by), "seed": seed, "resamples": resamples, "alpha": alpha,
         "ideal": list(ideal.steps) if isinstance(ideal, IdealPath) else "process model",
         "fold_lifecycle": fold,
+        "calendar": None if calendar is None else {**calendar.to_dict(), "text": calendar.describe()},
     }  # fmt: skip
     return Comparison(
         a=names[0],
@@ -243,6 +266,10 @@ def _compare(
         variants=_variant_changes(log, side, counts),
         parameters=parameters,
         currency=_currency(log),
+        calendar=calendar,
+        cases=_side_cases(log, side),
+        log=chosen,
+        ideal=ideal,
     )
 
 
@@ -367,6 +394,13 @@ def _segments(log: pl.DataFrame, by: Mapping[Any, Any]) -> tuple[np.ndarray, tup
     has = first.is_not_null().to_numpy()
     side = np.where(has, np.where((first == value).fill_null(False).to_numpy(), 1, 0), -1)
     return side.astype(np.int64), (f"{attribute} other than {value}", f"{attribute} = {value}")
+
+
+def _side_cases(log: pl.DataFrame, side: np.ndarray) -> pd.DataFrame:
+    """``case_id`` and ``side`` (``a``, ``b``) of the orders on either side, in log order."""
+    ids = log.select(pl.col(CASE_ID).unique(maintain_order=True))[CASE_ID].to_numpy()
+    chosen = side >= 0
+    return pd.DataFrame({CASE_ID: ids[chosen], "side": np.where(side[chosen] == 0, "a", "b")})
 
 
 def _side_log(log: pl.DataFrame, side: np.ndarray) -> pl.DataFrame:

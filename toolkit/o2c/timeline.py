@@ -5,7 +5,8 @@ skipped, placed where the alignment puts it. Each event row has its timestamp, r
 **wait** before it (its start, ``start_timestamp`` where the log has one, else its
 ``timestamp``, minus the end of the order's previous event: the waiting time of
 ``o2c.transitions``, signed, so overlapping work shows a negative wait), its **processing**
-time (``timestamp`` minus ``start_timestamp``; none without start times), its **move** from the
+time (``timestamp`` minus ``start_timestamp``; none without start times; with a working
+calendar both are working time, each followed by its calendar-time twin), its **move** from the
 alignment of the order's trace to the ideal path (``on path``: a synchronous move; ``inserted``:
 a log move; ``skipped``: a model move of a required step, the rows without an event; optional
 steps skipped as allowed get no row), whether it is **rework** (its activity already happened
@@ -44,6 +45,7 @@ import polars as pl
 
 import o2c._pm4py as _pm4py
 from o2c._assess import _has_transitions
+from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._kpis._milestones import _milestones
 from o2c._kpis._orders import DAYS_PAST_DUE, PAID_WITH_DUE, case_table, with_terms
 from o2c._milestones import Milestone, find_milestones
@@ -95,12 +97,28 @@ _SCHEMA = pl.Schema(
     }
 )
 
+#: With a working calendar: the calendar-time twins of ``wait`` and ``processing``, each after its column.
+CALENDAR_TWINS = {"wait": "wait_calendar", "processing": "processing_calendar"}
+
+
+def _schema(calendar: WorkingCalendar | None) -> pl.Schema:
+    """The timeline's columns: ``COLUMNS``, with a calendar each duration followed by its twin."""
+    if calendar is None:
+        return _SCHEMA
+    columns: dict[str, pl.DataType] = {}
+    for name, dtype in _SCHEMA.items():
+        columns[name] = dtype
+        if name in CALENDAR_TWINS:
+            columns[CALENDAR_TWINS[name]] = dtype
+    return pl.Schema(columns)
+
 
 def case_timeline(
     log: pl.DataFrame | pd.DataFrame,
     case_id: object,
     *,
     ideal: IdealPath | ProcessModel | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """One order's steps in time order, with waits, resources, moves against the ideal path,
     rework, milestones and days past due.
@@ -117,6 +135,10 @@ def case_timeline(
         The path to align the order to; its ``milestones`` name the milestones. Default: the
         path ``o2c.assess`` uses without one (``o2c.discover_ideal_path`` among the orders that
         reached the paid milestone guessed from the activity names), with guessed milestones.
+    calendar : WorkingCalendar, optional
+        Count ``wait`` and ``processing`` in working time (``o2c.read_calendar``), as
+        ``o2c.assess(..., calendar=)`` counts the waits; each is then followed by its
+        calendar-time twin, ``wait_calendar`` and ``processing_calendar``. Timestamps stay real.
 
     Returns
     -------
@@ -155,14 +177,27 @@ def case_timeline(
     5     5          Ship Goods  2 days 13:00:00   on path
     6     6      Create Invoice  0 days 02:00:00   on path
     7     7     Receive Payment 17 days 20:00:00   on path
+
+    With a working calendar (weekdays 09:00-17:00), the waits count working time: shipped
+    Saturday 07:00 after confirming Wednesday 18:00 is Thursday's and Friday's 16 working hours;
+    invoiced Saturday, nothing:
+
+    >>> from o2c import WorkingCalendar
+    >>> office = WorkingCalendar({day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")})
+    >>> case_timeline(example_log(), 3, ideal=ideal, calendar=office)[["activity", "wait", "wait_calendar"]].tail(3)
+              activity            wait    wait_calendar
+    5       Ship Goods 0 days 16:00:00  2 days 13:00:00
+    6   Create Invoice 0 days 00:00:00  0 days 02:00:00
+    7  Receive Payment 4 days 00:00:00 17 days 20:00:00
     """
+    calendar = check_calendar(calendar, function="case_timeline")
     validated = validate(log)
     if _has_transitions(validated):
         validated = _activity_instances(validated)
     key = str(case_id)
     if validated.select((pl.col(CASE_ID) == key).any()).item() is not True:
         raise _unknown_case(validated, key)
-    return _to_pandas(_timelines(validated, ideal=ideal, cases=[key]))
+    return _to_pandas(_timelines(validated, ideal=ideal, cases=[key], calendar=calendar))
 
 
 def _unknown_case(log: pl.DataFrame, key: str) -> ArgumentError:
@@ -194,8 +229,10 @@ def _timelines(
     *,
     ideal: IdealPath | ProcessModel | None,
     cases: Sequence[str] | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> pl.DataFrame:
-    """The timelines of all orders of a validated log (of ``cases`` only when given), in log order.
+    """The timelines of all orders of a validated log (of ``cases`` only when given), in log order;
+    with a ``calendar``, waits and processing times in working time, their twins beside.
 
     The ideal path (discovered when None, as ``assess`` does) and the milestones come from the
     whole log; the events of the orders asked for are aligned once per variant and joined back.
@@ -208,11 +245,12 @@ def _timelines(
         stones = find_milestones(log, ideal if isinstance(ideal, IdealPath) else None)
     if cases is not None:
         log = log.filter(pl.col(CASE_ID).is_in(pl.Series(list(cases), dtype=pl.String).implode()))
+    schema = _schema(calendar)
     if log.height == 0:
-        return pl.DataFrame(schema=_SCHEMA)
+        return pl.DataFrame(schema=schema)
     variants = _log_variants(log)
     moves = _variant_moves(variants, ideal)
-    events = _events(log, stones, variants)
+    events = _events(log, stones, variants, calendar)
     on_path = moves.filter(pl.col("_position").is_not_null()).drop("activity")
     on_events = events.join(on_path, on=["_variant", "_position"], how="left", maintain_order="left")
     skipped = (
@@ -227,8 +265,11 @@ def _timelines(
                 step=pl.lit(None, pl.Int64),
                 timestamp=pl.lit(None, UTC),
                 resource=pl.lit(None, pl.String),
-                wait=pl.lit(None, pl.Duration("us")),
-                processing=pl.lit(None, pl.Duration("us")),
+                **{
+                    name: pl.lit(None, pl.Duration("us"))
+                    for name in schema.names()
+                    if name in CALENDAR_TWINS or name in CALENDAR_TWINS.values()
+                },
                 rework=pl.lit(False),
                 milestone=pl.lit(None, pl.String),
             ),
@@ -236,12 +277,15 @@ def _timelines(
         how="diagonal_relaxed",
     )
     return rows.sort("_case", "_order", "step", nulls_last=True, maintain_order=True).select(
-        [pl.col(name).cast(dtype) for name, dtype in _SCHEMA.items()]
+        [pl.col(name).cast(dtype) for name, dtype in schema.items()]
     )
 
 
-def _events(log: pl.DataFrame, stones: dict[str, Milestone], variants: _Variants) -> pl.DataFrame:
-    """The event rows: case number, variant, position, and every column of the timeline but ``move``."""
+def _events(
+    log: pl.DataFrame, stones: dict[str, Milestone], variants: _Variants, calendar: WorkingCalendar | None
+) -> pl.DataFrame:
+    """The event rows: case number, variant, position, and every column of the timeline but ``move``
+    (with a ``calendar``, ``wait`` and ``processing`` in working time, their twins in calendar time)."""
     case = pl.col(CASE_ID).rle_id()
     same_case = case == case.shift(1)
     rework = repeated(log)  # per object where the log names one, as o2c.rework counts
@@ -252,11 +296,19 @@ def _events(log: pl.DataFrame, stones: dict[str, Milestone], variants: _Variants
         .then(pl.col(ACTIVITY).cast(pl.String).replace_strict(reached, default=None, return_dtype=pl.String))
         .otherwise(None)
     )
-    processing = (
-        pl.col(TIMESTAMP) - pl.col(START_TIMESTAMP)
-        if START_TIMESTAMP in log.columns
-        else pl.lit(None, pl.Duration("us"))
-    )
+
+    def durations(frame: pl.DataFrame) -> pl.DataFrame:
+        processing = (
+            pl.col(TIMESTAMP) - pl.col(START_TIMESTAMP)
+            if START_TIMESTAMP in frame.columns
+            else pl.lit(None, pl.Duration("us"))
+        )
+        wait = pl.when(same_case).then(event_start(frame) - pl.col(TIMESTAMP).shift(1))
+        return frame.select(wait=wait, processing=processing)
+
+    times = durations(working_log(log, calendar))
+    if calendar is not None:
+        times = times.with_columns(durations(log).rename(CALENDAR_TWINS))
     variant_of_case = pl.Series(variants.cases["variant"].to_numpy().astype(np.int64))
     events = log.select(
         pl.col(CASE_ID),
@@ -265,11 +317,9 @@ def _events(log: pl.DataFrame, stones: dict[str, Milestone], variants: _Variants
         activity=pl.col(ACTIVITY).cast(pl.String),
         timestamp=pl.col(TIMESTAMP),
         resource=pl.col(RESOURCE).cast(pl.String) if RESOURCE in log.columns else pl.lit(None, pl.String),
-        wait=pl.when(same_case).then(event_start(log) - pl.col(TIMESTAMP).shift(1)),
-        processing=processing,
         rework=rework,
         milestone=milestone,
-    ).with_columns(step=pl.col("_position") + 1)
+    ).with_columns(*times.get_columns(), step=pl.col("_position") + 1)
     events = events.with_columns(_variant=variant_of_case.gather(events["_case"]))
     return events.join(_days_past_due(log, stones), on=CASE_ID, how="left", maintain_order="left")
 

@@ -35,8 +35,10 @@ import pandas as pd
 import polars as pl
 
 from o2c._assess import Assessment, assess
+from o2c._calendar import WorkingCalendar, check_calendar
+from o2c._compare import Comparison
 from o2c._explore._html import LIBRARIES, explorer_page
-from o2c._explore._payload import DRILL_ROWS, payload
+from o2c._explore._payload import DRILL_ROWS, comparison_payload, payload
 from o2c.errors import ArgumentError, check_share
 from o2c.io import read_log
 from o2c.model import IdealPath, LoadedLog, ProcessModel
@@ -77,9 +79,10 @@ class Explorer:
 
 
 def explore(
-    result_or_log: Assessment | LoadedLog | pl.DataFrame | pd.DataFrame,
+    result_or_log: Assessment | Comparison | LoadedLog | pl.DataFrame | pd.DataFrame,
     *,
     ideal: IdealPath | ProcessModel | None = None,
+    calendar: WorkingCalendar | None = None,
     activities: float = 0.8,
     paths: float = 0.8,
     height: int = 900,
@@ -88,12 +91,21 @@ def explore(
 
     Parameters
     ----------
-    result_or_log : Assessment, LoadedLog or DataFrame
+    result_or_log : Assessment, Comparison, LoadedLog or DataFrame
         The result of ``o2c.assess`` (its tables and ideal path are used), or a log
-        (``o2c.read_log``'s ``LoadedLog``, or an event log frame), which is assessed first.
+        (``o2c.read_log``'s ``LoadedLog``, or an event log frame), which is assessed first. A
+        ``Comparison`` (``o2c.compare``) opens the comparison mode: its orders (both sides,
+        assessed with its ideal path and calendar), the differential map (edges coloured by the
+        direction and size of their significant change, from ``Comparison.edges``), the sides as
+        a filter, the headlines and the edges table.
     ideal : IdealPath or ProcessModel, optional
         For a log: the ideal path to assess it against (else one is discovered, as ``assess``
         does). An assessment has its own; passing another one is an error.
+    calendar : WorkingCalendar, optional
+        For a log: count waits, processing and lead times in working time (``o2c.read_calendar``),
+        as ``o2c.assess(..., calendar=)`` does; default: the calendar a ``LoadedLog`` was read
+        with. An assessment has its own (``Assessment.calendar``), which the page follows:
+        waits in working days (``wd``, ``wh``), timestamps real, the calendar named.
     activities, paths : float
         Where the map's sliders start (shares of events and transitions, 0..1), as
         ``o2c.render_map``'s.
@@ -113,28 +125,48 @@ def explore(
     """
     for name, share in (("activities", activities), ("paths", paths)):
         check_share(share, argument=name, function="explore")
-    if isinstance(result_or_log, Assessment):
-        if ideal is not None:
+    calendar = check_calendar(calendar, function="explore")
+    comparison = result_or_log if isinstance(result_or_log, Comparison) else None
+    if isinstance(result_or_log, Assessment | Comparison):
+        for argument, given in (("ideal", ideal), ("calendar", calendar)):
+            if given is not None:
+                raise ArgumentError(
+                    f"explore({type(result_or_log).__name__.lower()}, {argument}=...) cannot change its {argument}; "
+                    f"pass the log instead, or assess it with that {argument} first.",
+                    function="explore",
+                    argument=argument,
+                    value=given,
+                    allowed="None for an Assessment or a Comparison",
+                )
+    if comparison is not None:
+        if comparison.log is None:
             raise ArgumentError(
-                "explore(assessment, ideal=...) cannot change the ideal path of an assessment; "
-                "pass the log instead, or assess it with that ideal path first.",
+                "explore(comparison) needs the orders compared; this Comparison holds none "
+                "(compare the log again with o2c.compare).",
                 function="explore",
-                argument="ideal",
-                value=ideal,
-                allowed="None for an Assessment",
+                argument="result_or_log",
+                value=comparison,
+                allowed="a Comparison made by o2c.compare",
             )
+        assessment = assess(
+            read_log(comparison.log), ideal=comparison.ideal, calendar=comparison.calendar, progress=False
+        )
+    elif isinstance(result_or_log, Assessment):
         assessment = result_or_log
     elif isinstance(result_or_log, LoadedLog | pl.DataFrame | pd.DataFrame):
         loaded = result_or_log if isinstance(result_or_log, LoadedLog) else read_log(result_or_log)
-        assessment = assess(loaded, ideal=ideal, progress=False)
+        assessment = assess(loaded, ideal=ideal, calendar=calendar, progress=False)
     else:
         raise ArgumentError(
-            f"explore takes an Assessment (o2c.assess), a LoadedLog (o2c.read_log) or an event log "
-            f"(a DataFrame); got {type(result_or_log).__name__}.",
+            f"explore takes an Assessment (o2c.assess), a Comparison (o2c.compare), a LoadedLog "
+            f"(o2c.read_log) or an event log (a DataFrame); got {type(result_or_log).__name__}.",
             function="explore",
             argument="result_or_log",
             value=result_or_log,
-            allowed="an Assessment, a LoadedLog or an event log",
+            allowed="an Assessment, a Comparison, a LoadedLog or an event log",
         )
     data = payload(assessment, activities=activities, paths=paths)
+    if comparison is not None:
+        data["comparison"] = comparison_payload(comparison, data["cases"]["id"])
+        data["title"] = f"{comparison.b} against {comparison.a}"
     return Explorer(explorer_page(data), height=height)

@@ -4,6 +4,11 @@ The browser computes every map, table and chart for the current filter from it, 
 the events themselves (integer-coded, times as whole units after the first event), each
 order's attributes, value, variant and conformance, the variants, and what the report's maps
 keep and highlight. Nothing in it is pre-aggregated but what the browser cannot derive.
+
+With a working calendar (the assessment's), each event also carries its **working clock**
+(``wtime``, and ``wwork`` for the working time of its processing; ``o2c._calendar.on_working_clock``):
+the page takes waits, processing and lead times as differences of working clocks, as the
+assessment does, and shows the real timestamps; ``calendar`` says which calendar it was.
 """
 
 from __future__ import annotations
@@ -15,11 +20,15 @@ from typing import Any
 import polars as pl
 
 from o2c._assess import Assessment
+from o2c._calendar import WorkingCalendar, on_working_clock
+from o2c._compare import Comparison
 from o2c.discovery import event_start
 from o2c.log import ACTIVITY, CASE_ID, RESOURCE, START_TIMESTAMP, TIMESTAMP, VALUE, case_first
 from o2c.model import IdealPath
 from o2c.performance import _case_attributes
+from o2c.render._difference import FASTER, SLOWER, difference_colours
 from o2c.render._simplify import END, START
+from o2c.report._compare import calendar_sentence, comparison_json
 from o2c.report._headlines import top_internal, worst_loop
 from o2c.report._maps import _kept_on_maps
 from o2c.timeline import MOVES, _timelines
@@ -49,9 +58,16 @@ def payload(assessment: Assessment, *, activities: float = 0.8, paths: float = 0
     log = assessment.log
     names = sorted(log.get_column(ACTIVITY).cast(pl.String).unique().to_list())
     code = {name: index for index, name in enumerate(names)}
-    unit = _unit(log)
+    calendar = assessment.calendar
+    clock = None if calendar is None else on_working_clock(log, calendar)
+    unit = max(_unit(log), _unit(clock) if clock is not None else 1)
     origin = _origin(log)
     events = _events(log, code, unit, origin)
+    if clock is not None:  # each event's working clock: waits and durations in working time
+        working = _events(clock, code, unit, 0)
+        events["wtime"] = working["time"]
+        if "work" in working:
+            events["wwork"] = working["work"]
     cases = _cases(assessment, unit, origin)
     variants = assessment.variants
     return {
@@ -83,6 +99,42 @@ def payload(assessment: Assessment, *, activities: float = 0.8, paths: float = 0
         "end": END,
         "drill_rows": DRILL_ROWS,
         "timeline": _timeline(assessment, code),
+        "calendar": None if calendar is None else _calendar(calendar),
+    }
+
+
+def comparison_payload(comparison: Comparison, case_ids: list[str]) -> dict[str, Any]:
+    """The explorer's comparison mode: the two sides (``side`` of each order of ``case_ids``,
+    0 for A and 1 for B), the headlines, and the rows of ``Comparison.edges`` as ``compare.json``
+    writes them (durations in seconds, ``*_s``), with the colour and width of each edge whose
+    median wait changed as the differential map draws it (``difference_colours``): the page
+    shows these, it recomputes none of them."""
+    if comparison.cases is None:
+        raise ValueError("the comparison holds no orders (made by an older o2c)")
+    side_of = dict(zip(comparison.cases["case_id"], comparison.cases["side"], strict=True))
+    document = comparison_json(comparison)
+    colours = difference_colours(comparison.edges)
+    return {
+        "a": comparison.a,
+        "b": comparison.b,
+        "orders": [comparison.orders_a, comparison.orders_b],
+        "side": [None if side_of.get(i) is None else int(side_of[i] == "b") for i in case_ids],
+        "headlines": document["headlines"],
+        "calendar": calendar_sentence(comparison),
+        "alpha": comparison.parameters["alpha"],
+        "edges": document["edges"],
+        "colours": [[s, t, colour, width] for (s, t), (colour, width) in colours.items()],
+        "slower": SLOWER,
+        "faster": FASTER,
+    }
+
+
+def _calendar(calendar: WorkingCalendar) -> dict[str, Any]:
+    """What the page says of the working calendar, and the length of its working day (seconds)."""
+    return {
+        "name": calendar.name,
+        "text": calendar.describe(),
+        "day_seconds": calendar.working_day.total_seconds(),
     }
 
 

@@ -191,6 +191,7 @@ class _Orders:
     invoiced: np.ndarray
     events: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]
     changed: tuple[np.ndarray, ...] | None = None
+    planted: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
 
 def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str, Any]) -> _Orders:
@@ -262,11 +263,17 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
 
     # approval chains: by value, and on every order of one sales organisation
     low, high = p["approval_limits"]
+    manager_hours, director_hours = p["approval_wait_hours"]
+    planted: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # mask, when, effect (s)
     manager = alive & ((value > low) | (org == p["approval_org"]))
-    t = np.where(manager, slowed(MANAGER_APPROVAL, manager, t, g.person(t, 8.0, 1.0)), t)
+    before = t
+    t = np.where(manager, slowed(MANAGER_APPROVAL, manager, t, g.person(t, manager_hours, 1.0)), t)
+    planted[MANAGER_APPROVAL] = (manager, t, t - before)  # the wait the approval adds
     g.add(manager, MANAGER_APPROVAL, t, g.pick(np.full(n, "manager")))
     director = alive & (value > high)
-    t = np.where(director, slowed(DIRECTOR_APPROVAL, director, t, g.person(t, 16.0, 1.0)), t)
+    before = t
+    t = np.where(director, slowed(DIRECTOR_APPROVAL, director, t, g.person(t, director_hours, 1.0)), t)
+    planted[DIRECTOR_APPROVAL] = (director, t, t - before)
     g.add(director, DIRECTOR_APPROVAL, t, g.pick(np.full(n, "director")))
 
     # confirmation: automatic for untouched EDI orders; then the ping-pong around price changes
@@ -304,6 +311,7 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
     )
     shipped = np.where(slow, slow_at, np.where(robots, robot_at, usual_at))
     t = np.where(alive, slowed(SHIP_GOODS, alive, t, shipped), t)
+    planted["bottleneck"] = (alive & slow, t, slow_at - usual_at)  # the region's wait less the usual one
     g.add(alive, SHIP_GOODS, t, np.where(robots, _RES["BATCH_WMS"], warehouse))
 
     # billing: the nightly billing run, the invoice output run
@@ -327,9 +335,14 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
         g.chance(0.06), np.rint(g.wait(240.0, 0.6) / _DAY), 0
     )
     disputed = np.rint(g.wait(p["complaint_delay_days"] * 24.0, 0.5) / _DAY)
-    money = due + np.where(complained, disputed, usual).astype(np.int64) * _DAY + rng.integers(0, _DAY, n)
+    hour = rng.integers(0, _DAY, n)
+    money = due + np.where(complained, disputed, usual).astype(np.int64) * _DAY + hour
     money = np.maximum(money, settled + np.where(complained, 2, 1) * _DAY)
     paid = g.batch_run(money, 6, weekdays=True)
+    # without the complaint: the usual day, after the invoice alone; the same bank run (jitter kept)
+    undisputed = np.maximum(due + usual.astype(np.int64) * _DAY + hour, t + _DAY)
+    jitter = paid - _next_run(money, 6)
+    planted["complaint"] = (complained, paid, paid - (_next_run(undisputed, 6) + jitter))
     reminder = due + 8 * _DAY
     for _level in range(3):
         reminder = g.batch_run(reminder, 7, weekly=True)
@@ -338,8 +351,50 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
         reminder = reminder + 13 * _DAY
     g.add(alive, RECEIVE_PAYMENT, paid, g.everyone("BATCH_BANK"))
     return _Orders(
-        arrival, customer, org, region, edi, value, terms, invoiced, g.parts, changed[0] if changed else None
+        arrival,
+        customer,
+        org,
+        region,
+        edi,
+        value,
+        terms,
+        invoiced,
+        g.parts,
+        changed[0] if changed else None,
+        planted,
     )
+
+
+def _next_run(after: np.ndarray, hour: int) -> np.ndarray:
+    """The first run of a working-day job at ``hour`` strictly after ``after`` (``batch_run``
+    with ``weekdays``, without its jitter)."""
+    day = after // _DAY
+    run = day * _DAY + hour * _HOUR
+    run = np.where(run <= after, run + _DAY, run)
+    weekday = (run // _DAY + 3) % 7
+    return run + np.where(weekday >= 5, (7 - weekday) * _DAY, 0)
+
+
+def _planted_truth(orders: _Orders, end: int) -> dict[str, Any]:
+    """The planted causes and their effects, from the generator's own arrays (not the log): per
+    cause, the orders it hit whose effect is in the log (the step, or the payment, before
+    ``end``) and the median and mean of the time it added, in seconds."""
+    assert orders.planted is not None
+
+    def summary(name: str) -> dict[str, Any]:
+        mask, when, effect = orders.planted[name]  # type: ignore[index]
+        hit = effect[mask & (when < end)].astype(float)
+        return {
+            "orders": int(hit.size),
+            "median_seconds": float(np.median(hit)) if hit.size else None,
+            "mean_seconds": float(np.mean(hit)) if hit.size else None,
+        }
+
+    return {
+        "approvals": {step: summary(step) for step in (MANAGER_APPROVAL, DIRECTOR_APPROVAL)},
+        "bottleneck": summary("bottleneck"),
+        "complaint": summary("complaint"),
+    }
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -384,6 +439,7 @@ def simulate(
     complaint_delay_days: float = 21.0,
     approval_limits: tuple[float, float] = (10_000.0, 50_000.0),
     approval_org: str | None = "FR01",
+    approval_wait_hours: tuple[float, float] = (8.0, 16.0),
     stuck: float = 0.01,
     change_step: str | None = None,
     change_at: str | date | None = None,
@@ -425,6 +481,10 @@ def simulate(
         Net values above which a Manager Approval, and also a Director Approval, are needed.
     approval_org : str or None
         Sales organisation whose every order needs a Manager Approval (a chain nobody questions).
+    approval_wait_hours : (float, float)
+        The median wait (lognormal, working hours) before a Manager Approval and before a
+        Director Approval: the wait each approval adds, which ``truth["planted_effects"]``
+        measures from the generator's own times.
     stuck : float
         Share of orders blocked by the credit check and never released (stuck, unnoticed).
     change_step, change_at, change_factor, change_days :
@@ -466,7 +526,7 @@ def simulate(
         "self_loop": self_loop, "skip_credit_check": skip_credit_check,
         "invoice_before_shipment": invoice_before_shipment, "complaint": complaint,
         "complaint_delay_days": complaint_delay_days, "approval_limits": list(approval_limits),
-        "approval_org": approval_org, "stuck": stuck,
+        "approval_org": approval_org, "approval_wait_hours": list(approval_wait_hours) if isinstance(approval_wait_hours, tuple | list) else approval_wait_hours, "stuck": stuck,
     }  # fmt: skip
     change = {
         "change_step": change_step, "change_at": None if change_at is None else str(change_at),
@@ -496,6 +556,7 @@ def simulate(
     if back_office:
         log = plant_back_office(log, seed=seed, end=end, p=BACK_OFFICE)
     truth = measured_truth(log, IDEAL_PATH, parameters=parameters, begin=begin, end=end)
+    truth["planted_effects"] = _planted_truth(orders, end)
     if back_office:
         truth["back_office"] = back_office_truth(log)
     if change_step is not None:
@@ -542,6 +603,15 @@ def _check(p: dict[str, Any]) -> None:
         check_share(p[name], argument=name, function="simulate")
     for name in ("bottleneck_days", "complaint_delay_days"):
         check_number(p[name], argument=name, function="simulate", above=True)
+    if not (isinstance(p["approval_wait_hours"], list) and len(p["approval_wait_hours"]) == 2):
+        raise ArgumentError.must_be(
+            "two numbers of hours (manager, director)",
+            p["approval_wait_hours"],
+            argument="approval_wait_hours",
+            function="simulate",
+        )
+    for hours in p["approval_wait_hours"]:
+        check_number(hours, argument="approval_wait_hours", function="simulate", above=True)
     low, high = p["approval_limits"]
     if not 0 <= low <= high:
         raise ArgumentError(

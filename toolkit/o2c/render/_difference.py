@@ -28,14 +28,44 @@ _FONT = "Helvetica"
 _GAP = "&#160;&#160;"
 
 
+def difference_colours(edges: pd.DataFrame) -> dict[tuple[str, str], tuple[str, float]]:
+    """The colour and pen width of each edge whose median wait changed (``changed``), by the
+    direction and size of ``wait_median_diff``: vermillion when longer, bluish green when
+    shorter, darker and thicker the larger the change (relative to the largest change). The
+    differential map and the explorer's comparison mode both draw these.
+
+    >>> edges = pd.DataFrame({"source": ["a", "b", "c"], "target": ["b", "c", "d"],
+    ...     "wait_median_diff": pd.to_timedelta(["2 days", "-1 day", "1 hour"]), "changed": [True, True, False]})
+    >>> difference_colours(edges)
+    {('a', 'b'): ('#D55E00', 6.0), ('b', 'c'): ('#46B99A', 4.9)}
+    """
+    changed = edges[edges["changed"].astype(bool) & edges["wait_median_diff"].notna()]
+    largest = max((abs(d.total_seconds()) for d in changed["wait_median_diff"]), default=1.0) or 1.0
+    colours = {}
+    for source, target, diff in zip(
+        changed["source"], changed["target"], changed["wait_median_diff"], strict=True
+    ):
+        strength = 0.45 + 0.55 * abs(diff.total_seconds()) / largest
+        colour = _tint(SLOWER if diff.total_seconds() > 0 else FASTER, strength)
+        colours[(str(source), str(target))] = (colour, round(2 + 4 * strength, 2))
+    return colours
+
+
 def render_difference(
-    edges: pd.DataFrame, *, a: str, b: str, activities: float = 0.9, paths: float = 0.9
+    edges: pd.DataFrame,
+    *,
+    a: str,
+    b: str,
+    activities: float = 0.9,
+    paths: float = 0.9,
+    working_day: pd.Timedelta | None = None,
 ) -> ProcessMap:
     """The differential map of a ``Comparison``'s ``edges``: every edge whose median wait changed
     (``changed``) is drawn and labelled with the difference B minus A, vermillion when longer,
     green when shorter, darker and thicker the larger the change; the others are grey. The map
     keeps the most frequent activities and edges (both sides together) up to ``activities`` and
-    ``paths`` (shares), as ``render_map`` does."""
+    ``paths`` (shares), as ``render_map`` does. ``working_day``: the waits are working time (a
+    comparison with a calendar), labelled in working days of this length (``2.1 wd``)."""
     frame = edges.assign(
         source=edges["source"].astype(str),
         target=edges["target"].astype(str),
@@ -50,7 +80,7 @@ def render_difference(
     marked = {(s, t): "changed" for s, t in zip(changed["source"], changed["target"], strict=True)}
     nodes, kept = simplify(graph, activities, paths, marked)
     left_out = left_out_of(graph, nodes, kept)
-    largest = max((abs(d.total_seconds()) for d in changed["wait_median_diff"]), default=1.0) or 1.0
+    colours = difference_colours(frame)
     diffs = {
         (s, t): d for s, t, d in zip(frame["source"], frame["target"], frame["wait_median_diff"], strict=True)
     }
@@ -66,13 +96,12 @@ def render_difference(
     for edge in sorted((e for e in kept if START not in e and END not in e), key=_edge_sort_key):
         source, target = edge
         diff = diffs.get(edge)
-        if edge in marked and diff is not None and not pd.isna(diff):
-            strength = 0.45 + 0.55 * abs(diff.total_seconds()) / largest
-            colour = _tint(SLOWER if diff.total_seconds() > 0 else FASTER, strength)
+        if edge in colours and diff is not None:
+            colour, width = colours[edge]
             sign = "+" if diff.total_seconds() > 0 else ""
-            text = html.escape(sign + format_duration(diff))
+            text = html.escape(sign + format_duration(diff, day=working_day))
             chart.edge(ids[source], ids[target], label=f"<{_GAP}<b>{text}</b>>", color=colour,
-                       fontcolor=colour, penwidth=f"{2 + 4 * strength:.2f}")  # fmt: skip
+                       fontcolor=colour, penwidth=f"{width:.2f}")  # fmt: skip
         else:
             chart.edge(ids[source], ids[target], color="#BBBBBB",
                        penwidth=f"{1 + 2 * kept[edge] / widest:.2f}")  # fmt: skip
@@ -82,6 +111,9 @@ def render_difference(
         f'<font color="{FASTER}"><b>&#9632; shorter</b></font>   '
         "grey: no significant change"
     )
+    if working_day is not None:
+        hours = f"{working_day.total_seconds() / 3600:g}"
+        legend += f'<br align="left"/>Working time: wd = a working day of {hours} h, wh = a working hour.'
     caption = left_out.caption()
     if caption:
         legend += f'<br align="left"/>{html.escape(caption)}.<br align="left"/>'

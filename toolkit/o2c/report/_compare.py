@@ -1,5 +1,6 @@
 """The comparison report folder: compare.html (headlines, the differential map, the tables),
-compare.json (the same tables), one CSV per table and the map as DOT and SVG."""
+compare.json (the same tables), one CSV per table, the map as DOT and SVG, and explorer.html
+(the interactive explorer in its comparison mode, ``o2c.explore(comparison)``)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from o2c.report._write import _csv
 _KPI_VALUES = ("value_a", "value_b", "value_diff", "ci_low", "ci_high")
 #: The files ``write_comparison`` writes besides ``tables/`` and ``maps/``.
 COMPARE_FILES = ("compare.html", "compare.json")
+#: The interactive explorer of the comparison, written beside compare.html.
+EXPLORER_FILE = "explorer.html"
 #: The tables of a comparison, as ``compare.json`` and ``tables/`` name them.
 COMPARE_TABLES = ("edges", "activities", "kpis", "variants")
 
@@ -43,16 +46,21 @@ def comparison_headlines(comparison: Comparison, *, top: int = 5) -> list[str]:
     edges = comparison.edges
     sentences = _caveats(comparison)
     waits = edges[edges["changed"]]
+    day = working_day(comparison)  # working time in working days, when there is a calendar
+
+    def words(value: Any) -> str:
+        return duration_words(value, day)
+
     for row in _rows(waits.head(top)):
         diff = row["wait_median_diff"]
         longer = diff > pd.Timedelta(0)
         low, high = (row["ci_low"], row["ci_high"]) if longer else (-row["ci_high"], -row["ci_low"])
         when = _when(comparison)
         sentence = (
-            f"{row['source']} -> {row['target']} waits {duration_words(abs(diff))} "
-            f"{'longer' if longer else 'shorter'} {when} (median {duration_words(row['wait_median_b'])} against "
-            f"{duration_words(row['wait_median_a'])}; {_level(comparison)} CI {duration_words(low)} to "
-            f"{duration_words(high)}; {format_count(row['orders_b'])} orders)"
+            f"{row['source']} -> {row['target']} waits {words(abs(diff))} "
+            f"{'longer' if longer else 'shorter'} {when} (median {words(row['wait_median_b'])} against "
+            f"{words(row['wait_median_a'])}; {_level(comparison)} CI {words(low)} to "
+            f"{words(high)}; {format_count(row['orders_b'])} orders)"
         )
         if not math.isnan(row["value_b"]):
             unit = f" {comparison.currency}" if comparison.currency else ""
@@ -94,6 +102,23 @@ def _caveats(comparison: Comparison) -> list[str]:
         "from the log, so the shares and waits of late steps compare unlike orders. Compare periods "
         "whose orders have finished (two windows) to avoid it."
     ]
+
+
+def working_day(comparison: Comparison) -> pd.Timedelta | None:
+    """The length of a working day when the waits were compared in working time, else None."""
+    return None if comparison.calendar is None else pd.Timedelta(comparison.calendar.working_day)
+
+
+def calendar_sentence(comparison: Comparison) -> str:
+    """What the waits count, for the page: working time of the calendar, or calendar time."""
+    calendar = comparison.calendar
+    if calendar is None:
+        return "Waits count calendar time (every hour of every day)."
+    return (
+        f"Waits count working time of the calendar {calendar.describe()}: wd = a working day of "
+        f"{calendar.day_hours:g} h, wh = a working hour. The sides (an order's first event) and the "
+        "KPIs count calendar time."
+    )
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -153,9 +178,13 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     )
 
 
-def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) -> list[Path]:
+def write_comparison(
+    comparison: Comparison, out: str | Path, *, top: int = 10, explorer: bool = True
+) -> list[Path]:
     """Write the comparison folder: compare.html, compare.json, tables/*.csv, maps/difference.dot
-    (and .svg with Graphviz); written into a staging folder and renamed into place.
+    (and .svg with Graphviz) and, with ``explorer``, explorer.html (``o2c.explore(comparison)``:
+    the differential map, the sides as a filter, the orders behind each edge); written into a
+    staging folder and renamed into place.
 
     >>> import tempfile
     >>> from o2c import simulate
@@ -166,14 +195,22 @@ def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) 
     ['compare.html', 'compare.json', 'edges.csv']
     """
     folder = Path(out)
-    chart = render_difference(comparison.edges, a=comparison.a, b=comparison.b)
+    day = working_day(comparison)
+    chart = render_difference(comparison.edges, a=comparison.a, b=comparison.b, working_day=day)
     try:
         svg: str | None = readable_svg(inline_svg(chart.pipe(format="svg").decode("utf-8")))
     except GraphvizMissingError:
         svg = None
     document = comparison_json(comparison)
+    page: str | None = None
+    if explorer and comparison.log is not None:
+        from o2c._explore import explore  # the explorer builds on report's maps: imported when used
+
+        page = explore(comparison).html()
     files: dict[str, bytes] = {
-        "compare.html": _page(comparison, document["headlines"], svg, top).encode("utf-8"),
+        "compare.html": _page(comparison, document["headlines"], svg, top, explorer=page is not None).encode(
+            "utf-8"
+        ),
         "compare.json": (json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode(),
     }
     for name in COMPARE_TABLES:
@@ -181,6 +218,8 @@ def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) 
     files["maps/difference.dot"] = chart.source.encode("utf-8")
     if svg is not None:
         files["maps/difference.svg"] = svg.encode("utf-8")
+    if page is not None:
+        files[EXPLORER_FILE] = page.encode("utf-8")
     with replacing_folder(folder) as staging:
         (staging / "tables").mkdir()
         (staging / "maps").mkdir()
@@ -189,9 +228,12 @@ def write_comparison(comparison: Comparison, out: str | Path, *, top: int = 10) 
     return [folder / name for name in files]
 
 
-def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: int) -> str:
+def _page(
+    comparison: Comparison, headlines: list[str], svg: str | None, top: int, *, explorer: bool = False
+) -> str:
     """The self-contained HTML page; every name from the log is escaped."""
     e = html.escape
+    day = working_day(comparison)  # the waits in working days, when there is a calendar
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{e(comparison.b)} against {e(comparison.a)}</title>",
@@ -204,6 +246,11 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
         f"{format_count(comparison.orders_b)} orders in {e(comparison.b)}; orders belong to a side by their "
         f"first event. Seed {comparison.parameters['seed']}, {comparison.parameters['resamples']:,} bootstrap "
         f"resamples, significance level {comparison.parameters['alpha']} after Benjamini-Hochberg.</p>",
+        f"<p class='calendar'>{e(calendar_sentence(comparison))}</p>",
+        f"<p>Explore the orders behind each change: <a href='{EXPLORER_FILE}'>{EXPLORER_FILE}</a> "
+        "(the differential map, either side as a filter, each order's timeline).</p>"
+        if explorer
+        else "",
         "<h2>Headlines</h2><ul>",
         *(f"<li>{e(sentence)}</li>" for sentence in headlines),
         "</ul><h2>Differential map</h2>",
@@ -213,7 +260,8 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
         "<h2>Edges</h2>",
         _table(
             comparison.edges.head(max(top, int(comparison.edges["changed"].sum()))),
-            [
+            day=day,
+            columns=[
                 "source",
                 "target",
                 "orders_a",
@@ -230,12 +278,13 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
                 "share_p_adjusted",
                 "share_changed",
             ],
-            comparison.currency,
+            currency=comparison.currency,
         ),
         "<h2>Activities</h2>",
         _table(
             comparison.activities.head(top),
-            [
+            day=day,
+            columns=[
                 "activity",
                 "orders_a",
                 "orders_b",
@@ -247,12 +296,12 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
                 "p_adjusted",
                 "changed",
             ],
-            comparison.currency,
+            currency=comparison.currency,
         ),
         "<h2>KPIs and conformance</h2>",
         _table(
             comparison.kpis,
-            [
+            columns=[
                 "kpi",
                 "unit",
                 "value_a",
@@ -268,22 +317,29 @@ def _page(comparison: Comparison, headlines: list[str], svg: str | None, top: in
                 "orders_a",
                 "orders_b",
             ],
-            comparison.currency,
+            currency=comparison.currency,
         ),
         "<h2>Variants that changed most</h2>",
         _table(
             comparison.variants.head(top),
-            ["trace", "orders_a", "orders_b", "share_a", "share_b", "status"],
-            comparison.currency,
+            columns=["trace", "orders_a", "orders_b", "share_a", "share_b", "status"],
+            currency=comparison.currency,
         ),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
 
 
-def _table(frame: pd.DataFrame, columns: list[str], currency: str | None) -> str:
+def _table(
+    frame: pd.DataFrame,
+    *,
+    columns: list[str],
+    currency: str | None,
+    day: pd.Timedelta | None = None,
+) -> str:
     """A result table as the report writes it: each column by its kind (``column_kinds``), the
-    KPIs' values by their unit (``kpi_kind``); a wide table scrolls rather than widen the page."""
+    KPIs' values by their unit (``kpi_kind``), durations in working days of ``day`` when given;
+    a wide table scrolls rather than widen the page."""
     shown = frame[columns]
     kinds = column_kinds(shown)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
@@ -295,6 +351,7 @@ def _table(frame: pd.DataFrame, columns: list[str], currency: str | None) -> str
             if name in _KPI_VALUES and "unit" in record:
                 kind, unit_currency = kpi_kind(str(record["unit"]))
                 money = unit_currency or currency
-            cells.append(f"<td>{html.escape(format_cell(record[name], kind, currency=money))}</td>")
+            text = format_cell(record[name], kind, currency=money, day=day)
+            cells.append(f"<td>{html.escape(text)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return f"<div class='scroll'><table><tr>{head}</tr>{''.join(rows)}</table></div>"

@@ -182,9 +182,11 @@ def findings(
         the waits counted once against as the orders saw them), ``kpis`` (by KPI id:
         ``value``, ``duration_s``, ``unit``, ``orders_covered``, ``definition``),
         ``stuck_orders`` (``orders``, ``value``, the ``top`` ones), ``late_payment_drivers`` and
-        ``late_payment_measure`` (``days_past_due``, ``invoice_to_cash``, or null without rows);
+        ``late_payment_measure`` (``days_past_due``, ``invoice_to_cash``, or null without rows),
+        ``actions`` (``o2c.actions``: ``resamples``, ``seed``, ``level``, ``annual_rate``,
+        ``daily_revenue``, ``currency`` and every lever, durations in seconds);
         ``approvals`` (``rule``, ``approval_steps``, ``sentences``, ``chain_lengths``, ``steps``,
-        ``rubber_stamps``, ``outcomes_recorded``: ``o2c.approvals``) and ``rekeyed_values`` (``orders``,
+        ``rubber_stamps``, ``outcomes_recorded``: ``o2c.approvals``), ``rekeyed_values`` (``orders``,
         ``orders_rekeyed``, ``attributes``, ``by_name``: ``o2c.rekeyed_values``) and
         ``time_only_steps`` (the candidates of ``o2c.time_only_steps``, with their evidence);
         valid against ``findings_schema()``.
@@ -292,6 +294,7 @@ def findings(
         },
         "late_payment_drivers": _records(a.late_payment_drivers.head(top)),
         "late_payment_measure": late_measure(a.late_payment_drivers),
+        "actions": _actions(a),
     }
     if a.object_facts is not None:
         document["objects"] = _objects(a)
@@ -325,6 +328,21 @@ def _back_office(a: Assessment) -> dict[str, Any]:
         steps = a.time_only_steps
         document["time_only_steps"] = _records(steps[steps["candidate"]].drop(columns="candidate"))
     return document
+
+
+def _actions(a: Assessment) -> dict[str, Any]:
+    """findings.json's ``actions``: the bootstrap's settings, the daily revenue and every lever."""
+    table = a.actions if a.actions is not None else pd.DataFrame()
+    money = [c for c in table.columns if c.startswith(("working_capital", "financing_cost"))]
+    return {
+        "resamples": int(table.attrs.get("resamples", 0)),
+        "seed": int(table.attrs.get("seed", 0)),
+        "level": float(table.attrs.get("level", 0.9)),
+        "annual_rate": float(table.attrs.get("annual_rate", a.parameters["annual_rate"])),
+        "daily_revenue": _plain(round(float(table.attrs.get("daily_revenue", math.nan)), 2)),
+        "currency": a.currency,
+        "levers": _records(table.round(dict.fromkeys(money, 2))),
+    }
 
 
 def _objects(a: Assessment) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from o2c._assess import Assessment
-from o2c._format import format_count
+from o2c._format import format_count, format_duration, format_number
 from o2c._time_only import MIN_ORDERS as TIME_ONLY_MIN_ORDERS
 from o2c._time_only import MIN_SAME_PATH
 from o2c._time_only import TOLERANCE as TIME_ONLY_TOLERANCE
@@ -404,6 +404,57 @@ def _lead_time_chart(assessment: Assessment) -> Figure:
     return plot_lead_times(closed, orders=f"the {format_count(len(closed))} closed orders", working_day=day)
 
 
+#: How many levers the report's "What to fix first" lists (tables/actions.csv has them all).
+ACTIONS_SHOWN = 10
+
+
+def _action_table(actions: pd.DataFrame | None, currency: str | None) -> dict[str, Any] | None:
+    """The report's ranked levers with their intervals as text, ``value (low to high)``: the levers
+    that free cash after attribution, at most ``ACTIONS_SHOWN``; without order values (daily
+    revenue 0), the levers that save days, without the money columns."""
+    if actions is None:
+        return None
+    priced = actions.attrs.get("daily_revenue", 0.0) > 0
+    saving = actions["working_capital"] > 0 if priced else actions["saved_total"] > pd.Timedelta(0)
+    shown = actions[saving].head(ACTIONS_SHOWN)
+
+    def days(row: Any, column: str) -> str:
+        def one(value: Any) -> str:
+            return "n/a" if pd.isna(value) else format_duration(pd.Timedelta(value))
+
+        return f"{one(row[column])}\n({one(row[column + '_low'])} to {one(row[column + '_high'])})"
+
+    def money(row: Any, column: str) -> str:
+        low, high = format_number(row[column + "_low"]), format_number(row[column + "_high"])
+        return f"{format_number(row[column])}\n({low} to {high})"
+
+    unit = f" ({currency})" if currency else ""
+    columns: list[tuple[str, Callable[[Any], str]]] = [
+        ("#", lambda row: str(row["rank"])),
+        ("lever: what fixed means", lambda row: f"{row['lever']}\n{row['fixed']}"),
+        ("whose days", lambda row: str(row["owner"])),
+        ("orders", lambda row: f"{format_count(row['orders'])}\n({format_count(row['orders_low'])} to {format_count(row['orders_high'])})"),
+        ("days saved per order (median)", lambda row: days(row, "saved_median")),
+        ("days saved in total", lambda row: days(row, "saved_total")),
+    ]  # fmt: skip
+    if shown["order_to_cash_saved"].notna().any():  # else no order was paid: no such figure
+        columns.append(
+            ("order-to-cash days saved (mean over paid orders)", lambda row: days(row, "order_to_cash_saved"))
+        )
+    if priced:
+        columns += [
+            ("DSO days saved", lambda row: days(row, "dso_saved")),
+            (f"working capital freed{unit}", lambda row: money(row, "working_capital")),
+            (f"financing cost saved a year{unit}", lambda row: money(row, "financing_cost")),
+        ]
+    return {
+        "headers": [header for header, _ in columns],
+        "rows": [[cell(row) for _, cell in columns] for _, row in shown.iterrows()],
+        "numeric": [True, False, False, *([True] * (len(columns) - 3))],
+        "more": max(0, len(actions) - len(shown)),
+    }
+
+
 def html_page(
     assessment: Assessment,
     document: Mapping[str, Any],
@@ -460,6 +511,7 @@ def html_page(
             "rejects": _table(rejects, _REJECT_COLUMNS, a.currency),
             "stuck": _table(a.stuck_orders, _STUCK_COLUMNS, a.currency, limit=top),
             "objects": _object_facts_table(a.object_facts, a.currency),
+            "actions": _action_table(a.actions, a.currency),
             "late": _table(
                 a.late_payment_drivers,
                 _LATE_DUE_COLUMNS

@@ -11,8 +11,13 @@
  *   ordersThrough(source, target)  ids of the filtered orders with that transition (target
  *                                  null or omitted: the orders through the activity source)
  *   timeline(orderId)              the order's rows, as o2c.case_timeline returns them
- *   setFilter({from, to, attributes, variants, conforming})  see README ("The explorer")
+ *   setFilter({from, to, attributes, variants, conforming, side})  see README ("The explorer")
  *   state()                        the current sliders, measure, filter and orders kept
+ *   comparison()                   a comparison's page (o2c compare, o2c.explore(comparison)):
+ *                                  the rows of Comparison.edges the page shows, as compare.json
+ *                                  writes them; null on other pages
+ *   coloured()                     the edges drawn coloured by their change in median wait
+ *                                  (measure wait_median_diff): [{source, target, colour, direction}]
  */
 (function () {
   "use strict";
@@ -27,12 +32,19 @@
   const END = D.end;
   const UNIT = D.unit;
   const HAS_START = Array.isArray(EV.work);
+  // a working calendar: waits, processing and lead times are differences of working clocks
+  const CAL = D.calendar || null;
+  const HAS_CAL = CAL !== null && Array.isArray(EV.wtime);
   // times arrive as the time since the order's previous event; starts as completion minus work
   (function decodeTimes() {
     for (let c = 0; c < CS.id.length; c++) {
-      for (let i = CS.first[c] + 1; i < CS.first[c + 1]; i++) EV.time[i] += EV.time[i - 1];
+      for (let i = CS.first[c] + 1; i < CS.first[c + 1]; i++) {
+        EV.time[i] += EV.time[i - 1];
+        if (HAS_CAL) EV.wtime[i] += EV.wtime[i - 1];
+      }
     }
     if (HAS_START) EV.start = EV.work.map((w, i) => (w === null ? null : EV.time[i] - w));
+    if (HAS_CAL && HAS_START) EV.wstart = EV.wwork.map((w, i) => (w === null ? null : EV.wtime[i] - w));
   })();
   const HAS_VALUE = Array.isArray(CS.value);
   const CODE = new Map(NAMES.map((n, i) => [n, i]));
@@ -41,26 +53,36 @@
   const MARKED = D.highlights.map(([s, t, role]) => [NAMES[s], NAMES[t], role]);
   const CAPS = D.caps;
   const DAY = 86400;
-  const MEASURES = ["transitions", "cases", "wait_median", "wait_mean", "wait_p90", "wait_total"]
+  // a comparison (o2c.compare): its edges table and the colours of the differential map, as
+  // Python computed them (Comparison.edges, o2c.render._difference.difference_colours)
+  const CMP = D.comparison || null;
+  const CMP_ROWS = new Map(CMP ? CMP.edges.map((r) => [r.source + "\u0000" + r.target, r]) : []);
+  const COLOURED = new Map(CMP ? CMP.colours.map(([s, t, colour, width]) => [s + "\u0000" + t, { colour, width }]) : []);
+  const MEASURES = (CMP ? ["wait_median_diff"] : [])
+    .concat(["transitions", "cases", "wait_median", "wait_mean", "wait_p90", "wait_total"])
     .concat(HAS_START ? ["duration_median"] : [])
     .concat(HAS_VALUE ? ["value_days"] : []);
+  const WORKING = HAS_CAL ? ", working time" : "";
   const MEASURE_LABELS = {
     transitions: "Frequency: transitions (events)",
     cases: "Frequency: orders",
-    wait_median: "Time: median wait",
-    wait_mean: "Time: mean wait",
-    wait_p90: "Time: 90th percentile wait",
-    wait_total: "Time: total wait",
-    duration_median: "Time: median processing",
-    value_days: "Money: value × days waiting",
+    wait_median: "Time: median wait" + WORKING,
+    wait_mean: "Time: mean wait" + WORKING,
+    wait_p90: "Time: 90th percentile wait" + WORKING,
+    wait_total: "Time: total wait" + WORKING,
+    duration_median: "Time: median processing" + WORKING,
+    value_days: "Money: value × days waiting" + (HAS_CAL ? " (calendar days)" : ""),
+    wait_median_diff: "Change: median wait" + WORKING + ", B against A",
   };
+  // with a comparison, the changed edges are always drawn (as on the differential map)
+  const KEPT_MARKED = MARKED.concat(CMP ? CMP.colours.map(([s, t]) => [s, t, "changed"]) : []);
   const VARIANT_OF_ID = new Map(D.variants.id.map((id, i) => [id, i]));
 
   // ---------------------------------------------------------------- state
   const state = {
     activities: D.sliders[0],
     paths: D.sliders[1],
-    measure: "transitions",
+    measure: CMP ? "wait_median_diff" : "transitions",
     filter: {},
     active: new Uint8Array(NC).fill(1),
     stats: null,
@@ -78,6 +100,16 @@
   function eventStart(i) {
     if (HAS_START && EV.start[i] !== null) return EV.start[i];
     return EV.time[i];
+  }
+  // the clock durations are taken on: event i's end and start on the working clock with a
+  // calendar (o2c._calendar.on_working_clock, as o2c.assess counts), else its real times
+  function clockEnd(i) {
+    return HAS_CAL ? EV.wtime[i] : EV.time[i];
+  }
+  function clockStart(i) {
+    if (!HAS_CAL) return eventStart(i);
+    if (HAS_START && EV.wstart[i] !== null) return EV.wstart[i];
+    return EV.wtime[i];
   }
 
   // polars' quantile with linear interpolation (as o2c.waiting_times' wait_p90; median = 0.5)
@@ -118,7 +150,7 @@
         events.set(a, (events.get(a) || 0) + 1);
         if (HAS_START && EV.start[i] !== null) {
           if (!durations.has(a)) durations.set(a, []);
-          durations.get(a).push((EV.time[i] - EV.start[i]) / UNIT);
+          durations.get(a).push((clockEnd(i) - clockStart(i)) / UNIT);
         }
         if (i === last) break;
         const b = NAMES[EV.activity[i + 1]];
@@ -133,9 +165,11 @@
           e.cases++;
           e.lastCase = c;
         }
-        const wait = Math.max(0, (eventStart(i + 1) - EV.time[i]) / UNIT); // an overlap waited 0
+        const wait = Math.max(0, (clockStart(i + 1) - clockEnd(i)) / UNIT); // an overlap waited 0
         e.waits.push(wait);
-        e.valueDays += (value * wait) / DAY;
+        // money waits on every calendar day, with a working calendar too (as o2c.bottlenecks)
+        const days = HAS_CAL ? Math.max(0, (eventStart(i + 1) - EV.time[i]) / UNIT) : wait;
+        e.valueDays += (value * days) / DAY;
       }
     }
     for (const e of edges.values()) {
@@ -394,6 +428,12 @@
     });
     const variants = filter.variants && filter.variants.length ? new Set(filter.variants.map((id) => VARIANT_OF_ID.get(Number(id)))) : null;
     const conforming = filter.conforming === undefined || filter.conforming === null ? null : Boolean(filter.conforming);
+    let side = null;
+    if (filter.side !== undefined && filter.side !== null && filter.side !== "") {
+      if (!CMP) throw new Error("o2cExplorer.setFilter: side needs a comparison's page (o2c compare)");
+      if (filter.side !== "a" && filter.side !== "b") throw new Error("o2cExplorer.setFilter: side must be 'a' or 'b'; got " + JSON.stringify(filter.side));
+      side = filter.side === "b" ? 1 : 0;
+    }
     for (let c = 0; c < NC; c++) {
       const first = CS.first[c];
       let keep = true;
@@ -405,6 +445,7 @@
       }
       if (keep && variants && !variants.has(CS.variant[c])) keep = false;
       if (keep && conforming !== null && CS.conforming[c] !== conforming) keep = false;
+      if (keep && side !== null && CMP.side[c] !== side) keep = false;
       state.active[c] = keep ? 1 : 0;
     }
   }
@@ -416,12 +457,14 @@
   function formatCount(n) {
     return Math.round(n).toLocaleString("en-US");
   }
-  // as o2c.render.tables.format_duration: 3.2 d, 14 h, 35 min, 12 s
+  // as o2c._format.format_duration: 3.2 d, 14 h, 35 min, 12 s; working time (a calendar) in
+  // working days of the calendar's length and working hours: 2.1 wd, 14 wh
   function formatDuration(seconds) {
     if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "";
     const sign = seconds < 0 ? "-" : "";
     seconds = Math.abs(seconds);
-    for (const [size, unit] of [[86400, "d"], [3600, "h"], [60, "min"]]) {
+    const units = HAS_CAL ? [[CAL.day_seconds, "wd"], [3600, "wh"], [60, "min"]] : [[86400, "d"], [3600, "h"], [60, "min"]];
+    for (const [size, unit] of units) {
       if (seconds >= size) {
         const amount = seconds / size;
         return sign + (amount < 10 ? amount.toFixed(1) : formatCount(amount)) + " " + unit;
@@ -464,6 +507,10 @@
 
   function edgeValue(e, measure) {
     if (measure === "duration_median") return e.transitions;
+    if (measure === "wait_median_diff") {
+      const row = CMP_ROWS.get(key(e.source, e.target));
+      return row ? row.wait_median_diff_s : null;
+    }
     return e[measure];
   }
 
@@ -498,6 +545,8 @@
         { selector: "edge:loop", style: { "loop-direction": "90deg", "loop-sweep": "-50deg", "control-point-step-size": 70 } },
         { selector: "edge.bottleneck", style: { "line-color": "#D55E00", "target-arrow-color": "#D55E00", color: "#D55E00", "font-weight": "bold" } },
         { selector: "edge.rework", style: { "line-color": "#CC79A7", "target-arrow-color": "#CC79A7", color: "#8a3f6a", "font-weight": "bold" } },
+        { selector: "edge.unchanged", style: { "line-color": "#BBBBBB", "target-arrow-color": "#BBBBBB", color: "#555", "font-weight": "normal" } },
+        { selector: "edge.changed", style: { "line-color": "data(colour)", "target-arrow-color": "data(colour)", color: "data(colour)", "font-weight": "bold" } },
         { selector: "edge.selected", style: { "line-color": "#0072B2", "target-arrow-color": "#0072B2", "line-style": "dashed" } },
         { selector: "node.selected", style: { "border-width": 4, "border-color": "#D55E00" } },
         { selector: ".hidden", style: { display: "none" } },
@@ -520,7 +569,7 @@
   function layOut(stats) {
     const { kept } = simplify(
       { edges: stats.edges, starts: stats.starts, ends: stats.ends, weights: stats.weights, backbone: stats.backbone },
-      state.activities, state.paths, MARKED, CAPS, KEEP,
+      state.activities, state.paths, KEPT_MARKED, CAPS, KEEP,
     );
     const chosen = new Set(kept.keys());
     const widestIn = new Map();
@@ -568,7 +617,7 @@
     const stats = state.stats;
     const { nodes, kept } = simplify(
       { edges: stats.edges, starts: stats.starts, ends: stats.ends, weights: stats.weights, backbone: stats.backbone },
-      state.activities, state.paths, MARKED, CAPS, KEEP,
+      state.activities, state.paths, KEPT_MARKED, CAPS, KEEP,
     );
     state.map = { nodes, kept };
     const heaviest = Math.max(1, ...stats.weights.values());
@@ -595,6 +644,17 @@
         if (!shown) return;
         const e = stats.edges.get(k);
         const n = kept.get(k);
+        const differential = measure === "wait_median_diff";
+        const coloured = differential && COLOURED.has(k);
+        edge.toggleClass("changed", coloured);
+        edge.toggleClass("unchanged", differential && !coloured);
+        if (differential) {
+          // the differential map: the changed edges in their colour, labelled with the change
+          const diff = coloured ? CMP_ROWS.get(k).wait_median_diff_s : null;
+          const label = coloured ? (diff > 0 ? "+" : "") + formatDuration(diff) : "";
+          edge.data(coloured ? { label, colour: COLOURED.get(k).colour, width: COLOURED.get(k).width } : { label, width: 1 + (2 * n) / widest });
+          return;
+        }
         const value = e ? edgeValue(e, measure) : n;
         const label = e ? formatValue(measure === "duration_median" ? "transitions" : measure, value) : (measure === "transitions" || measure === "cases" ? formatCount(n) : "");
         edge.data({ label, width: 1 + (7 * n) / widest });
@@ -602,6 +662,20 @@
     });
     renderTiles();
     renderLeftOut();
+    if (CMP) {
+      document.getElementById("compare-legend").hidden = measure !== "wait_median_diff";
+      document.querySelector("#controls .legend").hidden = measure === "wait_median_diff"; // no roles drawn then
+    }
+  }
+
+  function coloured() {
+    const out = [];
+    cy.edges(".changed").forEach((edge) => {
+      if (edge.hasClass("hidden")) return;
+      const row = CMP_ROWS.get(key(edge.data("source"), edge.data("target")));
+      out.push({ source: edge.data("source"), target: edge.data("target"), colour: edge.data("colour"), direction: row.wait_median_diff_s > 0 ? "longer" : "shorter" });
+    });
+    return out.sort((x, y) => cmp(x.source, y.source) || cmp(x.target, y.target));
   }
 
   function visibleEdges() {
@@ -611,7 +685,8 @@
       const [source, target] = unkey(k);
       const e = stats.edges.get(k);
       let value;
-      if (e) value = edgeValue(e, state.measure);
+      if (state.measure === "wait_median_diff") value = CMP_ROWS.has(k) ? CMP_ROWS.get(k).wait_median_diff_s : null;
+      else if (e) value = edgeValue(e, state.measure);
       else value = state.measure === "transitions" || state.measure === "cases" ? n : null;
       out.push({ source, target, value });
     }
@@ -634,7 +709,7 @@
       if (!state.active[c]) continue;
       const first = CS.first[c];
       const last = CS.first[c + 1] - 1;
-      leads.push((EV.time[last] - eventStart(first)) / UNIT);
+      leads.push((clockEnd(last) - clockStart(first)) / UNIT);
       if (HAS_VALUE && CS.value[c] !== null) value += CS.value[c];
       if (CS.conforming[c] !== null) {
         aligned++;
@@ -688,11 +763,11 @@
         if (b === null) {
           if (EV.activity[i] === a) {
             hits++;
-            if (i > first) wait += Math.max(0, (eventStart(i) - EV.time[i - 1]) / UNIT);
+            if (i > first) wait += Math.max(0, (clockStart(i) - clockEnd(i - 1)) / UNIT);
           }
         } else if (i < last && EV.activity[i] === a && EV.activity[i + 1] === b) {
           hits++;
-          wait += Math.max(0, (eventStart(i + 1) - EV.time[i]) / UNIT);
+          wait += Math.max(0, (clockStart(i + 1) - clockEnd(i)) / UNIT);
         }
       }
       if (hits) rows.push({ c, hits, wait });
@@ -799,7 +874,16 @@
     return UNIT === 1 ? text.replace(".000Z", "Z") : text;
   }
 
-  // The order's rows as o2c.case_timeline gives them: timestamps as ISO text (UTC), wait and
+  // with a calendar, a row's calendar-time twins of wait and processing (case_timeline(calendar=)'s)
+  function withTwins(row, waitCalendar, processingCalendar) {
+    if (HAS_CAL) {
+      row.wait_calendar = waitCalendar;
+      row.processing_calendar = processingCalendar;
+    }
+    return row;
+  }
+
+  // The order's rows as o2c.case_timeline gives them (with the assessment's calendar: calendar=): timestamps as ISO text (UTC), wait and
   // processing in seconds (the wait signed: overlapping work waited less than nothing), step
   // null for a skipped step of the ideal path.
   function timelineRows(orderId) {
@@ -811,27 +895,28 @@
     const skipped = TL.skipped[String(c)] || [];
     const due = TL.days_past_due[c];
     let k = 0; // the next skipped step
-    const skippedRow = (activity) => ({
+    const skippedRow = (activity) => withTwins({
       case_id: CS.id[c], step: null, activity: activity < NA ? NAMES[activity] : TL.extra[activity - NA],
       timestamp: null, resource: null, wait: null, processing: null, move: "skipped", rework: false,
       milestone: null, days_past_due: due,
-    });
+    }, null, null);
     for (let i = first; i <= last; i++) {
       const step = i - first + 1;
       while (k < skipped.length && skipped[k][0] < step) rows.push(skippedRow(skipped[k++][1]));
-      rows.push({
+      const hasStart = HAS_START && EV.start[i] !== null;
+      rows.push(withTwins({
         case_id: CS.id[c],
         step,
         activity: NAMES[EV.activity[i]],
         timestamp: isoTime(EV.time[i]),
         resource: EV.resource && EV.resource[i] !== null ? EV.resources[EV.resource[i]] : null,
-        wait: i === first ? null : (eventStart(i) - EV.time[i - 1]) / UNIT,
-        processing: HAS_START && EV.start[i] !== null ? (EV.time[i] - EV.start[i]) / UNIT : null,
+        wait: i === first ? null : (clockStart(i) - clockEnd(i - 1)) / UNIT,
+        processing: hasStart ? (clockEnd(i) - clockStart(i)) / UNIT : null,
         move: TL.move[i] === null ? null : TL.moves[TL.move[i]],
         rework: REWORK[i] === 1,
         milestone: MILESTONE.has(i) ? TL.milestone_names[MILESTONE.get(i)] : null,
         days_past_due: due,
-      });
+      }, i === first ? null : (eventStart(i) - EV.time[i - 1]) / UNIT, hasStart ? (EV.time[i] - EV.start[i]) / UNIT : null));
     }
     while (k < skipped.length) rows.push(skippedRow(skipped[k++][1]));
     return rows;
@@ -854,7 +939,7 @@
       HAS_VALUE && CS.value[c] !== null ? "value " + formatCount(CS.value[c]) + " " + (D.currency || "") : "",
       due === null || due === undefined ? "" : "days past due: " + due + (due < 0 ? " (paid " + -due + " days early)" : ""),
     ].filter(Boolean).join(" · ");
-    const titles = ["Step", "Activity", "Completed", "Resource", "Wait before"].concat(HAS_START ? ["Processing"] : []).concat(["Ideal path", "Rework", "Milestone"]);
+    const titles = ["Step", "Activity", "Completed", "Resource", "Wait before" + (HAS_CAL ? " (working)" : "")].concat(HAS_START ? ["Processing" + (HAS_CAL ? " (working)" : "")] : []).concat(["Ideal path", "Rework", "Milestone"]);
     const head = el("tr", {}, ...titles.map((t) => el("th", {}, t)));
     const body = rows.map((r) => el("tr", { class: r.move === "skipped" ? "skipped" : r.move === "inserted" ? "inserted" : "" },
       el("td", { class: "num" }, r.step === null ? "" : r.step),
@@ -1032,7 +1117,7 @@
 
   function setFilter(filter) {
     filter = filter || {};
-    const known = ["from", "to", "attributes", "variants", "conforming"];
+    const known = ["from", "to", "attributes", "variants", "conforming", "side"];
     for (const k of Object.keys(filter)) {
       if (!known.includes(k)) throw new Error("o2cExplorer.setFilter: unknown key " + JSON.stringify(k) + "; keys are " + known.join(", "));
     }
@@ -1058,6 +1143,7 @@
     }
     const variant = document.getElementById("filter-variant");
     for (const option of variant.options) option.selected = (f.variants || []).map(String).includes(option.value);
+    document.getElementById("filter-side").value = f.side || "";
   }
 
   function readFilterControls() {
@@ -1076,12 +1162,21 @@
     if (Object.keys(attributes).length) filter.attributes = attributes;
     const variants = [...document.getElementById("filter-variant").selectedOptions].map((o) => Number(o.value));
     if (variants.length) filter.variants = variants;
+    const side = document.getElementById("filter-side").value;
+    if (side) filter.side = side;
     return filter;
   }
 
   function buildControls() {
     document.getElementById("title").textContent = D.title;
-    document.getElementById("subtitle").textContent = "sha256 " + (D.sha256 || "–") + " · ideal path: " + D.ideal.name + (D.ideal.discovered ? " (discovered from the log)" : "");
+    document.getElementById("subtitle").textContent = (D.sha256 ? "sha256 " + D.sha256 + " · " : "") + "ideal path: " + D.ideal.name + (D.ideal.discovered ? " (discovered from the log)" : "")
+      + (HAS_CAL ? " · working time: " + CAL.text : "");
+    if (HAS_CAL) {
+      const hours = CAL.day_seconds / 3600;
+      document.getElementById("working-time").textContent = "Waits, processing and lead times count working time of " + CAL.name
+        + ": wd = a working day of " + String(Number(hours.toFixed(4))) + " h, wh = a working hour. Timestamps are real; value × days waiting counts calendar days.";
+    }
+    if (CMP) buildComparison();
     const measure = document.getElementById("measure");
     measure.replaceChildren(...MEASURES.map((m) => el("option", { value: m }, MEASURE_LABELS[m])));
     measure.addEventListener("change", () => setMeasure(measure.value));
@@ -1123,6 +1218,51 @@
     }
   }
 
+  // ---------------------------------------------------------------- comparison
+  // the comparison's headlines, sides and edges table, as o2c compare wrote them (compare.json)
+  function buildComparison() {
+    const box = document.getElementById("comparison");
+    box.hidden = false;
+    box.replaceChildren(
+      el("h2", {}, "What changed: " + CMP.b + " (B) against " + CMP.a + " (A)"),
+      el("p", { class: "caption" }, formatCount(CMP.orders[0]) + " orders in " + CMP.a + ", " + formatCount(CMP.orders[1]) + " in " + CMP.b
+        + "; an order belongs to a side by its first event. A change: Benjamini-Hochberg adjusted p-value under " + CMP.alpha + ". " + CMP.calendar),
+      el("ul", { id: "headlines" }, ...CMP.headlines.map((h) => el("li", {}, h))));
+    const side = document.getElementById("filter-side");
+    side.replaceChildren(el("option", { value: "" }, "both sides"), el("option", { value: "a" }, "A: " + CMP.a), el("option", { value: "b" }, "B: " + CMP.b));
+    document.getElementById("filter-side-label").hidden = false;
+    const legend = document.getElementById("compare-legend");
+    legend.replaceChildren("Change in median wait, " + CMP.b + " against " + CMP.a + ": ",
+      el("span", { class: "swatch", style: "background:" + CMP.slower }), "longer",
+      el("span", { class: "swatch", style: "background:" + CMP.faster }), "shorter",
+      el("span", { class: "swatch", style: "background:#BBBBBB" }), "no significant change");
+    const columns = [
+      ["source", "From"], ["target", "To"], ["orders_a", "Orders A"], ["orders_b", "Orders B"], ["share_a", "Share A"], ["share_b", "Share B"],
+      ["wait_median_a_s", "Median wait A"], ["wait_median_b_s", "Median wait B"], ["wait_median_diff_s", "Change"], ["ci_low_s", "CI low"],
+      ["ci_high_s", "CI high"], ["p_adjusted", "p adjusted"], ["changed", "Wait changed"], ["share_p_adjusted", "Share p adjusted"], ["share_changed", "Share changed"],
+    ];
+    const shown = (column, v) => {
+      if (v === null || v === undefined) return "";
+      if (column.endsWith("_s")) return (column === "wait_median_diff_s" && v > 0 ? "+" : "") + formatDuration(v);
+      if (column.startsWith("share_") && !column.includes("p_")) return (100 * v).toFixed(1) + "%";
+      if (column.includes("p_adjusted")) return v.toPrecision(2);
+      if (typeof v === "boolean") return v ? "yes" : "";
+      if (typeof v === "number") return formatCount(v);
+      return String(v);
+    };
+    const head = el("tr", {}, ...columns.map(([, title]) => el("th", {}, title)));
+    const body = CMP.edges.map((r) => {
+      const mark = COLOURED.get(key(r.source, r.target));
+      return el("tr", { class: r.changed ? "changed" : "" }, ...columns.map(([column]) => el("td", { class: typeof r[column] === "number" ? "num" : "" },
+        column === "source" && mark ? el("span", { class: "swatch", style: "background:" + mark.colour }) : null, shown(column, r[column]))));
+    });
+    const table = document.getElementById("comparison-edges");
+    table.hidden = false;
+    table.replaceChildren(el("h2", {}, "Edges compared"),
+      el("p", { class: "caption" }, "Every directly-follows edge of either side, as o2c.compare's edges table (changes first). Waits: medians over transitions, the change B minus A with its " + (100 * (1 - CMP.alpha)).toFixed(0) + "% bootstrap interval."),
+      el("div", { class: "table-box" }, el("table", { id: "comparison-table" }, el("thead", {}, head), el("tbody", {}, ...body))));
+  }
+
   // ---------------------------------------------------------------- start
   const began = performance.now();
   window.cytoscape.use(window.cytoscapeDagre);
@@ -1144,6 +1284,8 @@
     select: (source, target) => select({ source, target: target === undefined ? null : target }),
     showTimeline,
     state: () => ({ activities: state.activities, paths: state.paths, measure: state.measure, filter: state.filter, orders: state.stats.nCases }),
+    comparison: () => (CMP ? CMP.edges.map((r) => Object.assign({}, r)) : null),
+    coloured,
     measures: MEASURES.slice(),
     highlights: MARKED.map(([source, target, role]) => ({ source, target, role })),
     firstDrawMs: firstDraw,
