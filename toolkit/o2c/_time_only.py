@@ -159,43 +159,64 @@ def _time_only_steps(
     ).select("step")
     if steps.height == 0:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in _COLUMNS})
-    keys = events.group_by(CASE_ID, maintain_order=True).agg(
-        key=pl.col("step").sort_by("position").str.join(_SEPARATOR)
+    # the variants (distinct paths) with their orders and payments: the comparison runs on them
+    on_time = pl.col("on_time")
+    variants = (
+        events.group_by(CASE_ID, maintain_order=True)
+        .agg(key=pl.col("step").sort_by("position").str.join(_SEPARATOR))
+        .join(_on_time(log, ideal), on=CASE_ID, how="left")
+        .group_by("key")
+        .agg(
+            count=pl.len().cast(pl.Int64),
+            paid=on_time.is_not_null().sum().cast(pl.Int64),
+            in_time=on_time.fill_null(False).sum().cast(pl.Int64),
+        )
+        .with_row_index("variant")
     )
-    # for each order and each weighed step it passed: its path without that step's executions
-    passed_steps = events.select(CASE_ID, "step").unique().join(steps, on="step").rename({"step": "weighed"})
+    visits = variants.select(
+        "variant",
+        step=pl.col("key").str.split(_SEPARATOR),
+        position=pl.int_ranges(pl.col("key").str.split(_SEPARATOR).list.len()),
+    ).explode("step", "position")
+    weighed = visits.select("variant", "step").unique().join(steps, on="step").rename({"step": "weighed"})
+    # each variant's path without each weighed step it holds; its twins are the variants with that path
     rests = (
-        passed_steps.join(events.select(CASE_ID, "step", "position"), on=CASE_ID)
+        weighed.join(visits, on="variant")
         .filter(pl.col("step") != pl.col("weighed"))
-        .group_by(CASE_ID, "weighed")
+        .group_by("variant", "weighed")
         .agg(rest=pl.col("step").sort_by("position").str.join(_SEPARATOR))
     )
-    rests = passed_steps.join(rests, on=[CASE_ID, "weighed"], how="left").with_columns(
-        pl.col("rest").fill_null(""), has=pl.lit(True)
+    rests = weighed.join(rests, on=["variant", "weighed"], how="left").with_columns(
+        pl.col("rest").fill_null("")
     )
-    pairs = (
-        keys.join(_on_time(log, ideal), on=CASE_ID, how="left")
-        .join(steps.rename({"step": "weighed"}), how="cross")
-        .join(rests, on=[CASE_ID, "weighed"], how="left")
-        .with_columns(pl.col("has").fill_null(False))
-        .with_columns(rest=pl.when("has").then("rest").otherwise("key"))
+    twins = variants.select(rest="key", twin="variant")
+    rests = rests.join(twins, on="rest", how="left")
+    facts = variants.select("variant", "count", "paid", "in_time")
+    with_side = (
+        rests.join(facts, on="variant")
+        .group_by("weighed")
+        .agg(
+            orders=pl.col("count").sum(),
+            same_path_orders=pl.col("count").filter(pl.col("twin").is_not_null()).sum(),
+            paid_with=pl.col("paid").filter(pl.col("twin").is_not_null()).sum(),
+            on_time_with_n=pl.col("in_time").filter(pl.col("twin").is_not_null()).sum(),
+        )
     )
-    strata = [
-        pairs.filter(side).select("weighed", "rest").unique() for side in (pl.col("has"), ~pl.col("has"))
-    ]
-    matched = strata[0].join(strata[1], on=["weighed", "rest"]).with_columns(matched=pl.lit(True))
-    pairs = pairs.join(matched, on=["weighed", "rest"], how="left").with_columns(
-        pl.col("matched").fill_null(False)
+    without_side = (
+        rests.select("weighed", variant="twin")
+        .drop_nulls()
+        .unique()
+        .join(facts, on="variant")
+        .group_by("weighed")
+        .agg(paid_without=pl.col("paid").sum(), on_time_without_n=pl.col("in_time").sum())
     )
-    paid = pl.col("matched") & pl.col("on_time").is_not_null()
-    counts = pairs.group_by("weighed").agg(
-        orders=pl.col("has").sum().cast(pl.Int64),
-        orders_without=(~pl.col("has")).sum().cast(pl.Int64),
-        same_path_orders=(pl.col("has") & pl.col("matched")).sum().cast(pl.Int64),
-        paid_with=(pl.col("has") & paid).sum().cast(pl.Int64),
-        on_time_with_n=(pl.col("has") & paid & pl.col("on_time")).sum().cast(pl.Int64),
-        paid_without=(~pl.col("has") & paid).sum().cast(pl.Int64),
-        on_time_without_n=(~pl.col("has") & paid & pl.col("on_time")).sum().cast(pl.Int64),
+    counts = (
+        with_side.join(without_side, on="weighed", how="left")
+        .with_columns(
+            pl.col("paid_without", "on_time_without_n").fill_null(0),
+            orders_without=n - pl.col("orders"),
+        )
+        .with_columns(pl.col("same_path_orders", "paid_with", "on_time_with_n").cast(pl.Int64))
     )
     added = pl.col("wait").dt.total_microseconds() + pl.col("processing").dt.total_microseconds().fill_null(0)
     times = (
