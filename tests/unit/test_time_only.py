@@ -110,6 +110,13 @@ def test_which_steps_are_weighed():
     assert sorted(table["step"]) == ["Ship", "Stamp"]
     ideal = IdealPath(("Create", "Stamp", "Ship"), optional=frozenset({"Stamp"}))
     assert time_only_steps(_log(groups), ideal=ideal)["step"].tolist() == ["Stamp"]  # Ship is required
+    # a step after the invoice (in most of its executions) is not weighed
+    memo = [("Create", 0), ("Create Invoice", 1), ("Credit Memo", 2), ("Receive Payment", 3)]
+    early = [("Create", 0), ("Credit Memo", 0.5), ("Create Invoice", 1), ("Receive Payment", 3)]
+    table = time_only_steps(_log([("m", 40, memo), ("p", 40, PAID)]))
+    assert "Credit Memo" not in set(table["step"])
+    table = time_only_steps(_log([("m", 20, memo), ("e", 20, early), ("p", 40, PAID)]))
+    assert "Credit Memo" in set(table["step"])  # before the invoice in half of its executions
     # too few orders on a side
     row = time_only_steps(_log([("s", 29, STAMPED), ("p", 40, PLAIN)])).set_index("step").loc["Stamp"]
     assert not row["candidate"]

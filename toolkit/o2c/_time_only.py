@@ -1,9 +1,11 @@
 """Steps that only add time: a short, conservative list of the steps whose orders would have taken
 the same path, with the same outcome, without them; evidence, never a verdict.
 
-**Which steps are weighed.** Every activity that some orders pass and others do not, and that is
+**Which steps are weighed.** Every activity that some orders pass and others do not, that is
 neither an outcome itself (a rejection, change or cancellation: ``o2c._approvals.OUTCOME_PATTERNS``)
-nor a required step of the ideal path.
+nor a required step of the ideal path, and that comes before the order's first invoice (the
+``invoiced`` milestone) in at least half of its executions: after invoicing, steps answer the
+customer (complaints, reminders, credit memos) and act on money the path does not show.
 
 **The same path.** An order that passed step A takes *the same path without it* when its path
 with A's executions removed is a path (a variant, every activity in order) that orders which never
@@ -53,7 +55,7 @@ import polars as pl
 from o2c._approvals import OUTCOME_PATTERNS, _events
 from o2c._format import format_duration, format_share
 from o2c._kpis._orders import DAYS_PAST_DUE, PAID_WITH_DUE, case_table, with_terms
-from o2c._milestones import find_milestones
+from o2c._milestones import Milestone, find_milestones
 from o2c._stats import share_interval
 from o2c._tables import duration_from_microseconds
 from o2c.errors import check_share, check_whole
@@ -149,13 +151,28 @@ def _time_only_steps(
     """``time_only_steps`` of a validated log."""
     events = _events(log, ())
     n = events[CASE_ID].n_unique()
+    stones = find_milestones(log, ideal)
     outcome = pl.any_horizontal(*OUTCOME_PATTERNS)
-    passed = events.group_by("step").agg(
-        orders=pl.col(CASE_ID).n_unique().cast(pl.Int64), is_outcome=outcome.first()
+    invoiced = stones["invoiced"].activity
+    early = pl.lit(True)
+    if invoiced is not None:
+        invoice = pl.col("position").filter(pl.col("step") == invoiced).min().over(CASE_ID)
+        early = invoice.is_null() | (pl.col("position") < invoice)
+    passed = (
+        events.with_columns(early=early)
+        .group_by("step")
+        .agg(
+            orders=pl.col(CASE_ID).n_unique().cast(pl.Int64),
+            is_outcome=outcome.first(),
+            early=pl.col("early").mean(),
+        )
     )
     required = set(ideal.required_steps) if ideal is not None else set()
     steps = passed.filter(
-        (pl.col("orders") < n) & ~pl.col("is_outcome") & ~pl.col("step").is_in(list(required))
+        (pl.col("orders") < n)
+        & ~pl.col("is_outcome")
+        & ~pl.col("step").is_in(list(required))
+        & (pl.col("early") >= 0.5)
     ).select("step")
     if steps.height == 0:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in _COLUMNS})
@@ -164,7 +181,7 @@ def _time_only_steps(
     variants = (
         events.group_by(CASE_ID, maintain_order=True)
         .agg(key=pl.col("step").sort_by("position").str.join(_SEPARATOR))
-        .join(_on_time(log, ideal), on=CASE_ID, how="left")
+        .join(_on_time(log, stones), on=CASE_ID, how="left")
         .group_by("key")
         .agg(
             count=pl.len().cast(pl.Int64),
@@ -302,9 +319,8 @@ def _dtype(column: str) -> str:
     return "float64"
 
 
-def _on_time(log: pl.DataFrame, ideal: IdealPath | None) -> pl.DataFrame:
+def _on_time(log: pl.DataFrame, stones: dict[str, Milestone]) -> pl.DataFrame:
     """Per order: paid on or before its due date (null when not paid or without a due date)."""
-    stones = find_milestones(log, ideal)
     if stones["paid"].activity is None:
         return log.select(pl.col(CASE_ID).unique(maintain_order=True), on_time=pl.lit(None, pl.Boolean))
     table = with_terms(case_table(log, stones), log)
