@@ -9,6 +9,7 @@ from ._flatten import flatten, object_directly_follows, object_facts
 from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._object_waits import deduplicated_waiting_times
 from ._objects import ObjectCentricLog
+from ._risk import Backtest, PaymentRisk, payment_risk
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
 from ._simulate import ObjectCentricSimulation, Simulation, example_log, simulate, simulate_ocel
 from .conformance import (
@@ -82,6 +83,7 @@ __version__: str
 __all__ = [
     "ArgumentError",
     "Assessment",
+    "Backtest",
     "ColumnMapping",
     "ColumnMappingError",
     "Comparison",
@@ -94,6 +96,7 @@ __all__ = [
     "LoadedLog",
     "ObjectCentricLog",
     "ObjectCentricSimulation",
+    "PaymentRisk",
     "ProcessModel",
     "Reason",
     "RejectedRowError",
@@ -141,6 +144,7 @@ __all__ = [
     "milestones",
     "object_directly_follows",
     "object_facts",
+    "payment_risk",
     "ping_pongs",
     "plausibility_warnings",
     "plot_bottlenecks",
