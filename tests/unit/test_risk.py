@@ -12,8 +12,8 @@ from scipy.stats import binomtest
 from sklearn.isotonic import IsotonicRegression
 
 import o2c
-from o2c._risk import OPEN_ORDER_COLUMNS, _Features, _known, _orders, _snapshot_rows, venn_abers
 from o2c._milestones import find_milestones
+from o2c._risk import OPEN_ORDER_COLUMNS, _Features, _known, _orders, _snapshot_rows, venn_abers
 from o2c.errors import ArgumentError
 from o2c.log import validate
 
@@ -35,7 +35,14 @@ def test_outcomes_known_only_after_the_due_date_by_hand() -> None:
     table = pl.DataFrame(
         {
             "case_id": ["on time", "late", "unpaid past due", "paid early, not due", "not due", "no due"],
-            "at_paid": [_at("2025-03-01 10:00"), _at("2025-03-12 06:00"), None, _at("2025-03-05"), None, None],
+            "at_paid": [
+                _at("2025-03-01 10:00"),
+                _at("2025-03-12 06:00"),
+                None,
+                _at("2025-03-05"),
+                None,
+                None,
+            ],
             "due": pl.Series(
                 ["2025-03-10", "2025-03-10", "2025-03-10", "2025-03-25", "2025-03-25", None]
             ).str.to_date(),
@@ -63,7 +70,7 @@ def test_venn_abers_agrees_with_isotonic_regression_refitted_per_score() -> None
 
 
 def test_backtest_finds_the_planted_complaints(planted) -> None:
-    log, risk = planted
+    _, risk = planted
     back = risk.backtest
     assert back.auc > 0.75  # chance is 0.5
     predictions = back.predictions

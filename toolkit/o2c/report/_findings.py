@@ -181,7 +181,9 @@ def findings(
         the waits counted once against as the orders saw them), ``kpis`` (by KPI id:
         ``value``, ``duration_s``, ``unit``, ``orders_covered``, ``definition``),
         ``stuck_orders`` (``orders``, ``value``, the ``top`` ones), ``late_payment_drivers`` and
-        ``late_payment_measure`` (``days_past_due``, ``invoice_to_cash``, or null without rows);
+        ``late_payment_measure`` (``days_past_due``, ``invoice_to_cash``, or null without rows),
+        ``payment_risk`` (``o2c.payment_risk``: ``backtest`` with ``auc``, ``brier`` and
+        ``calibration``, the ``top`` open orders by value at risk; or ``skipped`` with the reason);
         valid against ``findings_schema()``.
 
     Examples
@@ -287,10 +289,40 @@ def findings(
         },
         "late_payment_drivers": _records(a.late_payment_drivers.head(top)),
         "late_payment_measure": late_measure(a.late_payment_drivers),
+        "payment_risk": _payment_risk(a, top),
     }
     if a.object_facts is not None:
         document["objects"] = _objects(a)
     return document
+
+
+def _payment_risk(a: Assessment, top: int) -> dict[str, Any]:
+    """findings.json's ``payment_risk``: the backtest and the escalation list's ``top`` orders by
+    value at risk, or why it was skipped."""
+    risk = a.payment_risk
+    if risk is None:
+        return {"skipped": a.payment_risk_skipped, "backtest": None, "top": []}
+    back, orders = risk.backtest, risk.open_orders
+    return {
+        "skipped": None,
+        "as_of": risk.as_of.isoformat(),
+        "train_orders": risk.train_orders,
+        "open_orders": len(orders),
+        "overdue_orders": int(orders["overdue"].sum()),
+        "value_at_risk": _plain(round(orders["value_at_risk"].sum(min_count=1), 2)),
+        "backtest": {
+            "cut": back.cut.isoformat(),
+            "train_orders": back.train_orders,
+            "train_rows": back.train_rows,
+            "test_orders": back.test_orders,
+            "test_rows": back.test_rows,
+            "late_share": _plain(back.late_share),
+            "auc": _plain(back.auc),
+            "brier": _plain(back.brier),
+            "calibration": _records(back.calibration),
+        },
+        "top": _records(orders.head(top)),
+    }
 
 
 def _objects(a: Assessment) -> dict[str, Any]:
