@@ -187,3 +187,38 @@ def test_argument_checks(argument: str, value: int) -> None:
     with pytest.raises(ArgumentError) as caught:
         o2c.payment_risk(o2c.example_log(), **{argument: value})
     assert caught.value.argument == argument
+
+
+def test_assess_computes_it_once_and_the_report_shows_the_backtest(tmp_path) -> None:
+    from o2c._assess import assess
+    from o2c.report import findings, validate_findings, write_report
+
+    log = o2c.simulate(600, seed=3).log
+    result = assess(o2c.read_log(log), progress=False)
+    alone = o2c.payment_risk(log)
+    assert result.payment_risk is not None and result.payment_risk_skipped is None
+    pd.testing.assert_frame_equal(result.payment_risk.open_orders, alone.open_orders)
+    document = findings(result)
+    validate_findings(document)
+    back = document["payment_risk"]["backtest"]
+    assert back["auc"] == pytest.approx(alone.backtest.auc)
+    assert back["brier"] == pytest.approx(alone.backtest.brier)
+    assert [row["case_id"] for row in document["payment_risk"]["top"]] == alone.open_orders["case_id"][
+        :10
+    ].tolist()
+    write_report(result, tmp_path / "report")
+    page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('id="payment-risk"') :]
+    assert f"AUC {alone.backtest.auc:.2f}" in section and f"Brier score {alone.backtest.brier:.3f}" in section
+    assert (tmp_path / "report" / "tables" / "payment_risk.csv").exists()
+
+
+def test_assess_skips_it_with_the_reason() -> None:
+    from o2c._assess import assess
+    from o2c.report import findings, validate_findings
+
+    result = assess(o2c.read_log(o2c.example_log()), progress=False)
+    assert result.payment_risk is None and "due date" in (result.payment_risk_skipped or "")
+    document = findings(result)
+    validate_findings(document)
+    assert document["payment_risk"]["skipped"] == result.payment_risk_skipped
