@@ -350,7 +350,7 @@ def assess(
         if payable
         else _empty(_LATE_PAYMENT_DTYPES)
     )
-    risk, risk_skipped = _risk_or_reason(log, given, payable)
+    risk, risk_skipped = _risk_or_reason(log, given, bool(payable))
     facts = shared_waits = object_edges = None
     if loaded.ocel is not None:  # read from an object-centric file: the facts of its objects
         facts = object_facts(loaded.ocel, case=loaded.source.mapping.case_id)
