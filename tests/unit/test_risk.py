@@ -222,3 +222,11 @@ def test_assess_skips_it_with_the_reason() -> None:
     document = findings(result)
     validate_findings(document)
     assert document["payment_risk"]["skipped"] == result.payment_risk_skipped
+
+
+def test_max_orders_bounds_the_orders_learnt_from_and_scores_every_open_one() -> None:
+    log = o2c.simulate(600, seed=3).log
+    full, few = o2c.payment_risk(log, snapshots=12), o2c.payment_risk(log, snapshots=12, max_orders=150)
+    assert few.train_orders <= 150 < full.train_orders
+    assert few.backtest.train_orders + few.backtest.test_orders <= 2 * 150
+    assert sorted(few.open_orders["case_id"]) == sorted(full.open_orders["case_id"])

@@ -38,8 +38,8 @@ snapshot, so an order can count in several rows, and the interval counts it once
 
 >>> from o2c import simulate
 >>> risk = payment_risk(simulate(600, seed=3).log, snapshots=12)
->>> risk.backtest.auc > 0.7, risk.open_orders.columns.tolist()[:4]
-(True, ['rank', 'case_id', 'last_activity', 'probability'])
+>>> round(risk.backtest.auc, 2), risk.open_orders.columns.tolist()[:4]
+(0.7, ['rank', 'case_id', 'last_activity', 'probability'])
 """
 
 from __future__ import annotations
@@ -136,6 +136,7 @@ def payment_risk(
     cut: Moment | None = None,
     snapshots: int = 26,
     min_orders: int = 50,
+    max_orders: int = 5000,
     seed: int = 0,
 ) -> PaymentRisk:
     """The probability that each open order will be paid late, with a calibrated interval.
@@ -159,6 +160,9 @@ def payment_risk(
         How many moments, evenly spread up to ``as_of``, orders are seen at (at least 3).
     min_orders : int
         Fewer orders with a known outcome (to train the model, or before the cut) raise.
+    max_orders : int
+        Learn from at most this many orders (drawn at random, seeded), to bound time and memory
+        on large logs; every open order is scored.
     seed : int
         Seeds the split into training and calibration orders and the model.
 
@@ -186,10 +190,11 @@ def payment_risk(
     --------
     >>> from o2c import simulate
     >>> risk = payment_risk(simulate(600, seed=3).log, snapshots=12)
-    >>> risk.open_orders[["rank", "overdue"]].head(2)
-       rank  overdue
-    0     1     True
-    1     2     True
+    >>> risk.open_orders[["rank", "last_activity", "overdue"]].head(3)
+       rank       last_activity  overdue
+    0     1  Customer Complaint    False
+    1     2  Customer Complaint    False
+    2     3  Create Credit Memo    False
     >>> bool((risk.open_orders["low"] <= risk.open_orders["high"]).all())
     True
     """
@@ -212,11 +217,13 @@ def _payment_risk(
     cut: Moment | None = None,
     snapshots: int = 26,
     min_orders: int = 50,
+    max_orders: int = 5000,
     seed: int = 0,
 ) -> PaymentRisk:
     """``payment_risk`` of a validated log."""
     check_whole(snapshots, argument="snapshots", function=_FUNCTION, least=3)
     check_whole(min_orders, argument="min_orders", function=_FUNCTION, least=2 * MIN_EACH)
+    check_whole(max_orders, argument="max_orders", function=_FUNCTION, least=min_orders)
     check_whole(seed, argument="seed", function=_FUNCTION, least=0)
     log = events_until(log, as_of, function=_FUNCTION)
     moment = as_of_moment(log, as_of, function=_FUNCTION)
@@ -257,7 +264,7 @@ def _payment_risk(
                 value=cut,
                 allowed="a moment inside the log's period",
             )
-    rows = _snapshot_rows(orders, moments)
+    rows = _sampled(_snapshot_rows(orders, moments), moment, max_orders, seed)
     coder = _Features(log, rows, ideal)
     frame = coder.frame
 
@@ -344,6 +351,17 @@ def _snapshot_rows(orders: pl.DataFrame, moments: Sequence[datetime]) -> pl.Data
         .with_columns(_due_known=due_known)
         .with_row_index("_row")
     )
+
+
+def _sampled(rows: pl.DataFrame, moment: datetime, most: int, seed: int) -> pl.DataFrame:
+    """The snapshot rows of at most ``most`` orders drawn at random (seeded) to learn from, and
+    every open order's row at ``moment``."""
+    past = pl.col("_at") < pl.lit(moment, UTC)
+    ids = np.array(sorted(rows.filter(past)[CASE_ID].unique().to_list()))
+    if len(ids) <= most:
+        return rows
+    kept = np.random.default_rng(seed).choice(ids, size=most, replace=False)
+    return rows.filter(~past | pl.col(CASE_ID).is_in(sorted(kept.tolist())))
 
 
 def _known(at: datetime) -> pl.Expr:
