@@ -205,6 +205,7 @@ def payment_risk(
         cut=cut,
         snapshots=snapshots,
         min_orders=min_orders,
+        max_orders=max_orders,
         seed=seed,
     )
 
