@@ -230,3 +230,13 @@ def test_max_orders_bounds_the_orders_learnt_from_and_scores_every_open_one() ->
     assert few.train_orders <= 150 < full.train_orders
     assert few.backtest.train_orders + few.backtest.test_orders <= 2 * 150
     assert sorted(few.open_orders["case_id"]) == sorted(full.open_orders["case_id"])
+
+
+def test_due_dates_from_payment_terms_and_no_values() -> None:
+    log = o2c.simulate(600, seed=3).log
+    given = o2c.payment_risk(log, snapshots=12)
+    from_terms = o2c.payment_risk(log.drop("due_date"), snapshots=12)  # invoice date + terms
+    pd.testing.assert_frame_equal(given.open_orders, from_terms.open_orders)
+    unvalued = o2c.payment_risk(log.drop("value", "net_value"), snapshots=12).open_orders
+    assert unvalued["value_at_risk"].isna().all()
+    assert unvalued["probability"].is_monotonic_decreasing
