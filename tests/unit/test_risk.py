@@ -240,3 +240,24 @@ def test_due_dates_from_payment_terms_and_no_values() -> None:
     unvalued = o2c.payment_risk(log.drop("value", "net_value"), snapshots=12).open_orders
     assert unvalued["value_at_risk"].isna().all()
     assert unvalued["probability"].is_monotonic_decreasing
+
+
+def test_the_model_ranks_at_least_as_well_as_the_planted_cause_alone(planted) -> None:
+    """Knowing only whether the order has complained by the snapshot, ranked by that: the model
+    must do as well (the rest of late payment is planted noise)."""
+    from sklearn.metrics import roc_auc_score
+
+    log, risk = planted
+    rows = pl.from_pandas(risk.backtest.predictions).with_row_index("_row")
+    complaints = (
+        log.filter(pl.col("activity") == COMPLAINT)
+        .select("case_id", "timestamp")
+        .join(rows.select("_row", "case_id", "snapshot"), on="case_id")
+        .filter(pl.col("timestamp") <= pl.col("snapshot"))
+        .group_by("_row")
+        .len()
+    )
+    rule = rows.join(complaints, on="_row", how="left").sort("_row")["len"].fill_null(0).to_numpy()
+    rule_auc = roc_auc_score(rows["late"].to_numpy(), rule)
+    assert rule_auc > 0.6  # the cause is visible in the backtest's snapshots
+    assert risk.backtest.auc >= rule_auc - 0.02
