@@ -261,3 +261,16 @@ def test_the_model_ranks_at_least_as_well_as_the_planted_cause_alone(planted) ->
     rule_auc = roc_auc_score(rows["late"].to_numpy(), rule)
     assert rule_auc > 0.6  # the cause is visible in the backtest's snapshots
     assert risk.backtest.auc >= rule_auc - 0.02
+
+
+def test_without_a_planted_cause_the_backtest_is_near_chance_and_the_report_says_so(tmp_path) -> None:
+    from o2c._assess import assess
+    from o2c.report import write_report
+
+    log = o2c.simulate(800, seed=0, complaint=0.0).log  # late payment only by planted chance
+    result = assess(o2c.read_log(log), progress=False)
+    assert result.payment_risk is not None
+    assert result.payment_risk.backtest.auc < 0.6
+    write_report(result, tmp_path / "report")
+    page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "ranks barely better than chance" in page
