@@ -549,39 +549,18 @@ class _Model:
 def venn_abers(
     cal_scores: np.ndarray, cal_labels: np.ndarray, scores: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Inductive Venn-Abers: for each score, the isotonic calibration of the calibration scores with
-    the score added as on time (``low``) and as late (``high``).
-
-    The isotonic fit depends on the score's place among the calibration scores only, so scores
-    that fall in the same place share one pair of fits.
+    """Inductive Venn-Abers (the ``venn-abers`` package): for each score, the isotonic calibration
+    of the calibration scores with the score added as on time (``low``) and as late (``high``).
 
     >>> low, high = venn_abers(np.array([0.1, 0.2, 0.8, 0.9]), np.array([0, 0, 1, 1]), np.array([0.5]))
     >>> float(low[0]), float(high[0])
     (0.0, 1.0)
     """
-    from sklearn.isotonic import isotonic_regression
+    from venn_abers import VennAbers
 
-    # the calibration scores, pooled by value (equal scores share one fitted value)
-    unique, counts = np.unique(cal_scores, return_counts=True)
-    lates = np.bincount(np.searchsorted(unique, cal_scores), weights=cal_labels, minlength=len(unique))
-    left = np.searchsorted(unique, scores, side="left")
-    tied = (left < len(unique)) & (unique[np.minimum(left, len(unique) - 1)] == scores)
-    places, first, inverse = np.unique(left * 2 + tied, return_index=True, return_inverse=True)
-    low, high = np.empty(len(places)), np.empty(len(places))
-    for k, i in enumerate(first):
-        at = int(left[i])
-        if tied[i]:
-            weights = counts.astype(float)
-            weights[at] += 1
-            sums = [lates.copy(), lates.copy()]
-            sums[1][at] += 1
-        else:
-            weights = np.insert(counts.astype(float), at, 1.0)
-            sums = [np.insert(lates, at, 0.0), np.insert(lates, at, 1.0)]
-        for side, out in zip(sums, (low, high), strict=True):
-            fitted = isotonic_regression(side / weights, sample_weight=weights, y_min=0.0, y_max=1.0)
-            out[k] = fitted[at]
-    return low[inverse], high[inverse]
+    calibrator = VennAbers().fit(np.column_stack([1 - cal_scores, cal_scores]), cal_labels)
+    _, low_high = calibrator.predict_proba(np.column_stack([1 - scores, scores]))
+    return low_high[:, 0] + 0.0, low_high[:, 1] + 0.0  # + 0.0: no negative zero
 
 
 def _backtest(
