@@ -44,6 +44,7 @@ snapshot, so an order can count in several rows, and the interval counts it once
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -558,8 +559,10 @@ def venn_abers(
     """
     from venn_abers import VennAbers
 
-    calibrator = VennAbers().fit(np.column_stack([1 - cal_scores, cal_scores]), cal_labels)
-    _, low_high = calibrator.predict_proba(np.column_stack([1 - scores, scores]))
+    with warnings.catch_warnings():  # the package's "All-NaN slice" on calibration sets of one class
+        warnings.simplefilter("ignore", RuntimeWarning)
+        calibrator = VennAbers().fit(np.column_stack([1 - cal_scores, cal_scores]), cal_labels)
+        _, low_high = calibrator.predict_proba(np.column_stack([1 - scores, scores]))
     return low_high[:, 0] + 0.0, low_high[:, 1] + 0.0  # + 0.0: no negative zero
 
 
