@@ -46,6 +46,7 @@ LEVELS = {
     "_rework": 6,
     "conformance": 6,
     "_kpis": 7,
+    "_risk": 7,  # who will pay late: learns from the kpis' late payment, beside them
     "_assess": 8,
     "_actions": 8,  # what to fix first: reads an Assessment (assess imports it, beside it)
     "_compare": 8,  # compares two sides of orders with the analyses and kpis, as assess does

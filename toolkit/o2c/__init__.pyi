@@ -11,6 +11,7 @@ from ._kpis import kpis, late_payment_drivers, milestones, stuck_orders
 from ._object_waits import deduplicated_waiting_times
 from ._objects import ObjectCentricLog
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
+from ._risk import Backtest, PaymentRisk, payment_risk
 from ._simulate import ObjectCentricSimulation, Simulation, example_log, simulate, simulate_ocel
 from .conformance import (
     ConformanceSummary,
@@ -83,6 +84,7 @@ __version__: str
 __all__ = [
     "ArgumentError",
     "Assessment",
+    "Backtest",
     "ColumnMapping",
     "ColumnMappingError",
     "Comparison",
@@ -95,6 +97,7 @@ __all__ = [
     "LoadedLog",
     "ObjectCentricLog",
     "ObjectCentricSimulation",
+    "PaymentRisk",
     "ProcessModel",
     "Reason",
     "RejectedRowError",
@@ -143,6 +146,7 @@ __all__ = [
     "milestones",
     "object_directly_follows",
     "object_facts",
+    "payment_risk",
     "ping_pongs",
     "plausibility_warnings",
     "plot_bottlenecks",

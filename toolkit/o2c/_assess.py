@@ -39,6 +39,7 @@ from o2c._object_waits import _deduplicated_waiting_times
 from o2c._objects import EVENT_ID
 from o2c._progress import progress as _progress
 from o2c._rework import _first_time_right, _rekeyed_data, _rework, _rework_cost
+from o2c._risk import PaymentRisk, _payment_risk
 from o2c.conformance import ConformanceSummary, IdealPath, ProcessModel, conformance_summary
 from o2c.conformance.alignments import _align
 from o2c.conformance.cost import _cost_of_divergence, _flow_efficiency, _lead_time_split
@@ -50,7 +51,7 @@ from o2c.discovery import (
     _start_activities,
     _variants,
 )
-from o2c.errors import InputFileError, check_choice, check_number, check_whole
+from o2c.errors import InputFileError, ToolkitError, check_choice, check_number, check_whole
 from o2c.io import LoadedLog, SourceInfo
 from o2c.log import LIFECYCLE, TRANSITIONS, validate
 from o2c.performance import (
@@ -119,6 +120,8 @@ class Assessment:
     invoiced or paid milestone);
     ``first_time_right`` is a share and ``conformance`` a ``ConformanceSummary``. ``actions`` is
     ``o2c.actions`` of the assessment (what to fix first, at ``annual_rate``), computed once.
+    ``payment_risk`` is ``o2c.payment_risk`` (who will pay late), or None with the reason in
+    ``payment_risk_skipped`` (no paid milestone, no due dates, too few orders with a known outcome).
 
     ``calendar`` is the working calendar the waits were counted in, None for calendar time. With
     one, ``waiting_times``, ``bottlenecks``, ``activity_durations`` and ``lead_times`` hold
@@ -172,6 +175,8 @@ class Assessment:
     deduplicated_waiting_times: pd.DataFrame | None = field(default=None, repr=False)
     object_directly_follows: pd.DataFrame | None = field(default=None, repr=False)
     actions: pd.DataFrame | None = field(default=None, repr=False)
+    payment_risk: PaymentRisk | None = field(default=None, repr=False)
+    payment_risk_skipped: str | None = None
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every result table by name (the ``tables/`` of a report), ``conformance`` as its activities.
@@ -192,6 +197,9 @@ class Assessment:
         for name in ("object_facts", "deduplicated_waiting_times", "object_directly_follows", "actions"):
             if getattr(self, name) is not None:
                 tables[name] = getattr(self, name)
+        if self.payment_risk is not None:
+            tables["payment_risk"] = self.payment_risk.open_orders
+            tables["payment_risk_calibration"] = self.payment_risk.backtest.calibration
         return tables
 
 
@@ -345,6 +353,7 @@ def assess(
         if payable
         else _empty(_LATE_PAYMENT_DTYPES)
     )
+    risk, risk_skipped = _risk_or_reason(log, given, bool(payable))
     facts = shared_waits = object_edges = None
     if loaded.ocel is not None:  # read from an object-centric file: the facts of its objects
         facts = object_facts(loaded.ocel, case=loaded.source.mapping.case_id)
@@ -388,8 +397,23 @@ def assess(
         object_facts=facts,
         deduplicated_waiting_times=shared_waits,
         object_directly_follows=object_edges,
+        payment_risk=risk,
+        payment_risk_skipped=risk_skipped,
     )
     return replace(result, actions=_actions(result, annual_rate=annual_rate))
+
+
+def _risk_or_reason(
+    log: pl.DataFrame, ideal: IdealPath | None, payable: bool
+) -> tuple[PaymentRisk | None, str | None]:
+    """``o2c.payment_risk`` of the log, or None and why not (no payment milestone, no due dates,
+    too few orders with a known outcome): assess never fails for want of it."""
+    if not payable:
+        return None, "the log has no invoiced or paid milestone"
+    try:
+        return _payment_risk(log, ideal=ideal), None
+    except (ToolkitError, ValueError) as error:
+        return None, str(error)
 
 
 def _has_transitions(log: pl.DataFrame) -> bool:
