@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
+from itertools import pairwise
 from statistics import median
 
 import numpy as np
@@ -21,8 +22,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from o2c.discovery import case_variants, directly_follows, variants
-from o2c.performance import waiting_times
+from o2c._calendar import WorkingCalendar
+from o2c.discovery import _directly_follows, case_variants, directly_follows, variants
+from o2c.log import validate
+from o2c.performance import _edges_and_waits, _waiting_times, waiting_times
 
 T0 = datetime(2025, 1, 6, 9)
 NAMES = ["b", "a", "B", "ab", "a b", "Zahlung prüfen", "Ärger", "c", "A"]
@@ -58,7 +61,10 @@ def logs(draw: st.DrawFn) -> pl.DataFrame:
         back = draw(st.lists(st.none() | st.integers(0, 8), min_size=len(rows), max_size=len(rows)))
         frame = frame.with_columns(
             start_timestamp=pl.Series(
-                [None if b is None else T0 + timedelta(minutes=r[2] - b) for r, b in zip(rows, back, strict=True)],
+                [
+                    None if b is None else T0 + timedelta(minutes=r[2] - b)
+                    for r, b in zip(rows, back, strict=True)
+                ],
                 dtype=pl.Datetime("us"),
             )
         )
@@ -67,7 +73,9 @@ def logs(draw: st.DrawFn) -> pl.DataFrame:
 
 def _cases(frame: pl.DataFrame) -> dict[str, list[tuple[str, int, int]]]:
     """Case -> [(activity, end minute, start minute)] in log order (case, time, then file order)."""
-    starts = frame["start_timestamp"].to_list() if "start_timestamp" in frame.columns else [None] * frame.height
+    starts = (
+        frame["start_timestamp"].to_list() if "start_timestamp" in frame.columns else [None] * frame.height
+    )
     rows = [
         (case, (end - T0) // timedelta(minutes=1), row, activity, (start or end) - T0)
         for row, (case, activity, end, start) in enumerate(
@@ -80,7 +88,9 @@ def _cases(frame: pl.DataFrame) -> dict[str, list[tuple[str, int, int]]]:
     return dict(sorted(cases.items()))
 
 
-def _expected_variants(cases: dict[str, list[tuple[str, int, int]]]) -> list[tuple[tuple[str, ...], int, float]]:
+def _expected_variants(
+    cases: dict[str, list[tuple[str, int, int]]],
+) -> list[tuple[tuple[str, ...], int, float]]:
     leads: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for events in cases.values():
         trace = tuple(a for a, _, _ in events)
@@ -116,7 +126,7 @@ def test_edges_and_waits_match_a_brute_force(frame: pl.DataFrame, overlap_as_zer
     waits: dict[tuple[str, str], list[int]] = defaultdict(list)
     seen: dict[tuple[str, str], set[str]] = defaultdict(set)
     for case, events in _cases(frame).items():
-        for (a, end, _), (b, _, start) in zip(events, events[1:], strict=False):
+        for (a, end, _), (b, _, start) in pairwise(events):
             waits[a, b].append((start - end) * US_PER_MINUTE)
             seen[a, b].add(case)
     order = sorted(waits, key=lambda edge: (-len(waits[edge]), edge))
@@ -152,3 +162,17 @@ def test_counter_of_traces_is_what_variants_count() -> None:
     expected = _expected_variants(_cases(frame))
     assert [(t, n) for t, n, _ in expected] == [(("a", "b"), 2), (("B",), 1), (("a",), 1)]
     assert Counter(variants(frame)["trace"]) == Counter({("a", "b"): 1, ("B",): 1, ("a",): 1})
+
+
+OFFICE = WorkingCalendar({day: ["09:00-12:00", "13:00-17:00"] for day in ("monday", "tuesday", "wednesday")})
+
+
+@settings(max_examples=60, deadline=None)
+@given(logs(), st.booleans())
+def test_one_pass_gives_both_maps(frame: pl.DataFrame, on_calendar: bool) -> None:
+    """``assess``' shared pass: the same two frames as ``directly_follows`` and ``waiting_times``."""
+    log = validate(frame)
+    calendar = OFFICE if on_calendar else None
+    edges, waits = _edges_and_waits(log, calendar=calendar)
+    pd.testing.assert_frame_equal(edges, _directly_follows(log))
+    pd.testing.assert_frame_equal(waits, _waiting_times(log, calendar=calendar))
