@@ -10,6 +10,7 @@ up to 9 activities) that packed trace keys spill into several words and beyond.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -23,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from o2c._calendar import WorkingCalendar
-from o2c.discovery import _directly_follows, case_variants, directly_follows, variants
+from o2c.discovery import _directly_follows, _trace_keys, case_variants, directly_follows, variants
 from o2c.log import validate
 from o2c.performance import _edges_and_waits, _waiting_times, waiting_times
 
@@ -176,3 +177,26 @@ def test_one_pass_gives_both_maps(frame: pl.DataFrame, on_calendar: bool) -> Non
     edges, waits = _edges_and_waits(log, calendar=calendar)
     pd.testing.assert_frame_equal(edges, _directly_follows(log))
     pd.testing.assert_frame_equal(waits, _waiting_times(log, calendar=calendar))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([1, 2, 3, 7, 255, 2**20, 2**31]).flatmap(
+        lambda kinds: st.tuples(
+            st.just(kinds), st.lists(st.lists(st.integers(1, kinds), max_size=40), min_size=1, max_size=30)
+        )
+    )
+)
+def test_trace_keys_sort_and_group_as_the_traces(drawn: tuple[int, list[list[int]]]) -> None:
+    """Packed keys (spilling into a tail past four words when ranks take many bits) are equal exactly
+    for equal traces, and sort as the traces do, a trace before its continuations."""
+    kinds, traces = drawn
+    ranks = np.array([r for trace in traces for r in trace], dtype=np.uint64)
+    bounds = np.concatenate([[0], np.cumsum([len(t) for t in traces])]).astype(np.int64)
+    keys = _trace_keys(ranks, bounds, kinds)
+    assert keys.height == len(traces)
+    rows = keys.rows()
+    for i, j in itertools.combinations(range(len(traces)), 2):
+        assert (rows[i] == rows[j]) == (traces[i] == traces[j])
+    order = keys.with_row_index("_i").sort(keys.columns)["_i"].to_list()
+    assert [traces[i] for i in order] == sorted(traces)

@@ -326,16 +326,16 @@ def _trace_keys(ranks: np.ndarray, bounds: np.ndarray, kinds: int) -> pl.DataFra
     position = np.arange(ranks.size, dtype=np.int64) - np.repeat(starts, lengths)
     packed = position < limit
     every = bool(packed.all())
-    index = np.arange(ranks.size, dtype=np.int64) if every else np.flatnonzero(packed)
+    chosen = None if every else np.flatnonzero(packed)
+    inside, at = (ranks, position) if chosen is None else (ranks[chosen], position[chosen])
     # per position within the trace (a small table): its shift within its word, and whether it opens one
     place = np.arange(limit, dtype=np.int64)
     shift = (bits * (per_word - 1 - place % per_word)).astype(np.uint64)
-    opens = np.flatnonzero((place % per_word == 0)[position[index]])
+    opens = np.flatnonzero((place % per_word == 0)[at])
     keys = np.zeros(lengths.size * words, dtype=np.uint64)
     if opens.size:
-        trace = np.searchsorted(starts, index[opens], side="right") - 1
-        slot = trace * words + position[index[opens]] // per_word
-        keys[slot] = np.bitwise_or.reduceat(ranks[index] << shift[position[index]], opens)
+        trace = np.searchsorted(starts, opens if chosen is None else chosen[opens], side="right") - 1
+        keys[trace * words + at[opens] // per_word] = np.bitwise_or.reduceat(inside << shift[at], opens)
     table = pl.DataFrame({f"w{i}": keys[i::words] for i in range(words)})
     if every:
         return table
