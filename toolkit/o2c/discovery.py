@@ -341,7 +341,9 @@ def _trace_keys(ranks: np.ndarray, bounds: np.ndarray, kinds: int) -> pl.DataFra
         return table
     rest = np.flatnonzero(~packed)
     trace = (np.searchsorted(starts, rest, side="right") - 1).astype(np.uint32)
-    tails = pl.DataFrame({"trace": trace, "tail": ranks[rest]}).group_by("trace", maintain_order=True).agg("tail")
+    tails = (
+        pl.DataFrame({"trace": trace, "tail": ranks[rest]}).group_by("trace", maintain_order=True).agg("tail")
+    )
     return table.with_row_index("trace").join(tails, on="trace", how="left").drop("trace")
 
 
