@@ -347,8 +347,11 @@ def _trace_keys(ranks: np.ndarray, bounds: np.ndarray, kinds: int) -> pl.DataFra
     return table.with_row_index("trace").join(tails, on="trace", how="left").drop("trace")
 
 
-def _ranked_variants(log: pl.DataFrame, *, with_cases: bool) -> tuple[pl.DataFrame, list[tuple[str, ...]]]:
-    """Variants ranked by cases (descending), ties by trace name by name, and their traces.
+def _ranked_variants(
+    log: pl.DataFrame, *, with_cases: bool, spell: bool = True
+) -> tuple[pl.DataFrame, list[tuple[str, ...]]]:
+    """Variants ranked by cases (descending), ties by trace name by name, and their traces (none
+    unless ``spell``).
 
     The table has ``variant_id`` (1 = the most frequent), ``cases``, ``median_lead`` (µs) and,
     ``with_cases``, ``case``: the numbers of its cases (0 = the first case of the log). Cases
@@ -374,12 +377,15 @@ def _ranked_variants(log: pl.DataFrame, *, with_cases: bool) -> tuple[pl.DataFra
         .sort(["cases", *keys.columns], descending=[True] + [False] * keys.width)
         .with_row_index("variant_id", offset=1)
     )
+    table = ranked.select("variant_id", *extra, "cases", "median_lead")
+    if not spell:
+        return table, []
     row = ranked["_row"].to_numpy()
     offsets = bounds[:-1][row]
     ends = offsets + lengths[row]
     spelled = np.array([None, *names], dtype=object)[ranks].tolist()
     traces = [tuple(spelled[a:b]) for a, b in zip(offsets.tolist(), ends.tolist(), strict=True)]
-    return ranked.select("variant_id", *extra, "cases", "median_lead"), traces
+    return table, traces
 
 
 def _variant_table(log: pl.DataFrame, *, with_cases: bool) -> pl.DataFrame:
@@ -468,7 +474,7 @@ def case_variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
 
 def _case_variants(log: pl.DataFrame) -> pd.DataFrame:
     """``case_variants`` of a validated log."""
-    table, _ = _ranked_variants(log, with_cases=True)
+    table, _ = _ranked_variants(log, with_cases=True, spell=False)
     per_case = table.select(pl.col("variant_id").cast(pl.Int64), "case").explode("case").sort("case")
     case_ids = log.select(pl.col(CASE_ID).unique(maintain_order=True))
     return case_ids.with_columns(per_case["variant_id"]).to_pandas()
