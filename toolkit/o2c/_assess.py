@@ -46,7 +46,6 @@ from o2c.conformance.cost import _cost_of_divergence, _flow_efficiency, _lead_ti
 from o2c.conformance.discover import DISCOVERY_METHODS, _discover_ideal_path
 from o2c.discovery import (
     _activity_instances,
-    _directly_follows,
     _end_activities,
     _start_activities,
     _variants,
@@ -58,8 +57,8 @@ from o2c.performance import (
     _activity_durations,
     _bottlenecks,
     _drivers,
+    _edges_and_waits,
     _lead_times,
-    _waiting_times,
 )
 from o2c.quality import _data_quality, _log_summary
 
@@ -303,10 +302,10 @@ def assess(
     next(ticks)  # data_quality
     quality, summary = _data_quality(loaded, loaded_log), _log_summary(loaded_log)
     next(ticks)  # variants
-    variant_table, edges = _variants(log), _directly_follows(log)
+    variant_table = _variants(log)
     starts, ends = _start_activities(log), _end_activities(log)
     next(ticks)  # waiting_times
-    waits = _waiting_times(log, calendar=calendar)
+    edges, waits = _edges_and_waits(log, calendar=calendar)  # one pass over the transitions for both
     durations, leads = _activity_durations(log, calendar=calendar), _lead_times(log, calendar=calendar)
     working = working_log(log, calendar)  # the log whose timestamp differences are working time
     next(ticks)  # bottlenecks
