@@ -49,6 +49,7 @@ LEVELS = {
     "_kpis": 7,
     "_approvals": 7,  # approval chains and rubber stamps, beside the kpis
     "_time_only": 7,  # steps that only add time: the path without them, payment on time, the time they add
+    "_risk": 7,  # who will pay late: learns from the kpis' late payment, beside them
     "_assess": 8,
     "_actions": 8,  # what to fix first: reads an Assessment (assess imports it, beside it)
     "_compare": 8,  # compares two sides of orders with the analyses and kpis, as assess does

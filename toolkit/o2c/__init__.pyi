@@ -13,6 +13,7 @@ from ._object_waits import deduplicated_waiting_times
 from ._objects import ObjectCentricLog
 from ._rekeyed import RekeyedValues, rekeyed_values
 from ._rework import first_time_right, ping_pongs, rekeyed_data, rework, rework_cost, self_loops
+from ._risk import Backtest, PaymentRisk, payment_risk
 from ._simulate import ObjectCentricSimulation, Simulation, example_log, simulate, simulate_ocel
 from ._time_only import time_only_steps
 from .conformance import (
@@ -88,6 +89,7 @@ __all__ = [
     "Approvals",
     "ArgumentError",
     "Assessment",
+    "Backtest",
     "ColumnMapping",
     "ColumnMappingError",
     "Comparison",
@@ -100,6 +102,7 @@ __all__ = [
     "LoadedLog",
     "ObjectCentricLog",
     "ObjectCentricSimulation",
+    "PaymentRisk",
     "ProcessModel",
     "Reason",
     "RejectedRowError",
@@ -150,6 +153,7 @@ __all__ = [
     "milestones",
     "object_directly_follows",
     "object_facts",
+    "payment_risk",
     "ping_pongs",
     "plausibility_warnings",
     "plot_approval_chains",

@@ -41,6 +41,7 @@ from o2c._objects import EVENT_ID
 from o2c._progress import progress as _progress
 from o2c._rekeyed import RekeyedValues, _rekeyed_values
 from o2c._rework import _first_time_right, _rekeyed_data, _rework, _rework_cost
+from o2c._risk import PaymentRisk, _payment_risk
 from o2c._time_only import _time_only_steps
 from o2c.conformance import ConformanceSummary, IdealPath, ProcessModel, conformance_summary
 from o2c.conformance.alignments import _align
@@ -48,20 +49,19 @@ from o2c.conformance.cost import _cost_of_divergence, _flow_efficiency, _lead_ti
 from o2c.conformance.discover import DISCOVERY_METHODS, _discover_ideal_path
 from o2c.discovery import (
     _activity_instances,
-    _directly_follows,
     _end_activities,
     _start_activities,
     _variants,
 )
-from o2c.errors import InputFileError, check_choice, check_number, check_whole
+from o2c.errors import InputFileError, ToolkitError, check_choice, check_number, check_whole
 from o2c.io import LoadedLog, SourceInfo
 from o2c.log import LIFECYCLE, TRANSITIONS, validate
 from o2c.performance import (
     _activity_durations,
     _bottlenecks,
     _drivers,
+    _edges_and_waits,
     _lead_times,
-    _waiting_times,
 )
 from o2c.quality import _data_quality, _log_summary
 
@@ -122,6 +122,8 @@ class Assessment:
     invoiced or paid milestone);
     ``first_time_right`` is a share and ``conformance`` a ``ConformanceSummary``. ``actions`` is
     ``o2c.actions`` of the assessment (what to fix first, at ``annual_rate``), computed once.
+    ``payment_risk`` is ``o2c.payment_risk`` (who will pay late), or None with the reason in
+    ``payment_risk_skipped`` (no paid milestone, no due dates, too few orders with a known outcome).
 
     ``calendar`` is the working calendar the waits were counted in, None for calendar time. With
     one, ``waiting_times``, ``bottlenecks``, ``activity_durations`` and ``lead_times`` hold
@@ -185,6 +187,8 @@ class Assessment:
     rekeyed_values: RekeyedValues | None = field(default=None, repr=False)
     time_only_steps: pd.DataFrame | None = field(default=None, repr=False)
     actions: pd.DataFrame | None = field(default=None, repr=False)
+    payment_risk: PaymentRisk | None = field(default=None, repr=False)
+    payment_risk_skipped: str | None = None
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every result table by name (the ``tables/`` of a report), ``conformance`` as its activities.
@@ -212,6 +216,9 @@ class Assessment:
             tables["rekeyed_values"] = self.rekeyed_values.attributes
         if self.time_only_steps is not None:
             tables["time_only_steps"] = self.time_only_steps
+        if self.payment_risk is not None:
+            tables["payment_risk"] = self.payment_risk.open_orders
+            tables["payment_risk_calibration"] = self.payment_risk.backtest.calibration
         return tables
 
 
@@ -315,10 +322,10 @@ def assess(
     next(ticks)  # data_quality
     quality, summary = _data_quality(loaded, loaded_log), _log_summary(loaded_log)
     next(ticks)  # variants
-    variant_table, edges = _variants(log), _directly_follows(log)
+    variant_table = _variants(log)
     starts, ends = _start_activities(log), _end_activities(log)
     next(ticks)  # waiting_times
-    waits = _waiting_times(log, calendar=calendar)
+    edges, waits = _edges_and_waits(log, calendar=calendar)  # one pass over the transitions for both
     durations, leads = _activity_durations(log, calendar=calendar), _lead_times(log, calendar=calendar)
     working = working_log(log, calendar)  # the log whose timestamp differences are working time
     next(ticks)  # bottlenecks
@@ -365,6 +372,7 @@ def assess(
         if payable
         else _empty(_LATE_PAYMENT_DTYPES)
     )
+    risk, risk_skipped = _risk_or_reason(log, given, bool(payable))
     facts = shared_waits = object_edges = None
     if loaded.ocel is not None:  # read from an object-centric file: the facts of its objects
         facts = object_facts(loaded.ocel, case=loaded.source.mapping.case_id)
@@ -414,8 +422,23 @@ def assess(
         approvals=chains,
         rekeyed_values=rekeyed_values,
         time_only_steps=time_only,
+        payment_risk=risk,
+        payment_risk_skipped=risk_skipped,
     )
     return replace(result, actions=_actions(result, annual_rate=annual_rate))
+
+
+def _risk_or_reason(
+    log: pl.DataFrame, ideal: IdealPath | None, payable: bool
+) -> tuple[PaymentRisk | None, str | None]:
+    """``o2c.payment_risk`` of the log, or None and why not (no payment milestone, no due dates,
+    too few orders with a known outcome): assess never fails for want of it."""
+    if not payable:
+        return None, "the log has no invoiced or paid milestone"
+    try:
+        return _payment_risk(log, ideal=ideal), None
+    except (ToolkitError, ValueError) as error:
+        return None, str(error)
 
 
 def _has_transitions(log: pl.DataFrame) -> bool:

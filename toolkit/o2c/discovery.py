@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -278,24 +279,123 @@ def _case_traces(log: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def _variant_table(log: pl.DataFrame, *, with_cases: bool) -> pl.DataFrame:
-    """Variants ranked by cases (descending), ties by trace; ``variant_id`` 1 is the most frequent.
+#: A trace key packs a trace's first activities into at most this many 64-bit words; a longer
+#: trace keeps the rest as a list beside them.
+_WORDS = 4
 
-    Traces are grouped as lists of the activity column's categorical codes, never as joined
-    strings; names are looked up only for the (few) variants, to break ties and to show them.
+
+def _name_ranks(codes: np.ndarray, dtype: pl.DataType) -> tuple[np.ndarray, list[str]]:
+    """Categorical ``codes`` (of ``dtype``) as ranks in name order (1 = ``names[0]``, ``uint64``), and the names.
+
+    Ranks, not the codes (which follow the order in which names first appeared), so that traces
+    compared rank by rank compare name by name.
+
+    >>> from o2c import example_log
+    >>> log = example_log()
+    >>> ranks, names = _name_ranks(log["activity"].to_physical().to_numpy(), log.schema["activity"])
+    >>> names[ranks[0] - 1], names[:2]
+    ('Create Sales Order', ['Change Price', 'Check Credit'])
     """
-    dtype = log.schema[ACTIVITY]
+    present = np.flatnonzero(np.bincount(codes)).astype(np.uint32)
+    names = pl.Series(present).cat.to(dtype).cast(pl.String)
+    order = names.arg_sort().to_numpy()
+    lookup = np.zeros(int(present[-1]) + 1 if present.size else 0, dtype=np.uint64)
+    lookup[present[order]] = np.arange(1, present.size + 1, dtype=np.uint64)
+    return lookup[codes], names.gather(order).to_list()
+
+
+def _trace_keys(ranks: np.ndarray, bounds: np.ndarray, kinds: int) -> pl.DataFrame:
+    """One row per trace: key columns ``w0``, ``w1``, ... (and ``tail``) that sort as the traces do.
+
+    Trace ``i`` is ``ranks[bounds[i]:bounds[i + 1]]``, ranks from 1 to ``kinds``. They are packed,
+    first activity in the highest bits, into 64-bit words of ``64 // bits`` activities each,
+    zeros after the last: equal keys are equal traces, and keys compared word by word compare
+    traces rank by rank, a trace before its continuations. Activities past ``_WORDS`` words go
+    into a ``tail`` list (null for shorter traces, so that those sort first), when there are any.
+
+    >>> keys = _trace_keys(np.array([2, 1, 2, 2], dtype=np.uint64), np.array([0, 2, 3, 4]), 2)
+    >>> keys["w0"].to_list() == [(2 << 62) | (1 << 60), 2 << 62, 2 << 62]
+    True
+    """
+    bits = max(kinds.bit_length(), 1)
+    per_word = 64 // bits
+    lengths = np.diff(bounds)
+    starts = bounds[:-1]
+    words = min(-(-int(lengths.max(initial=1)) // per_word), _WORDS)
+    limit = words * per_word
+    position = np.arange(ranks.size, dtype=np.int64) - np.repeat(starts, lengths)
+    packed = position < limit
+    every = bool(packed.all())
+    chosen = None if every else np.flatnonzero(packed)
+    inside, at = (ranks, position) if chosen is None else (ranks[chosen], position[chosen])
+    # per position within the trace (a small table): its shift within its word, and whether it opens one
+    place = np.arange(limit, dtype=np.int64)
+    shift = (bits * (per_word - 1 - place % per_word)).astype(np.uint64)
+    opens = np.flatnonzero((place % per_word == 0)[at])
+    keys = np.zeros(lengths.size * words, dtype=np.uint64)
+    if opens.size:
+        trace = np.searchsorted(starts, opens if chosen is None else chosen[opens], side="right") - 1
+        keys[trace * words + at[opens] // per_word] = np.bitwise_or.reduceat(inside << shift[at], opens)
+    table = pl.DataFrame({f"w{i}": keys[i::words] for i in range(words)})
+    if every:
+        return table
+    rest = np.flatnonzero(~packed)
+    trace = (np.searchsorted(starts, rest, side="right") - 1).astype(np.uint32)
+    tails = (
+        pl.DataFrame({"trace": trace, "tail": ranks[rest]}).group_by("trace", maintain_order=True).agg("tail")
+    )
+    return table.with_row_index("trace").join(tails, on="trace", how="left").drop("trace")
+
+
+def _ranked_variants(
+    log: pl.DataFrame, *, with_cases: bool, spell: bool = True
+) -> tuple[pl.DataFrame, list[tuple[str, ...]]]:
+    """Variants ranked by cases (descending), ties by trace name by name, and their traces (none
+    unless ``spell``).
+
+    The table has ``variant_id`` (1 = the most frequent), ``cases``, ``median_lead`` (µs) and,
+    ``with_cases``, ``case``: the numbers of its cases (0 = the first case of the log). Cases
+    are grouped on their traces as lists of categorical codes; only the variants' traces are
+    then renumbered in name order and packed into keys (``_trace_keys``) to rank them, and
+    spelled from a table of names, so that each name is one Python string however often it
+    occurs (never a list of names per variant, sorted or turned into Python objects one by one).
+    """
     extra = [pl.col("case")] if with_cases else []
     table = (
         _case_traces(log)
         .group_by("trace")
         .agg(*extra, cases=pl.len(), median_lead=pl.col("lead").median())
-        .with_columns(names=pl.col("trace").list.eval(pl.element().cat.to(dtype).cast(pl.String)))
-        .sort(["cases", "names"], descending=[True, False])
-        .with_row_index("variant_id", offset=1)
         .collect()
     )
-    return table
+    codes = table["trace"].explode().to_numpy()
+    lengths = table["trace"].list.len().to_numpy().astype(np.int64)
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    ranks, names = _name_ranks(codes, log.schema[ACTIVITY])
+    keys = _trace_keys(ranks, bounds, len(names))
+    ranked = (
+        pl.concat([table.drop("trace").with_row_index("_row"), keys], how="horizontal")
+        .sort(["cases", *keys.columns], descending=[True] + [False] * keys.width)
+        .with_row_index("variant_id", offset=1)
+    )
+    table = ranked.select("variant_id", *extra, "cases", "median_lead")
+    if not spell:
+        return table, []
+    row = ranked["_row"].to_numpy()
+    offsets = bounds[:-1][row]
+    ends = offsets + lengths[row]
+    spelled = np.array([None, *names], dtype=object)[ranks].tolist()
+    traces = [tuple(spelled[a:b]) for a, b in zip(offsets.tolist(), ends.tolist(), strict=True)]
+    return table, traces
+
+
+def _variant_table(log: pl.DataFrame, *, with_cases: bool) -> pl.DataFrame:
+    """Variants ranked by cases (descending), ties by trace; ``variant_id`` 1 is the most frequent.
+
+    Columns ``variant_id``, ``case`` (``with_cases``: the numbers of its cases), ``cases``,
+    ``median_lead`` (µs) and ``names`` (the trace, a list of activity names).
+    """
+    table, traces = _ranked_variants(log, with_cases=with_cases)
+    return table.with_columns(names=pl.Series(traces, dtype=pl.List(pl.String)))
 
 
 def variants(log: EventLog) -> pd.DataFrame:
@@ -340,7 +440,7 @@ def variants(log: EventLog) -> pd.DataFrame:
 
 def _variants(log: pl.DataFrame) -> pd.DataFrame:
     """``variants`` of a validated log."""
-    table = _variant_table(log, with_cases=False)
+    table, traces = _ranked_variants(log, with_cases=False)
     total = table["cases"].sum()
     result = table.select(
         pl.col("variant_id").cast(pl.Int64),
@@ -348,8 +448,7 @@ def _variants(log: pl.DataFrame) -> pd.DataFrame:
         share=pl.col("cases") / total,
         median_lead_time=duration_from_microseconds(pl.col("median_lead")),
     ).to_pandas()
-    # from Python lists: pandas would make each trace a numpy array first (a fifth of the call)
-    result.insert(1, "trace", pd.Series([tuple(t) for t in table["names"].to_list()], dtype=object))
+    result.insert(1, "trace", pd.Series(traces, dtype=object))
     return result
 
 
@@ -375,7 +474,7 @@ def case_variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
 
 def _case_variants(log: pl.DataFrame) -> pd.DataFrame:
     """``case_variants`` of a validated log."""
-    table = _variant_table(log, with_cases=True)
+    table, _ = _ranked_variants(log, with_cases=True, spell=False)
     per_case = table.select(pl.col("variant_id").cast(pl.Int64), "case").explode("case").sort("case")
     case_ids = log.select(pl.col(CASE_ID).unique(maintain_order=True))
     return case_ids.with_columns(per_case["variant_id"]).to_pandas()

@@ -184,7 +184,9 @@ def findings(
         ``stuck_orders`` (``orders``, ``value``, the ``top`` ones), ``late_payment_drivers`` and
         ``late_payment_measure`` (``days_past_due``, ``invoice_to_cash``, or null without rows),
         ``actions`` (``o2c.actions``: ``resamples``, ``seed``, ``level``, ``annual_rate``,
-        ``daily_revenue``, ``currency`` and every lever, durations in seconds);
+        ``daily_revenue``, ``currency`` and every lever, durations in seconds),
+        ``payment_risk`` (``o2c.payment_risk``: ``backtest`` with ``auc``, ``brier`` and
+        ``calibration``, the ``top`` open orders by value at risk; or ``skipped`` with the reason);
         ``approvals`` (``rule``, ``approval_steps``, ``sentences``, ``chain_lengths``, ``steps``,
         ``rubber_stamps``, ``outcomes_recorded``: ``o2c.approvals``), ``rekeyed_values`` (``orders``,
         ``orders_rekeyed``, ``attributes``, ``by_name``: ``o2c.rekeyed_values``) and
@@ -295,6 +297,7 @@ def findings(
         "late_payment_drivers": _records(a.late_payment_drivers.head(top)),
         "late_payment_measure": late_measure(a.late_payment_drivers),
         "actions": _actions(a),
+        "payment_risk": _payment_risk(a, top),
     }
     if a.object_facts is not None:
         document["objects"] = _objects(a)
@@ -342,6 +345,35 @@ def _actions(a: Assessment) -> dict[str, Any]:
         "daily_revenue": _plain(round(float(table.attrs.get("daily_revenue", math.nan)), 2)),
         "currency": a.currency,
         "levers": _records(table.round(dict.fromkeys(money, 2))),
+    }
+
+
+def _payment_risk(a: Assessment, top: int) -> dict[str, Any]:
+    """findings.json's ``payment_risk``: the backtest and the escalation list's ``top`` orders by
+    value at risk, or why it was skipped."""
+    risk = a.payment_risk
+    if risk is None:
+        return {"skipped": a.payment_risk_skipped, "backtest": None, "top": []}
+    back, orders = risk.backtest, risk.open_orders
+    return {
+        "skipped": None,
+        "as_of": risk.as_of.isoformat(),
+        "train_orders": risk.train_orders,
+        "open_orders": len(orders),
+        "overdue_orders": int(orders["overdue"].sum()),
+        "value_at_risk": _plain(round(orders["value_at_risk"].sum(min_count=1), 2)),
+        "backtest": {
+            "cut": back.cut.isoformat(),
+            "train_orders": back.train_orders,
+            "train_rows": back.train_rows,
+            "test_orders": back.test_orders,
+            "test_rows": back.test_rows,
+            "late_share": _plain(back.late_share),
+            "auc": _plain(back.auc),
+            "brier": _plain(back.brier),
+            "calibration": _records(back.calibration),
+        },
+        "top": _records(orders.head(top)),
     }
 
 

@@ -98,6 +98,30 @@ def _environment(day: pd.Timedelta | None = None) -> jinja2.Environment:
     return env
 
 
+def _risk_tables(a: Assessment, top: int) -> dict[str, Any]:
+    """The escalation list by value at risk and the backtest's calibration, probabilities shown as
+    shares; empty without ``payment_risk``."""
+    if a.payment_risk is None:
+        return {"risk": None, "calibration": None}
+    orders = a.payment_risk.open_orders.rename(
+        columns={"probability": "late_share", "low": "late_share_low", "high": "late_share_high"}
+    )
+    orders = orders.assign(overdue=orders["overdue"].map({True: "yes", False: ""}))
+    orders = orders.assign(stuck=orders["stuck"].map({True: "yes", False: ""}))
+    calibration = a.payment_risk.backtest.calibration.rename(
+        columns={
+            "predicted": "predicted_share",
+            "observed": "observed_share",
+            "observed_low": "observed_share_low",
+            "observed_high": "observed_share_high",
+        }
+    )
+    return {
+        "risk": _table(orders, _RISK_COLUMNS, a.currency, limit=top),
+        "calibration": _table(calibration, _CALIBRATION_COLUMNS, a.currency),
+    }
+
+
 def _table(
     frame: pd.DataFrame,
     headers: Mapping[str, str],
@@ -251,6 +275,27 @@ _STUCK_COLUMNS = {
     "waiting": "waiting since",
     "wait_p90": "usual wait (90th pct)",
     "value": "order value",
+}
+_RISK_COLUMNS = {
+    "rank": "rank",
+    "case_id": "order",
+    "last_activity": "last step",
+    "late_share": "probability late",
+    "late_share_low": "interval from",
+    "late_share_high": "to",
+    "overdue": "overdue",
+    "value": "order value",
+    "value_at_risk": "value at risk",
+    "stuck": "stuck",
+}
+_CALIBRATION_COLUMNS = {
+    "bin": "predicted",
+    "rows": "rows",
+    "orders": "orders",
+    "predicted_share": "mean predicted",
+    "observed_share": "observed late",
+    "observed_share_low": "95% from",
+    "observed_share_high": "to",
 }
 _LATE_COLUMNS = {
     "attribute": "attribute",
@@ -510,6 +555,7 @@ def html_page(
             "quality": _table(a.data_quality, _QUALITY_COLUMNS, a.currency),
             "rejects": _table(rejects, _REJECT_COLUMNS, a.currency),
             "stuck": _table(a.stuck_orders, _STUCK_COLUMNS, a.currency, limit=top),
+            **_risk_tables(a, top),
             "objects": _object_facts_table(a.object_facts, a.currency),
             "actions": _action_table(a.actions, a.currency),
             "late": _table(
