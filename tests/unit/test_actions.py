@@ -237,3 +237,11 @@ def test_a_driver_is_a_lever_only_when_its_wait_is_material(
     drivers.loc[apac, "wait_median"] = drivers.loc[apac, "others_wait_median"] * ratio
     table = o2c.actions(dataclasses.replace(sample, drivers=drivers), resamples=50)
     assert ("Pick Goods -> Ship Goods for region APAC" in set(table["lever"])) is present
+
+
+def test_only_an_optional_approval_is_a_lever_to_skip() -> None:
+    # an optional delivery is no step to drop; an optional approval (by name) is
+    ideal = dataclasses.replace(IDEAL, optional=frozenset({"approve", "ship"}))
+    table = o2c.actions(o2c.assess(read_log(_hand_log()), ideal=ideal, progress=False), resamples=50)
+    skips = set(table.loc[table["kind"] == "optional_step", "lever"])
+    assert skips == {"skip approve"}

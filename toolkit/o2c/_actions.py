@@ -13,8 +13,10 @@
   from the loop's first execution, so every wait from its first to its last execution is saved.
 - ``deviation``: an inserted step of ``cost_of_divergence`` (log move, ``extra_time`` above 0)
   is not inserted: the wait into each execution beyond those the ideal path has is saved.
-- ``optional_step``: a step the ideal path marks optional (an approval) is left out: the wait
-  into it, from the event before, is saved; the wait after it stays.
+- ``optional_step``: an approval the ideal path marks optional (an approval step of
+  ``o2c.approvals``: the ideal path's ``approval_steps``, else by name) is left out: the wait
+  into it, from the event before, is saved; the wait after it stays. Other optional steps (an
+  optional delivery or invoice in a discovered path) are no lever.
 - ``late_payment``: an activity that goes with paying late (``late_payment_drivers``:
   ``attribute`` ``activity``, significant, a cause rather than a consequence such as a reminder)
   is resolved: its orders are paid as far past due (or as long after the invoice) as the orders
@@ -59,7 +61,8 @@ Examples
 >>> from o2c.io import read_log
 >>> from o2c._assess import assess
 >>> ideal = IdealPath(("Create Sales Order", "Check Credit", "Confirm Order", "Ship Goods",
-...                    "Create Invoice", "Receive Payment"), optional=frozenset({"Check Credit"}))
+...                    "Create Invoice", "Receive Payment"), optional=frozenset({"Check Credit"}),
+...                   approval_steps=frozenset({"Check Credit"}))
 >>> table = actions(assess(read_log(example_log()), ideal=ideal, progress=False), resamples=200)
 >>> table[["kind", "orders", "saved_total", "overlap"]]
             kind  orders     saved_total         overlap
@@ -74,6 +77,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -209,7 +213,7 @@ def _actions(
         *_bottleneck_levers(result.drivers, events, log),
         *_rework_levers(result.rework_cost, events),
         *_deviation_levers(result.cost_of_divergence, events, ideal),
-        *_optional_levers(ideal, events),
+        *_optional_levers(ideal, events, result.approvals.approval_steps if result.approvals else ()),
         *_late_payment_levers(
             result.late_payment_drivers, events, cases, find_milestones(log, ideal)["paid"].activity
         ),
@@ -524,12 +528,16 @@ def _deviation_levers(
     return levers
 
 
-def _optional_levers(ideal: IdealPath | None, events: pl.DataFrame) -> list[_Lever]:
+def _optional_levers(
+    ideal: IdealPath | None, events: pl.DataFrame, approvals: Collection[str]
+) -> list[_Lever]:
+    """A lever per optional step of the ideal path that is an approval (``o2c.approvals``' rule):
+    an optional delivery or invoice is no step to drop."""
     if ideal is None:
         return []
     levers = []
     waits = events["_wait"].to_numpy()
-    for step in sorted(ideal.optional):
+    for step in sorted(ideal.optional & set(approvals)):
         rows = _company(events, pl.col("activity") == step)
         levers.append(
             _Lever(
