@@ -90,7 +90,7 @@ def test_optional_step_counted_by_hand(hand_actions: pd.DataFrame) -> None:
 def test_two_levers_on_the_same_days_add_up_to_the_combined_lever(hand_actions: pd.DataFrame) -> None:
     # order 4: create -1d-> fix -2d-> fix. The deviation lever claims both waits into fix (3 days),
     # the self-loop lever the wait into the second fix (2 days): the same 2 days of the same order.
-    deviation = _lever(hand_actions, "skip fix")
+    deviation = _lever(hand_actions, "no inserted fix")
     loop = _lever(hand_actions, "loop fix -> fix")
     assert deviation["kind"] == "deviation" and loop["kind"] == "rework"
     combined = 3 * DAY  # the union of their claims, counted by hand

@@ -514,7 +514,7 @@ def _deviation_levers(
         rows = _company(events, (pl.col("activity") == activity) & (pl.col("_occurrence") > allowed))
         levers.append(
             _Lever(
-                lever=f"skip {activity}",
+                lever=f"no inserted {activity}",
                 kind="deviation",
                 fixed=(
                     f"Orders no longer insert {activity} beyond the ideal path: the wait into each such "
