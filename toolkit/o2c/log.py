@@ -117,6 +117,11 @@ class Reason(StrEnum):
     MISSING_DOCUMENT = "missing_document"
     NO_DOCUMENT_NUMBER = "no_document_number"
     NO_SALES_ORDER = "no_sales_order"
+    # SAP change documents (CDHDR/CDPOS): a change without items, an item without its change,
+    # an object of a class the reader cannot place in an order
+    NO_CHANGE_ITEMS = "no_change_items"
+    NO_CHANGE_HEADER = "no_change_header"
+    UNKNOWN_OBJECT_CLASS = "unknown_object_class"
     # object-centric logs (OCEL): events, objects and links that break the log's rules
     MISSING_EVENT_ID = "missing_event_id"
     MISSING_OBJECT_ID = "missing_object_id"

@@ -65,6 +65,7 @@ import pandas as pd
 import polars as pl
 
 from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, check_timezone, did_you_mean
+from o2c.io._changes import find_change_tables, read_change_documents
 from o2c.io._csv import read_csv
 from o2c.io._inflate import MAX_INFLATED_BYTES, inflate
 from o2c.io._mapping import ColumnMapping
@@ -212,6 +213,10 @@ def read_sap_document_flow(
         [malformed, rejects.with_columns(source_file=pl.lit(source_file)).select(empty_rejects().columns)]
     )
     rejects = rejects.sort(SOURCE_ROW, maintain_order=True)
+    headers, items = find_change_tables(path, max_inflated_bytes=max_inflated_bytes)
+    changes = None
+    if headers:
+        changes = read_change_documents(headers, items, log, timezone=zone)
     notes: dict[str, Any] = {
         "timezone": zone,
         "member": member,
@@ -220,6 +225,12 @@ def read_sap_document_flow(
         "documents": _table_documents(flow),
         **_identity_notes(log, used),
     }
+    if changes is not None:
+        notes["change_documents"] = changes.notes
+        log = validate(
+            pl.concat([log.with_columns(source_file=pl.lit(source_file)), changes.events], how="diagonal_relaxed")
+        )
+        rejects = pl.concat([rejects, changes.rejects])
     mapping = ColumnMapping(
         case_id="VBELV", activity="VBTYP_N", timestamp="ERDAT", value="RFWRT" if "RFWRT" in raw.columns else None,
         timezone=zone,
