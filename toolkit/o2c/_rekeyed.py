@@ -19,6 +19,18 @@ Change activities found by name (``o2c.rekeyed_data``: names beginning with Chan
 Correct) stay beside these as a second source, labelled ``source="activity name"``; the
 attribute rows are labelled ``source="values"``.
 
+SAP change documents (CDHDR/CDPOS read beside VBFA, see ``o2c.io._changes``) are a third
+source, ``source="change documents"``: one row per changed field ``<TABNAME>-<FNAME>`` (whole
+rows inserted or deleted, ``FNAME`` = ``KEY``, are not field changes), each change event a
+change from ``value_old`` to ``value_new``. A field's kind is ``date`` when every value written
+reads as a date (``YYYYMMDD``, SAP's ``00000000`` is empty), ``number`` when every value reads
+as a number (SAP's trailing minus ``5.00-`` included), else ``text``; the size is new minus
+old when both values are given. The step is the transaction (``TCODE``; the activity when
+none), ``orders_with_value`` counts the orders with a change of the field (the documents do not
+record unchanged values) and ``orders_entered_at_several_steps`` the orders whose changes of
+the field came from two or more transactions. The change-document columns (``change_table``,
+``value_old``, ...) are not compared as attributes of the ``values`` source.
+
 Examples
 --------
 >>> import polars as pl
@@ -47,6 +59,7 @@ import polars as pl
 
 from o2c._rework import REKEY_PATTERNS, _rekeyed_data
 from o2c.errors import check_choice, check_names
+from o2c.io._changes import CHANGE_COLUMNS
 from o2c.log import (
     ACTIVITY,
     CASE_ID,
@@ -74,6 +87,7 @@ _CHANGE_COLUMNS = [
     "old_value",
     "new_value",
     "change",
+    "source",
 ]
 
 
@@ -82,7 +96,8 @@ class RekeyedValues:
     """Re-keyed data of a log (see ``o2c.rekeyed_values``).
 
     ``attributes``: one row per attribute compared, most orders changed first, ties by name:
-    ``attribute``, ``kind`` (text, number, date), ``source`` (``values``), ``orders_with_value``,
+    ``attribute``, ``kind`` (text, number, date), ``source`` (``values``, or ``change documents``
+    for a field ``<TABNAME>-<FNAME>`` of SAP's change documents), ``orders_with_value``,
     ``orders_changed``, ``share_of_orders`` (orders changed over all orders), ``changes``,
     ``changes_per_order`` (over the orders changed), ``orders_entered_at_several_steps``,
     ``steps`` and ``resources`` (tuples, most changes first, ties by name),
@@ -94,7 +109,8 @@ class RekeyedValues:
     most changes first, ties by step.
 
     ``changes``: one row per change, in log order: ``case_id``, ``attribute``, ``kind``,
-    ``step``, ``resource``, ``timestamp``, ``old_value``, ``new_value`` (as text) and ``change``.
+    ``step``, ``resource``, ``timestamp``, ``old_value``, ``new_value`` (as text), ``change`` and
+    ``source`` (``values`` or ``change documents``).
 
     ``by_name``: ``o2c.rekeyed_data``'s table (change activities found by name) with
     ``source`` = ``activity name``. ``orders``: all orders; ``orders_rekeyed``: orders with a
@@ -151,6 +167,9 @@ def _rekeyed_values(
 ) -> RekeyedValues:
     """``rekeyed_values`` of a validated log."""
     columns = _attributes(log, attributes)
+    documented = CHANGE_COLUMNS[0] in log.columns
+    if documented and attributes is None:
+        columns = [c for c in columns if c not in CHANGE_COLUMNS and c != "source_file"]
     by_name = _rekeyed_data(log, patterns=patterns)
     by_name.insert(1, "source", "activity name")
     n = case_count(log)
@@ -170,6 +189,10 @@ def _rekeyed_values(
         table, summary = _attribute(log, base, column, kind, n)
         changes.append(table)
         summaries.append(summary)
+    if documented:
+        table, summary_rows = _change_documents(log, n)
+        changes.append(table)
+        summaries.extend(summary_rows)
     text = pl.String()
     change_schema: dict[str, pl.DataType] = {
         CASE_ID: text,
@@ -181,6 +204,7 @@ def _rekeyed_values(
         "old_value": text,
         "new_value": text,
         "change": pl.Float64(),
+        "source": text,
     }
     all_changes = pl.concat(changes) if changes else pl.DataFrame(schema=change_schema)
     by_name_orders = log.filter(
@@ -249,6 +273,7 @@ def _attribute(
         pl.col("carried").cast(pl.String).alias("old_value"),
         pl.col("value").cast(pl.String).alias("new_value"),
         size.cast(pl.Float64),
+        source=pl.lit("values"),
     )
     several = (
         frame.filter(entered)
@@ -329,3 +354,102 @@ def _step_table(changes: pl.DataFrame) -> pd.DataFrame:
     frame = table.to_pandas()
     frame["resources"] = [tuple(r) for r in table["resources"].to_list()]
     return frame
+
+
+def _sap_number(column: str) -> pl.Expr:
+    """A value of a change document as a number: ``1,234.50`` and SAP's trailing minus ``5.00-``."""
+    text = pl.col(column).str.strip_chars().str.replace_all(",", "")
+    negative = text.str.ends_with("-")
+    magnitude = text.str.strip_suffix("-").cast(pl.Float64, strict=False)
+    return pl.when(negative).then(-magnitude).otherwise(magnitude)
+
+
+def _sap_date(column: str) -> pl.Expr:
+    text = pl.col(column).str.strip_chars().str.replace_all("-", "")
+    return text.str.to_date("%Y%m%d", strict=False)
+
+
+def _change_documents(log: pl.DataFrame, n: int) -> tuple[pl.DataFrame, list[dict[str, object]]]:
+    """The changes of SAP's change documents, per field, and the fields' rows of the attributes table."""
+    empty_date = pl.col("^(old|new)$").str.strip_chars().is_in(["", "00000000", "0000-00-00"])
+    frame = (
+        log.filter(pl.col("change_table").is_not_null() & (pl.col("change_field") != "KEY"))
+        .select(
+            CASE_ID,
+            attribute=pl.concat_str("change_table", pl.lit("-"), "change_field"),
+            step=pl.coalesce(pl.col("change_tcode"), pl.col(ACTIVITY).cast(pl.String)),
+            resource=(pl.col(RESOURCE) if RESOURCE in log.columns else pl.lit(None)).cast(pl.String),
+            timestamp=TIMESTAMP,
+            old=pl.col("value_old").cast(pl.String),
+            new=pl.col("value_new").cast(pl.String),
+        )
+        .with_columns(pl.when(~empty_date).then(pl.col("^(old|new)$")))
+    )
+    written = pl.concat([frame.select("attribute", v="old"), frame.select("attribute", v="new")]).drop_nulls()
+    kinds = (
+        written.with_columns(_n=_sap_number("v"), _d=_sap_date("v"))
+        .group_by("attribute")
+        .agg(
+            date=pl.col("_d").is_not_null().all() & (pl.col("v").str.strip_chars().str.len_chars() >= 8).all(),
+            number=pl.col("_n").is_not_null().all(),
+        )
+        .select(
+            "attribute",
+            kind=pl.when("date").then(pl.lit("date")).when("number").then(pl.lit("number")).otherwise(pl.lit("text")),
+        )
+    )
+    frame = frame.join(kinds, on="attribute", how="left").with_columns(pl.col("kind").fill_null("text"))
+    days = (_sap_date("new") - _sap_date("old")).dt.total_days().cast(pl.Float64)
+    size = (
+        pl.when(pl.col("kind") == "number")
+        .then(_sap_number("new") - _sap_number("old"))
+        .when(pl.col("kind") == "date")
+        .then(days)
+        .otherwise(pl.lit(None, pl.Float64))
+    )
+    changes = frame.select(
+        CASE_ID,
+        "attribute",
+        "kind",
+        "step",
+        "resource",
+        TIMESTAMP,
+        old_value="old",
+        new_value="new",
+        change=size.cast(pl.Float64),
+        source=pl.lit("change documents"),
+    )
+    fields = (
+        changes.group_by("attribute", "kind")
+        .agg(
+            orders_changed=pl.col(CASE_ID).n_unique(),
+            changes=pl.len(),
+            change_median=pl.col("change").median(),
+            change_abs_median=pl.col("change").abs().median(),
+        )
+        .join(
+            changes.group_by("attribute", CASE_ID)
+            .agg(steps=pl.col("step").n_unique())
+            .group_by("attribute")
+            .agg(several=(pl.col("steps") > 1).sum()),
+            on="attribute",
+        )
+        .sort("attribute")
+    )
+    summaries: list[dict[str, object]] = [
+        {
+            "attribute": row["attribute"],
+            "kind": row["kind"],
+            "source": "change documents",
+            "orders_with_value": row["orders_changed"],
+            "orders_changed": row["orders_changed"],
+            "share_of_orders": row["orders_changed"] / n if n else None,
+            "changes": row["changes"],
+            "changes_per_order": row["changes"] / row["orders_changed"],
+            "orders_entered_at_several_steps": row["several"],
+            "change_median": row["change_median"],
+            "change_abs_median": row["change_abs_median"],
+        }
+        for row in fields.iter_rows(named=True)
+    ]
+    return changes, summaries

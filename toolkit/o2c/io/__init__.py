@@ -220,7 +220,13 @@ def _checked(loaded: LoadedLog, *, strict: bool) -> LoadedLog:
     if strict and rejects.height:
         raise_first_reject(rejects, source_file)
     if rejects.height:
-        warnings.warn(RejectedRowsWarning(_summary(rejects, loaded.source.rows, source_file)), stacklevel=3)
+        rows = {source_file: loaded.source.rows, **loaded.source.notes.get("change_documents", {}).get("rows_by_file", {})}
+        summaries = [
+            _summary(rejects.filter(pl.col("source_file") == name), n, name)
+            for name, n in rows.items()
+            if (rejects["source_file"] == name).any()
+        ]
+        warnings.warn(RejectedRowsWarning("\n".join(summaries)), stacklevel=3)
     return loaded
 
 

@@ -184,8 +184,7 @@ def read_change_documents(
     rejects = pl.concat([header_bad, item_bad, header_rejects, item_reasons.select(empty_rejects().columns)])
     notes = {
         "files": [t.name for t in headers + items],
-        "header_rows": header_rows,
-        "item_rows": item_rows,
+        "rows_by_file": {**header_rows, **item_rows},
         "changes": events.height,
         "items_placed": placed.select("_file", SOURCE_ROW).n_unique(),
         "headers_placed": placed.select("_hfile", "_hrow").n_unique(),
@@ -208,10 +207,10 @@ def _kind(name: str) -> str | None:
 
 def _read_all(
     tables: list[_Table], required: tuple[str, ...], what: str
-) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
     """The tables' rows (text, upper-case column names, ``_file``), their malformed lines as
     rejects, and the rows read."""
-    frames, bad, rows = [], [], 0
+    frames, bad, rows = [], [], {}
     for table in tables:
         read = read_csv(table.path if table.on_disk else Path(table.name), table.data, on_disk=table.on_disk)
         frame = read.frame.rename({c: c.strip().strip('"').upper() for c in read.frame.columns if c != SOURCE_ROW})
@@ -229,7 +228,7 @@ def _read_all(
             )
         frames.append(frame.with_columns(_file=pl.lit(table.name)))
         bad.append(read.malformed.with_columns(source_file=pl.lit(table.name)).select(empty_rejects().columns))
-        rows += read.rows
+        rows[table.name] = read.rows
     return pl.concat(frames, how="diagonal_relaxed"), pl.concat(bad), rows
 
 
