@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -11,7 +11,7 @@ import pytest
 
 from o2c import read_log
 from o2c._rekeyed import rekeyed_values
-from o2c.errors import ColumnMappingError, InputFileError, RejectedRowsWarning
+from o2c.errors import ColumnMappingError, InputFileError, RejectedRowError, RejectedRowsWarning
 from o2c.io._sap import read_sap_document_flow
 
 # rows as a spreadsheet shows them (header = row 1); times local to Europe/Berlin (UTC+1 in winter)
@@ -50,7 +50,7 @@ VERKBELEG,0000000001,0000000102,VBAP,0000000001000020,KEY,I,,
 
 
 def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def _folder(tmp_path: Path, **tables: str) -> Path:
@@ -62,7 +62,8 @@ def _folder(tmp_path: Path, **tables: str) -> Path:
 @pytest.fixture
 def loaded(tmp_path):
     return read_sap_document_flow(
-        _folder(tmp_path, **{"VBFA.csv": VBFA, "cdhdr.csv": CDHDR, "CDPOS_2025.csv": CDPOS}), timezone="Europe/Berlin"
+        _folder(tmp_path, **{"VBFA.csv": VBFA, "cdhdr.csv": CDHDR, "CDPOS_2025.csv": CDPOS}),
+        timezone="Europe/Berlin",
     )
 
 
@@ -91,14 +92,21 @@ def test_one_event_per_placed_change_item(loaded):
     assert (first["change_table"], first["change_field"], first["value_old"], first["value_new"]) == (
         "VBAP", "NETWR", "100.00", "90.00",
     )  # fmt: skip
-    assert (first["change_indicator"], first["change_number"], first["change_tcode"]) == ("U", "0000000101", "VA02")
+    assert (first["change_indicator"], first["change_number"], first["change_tcode"]) == (
+        "U",
+        "0000000101",
+        "VA02",
+    )
     assert first["value"] == 100.0 and first["currency"] == "EUR"  # the order's, as on its other events
     documents = loaded.log.filter(pl.col("change_table").is_null())
     assert documents.height == 3 and set(documents["source_file"]) == {"VBFA.csv"}
 
 
 def test_every_row_is_in_the_log_or_rejected_with_a_reason(loaded):
-    rejects = {(r["source_file"], r["source_row"]): (r["reason"], r["column"], r["value"]) for r in loaded.rejects.iter_rows(named=True)}
+    rejects = {
+        (r["source_file"], r["source_row"]): (r["reason"], r["column"], r["value"])
+        for r in loaded.rejects.iter_rows(named=True)
+    }
     headers = {row: v for (f, row), v in rejects.items() if f == "cdhdr.csv"}
     items = {row: v for (f, row), v in rejects.items() if f == "CDPOS_2025.csv"}
     assert headers == {
@@ -132,7 +140,11 @@ def test_zip_with_the_three_tables_reads_the_same(loaded, tmp_path):
     zipped_log = read_sap_document_flow(archive, timezone="Europe/Berlin")
     assert zipped_log.log.drop("source_file").equals(loaded.log.drop("source_file"))
     assert set(zipped_log.log["source_file"]) == {"sap.zip", "export/CDPOS_2025.csv"}
-    named = {"sap.zip": "VBFA.csv", "export/cdhdr.csv": "cdhdr.csv", "export/CDPOS_2025.csv": "CDPOS_2025.csv"}
+    named = {
+        "sap.zip": "VBFA.csv",
+        "export/cdhdr.csv": "cdhdr.csv",
+        "export/CDPOS_2025.csv": "CDPOS_2025.csv",
+    }
     renamed = zipped_log.rejects.with_columns(pl.col("source_file").replace_strict(named))
     assert sorted(renamed.rows()) == sorted(loaded.rejects.rows())
 
@@ -157,6 +169,13 @@ def test_read_log_warns_per_file(tmp_path):
     assert _changes(loaded.log).height == 7
 
 
+def test_strict_names_the_change_table_of_the_first_reject(tmp_path):
+    flow = VBFA.replace("0000000009,000010,0090000009,000010,M,2,5.0,EUR,20250108,080000\n", "")
+    path = _folder(tmp_path, **{"VBFA.csv": flow, "CDHDR.csv": CDHDR, "CDPOS.csv": CDPOS})
+    with pytest.raises(RejectedRowError, match=r"CDHDR\.csv: row 5 was rejected \(unparseable_timestamp\)"):
+        read_log(path, timezone="Europe/Berlin", strict=True)
+
+
 def test_a_table_alone_is_an_input_error(tmp_path):
     path = _folder(tmp_path, **{"VBFA.csv": VBFA, "CDPOS.csv": CDPOS})
     with pytest.raises(InputFileError, match="no CDHDR"):
@@ -164,8 +183,10 @@ def test_a_table_alone_is_an_input_error(tmp_path):
 
 
 def test_missing_column_names_file_and_column(tmp_path):
-    path = _folder(tmp_path, **{"VBFA.csv": VBFA, "CDHDR.csv": CDHDR.replace("UDATE", "DATUM"), "CDPOS.csv": CDPOS})
-    with pytest.raises(ColumnMappingError, match="CDHDR.csv has no column 'UDATE'") as error:
+    path = _folder(
+        tmp_path, **{"VBFA.csv": VBFA, "CDHDR.csv": CDHDR.replace("UDATE", "DATUM"), "CDPOS.csv": CDPOS}
+    )
+    with pytest.raises(ColumnMappingError, match=r"CDHDR\.csv has no column 'UDATE'") as error:
         read_sap_document_flow(path)
     assert error.value.column == "UDATE"
 
@@ -182,7 +203,9 @@ def test_a_collective_invoice_change_is_an_event_in_each_order(tmp_path):
     flow = VBFA + "0000000002,000010,0090000001,000020,M,C,50.0,EUR,20250107,220000\n"
     header = "OBJECTCLAS,OBJECTID,CHANGENR,USERNAME,UDATE,UTIME\nFAKTBELEG,90000001,0000000108,CAT,2025-01-10,08:00:00\n"
     items = "OBJECTCLAS,OBJECTID,CHANGENR,TABNAME,FNAME,VALUE_NEW,VALUE_OLD\nFAKTBELEG,90000001,0000000108,VBRK,XBLNR,B,A\n"
-    loaded = read_sap_document_flow(_folder(tmp_path, **{"VBFA.csv": flow, "CDHDR.csv": header, "CDPOS.csv": items}))
+    loaded = read_sap_document_flow(
+        _folder(tmp_path, **{"VBFA.csv": flow, "CDHDR.csv": header, "CDPOS.csv": items})
+    )
     changes = _changes(loaded.log)  # leading zeros dropped by a spreadsheet still match
     assert sorted(changes.select("case_id", "timestamp").rows()) == [
         ("0000000001", _utc(2025, 1, 10, 8)),
@@ -202,13 +225,19 @@ def test_change_documents_are_a_labelled_source_of_rekeyed_data(loaded):
     assert netwr["steps"] == ("VA02",) and netwr["resources"] == ("ANN", "BOB")
     assert netwr["change_median"] == pytest.approx((-10 + 5.5) / 2)  # 100 -> 90 -> 95.5
     assert netwr["change_abs_median"] == pytest.approx((10 + 5.5) / 2)
-    assert documented.loc["VBAK-VDATU", "kind"] == "date" and documented.loc["VBAK-VDATU", "change_median"] == 5
-    assert documented.loc["LIKP-LFDAT", "change_median"] == 2 and documented.loc["LIKP-LFDAT", "steps"] == ("VL02N",)
+    assert (
+        documented.loc["VBAK-VDATU", "kind"] == "date" and documented.loc["VBAK-VDATU", "change_median"] == 5
+    )
+    assert documented.loc["LIKP-LFDAT", "change_median"] == 2 and documented.loc["LIKP-LFDAT", "steps"] == (
+        "VL02N",
+    )
     bstkd = documented.loc["VBKD-BSTKD"]
     assert bstkd["kind"] == "text" and pd_isna(bstkd["change_median"]) and bstkd["resources"] == ("BOB",)
     assert documented["orders_entered_at_several_steps"].sum() == 0  # one transaction per field and order
     changes = result.changes[result.changes["source"] == "change documents"]
-    assert changes[changes["attribute"] == "VBKD-BSTKD"][["old_value", "new_value"]].values.tolist() == [["PO-1", "PO-2"]]
+    assert changes[changes["attribute"] == "VBKD-BSTKD"][["old_value", "new_value"]].values.tolist() == [
+        ["PO-1", "PO-2"]
+    ]
     # the change columns are not compared as attributes of the values source
     values = set(result.attributes.loc[result.attributes["source"] == "values", "attribute"])
     assert not values & {"value_old", "value_new", "change_table", "change_field", "source_file"}
@@ -226,13 +255,17 @@ def test_sap_numbers_and_empty_dates(tmp_path):
     )
     items = (
         "OBJECTCLAS,OBJECTID,CHANGENR,TABNAME,FNAME,VALUE_NEW,VALUE_OLD\n"
-        "VERKBELEG,0000000001,1,VBAP,KWMENG,5.00-,\"1,000.00\"\n"  # -5 - 1000
+        'VERKBELEG,0000000001,1,VBAP,KWMENG,5.00-,"1,000.00"\n'  # -5 - 1000
         "VERKBELEG,0000000001,2,VBEP,EDATU,20250120,00000000\n"  # an empty date: no size
         "VERKBELEG,0000000001,3,VBEP,EDATU,20250125,20250120\n"
     )
-    loaded = read_sap_document_flow(_folder(tmp_path, **{"VBFA.csv": VBFA, "CDHDR.csv": header, "CDPOS.csv": items}))
+    loaded = read_sap_document_flow(
+        _folder(tmp_path, **{"VBFA.csv": VBFA, "CDHDR.csv": header, "CDPOS.csv": items})
+    )
     result = rekeyed_values(loaded.log)
     fields = result.attributes.set_index("attribute")
-    assert fields.loc["VBAP-KWMENG", "kind"] == "number" and fields.loc["VBAP-KWMENG", "change_median"] == -1005
+    assert (
+        fields.loc["VBAP-KWMENG", "kind"] == "number" and fields.loc["VBAP-KWMENG", "change_median"] == -1005
+    )
     assert fields.loc["VBEP-EDATU", "kind"] == "date" and fields.loc["VBEP-EDATU", "changes"] == 2
     assert fields.loc["VBEP-EDATU", "change_median"] == 5  # the first change has no old date

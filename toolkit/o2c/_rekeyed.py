@@ -390,12 +390,17 @@ def _change_documents(log: pl.DataFrame, n: int) -> tuple[pl.DataFrame, list[dic
         written.with_columns(_n=_sap_number("v"), _d=_sap_date("v"))
         .group_by("attribute")
         .agg(
-            date=pl.col("_d").is_not_null().all() & (pl.col("v").str.strip_chars().str.len_chars() >= 8).all(),
+            date=pl.col("_d").is_not_null().all()
+            & (pl.col("v").str.strip_chars().str.len_chars() >= 8).all(),
             number=pl.col("_n").is_not_null().all(),
         )
         .select(
             "attribute",
-            kind=pl.when("date").then(pl.lit("date")).when("number").then(pl.lit("number")).otherwise(pl.lit("text")),
+            kind=pl.when("date")
+            .then(pl.lit("date"))
+            .when("number")
+            .then(pl.lit("number"))
+            .otherwise(pl.lit("text")),
         )
     )
     frame = frame.join(kinds, on="attribute", how="left").with_columns(pl.col("kind").fill_null("text"))

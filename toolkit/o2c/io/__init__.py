@@ -218,9 +218,12 @@ def _checked(loaded: LoadedLog, *, strict: bool) -> LoadedLog:
     """``loaded`` from a reader of its own (a VBFA table), its rejects raised or warned as ``read_log`` does."""
     rejects, source_file = loaded.rejects, Path(loaded.source.path).name
     if strict and rejects.height:
-        raise_first_reject(rejects, source_file)
+        raise_first_reject(rejects, rejects["source_file"][0] or source_file)  # CDHDR/CDPOS beside VBFA
     if rejects.height:
-        rows = {source_file: loaded.source.rows, **loaded.source.notes.get("change_documents", {}).get("rows_by_file", {})}
+        rows = {
+            source_file: loaded.source.rows,
+            **loaded.source.notes.get("change_documents", {}).get("rows_by_file", {}),
+        }
         summaries = [
             _summary(rejects.filter(pl.col("source_file") == name), n, name)
             for name, n in rows.items()

@@ -213,7 +213,9 @@ def _read_all(
     frames, bad, rows = [], [], {}
     for table in tables:
         read = read_csv(table.path if table.on_disk else Path(table.name), table.data, on_disk=table.on_disk)
-        frame = read.frame.rename({c: c.strip().strip('"').upper() for c in read.frame.columns if c != SOURCE_ROW})
+        frame = read.frame.rename(
+            {c: c.strip().strip('"').upper() for c in read.frame.columns if c != SOURCE_ROW}
+        )
         missing = [c for c in required if c not in frame.columns]
         if missing:
             columns = [c for c in read.frame.columns if c != SOURCE_ROW]
@@ -227,7 +229,9 @@ def _read_all(
                 column=missing[0],
             )
         frames.append(frame.with_columns(_file=pl.lit(table.name)))
-        bad.append(read.malformed.with_columns(source_file=pl.lit(table.name)).select(empty_rejects().columns))
+        bad.append(
+            read.malformed.with_columns(source_file=pl.lit(table.name)).select(empty_rejects().columns)
+        )
         rows[table.name] = read.rows
     return pl.concat(frames, how="diagonal_relaxed"), pl.concat(bad), rows
 
@@ -331,8 +335,10 @@ def _number(column: str) -> pl.Expr:
 def _places(log: pl.DataFrame) -> pl.DataFrame:
     """(object class, number, order, created): where a changed object may belong."""
     documents = log.select(CASE_ID, "document_type", "document", created=TIMESTAMP).drop_nulls("document")
-    orders = log.select(CASE_ID).unique().select(
-        CASE_ID, document_type=pl.lit("C"), document=pl.col(CASE_ID), created=pl.lit(None, UTC)
+    orders = (
+        log.select(CASE_ID)
+        .unique()
+        .select(CASE_ID, document_type=pl.lit("C"), document=pl.col(CASE_ID), created=pl.lit(None, UTC))
     )
     typed = pl.concat([orders, documents])
     by_class = pl.DataFrame(
@@ -376,7 +382,9 @@ def _join(
         .unique(["_file", SOURCE_ROW, CASE_ID], keep="first", maintain_order=True)
         .sort("_file", SOURCE_ROW, CASE_ID)
     )
-    is_placed = pl.struct("_file", SOURCE_ROW).is_in(placed.select(pl.struct("_file", SOURCE_ROW)).to_series().implode())
+    is_placed = pl.struct("_file", SOURCE_ROW).is_in(
+        placed.select(pl.struct("_file", SOURCE_ROW)).to_series().implode()
+    )
     known = pl.col("OBJECTCLAS").is_in(list(OBJECT_CLASSES))
     reason = (
         pl.when(pl.col("reason").is_not_null())
@@ -404,7 +412,11 @@ def _join(
         .then(pl.lit("OBJECTCLAS"))
         .otherwise(pl.lit("OBJECTID"))
     )
-    value = pl.when(pl.col("_hreason").is_not_null() & pl.col("reason").is_null()).then(pl.col("_hvalue")).otherwise(keys_text)
+    value = (
+        pl.when(pl.col("_hreason").is_not_null() & pl.col("reason").is_null())
+        .then(pl.col("_hvalue"))
+        .otherwise(keys_text)
+    )
     rejects = judged.select(
         source_file="_file", source_row=SOURCE_ROW, column=column, value=value, reason="_reason"
     ).with_columns(pl.col("column").cast(pl.String), pl.col("value").cast(pl.String))
@@ -419,7 +431,10 @@ def _header_rejects(
     with_items = item.select(keys).drop_nulls().unique().with_columns(_has=pl.lit(True))
     item_reason = (
         item.select("_file", SOURCE_ROW, *keys)
-        .join(item_rejects.select(_file="source_file", source_row=SOURCE_ROW, _ireason="reason"), on=["_file", SOURCE_ROW])
+        .join(
+            item_rejects.select(_file="source_file", source_row=SOURCE_ROW, _ireason="reason"),
+            on=["_file", SOURCE_ROW],
+        )
         .sort("_file", SOURCE_ROW)
         .unique(keys, keep="first", maintain_order=True)
         .select(*keys, "_ireason")
@@ -444,7 +459,9 @@ def _header_rejects(
             .otherwise(pl.lit("CHANGENR")),
         )
     )
-    return judged.select(source_file="_file", source_row=SOURCE_ROW, column="column", value="value", reason="reason")
+    return judged.select(
+        source_file="_file", source_row=SOURCE_ROW, column="column", value="value", reason="reason"
+    )
 
 
 def _events(placed: pl.DataFrame, log: pl.DataFrame) -> pl.DataFrame:

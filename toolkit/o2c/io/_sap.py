@@ -228,7 +228,9 @@ def read_sap_document_flow(
     if changes is not None:
         notes["change_documents"] = changes.notes
         log = validate(
-            pl.concat([log.with_columns(source_file=pl.lit(source_file)), changes.events], how="diagonal_relaxed")
+            pl.concat(
+                [log.with_columns(source_file=pl.lit(source_file)), changes.events], how="diagonal_relaxed"
+            )
         )
         rejects = pl.concat([rejects, changes.rejects])
     mapping = ColumnMapping(
