@@ -13,6 +13,7 @@ from o2c import read_log
 from o2c._rekeyed import rekeyed_values
 from o2c.errors import ColumnMappingError, InputFileError, RejectedRowError, RejectedRowsWarning
 from o2c.io._sap import read_sap_document_flow
+from o2c.quality import data_quality
 
 # rows as a spreadsheet shows them (header = row 1); times local to Europe/Berlin (UTC+1 in winter)
 VBFA = """VBELV,POSNV,VBELN,POSNN,VBTYP_N,VBTYP_V,RFWRT,WAERS,ERDAT,ERZET
@@ -129,6 +130,10 @@ def test_every_row_is_in_the_log_or_rejected_with_a_reason(loaded):
     assert notes["items_placed"] + len(items) == 12  # 7 + 5
     assert notes["headers_placed"] + len(headers) == 10  # 4 + 6
     assert notes["changes"] == 7
+    assert loaded.source.rows == 4 + 10 + 12  # every row read, of the three files
+    quality = data_quality(loaded).set_index("check")
+    assert quality.loc["rows_rejected", "count"] == 1 + 6 + 5  # VBFA row 5, six headers, five items
+    assert quality.loc["rows_rejected", "of"] == 26
 
 
 def test_zip_with_the_three_tables_reads_the_same(loaded, tmp_path):

@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     write_report(result, out, top=args.top, explorer=True, **sliders)
     summary = result.summary
-    rejected = loaded.rejects["source_row"].n_unique()
+    rejected = loaded.rejects.select("source_file", "source_row").n_unique()
     working = f"; working time of {result.calendar.name}" if result.calendar else ""
     print(
         f"read {loaded.source.rows:,} rows, {rejected:,} rejected ({out / 'rejects.csv'}); "

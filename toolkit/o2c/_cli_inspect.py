@@ -133,7 +133,7 @@ def inspection(loaded: LoadedLog) -> dict[str, Any]:
             "delimiter": source.delimiter,
             "sheet": source.sheet,
             "rows": source.rows,
-            "rejected": loaded.rejects["source_row"].n_unique(),
+            "rejected": loaded.rejects.select("source_file", "source_row").n_unique(),
         },
         "mapping": saved_mapping(source.mapping, source.notes),
         "classifiers": dict(source.notes.get("classifiers", {})),

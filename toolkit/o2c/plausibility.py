@@ -107,7 +107,7 @@ def _warning(
 
 def _rejected(a: Assessment) -> list[dict[str, Any]]:
     rows = a.source.rows
-    rejected = a.rejects["source_row"].n_unique()
+    rejected = a.rejects.select("source_file", "source_row").n_unique()
     if not rows or rejected / rows <= THRESHOLDS["rejected_rows"]:
         return []
     reasons = a.rejects.group_by("reason").len().sort(["len", "reason"], descending=[True, False])

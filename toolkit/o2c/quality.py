@@ -60,7 +60,7 @@ def _data_quality(loaded: LoadedLog, log: pl.DataFrame) -> pd.DataFrame:
     cases = case_count(log)
     rows: list[tuple[str, int, int, str, str]] = []
 
-    rejected = rejects[SOURCE_ROW].n_unique()
+    rejected = rejects.select("source_file", SOURCE_ROW).n_unique()  # VBFA with CDHDR/CDPOS: three files
     rows.append(
         ("rows_rejected", rejected, loaded.source.rows, _first(rejects["value"]), "input rows in the rejects")
     )

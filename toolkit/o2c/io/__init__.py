@@ -220,10 +220,7 @@ def _checked(loaded: LoadedLog, *, strict: bool) -> LoadedLog:
     if strict and rejects.height:
         raise_first_reject(rejects, rejects["source_file"][0] or source_file)  # CDHDR/CDPOS beside VBFA
     if rejects.height:
-        rows = {
-            source_file: loaded.source.rows,
-            **loaded.source.notes.get("change_documents", {}).get("rows_by_file", {}),
-        }
+        rows = loaded.source.notes.get("rows_by_file", {source_file: loaded.source.rows})
         summaries = [
             _summary(rejects.filter(pl.col("source_file") == name), n, name)
             for name, n in rows.items()

@@ -227,6 +227,7 @@ def read_sap_document_flow(
     }
     if changes is not None:
         notes["change_documents"] = changes.notes
+        notes["rows_by_file"] = {source_file: read.rows, **changes.notes["rows_by_file"]}
         log = validate(
             pl.concat(
                 [log.with_columns(source_file=pl.lit(source_file)), changes.events], how="diagonal_relaxed"
@@ -242,7 +243,7 @@ def read_sap_document_flow(
         sha256=hashlib.sha256(data).hexdigest(),
         format="sap_vbfa",
         mapping=mapping,
-        rows=read.rows,
+        rows=sum(notes["rows_by_file"].values()) if "rows_by_file" in notes else read.rows,
         encoding=read.encoding,
         delimiter=read.delimiter,
         reader="duckdb",

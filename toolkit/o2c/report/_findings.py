@@ -231,7 +231,7 @@ def findings(
             "sha256": source.sha256,
             "format": source.format,
             "rows": source.rows,
-            "rejected": a.rejects["source_row"].n_unique(),
+            "rejected": a.rejects.select("source_file", "source_row").n_unique(),
             "rejects": {str(reason): int(n) for reason, n in reasons.iter_rows()},
         },
         "mapping": mapping_of(a),
