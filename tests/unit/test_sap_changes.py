@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -237,7 +238,7 @@ def test_change_documents_are_a_labelled_source_of_rekeyed_data(loaded):
         "VL02N",
     )
     bstkd = documented.loc["VBKD-BSTKD"]
-    assert bstkd["kind"] == "text" and pd_isna(bstkd["change_median"]) and bstkd["resources"] == ("BOB",)
+    assert bstkd["kind"] == "text" and math.isnan(bstkd["change_median"]) and bstkd["resources"] == ("BOB",)
     assert documented["orders_entered_at_several_steps"].sum() == 0  # one transaction per field and order
     changes = result.changes[result.changes["source"] == "change documents"]
     assert changes[changes["attribute"] == "VBKD-BSTKD"][["old_value", "new_value"]].values.tolist() == [
@@ -248,10 +249,6 @@ def test_change_documents_are_a_labelled_source_of_rekeyed_data(loaded):
     assert not values & {"value_old", "value_new", "change_table", "change_field", "source_file"}
     assert set(result.by_name["source"]) <= {"activity name"}
     assert result.orders == 2 and result.orders_rekeyed == 2
-
-
-def pd_isna(value: object) -> bool:
-    return value != value  # NaN
 
 
 def test_sap_numbers_and_empty_dates(tmp_path):
@@ -274,3 +271,21 @@ def test_sap_numbers_and_empty_dates(tmp_path):
     )
     assert fields.loc["VBEP-EDATU", "kind"] == "date" and fields.loc["VBEP-EDATU", "changes"] == 2
     assert fields.loc["VBEP-EDATU", "change_median"] == 5  # the first change has no old date
+
+
+def test_items_join_the_header_of_their_own_client(tmp_path):
+    header = (
+        "MANDANT,OBJECTCLAS,OBJECTID,CHANGENR,USERNAME,UDATE,UTIME\n"
+        "100,VERKBELEG,0000000001,0000000101,ANN,20250106,120000\n"
+        "200,VERKBELEG,0000000001,0000000101,BOB,20250107,120000\n"
+    )
+    items = (
+        "MANDANT,OBJECTCLAS,OBJECTID,CHANGENR,TABNAME,FNAME,VALUE_NEW,VALUE_OLD\n"
+        "200,VERKBELEG,0000000001,0000000101,VBAP,NETWR,2,1\n"
+    )
+    loaded = read_sap_document_flow(
+        _folder(tmp_path, **{"VBFA.csv": VBFA, "CDHDR.csv": header, "CDPOS.csv": items})
+    )
+    assert _changes(loaded.log).select("resource", "timestamp").rows() == [("BOB", _utc(2025, 1, 7, 12))]
+    headers = loaded.rejects.filter(pl.col("source_file") == "CDHDR.csv")
+    assert headers.select("source_row", "reason").rows() == [(2, "no_change_items")]

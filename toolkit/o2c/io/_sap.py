@@ -185,6 +185,13 @@ def read_sap_document_flow(
         placed, and ``documents``: the distinct documents of each type in the table (both
         columns, every row), for ``reconciliation``.
 
+        With SAP change documents beside the table (``CDHDR*.csv`` and ``CDPOS*.csv`` in the
+        same folder or zip; see ``o2c.io._changes``) the log also has one event per changed
+        field (``Change VBAP-NETWR``, ``resource`` the user, ``value_old``, ``value_new``, ...),
+        every event a ``source_file``; their rejected rows join ``rejects`` (by
+        ``source_file``), ``source.rows`` counts the rows of all files and ``notes`` gain
+        ``change_documents`` and ``rows_by_file``.
+
     Examples
     --------
     >>> import tempfile, pathlib
