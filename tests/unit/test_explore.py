@@ -8,6 +8,7 @@ import html
 import itertools
 import json
 import re
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -265,3 +266,17 @@ def test_a_comparison_opens_the_comparison_mode_with_its_orders_and_rows() -> No
     with pytest.raises(ArgumentError) as error:
         explore(result, ideal=sim.ideal)
     assert error.value.argument == "ideal"
+
+
+def test_a_comparison_explores_every_event_compared_duplicates_too() -> None:
+    # an XES log keeps exact duplicate events; the explorer of its comparison keeps them as well
+    sim = o2c.simulate(300, seed=4)
+    first = sim.log.row(0, named=True)
+    doubled = pl.concat([sim.log, pl.DataFrame([first], schema=sim.log.schema)])
+    loaded = o2c.read_log(doubled.drop("source_row"), keep_duplicates=True)
+    result = o2c.compare(loaded.log, by={"channel": "EDI"}, ideal=sim.ideal, resamples=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = _page_data(explore(result).html())
+    assert result.log is not None
+    assert len(data["events"]["activity"]) == result.log.height == sim.log.height + 1

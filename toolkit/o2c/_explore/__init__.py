@@ -148,9 +148,9 @@ def explore(
                 value=comparison,
                 allowed="a Comparison made by o2c.compare",
             )
-        assessment = assess(
-            read_log(comparison.log), ideal=comparison.ideal, calendar=comparison.calendar, progress=False
-        )
+        # the compared log is read already: keep every event of it (an XES log keeps its duplicates)
+        orders = read_log(comparison.log, keep_duplicates=True)
+        assessment = assess(orders, ideal=comparison.ideal, calendar=comparison.calendar, progress=False)
     elif isinstance(result_or_log, Assessment):
         assessment = result_or_log
     elif isinstance(result_or_log, LoadedLog | pl.DataFrame | pd.DataFrame):
