@@ -26,6 +26,7 @@ from o2c.conformance import (
 from o2c.conformance.alignments import COLUMNS
 from o2c.errors import ArgumentError, IdealPathError, InputFileError
 from o2c.io._model import read_process_model
+from o2c.log import validate
 
 pm4py = _pm4py.pm4py()
 
@@ -285,3 +286,77 @@ def test_read_process_model_errors(tmp_path) -> None:
     with pytest.raises(InputFileError, match=r"cannot read broken\.pnml") as info:
         read_process_model(broken)
     assert info.value.path == str(broken)
+
+
+def _fake_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clock that moves one second each time it is read."""
+    ticks = iter(range(10_000))
+    monkeypatch.setattr("o2c.conformance.alignments.time.monotonic", lambda: float(next(ticks)))
+
+
+def test_a_time_budget_aligns_the_most_frequent_variants_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    # variants by frequency: a,b,c (3 orders), a,c (2), b (1); the clock moves 1 s per read
+    traces = {"c1": ["a", "b", "c"], "c2": ["a", "b", "c"], "c3": ["a", "b", "c"], "c4": ["a", "c"], "c5": ["a", "c"], "c6": ["b"]}  # fmt: skip
+    log = _log(traces)
+    net = _pm4py.sequence_net(("a", "b", "c"), set())
+    whole = align(log, ProcessModel(*net))
+    assert whole["resolved"].all()
+    _fake_clock(monkeypatch)  # read at 0 (start), 1 (first variant), 2 (second), 3 (third: spent)
+    budgeted = align(log, ProcessModel(*net), time_budget=2.5)
+    assert budgeted["resolved"].tolist() == [True] * 5 + [False]
+    aligned = budgeted[budgeted["resolved"]]
+    pd.testing.assert_frame_equal(aligned, whole[whole["resolved"] & budgeted["resolved"]])
+    expected = _pm4py_alignments(log, net)
+    assert aligned["cost"].tolist() == [expected[c]["cost"] for c in aligned["case_id"]]
+    summary = conformance_summary(budgeted)
+    assert (summary.cases, summary.resolved_cases, summary.conforming_cases) == (6, 5, 3)
+
+
+def test_a_spent_time_budget_aligns_nothing_and_the_report_says_so(tmp_path) -> None:
+    import json
+
+    from o2c import assess, read_log, write_report
+
+    log = _log({"c1": ["a", "b", "c"], "c2": ["a", "c"]})
+    model = ProcessModel(*_pm4py.sequence_net(("a", "b", "c"), set()), name="abc")
+    assert not align(log, model, time_budget=0)["resolved"].any()
+    with pytest.raises(ArgumentError) as caught:
+        align(log, model, time_budget=-1)
+    assert caught.value.argument == "time_budget"
+    result = assess(read_log(log), ideal=model, time_budget=0, progress=False)
+    assert (result.conformance.cases, result.conformance.resolved_cases) == (2, 0)
+    write_report(result, tmp_path / "out", explorer=False)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "2 of 2 orders were not aligned" in page and "time budget of 0 s" in page
+    assert json.loads((tmp_path / "out" / "findings.json").read_text())["parameters"]["time_budget"] == 0
+
+
+def test_pm4py_aligns_each_trace_once_per_model_and_timelines_reuse_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pm4py.algo.conformance.alignments.petri_net import algorithm
+
+    from o2c.timeline import _timelines
+
+    calls: list[int] = []
+    original = algorithm.apply_trace
+    monkeypatch.setattr(algorithm, "apply_trace", lambda *a, **k: calls.append(1) or original(*a, **k))
+    traces = {"c1": ["a", "b", "c"], "c2": ["a", "b", "c"], "c3": ["a", "c"], "c4": ["b"]}
+    log = _log(traces)
+    model = ProcessModel(*_pm4py.sequence_net(("a", "b", "c"), set()))
+    first = align(log, model)
+    assert len(calls) == 3  # one per variant
+    pd.testing.assert_frame_equal(align(log, model), first)
+    assert len(calls) == 3  # remembered
+    other = ProcessModel(*_pm4py.sequence_net(("a", "b", "c"), set()))
+    align(log, other)
+    assert len(calls) == 6  # another net is aligned anew
+    # a budget that stopped after the first variant: the timelines show moves for it only
+    fresh = ProcessModel(*_pm4py.sequence_net(("a", "b", "c"), set()))
+    _fake_clock(monkeypatch)
+    budgeted = align(log, fresh, time_budget=1.5)
+    assert budgeted["resolved"].tolist() == [True, True, False, False]
+    rows = _timelines(validate(log), ideal=fresh, time_budget=1.5)
+    moved = rows.group_by("case_id").agg(pl.col("move").is_not_null().all()).sort("case_id")
+    assert moved["move"].to_list() == [True, True, False, False]
+    assert len(calls) == 7  # the timelines aligned nothing new

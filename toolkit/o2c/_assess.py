@@ -234,6 +234,7 @@ def assess(
     fold_lifecycle: bool | None = None,
     progress: bool | None = None,
     calendar: WorkingCalendar | None = None,
+    time_budget: float | None = None,
 ) -> Assessment:
     """Run every analysis of the toolkit on a loaded log: the frames behind a report.
 
@@ -270,6 +271,12 @@ def assess(
         ``Assessment`` for which frames). Default: the calendar the log was read with
         (``read_log(calendar=...)``), else calendar time; to drop a loaded log's calendar,
         ``dataclasses.replace(loaded, calendar=None)``.
+    time_budget : float, optional
+        Seconds the alignment to a process model (BPMN, PNML, ``discover="inductive_miner"``)
+        may take in all: variants are aligned most frequent first until it is spent, the rest
+        stay unresolved, and the report says how many orders were aligned (``o2c.align``).
+        None: no budget (each variant still stops after 30 s). An ideal path is always aligned
+        whole.
 
     Returns
     -------
@@ -296,6 +303,8 @@ def assess(
     check_whole(driver_edges, argument="driver_edges", function="assess", least=0)
     check_whole(min_cases, argument="min_cases", function="assess")
     check_number(annual_rate, argument="annual_rate", function="assess")
+    if time_budget is not None:
+        check_number(time_budget, argument="time_budget", function="assess")
     calendar = check_calendar(calendar, function="assess") or loaded.calendar
     # the one validation of the pipeline: from here on only private twins (o2c.log's "Checked once,
     # at the door")
@@ -317,6 +326,7 @@ def assess(
         "annual_rate": annual_rate,
         "closed_only": closed_only,
         "fold_lifecycle": fold,
+        "time_budget": time_budget,
     }
     ticks = iter(_progress(STEPS, label="assessing", total=len(STEPS), enabled=progress))
     next(ticks)  # data_quality
@@ -352,7 +362,9 @@ def assess(
         stones = _milestones(log)  # guessed; the discovered path's paid step is this guess
         paid = stones.set_index("milestone")["activity"].get("paid")
         ideal = _discover_ideal_path(log, method=discover, paid=paid if isinstance(paid, str) else None)
-    alignments = _align(log, ideal, progress=False, calendar=calendar)  # the one bar is the steps bar
+    alignments = _align(
+        log, ideal, progress=False, calendar=calendar, time_budget=time_budget
+    )  # the one bar is the steps bar
     next(ticks)  # cost_of_divergence
     path = ideal if isinstance(ideal, IdealPath) else None
     divergence = _cost_of_divergence(

@@ -46,6 +46,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how to find an ideal path when --ideal is not given (default most_frequent_variant)",
     )
     parser.add_argument(
+        "--time-budget",
+        type=float,
+        metavar="SECONDS",
+        help="the most time aligning orders to a process model (--discover inductive_miner, a BPMN "
+        "or PNML model) may take; variants most frequent first, the report says how many orders "
+        "were aligned (default no budget)",
+    )
+    parser.add_argument(
         "--top", type=int, default=10, metavar="N", help="bottlenecks and variants listed (default 10)"
     )
     parser.add_argument(
@@ -118,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         annual_rate=args.annual_rate,
         min_cases=args.min_cases,
         progress=progress,
+        time_budget=args.time_budget,
     )
     out = Path(args.out)
     write_report(result, out, top=args.top, explorer=True, **sliders)

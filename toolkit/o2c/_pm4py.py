@@ -10,6 +10,7 @@ import contextlib
 import io
 import sys
 import warnings
+import weakref
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
@@ -117,7 +118,13 @@ def is_easy_sound(net: Any, initial_marking: Any, final_marking: Any) -> bool:
 
 
 def align_traces(
-    traces: Iterable[Sequence[str]], net: Any, initial_marking: Any, final_marking: Any, *, timeout: float
+    traces: Iterable[Sequence[str]],
+    net: Any,
+    initial_marking: Any,
+    final_marking: Any,
+    *,
+    timeout: float,
+    known_only: bool = False,
 ) -> Iterator[dict[str, Any] | None]:
     """pm4py's optimal alignment of each trace to the net, with its standard cost function.
 
@@ -126,6 +133,8 @@ def align_traces(
     moves) and ``inserted`` (log moves), both in alignment order, and ``moves``: every move in
     order as a (log label, model label) pair, ``">>"`` on the side that does not move, model
     label None for a silent move (``o2c.case_timeline`` reads them for a ``ProcessModel``).
+    Alignments are remembered per net while it lives (a trace pm4py gave up on stays None);
+    ``known_only`` yields None for a trace not aligned before instead of aligning it.
 
     >>> net, im, fm = sequence_net(["a", "b", "c"], {"b"})
     >>> next(align_traces([("a", "c")], net, im, fm, timeout=10))["cost"]
@@ -138,24 +147,42 @@ def align_traces(
     from pm4py.objects.log.obj import Event, Trace
 
     parameters = {algorithm.Parameters.PARAM_MAX_ALIGN_TIME_TRACE: timeout}
+    known = _ALIGNED.setdefault(net, {})
     for trace in traces:
-        events = Trace([Event({"concept:name": activity}) for activity in trace])
-        with quiet():
-            result = algorithm.apply_trace(
-                events, net, initial_marking, final_marking, parameters=dict(parameters)
-            )
-        if result is None or "fitness" not in result:
-            yield None
-            continue
-        moves = result["alignment"]
-        yield {
-            "cost": int(result["cost"]),
-            "worst_cost": int(result["bwc"]),
-            "fitness": float(result["fitness"]),
-            "skipped": tuple(model for log, model in moves if log == ">>" and model is not None),
-            "inserted": tuple(log for log, model in moves if model == ">>"),
-            "moves": tuple((log, model) for log, model in moves),
-        }
+        key = (tuple(trace), repr(initial_marking), repr(final_marking), timeout)
+        if key not in known:
+            if known_only:  # only what was aligned before (a budget stopped the rest)
+                yield None
+                continue
+            events = Trace([Event({"concept:name": activity}) for activity in trace])
+            with quiet():
+                result = algorithm.apply_trace(
+                    events, net, initial_marking, final_marking, parameters=dict(parameters)
+                )
+            known[key] = _aligned(result)
+        yield known[key]
+
+
+#: Each net's alignments by (trace, markings, timeout), while the net lives: ``assess`` aligns the
+#: variants once and the explorer's timelines read the same alignments (gave-up ones included).
+_ALIGNED: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], dict[str, Any] | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _aligned(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``align_traces``' dict of one pm4py alignment (None when pm4py gave up)."""
+    if result is None or "fitness" not in result:
+        return None
+    moves = result["alignment"]
+    return {
+        "cost": int(result["cost"]),
+        "worst_cost": int(result["bwc"]),
+        "fitness": float(result["fitness"]),
+        "skipped": tuple(model for log, model in moves if log == ">>" and model is not None),
+        "inserted": tuple(log for log, model in moves if model == ">>"),
+        "moves": tuple((log, model) for log, model in moves),
+    }
 
 
 def discover_inductive_net(log: pl.DataFrame, *, noise_threshold: float) -> AcceptingNet:

@@ -230,9 +230,12 @@ def _timelines(
     ideal: IdealPath | ProcessModel | None,
     cases: Sequence[str] | None = None,
     calendar: WorkingCalendar | None = None,
+    time_budget: float | None = None,
 ) -> pl.DataFrame:
     """The timelines of all orders of a validated log (of ``cases`` only when given), in log order;
-    with a ``calendar``, waits and processing times in working time, their twins beside.
+    with a ``calendar``, waits and processing times in working time, their twins beside. A
+    ``ProcessModel``'s alignments ``assess`` made are reused; with a ``time_budget`` (the one
+    ``assess`` was given), only those: the variants it did not reach have no moves.
 
     The ideal path (discovered when None, as ``assess`` does) and the milestones come from the
     whole log; the events of the orders asked for are aligned once per variant and joined back.
@@ -249,7 +252,7 @@ def _timelines(
     if log.height == 0:
         return pl.DataFrame(schema=schema)
     variants = _log_variants(log)
-    moves = _variant_moves(variants, ideal)
+    moves = _variant_moves(variants, ideal, time_budget)
     events = _events(log, stones, variants, calendar)
     on_path = moves.filter(pl.col("_position").is_not_null()).drop("activity")
     on_events = events.join(on_path, on=["_variant", "_position"], how="left", maintain_order="left")
@@ -330,13 +333,15 @@ def _days_past_due(log: pl.DataFrame, stones: dict[str, Milestone]) -> pl.DataFr
     return table.select(CASE_ID, days_past_due=pl.when(PAID_WITH_DUE).then(DAYS_PAST_DUE).cast(pl.Float64))
 
 
-def _variant_moves(variants: _Variants, ideal: IdealPath | ProcessModel) -> pl.DataFrame:
+def _variant_moves(
+    variants: _Variants, ideal: IdealPath | ProcessModel, time_budget: float | None = None
+) -> pl.DataFrame:
     """Each variant's alignment as rows: ``_variant``, ``_order`` (position in the alignment),
     ``_position`` (the event's position in the trace; null for a skipped step), ``move`` and,
     for skipped steps, ``activity``. Silent moves and optional steps skipped are left out."""
     if isinstance(ideal, IdealPath):
         return _sequence_moves(variants, ideal)
-    return _pm4py_moves(variants, ideal)
+    return _pm4py_moves(variants, ideal, time_budget)
 
 
 def _sequence_moves(variants: _Variants, ideal: IdealPath) -> pl.DataFrame:
@@ -381,7 +386,7 @@ def _sequence_moves(variants: _Variants, ideal: IdealPath) -> pl.DataFrame:
     )
 
 
-def _pm4py_moves(variants: _Variants, model: ProcessModel) -> pl.DataFrame:
+def _pm4py_moves(variants: _Variants, model: ProcessModel, time_budget: float | None = None) -> pl.DataFrame:
     """The moves of pm4py's alignment of each variant to a Petri net (unresolved: ``move`` null)."""
     if not _pm4py.is_easy_sound(model.net, model.initial_marking, model.final_marking):
         raise IdealPathError(
@@ -396,7 +401,12 @@ def _pm4py_moves(variants: _Variants, model: ProcessModel) -> pl.DataFrame:
         "activity": [],
     }
     aligned = _pm4py.align_traces(
-        variants.traces, model.net, model.initial_marking, model.final_marking, timeout=30.0
+        variants.traces,
+        model.net,
+        model.initial_marking,
+        model.final_marking,
+        timeout=30.0,
+        known_only=time_budget is not None,
     )
     for number, (trace, result) in enumerate(zip(variants.traces, aligned, strict=True)):  # per variant
         pairs = (

@@ -269,7 +269,9 @@ def _timeline(assessment: Assessment, code: dict[str, int]) -> dict[str, Any]:
     gaps between their event indices (the first: its index + 1). The browser rebuilds each row
     from these and the events (wait, processing time, timestamp, resource), as
     ``o2c.case_timeline`` gives them."""
-    rows = _timelines(assessment.log, ideal=assessment.ideal)
+    rows = _timelines(
+        assessment.log, ideal=assessment.ideal, time_budget=assessment.parameters.get("time_budget")
+    )
     rows = rows.with_columns(
         _case=pl.col(CASE_ID).rle_id(),
         _events_before=(pl.col("step").is_not_null().cum_sum().over(pl.col(CASE_ID).rle_id())).cast(pl.Int64),

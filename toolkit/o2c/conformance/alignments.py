@@ -32,7 +32,10 @@ Examples
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +45,7 @@ import o2c._pm4py as _pm4py
 from o2c._calendar import WorkingCalendar, check_calendar
 from o2c._progress import progress as _progress
 from o2c.discovery import _case_variants, _variants
-from o2c.errors import ArgumentError, IdealPathError, check_choice, check_frame
+from o2c.errors import ArgumentError, IdealPathError, check_choice, check_frame, check_number
 from o2c.log import CASE_ID, validate
 from o2c.model import IdealPath, ProcessModel
 from o2c.performance import _lead_times
@@ -77,6 +80,7 @@ def align(
     *,
     method: str = "auto",
     timeout: float = 30.0,
+    time_budget: float | None = None,
     progress: bool | None = None,
     calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
@@ -96,6 +100,11 @@ def align(
     timeout : float
         Seconds pm4py may spend on one variant; a variant it does not finish is kept with
         ``resolved`` False and ``fitness`` NaN. The sequence alignment always finishes.
+    time_budget : float, optional
+        Seconds pm4py may spend on all variants together: variants are aligned most frequent
+        first, and none starts once the budget is spent (the one running may take its
+        ``timeout``); the rest are kept unresolved, like a variant over ``timeout``. None: no
+        budget. The sequence alignment ignores it.
     progress : bool, optional
         Show a progress bar over the variants pm4py aligns (default: when stderr is a terminal).
     calendar : WorkingCalendar, optional
@@ -133,7 +142,12 @@ def align(
     2       3           3  0.833333  20001      120001
     """
     calendar = check_calendar(calendar, function="align")
-    return _align(validate(log), ideal, method=method, timeout=timeout, progress=progress, calendar=calendar)
+    if time_budget is not None:
+        check_number(time_budget, argument="time_budget", function="align", least=0)
+    return _align(
+        validate(log), ideal, method=method, timeout=timeout, time_budget=time_budget,
+        progress=progress, calendar=calendar,
+    )  # fmt: skip
 
 
 def _align(
@@ -142,6 +156,7 @@ def _align(
     *,
     method: str = "auto",
     timeout: float = 30.0,
+    time_budget: float | None = None,
     progress: bool | None = None,
     calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
@@ -161,7 +176,7 @@ def _align(
         aligned = _align_sequence(variants, ideal)
     else:
         model = ideal if isinstance(ideal, ProcessModel) else _as_model(ideal)
-        aligned = _align_pm4py(variants, model, timeout=timeout, progress=progress)
+        aligned = _align_pm4py(variants, model, timeout=timeout, time_budget=time_budget, progress=progress)
     result = _join_cases(variants, aligned)
     if calendar is not None:  # the lead time in working time, the calendar time beside it
         working = _lead_times(log, calendar=calendar).set_index(CASE_ID)["lead_time"]
@@ -353,26 +368,36 @@ def _as_model(ideal: IdealPath) -> ProcessModel:
 
 
 def _align_pm4py(
-    variants: _Variants, model: ProcessModel, *, timeout: float, progress: bool | None
+    variants: _Variants,
+    model: ProcessModel,
+    *,
+    timeout: float,
+    time_budget: float | None = None,
+    progress: bool | None = None,
 ) -> _Aligned:
-    """pm4py's alignment of each variant, with ``timeout`` seconds per variant."""
+    """pm4py's alignment of each variant, with ``timeout`` seconds per variant; most frequent
+    first, none started once ``time_budget`` seconds are spent (those left are unresolved)."""
     if not _pm4py.is_easy_sound(model.net, model.initial_marking, model.final_marking):
         raise IdealPathError(
             f"The process model {model.name!r} cannot reach its final marking from its initial "
             "marking, so no trace can be aligned to it; check the model's start and end events."
         )
     n_variants = len(variants.lengths)
-    traces = iter(variants.traces)
-    results = list(
+    results: list[dict[str, Any] | None] = list(
         _progress(
             _pm4py.align_traces(
-                traces, model.net, model.initial_marking, model.final_marking, timeout=timeout
+                _within_budget(variants.traces, time_budget),
+                model.net,
+                model.initial_marking,
+                model.final_marking,
+                timeout=timeout,
             ),
             label="aligning variants",
             total=n_variants,
             enabled=progress,
         )
     )
+    results += [None] * (n_variants - len(results))  # not started within the budget
     resolved = np.array([r is not None for r in results], dtype=bool)
     nan = float("nan")
     skipped = np.empty(n_variants, dtype=object)
@@ -387,6 +412,16 @@ def _align_pm4py(
         inserted=inserted,
         resolved=resolved,
     )
+
+
+def _within_budget(traces: Sequence[tuple[str, ...]], time_budget: float | None) -> Iterator[tuple[str, ...]]:
+    """``traces`` in order until ``time_budget`` seconds have passed since the first was asked
+    for (pm4py asks for a trace when it starts aligning it); all of them without a budget."""
+    deadline = None if time_budget is None else time.monotonic() + time_budget
+    for trace in traces:
+        if deadline is not None and time.monotonic() >= deadline:
+            return
+        yield trace
 
 
 def _join_cases(variants: _Variants, aligned: _Aligned) -> pd.DataFrame:
