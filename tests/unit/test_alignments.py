@@ -360,3 +360,20 @@ def test_pm4py_aligns_each_trace_once_per_model_and_timelines_reuse_it(
     moved = rows.group_by("case_id").agg(pl.col("move").is_not_null().all()).sort("case_id")
     assert moved["move"].to_list() == [True, True, False, False]
     assert len(calls) == 7  # the timelines aligned nothing new
+
+
+def test_the_headline_says_when_orders_were_left_unaligned(monkeypatch: pytest.MonkeyPatch) -> None:
+    from o2c import assess, headlines, read_log
+
+    traces = {"c1": ["a", "b", "c"], "c2": ["a", "b", "c"], "c3": ["a", "c"], "c4": ["b"]}
+    model = ProcessModel(*_pm4py.sequence_net(("a", "b", "c"), set()), name="abc")
+    loaded = read_log(_log(traces))
+    whole = assess(loaded, ideal=model, progress=False)
+    assert "were aligned in time" not in headlines(whole)[1]
+    _fake_clock(monkeypatch)
+    fresh = ProcessModel(*_pm4py.sequence_net(("a", "b", "c"), set()), name="abc")
+    partial = assess(loaded, ideal=fresh, progress=False, time_budget=1.5)
+    assert (partial.conformance.cases, partial.conformance.resolved_cases) == (4, 2)
+    assert headlines(partial)[1].endswith(
+        "Only 2 of 4 orders were aligned in time (the time budget or pm4py's limit per variant); these figures count them alone."
+    )

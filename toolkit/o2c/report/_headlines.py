@@ -225,10 +225,16 @@ def _divergence_sentence(assessment: Assessment) -> str:
     final = final_step(assessment)
     row = any_deviation(assessment)
     scope = f"the orders that reached {final}" if final else "the orders"
+    partly = (  # a time budget or pm4py's limit per variant left some orders unaligned
+        f" Only {format_count(summary.resolved_cases)} of {_n(summary.cases, 'order')} were aligned "
+        "in time (the time budget or pm4py's limit per variant); these figures count them alone."
+        if summary.resolved_cases < summary.cases
+        else ""
+    )
     if row is None:
         return (
             f"Every one of {scope} followed the ideal path {name} "
-            f"({format_count(summary.conforming_cases)} of {_n(summary.cases, 'order')} in all)."
+            f"({format_count(summary.conforming_cases)} of {_n(summary.cases, 'order')} in all)." + partly
         )
     compared = round(row["cases"] / row["share_of_cases"])
     sentence = (
@@ -245,7 +251,7 @@ def _divergence_sentence(assessment: Assessment) -> str:
         sentence += f"; no order followed it ({format_count(summary.conforming_cases)} conforming)"
     if pd.notna(row["value_delayed"]):
         sentence += f" and hold {_money(row['value_delayed'], assessment.currency)} of order value"
-    return sentence + "."
+    return sentence + "." + partly
 
 
 def _rework_sentence(assessment: Assessment) -> str:
