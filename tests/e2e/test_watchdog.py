@@ -16,20 +16,25 @@ from pathlib import Path
 
 import pytest
 
+from o2c._cli_simulate import orders_table
+from o2c._simulate import simulate
 from o2c._watchdog import parse_size
 from tests.conftest import sample_log
 
 O2C = shutil.which("o2c", path=str(Path(sys.executable).parent))
 
 
-def _assess(out: Path, *options: str, limit: int | None = None) -> subprocess.Popen[str]:
+def _assess(
+    out: Path, *options: str, limit: int | None = None, log: Path | None = None
+) -> subprocess.Popen[str]:
     def cap() -> None:
         if limit is not None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     assert O2C, "the o2c script is not installed beside the interpreter"
+    path = sample_log("o2c_orders.csv") if log is None else log
     return subprocess.Popen(
-        [O2C, "assess", str(sample_log("o2c_orders.csv")), "--no-progress", "--out", str(out), *options],
+        [O2C, "assess", str(path), "--no-progress", "--out", str(out), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -79,7 +84,11 @@ def test_max_memory_stops_the_run_and_leaves_no_report(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_reaches_the_child_once_and_exits_130(tmp_path: Path) -> None:
-    process = _assess(tmp_path / "out")
+    # a log large enough that the run is still at work 3 s in on a fast machine (the sample log
+    # can be done by then, and a signal during the interpreter's exit ends it silently)
+    log = tmp_path / "orders.csv"
+    orders_table(simulate(20_000, seed=1).log).write_csv(log)
+    process = _assess(tmp_path / "out", log=log)
     _child(process.pid)
     time.sleep(3)
     process.send_signal(signal.SIGINT)
