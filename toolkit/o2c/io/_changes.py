@@ -65,9 +65,10 @@ from typing import Any
 
 import polars as pl
 
-from o2c.errors import ColumnMappingError, InputFileError, did_you_mean
+from o2c.errors import InputFileError
 from o2c.io._csv import read_csv
-from o2c.io._inflate import MAX_INFLATED_BYTES, inflate
+from o2c.io._inflate import MAX_INFLATED_BYTES
+from o2c.io._sap_tables import read_member, sap_columns, sap_text
 from o2c.io._timestamps import in_zone
 from o2c.log import (
     ACTIVITY,
@@ -130,25 +131,18 @@ class _Table:
 
 
 def find_change_tables(
-    path: Path, *, max_inflated_bytes: int = MAX_INFLATED_BYTES
+    path: Path, data: bytes, *, max_inflated_bytes: int = MAX_INFLATED_BYTES
 ) -> tuple[list[_Table], list[_Table]]:
-    """The CDHDR and CDPOS files beside ``path`` (a VBFA file), or members of its zip."""
+    """The CDHDR and CDPOS files beside ``path`` (a VBFA file whose bytes are ``data``), or
+    members of its zip."""
     tables: dict[str, list[_Table]] = {"cdhdr": [], "cdpos": []}
-    data = path.read_bytes() if zipfile.is_zipfile(path) else b""
-    if data:
+    if zipfile.is_zipfile(io.BytesIO(data)):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for info in sorted(archive.infolist(), key=lambda i: i.filename):
                 kind = _kind(Path(info.filename).name)
                 if info.is_dir() or kind is None:
                     continue
-                if info.flag_bits & 0x1:
-                    raise InputFileError(
-                        f"{path.name}: {info.filename} is encrypted; extract it with its password first.",
-                        path=path,
-                    )
-                with archive.open(info) as member:
-                    what = f"{path.name}: {info.filename}"
-                    inflated = inflate(member, limit=max_inflated_bytes, path=path, what=what)
+                inflated = read_member(archive, info.filename, path=path, limit=max_inflated_bytes)
                 tables[kind].append(_Table(info.filename, path, inflated, on_disk=False))
     else:
         for file in sorted(path.parent.iterdir()):
@@ -213,21 +207,14 @@ def _read_all(
     frames, bad, rows = [], [], {}
     for table in tables:
         read = read_csv(table.path if table.on_disk else Path(table.name), table.data, on_disk=table.on_disk)
-        frame = read.frame.rename(
-            {c: c.strip().strip('"').upper() for c in read.frame.columns if c != SOURCE_ROW}
+        frame = sap_columns(
+            read.frame,
+            required=required,
+            name=table.name,
+            path=table.path,
+            table=what,
+            kind="change documents",
         )
-        missing = [c for c in required if c not in frame.columns]
-        if missing:
-            columns = [c for c in read.frame.columns if c != SOURCE_ROW]
-            hint = did_you_mean(missing[0], columns)
-            raise ColumnMappingError(
-                f"{table.name} has no column {missing[0]!r}: not a {what} export (change documents).\n"
-                f"  columns in the file: {', '.join(repr(c) for c in columns[:20])}\n"
-                + (f" {hint.strip()}\n" if hint else "")
-                + f"  {what} needs {', '.join(required)}.",
-                path=table.path,
-                column=missing[0],
-            )
         frames.append(frame.with_columns(_file=pl.lit(table.name)))
         bad.append(
             read.malformed.with_columns(source_file=pl.lit(table.name)).select(empty_rejects().columns)
@@ -236,16 +223,10 @@ def _read_all(
     return pl.concat(frames, how="diagonal_relaxed"), pl.concat(bad), rows
 
 
-def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
-    if name not in frame.columns:
-        return pl.lit(None, pl.String)
-    return pl.col(name).cast(pl.String).str.strip_chars().replace("", None)
-
-
 def _headers(frame: pl.DataFrame, keys: list[str], timezone: str) -> pl.DataFrame:
     """CDHDR rows with clean keys, the UTC time of the change and a reason for unusable rows."""
-    date = _text(frame, "UDATE")
-    time = _text(frame, "UTIME")
+    date = sap_text(frame, "UDATE")
+    time = sap_text(frame, "UTIME")
     local = pl.coalesce(
         [
             pl.concat_str(date, time, separator=" ").str.to_datetime(f"{d} {t}", strict=False, time_unit="us")
@@ -256,9 +237,9 @@ def _headers(frame: pl.DataFrame, keys: list[str], timezone: str) -> pl.DataFram
     head = frame.select(
         "_file",
         SOURCE_ROW,
-        *[_text(frame, k).alias(k) for k in keys],
-        user=_text(frame, "USERNAME"),
-        tcode=_text(frame, "TCODE"),
+        *[sap_text(frame, k).alias(k) for k in keys],
+        user=sap_text(frame, "USERNAME"),
+        tcode=sap_text(frame, "TCODE"),
         udate=date,
         utime=time,
         _local=local,
@@ -312,12 +293,12 @@ def _items(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     item = frame.select(
         "_file",
         SOURCE_ROW,
-        *[_text(frame, k).alias(k) for k in keys],
-        table=_text(frame, "TABNAME"),
-        field=_text(frame, "FNAME"),
-        indicator=_text(frame, "CHNGIND"),
-        new=_text(frame, "VALUE_NEW"),
-        old=_text(frame, "VALUE_OLD"),
+        *[sap_text(frame, k).alias(k) for k in keys],
+        table=sap_text(frame, "TABNAME"),
+        field=sap_text(frame, "FNAME"),
+        indicator=sap_text(frame, "CHNGIND"),
+        new=sap_text(frame, "VALUE_NEW"),
+        old=sap_text(frame, "VALUE_OLD"),
     )
     needed = [*keys, "table", "field"]
     names = {"table": "TABNAME", "field": "FNAME"}

@@ -64,11 +64,12 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from o2c.errors import ArgumentError, ColumnMappingError, InputFileError, check_timezone, did_you_mean
+from o2c.errors import ArgumentError, InputFileError, check_timezone
 from o2c.io._changes import find_change_tables, read_change_documents
 from o2c.io._csv import read_csv
-from o2c.io._inflate import MAX_INFLATED_BYTES, inflate
+from o2c.io._inflate import MAX_INFLATED_BYTES
 from o2c.io._mapping import ColumnMapping
+from o2c.io._sap_tables import encrypted, read_member, sap_columns, sap_name, sap_text
 from o2c.io._timestamps import in_zone
 from o2c.log import (
     ACTIVITY,
@@ -210,7 +211,9 @@ def read_sap_document_flow(
     data = path.read_bytes()
     member, table_bytes = _unzip(path, data, limit=max_inflated_bytes)
     read = read_csv(path, table_bytes, on_disk=member is None)
-    raw = _columns(read.frame, path)
+    raw = sap_columns(
+        read.frame, required=REQUIRED_COLUMNS, name=path.name, path=path, table="VBFA", kind="document flow"
+    )
     source_file = path.name
     flow = _flow(raw, zone)
     reached, used, rejects = _place(flow)
@@ -220,7 +223,7 @@ def read_sap_document_flow(
         [malformed, rejects.with_columns(source_file=pl.lit(source_file)).select(empty_rejects().columns)]
     )
     rejects = rejects.sort(SOURCE_ROW, maintain_order=True)
-    headers, items = find_change_tables(path, max_inflated_bytes=max_inflated_bytes)
+    headers, items = find_change_tables(path, data, max_inflated_bytes=max_inflated_bytes)
     changes = None
     if headers:
         changes = read_change_documents(headers, items, log, timezone=zone)
@@ -275,7 +278,7 @@ def is_document_flow(path: str | Path) -> bool:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 name = _choose_member(path, archive)
-                if _encrypted(archive, name):
+                if encrypted(archive, name):
                     return True  # encrypted: read_sap_document_flow says so
                 with archive.open(name) as handle:
                     head = handle.read(4096)
@@ -290,7 +293,7 @@ def is_document_flow(path: str | Path) -> bool:
     first = head.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[:1]
     if not first:
         return False
-    names = {_name(n) for n in first[0].replace(";", ",").replace("\t", ",").replace("|", ",").split(",")}
+    names = {sap_name(n) for n in first[0].replace(";", ",").replace("\t", ",").replace("|", ",").split(",")}
     return set(REQUIRED_COLUMNS) <= names
 
 
@@ -420,11 +423,6 @@ def _choose_member(path: Path, archive: zipfile.ZipFile) -> str:
     )
 
 
-def _encrypted(archive: zipfile.ZipFile, name: str) -> bool:
-    """True when the member ``name`` is password-protected (bit 0 of its general purpose flag)."""
-    return bool(archive.getinfo(name).flag_bits & 0x1)
-
-
 def _unzip(path: Path, data: bytes, *, limit: int = MAX_INFLATED_BYTES) -> tuple[str | None, bytes]:
     """The table's bytes: ``data`` itself, or the zip member holding it (one level of nesting),
     inflated within ``limit`` bytes."""
@@ -435,12 +433,7 @@ def _unzip(path: Path, data: bytes, *, limit: int = MAX_INFLATED_BYTES) -> tuple
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 name = _choose_member(path, archive)
-                if _encrypted(archive, name):
-                    raise InputFileError(
-                        f"{path.name}: {name} is encrypted; extract it with its password first.", path=path
-                    )
-                with archive.open(name) as member:
-                    data = inflate(member, limit=limit, path=path, what=f"{path.name}: {name}")
+                data = read_member(archive, name, path=path, limit=limit)
         except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
             raise InputFileError(f"{path.name} is not a readable zip file: {exc}", path=path) from exc
         names.append(name)
@@ -451,34 +444,11 @@ def _unzip(path: Path, data: bytes, *, limit: int = MAX_INFLATED_BYTES) -> tuple
     )
 
 
-def _name(column: str) -> str:
-    return column.strip().strip('"').upper()
-
-
-def _columns(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
-    renamed = frame.rename({c: _name(c) for c in frame.columns if c != SOURCE_ROW})
-    missing = [c for c in REQUIRED_COLUMNS if c not in renamed.columns]
-    if missing:
-        columns = [c for c in frame.columns if c != SOURCE_ROW]
-        hint = did_you_mean(missing[0], columns)
-        raise ColumnMappingError(
-            f"{path.name} has no column {missing[0]!r}: not a VBFA export (document flow).\n"
-            f"  columns in the file: {', '.join(repr(c) for c in columns[:20])}\n"
-            + (f" {hint.strip()}\n" if hint else "")
-            + f"  VBFA needs {', '.join(REQUIRED_COLUMNS)}.",
-            path=path,
-            column=missing[0],
-        )
-    return renamed
-
-
 def _flow(raw: pl.DataFrame, timezone: str) -> pl.DataFrame:
     """The rows with clean keys, the UTC creation time, and a reason for rows that cannot be used."""
 
     def text(name: str) -> pl.Expr:
-        if name not in raw.columns:
-            return pl.lit(None, pl.String)
-        return pl.col(name).str.strip_chars().replace("", None)
+        return sap_text(raw, name)
 
     date = text("ERDAT").str.replace_all("-", "")
     time = text("ERZET").str.replace_all(":", "")
