@@ -17,7 +17,8 @@ what orders looked like part-way: ``snapshots`` moments spread evenly from the f
 computed from its events up to that moment only, its label its later outcome. Rows whose outcome
 is not known yet are left out. Features: the case attributes (text, integer, boolean; never the
 due date), the order value, events and distinct activities so far, extra executions so far
-(rework: events beyond the first of their activity), days since the first and the last event,
+(rework: events beyond the first of their activity, per object in a log flattened from
+objects, ``o2c._rework.repeated``), days since the first and the last event,
 the last activity, each milestone reached and days since, days to the due date once invoiced
 (the due date of an order counts as known from its invoice on), events off the ideal path so
 far (with an ideal path), and how often each of the most common activities happened so far
@@ -57,6 +58,7 @@ from threadpoolctl import threadpool_limits
 from o2c._kpis._orders import DUE_DATE, as_of_moment, case_table, events_until, with_terms
 from o2c._kpis._stuck import _stuck_orders
 from o2c._milestones import Milestone, find_milestones
+from o2c._rework import repeated
 from o2c.errors import ArgumentError, check_whole
 from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, UTC, VALUE, Moment, as_utc, validate
 from o2c.model import MILESTONES, IdealPath
@@ -432,13 +434,14 @@ class _Features:
             )
         # every event of an order up to each of its snapshot moments (the log's order kept)
         events = (
-            log.select(CASE_ID, ACTIVITY, TIMESTAMP)
+            log.select(CASE_ID, ACTIVITY, TIMESTAMP, _repeat=repeated(log))
             .join(rows.select("_row", CASE_ID, "_at"), on=CASE_ID, how="inner", maintain_order="left")
             .filter(pl.col(TIMESTAMP) <= pl.col("_at"))
         )
         so_far = events.group_by("_row").agg(
             pl.len().cast(pl.Float64).alias("events"),
             pl.col(ACTIVITY).n_unique().cast(pl.Float64).alias("activities"),
+            pl.col("_repeat").sum().cast(pl.Float64).alias("extra_executions"),
             pl.col(TIMESTAMP).max().alias("_last"),
             pl.col(ACTIVITY).last().cast(pl.String).alias("last_activity"),
             *reached,
@@ -451,7 +454,6 @@ class _Features:
         ]
         frame = rows.join(so_far, on="_row", how="left").with_columns(
             *since,
-            extra_executions=pl.col("events") - pl.col("activities"),
             elapsed_days=days(pl.col("first_event")),
             idle_days=days(pl.col("_last")),
             days_to_due=pl.when(pl.col("_due_known"))
