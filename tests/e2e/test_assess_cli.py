@@ -62,6 +62,48 @@ def test_the_main_job_prints_one_line_and_writes_the_report(
     assert document["conformance"]["conforming_cases"] == truth["conformance"]["conforming_cases"]
 
 
+def test_the_sample_report_shows_the_planted_back_office(sample_runs: tuple[list[str], Path, Path]) -> None:
+    """The main job's report holds the sample's planted chain lengths, rubber stamp and re-keyed
+    fields with the counts truth.json measured with plain polars (net_value is the value role)."""
+    _, out, _ = sample_runs
+    truth = json.loads(sample_log("truth.json").read_text())["back_office"]
+    document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    chains = {row["chain_length"]: row for row in document["approvals"]["chain_lengths"]}
+    assert {label: row["orders"] for label, row in chains.items()} == {
+        label: row["orders"] for label, row in truth["chain_lengths"].items()
+    }
+    for label, row in truth["chain_lengths"].items():
+        assert chains[label]["approval_wait_median_s"] == row["approval_wait_median_seconds"]
+    assert document["approvals"]["rubber_stamps"] == truth["rubber_stamps"] == ["Sales Ops Sign-off"]
+    steps = {row["step"]: row for row in document["approvals"]["steps"]}
+    for step, row in truth["steps"].items():
+        assert steps[step]["orders"] == row["orders"], step
+        assert steps[step]["rejected"] == row["rejected"], step
+    fields = {row["attribute"]: row for row in document["rekeyed_values"]["attributes"]}
+    for column, name in (
+        ("net_value", "value"),
+        ("quantity",) * 2,
+        ("requested_date",) * 2,
+        ("ship_to",) * 2,
+    ):
+        planted = truth["fields"][column]
+        assert (fields[name]["orders_changed"], fields[name]["changes"]) == (
+            planted["orders"],
+            planted["changes"],
+        )
+        assert fields[name]["steps"] == planted["step"]
+        if "change_median" in planted:
+            assert fields[name]["change_median"] == pytest.approx(planted["change_median"], abs=0.005)
+    po = truth["fields"]["customer_po"]["orders_entered_at_several_steps"]
+    assert fields["customer_po"]["orders_entered_at_several_steps"] == po
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('id="approvals"') : page.index('id="conformance"')]
+    sign_off = truth["steps"]["Sales Ops Sign-off"]["orders"]
+    assert f"Sales Ops Sign-off approved all {sign_off:,} orders it saw" in section
+    assert f"The order value changed within {truth['fields']['net_value']['orders']:,} orders" in section
+    assert f"The field customer_po is typed at more than one step in {po:,} orders" in section
+
+
 def test_two_runs_give_identical_bytes_in_every_file(sample_runs: tuple[list[str], Path, Path]) -> None:
     _, first, second = sample_runs
     one, two = _files(first), _files(second)

@@ -201,6 +201,15 @@ def test_sample_log_planted_causes_inside_the_intervals(sample: o2c.Assessment) 
         "resolve Customer Complaint",
         "skip Manager Approval",
     }
+    # the planted rubber stamp is priced at the waits truth.json measured into it, and called one
+    stamp, planted = (
+        _lever(table, "skip Sales Ops Sign-off"),
+        truth["back_office"]["steps"]["Sales Ops Sign-off"],
+    )
+    assert stamp["orders"] == planted["orders"] and "a rubber stamp" in stamp["fixed"]
+    assert stamp["saved_total"] == pd.Timedelta(seconds=planted["wait_total_seconds"])
+    assert stamp["saved_median"] == pd.Timedelta(seconds=planted["wait_median_seconds"])
+    assert "rubber stamp" not in _lever(table, "skip Pricing Approval")["fixed"]
 
 
 def test_planted_causes_of_other_sizes_inside_the_intervals() -> None:

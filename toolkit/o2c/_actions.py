@@ -77,7 +77,6 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +94,7 @@ from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP
 from o2c.model import IdealPath
 
 if TYPE_CHECKING:
+    from o2c._approvals import Approvals
     from o2c._assess import Assessment
 
 #: A driver or late-payment cause is a lever when its p-value is at most this.
@@ -213,7 +213,7 @@ def _actions(
         *_bottleneck_levers(result.drivers, events, log),
         *_rework_levers(result.rework_cost, events),
         *_deviation_levers(result.cost_of_divergence, events, ideal),
-        *_optional_levers(ideal, events, result.approvals.approval_steps if result.approvals else ()),
+        *_optional_levers(ideal, events, result.approvals),
         *_late_payment_levers(
             result.late_payment_drivers, events, cases, find_milestones(log, ideal)["paid"].activity
         ),
@@ -529,23 +529,30 @@ def _deviation_levers(
 
 
 def _optional_levers(
-    ideal: IdealPath | None, events: pl.DataFrame, approvals: Collection[str]
+    ideal: IdealPath | None, events: pl.DataFrame, approvals: Approvals | None
 ) -> list[_Lever]:
     """A lever per optional step of the ideal path that is an approval (``o2c.approvals``' rule):
-    an optional delivery or invoice is no step to drop."""
-    if ideal is None:
+    an optional delivery or invoice is no step to drop. A rubber stamp (``Approvals.rubber_stamps``,
+    where the log records outcomes) is called one."""
+    if ideal is None or approvals is None:
         return []
     levers = []
     waits = events["_wait"].to_numpy()
-    for step in sorted(ideal.optional & set(approvals)):
+    stamps = set(approvals.rubber_stamps["step"]) if approvals.outcomes_recorded else set()
+    for step in sorted(ideal.optional & set(approvals.approval_steps)):
         rows = _company(events, pl.col("activity") == step)
+        stamp = (
+            " and a rubber stamp (it approved every order it saw: none was rejected, changed or cancelled after it)"
+            if step in stamps
+            else ""
+        )
         levers.append(
             _Lever(
                 lever=f"skip {step}",
                 kind="optional_step",
                 fixed=(
-                    f"Orders leave out {step}, optional on the ideal path: the wait into it, from the "
-                    "event before, is saved; the wait after it stays."
+                    f"Orders leave out {step}, optional on the ideal path{stamp}: the wait into it, from "
+                    "the event before, is saved; the wait after it stays."
                 ),
                 owner="company",
                 rows=rows,

@@ -32,6 +32,10 @@ HELP = "simulate an order-to-cash log with planted patterns and write the sample
 #: Case attributes, in the column order of the sample files.
 ATTRIBUTES = ("currency", "region", "customer", "sales_org", "channel", "payment_terms_days", "due_date")
 
+#: Event attributes of a log with the back office planted (``--back-office``): the re-keyed fields,
+#: each event carrying the values as they stand after it. Written after the case attributes.
+FIELDS = ("quantity", "requested_date", "ship_to", "customer_po")
+
 #: Defects planted in the European export: how many rows of each kind.
 EXPORT_DEFECTS = {"missing_case_id": 3, "unparseable_timestamp": 2, "duplicate_line": 1, "trailing_spaces": 5}
 
@@ -49,6 +53,10 @@ EXPORT_HEADERS = {
     "channel": "Vertriebsweg",
     "payment_terms_days": "Zahlungsziel (Tage)",
     "due_date": "Fälligkeitsdatum",
+    "quantity": "Menge",
+    "requested_date": "Wunschlieferdatum",
+    "ship_to": "Warenempfänger",
+    "customer_po": "Bestellnummer Kunde",
 }
 
 MAPPING_EXPORT = """\
@@ -75,6 +83,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="orders in the Excel file and the European export (default 300)",
     )
     parser.add_argument(
+        "--back-office",
+        action="store_true",
+        help="plant the back office: approval chains, a rubber stamp, a rejecting approval, re-keyed fields",
+    )
+    parser.add_argument(
         "--change-step", metavar="STEP", help="plant a change: this step slows down (e.g. 'Ship Goods')"
     )
     parser.add_argument(
@@ -92,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     sim = simulate(
         args.cases,
         seed=args.seed,
+        back_office=args.back_office,
         change_step=args.change_step,
         change_at=args.change_at,
         change_factor=args.change_factor,
@@ -155,7 +169,8 @@ def _object_centric(orders: int, seed: int) -> dict[str, bytes]:
 
 
 def orders_table(log: pl.DataFrame) -> pl.DataFrame:
-    """The columns of the sample files: the log's roles (value as ``net_value``) and case attributes."""
+    """The columns of the sample files: the log's roles (value as ``net_value``), case attributes
+    and, with the back office planted, the re-keyed fields."""
     return log.select(
         "case_id",
         pl.col("activity").cast(pl.String),
@@ -163,6 +178,7 @@ def orders_table(log: pl.DataFrame) -> pl.DataFrame:
         "resource",
         "net_value",
         *ATTRIBUTES,
+        *(field for field in FIELDS if field in log.columns),
     )
 
 
@@ -197,30 +213,37 @@ def _xml(column: pl.Expr) -> pl.Expr:
 
 
 def xes_bytes(table: pl.DataFrame, *, name: str) -> bytes:
-    """The orders table as XES: case attributes on the trace, activity, time and resource per event."""
-    typed = {"net_value": "float", "payment_terms_days": "int"}
-    attribute_lines = [
-        pl.format(
-            '\t\t<{} key="{}" value="{}" />\n',
-            pl.lit(typed.get(a, "string")),
-            pl.lit(a),
-            _xml(pl.col(a).cast(pl.String)),
+    """The orders table as XES: case attributes on the trace; activity, time, resource and the
+    re-keyed fields per event (``net_value`` too when it changes within an order)."""
+    typed = {"net_value": "float", "payment_terms_days": "int", "quantity": "int", "requested_date": "date"}
+    varies = table.select(pl.col("net_value").n_unique().over("case_id").max()).item() > 1
+    on_events = [c for c in (*(("net_value",) if varies else ()), *FIELDS) if c in table.columns]
+
+    def attribute(a: str, indent: str) -> pl.Expr:
+        text = pl.col(a).cast(pl.String)
+        if typed.get(a) == "date":  # XES dates are instants: midnight UTC of the day
+            text = pl.col(a).dt.strftime("%Y-%m-%dT00:00:00+00:00")
+        return pl.format(
+            indent + '<{} key="{}" value="{}" />\n', pl.lit(typed.get(a, "string")), pl.lit(a), _xml(text)
         ).fill_null("")
-        for a in ("net_value", *ATTRIBUTES)
-    ]
+
     first = pl.col("case_id") != pl.col("case_id").shift(1)
     last = pl.col("case_id") != pl.col("case_id").shift(-1)
     opening = pl.concat_str(
         pl.format('\t<trace>\n\t\t<string key="concept:name" value="{}" />\n', _xml(pl.col("case_id"))),
-        *attribute_lines,
+        *(attribute(a, "\t\t") for a in ("net_value", *ATTRIBUTES) if a not in on_events),
     )
-    event = pl.format(
-        '\t\t<event>\n\t\t\t<string key="concept:name" value="{}" />\n'
-        '\t\t\t<date key="time:timestamp" value="{}" />\n'
-        '\t\t\t<string key="org:resource" value="{}" />\n\t\t</event>\n',
-        _xml(pl.col("activity")),
-        pl.col("timestamp").dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-        _xml(pl.col("resource")),
+    event = pl.concat_str(
+        pl.format(
+            '\t\t<event>\n\t\t\t<string key="concept:name" value="{}" />\n'
+            '\t\t\t<date key="time:timestamp" value="{}" />\n'
+            '\t\t\t<string key="org:resource" value="{}" />\n',
+            _xml(pl.col("activity")),
+            pl.col("timestamp").dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+            _xml(pl.col("resource")),
+        ),
+        *(attribute(a, "\t\t\t") for a in on_events),
+        pl.lit("\t\t</event>\n"),
     )
     lines = table.select(
         pl.concat_str(
@@ -252,6 +275,7 @@ def _xlsx_bytes(table: pl.DataFrame, *, created: str) -> bytes:
     formats = {
         "timestamp": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
         "due_date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        "requested_date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
         "net_value": workbook.add_format({"num_format": "#,##0.00"}),
     }
     naive = table.with_columns(pl.col("timestamp").dt.replace_time_zone(None))
@@ -288,6 +312,11 @@ def export_bytes(table: pl.DataFrame, *, rng: np.random.Generator) -> bytes:
         _decimal_comma(pl.col("net_value")).alias("net_value"),
         *ATTRIBUTES[:-1],
         pl.col("due_date").dt.strftime("%d.%m.%Y"),
+        *(
+            pl.col(field).dt.strftime("%d.%m.%Y") if table.schema[field] == pl.Date else pl.col(field)
+            for field in FIELDS
+            if field in table.columns
+        ),
     ).with_row_index("row")
     rows = rng.choice(german.height, size=sum(EXPORT_DEFECTS.values()), replace=False)
     chosen, start = {}, 0
@@ -312,7 +341,7 @@ def export_bytes(table: pl.DataFrame, *, rng: np.random.Generator) -> bytes:
     )
     text = (
         german.drop("row")
-        .rename(EXPORT_HEADERS)
+        .rename(EXPORT_HEADERS, strict=False)
         .write_csv(separator=";", line_terminator="\r\n", quote_style="necessary", null_value="")
     )
     return text.encode("cp1252")

@@ -2,26 +2,29 @@
 with known waits, a rubber stamp, an approval that rejects a known share, and fields re-keyed at
 known steps by known sizes; and their truth, measured again from the events.
 
-The planting is a pass over the finished log, with its own random stream (seeded from the
-simulation's seed), so a log simulated without it is unchanged:
+The approvals are steps of the generator (``o2c._simulate._generator._back_office``), between
+the value approvals and Confirm Order, drawn from their own random stream (seeded from the
+simulation's seed), so a log simulated without them is unchanged and every later step starts
+from them (people still work Monday to Friday, 08:00 to 17:00; the programs keep their runs):
 
-- **Sales Ops Sign-off**, the rubber stamp: every manual order without a change activity (Change
-  Price, Change Quantity, Update Shipping Address) is signed off exactly ``sign_off_days`` after
-  it was created; nothing is rejected, changed or cancelled after it.
-- **Pricing Approval**: a share ``pricing_approval`` of the orders is approved
-  ``pricing_days`` after creation (after the sign-off where there is one); of those not signed
-  off, a share ``pricing_reject`` is rejected an hour later (``Pricing Approval Rejected``).
-- Every later event of an order moves by the time its planted steps took; events moved past the
-  period's end are cut off (the order is still open), and the due date follows the invoice.
-- **Re-keyed fields**: ``net_value`` and ``value`` fall by ``price_cut`` (a share, rounded to the
-  cent) at each Change Price; ``quantity`` grows by ``quantity_step`` and ``requested_date`` moves
-  ``reschedule_days`` later at each Change Quantity; ``ship_to`` changes at each Update Shipping
-  Address. ``customer_po`` is typed at Create Sales Order and again at Confirm Order (empty on
-  the other events): a field entered at two steps.
+- **Sales Ops Sign-off**, the rubber stamp: every live manual order without a change activity
+  (Change Price, Change Quantity, Update Shipping Address) is signed off ``sign_off_days``
+  working days after its last step; nothing is rejected, changed or cancelled after it.
+- **Pricing Approval**: a share ``pricing_approval`` of the live orders is approved
+  ``pricing_days`` working days later (after the sign-off where there is one); of those not signed
+  off, a share ``pricing_reject`` is rejected a working hour later (``Pricing Approval Rejected``).
+
+The re-keyed fields are a pass over the finished log (``rekey``, another stream of the seed):
+``net_value`` and ``value`` fall by ``price_cut`` (a share, rounded to the cent) at each Change
+Price; ``quantity`` grows by ``quantity_step`` and ``requested_date`` moves ``reschedule_days``
+later at each Change Quantity; ``ship_to`` changes at each Update Shipping Address.
+``customer_po`` is typed at Create Sales Order and again at Confirm Order (empty on the other
+events): a field entered at two steps.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -31,30 +34,38 @@ from o2c._simulate._process import (
     CHANGE_PRICE,
     CHANGE_QUANTITY,
     CONFIRM_ORDER,
-    CREATE_INVOICE,
     CREATE_ORDER,
     DIRECTOR_APPROVAL,
+    IDEAL_PATH,
     MANAGER_APPROVAL,
+    PRICING_APPROVAL,
+    PRICING_REJECTED,
     RELEASE_BLOCK,
+    SIGN_OFF,
     UPDATE_ADDRESS,
 )
 from o2c.log import validate
 
-SIGN_OFF = "Sales Ops Sign-off"
-PRICING_APPROVAL = "Pricing Approval"
-PRICING_REJECTED = "Pricing Approval Rejected"
 #: The planted approval steps, in chain order.
 PLANTED_APPROVALS = (SIGN_OFF, PRICING_APPROVAL)
 #: Every approval step of a log with the back office: the planted ones, the credit-block release
 #: and the simulator's value approvals.
 ALL_APPROVALS = (*PLANTED_APPROVALS, RELEASE_BLOCK, MANAGER_APPROVAL, DIRECTOR_APPROVAL)
+#: The ideal path of a log with the back office: the planted approvals are optional steps of the
+#: company's standard order, before Confirm Order (a quarter of an hour of work each).
+IDEAL_PATH_BACK_OFFICE = dataclasses.replace(
+    IDEAL_PATH,
+    steps=(
+        *IDEAL_PATH.steps[: IDEAL_PATH.steps.index(CONFIRM_ORDER)],
+        *PLANTED_APPROVALS,
+        *IDEAL_PATH.steps[IDEAL_PATH.steps.index(CONFIRM_ORDER) :],
+    ),
+    optional=IDEAL_PATH.optional | frozenset(PLANTED_APPROVALS),
+    target_hours={**IDEAL_PATH.target_hours, **dict.fromkeys(PLANTED_APPROVALS, 0.25)},
+)
 _CHANGES = (CHANGE_PRICE, CHANGE_QUANTITY, UPDATE_ADDRESS)
-_SIGNERS = ("sofia", "noah")
-_PRICING = ("lukas", "ana")
-_US_PER_DAY = 86_400_000_000
-_US_PER_HOUR = 3_600_000_000
 
-#: The defaults of the back-office parameters of ``simulate``.
+#: The defaults of the back-office parameters of ``simulate`` (days are working days).
 DEFAULTS: dict[str, Any] = {
     "sign_off_days": 1.0,
     "pricing_approval": 0.3,
@@ -66,106 +77,26 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def plant(log: pl.DataFrame, *, seed: int, end: int, p: dict[str, Any]) -> pl.DataFrame:
-    """``log`` with the back office planted (see the module docstring); ``end`` in seconds since the epoch.
+def rekey(log: pl.DataFrame, *, seed: int, p: dict[str, Any]) -> pl.DataFrame:
+    """``log`` with the re-keyed fields (see the module docstring): each order's first quantity and
+    purchase order number drawn from the seed's own stream, then ``_fields``.
 
     >>> from o2c._simulate import simulate
     >>> log = simulate(40, seed=1, back_office=True).log
-    >>> sorted(set(log["activity"].cast(str)) & {SIGN_OFF, PRICING_APPROVAL})
-    ['Pricing Approval', 'Sales Ops Sign-off']
+    >>> sorted(set(log.columns) - set(simulate(40, seed=1).log.columns))
+    ['customer_po', 'quantity', 'requested_date', 'ship_to']
     """
-    rng = np.random.default_rng([seed, 28])
-    activity = pl.col("activity").cast(pl.String)
-    cases = log.group_by("case_id", maintain_order=True).agg(
-        manual=(pl.col("channel") == "manual").first(),
-        changed=activity.is_in(_CHANGES).any(),
-        created=pl.col("timestamp").first(),
-        customer=pl.col("customer").first(),
+    rng = np.random.default_rng([seed, 29])
+    orders = log["case_id"].unique(maintain_order=True)
+    n = orders.len()
+    cases = pl.DataFrame(
+        {
+            "case_id": orders,
+            "quantity": pl.Series(rng.integers(1, 50, n) * 5, dtype=pl.Int64),
+            "po": [f"PO-{number:06d}" for number in rng.integers(0, 1_000_000, n)],
+        }
     )
-    n = cases.height
-    sign = cases["manual"].to_numpy() & ~cases["changed"].to_numpy()
-    pricing = rng.random(n) < p["pricing_approval"]
-    reject = pricing & ~sign & (rng.random(n) < p["pricing_reject"])
-    sign_us = round(p["sign_off_days"] * _US_PER_DAY)
-    pricing_us = round(p["pricing_days"] * _US_PER_DAY)
-    shift = sign * sign_us + pricing * pricing_us + reject * _US_PER_HOUR
-    cases = cases.with_columns(
-        sign=pl.Series(sign),
-        pricing=pl.Series(pricing),
-        reject=pl.Series(reject),
-        shift=pl.Series(shift, dtype=pl.Int64),
-        signer=pl.Series(np.array(_SIGNERS)[rng.integers(0, len(_SIGNERS), n)]),
-        pricer=pl.Series(np.array(_PRICING)[rng.integers(0, len(_PRICING), n)]),
-        quantity=pl.Series(rng.integers(1, 50, n) * 5, dtype=pl.Int64),
-        po=pl.Series([f"PO-{number:06d}" for number in rng.integers(0, 1_000_000, n)]),
-    )
-    first = pl.col("case_id") != pl.col("case_id").shift(1)
-    moved = (
-        log.join(cases.select("case_id", "shift"), on="case_id", how="left", maintain_order="left")
-        .with_columns(
-            timestamp=pl.when(first.fill_null(True))
-            .then(pl.col("timestamp"))
-            .otherwise(pl.col("timestamp") + pl.duration(microseconds=pl.col("shift")))
-        )
-        .drop("shift")
-    )
-    base = log.filter(first.fill_null(True)).join(cases, on="case_id", maintain_order="left")
-    created = pl.col("created")
-
-    def inserted(mask: str, name: str, at: pl.Expr, resource: str) -> pl.DataFrame:
-        return (
-            base.filter(pl.col(mask))
-            .with_columns(
-                activity=pl.lit(name).cast(log.schema["activity"]),
-                timestamp=at,
-                resource=pl.col(resource),
-            )
-            .select(log.columns)
-        )
-
-    sign_time = pl.duration(microseconds=pl.col("sign").cast(pl.Int64) * sign_us)
-    pricing_at = created + sign_time + pl.duration(microseconds=pricing_us)
-    new = pl.concat(
-        [
-            inserted("sign", SIGN_OFF, created + pl.duration(microseconds=sign_us), "signer"),
-            inserted("pricing", PRICING_APPROVAL, pricing_at, "pricer"),
-            inserted("reject", PRICING_REJECTED, pricing_at + pl.duration(hours=1), "pricer"),
-        ]
-    )
-    # the planted events come right after Create Sales Order: ahead of any later event at their time
-    limit = pl.datetime(1970, 1, 1, time_zone="UTC") + pl.duration(seconds=end)
-    planted = (
-        pl.concat([moved.with_columns(order=pl.col("source_row") * 4), _ordered(new)])
-        .filter(pl.col("timestamp") < limit)
-        .sort("case_id", "timestamp", "order")
-        .drop("order")
-        .with_columns(source_row=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
-    )
-    return validate(_fields(_due_dates(planted), cases, p))
-
-
-def _ordered(new: pl.DataFrame) -> pl.DataFrame:
-    """The planted events with an order key between Create Sales Order (its row x 4) and the next event."""
-    rank = (
-        pl.col("activity")
-        .cast(pl.String)
-        .replace_strict({SIGN_OFF: 1, PRICING_APPROVAL: 2, PRICING_REJECTED: 3}, return_dtype=pl.Int64)
-    )
-    return new.with_columns(order=pl.col("source_row") * 4 + rank)
-
-
-def _due_dates(log: pl.DataFrame) -> pl.DataFrame:
-    """The due date of each order: its first invoice's day plus its payment terms (null before an invoice)."""
-    invoice = (
-        pl.col("timestamp")
-        .filter(pl.col("activity").cast(pl.String) == CREATE_INVOICE)
-        .min()
-        .over("case_id")
-        .dt.replace_time_zone(None)
-        .dt.date()
-    )
-    due = invoice + pl.duration(days=pl.col("payment_terms_days"))
-    return log.with_columns(due_date=due.cast(log.schema["due_date"]))
+    return validate(_fields(log, cases, p))
 
 
 def _fields(log: pl.DataFrame, cases: pl.DataFrame, p: dict[str, Any]) -> pl.DataFrame:

@@ -24,10 +24,11 @@ import numpy as np
 import polars as pl
 
 from o2c._simulate._backoffice import DEFAULTS as BACK_OFFICE
-from o2c._simulate._backoffice import plant as plant_back_office
+from o2c._simulate._backoffice import IDEAL_PATH_BACK_OFFICE, rekey
 from o2c._simulate._backoffice import truth as back_office_truth
 from o2c._simulate._process import (
     ACTIVITIES,
+    BACK_OFFICE_ACTIVITIES,
     CHANGE_PRICE,
     CHANGE_QUANTITY,
     CHECK_CREDIT,
@@ -42,6 +43,8 @@ from o2c._simulate._process import (
     IDEAL_PATH,
     MANAGER_APPROVAL,
     PICK_GOODS,
+    PRICING_APPROVAL,
+    PRICING_REJECTED,
     RECEIVE_PAYMENT,
     REGIONS,
     RELEASE_BLOCK,
@@ -49,6 +52,7 @@ from o2c._simulate._process import (
     SALES_ORGS,
     SEND_INVOICE,
     SHIP_GOODS,
+    SIGN_OFF,
     UPDATE_ADDRESS,
 )
 from o2c._simulate._truth import measured_truth
@@ -56,7 +60,9 @@ from o2c.errors import ArgumentError, check_choice, check_number, check_share, c
 from o2c.log import validate
 from o2c.model import IdealPath
 
-_CODE = {name: code for code, name in enumerate(ACTIVITIES)}
+#: Every activity's code: the process's, then the back office's (the codes of the first stay put).
+_ALL_ACTIVITIES = (*ACTIVITIES, *BACK_OFFICE_ACTIVITIES)
+_CODE = {name: code for code, name in enumerate(_ALL_ACTIVITIES)}
 
 #: The sales organisation whose warehouse is automated (picking and shipping by BATCH_WMS).
 _AUTOMATED_WAREHOUSE = "DE01"
@@ -89,6 +95,7 @@ _PEOPLE = {
     "director": ("victoria", "richard"), "warehouse:EMEA": ("carl", "dora", "erik"),
     "warehouse:AMER": ("luis", "sam"), "warehouse:APAC": ("mei", "arjun"), "billing": ("hanna", "omar"),
     "service": ("ines", "tom", "yara"), "accounting": ("paul", "rita"),
+    "sales ops": ("sofia", "noah"), "pricing": ("lukas", "ana"),  # only with the back office planted
 }  # fmt: skip
 RESOURCES = _BATCH + tuple(name for pool in _PEOPLE.values() for name in pool)
 _RES = {name: code for code, name in enumerate(RESOURCES)}
@@ -278,9 +285,13 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
 
     # confirmation: automatic for untouched EDI orders; then the ping-pong around price changes
     automatic = edi & (updates == 0) & ~quantity & ~blocked & ~manager & ~director
-    t = np.where(alive, np.where(automatic, g.program(t, 0.1, 0.6), g.person(t, 3.0, 0.9)), t)
+    by_program, by_person = g.wait(0.1, 0.6, minimum=1), g.wait(3.0, 0.9)
+    ping_pong = alive & g.chance(p["ping_pong"])  # drawn here, so the back office knows the changes to come
+    if p.get("back_office"):
+        untouched = alive & ~edi & (updates == 0) & ~quantity & ~ping_pong
+        t = _back_office(g, t, alive, untouched, p["back_office"], seed=p["_seed"])
+    t = np.where(alive, np.where(automatic, t + by_program, _from_work(_to_work(t) + by_person)), t)
     g.add(alive, CONFIRM_ORDER, t, np.where(automatic, _RES["BATCH_ATP"], owner))
-    ping_pong = alive & g.chance(p["ping_pong"])
     rounds = np.where(ping_pong, 1 + g.chance(0.25), 0)
     for i in (1, 2):
         mask = rounds >= i
@@ -363,6 +374,37 @@ def _orders(rng: np.random.Generator, n: int, begin: int, end: int, p: dict[str,
         changed[0] if changed else None,
         planted,
     )
+
+
+def _back_office(
+    g: _Generator, t: np.ndarray, alive: np.ndarray, untouched: np.ndarray, p: dict[str, Any], *, seed: int
+) -> np.ndarray:
+    """The back office's approvals before Confirm Order, from their own random stream (so the
+    rest of the log draws what it always drew): the rubber-stamp Sales Ops Sign-off of every
+    ``untouched`` order (manual, no change activity ever) ``sign_off_days`` working days later, a
+    Pricing Approval of a share ``pricing_approval`` of the live orders ``pricing_days`` working
+    days after that, and of those not signed off a share ``pricing_reject`` rejected a working
+    hour later. Returns when each order's last one happened (``t`` where none did)."""
+    rng = np.random.default_rng([seed, 28])
+    n = t.size
+    pricing = alive & (rng.random(n) < p["pricing_approval"])
+    reject = pricing & ~untouched & (rng.random(n) < p["pricing_reject"])
+
+    def pick(pool: str) -> np.ndarray:
+        codes = np.array([_RES[name] for name in _PEOPLE[pool]])
+        return codes[rng.integers(0, codes.size, n)]
+
+    def later(after: np.ndarray, seconds: float) -> np.ndarray:
+        return _from_work(_to_work(after) + round(seconds))
+
+    signer, pricer = pick("sales ops"), pick("pricing")
+    t = np.where(untouched, later(t, p["sign_off_days"] * _WORK_DAY), t)
+    g.add(untouched, SIGN_OFF, t, signer)
+    t = np.where(pricing, later(t, p["pricing_days"] * _WORK_DAY), t)
+    g.add(pricing, PRICING_APPROVAL, t, pricer)
+    t = np.where(reject, later(t, _HOUR), t)
+    g.add(reject, PRICING_REJECTED, t, pricer)
+    return t
 
 
 def _next_run(after: np.ndarray, hour: int) -> np.ndarray:
@@ -498,7 +540,9 @@ def simulate(
         Sign-off, a Pricing Approval that rejects a known share, approval chains of 0 to 4 steps
         with known waits, and fields re-keyed at known steps by known sizes (``quantity``,
         ``requested_date``, ``ship_to``, ``customer_po`` and changing ``net_value``).
-        ``truth["back_office"]`` measures them again. Default False: the log is unchanged.
+        ``truth["back_office"]`` measures them again, and the ideal path has the two planted
+        approvals as optional steps after Create Sales Order (``IDEAL_PATH_BACK_OFFICE``).
+        Default False: the log is unchanged.
 
     Returns
     -------
@@ -508,7 +552,7 @@ def simulate(
         ``region``, ``customer``, ``sales_org``, ``channel`` (``EDI``/``manual``),
         ``net_value``, ``currency``, ``payment_terms_days``, ``due_date`` (invoice date plus
         payment terms; null until invoiced). ``truth``: figures measured from the events.
-        ``ideal``: ``IDEAL_PATH``.
+        ``ideal``: ``IDEAL_PATH`` (``IDEAL_PATH_BACK_OFFICE`` with ``back_office``).
 
     Examples
     --------
@@ -551,17 +595,19 @@ def simulate(
     moment = (
         0 if at is None else int((datetime(at.year, at.month, at.day) - datetime(1970, 1, 1)).total_seconds())
     )
-    orders = _orders(rng, cases, begin, end, {**parameters, **change, "_change_at": moment})
+    orders = _orders(rng, cases, begin, end, {**parameters, **change, "_change_at": moment, "_seed": seed})
     log = _log(orders, cases, end)
+    ideal = IDEAL_PATH
     if back_office:
-        log = plant_back_office(log, seed=seed, end=end, p=BACK_OFFICE)
-    truth = measured_truth(log, IDEAL_PATH, parameters=parameters, begin=begin, end=end)
+        log = rekey(log, seed=seed, p=BACK_OFFICE)
+        ideal = IDEAL_PATH_BACK_OFFICE
+    truth = measured_truth(log, ideal, parameters=parameters, begin=begin, end=end)
     truth["planted_effects"] = _planted_truth(orders, end)
     if back_office:
         truth["back_office"] = back_office_truth(log)
     if change_step is not None:
         truth["change"] = _change_truth(orders, parameters, end)
-    return Simulation(log=log, truth=truth, ideal=IDEAL_PATH)
+    return Simulation(log=log, truth=truth, ideal=ideal)
 
 
 #: The steps ``simulate`` can slow down from a date on (its ``change_step``).
@@ -690,7 +736,7 @@ def _log(orders: _Orders, n: int, end: int) -> pl.DataFrame:
     ).with_columns(due_date=pl.when(pl.Series(invoiced)).then(pl.col("due_date")))
     frame = attributes[case].with_columns(
         case_id=pl.Series(10**digits + 1 + case).cast(pl.String),
-        activity=pl.Series(ACTIVITIES)[activity],
+        activity=pl.Series(_ALL_ACTIVITIES)[activity],
         timestamp=pl.from_epoch(pl.Series(time), time_unit="s").dt.replace_time_zone("UTC"),
         resource=pl.Series(RESOURCES)[resource],
         value=pl.col("net_value"),

@@ -28,6 +28,9 @@ COMPLAINT = "Customer Complaint"
 CREDIT_MEMO = "Create Credit Memo"
 REMINDER = "Send Payment Reminder"
 RECEIVE_PAYMENT = "Receive Payment"
+SIGN_OFF = "Sales Ops Sign-off"
+PRICING_APPROVAL = "Pricing Approval"
+PRICING_REJECTED = "Pricing Approval Rejected"
 
 #: Every activity the simulator emits, in process order.
 ACTIVITIES = (
@@ -36,6 +39,8 @@ ACTIVITIES = (
     SHIP_GOODS, CREATE_INVOICE, SEND_INVOICE, COMPLAINT, CREDIT_MEMO, REMINDER, RECEIVE_PAYMENT,
 )  # fmt: skip
 APPROVALS = (MANAGER_APPROVAL, DIRECTOR_APPROVAL)
+#: The activities only a log with the back office planted has (``simulate(back_office=True)``).
+BACK_OFFICE_ACTIVITIES = (SIGN_OFF, PRICING_APPROVAL, PRICING_REJECTED)
 
 #: The ideal path shipped with the sample logs (sample_logs/ideal_path.yaml).
 IDEAL_PATH = IdealPath(

@@ -13,6 +13,7 @@ from o2c._assess import Assessment
 from o2c._format import format_amount, format_count, format_duration, format_share
 from o2c._objects import OBJECT_ID
 from o2c.conformance import IdealPath
+from o2c.log import VALUE
 from o2c.plausibility import plausibility_warnings
 from o2c.render.maps import REWORK_EDGE_KINDS
 
@@ -506,11 +507,16 @@ def _rekeyed_sentences(attributes: pd.DataFrame, orders_rekeyed: int) -> list[st
         elif top["kind"] == "date":
             size = f"; the median change is {top['change_median']:+,.1f} days"
         steps = ", ".join(str(s) for s in top["steps"][:3])
+        others = "".join(
+            f", {_field(row['attribute'])} in {_n(row['orders_changed'], 'order')}"
+            for _, row in changed.iloc[1:4].iterrows()
+        )
+        also = f" Also changed: {others.removeprefix(', ')}." if others else ""
         sentences.append(
-            f"The value of {top['attribute']} changed within {_n(top['orders_changed'], 'order')} "
+            f"The {_field(top['attribute'])} changed within {_n(top['orders_changed'], 'order')} "
             f"({share_words(top['share_of_orders'])}), {_n(top['changes'], 'time')}, most at {steps}{size}; "
             f"{_n(orders_rekeyed, 'order')} in all had data re-keyed (changed values or change "
-            "activities)."
+            f"activities).{also}"
         )
     typed = attributes[
         (attributes["orders_changed"] == 0)
@@ -519,10 +525,16 @@ def _rekeyed_sentences(attributes: pd.DataFrame, orders_rekeyed: int) -> list[st
     if len(typed):
         top = typed.iloc[0]
         sentences.append(
-            f"{top['attribute']} is typed at more than one step in "
-            f"{_n(top['orders_entered_at_several_steps'], 'order')} with the same value: entered again."
+            f"The {_field(top['attribute'])} is typed at more than one step in "
+            f"{_n(top['orders_entered_at_several_steps'], 'order')}, with the same value each time: "
+            "entered again."
         )
     return sentences
+
+
+def _field(attribute: str) -> str:
+    """How a sentence names an attribute: the value role is the order value."""
+    return "order value" if attribute == VALUE else f"field {attribute}"
 
 
 def _chain_sentence(by_length: pd.DataFrame, steps: pd.DataFrame) -> str | None:
