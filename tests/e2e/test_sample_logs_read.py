@@ -47,7 +47,7 @@ def test_messy_export_rejects_exactly_the_planted_defects(csv_log: pl.DataFrame)
         loaded = read_log(sample_log("o2c_orders_export.csv"), mapping=sample_log("mapping_export.yaml"))
     assert any(issubclass(w.category, RejectedRowsWarning) for w in caught)
     source = loaded.source
-    assert (source.encoding, source.delimiter, source.rows) == ("cp1252", ";", 2942)
+    assert (source.encoding, source.delimiter, source.rows) == ("cp1252", ";", 3145)
     rejects = sorted(loaded.rejects.select("source_row", "reason").iter_rows())
     assert rejects == [
         (145, "missing_case_id"),
@@ -58,7 +58,7 @@ def test_messy_export_rejects_exactly_the_planted_defects(csv_log: pl.DataFrame)
         (2873, "duplicate_event"),
     ]
     assert source.notes["activities_stripped"] == 5
-    assert loaded.log.height == 2942 - 6
+    assert loaded.log.height == 3145 - 6
     # every event that survived is the same event as in the clean CSV: Berlin time read as UTC,
     # decimal comma values, German headers mapped
     clean = _events(csv_log).join(_events(loaded.log), on=EVENTS, how="semi")

@@ -98,6 +98,17 @@ def test_ctrl_c_reaches_the_child_once_and_exits_130(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_ctrl_c_while_the_child_starts_says_interrupted_once(tmp_path: Path) -> None:
+    # the signal can end the child before its interpreter catches it (exit -2, nothing said): the
+    # watcher then says it; when the child caught it, the child's own line is the only one
+    process = _assess(tmp_path / "out")
+    _child(process.pid)
+    process.send_signal(signal.SIGINT)
+    code, err = _finish(process)
+    assert (code, err.count("interrupted")) == (130, 1), err
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_bad_max_memory_is_a_usage_error(tmp_path: Path) -> None:
     code, err = _finish(_assess(tmp_path / "out", "--max-memory", "lots"))
     assert code == 2

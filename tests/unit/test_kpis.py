@@ -120,7 +120,8 @@ def test_columns_rows_and_dtypes(tiny: pd.DataFrame) -> None:
         ("invoice_to_cash", 19 * D, 2),  # A 14, B 24 days
         ("invoice_to_cash_value_weighted", 21 * D + 12 * H, 2),  # (1000 x 14 + 3000 x 24) / 4000
         ("days_past_due", 1 * D + 12 * H, 2),  # A -2, B +5 days
-        ("approval_wait", 1 * D + 2 * H, 2),  # A 4 hours, E 1 + 1 days
+        # o2c.approvals' steps: Manager and Director Approval, and the SAP-style Release Credit Block
+        ("approval_wait", 1 * D, 3),  # A 4 hours, B 1 day (blocked 09:30, released 09:30), E 1 + 1 days
         ("credit_block_time", 1 * D, 1),  # B blocked 09:30 to 09:30 next day; D never released
     ],
 )
@@ -144,8 +145,8 @@ def test_durations_by_hand(tiny: pd.DataFrame, kpi: str, duration: pd.Timedelta,
         ("open_orders_invoiced", 1, 3, "orders"),  # C
         ("automation_rate", 13 / 22, 5, "share"),  # 3 + 5 + 3 + 1 + 1 of 22 events
         ("touchless_order_rate", 1 / 5, 5, "share"),  # C
-        ("approval_rate", 2 / 5, 5, "share"),  # A, E
-        ("approvals_per_order", 3 / 5, 5, "per order"),
+        ("approval_rate", 3 / 5, 5, "share"),  # A, B (its release), E
+        ("approvals_per_order", 4 / 5, 5, "per order"),
         ("rekeyed_data_per_order", 1 / 5, 5, "per order"),  # B's Change Price
         ("credit_block_rate", 2 / 5, 5, "share"),  # B, D
     ],
@@ -412,22 +413,27 @@ def test_sample_open_orders_equal_truth(sample_kpis: pd.DataFrame, truth: dict[s
 def test_sample_automation_approvals_rekeying_blocks_equal_truth(
     sample_kpis: pd.DataFrame, truth: dict[str, Any]
 ) -> None:
-    cases, batch, approvals = truth["cases"], truth["batch"], truth["approvals"]
+    cases, batch = truth["cases"], truth["batch"]
     assert _kpi(sample_kpis, "automation_rate")["value"] == pytest.approx(
         batch["batch_events"] / truth["events"]
     )
     assert _kpi(sample_kpis, "touchless_order_rate")["value"] == pytest.approx(
         batch["touchless_cases"] / cases
     )
-    assert _kpi(sample_kpis, "approval_rate")["value"] == pytest.approx(
-        approvals["cases_with_approval"] / cases
-    )
-    assert _kpi(sample_kpis, "approvals_per_order")["value"] == pytest.approx(
-        sum(approvals["events"].values()) / cases
-    )
+    # the approvals are o2c.approvals' steps: the value approvals, the credit-block release and the
+    # planted back office (truth.json's back_office.approval_steps); counted here by hand with pandas
+    steps = truth["back_office"]["approval_steps"]
+    events = pd.read_csv(sample_log("o2c_orders.csv"), usecols=["case_id", "activity", "timestamp"])
+    events["timestamp"] = pd.to_datetime(events["timestamp"], utc=True)
+    events["wait"] = events.groupby("case_id")["timestamp"].diff().fillna(pd.Timedelta(0))
+    approved = events[events["activity"].isin(steps)]
+    with_approval = approved["case_id"].nunique()
+    assert with_approval == cases - truth["back_office"]["chain_lengths"]["0"]["orders"]
+    assert _kpi(sample_kpis, "approval_rate")["value"] == pytest.approx(with_approval / cases)
+    assert _kpi(sample_kpis, "approvals_per_order")["value"] == pytest.approx(len(approved) / cases)
     wait = _kpi(sample_kpis, "approval_wait")
-    assert wait["duration"] == _seconds(truth["kpis"]["approval_wait_median_seconds"])
-    assert wait["orders_covered"] == approvals["cases_with_approval"]
+    assert wait["duration"] == approved.groupby("case_id")["wait"].sum().median()
+    assert wait["orders_covered"] == with_approval
     rekeyed = sum(
         truth["activities"][a] for a in ("Update Shipping Address", "Change Quantity", "Change Price")
     )

@@ -193,7 +193,7 @@ def test_the_footer_states_source_mapping_ideal_path_parameters_and_versions(
     page = (written / "report.html").read_text(encoding="utf-8")
     footer = page[page.index('<footer id="source">') :]
     assert document["input"]["sha256"] in footer and "o2c_orders.csv" in footer
-    assert "14,384 read, 0 rejected" in footer
+    assert "15,418 read, 0 rejected" in footer
     assert "case_id = <code>case_id</code>" in footer and "value = <code>net_value</code>" in footer
     assert "standard order: Create Sales Order → Check Credit" in footer
     for key, value in (document["parameters"] | document["report"]).items():

@@ -84,37 +84,58 @@ def out_of_memory_message() -> str:
     )
 
 
+#: What an interrupted run says on stderr, the child's own line or, when Ctrl-C came before it could
+#: catch it (while the interpreter was starting), the watcher's.
+INTERRUPTED = "interrupted; a report folder being written was left as it was"
+
+
 def watch(argv: Sequence[str]) -> int:
-    """Run ``python -m o2c.cli argv`` in a child process and watch it; return the exit code."""
+    """Run ``python -m o2c.cli argv`` in a child process and watch it; return the exit code.
+
+    The child starts with Ctrl-C ignored, so that it never dies of one while its interpreter
+    starts or imports (a traceback, or a silent exit); ``o2c.cli.main`` catches it from its first
+    line on. A stop asked for before then is passed on once the child catches it.
+    """
     try:
         limit = _memory_parser().parse_known_args(argv)[0].max_memory
     except argparse.ArgumentError:  # the child's parser says what is wrong with it
         limit = default_max_memory()
-    child = subprocess.Popen([sys.executable, "-m", "o2c.cli", *argv], process_group=0)
-    stopping = False  # the child was told to stop (Ctrl-C, a signal, --max-memory)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited through exec
+    try:
+        child = subprocess.Popen([sys.executable, "-m", "o2c.cli", *argv], process_group=0)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    stopping = False  # the child is to stop (Ctrl-C, a signal, --max-memory)
+    told = False  # and has been told, once it could hear it
+
+    def tell() -> None:
+        nonlocal told
+        if stopping and not told and _catches_interrupt(child.pid):
+            told = True
+            child.send_signal(signal.SIGINT)
 
     def forward(_number: int, _frame: FrameType | None) -> None:
         nonlocal stopping
-        if not stopping:  # once: a second Ctrl-C while the child cleans up changes nothing
-            stopping = True
-            child.send_signal(signal.SIGINT)
+        stopping = True  # once: a second Ctrl-C while the child cleans up changes nothing
+        tell()
 
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, forward)
     held = 0
     while True:
         try:
-            code = child.wait(timeout=GRACE_SECONDS if stopping else POLL_SECONDS)
+            code = child.wait(timeout=GRACE_SECONDS if told else POLL_SECONDS)
             break
         except subprocess.TimeoutExpired:
-            if stopping:  # it did not stop in time
+            if told:  # it did not stop in time
                 child.kill()
                 continue
+            tell()
         resident = _resident(child.pid)
-        if resident is not None and resident > limit:
+        if resident is not None and resident > limit and not stopping:
             held = resident
             stopping = True
-            child.send_signal(signal.SIGINT)
+            tell()
     if held:
         print(
             f"error: the run held {_gb(held)} of memory, more than --max-memory {_gb(limit)}, and was "
@@ -127,10 +148,23 @@ def watch(argv: Sequence[str]) -> int:
     if code >= 0:
         return code
     if stopping or -code == signal.SIGINT:
+        print(INTERRUPTED, file=sys.stderr)  # killed after the grace, or by a Ctrl-C of its own group
         return 130
     name = signal.Signals(-code).name
     print(f"error: o2c was stopped by {name}; {out_of_memory_message()}", file=sys.stderr)
     return 1
+
+
+def _catches_interrupt(pid: int) -> bool:
+    """Whether process ``pid`` has a handler for SIGINT (its ``SigCgt`` mask in /proc; without
+    /proc, as on macOS, assumed)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as file:
+            status = file.read()
+    except OSError:
+        return True
+    caught = re.search(r"^SigCgt:\s*([0-9a-fA-F]+)", status, flags=re.MULTILINE)
+    return caught is None or bool(int(caught[1], 16) >> (signal.SIGINT - 1) & 1)
 
 
 def _memory_parser() -> argparse.ArgumentParser:

@@ -11,10 +11,11 @@ written is left as it was).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from o2c._watchdog import add_memory_option, is_out_of_memory, out_of_memory_message, watch
+from o2c._watchdog import INTERRUPTED, add_memory_option, is_out_of_memory, out_of_memory_message, watch
 from o2c.errors import ToolkitError
 
 #: Each subcommand: name -> (function adding its arguments, function running it).
@@ -61,11 +62,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv  # known before the parser, which needs the libraries loaded
     try:
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # the watcher's child: Ctrl-C from now on
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         return _run(argv)
     except KeyboardInterrupt:
         if debug:
             raise
-        print("interrupted; a report folder being written was left as it was", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except ToolkitError as error:
         if debug:

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from o2c._approvals import approval_steps
 from o2c._compat import keyword_only
 from o2c._kpis._orders import (
     DAYS_PAST_DUE,
@@ -51,7 +52,8 @@ from o2c.model import MILESTONES, IdealPath
 #: words, not inside a longer word ("BATCH_BILLING", "RFC-USER" are automated; "Meredith" is not).
 AUTOMATED_PATTERN = r"(?i)(^|[^a-z])(batch|system|rfc|auto|bot|edi)([^a-z]|$)"
 
-#: Activity-name patterns (case-insensitive) of approvals, credit blocks and their release.
+#: Activity-name patterns (case-insensitive) of approvals (the maps keep these steps; the approval
+#: KPIs take o2c.approvals' rule), credit blocks and their release.
 APPROVAL_PATTERN = r"(?i)approv"
 CREDIT_BLOCK_PATTERN = r"(?i)credit.*block|block.*credit"
 RELEASE_PATTERN = r"(?i)release|unblock|lift|remove"
@@ -170,7 +172,7 @@ def _kpis(
     rows += _payment_rows(log, cases, stones, moment)
     rows += _open_rows(log, cases, stones, moment)
     rows += _automation_rows(log, automated)
-    rows += _approval_rows(log, cases)
+    rows += _approval_rows(log, cases, ideal)
     rows += _rekey_rows(log)
     rows += _credit_block_rows(log)
     table = pd.DataFrame(rows, columns=_COLUMNS)
@@ -473,9 +475,11 @@ def _automation_rows(log: pl.DataFrame, automated: str | Collection[str] | None)
     ]
 
 
-def _approval_rows(log: pl.DataFrame, cases: pl.DataFrame) -> list[dict[str, Any]]:
-    names = _activities_matching(log, APPROVAL_PATTERN)
-    missing = None if names else f"no activity name matches {APPROVAL_PATTERN!r}"
+def _approval_rows(log: pl.DataFrame, cases: pl.DataFrame, ideal: IdealPath | None) -> list[dict[str, Any]]:
+    """The approval KPIs, of the approval steps ``o2c.approvals`` finds (its rule, the same steps)."""
+    found, rule = approval_steps(log, ideal=ideal)
+    names = list(found)
+    missing = None if names else rule
     listed = ", ".join(repr(n) for n in names) or "none"
     counts = per_case(log, approvals=pl.col(ACTIVITY).cast(pl.String).is_in(names).sum())
     with_approval = counts.filter(pl.col("approvals") > 0)
@@ -496,8 +500,8 @@ def _approval_rows(log: pl.DataFrame, cases: pl.DataFrame) -> list[dict[str, Any
     return [
         _row(
             "approval_rate",
-            f"Share of orders with at least one approval ({listed}: activity names matching "
-            f"{APPROVAL_PATTERN!r}), over all orders.",
+            f"Share of orders with at least one approval ({listed}; o2c.approvals' rule: {rule}), over all "
+            "orders.",
             value=with_approval.height / n if n else None,
             unit="share",
             covered=n,
