@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageChops
 
 CHROMIUM = "/usr/bin/chromium"
-WIDTH, TALLEST = 1280, 16_000
+WIDTH, TALLEST = 1280, 24_000
 
 
 def shoot(log: Path, png: Path, work: Path) -> None:
