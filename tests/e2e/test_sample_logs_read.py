@@ -50,12 +50,12 @@ def test_messy_export_rejects_exactly_the_planted_defects(csv_log: pl.DataFrame)
     assert (source.encoding, source.delimiter, source.rows) == ("cp1252", ";", 3145)
     rejects = sorted(loaded.rejects.select("source_row", "reason").iter_rows())
     assert rejects == [
-        (145, "missing_case_id"),
-        (674, "missing_case_id"),
-        (1283, "unparseable_timestamp"),
-        (1767, "missing_case_id"),
-        (2622, "unparseable_timestamp"),
-        (2873, "duplicate_event"),
+        (155, "missing_case_id"),
+        (720, "missing_case_id"),
+        (1372, "unparseable_timestamp"),
+        (1889, "missing_case_id"),
+        (2804, "unparseable_timestamp"),
+        (3072, "duplicate_event"),
     ]
     assert source.notes["activities_stripped"] == 5
     assert loaded.log.height == 3145 - 6
