@@ -33,7 +33,6 @@ _LINE_BREAK = re.compile(rb"\r\n|\n|\r")
 # are strict on purpose (no blanks, signs, leading zeros, exponents, 24:00 or leap seconds):
 # text outside them is read as text and parsed by the exact path. Written with [0-9], which
 # means the same in polars' and DuckDB's regular expressions (\d is Unicode in polars').
-_D2 = "[0-9]{2}"
 _DAY = "[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}"
 _CLOCK = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?"
 _OFFSET = "([+-]([01][0-9]|2[0-3]):?[0-5][0-9]|Z)"
@@ -294,12 +293,7 @@ def _read(
     are read, each with a flag where a value is outside its shape or does not parse; a column
     with a flag set is read again as text. The text of those columns never reaches Python.
     """
-    con = duckdb.connect()
-    with contextlib.suppress(duckdb.Error):  # in Jupyter without ipywidgets DuckDB refuses any change
-        con.execute("SET enable_progress_bar = false")
-    with contextlib.suppress(duckdb.Error):  # text as Arrow string views, which polars takes without a copy
-        con.execute("SET arrow_output_version = '1.5'")
-        con.execute("SET produce_arrow_string_view = true")
+    con = _connect()
     options: dict[str, Any] = {
         "header": True,
         "sep": delimiter,
@@ -314,7 +308,10 @@ def _read(
         head = con.read_csv(str(target), ignore_errors=True, **options).limit(_HEAD).pl() if typed else None
         shapes = _shapes(head, keep_text) if head is not None else {}
         relation = con.read_csv(str(target), store_rejects=True, **options)
-        flags = {column: f"__o2c_odd_{i}" for i, column in enumerate(shapes)}
+        prefix = "__o2c_odd_"
+        while any(name.startswith(prefix) for name in options["columns"]):
+            prefix = f"_{prefix}"
+        flags = {column: f"{prefix}{i}" for i, column in enumerate(shapes)}
         if shapes:
             relation = relation.project(", ".join(_typed_select(list(options["columns"]), shapes, flags)))
         frame = _polars(relation)
@@ -335,8 +332,12 @@ def _read(
                 if SHAPES[s][1] == "TIMESTAMPTZ"
             )
             if odd:  # those columns as the exact path reads them: text, the same rows in the same order
-                again = con.read_csv(str(target), ignore_errors=True, **options)
-                text = _polars(again.project(", ".join(_quoted(column) for column in odd)))
+                again = _connect()  # its own rejects table: the same lines rejected, the same rows kept
+                try:
+                    relation = again.read_csv(str(target), store_rejects=True, **options)
+                    text = _polars(relation.project(", ".join(_quoted(column) for column in odd)))
+                finally:
+                    again.close()
                 if text.height != frame.height:
                     return _read(target, encoding, delimiter, quote)
                 frame = frame.with_columns(text)
@@ -362,6 +363,17 @@ def _read(
     )
     rows_read = frame.height + malformed.height
     return CsvRead(frame, malformed, encoding, delimiter, rows_read, shapes, head if shapes else None)
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection without a progress bar, giving text as Arrow string views."""
+    con = duckdb.connect()
+    with contextlib.suppress(duckdb.Error):  # in Jupyter without ipywidgets DuckDB refuses any change
+        con.execute("SET enable_progress_bar = false")
+    with contextlib.suppress(duckdb.Error):  # string views: polars takes them without a copy
+        con.execute("SET arrow_output_version = '1.5'")
+        con.execute("SET produce_arrow_string_view = true")
+    return con
 
 
 def _polars(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
