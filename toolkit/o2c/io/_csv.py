@@ -399,17 +399,22 @@ def _shapes(
         text = set(keep_text(head)) if keep_text is not None else set()
     except ToolkitError:
         return {}
+    columns = [
+        c
+        for c in head.columns
+        if c not in text and head[c].dtype == pl.String and head[c].null_count() < head.height
+    ]
+    # every column against every shape in one pass: whether all its values (nulls aside) fit
+    fits = head.select(
+        pl.col(c).drop_nulls().str.contains(f"^(?:{pattern})$").all().alias(f"{i} {shape}")
+        for i, c in enumerate(columns)
+        for shape, (pattern, _) in SHAPES.items()
+    ).row(0, named=True)
     shapes: dict[str, str] = {}
-    for column in head.columns:
-        if column in text:
-            continue
-        values = head[column].drop_nulls()
-        if values.is_empty() or values.dtype != pl.String:
-            continue
-        for shape, (pattern, _) in SHAPES.items():
-            if bool(values.str.contains(f"^(?:{pattern})$").all()):
-                shapes[column] = shape
-                break
+    for i, column in enumerate(columns):
+        found = next((shape for shape in SHAPES if fits[f"{i} {shape}"]), None)
+        if found is not None:
+            shapes[column] = found
     return shapes
 
 
