@@ -394,6 +394,8 @@ def _shapes(
     >>> _shapes(pl.DataFrame({"n": ["7", "-12"], "x": ["2.5", "3"], "t": ["2025-01-06", None],
     ...                       "id": ["007", "8"]}))
     {'n': 'integer', 'x': 'decimal', 't': 'date'}
+    >>> _shapes(pl.DataFrame({"id": ["A1"]})), _shapes(pl.DataFrame({"n": []}, schema={"n": pl.String}))
+    ({}, {})
     """
     try:
         text = set(keep_text(head)) if keep_text is not None else set()
@@ -404,6 +406,8 @@ def _shapes(
         for c in head.columns
         if c not in text and head[c].dtype == pl.String and head[c].null_count() < head.height
     ]
+    if not columns:
+        return {}
     # every column against every shape in one pass: whether all its values (nulls aside) fit
     fits = head.select(
         pl.col(c).drop_nulls().str.contains(f"^(?:{pattern})$").all().alias(f"{i} {shape}")
