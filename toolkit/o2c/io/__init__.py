@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,12 @@ from o2c.io._ideal_path import read_ideal_path
 from o2c.io._inflate import MAX_INFLATED_BYTES, gunzip
 from o2c.io._mapping import ColumnMapping, as_mapping, resolve
 from o2c.io._model import read_process_model
-from o2c.io._normalise import normalise, raise_first_reject
+from o2c.io._normalise import Normalised, TextNeededError, normalise, raise_first_reject
 from o2c.io._ocel import ocel_format, read_ocel, read_ocel_log
 from o2c.io._parquet import read_parquet
 from o2c.io._sap import is_document_flow, read_sap_document_flow
 from o2c.io._xes import MAX_FIELD_BYTES, MAX_NESTING, XES_ROLES, declared_classifiers, read_xes
-from o2c.log import PLAUSIBLE_YEARS, SOURCE_ROW, Reason, empty_rejects
+from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, PLAUSIBLE_YEARS, RESOURCE, SOURCE_ROW, Reason, empty_rejects
 from o2c.model import LoadedLog, SourceInfo
 
 __all__ = [
@@ -164,29 +165,34 @@ def read_log(
         given = replace(given, classifier=classifier)
     steps = iter(_progress(["read", "normalise"], label="reading log", enabled=progress))
     next(steps)
+    limits = {
+        "max_inflated_bytes": max_inflated_bytes,
+        "max_nesting": max_nesting,
+        "max_field_bytes": max_field_bytes,
+    }
     if isinstance(path_or_frame, pd.DataFrame | pl.DataFrame):
         raw = pl.from_pandas(path_or_frame) if isinstance(path_or_frame, pd.DataFrame) else path_or_frame
         if SOURCE_ROW not in raw.columns:
             raw = raw.with_row_index(SOURCE_ROW, offset=1)
         raw = raw.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
         info: dict[str, Any] = {"path": "<frame>", "sha256": None, "format": "frame"}
-        malformed = empty_rejects()
-        utc = False
+        read = _Read(raw, empty_rejects(), info, given)
     else:
-        limits = {
-            "max_inflated_bytes": max_inflated_bytes,
-            "max_nesting": max_nesting,
-            "max_field_bytes": max_field_bytes,
-        }
-        raw, malformed, info, given = _read_file(Path(path_or_frame), given, sheet, **limits)
-        utc = info["format"] == "xes"
-    columns = [c for c in raw.columns if c != SOURCE_ROW]
-    resolved = resolve(given, columns, path=info["path"], sample=raw.head(1000))
-    next(steps, None)
-    source_file = Path(info["path"]).name
-    keep = utc if keep_duplicates is None else keep_duplicates
-    result = normalise(raw, resolved, source_file=source_file, timezone=timezone, strict=strict,
-                       typed_timestamps_are_utc=utc, drop_duplicates=not keep)  # fmt: skip
+        read = _read_file(Path(path_or_frame), given, sheet, typed=True, **limits)
+    source_file = Path(read.info["path"]).name
+    keep = read.info["format"] == "xes" if keep_duplicates is None else keep_duplicates
+    options: dict[str, Any] = {
+        "source_file": source_file,
+        "timezone": timezone,
+        "strict": strict,
+        "drop_duplicates": not keep,
+    }
+    try:
+        resolved, result = _normalised(read, progress=steps, **options)
+    except TextNeededError:  # a column read typed must be read as text to give the same log
+        read = _read_file(Path(str(path_or_frame)), given, sheet, typed=False, **limits)
+        resolved, result = _normalised(read, progress=None, **options)
+    raw, malformed, info = read.raw, read.malformed, read.info
     rejects = pl.concat([malformed.with_columns(source_file=pl.lit(source_file)).select(result.rejects.columns),
                          result.rejects]).sort(SOURCE_ROW, maintain_order=True)  # fmt: skip
     rows = raw.height + malformed[SOURCE_ROW].n_unique()  # an XES event may fail on two attributes
@@ -198,6 +204,34 @@ def read_log(
     if rejects.height:
         warnings.warn(RejectedRowsWarning(_summary(rejects, rows, source_file)), stacklevel=2)
     return LoadedLog(log, rejects, source, calendar=working)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A file or frame read: raw rows, malformed lines, what ``SourceInfo`` says of the file,
+    the mapping (with the roles the format names), and the columns a CSV reader typed."""
+
+    raw: pl.DataFrame
+    malformed: pl.DataFrame
+    info: dict[str, Any]
+    mapping: ColumnMapping
+    typed: dict[str, str] = field(default_factory=dict)
+    head: pl.DataFrame | None = None
+
+
+def _normalised(
+    read: _Read, *, progress: Iterator[str] | None, source_file: str, **options: Any
+) -> tuple[ColumnMapping, Normalised]:
+    """The mapping resolved on the first rows of ``read`` (as text) and the normalised log."""
+    columns = [c for c in read.raw.columns if c != SOURCE_ROW]
+    sample = read.head if read.head is not None else read.raw.head(1000)
+    resolved = resolve(read.mapping, columns, path=read.info["path"], sample=sample)
+    if progress is not None:
+        next(progress, None)
+    utc = read.info["format"] == "xes"
+    result = normalise(read.raw, resolved, source_file=source_file, typed_timestamps_are_utc=utc,
+                       typed=read.typed, head=read.head, **options)  # fmt: skip
+    return resolved, result
 
 
 def _calendar(calendar: WorkingCalendar | str | Path | None) -> WorkingCalendar | None:
@@ -238,7 +272,10 @@ def _read_file(
     max_inflated_bytes: int,
     max_nesting: int,
     max_field_bytes: int,
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any], ColumnMapping]:
+    typed: bool = False,
+) -> _Read:
+    """Read ``path`` by its suffix; with ``typed``, a CSV file's numbers and ISO timestamps are
+    parsed as they are read (``read_csv(typed=True)``)."""
     if not path.is_file():
         raise InputFileError(f"No such file: {path}", path=path)
     name = path.name.lower()
@@ -249,15 +286,38 @@ def _read_file(
         )
     fmt = FORMATS[suffix]
     data = path.read_bytes() if fmt == "csv" else None  # the other readers read the file themselves
-    info: dict[str, Any] = {"path": str(path), "sha256": _sha256(path, data), "format": fmt}
+    with ThreadPoolExecutor(1) as pool:  # hashed while the file is read (hashlib lets go of the GIL)
+        digest = pool.submit(_sha256, path, data)
+        read = _read_format(path, data, fmt, suffix, mapping, sheet, typed=typed, max_inflated_bytes=max_inflated_bytes,
+                            max_nesting=max_nesting, max_field_bytes=max_field_bytes)  # fmt: skip
+        read.info.update(path=str(path), sha256=digest.result(), format=fmt)
+    return read
+
+
+def _read_format(
+    path: Path,
+    data: bytes | None,
+    fmt: str,
+    suffix: str,
+    mapping: ColumnMapping,
+    sheet: str | None,
+    *,
+    typed: bool,
+    max_inflated_bytes: int,
+    max_nesting: int,
+    max_field_bytes: int,
+) -> _Read:
+    info: dict[str, Any] = {}
     malformed = empty_rejects()
     if data is not None:
         if suffix == ".csv.gz":
             data = gunzip(path, data, limit=max_inflated_bytes)
-        read = read_csv(path, data, on_disk=suffix != ".csv.gz")
-        raw, malformed = read.frame, read.malformed
+        read = read_csv(
+            path, data, on_disk=suffix != ".csv.gz", typed=typed, keep_text=_text_roles(path, mapping)
+        )
         info |= {"encoding": read.encoding, "delimiter": read.delimiter, "reader": "duckdb"}
-    elif fmt == "excel":
+        return _Read(read.frame, read.malformed, info, mapping, read.typed, read.head)
+    if fmt == "excel":
         chosen, raw = (sheet, read_excel(path, sheet)) if sheet else _choose_sheet(path, mapping)
         info |= {"sheet": chosen, "reader": "calamine"}
     elif fmt == "xes":
@@ -269,7 +329,18 @@ def _read_file(
     else:
         raw, mapping = read_parquet(path, mapping)
         info |= {"reader": "polars"}
-    return raw, malformed, info, mapping
+    return _Read(raw, malformed, info, mapping)
+
+
+def _text_roles(path: Path, mapping: ColumnMapping) -> Callable[[pl.DataFrame], set[str]]:
+    """The columns of the text roles (case id, activity, resource, lifecycle) that ``mapping``
+    resolves to on a CSV file's first rows: read as text, never typed."""
+
+    def text_roles(head: pl.DataFrame) -> set[str]:
+        roles = resolve(mapping, head.columns, path=str(path), sample=head).roles()
+        return {column for role, column in roles.items() if role in (CASE_ID, ACTIVITY, RESOURCE, LIFECYCLE)}
+
+    return text_roles
 
 
 def _sha256(path: Path, data: bytes | None) -> str:

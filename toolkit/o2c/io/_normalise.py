@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -30,6 +30,13 @@ from o2c.log import (
 )
 
 
+class TextNeededError(Exception):
+    """A column the CSV reader parsed while reading (``read_csv(typed=True)``) must be read as
+    text for ``normalise`` to give the exact path's result (a number under a decimal comma, a
+    rejected timestamp whose text the rejects show, a date in a text role); ``read_log`` then
+    reads the file again as text."""
+
+
 @dataclass(frozen=True)
 class Normalised:
     """The canonical log, its rejects, and what was assumed or changed while reading."""
@@ -48,14 +55,23 @@ def normalise(
     strict: bool,
     typed_timestamps_are_utc: bool = False,
     drop_duplicates: bool = True,
+    typed: dict[str, str] | None = None,
+    head: pl.DataFrame | None = None,
 ) -> Normalised:
     """Map, type and check ``raw``; rows with problems go to the rejects, the rest is sorted.
 
     ``mapping`` must be resolved (every required role names a column of ``raw``). With
     ``drop_duplicates``, exact duplicate events are kept once and the others rejected; without,
     they stay and their number is noted (``notes["duplicate_events"]``).
+
+    ``typed`` names the columns of ``raw`` that a CSV reader parsed from text of one shape
+    (``o2c.io._csv.SHAPES``), ``head`` holds the first rows of ``raw`` as that text; the result
+    is the one the text would give, or ``TextNeededError`` is raised.
     """
     roles = mapping.roles()
+    typed = dict(typed or {})
+    if typed:
+        raw, typed = _text_roles(raw, roles, typed)
     if mapping.timezone:
         zone = check_timezone(mapping.timezone, function="read_log's mapping")
     else:
@@ -72,6 +88,8 @@ def normalise(
     distinct = {c: found[c] for c in texts}
     decimal_comma = any(uses_decimal_comma(values) for values in distinct.values())
     notes["decimal_comma"] = decimal_comma
+    if decimal_comma and any(shape in _NUMBERS for shape in typed.values()):
+        raise TextNeededError("numbers read with a decimal point where the file uses a decimal comma")
 
     columns: dict[str, pl.Series] = {SOURCE_ROW: raw[SOURCE_ROW]}
     problems: list[pl.DataFrame] = []
@@ -101,6 +119,10 @@ def normalise(
             column=roles[role],
             path=source_file,
         )
+        if roles[role] in typed and head is not None:  # the formats the text reads with, as notes say
+            parsed = replace(
+                parsed, formats=_formats(head[roles[role]], zone, dayfirst, roles[role], source_file)
+            )
         dayfirst = parsed.dayfirst if parsed.dayfirst is not None else dayfirst
         empty = (
             source.str.strip_chars().replace("", None).is_null()
@@ -116,6 +138,8 @@ def normalise(
         year = parsed.values.dt.year()
         implausible = year.is_not_null() & ~year.is_between(*PLAUSIBLE_YEARS)
         problems.append(_problem(raw, implausible, roles[role], source, Reason.IMPLAUSIBLE_TIMESTAMP))
+        if roles[role] in typed and bool((bad | implausible).any()):
+            raise TextNeededError(f"rejected timestamps in {roles[role]!r} are shown as written")
         columns[role] = parsed.values
         notes[f"{role}_formats"] = list(parsed.formats[:3])
         notes[f"{role}_naive"] = parsed.naive and not (typed_timestamps_are_utc and source.dtype != pl.String)
@@ -134,6 +158,9 @@ def normalise(
         if name in mapped or name == SOURCE_ROW:
             continue
         target = f"input_{name}" if name in (*ROLES, SOURCE_ROW) else name
+        if name in typed:
+            columns[target] = _typed_attribute(raw[name], zone)
+            continue
         columns[target] = _attribute(raw[name], distinct.get(name), decimal_comma, zone, dayfirst)
 
     frame = pl.DataFrame(columns)
@@ -150,6 +177,52 @@ def normalise(
     if strict and rejects.height:
         raise_first_reject(rejects, source_file)
     return Normalised(validate(frame), rejects, notes)
+
+
+_NUMBERS = ("integer", "decimal")
+
+
+def _text_roles(
+    raw: pl.DataFrame, roles: dict[str, str], typed: dict[str, str]
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """``raw`` with typed columns of text roles as text again (integers print as they were
+    written: their shape has no sign, blank or leading zero); ``TextNeededError`` when a role's
+    column has a shape that role does not read as the exact path would."""
+    allowed = {TIMESTAMP: "timestamp", START_TIMESTAMP: "timestamp", VALUE: "number"}
+    back: list[str] = []
+    for role, column in roles.items():
+        shape = typed.get(column)
+        if shape is None:
+            continue
+        kind = "number" if shape in _NUMBERS else "timestamp"
+        if role in allowed and allowed[role] == kind:
+            continue
+        if role in allowed or shape != "integer":
+            raise TextNeededError(f"column {column!r} ({role}) was read as a {kind}")
+        back.append(column)
+    if not back:
+        return raw, typed
+    raw = raw.with_columns(pl.col(back).cast(pl.String))
+    return raw, {column: shape for column, shape in typed.items() if column not in back}
+
+
+def _formats(text: pl.Series, zone: str, dayfirst: bool | None, column: str, path: str) -> tuple[str, ...]:
+    """The formats the exact path finds for a column whose values all have one ISO shape: every
+    candidate format reads all such values or none, so a few of its first values tell."""
+    text = text.drop_nulls().unique(maintain_order=True).head(20)
+    return parse_timestamps(text, timezone=zone, dayfirst=dayfirst, column=column, path=path).formats
+
+
+def _typed_attribute(column: pl.Series, zone: str) -> pl.Series:
+    """A typed attribute as the exact path types its text: numbers as they are, dates and times
+    in UTC (naive ones read in ``zone``); ``TextNeededError`` when a local time does not exist there
+    (the exact path keeps such a column as text)."""
+    if column.dtype.is_numeric():
+        return column
+    values = parse_timestamps(column, timezone=zone, dayfirst=None, column=column.name, path=None).values
+    if values.null_count() != column.null_count():
+        raise TextNeededError(f"attribute {column.name!r} has local times that {zone} skips")
+    return values
 
 
 def raise_first_reject(rejects: pl.DataFrame, source_file: str) -> None:
