@@ -597,7 +597,8 @@ def main(argv: list[str] | None = None) -> None:
             programs["pl4pm"] = read_code("pl4pm", "xes", _decompressed(path), WARM_XES)
             job(Figure("read XES", name.split(".")[0]), programs)
 
-    print(f"machine: {machine()}, load {os.getloadavg()[0]:.1f}", flush=True)
+    load = os.getloadavg()[0]
+    print(f"machine: {machine()}, load {load:.1f}", flush=True)
     print(f"medians of {args.runs} fresh processes each; ratio = pm4py's seconds / the tool's", flush=True)
     print_row(["figure", *COLUMNS[:4], *(f"{c} x" for c in COLUMNS[4:])])
     figures = []
@@ -622,18 +623,18 @@ def main(argv: list[str] | None = None) -> None:
     args.json.parent.mkdir(exist_ok=True)
     args.json.write_text(json.dumps([f.as_json() for f in figures], indent=1, default=str))
     if args.results:
-        args.results.write_text(markdown(figures, runs=args.runs, events=args.events))
+        args.results.write_text(markdown(figures, runs=args.runs, events=args.events, load=load))
         print(f"wrote {args.results}", flush=True)
 
 
-def markdown(figures: list[Figure], *, runs: int, events: int) -> str:
+def markdown(figures: list[Figure], *, runs: int, events: int, load: float) -> str:
     """The results as the Markdown page ``bench/RESULTS.md``."""
     found = versions()
     lines = [
         "# o2c beside pm4py, pl4pm and r4pm",
         "",
-        f"Made by `bench/bench_peers.py` on {dt.date.today().isoformat()}. Machine: {machine()} "
-        "(2 cores, shared with other work while it ran). Versions: "
+        f"Made by `bench/bench_peers.py` on {dt.date.today().isoformat()}. Machine: {machine()}; "
+        f"shared with other work while it ran (load average {load:.1f} at the start). Versions: "
         + ", ".join(f"{name} {version}" for name, version in found.items())
         + ".",
         "",
@@ -679,7 +680,8 @@ def markdown(figures: list[Figure], *, runs: int, events: int) -> str:
     )
     lines.append(
         "- pl4pm's `read_xes` cannot read `.xes.gz`: it is timed on the file decompressed beforehand "
-        "(the others read the `.gz`)."
+        '(the others read the `.gz`). "> N s": the run did not finish within the time limit and was '
+        "not repeated."
     )
     lines.append(
         "- Compared before a ratio: edge counts; median and mean wait per edge to the millisecond; "
