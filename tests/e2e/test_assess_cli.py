@@ -102,6 +102,8 @@ def test_the_sample_report_shows_the_planted_back_office(sample_runs: tuple[list
     assert f"Sales Ops Sign-off approved all {sign_off:,} orders it saw" in section
     assert f"The order value changed within {truth['fields']['net_value']['orders']:,} orders" in section
     assert f"The field customer_po is typed at more than one step in {po:,} orders" in section
+    days = truth["fields"]["requested_date"]["change_median"]
+    assert f"<td>{days:+.1f} d</td>" in section  # a date field's change in days, signed
 
 
 def test_two_runs_give_identical_bytes_in_every_file(sample_runs: tuple[list[str], Path, Path]) -> None:

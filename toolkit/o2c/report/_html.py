@@ -378,6 +378,19 @@ _TIME_ONLY_COLUMNS = {
 }
 
 
+def _change_size(kind: str, size: float) -> str:
+    """A field's median change as the table shows it: signed, dates in days, whole numbers whole.
+
+    >>> _change_size("date", 7.0), _change_size("number", -199.52), _change_size("number", 10.0)
+    ('+7.0 d', '-199.52', '+10')
+    """
+    if pd.isna(size):
+        return ""
+    if kind == "date":
+        return f"{size:+,.1f} d"
+    return f"{size:+,.0f}" if float(size).is_integer() else f"{size:+,.2f}"
+
+
 def _back_office(a: Assessment) -> dict[str, Any]:
     """The chart and tables of the section "Approvals and re-keyed data" (empty without them)."""
     chains, rekeyed = a.approvals, a.rekeyed_values
@@ -414,9 +427,16 @@ def _back_office(a: Assessment) -> dict[str, Any]:
             | (rekeyed.attributes["orders_entered_at_several_steps"] > 0)
         ]
         if len(changed):
+            sizes = [
+                _change_size(kind, size)
+                for kind, size in zip(changed["kind"], changed["change_median"], strict=True)
+            ]
+            changed = changed.assign(change_median=sizes)
             found["fields"] = _table(changed, _REKEYED_VALUE_COLUMNS, a.currency, limit=10)
     if a.time_only_steps is not None and a.time_only_steps["candidate"].any():
         candidates = a.time_only_steps[a.time_only_steps["candidate"]]
+        points = [f"{difference * 100:+.1f} points" for difference in candidates["on_time_diff"]]
+        candidates = candidates.assign(on_time_diff=points)
         found["time_only"] = _table(candidates, _TIME_ONLY_COLUMNS, a.currency, limit=10)
     return found
 
