@@ -220,25 +220,20 @@ def _described(frame, case, activity, timestamp):
         "timestamp_ms_sum": int(frame[timestamp].dt.epoch("ms").cast(pl.Int64).sum()),
     }
 """
-_READ: dict[str, dict[str, str]] = {
-    "csv": {
-        "o2c": """
+#: o2c's reader and counts, the same for every format.
+_READ_O2C = (
+    """
 import polars as pl
 import o2c
 read = lambda path: o2c.read_log(path)
 """
-        + _DESCRIBE_POLARS
-        + """
+    + _DESCRIBE_POLARS
+    + """
 described = lambda loaded: _described(loaded.log, "case_id", "activity", "timestamp")
-""",
-        "pm4py": """
-import pandas as pd
-from o2c import _pm4py
-pm4py = _pm4py.pm4py()
-def read(path):
-    with _pm4py.quiet():
-        return pm4py.format_dataframe(pd.read_csv(path), case_id="case_id", activity_key="activity",
-                                      timestamp_key="timestamp")
+"""
+)
+#: The counts of a pm4py frame (its standard column names), whatever it was read from.
+_DESCRIBE_PM4PY = """
 def described(frame):
     stamps = pd.to_datetime(frame["time:timestamp"], utc=True)
     counts = frame["concept:name"].value_counts()
@@ -248,7 +243,20 @@ def described(frame):
         "activities": sorted([str(a), int(n)] for a, n in counts.items()),
         "timestamp_ms_sum": int(((stamps - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)).sum()),
     }
-""",
+"""
+_READ: dict[str, dict[str, str]] = {
+    "csv": {
+        "o2c": _READ_O2C,
+        "pm4py": """
+import pandas as pd
+from o2c import _pm4py
+pm4py = _pm4py.pm4py()
+def read(path):
+    with _pm4py.quiet():
+        return pm4py.format_dataframe(pd.read_csv(path), case_id="case_id", activity_key="activity",
+                                      timestamp_key="timestamp")
+"""
+        + _DESCRIBE_PM4PY,
         "pl4pm": """
 import polars as pl
 import pl4pm
@@ -262,15 +270,7 @@ described = lambda frame: _described(frame, "case:concept:name", "concept:name",
 """,
     },
     "xes": {
-        "o2c": """
-import polars as pl
-import o2c
-read = lambda path: o2c.read_log(path)
-"""
-        + _DESCRIBE_POLARS
-        + """
-described = lambda loaded: _described(loaded.log, "case_id", "activity", "timestamp")
-""",
+        "o2c": _READ_O2C,
         "pm4py": """
 import pandas as pd
 from o2c import _pm4py
@@ -278,16 +278,8 @@ pm4py = _pm4py.pm4py()
 def read(path):
     with _pm4py.quiet():
         return pm4py.read_xes(path)
-def described(frame):
-    stamps = pd.to_datetime(frame["time:timestamp"], utc=True)
-    counts = frame["concept:name"].value_counts()
-    return {
-        "events": len(frame),
-        "cases": int(frame["case:concept:name"].nunique()),
-        "activities": sorted([str(a), int(n)] for a, n in counts.items()),
-        "timestamp_ms_sum": int(((stamps - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)).sum()),
-    }
-""",
+"""
+        + _DESCRIBE_PM4PY,
         "pl4pm": """
 import polars as pl
 import pl4pm
