@@ -368,3 +368,60 @@ def test_a_long_value_within_a_raised_limit_is_read(tmp_path: Path) -> None:
         read_log(path)
     loaded = read_log(path, max_field_bytes=4_000_000)
     assert len(loaded.log["note"][0]) == 3_000_000
+
+
+@pytest.mark.parametrize(
+    "name", ["o2c_orders.csv", "o2c_orders.parquet", "o2c_orders.xlsx", "o2c_orders.xes.gz"]
+)
+def test_columns_reads_only_those_and_the_mapped_ones_with_the_same_events(name: str) -> None:
+    """``read_log(columns=...)``: the same events as a whole read, with the roles' columns and
+    those asked for only; every row still in the log or the rejects."""
+    path = Path(__file__).parents[2] / "sample_logs" / name
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RejectedRowsWarning)
+        whole = read_log(path, progress=False)
+        part = read_log(path, columns=["region"], mapping=whole.source.mapping.roles(), progress=False)
+    roles = {"case_id", "activity", "timestamp", "start_timestamp", "resource", "lifecycle", "value"}
+    assert set(part.log.columns) == ({"region", "source_row"} | (roles & set(whole.log.columns)))
+    assert part.log.equals(whole.log.select(part.log.columns))
+    assert part.source.rows == whole.source.rows
+    assert part.source.notes["columns"] == [c for c in part.source.notes["columns"] if c != "source_row"]
+    assert "region" in part.source.notes["columns"]
+    assert "columns" not in whole.source.notes
+
+
+def test_columns_of_a_parquet_file_are_the_only_ones_read(tmp_path: Path) -> None:
+    path = tmp_path / "log.parquet"
+    _events().write_parquet(path)
+    frame, mapping = read_parquet(path, ColumnMapping(case_id="Order"), columns=["Step", "Done"])
+    assert frame.columns == ["Order", "Step", "Done", "source_row"]
+    assert mapping.activity == "Step" and mapping.timestamp == "Done"
+    assert frame["source_row"].to_list() == [1, 2, 3]
+
+
+def test_columns_judge_duplicates_on_the_columns_read() -> None:
+    """Two events apart only in a column left unread are one event read twice: rejected, counted."""
+    events = _events().with_columns(pl.lit("7").alias("Order"), pl.lit("Create").alias("Step"),
+                                    pl.lit(datetime(2025, 1, 6, 9)).alias("Done"))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RejectedRowsWarning)
+        whole = read_log(events, progress=False)
+        part = read_log(events, columns=["Order", "Step", "Done"], progress=False)
+    assert whole.log.height == 2  # the rows differ in Net Value and Region
+    assert part.log.height == 1
+    assert part.rejects["reason"].to_list() == ["duplicate_event", "duplicate_event"]
+    assert part.log.height + part.rejects["source_row"].n_unique() == part.source.rows == 3
+
+
+def test_columns_name_a_missing_column_and_refuse_what_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "log.parquet"
+    _events().write_parquet(path)
+    with pytest.raises(ColumnMappingError, match=r"log.parquet has no column 'Regoin' to read.*did you mean"):
+        read_log(path, columns=["Regoin"])
+    with pytest.raises(ColumnMappingError, match=r"<frame> has no column 'Plant'"):
+        read_log(_events(), columns=["Plant"])
+    with pytest.raises(ArgumentError, match="a list of column names"):
+        read_log(path, columns="Region")
+    ocel = Path(__file__).parents[2] / "sample_logs" / "o2c_objects.jsonocel"
+    with pytest.raises(ArgumentError, match="object-centric"):
+        read_log(ocel, columns=["Region"])

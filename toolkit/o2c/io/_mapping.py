@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -314,3 +314,25 @@ def _timestamp_by_content(sample: pl.DataFrame, columns: Sequence[str]) -> str |
 
 def _where(path: str | None) -> str:
     return Path(path).name if path else "The frame"
+
+
+def projection(
+    names: Sequence[str], columns: Collection[str], mapping: ColumnMapping, *, path: str
+) -> list[str]:
+    """The input columns ``read_log(columns=...)`` reads, in the file's order: ``columns`` and
+    those ``mapping`` names; a column the file does not have is an error naming the file.
+
+    >>> projection(["Order", "Step", "Done", "Plant"], {"Step", "Done"}, ColumnMapping(case_id="Order"), path="x.csv")
+    ['Order', 'Step', 'Done']
+    """
+    missing = sorted(set(columns) - set(names))
+    if missing:
+        raise ColumnMappingError(
+            f"{Path(path).name} has no column {missing[0]!r} to read; its columns are "
+            f"{', '.join(map(repr, names[:30]))}{', ...' if len(names) > 30 else ''}."
+            + did_you_mean(missing[0], list(names)),
+            path=path,
+            column=missing[0],
+        )
+    named = set(mapping.roles().values())
+    return [name for name in names if name in columns or name in named]

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TypeVar
 
 import polars as pl
 
 from o2c.errors import InputFileError
-from o2c.io._mapping import ColumnMapping, resolve
+from o2c.io._mapping import ColumnMapping, projection, resolve
 from o2c.log import CASE_ID, SOURCE_ROW, TIMESTAMP, is_sorted, sort_events
 
 _T = TypeVar("_T")
 
 
-def read_parquet(path: Path, mapping: ColumnMapping) -> tuple[pl.DataFrame, ColumnMapping]:
+def read_parquet(
+    path: Path, mapping: ColumnMapping, *, columns: Collection[str] | None = None
+) -> tuple[pl.DataFrame, ColumnMapping]:
     """The rows of a Parquet file with ``source_row`` (an existing one is kept), in log order
-    where the file's columns allow it; and ``mapping`` resolved.
+    where the file's columns allow it; and ``mapping`` resolved. With ``columns``, only those
+    and the ones ``mapping`` names are read (``read_log(columns=...)``).
 
     A file whose timestamps are typed and whose case ids are text or integers (ordered as text,
     as the log orders them) is ordered by them and ``source_row`` as it is read, when it is not
@@ -30,6 +33,12 @@ def read_parquet(path: Path, mapping: ColumnMapping) -> tuple[pl.DataFrame, Colu
     names = _read(path, scan.collect_schema).names()
     if SOURCE_ROW not in names:
         scan = scan.with_row_index(SOURCE_ROW, offset=1)
+    if columns is not None:  # the other columns are never read
+        names = [
+            *projection([c for c in names if c != SOURCE_ROW], columns, mapping, path=str(path)),
+            SOURCE_ROW,
+        ]
+        scan = scan.select(names)
     scan = scan.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     sample = _read(path, scan.head(1000).collect)
     mapping = resolve(mapping, [c for c in names if c != SOURCE_ROW], path=str(path), sample=sample)
