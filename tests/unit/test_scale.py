@@ -19,6 +19,16 @@ from tests.property.strategies import logs
 
 T0 = datetime(2025, 3, 3, 8)
 FUNCTIONS = ("directly_follows", "waiting_times", "variants", "rework", "lead_times")
+#: Every verb an engine runs: the five above (with a deprecated alias in o2c.engines) and those
+#: that followed them; each gives the in-memory result (``log_summary`` a dict, compared apart).
+VERBS = (*FUNCTIONS, "start_activities", "end_activities", "bottlenecks")
+
+
+def assert_same_on_engine(engine_log: object, log: pl.DataFrame) -> None:
+    """Every verb, and ``log_summary``, gives on ``engine_log`` what it gives on ``log`` in memory."""
+    for function in VERBS:
+        pd.testing.assert_frame_equal(getattr(o2c, function)(engine_log), getattr(o2c, function)(log))
+    assert o2c.log_summary(engine_log) == o2c.log_summary(log)
 
 
 def _log(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
@@ -182,12 +192,41 @@ def test_scanned_tiny_log_by_hand(tiny_parquet: tuple[pl.DataFrame, Path]) -> No
     assert leads["case_id"].tolist() == ["A", "B", "C"] and leads["events"].tolist() == [3, 4, 1]
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
+@pytest.mark.parametrize("function", VERBS)
 def test_scanned_tiny_log_equals_the_in_memory_path(
     function: str, tiny_parquet: tuple[pl.DataFrame, Path]
 ) -> None:
     log, path = tiny_parquet
     pd.testing.assert_frame_equal(getattr(o2c, function)(o2c.scan_log(path)), getattr(o2c, function)(log))
+
+
+def test_scanned_tiny_log_boundaries_summary_and_bottlenecks_by_hand(
+    tiny_parquet: tuple[pl.DataFrame, Path],
+) -> None:
+    """A: a b a; B: a a c b (c and b tied at 5 h, file order); C: a. Values: A 10, B 20 (first non-empty)."""
+    scanned = o2c.scan_log(tiny_parquet[1])
+    starts, ends = o2c.start_activities(scanned), o2c.end_activities(scanned)
+    assert list(zip(starts["activity"], starts["cases"], strict=True)) == [("a", 3)]
+    assert list(zip(ends["activity"], ends["cases"], strict=True)) == [("a", 2), ("b", 1)]
+    summary = o2c.log_summary(scanned)
+    assert (summary["events"], summary["cases"], summary["activities"], summary["variants"]) == (8, 3, 3, 3)
+    assert (summary["first_event"], summary["last_event"]) == (
+        "2025-03-03 08:00:00 UTC",
+        "2025-03-03 13:00:00 UTC",
+    )
+    ranked = o2c.bottlenecks(scanned, top=None).set_index(["source", "target"])
+    # a -> b waits 1 h in A (value 10); b -> a 2 h in A; a -> a 2 h in B (value 20); a -> c 3 h in B
+    assert ranked.loc[("a", "c"), "rank"] == 1 and ranked.loc[("a", "c"), "wait_total"] == pd.Timedelta(
+        hours=3
+    )
+    assert ranked.loc[("a", "c"), "value_days"] == pytest.approx(20 * 3 / 24)
+    assert ranked.loc[("b", "a"), "value_days"] == pytest.approx(10 * 2 / 24)
+    assert ranked.loc[("c", "b"), "value_days"] == 0.0
+    assert set(ranked["owner"]) == {"internal"}  # no activity name says paid
+    with pytest.raises(ArgumentError, match="in memory only"):
+        o2c.bottlenecks(
+            scanned, calendar=o2c.read_calendar(Path(__file__).parents[2] / "sample_logs" / "calendar.yaml")
+        )
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -233,8 +272,7 @@ def test_folder_of_files_numbers_rows_over_the_files(tmp_path: Path) -> None:
         log.slice(start, 150).write_parquet(folder / f"part-{i}.parquet")
     scanned = o2c.scan_log(folder)
     assert scanned.events == 400 and len(scanned.files) == 3
-    for function in FUNCTIONS:
-        pd.testing.assert_frame_equal(getattr(o2c, function)(scanned), getattr(o2c, function)(log))
+    assert_same_on_engine(scanned, log)
 
 
 def test_mapping_renames_columns_and_start_times_count(tmp_path: Path) -> None:
@@ -275,7 +313,7 @@ def test_verb_argument_errors(tiny_parquet: tuple[pl.DataFrame, Path]) -> None:
             "accuracy",
             100,
         )
-    for function in FUNCTIONS:
+    for function in (*VERBS, "log_summary"):
         with pytest.raises(ArgumentError) as raised:
             getattr(o2c, function)([1, 2, 3])
         assert (raised.value.function, raised.value.argument, raised.value.value) == (function, "log", "list")
@@ -296,6 +334,4 @@ def test_scanned_generated_logs_equal_the_in_memory_path(
     shuffled = log.sample(fraction=1.0, shuffle=True, seed=seed)
     path = tmp_path / f"generated-{seed}.parquet"
     shuffled.write_parquet(path)
-    scanned = o2c.scan_log(path)
-    for function in FUNCTIONS:
-        pd.testing.assert_frame_equal(getattr(o2c, function)(scanned), getattr(o2c, function)(shuffled))
+    assert_same_on_engine(o2c.scan_log(path), shuffled)

@@ -88,6 +88,7 @@ from o2c._format import format_duration
 from o2c._kpis._late_payment import CONSEQUENCE_SHARE
 from o2c._kpis._orders import DAYS_PAST_DUE, PAID_WITH_DUE, case_table, with_terms
 from o2c._milestones import customer_steps, find_milestones
+from o2c._tables import US_PER_DAY
 from o2c.discovery import event_start
 from o2c.errors import check_number, check_share, check_whole
 from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP
@@ -134,7 +135,6 @@ ACTION_COLUMNS = [
     "overlap",
 ]
 
-_US_PER_DAY = 86_400_000_000
 _CELLS = 4_000_000  # resample weights held at once (resamples x orders), to bound memory
 
 
@@ -222,7 +222,7 @@ def _actions(
     values = np.nan_to_num(cases["value"].to_numpy().astype(float))
     paid = cases["at_paid"].is_not_null().to_numpy()
     span_us = log.select((pl.col(TIMESTAMP).max() - pl.col(TIMESTAMP).min()).dt.total_microseconds()).item()
-    span_days = max((span_us or 0) / _US_PER_DAY, 1.0)  # at least a day: a log of one instant
+    span_days = max((span_us or 0) / US_PER_DAY, 1.0)  # at least a day: a log of one instant
     daily_revenue = float(values.sum()) / span_days
     case_of = events["_case"].to_numpy()
     priced = bool(values.sum() > 0)  # without order values, levers rank by the days they save
@@ -302,9 +302,9 @@ def _figures(
         mean = np.where(orders > 0, total / orders, np.nan)
         paid_orders = weights @ paid.astype(float)
         o2c = (weights @ (saved * paid[:, None])) / paid_orders[:, None]
-        value_days = weights @ (saved * values[:, None]) / _US_PER_DAY
+        value_days = weights @ (saved * values[:, None]) / US_PER_DAY
         summed = weights @ values
-        dso = value_days / summed[:, None] * _US_PER_DAY
+        dso = value_days / summed[:, None] * US_PER_DAY
     capital = value_days / span_days
     median = np.full(total.shape, np.nan)
     for i in range(saved.shape[1]):
@@ -575,7 +575,7 @@ def _late_payment_levers(
         return []
     measure = str(chosen["measure"].iloc[0])
     late = (
-        pl.when(PAID_WITH_DUE).then(DAYS_PAST_DUE * _US_PER_DAY)
+        pl.when(PAID_WITH_DUE).then(DAYS_PAST_DUE * US_PER_DAY)
         if measure == "days_past_due"
         else (pl.col("at_paid") - pl.col("at_invoiced")).dt.total_microseconds()
     )

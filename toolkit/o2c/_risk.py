@@ -59,6 +59,7 @@ from o2c._kpis._orders import DUE_DATE, as_of_moment, case_table, events_until, 
 from o2c._kpis._stuck import _stuck_orders
 from o2c._milestones import Milestone, find_milestones
 from o2c._rework import repeated
+from o2c._tables import US_PER_DAY
 from o2c.errors import ArgumentError, check_whole
 from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, UTC, VALUE, Moment, as_utc, validate
 from o2c.model import MILESTONES, IdealPath
@@ -98,7 +99,6 @@ MIN_EACH = 5
 #: The share of the orders that calibrates the model (the rest trains it).
 CALIBRATION_SHARE = 1 / 3
 
-_US_PER_DAY = 86_400_000_000
 _FUNCTION = "payment_risk"
 
 
@@ -448,7 +448,7 @@ class _Features:
             *extra,
             *counts,
         )
-        days = lambda since: (pl.col("_at") - since).dt.total_microseconds() / _US_PER_DAY  # noqa: E731
+        days = lambda since: (pl.col("_at") - since).dt.total_microseconds() / US_PER_DAY  # noqa: E731
         since = [
             days(pl.col(f"_at_{m}")).alias(f"days_since_{m}") for m in MILESTONES[:-1] if stones[m].activity
         ]

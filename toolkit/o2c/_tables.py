@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
+#: Microseconds in a day (durations are held in µs; value-days and days past due divide by it).
+US_PER_DAY = 86_400_000_000
+
 
 def duration_from_microseconds(microseconds: pl.Expr) -> pl.Expr:
     """A (float) number of microseconds as a duration, rounded to the microsecond.

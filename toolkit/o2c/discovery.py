@@ -189,8 +189,10 @@ def _directly_follows(log: pl.DataFrame) -> pd.DataFrame:
     return sort_edges(edges).to_pandas()
 
 
-def start_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+def start_activities(log: EventLog) -> pd.DataFrame:
     """The activities that cases start with, and how many cases start with each.
+
+    ``log`` is an event log in memory, a ``ScannedLog`` (``o2c.scan_log``) or a Spark DataFrame.
 
     Returns
     -------
@@ -204,6 +206,8 @@ def start_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
                  activity  cases  share
     0  Create Sales Order      3    1.0
     """
+    if _engines.is_engine_log(log, function="start_activities"):
+        return _engines.start_activities(log)
     return _start_activities(validate(log))
 
 
@@ -212,8 +216,10 @@ def _start_activities(log: pl.DataFrame) -> pd.DataFrame:
     return _boundary_activities(log, first=True)
 
 
-def end_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+def end_activities(log: EventLog) -> pd.DataFrame:
     """The activities that cases end with, and how many cases end with each.
+
+    ``log`` is an event log in memory, a ``ScannedLog`` (``o2c.scan_log``) or a Spark DataFrame.
 
     Returns
     -------
@@ -228,6 +234,8 @@ def end_activities(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     0  Receive Payment      2  0.666667
     1   Create Invoice      1  0.333333
     """
+    if _engines.is_engine_log(log, function="end_activities"):
+        return _engines.end_activities(log)
     return _end_activities(validate(log))
 
 

@@ -38,7 +38,7 @@ from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._engines import EventLog
 from o2c._milestones import customer_steps
 from o2c._stats import PooledSample
-from o2c._tables import duration_from_microseconds, sort_edges
+from o2c._tables import US_PER_DAY, duration_from_microseconds, sort_edges
 from o2c.discovery import (
     SAME_CASE,
     _activity_instances,
@@ -105,7 +105,6 @@ SAME_EFFECT = 0.9
 #: The attribute ``drivers`` derives from ``value`` (quantile bands of the order value).
 VALUE_BAND = "value_band"
 
-_US_PER_DAY = 86_400_000_000
 _CANONICAL = (*ROLES, SOURCE_ROW)
 _ATTRIBUTE_DTYPES = (pl.String, pl.Categorical, pl.Enum, pl.Boolean)
 
@@ -529,7 +528,7 @@ def _lead_times(log: pl.DataFrame, *, calendar: WorkingCalendar | None = None) -
 
 
 def bottlenecks(
-    log: pl.DataFrame | pd.DataFrame,
+    log: EventLog,
     *,
     top: int | None = 10,
     by: str = "wait_total",
@@ -542,8 +541,10 @@ def bottlenecks(
 
     Parameters
     ----------
-    log : DataFrame
-        An event log, polars or pandas (see ``o2c.log``).
+    log : DataFrame, ScannedLog or Spark DataFrame
+        An event log, polars or pandas (see ``o2c.log``); or a log left in Parquet
+        (``o2c.scan_log``) or a PySpark DataFrame, which DuckDB or Spark rank alike (without
+        a ``calendar``: working time is counted in memory).
     top : int or None
         How many edges to return (None: all).
     by : str
@@ -601,6 +602,14 @@ def bottlenecks(
     0     1  Confirm Order     Ship Goods  internal       0.838710
     1     2   Check Credit  Confirm Order  internal       0.032258
     """
+    if _engines.is_engine_log(log, function="bottlenecks"):
+        _engines.check_no_calendar(calendar, function="bottlenecks")
+        _check_ranking(by, top, annual_rate, has_value=_engines.has_value(log))
+        edges, days = _engines.bottleneck_edges(log)
+        customers = _engines.customer_steps(log, ideal)
+        return _ranked_edges(
+            edges, days, customers, top=top, by=by, include_customer=include_customer, annual_rate=annual_rate
+        )
     return _bottlenecks(
         validate(log),
         top=top,
@@ -623,25 +632,49 @@ def _bottlenecks(
     calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """``bottlenecks`` of a validated log."""
+    _check_ranking(by, top, annual_rate, has_value=VALUE in log.columns, columns=list(log.columns))
+    edges = _edge_waits(log, overlap_as_zero=True, calendar=calendar)
+    days = _value_days(log) if VALUE in log.columns else None
+    customers = customer_steps(log, ideal)
+    return _ranked_edges(
+        edges, days, customers, top=top, by=by, include_customer=include_customer, annual_rate=annual_rate
+    )
+
+
+def _check_ranking(
+    by: str, top: int | None, annual_rate: float, *, has_value: bool, columns: list[str] | None = None
+) -> None:
+    """``bottlenecks``' arguments, checked: ``by`` ``value_days`` needs an order value."""
     check_choice(by, BOTTLENECK_ORDER, argument="by", function="bottlenecks")
     check_whole(top, argument="top", function="bottlenecks", none=True)
     check_number(annual_rate, argument="annual_rate", function="bottlenecks")
-    if by == "value_days" and VALUE not in log.columns:
+    if by == "value_days" and not has_value:
         raise ArgumentError(
             "bottlenecks(by='value_days') needs a 'value' column (the order value); the log has "
-            f"{list(log.columns)}. Map one with read_log(..., mapping={{'value': ...}})."
+            f"{columns if columns is not None else 'none'}. Map one with read_log(..., mapping={{'value': ...}})."
         )
-    edges = _edge_waits(log, overlap_as_zero=True, calendar=calendar).with_columns(
-        overlap_share=pl.col("overlaps") / pl.col("transitions")
-    )
-    customers = sorted(customer_steps(log, ideal))
+
+
+def _ranked_edges(
+    edges: pl.DataFrame,
+    value_days: pl.DataFrame | None,
+    customers: frozenset[str],
+    *,
+    top: int | None,
+    by: str,
+    include_customer: bool,
+    annual_rate: float,
+) -> pd.DataFrame:
+    """The edges' waits (overlaps as 0) ranked as ``bottlenecks`` ranks them, with their owner and,
+    given the edges' ``value_days``, the financing cost; in memory or from an engine alike."""
+    edges = edges.with_columns(overlap_share=pl.col("overlaps") / pl.col("transitions"))
     edges = edges.with_columns(
-        owner=pl.when(pl.col("target").is_in(customers))
+        owner=pl.when(pl.col("target").is_in(sorted(customers)))
         .then(pl.lit("customer"))
         .otherwise(pl.lit("internal"))
     )
-    if VALUE in log.columns:
-        edges = edges.join(_value_days(log), on=["source", "target"], how="left").with_columns(
+    if value_days is not None:
+        edges = edges.join(value_days, on=["source", "target"], how="left").with_columns(
             financing_cost=pl.col("value_days") * annual_rate / 365
         )
     if not include_customer:
@@ -664,7 +697,7 @@ def _value_days(log: pl.DataFrame) -> pl.DataFrame:
     # transitions and the filtered log are aligned row by row (see _edge_attributes)
     values = log.lazy().select(_value=case_first(VALUE), _same=SAME_CASE).filter("_same").drop("_same")
     pairs = pl.concat([lazy_transitions(log), values], how="horizontal")
-    weighted = pl.col("_value") * pl.col("wait").dt.total_microseconds().clip(lower_bound=0) / _US_PER_DAY
+    weighted = pl.col("_value") * pl.col("wait").dt.total_microseconds().clip(lower_bound=0) / US_PER_DAY
     return (
         pairs.group_by("source", "target")
         .agg(value_days=weighted.sum())

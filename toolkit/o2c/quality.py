@@ -14,6 +14,8 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
+from o2c import _engines
+from o2c._engines import EventLog
 from o2c.discovery import SAME_CASE, _variants
 from o2c.io import LoadedLog
 from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, START_TIMESTAMP, TIMESTAMP, case_count, per_case, validate
@@ -265,25 +267,40 @@ def _data_quality(loaded: LoadedLog, log: pl.DataFrame) -> pd.DataFrame:
     return table[_COLUMNS]
 
 
-def log_summary(log: pl.DataFrame) -> dict[str, int | str]:
+def log_summary(log: EventLog) -> dict[str, int | str]:
     """Events, cases, activities, variants, and the first and last event time of ``log``.
+
+    ``log`` is an event log in memory, a ``ScannedLog`` (``o2c.scan_log``) or a Spark DataFrame.
 
     >>> from o2c import example_log
     >>> log_summary(example_log())["variants"]
     3
     """
+    if _engines.is_engine_log(log, function="log_summary"):
+        events, cases, activities, first_us, last_us = _engines.log_counts(log)
+        variants = len(_engines.variants(log)) if events else 0
+        times = pl.Series([first_us, last_us], dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
+        return _summary(events, cases, activities, variants, times)
     return _log_summary(validate(log))
 
 
 def _log_summary(log: pl.DataFrame) -> dict[str, int | str]:
     """``log_summary`` of a validated log."""
     events = log.height
-    first, last = _time_span(log)
+    variants = len(_variants(log)) if events else 0
+    return _summary(events, case_count(log), log[ACTIVITY].n_unique(), variants, _span(log))
+
+
+def _summary(
+    events: int, cases: int, activities: int, variants: int, times: pl.Series
+) -> dict[str, int | str]:
+    """``log_summary``'s dict: the counts, and the first and last event time (``times``) as text."""
+    first, last = _texts(times)
     return {
         "events": events,
-        "cases": case_count(log),
-        "activities": log[ACTIVITY].n_unique(),
-        "variants": len(_variants(log)) if events else 0,
+        "cases": cases,
+        "activities": activities,
+        "variants": variants,
         "first_event": first,
         "last_event": last,
     }
@@ -291,11 +308,18 @@ def _log_summary(log: pl.DataFrame) -> dict[str, int | str]:
 
 def _time_span(log: pl.DataFrame) -> tuple[str, str]:
     """The first and last event time of ``log`` as text ("" for a log without events)."""
-    first, last = log.select(
-        pl.col(TIMESTAMP).min().dt.strftime("%Y-%m-%d %H:%M:%S UTC").alias("first"),
-        pl.col(TIMESTAMP).max().dt.strftime("%Y-%m-%d %H:%M:%S UTC").alias("last"),
-    ).row(0)
-    return first or "", last or ""
+    return _texts(_span(log))
+
+
+def _span(log: pl.DataFrame) -> pl.Series:
+    """The first and last event time of ``log`` (nulls for a log without events)."""
+    return log.select(pl.col(TIMESTAMP).min().append(pl.col(TIMESTAMP).max())).to_series()
+
+
+def _texts(times: pl.Series) -> tuple[str, str]:
+    """A first and last event time as text ("" for a null)."""
+    first, last = times.dt.strftime("%Y-%m-%d %H:%M:%S UTC").fill_null("").to_list()
+    return first, last
 
 
 def _first(values: pl.Series) -> str:

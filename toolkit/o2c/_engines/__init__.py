@@ -1,7 +1,7 @@
 """The core analyses where the log is not in memory: Parquet larger than memory (DuckDB), or Spark.
 
-``o2c.directly_follows``, ``waiting_times``, ``variants``, ``rework`` and ``lead_times`` take
-any of:
+``o2c.directly_follows``, ``waiting_times``, ``variants``, ``rework``, ``lead_times``,
+``start_activities``, ``end_activities``, ``bottlenecks`` and ``log_summary`` take any of:
 
 - a polars or pandas event log: the package's in-memory implementation runs (the fastest path);
 - a ``ScannedLog`` from ``o2c.scan_log(path)``: the events stay in Parquet and DuckDB computes
@@ -47,7 +47,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import polars as pl
 
+from o2c._milestones import steps_of_customer
 from o2c.errors import ArgumentError
+from o2c.log import VALUE
+from o2c.model import IdealPath
 
 if TYPE_CHECKING:
     import narwhals.stable.v2 as nw
@@ -144,6 +147,70 @@ def lead_times(log: ScannedLog | Any) -> pd.DataFrame:
     from o2c._engines import _frames
 
     return _frames.lead_times(_events(log)).to_pandas()
+
+
+def start_activities(log: ScannedLog | Any) -> pd.DataFrame:
+    """``o2c.start_activities`` of a scanned log or a Spark DataFrame."""
+    from o2c._engines import _frames
+
+    return _frames.boundary_activities(_events(log), first=True).to_pandas()
+
+
+def end_activities(log: ScannedLog | Any) -> pd.DataFrame:
+    """``o2c.end_activities`` of a scanned log or a Spark DataFrame."""
+    from o2c._engines import _frames
+
+    return _frames.boundary_activities(_events(log), first=False).to_pandas()
+
+
+def has_value(log: ScannedLog | Any) -> bool:
+    """Whether a scanned log or a Spark DataFrame has an order ``value``."""
+    from o2c._engines._duckdb import ScannedLog
+
+    return log.has_value if isinstance(log, ScannedLog) else VALUE in log.columns
+
+
+def bottleneck_edges(log: ScannedLog | Any) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """What ``o2c.bottlenecks`` ranks, from an engine: each edge's waits with overlaps as 0 (as
+    ``waiting_times(overlap_as_zero=True)``, polars), and its ``value_days`` when the log has values."""
+    from o2c._engines import _frames
+
+    events = _events(log)
+    edges = _frames.waiting_times(events, overlap_as_zero=True)
+    return edges, _frames.value_days(events) if has_value(log) else None
+
+
+def customer_steps(log: ScannedLog | Any, ideal: IdealPath | None) -> frozenset[str]:
+    """``o2c._milestones.customer_steps`` of a scanned log or a Spark DataFrame."""
+    from o2c._engines import _frames
+
+    return steps_of_customer(ideal, lambda: _frames.activity_cases(_events(log)))
+
+
+def log_counts(log: ScannedLog | Any) -> tuple[int, int, int, int | None, int | None]:
+    """Events, cases and activities of a scanned log or a Spark DataFrame, and its first and last
+    event time in µs (None without events): ``o2c.log_summary``'s figures but the variants."""
+    from o2c._engines import _frames
+
+    found = _frames.summary(_events(log))
+    return (
+        int(found["events"]),
+        int(found["cases"]),
+        int(found["activities"]),
+        found["first_us"],
+        found["last_us"],
+    )
+
+
+def check_no_calendar(calendar: object, *, function: str) -> None:
+    """Refuse a working calendar where the log is on an engine: working time is counted in memory."""
+    if calendar is not None:
+        raise ArgumentError(
+            f"{function} counts working time (calendar=...) in memory only; pass the log read with "
+            "o2c.read_log, or leave the calendar out for a scanned log or a Spark DataFrame.",
+            function=function,
+            argument="calendar",
+        )
 
 
 def _events(log: Any) -> nw.LazyFrame:

@@ -22,7 +22,7 @@ import narwhals.stable.v2 as nw
 import pandas as pd
 import polars as pl
 
-from o2c._tables import duration_from_microseconds, sort_edges
+from o2c._tables import US_PER_DAY, duration_from_microseconds, sort_edges
 from o2c.log import ACTIVITY, CASE_ID, SOURCE_ROW, UTC, VALUE
 
 #: The order of events within a case.
@@ -227,3 +227,46 @@ def case_values(events: nw.LazyFrame) -> nw.LazyFrame:
 def _collect(frame: nw.LazyFrame) -> pl.DataFrame:
     """A (small) lazy result as a polars frame."""
     return frame.collect(backend="polars").to_native()
+
+
+def boundary_activities(events: nw.LazyFrame, *, first: bool) -> pl.DataFrame:
+    """``o2c.start_activities`` (``first``) or ``end_activities`` of the engine's log, as a polars frame."""
+    neighbour = nw.col(ACTIVITY).shift(1 if first else -1).over(CASE_ID, order_by=ORDER)
+    bounds = events.select(ACTIVITY, _neighbour=neighbour).filter(nw.col("_neighbour").is_null())
+    counts = _collect(bounds.group_by(ACTIVITY).agg(nw.len().alias("cases")))
+    return counts.select(
+        pl.col(ACTIVITY).cast(pl.String),
+        pl.col("cases").cast(pl.UInt32),
+        share=pl.col("cases") / pl.col("cases").sum(),
+    ).sort(["cases", ACTIVITY], descending=[True, False])
+
+
+def activity_cases(events: nw.LazyFrame) -> pl.DataFrame:
+    """How many cases each activity occurs in: ``activity``, ``cases`` (what milestones are guessed from)."""
+    counts = events.group_by(ACTIVITY).agg(nw.col(CASE_ID).n_unique().alias("cases"))
+    return _collect(counts).select(pl.col(ACTIVITY).cast(pl.String), pl.col("cases").cast(pl.UInt32))
+
+
+def value_days(events: nw.LazyFrame) -> pl.DataFrame:
+    """Per edge: the sum of the case's order value x waiting days, an overlap counting 0 days and a
+    case without a value 0, as ``o2c.bottlenecks`` weighs its edges in memory."""
+    weighted = pairs(events).join(case_values(events), on=CASE_ID, how="left")
+    days = nw.col(VALUE) * nw.col("wait").clip(lower_bound=0) / US_PER_DAY
+    found = weighted.group_by("source", "target").agg(days.sum().alias("value_days"))
+    return _collect(found).select(
+        pl.col("source", "target").cast(pl.String), pl.col("value_days").cast(pl.Float64).fill_null(0.0)
+    )
+
+
+def summary(events: nw.LazyFrame) -> dict[str, int]:
+    """Events, cases and activities of the engine's log, and its first and last event time (µs)."""
+    found = _collect(
+        events.select(
+            nw.len().alias("events"),
+            nw.col(CASE_ID).n_unique().alias("cases"),
+            nw.col(ACTIVITY).n_unique().alias("activities"),
+            nw.col("time_us").min().alias("first_us"),
+            nw.col("time_us").max().alias("last_us"),
+        )
+    )
+    return {name: found[name][0] for name in found.columns}

@@ -13,6 +13,7 @@ from o2c._compat import keyword_only
 from o2c._kpis._orders import DAYS_PAST_DUE, DUE_DATE, PAID_WITH_DUE, PAYMENT_TERMS, case_table, with_terms
 from o2c._milestones import find_milestones
 from o2c._stats import PooledSample
+from o2c._tables import US_PER_DAY
 from o2c.discovery import duration_from_microseconds
 from o2c.errors import ArgumentError, check_choice, check_whole
 from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, VALUE, case_values, run_boundary, validate
@@ -42,9 +43,6 @@ LATE_PAYMENT_COLUMNS = [
 #: reminder, dunning, a collection call) follows from paying late: ``late_payment_drivers`` ranks
 #: it after the candidates that can cause it.
 CONSEQUENCE_SHARE = 0.5
-
-
-_US_PER_DAY = 86_400_000_000
 
 
 @keyword_only("ideal")
@@ -212,7 +210,7 @@ def _late_payment_drivers(
             measure=pl.lit(measure, pl.String),
         )
         .with_columns(
-            value_days=pl.col("value_affected") * pl.col("_difference") / _US_PER_DAY,
+            value_days=pl.col("value_affected") * pl.col("_difference") / US_PER_DAY,
             _consequence=pl.col("after_due_share").fill_nan(None).fill_null(0) > CONSEQUENCE_SHARE,
         )
         .sort(
@@ -239,7 +237,7 @@ def _late_payment_candidates(
     table = table.with_row_index("_case")  # one row per case, in log order
     if measure == "days_past_due":
         cases = table.filter(PAID_WITH_DUE).with_columns(
-            _measure=DAYS_PAST_DUE * _US_PER_DAY, _late=DAYS_PAST_DUE > 0
+            _measure=DAYS_PAST_DUE * US_PER_DAY, _late=DAYS_PAST_DUE > 0
         )
     else:
         cases = table.filter(
