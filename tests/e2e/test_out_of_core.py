@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +26,7 @@ from tests.conftest import sample_log
 
 FUNCTIONS = (
     "directly_follows", "waiting_times", "variants", "rework", "lead_times", "start_activities", "end_activities",
-    "bottlenecks", "log_summary",
+    "bottlenecks", "log_summary", "case_variants",
 )  # fmt: skip
 HEADROOM_MB = 700
 DUCKDB_LIMIT = "200MB"
@@ -78,6 +79,24 @@ def test_sample_log_out_of_core_equals_in_memory(
         assert found == expected
     else:
         pd.testing.assert_frame_equal(found, expected)
+
+
+@pytest.mark.parametrize("ideal", ["ideal_path.yaml", "inductive_miner"])
+def test_alignments_out_of_core_equal_in_memory(
+    ideal: str, sample: tuple[pl.DataFrame, o2c.ScannedLog]
+) -> None:
+    """Variants and each case's variant and lead time from the engine, aligned here: the same
+    table as in memory, to the sample's ideal path (sequence alignment) and to a Petri net (pm4py)."""
+    log, scanned = sample
+    path = (
+        o2c.read_ideal_path(sample_log(ideal))
+        if ideal.endswith(".yaml")
+        else o2c.discover_ideal_path(log, method=ideal)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = o2c.align(scanned, path)
+    pd.testing.assert_frame_equal(found, o2c.align(log, path))
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from tests.conftest import sample_log
 
 FUNCTIONS = (
     "directly_follows", "waiting_times", "variants", "rework", "lead_times", "start_activities", "end_activities",
-    "bottlenecks", "log_summary",
+    "bottlenecks", "log_summary", "case_variants",
 )  # fmt: skip
 
 
@@ -72,6 +72,22 @@ def test_spark_equals_polars(function: str, logs: tuple[pl.DataFrame, Any]) -> N
         assert found == expected
     else:
         pd.testing.assert_frame_equal(found, expected)
+
+
+@pytest.mark.parametrize("ideal", ["ideal_path.yaml", "inductive_miner"])
+def test_alignments_on_spark_equal_in_memory(ideal: str, logs: tuple[pl.DataFrame, Any]) -> None:
+    """Variants and each case's variant and lead time from the engine, aligned here: the same
+    table as in memory, to the sample's ideal path (sequence alignment) and to a Petri net (pm4py)."""
+    log, frame = logs
+    path = (
+        o2c.read_ideal_path(sample_log(ideal))
+        if ideal.endswith(".yaml")
+        else o2c.discover_ideal_path(log, method=ideal)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = o2c.align(frame, path)
+    pd.testing.assert_frame_equal(found, o2c.align(log, path))
 
 
 def test_spark_overlap_as_zero_equals_polars(logs: tuple[pl.DataFrame, Any]) -> None:

@@ -21,7 +21,9 @@ T0 = datetime(2025, 3, 3, 8)
 FUNCTIONS = ("directly_follows", "waiting_times", "variants", "rework", "lead_times")
 #: Every verb an engine runs: the five above (with a deprecated alias in o2c.engines) and those
 #: that followed them; each gives the in-memory result (``log_summary`` a dict, compared apart).
-VERBS = (*FUNCTIONS, "start_activities", "end_activities", "bottlenecks")
+VERBS = (*FUNCTIONS, "start_activities", "end_activities", "bottlenecks", "case_variants")
+#: An ideal path of the generated logs' activities (a, b, c, ...), for ``align``.
+IDEAL = o2c.IdealPath(("a", "b", "c"), optional=frozenset({"b"}))
 
 
 def assert_same_on_engine(engine_log: object, log: pl.DataFrame) -> None:
@@ -29,6 +31,12 @@ def assert_same_on_engine(engine_log: object, log: pl.DataFrame) -> None:
     for function in VERBS:
         pd.testing.assert_frame_equal(getattr(o2c, function)(engine_log), getattr(o2c, function)(log))
     assert o2c.log_summary(engine_log) == o2c.log_summary(log)
+    aligned = o2c.align(engine_log, IDEAL)
+    pd.testing.assert_frame_equal(aligned, o2c.align(log, IDEAL))
+    assert (
+        o2c.conformance_summary(aligned).log_fitness
+        == o2c.conformance_summary(o2c.align(log, IDEAL)).log_fitness
+    )
 
 
 def _log(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
@@ -223,6 +231,13 @@ def test_scanned_tiny_log_boundaries_summary_and_bottlenecks_by_hand(
     assert ranked.loc[("b", "a"), "value_days"] == pytest.approx(10 * 2 / 24)
     assert ranked.loc[("c", "b"), "value_days"] == 0.0
     assert set(ranked["owner"]) == {"internal"}  # no activity name says paid
+    # on a (b) c, a move costs 10,000 and skipping the optional b costs 1: A (a b a) inserts a and
+    # skips c; B (a a c b) inserts a and b and skips b; C (a) skips b and c
+    aligned = o2c.align(scanned, IDEAL)
+    assert aligned["case_id"].tolist() == ["A", "B", "C"] and aligned["variant_id"].tolist() == [3, 2, 1]
+    assert aligned["cost"].tolist() == [20000, 20001, 10001]
+    assert list(aligned["inserted_steps"]) == [("a",), ("a", "b"), ()]
+    assert list(aligned["skipped_steps"]) == [("c",), (), ("c",)]
     with pytest.raises(ArgumentError, match="in memory only"):
         o2c.bottlenecks(
             scanned, calendar=o2c.read_calendar(Path(__file__).parents[2] / "sample_logs" / "calendar.yaml")

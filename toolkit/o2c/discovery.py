@@ -460,8 +460,10 @@ def _variants(log: pl.DataFrame) -> pd.DataFrame:
     return result
 
 
-def case_variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+def case_variants(log: EventLog) -> pd.DataFrame:
     """The variant of each case, numbered as in ``variants``.
+
+    ``log`` is an event log in memory, a ``ScannedLog`` (``o2c.scan_log``) or a Spark DataFrame.
 
     Returns
     -------
@@ -477,6 +479,8 @@ def case_variants(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     1       2           1
     2       3           3
     """
+    if _engines.is_engine_log(log, function="case_variants"):
+        return _engines.case_variants(log)
     return _case_variants(validate(log))
 
 

@@ -1,7 +1,9 @@
 """The core analyses where the log is not in memory: Parquet larger than memory (DuckDB), or Spark.
 
 ``o2c.directly_follows``, ``waiting_times``, ``variants``, ``rework``, ``lead_times``,
-``start_activities``, ``end_activities``, ``bottlenecks`` and ``log_summary`` take any of:
+``start_activities``, ``end_activities``, ``bottlenecks``, ``log_summary``, ``case_variants``
+and ``align`` (the variants aligned here, each case's variant and lead time from the engine)
+take any of:
 
 - a polars or pandas event log: the package's in-memory implementation runs (the fastest path);
 - a ``ScannedLog`` from ``o2c.scan_log(path)``: the events stay in Parquet and DuckDB computes
@@ -124,13 +126,28 @@ def check_accuracy(log: object, accuracy: int | None) -> None:
 
 def variants(log: ScannedLog | Any) -> pd.DataFrame:
     """``o2c.variants`` of a scanned log or a Spark DataFrame."""
-    from o2c._engines import _frames, _spark
+    from o2c._engines import _frames
+
+    return _frames.variants(*_traces(log))
+
+
+def case_variants(log: ScannedLog | Any) -> pd.DataFrame:
+    """``o2c.case_variants`` of a scanned log or a Spark DataFrame."""
+    from o2c._engines import _frames
+
+    return _frames.case_variants(*_traces(log))
+
+
+def _traces(log: ScannedLog | Any) -> tuple[nw.LazyFrame, list[str] | None]:
+    """One row per case (``case_id``, ``trace``, ``lead``) and the activity names its numbers
+    stand for (None: the trace holds names)."""
+    from o2c._engines import _spark
     from o2c._engines._duckdb import ScannedLog
 
     if isinstance(log, ScannedLog):
-        return _frames.variants(*log.traces())
+        return log.traces()
     _events(log)  # checks the type and the columns
-    return _frames.variants(_spark.traces(log))
+    return _spark.traces(log), None
 
 
 def rework(log: ScannedLog | Any) -> pd.DataFrame:

@@ -59,7 +59,7 @@ class ScannedLog:
     ['case_id', 'activity', 'time_us', 'start_us', 'source_row', 'value']
     >>> traces, names = scanned.traces()
     >>> traces.collect().shape, names[:2]
-    ((3, 2), ['Change Price', 'Check Credit'])
+    ((3, 3), ['Change Price', 'Check Credit'])
     """
 
     files: tuple[str, ...]
@@ -78,7 +78,8 @@ class ScannedLog:
         return self.mapping.value is not None
 
     def traces(self) -> tuple[nw.LazyFrame, list[str]]:
-        """One row per case: ``trace`` (its activities' numbers in log order) and ``lead`` (µs).
+        """One row per case: ``case_id``, ``trace`` (its activities' numbers in log order) and
+        ``lead`` (µs).
 
         Activities are numbered 1, 2, ... in the order of the returned names: a list of small
         integers per case takes a fraction of the memory of a list of names.
@@ -88,7 +89,7 @@ class ScannedLog:
         per_case = self.connection.sql(
             "WITH codes AS (SELECT activity, (row_number() OVER (ORDER BY activity))::INTEGER AS code "
             "FROM (SELECT DISTINCT activity FROM o2c_events)) "
-            "SELECT list(code ORDER BY time_us, source_row) AS trace, max(time_us) - min(start_us) AS lead "
+            "SELECT case_id, list(code ORDER BY time_us, source_row) AS trace, max(time_us) - min(start_us) AS lead "
             "FROM o2c_events JOIN codes USING (activity) GROUP BY case_id"
         )
         return nw.from_native(per_case), names

@@ -129,18 +129,8 @@ def variants(traces: nw.LazyFrame, names: list[str] | None = None) -> pd.DataFra
     A trace is a list of activity names, or of their numbers (1 = ``names[0]``) when ``names``
     is given. Ranked as in memory: most cases first, ties by the trace compared name by name.
     """
-    table = traces.group_by("trace").agg(
-        nw.len().alias("cases"), nw.col("lead").median().alias("median_lead")
-    )
-    found = _collect(table)
-    if names is not None:
-        numbers = list(range(1, len(names) + 1))
-        found = found.with_columns(
-            pl.col("trace").list.eval(pl.element().replace_strict(numbers, names, return_dtype=pl.String))
-        )
-    found = found.with_columns(pl.col("trace").cast(pl.List(pl.String)))
-    total = found["cases"].sum()
-    ranked = found.sort(["cases", "trace"], descending=[True, False]).with_row_index("variant_id", offset=1)
+    ranked = _ranked(traces, names)
+    total = ranked["cases"].sum()
     result = ranked.select(
         pl.col("variant_id").cast(pl.Int64),
         "trace",
@@ -150,6 +140,31 @@ def variants(traces: nw.LazyFrame, names: list[str] | None = None) -> pd.DataFra
     ).to_pandas()
     result["trace"] = pd.Series([tuple(t) for t in result["trace"]], dtype=object)
     return result
+
+
+def case_variants(traces: nw.LazyFrame, names: list[str] | None = None) -> pd.DataFrame:
+    """``o2c.case_variants`` from one row per case: ``case_id``, ``trace`` and ``lead``, as for
+    ``variants``: ``case_id`` and ``variant_id``, by ``case_id``."""
+    ranked = _ranked(traces, names).select("key", "variant_id")
+    per_case = _collect(traces.select(CASE_ID, "trace")).join(ranked, left_on="trace", right_on="key")
+    return per_case.select(CASE_ID, pl.col("variant_id").cast(pl.Int64)).sort(CASE_ID).to_pandas()
+
+
+def _ranked(traces: nw.LazyFrame, names: list[str] | None) -> pl.DataFrame:
+    """The variants of one row per case (``trace``, ``lead``), ranked: ``variant_id`` (1 = the most
+    cases, ties by trace name by name), ``key`` (the trace as the engine gave it), ``trace``
+    (names), ``cases`` and ``median_lead`` (µs)."""
+    table = traces.group_by("trace").agg(
+        nw.len().alias("cases"), nw.col("lead").median().alias("median_lead")
+    )
+    found = _collect(table).with_columns(key=pl.col("trace"))
+    if names is not None:
+        numbers = list(range(1, len(names) + 1))
+        found = found.with_columns(
+            pl.col("trace").list.eval(pl.element().replace_strict(numbers, names, return_dtype=pl.String))
+        )
+    found = found.with_columns(pl.col("trace").cast(pl.List(pl.String)))
+    return found.sort(["cases", "trace"], descending=[True, False]).with_row_index("variant_id", offset=1)
 
 
 def rework(events: nw.LazyFrame, *, has_value: bool) -> pd.DataFrame:

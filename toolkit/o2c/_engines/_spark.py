@@ -51,7 +51,8 @@ def events(frame: Any) -> nw.LazyFrame:
 
 
 def traces(frame: Any) -> nw.LazyFrame:
-    """One row per case: ``trace`` (its activities in log order) and ``lead`` (µs), made by Spark."""
+    """One row per case: ``case_id``, ``trace`` (its activities in log order) and ``lead`` (µs),
+    made by Spark."""
     from pyspark.sql import functions as F  # noqa: N812 (the name Spark users know)
 
     native = nw.to_native(events(frame))
@@ -59,7 +60,7 @@ def traces(frame: Any) -> nw.LazyFrame:
     per_case = native.groupBy(CASE_ID).agg(
         ordered[ACTIVITY].alias("trace"), (F.max("time_us") - F.min("start_us")).alias("lead")
     )
-    return nw.from_native(per_case.select("trace", "lead"))
+    return nw.from_native(per_case.select(CASE_ID, "trace", "lead"))
 
 
 def approximate_waits(accuracy: int) -> Any:

@@ -42,7 +42,9 @@ import pandas as pd
 import polars as pl
 
 import o2c._pm4py as _pm4py
+from o2c import _engines
 from o2c._calendar import WorkingCalendar, check_calendar
+from o2c._engines import EventLog
 from o2c._progress import progress as _progress
 from o2c.discovery import _case_variants, _variants
 from o2c.errors import ArgumentError, IdealPathError, check_choice, check_frame, check_number
@@ -75,7 +77,7 @@ COLUMNS = (
 
 
 def align(
-    log: pl.DataFrame | pd.DataFrame,
+    log: EventLog,
     ideal: IdealPath | ProcessModel,
     *,
     method: str = "auto",
@@ -88,8 +90,10 @@ def align(
 
     Parameters
     ----------
-    log : DataFrame
-        A validated event log (see ``o2c.log``); polars or pandas.
+    log : DataFrame, ScannedLog or Spark DataFrame
+        An event log (see ``o2c.log``), polars or pandas; or a log left in Parquet
+        (``o2c.scan_log``) or a PySpark DataFrame: the engine finds the variants and each
+        case's variant and lead time, the variants are aligned here (without a ``calendar``).
     ideal : IdealPath or ProcessModel
         The ideal path (steps, optional steps), or a Petri net read with
         ``o2c.read_process_model`` or found with ``o2c.discover_ideal_path``.
@@ -144,10 +148,17 @@ def align(
     calendar = check_calendar(calendar, function="align")
     if time_budget is not None:
         check_number(time_budget, argument="time_budget", function="align", least=0)
-    return _align(
-        validate(log), ideal, method=method, timeout=timeout, time_budget=time_budget,
-        progress=progress, calendar=calendar,
-    )  # fmt: skip
+    options: dict[str, Any] = {
+        "method": method,
+        "timeout": timeout,
+        "time_budget": time_budget,
+        "progress": progress,
+    }
+    if _engines.is_engine_log(log, function="align"):  # variants aligned here, cases joined from the engine
+        _engines.check_no_calendar(calendar, function="align")
+        found = _variants_of(_engines.variants(log), _engines.case_variants(log), _engines.lead_times(log))
+        return _aligned_variants(found, ideal, **options)
+    return _align(validate(log), ideal, calendar=calendar, **options)
 
 
 def _align(
@@ -161,8 +172,27 @@ def _align(
     calendar: WorkingCalendar | None = None,
 ) -> pd.DataFrame:
     """``align`` of a validated log."""
+    result = _aligned_variants(
+        _log_variants(log), ideal, method=method, timeout=timeout, time_budget=time_budget, progress=progress
+    )
+    if calendar is not None:  # the lead time in working time, the calendar time beside it
+        working = _lead_times(log, calendar=calendar).set_index(CASE_ID)["lead_time"]
+        result["lead_time_calendar"] = result["lead_time"]
+        result["lead_time"] = working.reindex(result[CASE_ID]).to_numpy()
+    return result
+
+
+def _aligned_variants(
+    variants: _Variants,
+    ideal: IdealPath | ProcessModel,
+    *,
+    method: str,
+    timeout: float,
+    time_budget: float | None,
+    progress: bool | None,
+) -> pd.DataFrame:
+    """``align``'s table: each variant aligned once, each case beside its variant's alignment."""
     check_choice(method, METHODS, argument="method", function="align")
-    variants = _log_variants(log)
     if method == "sequence" and isinstance(ideal, ProcessModel):
         raise ArgumentError(
             f"align(method='sequence') needs an IdealPath; {ideal.name!r} is a Petri net. "
@@ -178,10 +208,6 @@ def _align(
         model = ideal if isinstance(ideal, ProcessModel) else _as_model(ideal)
         aligned = _align_pm4py(variants, model, timeout=timeout, time_budget=time_budget, progress=progress)
     result = _join_cases(variants, aligned)
-    if calendar is not None:  # the lead time in working time, the calendar time beside it
-        working = _lead_times(log, calendar=calendar).set_index(CASE_ID)["lead_time"]
-        result["lead_time_calendar"] = result["lead_time"]
-        result["lead_time"] = working.reindex(result[CASE_ID]).to_numpy()
     if isinstance(ideal, IdealPath):
         result.attrs["ideal"] = ideal  # cost_of_divergence reads the milestones
     return result
@@ -200,11 +226,14 @@ class _Variants:
 
 def _log_variants(log: pl.DataFrame) -> _Variants:
     """Variants (most cases first, ties by trace) with each case's variant and lead time."""
-    table = _variants(log)
+    return _variants_of(_variants(log), _case_variants(log), _lead_times(log))
+
+
+def _variants_of(table: pd.DataFrame, case_variants: pd.DataFrame, lead_times: pd.DataFrame) -> _Variants:
+    """``_Variants`` from ``o2c.variants``, ``case_variants`` and ``lead_times`` of one log (in
+    memory or from an engine)."""
     traces = [tuple(trace) for trace in table["trace"]]
-    cases = _case_variants(log).merge(
-        _lead_times(log)[[CASE_ID, "lead_time"]], on=CASE_ID, validate="one_to_one"
-    )
+    cases = case_variants.merge(lead_times[[CASE_ID, "lead_time"]], on=CASE_ID, validate="one_to_one")
     cases["variant"] = cases.pop("variant_id").to_numpy() - 1
     events = pl.Series(traces, dtype=pl.List(pl.String)).explode()
     names = events.unique().sort()
