@@ -25,7 +25,7 @@ from tests.conftest import sample_log
 
 FUNCTIONS = (
     "directly_follows", "waiting_times", "variants", "rework", "lead_times", "start_activities", "end_activities",
-    "bottlenecks", "log_summary", "case_variants",
+    "bottlenecks", "log_summary", "case_variants", "activity_durations",
 )  # fmt: skip
 
 
@@ -88,6 +88,25 @@ def test_alignments_on_spark_equal_in_memory(ideal: str, logs: tuple[pl.DataFram
         warnings.simplefilter("ignore")
         found = o2c.align(frame, path)
     pd.testing.assert_frame_equal(found, o2c.align(log, path))
+
+
+def test_start_times_on_spark_equal_polars(spark: Any, logs: tuple[pl.DataFrame, Any]) -> None:
+    """The sample log with start times (every fifth missing): durations, waits to the next start
+    and lead times from the earliest start, as in memory."""
+    log = logs[0].with_columns(
+        start_timestamp=pl.when(pl.col("source_row") % 5 == 0)
+        .then(None)
+        .otherwise(pl.col("timestamp") - pl.duration(minutes=pl.col("source_row") % 97))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = spark.createDataFrame(log.with_columns(pl.col("activity").cast(pl.String)).to_pandas())
+        found = {
+            name: getattr(o2c, name)(frame) for name in ("activity_durations", "waiting_times", "lead_times")
+        }
+    assert found["activity_durations"]["instances_without_start"].sum() == log.height // 5
+    for name, table in found.items():
+        pd.testing.assert_frame_equal(table, getattr(o2c, name)(log))
 
 
 def test_spark_overlap_as_zero_equals_polars(logs: tuple[pl.DataFrame, Any]) -> None:

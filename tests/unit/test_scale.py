@@ -21,7 +21,14 @@ T0 = datetime(2025, 3, 3, 8)
 FUNCTIONS = ("directly_follows", "waiting_times", "variants", "rework", "lead_times")
 #: Every verb an engine runs: the five above (with a deprecated alias in o2c.engines) and those
 #: that followed them; each gives the in-memory result (``log_summary`` a dict, compared apart).
-VERBS = (*FUNCTIONS, "start_activities", "end_activities", "bottlenecks", "case_variants")
+VERBS = (
+    *FUNCTIONS,
+    "start_activities",
+    "end_activities",
+    "bottlenecks",
+    "case_variants",
+    "activity_durations",
+)
 #: An ideal path of the generated logs' activities (a, b, c, ...), for ``align``.
 IDEAL = o2c.IdealPath(("a", "b", "c"), optional=frozenset({"b"}))
 
@@ -288,6 +295,23 @@ def test_folder_of_files_numbers_rows_over_the_files(tmp_path: Path) -> None:
     scanned = o2c.scan_log(folder)
     assert scanned.events == 400 and len(scanned.files) == 3
     assert_same_on_engine(scanned, log)
+
+
+def test_a_log_with_start_times_on_the_engine_equals_the_in_memory_path(tmp_path: Path) -> None:
+    """Start times (some missing, some after a tied event): durations, waits from the next start,
+    lead times from the earliest start, as in memory."""
+    log = _random_log(300, 7)
+    hours = pl.Series(np.random.default_rng(7).integers(0, 5, log.height))
+    log = log.with_columns(
+        start_timestamp=pl.when(pl.col("source_row") % 6 == 0)
+        .then(None)
+        .otherwise(pl.col("timestamp") - pl.duration(hours=hours))
+    )
+    path = tmp_path / "started.parquet"
+    log.write_parquet(path)
+    durations = o2c.activity_durations(log)
+    assert durations["instances_without_start"].sum() == 50 and durations["instances"].sum() == 250
+    assert_same_on_engine(o2c.scan_log(path), log)
 
 
 def test_mapping_renames_columns_and_start_times_count(tmp_path: Path) -> None:

@@ -292,9 +292,7 @@ def _edges_and_waits(
     return waits[["source", "target", "transitions", "cases"]].copy(), waits
 
 
-def activity_durations(
-    log: pl.DataFrame | pd.DataFrame, *, calendar: WorkingCalendar | None = None
-) -> pd.DataFrame:
+def activity_durations(log: EventLog, *, calendar: WorkingCalendar | None = None) -> pd.DataFrame:
     """How long each activity takes to process, from its start to its completion.
 
     The **processing time** of an activity instance is its completion (``timestamp``) minus its
@@ -330,6 +328,10 @@ def activity_durations(
     0        b          1 0 days 03:00:00                 0.75
     1        a          1 0 days 01:00:00                 0.25
     """
+    if _engines.is_engine_log(log, function="activity_durations"):
+        _engines.check_no_calendar(calendar, function="activity_durations")
+        found = _engines.activity_durations(log)
+        return _no_durations() if found is None else _ranked_durations(found.lazy())
     return _activity_durations(
         validate(log), calendar=check_calendar(calendar, function="activity_durations")
     )
@@ -348,18 +350,8 @@ def _durations(log: pl.DataFrame) -> pd.DataFrame:
     """``activity_durations`` of a validated log of activity instances."""
     if LIFECYCLE in log.columns:
         log = _activity_instances(log)
-    statistics = [f"duration_{s}" for s in STATISTICS]
     if START_TIMESTAMP not in log.columns:
-        schema = {"activity": pl.String, "instances": pl.UInt32}
-        empty = pl.DataFrame(schema=schema).with_columns(
-            pl.lit(None, pl.Duration("us")).alias(c) for c in statistics
-        )
-        empty = empty.with_columns(
-            pl.lit(None, pl.UInt32).alias("cases"),
-            pl.lit(None, pl.UInt32).alias("instances_without_start"),
-            pl.lit(None, pl.Float64).alias("share_of_processing"),
-        )
-        return empty.to_pandas()
+        return _no_durations()
     known = pl.col(START_TIMESTAMP).is_not_null()
     duration = (pl.col(TIMESTAMP) - pl.col(START_TIMESTAMP)).dt.total_microseconds()
     durations = (
@@ -372,7 +364,15 @@ def _durations(log: pl.DataFrame) -> pd.DataFrame:
             pl.col(CASE_ID).filter("_known").n_unique().cast(pl.UInt32).alias("cases"),
             (~pl.col("_known")).sum().cast(pl.UInt32).alias("instances_without_start"),
         )
-        .filter(pl.col("instances") > 0)
+    )
+    return _ranked_durations(durations)
+
+
+def _ranked_durations(durations: pl.LazyFrame) -> pd.DataFrame:
+    """Per activity (``instances``, the duration statistics, ``cases``, ``instances_without_start``):
+    those measured at least once, with their share of processing, largest total first."""
+    ranked = (
+        durations.filter(pl.col("instances") > 0)
         .with_columns(
             share_of_processing=pl.col("duration_total").dt.total_microseconds()
             / pl.col("duration_total").dt.total_microseconds().sum()
@@ -380,7 +380,22 @@ def _durations(log: pl.DataFrame) -> pd.DataFrame:
         .sort(["duration_total", ACTIVITY], descending=[True, False])
         .collect()
     )
-    return durations.to_pandas()
+    return ranked.to_pandas()
+
+
+def _no_durations() -> pd.DataFrame:
+    """``activity_durations`` of a log without start times: its columns, no rows."""
+    statistics = [f"duration_{s}" for s in STATISTICS]
+    schema = {"activity": pl.String, "instances": pl.UInt32}
+    empty = pl.DataFrame(schema=schema).with_columns(
+        pl.lit(None, pl.Duration("us")).alias(c) for c in statistics
+    )
+    empty = empty.with_columns(
+        pl.lit(None, pl.UInt32).alias("cases"),
+        pl.lit(None, pl.UInt32).alias("instances_without_start"),
+        pl.lit(None, pl.Float64).alias("share_of_processing"),
+    )
+    return empty.to_pandas()
 
 
 def processing_and_waiting(

@@ -1,8 +1,8 @@
 """The core analyses where the log is not in memory: Parquet larger than memory (DuckDB), or Spark.
 
 ``o2c.directly_follows``, ``waiting_times``, ``variants``, ``rework``, ``lead_times``,
-``start_activities``, ``end_activities``, ``bottlenecks``, ``log_summary``, ``case_variants``
-and ``align`` (the variants aligned here, each case's variant and lead time from the engine)
+``start_activities``, ``end_activities``, ``bottlenecks``, ``log_summary``, ``case_variants``,
+``activity_durations`` and ``align`` (the variants aligned here, each case's variant and lead time from the engine)
 take any of:
 
 - a polars or pandas event log: the package's in-memory implementation runs (the fastest path);
@@ -178,6 +178,17 @@ def end_activities(log: ScannedLog | Any) -> pd.DataFrame:
     from o2c._engines import _frames
 
     return _frames.boundary_activities(_events(log), first=False).to_pandas()
+
+
+def activity_durations(log: ScannedLog | Any) -> pl.DataFrame | None:
+    """Per activity of a scanned log or a Spark DataFrame, what ``o2c.activity_durations`` ranks;
+    None when the log has no start times."""
+    from o2c._engines import _frames
+
+    events = _events(log)
+    if "start_known" not in events.collect_schema().names():
+        return None
+    return _frames.activity_durations(events)
 
 
 def has_value(log: ScannedLog | Any) -> bool:

@@ -204,6 +204,8 @@ def _view(files: list[str], roles: dict[str, str], *, has_source_row: bool, offs
         cases = " ".join(f"WHEN {_text(f)} THEN {o}" for f, o in zip(files, offsets, strict=True))
         row = f"file_row_number + 1 + CASE filename {cases} END"
     value = f", CAST({_q(roles[VALUE])} AS DOUBLE) AS value" if VALUE in roles else ""
+    if START_TIMESTAMP in roles:
+        value += f", {_q(roles[START_TIMESTAMP])} IS NOT NULL AS start_known"
     return (
         "CREATE VIEW o2c_events AS SELECT "
         f"CAST({_q(roles[CASE_ID])} AS VARCHAR) AS case_id, CAST({_q(roles[ACTIVITY])} AS VARCHAR) AS activity, "

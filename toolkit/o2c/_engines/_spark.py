@@ -47,6 +47,8 @@ def events(frame: Any) -> nw.LazyFrame:
     ]
     if VALUE in frame.columns:
         columns.append(F.col(VALUE).cast("double").alias(VALUE))
+    if START_TIMESTAMP in frame.columns:
+        columns.append(F.col(START_TIMESTAMP).isNotNull().alias("start_known"))
     return nw.from_native(frame.select(*columns))
 
 
