@@ -99,6 +99,26 @@ def test_alignments_out_of_core_equal_in_memory(
     pd.testing.assert_frame_equal(found, o2c.align(log, path))
 
 
+@pytest.mark.parametrize("closed_only", [True, False])
+def test_cost_of_divergence_and_flow_efficiency_out_of_core_equal_in_memory(
+    closed_only: bool, sample: tuple[pl.DataFrame, o2c.ScannedLog]
+) -> None:
+    """Each order's value, closing and invoicing before shipment, lead time and target hours from
+    the engine: the same tables as in memory, on the sample's ideal path (with milestones and
+    target hours)."""
+    log, scanned = sample
+    ideal = o2c.read_ideal_path(sample_log("ideal_path.yaml"))
+    assert ideal.target_hours and {"delivered", "invoiced"} <= set(ideal.milestones)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cost = o2c.cost_of_divergence(scanned, o2c.align(scanned, ideal), closed_only=closed_only)
+        efficiency = o2c.flow_efficiency(scanned, ideal, closed_only=closed_only)
+    expected = o2c.cost_of_divergence(log, o2c.align(log, ideal), closed_only=closed_only)
+    assert "invoice before shipment" in set(expected["deviation"])
+    pd.testing.assert_frame_equal(cost, expected)
+    pd.testing.assert_frame_equal(efficiency, o2c.flow_efficiency(log, ideal, closed_only=closed_only))
+
+
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """COPIES copies of a simulated log, each with its own case ids: larger than HEADROOM_MB in memory."""

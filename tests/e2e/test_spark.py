@@ -90,6 +90,26 @@ def test_alignments_on_spark_equal_in_memory(ideal: str, logs: tuple[pl.DataFram
     pd.testing.assert_frame_equal(found, o2c.align(log, path))
 
 
+@pytest.mark.parametrize("closed_only", [True, False])
+def test_cost_of_divergence_and_flow_efficiency_on_spark_equal_in_memory(
+    closed_only: bool, logs: tuple[pl.DataFrame, Any]
+) -> None:
+    """Each order's value, closing and invoicing before shipment, lead time and target hours from
+    the engine: the same tables as in memory, on the sample's ideal path (with milestones and
+    target hours)."""
+    log, frame = logs
+    ideal = o2c.read_ideal_path(sample_log("ideal_path.yaml"))
+    assert ideal.target_hours and {"delivered", "invoiced"} <= set(ideal.milestones)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cost = o2c.cost_of_divergence(frame, o2c.align(frame, ideal), closed_only=closed_only)
+        efficiency = o2c.flow_efficiency(frame, ideal, closed_only=closed_only)
+    expected = o2c.cost_of_divergence(log, o2c.align(log, ideal), closed_only=closed_only)
+    assert "invoice before shipment" in set(expected["deviation"])
+    pd.testing.assert_frame_equal(cost, expected)
+    pd.testing.assert_frame_equal(efficiency, o2c.flow_efficiency(log, ideal, closed_only=closed_only))
+
+
 def test_start_times_on_spark_equal_polars(spark: Any, logs: tuple[pl.DataFrame, Any]) -> None:
     """The sample log with start times (every fifth missing): durations, waits to the next start
     and lead times from the earliest start, as in memory."""

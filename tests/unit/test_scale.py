@@ -30,7 +30,12 @@ VERBS = (
     "activity_durations",
 )
 #: An ideal path of the generated logs' activities (a, b, c, ...), for ``align``.
-IDEAL = o2c.IdealPath(("a", "b", "c"), optional=frozenset({"b"}))
+IDEAL = o2c.IdealPath(
+    ("a", "b", "c"),
+    optional=frozenset({"b"}),
+    milestones={"delivered": "b", "invoiced": "c"},
+    target_hours={"a": 1, "c": 2.5},
+)
 
 
 def assert_same_on_engine(engine_log: object, log: pl.DataFrame) -> None:
@@ -44,6 +49,19 @@ def assert_same_on_engine(engine_log: object, log: pl.DataFrame) -> None:
         o2c.conformance_summary(aligned).log_fitness
         == o2c.conformance_summary(o2c.align(log, IDEAL)).log_fitness
     )
+    for closed_only in (True, False):
+        pd.testing.assert_frame_equal(
+            o2c.cost_of_divergence(engine_log, aligned, closed_only=closed_only),
+            o2c.cost_of_divergence(log, o2c.align(log, IDEAL), closed_only=closed_only),
+        )
+        if "start_timestamp" in log.columns:  # processing times are merged in memory only
+            with pytest.raises(ArgumentError, match="in memory only"):
+                o2c.flow_efficiency(engine_log, IDEAL, closed_only=closed_only)
+            continue
+        pd.testing.assert_frame_equal(
+            o2c.flow_efficiency(engine_log, IDEAL, closed_only=closed_only),
+            o2c.flow_efficiency(log, IDEAL, closed_only=closed_only),
+        )
 
 
 def _log(rows: list[tuple[str, str, float]]) -> pl.DataFrame:

@@ -2,8 +2,9 @@
 
 ``o2c.directly_follows``, ``waiting_times``, ``variants``, ``rework``, ``lead_times``,
 ``start_activities``, ``end_activities``, ``bottlenecks``, ``log_summary``, ``case_variants``,
-``activity_durations`` and ``align`` (the variants aligned here, each case's variant and lead time from the engine)
-take any of:
+``activity_durations``, ``align`` (the variants aligned here, each case's variant and lead time
+from the engine), ``cost_of_divergence`` and ``flow_efficiency`` (each order's facts from the
+engine, the table here) take any of:
 
 - a polars or pandas event log: the package's in-memory implementation runs (the fastest path);
 - a ``ScannedLog`` from ``o2c.scan_log(path)``: the events stay in Parquet and DuckDB computes
@@ -13,7 +14,7 @@ take any of:
 
 Each of those verbs asks ``is_engine_log`` at its door, before ``validate``, and hands a scanned
 log or a Spark DataFrame to the same-named function here. This package sits below the analyses
-(it imports ``o2c.log``, ``o2c.io`` and ``o2c._tables`` only), and loads its engines, DuckDB and
+(it imports ``o2c.log``, ``o2c.model``, ``o2c.io``, ``o2c._tables`` and ``o2c._milestones`` only), and loads its engines, DuckDB and
 narwhals, only when such a log arrives: a verb given a polars frame imports nothing more.
 
 Results are equal to the in-memory path's: counts exactly, and every duration to the
@@ -189,6 +190,67 @@ def activity_durations(log: ScannedLog | Any) -> pl.DataFrame | None:
     if "start_known" not in events.collect_schema().names():
         return None
     return _frames.activity_durations(events)
+
+
+def order_facts(
+    log: ScannedLog | Any,
+    *,
+    closing_step: str | None,
+    invoice_and_delivery: tuple[str, str] | None,
+    value: object,
+) -> tuple[pl.Series | None, pd.DataFrame, pl.Series | None]:
+    """What ``o2c.cost_of_divergence`` needs of a scanned log or a Spark DataFrame: the case ids
+    with ``closing_step`` (None without one), every case's order value (``value``: None for the
+    log's value, or one number for all) and the case ids invoiced before shipment (None unless
+    ``invoice_and_delivery`` names the two steps)."""
+    from o2c._engines import _frames
+
+    if value is not None and not isinstance(value, int | float):
+        raise ArgumentError(
+            f"cost_of_divergence(value={value!r}) on a scanned log or a Spark DataFrame: the order value "
+            "there is the mapped value column (value=None) or one number for every order.",
+            function="cost_of_divergence",
+            argument="value",
+            value=value,
+        )
+    events = _events(log)
+    closed = None if closing_step is None else _frames.cases_with(events, closing_step)
+    early = None if invoice_and_delivery is None else _frames.invoiced_early(events, *invoice_and_delivery)
+    return closed, _frames.order_values(events, value), early
+
+
+def cases_with(log: ScannedLog | Any, activity: str) -> pl.Series:
+    """The case ids of a scanned log or a Spark DataFrame with an event of ``activity``."""
+    from o2c._engines import _frames
+
+    return _frames.cases_with(_events(log), activity)
+
+
+def case_spans(log: ScannedLog | Any) -> pl.DataFrame:
+    """Each case's lead time in µs (``case_id``, ``lead``: first start to last end) on an engine."""
+    from o2c._engines import _frames
+
+    return _frames.case_leads(_events(log))
+
+
+def executed_steps(log: ScannedLog | Any, activities: list[str]) -> pl.DataFrame:
+    """Each case of a scanned log or a Spark DataFrame beside each of ``activities`` it executed, once."""
+    from o2c._engines import _frames
+
+    return _frames.executed_steps(_events(log), activities)
+
+
+def refuse_start_times(log: ScannedLog | Any, *, function: str) -> None:
+    """Refuse a scanned log or a Spark DataFrame with start times where ``function`` would need
+    the time its activities were in progress (their intervals merged): that is computed in memory
+    only, for now."""
+    if "start_known" in _events(log).collect_schema().names():
+        raise ArgumentError(
+            f"{function} of a log with start times needs the time its activities were in progress, "
+            "computed in memory only; pass the log read with o2c.read_log.",
+            function=function,
+            argument="log",
+        )
 
 
 def has_value(log: ScannedLog | Any) -> bool:

@@ -58,7 +58,7 @@ def directly_follows(events: nw.LazyFrame) -> pl.DataFrame:
     edges = (
         pairs(events).group_by("source", "target").agg(transitions=nw.len(), cases=nw.col(CASE_ID).n_unique())
     )
-    return sort_edges(_collect(edges).with_columns(pl.col("transitions", "cases").cast(pl.UInt32)))
+    return sort_edges(collect(edges).with_columns(pl.col("transitions", "cases").cast(pl.UInt32)))
 
 
 def edge_waits(transitions: nw.LazyFrame, *, overlap_as_zero: bool = False) -> nw.LazyFrame:
@@ -91,7 +91,7 @@ def waiting_times(
     A transition whose wait is negative (the target started before the source ended) is an
     overlap; with ``overlap_as_zero`` its wait counts as 0, as in memory.
     """
-    found = _collect(aggregate(pairs(events), overlap_as_zero=overlap_as_zero)).with_columns(
+    found = collect(aggregate(pairs(events), overlap_as_zero=overlap_as_zero)).with_columns(
         pl.col("transitions", "cases").cast(pl.UInt32),
         pl.col("wait_total", "wait_max", "overlaps").cast(pl.Int64),  # DuckDB sums to a decimal
     )
@@ -114,7 +114,7 @@ def case_spans(events: nw.LazyFrame) -> nw.LazyFrame:
 
 def lead_times(events: nw.LazyFrame) -> pl.DataFrame:
     """``o2c.lead_times`` of the engine's log (one row per case, by ``case_id``), as a polars frame."""
-    spans = _collect(case_spans(events)).sort(CASE_ID)
+    spans = collect(case_spans(events)).sort(CASE_ID)
     return spans.select(
         CASE_ID,
         first_event=pl.col("first_us").cast(pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
@@ -147,7 +147,7 @@ def case_variants(traces: nw.LazyFrame, names: list[str] | None = None) -> pd.Da
     """``o2c.case_variants`` from one row per case: ``case_id``, ``trace`` and ``lead``, as for
     ``variants``: ``case_id`` and ``variant_id``, by ``case_id``."""
     ranked = _ranked(traces, names).select("key", "variant_id")
-    per_case = _collect(traces.select(CASE_ID, "trace")).join(ranked, left_on="trace", right_on="key")
+    per_case = collect(traces.select(CASE_ID, "trace")).join(ranked, left_on="trace", right_on="key")
     return per_case.select(CASE_ID, pl.col("variant_id").cast(pl.Int64)).sort(CASE_ID).to_pandas()
 
 
@@ -158,7 +158,7 @@ def _ranked(traces: nw.LazyFrame, names: list[str] | None) -> pl.DataFrame:
     table = traces.group_by("trace").agg(
         nw.len().alias("cases"), nw.col("lead").median().alias("median_lead")
     )
-    found = _collect(table).with_columns(key=pl.col("trace"))
+    found = collect(table).with_columns(key=pl.col("trace"))
     if names is not None:
         numbers = list(range(1, len(names) + 1))
         found = found.with_columns(
@@ -215,8 +215,8 @@ def rework(events: nw.LazyFrame, *, has_value: bool) -> pd.DataFrame:
     if has_value:
         per_case = per_case.join(case_values(events), on=CASE_ID, how="left")
         aggregates.append(nw.col(VALUE).fill_null(0.0).sum().alias("value_affected"))
-    summary = _collect(per_case.group_by(*KEYS, drop_null_keys=False).agg(*aggregates))
-    n_cases = _collect(events.select(nw.col(CASE_ID).n_unique().alias("n")))["n"][0]
+    summary = collect(per_case.group_by(*KEYS, drop_null_keys=False).agg(*aggregates))
+    n_cases = collect(events.select(nw.col(CASE_ID).n_unique().alias("n")))["n"][0]
     table = summary.with_columns(
         pl.col("cases_affected", "extra_executions").cast(pl.Int64),
         pl.col("time_added").cast(pl.Int64).cast(pl.Duration("us")),
@@ -240,7 +240,7 @@ def case_values(events: nw.LazyFrame) -> nw.LazyFrame:
     return first.filter(nw.col("_rank") == 1).select(CASE_ID, VALUE)
 
 
-def _collect(frame: nw.LazyFrame) -> pl.DataFrame:
+def collect(frame: nw.LazyFrame) -> pl.DataFrame:
     """A (small) lazy result as a polars frame."""
     return frame.collect(backend="polars").to_native()
 
@@ -249,7 +249,7 @@ def boundary_activities(events: nw.LazyFrame, *, first: bool) -> pl.DataFrame:
     """``o2c.start_activities`` (``first``) or ``end_activities`` of the engine's log, as a polars frame."""
     neighbour = nw.col(ACTIVITY).shift(1 if first else -1).over(CASE_ID, order_by=ORDER)
     bounds = events.select(ACTIVITY, _neighbour=neighbour).filter(nw.col("_neighbour").is_null())
-    counts = _collect(bounds.group_by(ACTIVITY).agg(nw.len().alias("cases")))
+    counts = collect(bounds.group_by(ACTIVITY).agg(nw.len().alias("cases")))
     return counts.select(
         pl.col(ACTIVITY).cast(pl.String),
         pl.col("cases").cast(pl.UInt32),
@@ -260,7 +260,7 @@ def boundary_activities(events: nw.LazyFrame, *, first: bool) -> pl.DataFrame:
 def activity_cases(events: nw.LazyFrame) -> pl.DataFrame:
     """How many cases each activity occurs in: ``activity``, ``cases`` (what milestones are guessed from)."""
     counts = events.group_by(ACTIVITY).agg(nw.col(CASE_ID).n_unique().alias("cases"))
-    return _collect(counts).select(pl.col(ACTIVITY).cast(pl.String), pl.col("cases").cast(pl.UInt32))
+    return collect(counts).select(pl.col(ACTIVITY).cast(pl.String), pl.col("cases").cast(pl.UInt32))
 
 
 def value_days(events: nw.LazyFrame) -> pl.DataFrame:
@@ -269,14 +269,14 @@ def value_days(events: nw.LazyFrame) -> pl.DataFrame:
     weighted = pairs(events).join(case_values(events), on=CASE_ID, how="left")
     days = nw.col(VALUE) * nw.col("wait").clip(lower_bound=0) / US_PER_DAY
     found = weighted.group_by("source", "target").agg(days.sum().alias("value_days"))
-    return _collect(found).select(
+    return collect(found).select(
         pl.col("source", "target").cast(pl.String), pl.col("value_days").cast(pl.Float64).fill_null(0.0)
     )
 
 
 def summary(events: nw.LazyFrame) -> dict[str, int]:
     """Events, cases and activities of the engine's log, and its first and last event time (µs)."""
-    found = _collect(
+    found = collect(
         events.select(
             nw.len().alias("events"),
             nw.col(CASE_ID).n_unique().alias("cases"),
@@ -305,7 +305,7 @@ def activity_durations(events: nw.LazyFrame) -> pl.DataFrame:
     unknown = events.group_by(ACTIVITY).agg(
         nw.when(nw.col("start_known")).then(0).otherwise(1).sum().alias("instances_without_start")
     )
-    found = _collect(measured.join(unknown, on=ACTIVITY, how="left"))
+    found = collect(measured.join(unknown, on=ACTIVITY, how="left"))
     statistics = ["duration_median", "duration_mean", "duration_p90", "duration_max", "duration_total"]
     return found.select(
         pl.col(ACTIVITY).cast(pl.String),
@@ -313,3 +313,48 @@ def activity_durations(events: nw.LazyFrame) -> pl.DataFrame:
         *[duration_from_microseconds(pl.col(c).cast(pl.Float64)).alias(c) for c in statistics],
         pl.col("cases", "instances_without_start").cast(pl.UInt32),
     )
+
+
+def cases_with(events: nw.LazyFrame, activity: str) -> pl.Series:
+    """The case ids with an event of ``activity``, each once, in log order."""
+    found = events.filter(nw.col(ACTIVITY) == activity).select(CASE_ID).unique()
+    return collect(found)[CASE_ID].cast(pl.String).sort()
+
+
+def order_values(events: nw.LazyFrame, value: float | None) -> pd.DataFrame:
+    """Every case's order value: its first non-empty ``value`` (NaN without one), or ``value`` for all."""
+    cases = events.select(CASE_ID).unique()
+    if value is not None:
+        found = collect(cases).with_columns(value=pl.lit(float(value)))
+    elif VALUE in events.collect_schema().names():
+        found = collect(cases.join(case_values(events), on=CASE_ID, how="left"))
+    else:
+        found = collect(cases).with_columns(value=pl.lit(None, pl.Float64))
+    return found.select(pl.col(CASE_ID).cast(pl.String), pl.col(VALUE).cast(pl.Float64)).to_pandas()
+
+
+def invoiced_early(events: nw.LazyFrame, invoiced: str, delivered: str) -> pl.Series:
+    """Case ids whose first ``invoiced`` event comes before any ``delivered`` event (or has none after)."""
+    position = nw.col(SOURCE_ROW).cum_count().over(CASE_ID, order_by=ORDER)
+    steps = events.filter(nw.col(ACTIVITY).is_in([invoiced, delivered])).with_columns(_position=position)
+    firsts = steps.group_by(CASE_ID).agg(
+        nw.when(nw.col(ACTIVITY) == invoiced).then(nw.col("_position")).min().alias("invoice"),
+        nw.when(nw.col(ACTIVITY) == delivered).then(nw.col("_position")).min().alias("delivery"),
+    )
+    found = collect(firsts).filter(
+        pl.col("invoice").is_not_null()
+        & (pl.col("delivery").is_null() | (pl.col("invoice") < pl.col("delivery")))
+    )
+    return found[CASE_ID].cast(pl.String).sort()  # in log order, as in memory: sums add in one order
+
+
+def executed_steps(events: nw.LazyFrame, activities: list[str]) -> pl.DataFrame:
+    """Each case beside each of ``activities`` it executed, once: ``case_id``, ``activity``."""
+    steps = events.filter(nw.col(ACTIVITY).is_in(activities)).select(CASE_ID, ACTIVITY).unique()
+    return collect(steps).with_columns(pl.col(CASE_ID, ACTIVITY).cast(pl.String))
+
+
+def case_leads(events: nw.LazyFrame) -> pl.DataFrame:
+    """Each case's lead time in µs: ``case_id``, ``lead`` (first start to last end)."""
+    spans = case_spans(events).select(CASE_ID, lead=nw.col("last_us") - nw.col("first_us"))
+    return collect(spans).with_columns(pl.col(CASE_ID).cast(pl.String), pl.col("lead").cast(pl.Int64))

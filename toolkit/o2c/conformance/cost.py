@@ -20,13 +20,16 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import polars as pl
 
+from o2c import _engines
 from o2c._calendar import WorkingCalendar, check_calendar, working_log
+from o2c._engines import EventLog
 from o2c.discovery import _activity_instances, case_span
 from o2c.errors import ColumnMappingError, check_number
 from o2c.log import ACTIVITY, CASE_ID, LIFECYCLE, START_TIMESTAMP, VALUE, per_case, validate
@@ -52,8 +55,20 @@ _COLUMNS = [
 _DAY = pd.Timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class OrderFacts:
+    """What ``cost_of_divergence`` needs of the log besides the alignments, one fact per order:
+    ``closed`` (case ids with the ideal path's closing step; None without an ideal path),
+    ``values`` (``case_id``, ``value``: the order value, NaN without one) and ``invoiced_early``
+    (case ids invoiced before shipment; None when the ideal path does not ship first)."""
+
+    closed: pl.Series | None
+    values: pd.DataFrame
+    invoiced_early: pl.Series | None
+
+
 def cost_of_divergence(
-    log: pl.DataFrame | pd.DataFrame,
+    log: EventLog,
     alignments: pd.DataFrame,
     *,
     ideal: IdealPath | None = None,
@@ -65,8 +80,9 @@ def cost_of_divergence(
 
     Parameters
     ----------
-    log : DataFrame
-        The validated event log that was aligned.
+    log : DataFrame, ScannedLog or Spark DataFrame
+        The event log that was aligned (in memory, or on DuckDB or Spark: the engine finds each
+        order's value, whether it closed and whether it was invoiced before shipment).
     alignments : DataFrame
         The result of ``o2c.align`` on ``log``; unresolved cases are left out.
     ideal : IdealPath, optional
@@ -122,6 +138,14 @@ def cost_of_divergence(
     4    inserted Check Credit      1 -12 days +19:00:00
     5  skipped Receive Payment      1 -12 days +19:00:00
     """
+    if _engines.is_engine_log(log, function="cost_of_divergence"):
+        check_number(annual_rate, argument="annual_rate", function="cost_of_divergence")
+        path = ideal if ideal is not None else alignments.attrs.get("ideal")
+        closing = path.closing_step if path is not None and closed_only else None
+        found = _engines.order_facts(
+            log, closing_step=closing, invoice_and_delivery=invoice_and_delivery(path), value=value
+        )
+        return _divergence(alignments, OrderFacts(*found), annual_rate=annual_rate, closed_only=closed_only)
     return _cost_of_divergence(
         validate(log), alignments, ideal=ideal, value=value, annual_rate=annual_rate, closed_only=closed_only
     )
@@ -139,19 +163,39 @@ def _cost_of_divergence(
     """``cost_of_divergence`` of a validated log."""
     check_number(annual_rate, argument="annual_rate", function="cost_of_divergence")
     ideal = ideal if ideal is not None else alignments.attrs.get("ideal")
+    facts = OrderFacts(
+        closed=_closed_cases(log, ideal) if ideal is not None and closed_only else None,
+        values=_case_values(log, value),
+        invoiced_early=_invoiced_early(log, ideal),
+    )
+    return _divergence(alignments, facts, annual_rate=annual_rate, closed_only=closed_only)
+
+
+def _divergence(
+    alignments: pd.DataFrame,
+    facts: OrderFacts,
+    *,
+    annual_rate: float,
+    closed_only: bool,
+) -> pd.DataFrame:
+    """``cost_of_divergence`` from the alignments and the orders' facts (in memory or from an engine)."""
     times = [c for c in ("lead_time", "lead_time_calendar") if c in alignments.columns]
     cases = alignments.loc[alignments["resolved"].astype(bool), ["case_id", "is_fit", *times,
                                                                  "skipped_steps", "inserted_steps"]]  # fmt: skip
-    if closed_only and ideal is not None:
-        cases = cases[_isin(cases["case_id"], _closed_cases(log, ideal))]
-    cases = cases.merge(_case_values(log, value), on="case_id", how="left")
+    if closed_only and facts.closed is not None:
+        cases = cases[_isin(cases["case_id"], facts.closed)]
+    cases = cases.merge(facts.values, on="case_id", how="left")
+    early = pd.DataFrame({"case_id": pd.Series([], dtype=object)})
+    if facts.invoiced_early is not None:
+        early = pd.DataFrame({"case_id": facts.invoiced_early.to_pandas()})
+        early = early[_isin(early["case_id"], pl.from_pandas(cases["case_id"]))]
     conforming = cases.loc[cases["is_fit"], times].median()
     members = pd.concat(
         [
             _members(cases.loc[~cases["is_fit"], ["case_id"]], "any", None),
             _moves(cases, "skipped_steps", "skipped"),
             _moves(cases, "inserted_steps", "inserted"),
-            _invoice_before_shipment(log, ideal, cases["case_id"]),
+            _members(early, "invoice_before_shipment", None),
         ],
         ignore_index=True,
     ).merge(cases[["case_id", *times, "value"]], on="case_id")
@@ -238,14 +282,24 @@ def _case_values(log: pl.DataFrame, value: str | float | None) -> pd.DataFrame:
     return frame.to_pandas()
 
 
-def _invoice_before_shipment(log: pl.DataFrame, ideal: IdealPath | None, case_ids: pd.Series) -> pd.DataFrame:
-    """Cases invoiced with no delivery event before their first invoice event."""
-    empty = pd.DataFrame({"case_id": pd.Series([], dtype=object), "kind": [], "activity": []})
+def invoice_and_delivery(ideal: IdealPath | None) -> tuple[str, str] | None:
+    """The ideal path's invoiced and delivered steps when it ships before it invoices, else None
+    (then no order counts as invoiced before shipment)."""
     if ideal is None:
-        return empty
+        return None
     delivered, invoiced = ideal.milestones.get("delivered"), ideal.milestones.get("invoiced")
     if delivered is None or invoiced is None or ideal.steps.index(delivered) > ideal.steps.index(invoiced):
-        return empty
+        return None
+    return invoiced, delivered
+
+
+def _invoiced_early(log: pl.DataFrame, ideal: IdealPath | None) -> pl.Series | None:
+    """Case ids of the orders invoiced with no delivery event before their first invoice event
+    (None when the ideal path does not ship before it invoices)."""
+    steps = invoice_and_delivery(ideal)
+    if steps is None:
+        return None
+    invoiced, delivered = steps
     activity, position = pl.col(ACTIVITY), pl.int_range(pl.len())
     first = per_case(
         log,
@@ -253,9 +307,7 @@ def _invoice_before_shipment(log: pl.DataFrame, ideal: IdealPath | None, case_id
         delivery=position.filter(activity == delivered).min(),
     )
     before = pl.col("delivery").is_null() | (pl.col("invoice") < pl.col("delivery"))
-    early = first.filter(pl.col("invoice").is_not_null() & before).select(CASE_ID).to_pandas()
-    early = early[_isin(early["case_id"], pl.from_pandas(case_ids))]
-    return _members(early, "invoice_before_shipment", None)
+    return first.filter(pl.col("invoice").is_not_null() & before)[CASE_ID]
 
 
 #: Where an order's value-adding time comes from, in the order of ``flow_efficiency``'s rows.
@@ -263,7 +315,7 @@ VALUE_ADDING_SOURCES = ("target_hours", "processing_times")
 
 
 def flow_efficiency(
-    log: pl.DataFrame | pd.DataFrame,
+    log: EventLog,
     ideal: IdealPath | ProcessModel,
     *,
     alignments: pd.DataFrame | None = None,
@@ -324,6 +376,16 @@ def flow_efficiency(
     >>> flow_efficiency(example_log(), IdealPath(ideal.steps)).loc[0, ["theoretical_from", "reason"]].tolist()
     ['not_computed', 'no target hours in the ideal path and no start times in the log']
     """
+    if _engines.is_engine_log(log, function="flow_efficiency"):
+        _engines.check_no_calendar(calendar, function="flow_efficiency")
+        path = ideal if isinstance(ideal, IdealPath) else None
+        spans = _engines.case_spans(log)
+        closed = _engines.cases_with(log, path.closing_step) if path is not None and closed_only else None
+        target = None
+        if path is not None and path.target_hours:
+            target = _target_time(_engines.executed_steps(log, list(path.target_hours)), path)
+        _engines.refuse_start_times(log, function="flow_efficiency")
+        return _efficiency_table(spans, closed, target, None)
     working = working_log(validate(log), check_calendar(calendar, function="flow_efficiency"))
     return _flow_efficiency(working, ideal, alignments=alignments, closed_only=closed_only)
 
@@ -341,15 +403,26 @@ def _flow_efficiency(
     spans = per_case(log, first_event=first, last_event=last).select(
         CASE_ID, lead=(pl.col("last_event") - pl.col("first_event")).dt.total_microseconds()
     )
-    if closed_only and isinstance(ideal, IdealPath):
-        spans = spans.filter(pl.col(CASE_ID).is_in(_closed_cases(log, ideal).implode()))
+    path = ideal if isinstance(ideal, IdealPath) else None
+    closed = _closed_cases(log, path) if path is not None and closed_only else None
+    target = None
+    if path is not None and path.target_hours:
+        target = _target_time(log.select(CASE_ID, pl.col(ACTIVITY).cast(pl.String)).unique(), path)
+    return _efficiency_table(spans, closed, target, _processing_time(log))
+
+
+def _efficiency_table(
+    spans: pl.DataFrame,
+    closed: pl.Series | None,
+    target: pl.DataFrame | None,
+    processing: pl.DataFrame | None,
+) -> pd.DataFrame:
+    """``flow_efficiency`` from each order's lead (``case_id``, ``lead`` in µs), the closed orders'
+    ids (None: all count) and each source's value-adding time per order (None: no such source)."""
+    if closed is not None:
+        spans = spans.filter(pl.col(CASE_ID).is_in(closed.implode()))
     spans = spans.filter(pl.col("lead") > 0)
-    sources = {
-        "target_hours": _target_time(log, ideal)
-        if isinstance(ideal, IdealPath) and ideal.target_hours
-        else None,
-        "processing_times": _processing_time(log),
-    }
+    sources = {"target_hours": target, "processing_times": processing}
     rows = [_efficiency(spans, source, time) for source, time in sources.items() if time is not None]
     if not rows:
         rows = [
@@ -477,15 +550,14 @@ def _efficiency(spans: pl.DataFrame, source: str, time: pl.DataFrame | None) -> 
     return found
 
 
-def _target_time(log: pl.DataFrame, ideal: IdealPath) -> pl.DataFrame:
-    """Per order, the target hours (in µs) of the distinct ideal-path steps it executed."""
+def _target_time(steps: pl.DataFrame, ideal: IdealPath) -> pl.DataFrame:
+    """Per order, the target hours (in µs) of the distinct ideal-path steps it executed, from each
+    order's distinct steps (``case_id``, ``activity``)."""
     hours = pl.DataFrame(
         {ACTIVITY: list(ideal.target_hours), "hours": [float(h) for h in ideal.target_hours.values()]}
     )
     return (
-        log.select(CASE_ID, pl.col(ACTIVITY).cast(pl.String))
-        .unique()
-        .join(hours, on=ACTIVITY)
+        steps.join(hours, on=ACTIVITY)
         .group_by(CASE_ID)
         .agg(adding=(pl.col("hours").sum() * 3_600_000_000).cast(pl.Int64))
     )
