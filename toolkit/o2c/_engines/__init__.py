@@ -14,8 +14,9 @@ engine, the table here) take any of:
 
 Each of those verbs asks ``is_engine_log`` at its door, before ``validate``, and hands a scanned
 log or a Spark DataFrame to the same-named function here. This package sits below the analyses
-(it imports ``o2c.log``, ``o2c.model``, ``o2c.io``, ``o2c._tables`` and ``o2c._milestones`` only), and loads its engines, DuckDB and
-narwhals, only when such a log arrives: a verb given a polars frame imports nothing more.
+(it imports ``o2c.log``, ``o2c.model``, ``o2c.io``, ``o2c._tables`` and ``o2c._milestones``
+only), and loads its engines, DuckDB and narwhals, only when such a log arrives: a verb given a
+polars frame imports nothing more.
 
 Results are equal to the in-memory path's: counts exactly, and every duration to the
 microsecond, since each engine computes the same median and 90th percentile (linear
