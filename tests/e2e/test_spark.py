@@ -25,7 +25,7 @@ from tests.conftest import sample_log
 
 FUNCTIONS = (
     "directly_follows", "waiting_times", "variants", "rework", "lead_times", "start_activities", "end_activities",
-    "bottlenecks", "log_summary", "case_variants", "activity_durations",
+    "bottlenecks", "log_summary", "case_variants", "activity_durations", "rework_cost", "first_time_right",
 )  # fmt: skip
 
 
@@ -68,7 +68,7 @@ def test_spark_equals_polars(function: str, logs: tuple[pl.DataFrame, Any]) -> N
         warnings.simplefilter("ignore")
         found = getattr(o2c, function)(frame)
     expected = getattr(o2c, function)(log)
-    if isinstance(expected, dict):  # log_summary
+    if isinstance(expected, dict | float):  # log_summary, first_time_right
         assert found == expected
     else:
         pd.testing.assert_frame_equal(found, expected)

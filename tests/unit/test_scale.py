@@ -22,13 +22,9 @@ FUNCTIONS = ("directly_follows", "waiting_times", "variants", "rework", "lead_ti
 #: Every verb an engine runs: the five above (with a deprecated alias in o2c.engines) and those
 #: that followed them; each gives the in-memory result (``log_summary`` a dict, compared apart).
 VERBS = (
-    *FUNCTIONS,
-    "start_activities",
-    "end_activities",
-    "bottlenecks",
-    "case_variants",
-    "activity_durations",
-)
+    *FUNCTIONS, "start_activities", "end_activities", "bottlenecks", "case_variants", "activity_durations",
+    "rework_cost",
+)  # fmt: skip
 #: An ideal path of the generated logs' activities (a, b, c, ...), for ``align``.
 IDEAL = o2c.IdealPath(
     ("a", "b", "c"),
@@ -43,6 +39,7 @@ def assert_same_on_engine(engine_log: object, log: pl.DataFrame) -> None:
     for function in VERBS:
         pd.testing.assert_frame_equal(getattr(o2c, function)(engine_log), getattr(o2c, function)(log))
     assert o2c.log_summary(engine_log) == o2c.log_summary(log)
+    assert o2c.first_time_right(engine_log) == o2c.first_time_right(log)
     aligned = o2c.align(engine_log, IDEAL)
     pd.testing.assert_frame_equal(aligned, o2c.align(log, IDEAL))
     assert (

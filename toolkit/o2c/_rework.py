@@ -210,16 +210,17 @@ def _ping_pongs(log: pl.DataFrame) -> pd.DataFrame:
 
 
 @overload
-def first_time_right(log: pl.DataFrame | pd.DataFrame, *, by: None = None) -> float: ...
+def first_time_right(log: EventLog, *, by: None = None) -> float: ...
 @overload
-def first_time_right(log: pl.DataFrame | pd.DataFrame, *, by: str) -> pd.DataFrame: ...
-def first_time_right(log: pl.DataFrame | pd.DataFrame, *, by: str | None = None) -> float | pd.DataFrame:
+def first_time_right(log: EventLog, *, by: str) -> pd.DataFrame: ...
+def first_time_right(log: EventLog, *, by: str | None = None) -> float | pd.DataFrame:
     """The share of cases in which no activity is executed more than once.
 
     Parameters
     ----------
-    log : DataFrame
-        An event log, polars or pandas (see ``o2c.log``).
+    log : DataFrame, ScannedLog or Spark DataFrame
+        An event log, polars or pandas (see ``o2c.log``); or a scanned log or a Spark DataFrame
+        (without ``by``: their views hold no attributes).
     by : str, optional
         A case attribute (a column with one value per case, such as ``region``); empty values
         of a case are ignored, and a case without any value forms its own group (None).
@@ -242,6 +243,8 @@ def first_time_right(log: pl.DataFrame | pd.DataFrame, *, by: str | None = None)
     0   AMER      1                       0               0.0
     1   EMEA      2                       1               0.5
     """
+    if _engines.is_engine_log(log, function="first_time_right"):
+        return _engines.first_time_right(log, by=by)
     return _first_time_right(validate(log), by=by)
 
 
@@ -268,7 +271,7 @@ def _first_time_right(log: pl.DataFrame, *, by: str | None = None) -> float | pd
     return table.to_pandas()
 
 
-def rework_cost(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
+def rework_cost(log: EventLog) -> pd.DataFrame:
     """Median lead time of cases with and without each rework, and the order value it delays.
 
     Parameters
@@ -303,14 +306,24 @@ def rework_cost(log: pl.DataFrame | pd.DataFrame) -> pd.DataFrame:
     2   Check Credit     repeat  1 days 07:00:00  16 days 16:00:00       -46125.0
     3   Check Credit  self_loop  1 days 07:00:00  16 days 16:00:00       -46125.0
     """
+    if _engines.is_engine_log(
+        log, function="rework_cost"
+    ):  # each case's rework, lead and value from the engine
+        return _rework_cost_of(*_engines.rework_facts(log))
     return _rework_cost(validate(log))
 
 
 def _rework_cost(log: pl.DataFrame) -> pd.DataFrame:
     """``rework_cost`` of a validated log."""
-    per_case = _rework_rows(log)
+    values = case_values(log, VALUE) if VALUE in log.columns else None
+    return _rework_cost_of(_rework_rows(log), _lead_microseconds(log), values)
+
+
+def _rework_cost_of(per_case: pl.DataFrame, leads: pl.DataFrame, values: pl.DataFrame | None) -> pd.DataFrame:
+    """``rework_cost`` from each case's rework (``_rework_rows``), lead time in µs (``case_id``,
+    ``lead``, every case) and order value (``case_id``, ``value``; None when the log has none)."""
     affected = per_case.select(*_KEYS, CASE_ID).unique()
-    leads = _lead_microseconds(log).sort("lead", CASE_ID).with_row_index("rank")
+    leads = leads.sort("lead", CASE_ID).with_row_index("rank")
     n_cases = leads.height
     affected = affected.join(leads, on=CASE_ID, how="inner")
     with_ = affected.group_by(_KEYS).agg(
@@ -321,12 +334,8 @@ def _rework_cost(log: pl.DataFrame) -> pd.DataFrame:
         difference=pl.col("lead_with") - pl.col("lead_without")
     )
     columns = [*_KEYS, "cases_affected", "lead_time_with", "lead_time_without", "lead_time_difference"]
-    if VALUE in log.columns:
-        value = (
-            affected.join(case_values(log, VALUE), on=CASE_ID, how="left")
-            .group_by(_KEYS)
-            .agg(pl.col(VALUE).sum())
-        )
+    if values is not None:
+        value = affected.join(values, on=CASE_ID, how="left").group_by(_KEYS).agg(pl.col(VALUE).sum())
         table = table.join(value, on=_KEYS, how="left", nulls_equal=True).with_columns(
             value_delayed=pl.col(VALUE) * pl.col("difference") / _MICROSECONDS_PER_DAY
         )

@@ -2,9 +2,9 @@
 
 ``o2c.directly_follows``, ``waiting_times``, ``variants``, ``rework``, ``lead_times``,
 ``start_activities``, ``end_activities``, ``bottlenecks``, ``log_summary``, ``case_variants``,
-``activity_durations``, ``align`` (the variants aligned here, each case's variant and lead time
-from the engine), ``cost_of_divergence`` and ``flow_efficiency`` (each order's facts from the
-engine, the table here) take any of:
+``activity_durations``, ``rework_cost``, ``first_time_right``, ``align`` (the variants aligned
+here, each case's variant and lead time from the engine), ``cost_of_divergence`` and
+``flow_efficiency`` (each order's facts from the engine, the table here) take any of:
 
 - a polars or pandas event log: the package's in-memory implementation runs (the fastest path);
 - a ``ScannedLog`` from ``o2c.scan_log(path)``: the events stay in Parquet and DuckDB computes
@@ -53,7 +53,7 @@ import polars as pl
 
 from o2c._milestones import steps_of_customer
 from o2c.errors import ArgumentError
-from o2c.log import VALUE
+from o2c.log import ACTIVITY, CASE_ID, VALUE
 from o2c.model import IdealPath
 
 if TYPE_CHECKING:
@@ -252,6 +252,41 @@ def refuse_start_times(log: ScannedLog | Any, *, function: str) -> None:
             function=function,
             argument="log",
         )
+
+
+def rework_facts(log: ScannedLog | Any) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+    """What ``o2c.rework_cost`` needs of a scanned log or a Spark DataFrame: each case's rework
+    (``case_id``, ``activity``, ``kind``, ``other_activity``), each case's lead time in µs
+    (``case_id``, ``lead``, a float) and, where the log has values, each case's order value."""
+    from o2c._engines import _frames
+
+    events = _events(log)
+    rows = _frames.collect(_frames.rework_rows(events)).with_columns(
+        pl.col(CASE_ID, ACTIVITY, "kind", "other_activity").cast(pl.String)
+    )
+    leads = _frames.case_leads(events).with_columns(pl.col("lead").cast(pl.Float64))
+    values = None
+    if has_value(log):
+        values = _frames.collect(_frames.case_values(events)).select(
+            pl.col(CASE_ID).cast(pl.String), pl.col(VALUE).cast(pl.Float64)
+        )
+    return rows, leads, values
+
+
+def first_time_right(log: ScannedLog | Any, *, by: str | None) -> float:
+    """``o2c.first_time_right`` of a scanned log or a Spark DataFrame (the share only: no ``by``)."""
+    from o2c._engines import _frames
+
+    if by is not None:
+        raise ArgumentError(
+            f"first_time_right(by={by!r}) needs the case attributes, which a scanned log or a Spark "
+            "DataFrame does not carry to the engine; pass the log read with o2c.read_log.",
+            function="first_time_right",
+            argument="by",
+            value=by,
+        )
+    reworked, cases = _frames.reworked_cases(_events(log))
+    return (cases - reworked) / cases if cases else float("nan")
 
 
 def has_value(log: ScannedLog | Any) -> bool:

@@ -168,8 +168,9 @@ def _ranked(traces: nw.LazyFrame, names: list[str] | None) -> pl.DataFrame:
     return found.sort(["cases", "trace"], descending=[True, False]).with_row_index("variant_id", offset=1)
 
 
-def rework(events: nw.LazyFrame, *, has_value: bool) -> pd.DataFrame:
-    """``o2c.rework`` of the engine's log: repeats, self-loops and ping-pong, as in memory."""
+def rework_rows(events: nw.LazyFrame) -> nw.LazyFrame:
+    """Per case and rework: ``case_id``, ``activity``, ``kind``, ``other_activity``, ``extra``
+    and ``time`` (µs), as ``o2c._rework._rework_rows`` finds them in memory."""
     repeats = (
         events.group_by(CASE_ID, ACTIVITY)
         .agg(nw.len().alias("n"), (nw.col("time_us").max() - nw.col("time_us").min()).alias("time"))
@@ -206,7 +207,12 @@ def rework(events: nw.LazyFrame, *, has_value: bool) -> pd.DataFrame:
         .select(CASE_ID, ACTIVITY, kind=nw.lit("ping_pong"), other_activity=nw.col("b").cast(nw.String),
                 extra=nw.col("extra"), time=nw.col("time").cast(nw.Int64))
     )  # fmt: skip
-    per_case = nw.concat([repeats, loops, pongs], how="vertical")
+    return nw.concat([repeats, loops, pongs], how="vertical")
+
+
+def rework(events: nw.LazyFrame, *, has_value: bool) -> pd.DataFrame:
+    """``o2c.rework`` of the engine's log: repeats, self-loops and ping-pong, as in memory."""
+    per_case = rework_rows(events)
     aggregates = [
         nw.len().alias("cases_affected"),
         nw.col("extra").sum().alias("extra_executions"),
@@ -358,3 +364,11 @@ def case_leads(events: nw.LazyFrame) -> pl.DataFrame:
     """Each case's lead time in µs: ``case_id``, ``lead`` (first start to last end)."""
     spans = case_spans(events).select(CASE_ID, lead=nw.col("last_us") - nw.col("first_us"))
     return collect(spans).with_columns(pl.col(CASE_ID).cast(pl.String), pl.col("lead").cast(pl.Int64))
+
+
+def reworked_cases(events: nw.LazyFrame) -> tuple[int, int]:
+    """How many cases repeat an activity, and how many cases there are."""
+    repeats = events.group_by(CASE_ID, ACTIVITY).agg(nw.len().alias("n")).filter(nw.col("n") > 1)
+    reworked = collect(repeats.select(nw.col(CASE_ID).n_unique().alias("n")))["n"][0]
+    cases = collect(events.select(nw.col(CASE_ID).n_unique().alias("n")))["n"][0]
+    return int(reworked or 0), int(cases or 0)  # an engine counts nothing in no rows as null
