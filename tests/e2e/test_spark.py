@@ -26,6 +26,7 @@ from tests.conftest import sample_log
 FUNCTIONS = (
     "directly_follows", "waiting_times", "variants", "rework", "lead_times", "start_activities", "end_activities",
     "bottlenecks", "log_summary", "case_variants", "activity_durations", "rework_cost", "first_time_right",
+    "rekeyed_data",
 )  # fmt: skip
 
 

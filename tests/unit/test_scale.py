@@ -23,7 +23,7 @@ FUNCTIONS = ("directly_follows", "waiting_times", "variants", "rework", "lead_ti
 #: that followed them; each gives the in-memory result (``log_summary`` a dict, compared apart).
 VERBS = (
     *FUNCTIONS, "start_activities", "end_activities", "bottlenecks", "case_variants", "activity_durations",
-    "rework_cost",
+    "rework_cost", "rekeyed_data",
 )  # fmt: skip
 #: An ideal path of the generated logs' activities (a, b, c, ...), for ``align``.
 IDEAL = o2c.IdealPath(

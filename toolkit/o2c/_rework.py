@@ -383,6 +383,11 @@ def rekeyed_data(
     0  Change Price               1        0.333333           1
     1          None               1        0.333333           1
     """
+    if _engines.is_engine_log(log, function="rekeyed_data"):
+        prefixes = _prefixes(patterns)
+        rekeyed = [name for name in _engines.activity_names(log) if name.lower().startswith(tuple(prefixes))]
+        per_activity, total, n_cases = _engines.activity_counts(log, rekeyed)
+        return _rekeyed_table(per_activity, total, n_cases)
     return _rekeyed_data(validate(log), patterns=patterns)
 
 
@@ -395,17 +400,18 @@ def _rekeyed_data(log: pl.DataFrame, *, patterns: Sequence[str] | str = REKEY_PA
     events = log.filter(pl.col(ACTIVITY).is_in(rekeyed.to_list())).select(
         CASE_ID, pl.col(ACTIVITY).cast(pl.String)
     )
-    n_cases = case_count(log)
-    per_activity = (
-        events.group_by(ACTIVITY)
-        .agg(cases_affected=pl.col(CASE_ID).n_unique(), executions=pl.len())
-        .sort(["cases_affected", ACTIVITY], descending=[True, False])
+    per_activity = events.group_by(ACTIVITY).agg(
+        cases_affected=pl.col(CASE_ID).n_unique(), executions=pl.len()
     )
-    total = events.select(
-        pl.lit(None, pl.String).alias(ACTIVITY),
-        cases_affected=pl.col(CASE_ID).n_unique(),
-        executions=pl.len(),
-    )
+    total = events.select(cases_affected=pl.col(CASE_ID).n_unique(), executions=pl.len())
+    return _rekeyed_table(per_activity, total, case_count(log))
+
+
+def _rekeyed_table(per_activity: pl.DataFrame, total: pl.DataFrame, n_cases: int) -> pd.DataFrame:
+    """``rekeyed_data`` from the re-keying activities' ``cases_affected`` and ``executions``, the
+    same over all of them (``total``, one row) and the log's cases (in memory or from an engine)."""
+    per_activity = per_activity.sort(["cases_affected", ACTIVITY], descending=[True, False])
+    total = total.select(pl.lit(None, pl.String).alias(ACTIVITY), "cases_affected", "executions")
     table = pl.concat([per_activity, total.cast(per_activity.schema)]).with_columns(
         executions_per_case=pl.col("executions") / pl.col("cases_affected").cast(pl.Float64),
     )

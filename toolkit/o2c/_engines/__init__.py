@@ -2,7 +2,7 @@
 
 ``o2c.directly_follows``, ``waiting_times``, ``variants``, ``rework``, ``lead_times``,
 ``start_activities``, ``end_activities``, ``bottlenecks``, ``log_summary``, ``case_variants``,
-``activity_durations``, ``rework_cost``, ``first_time_right``, ``align`` (the variants aligned
+``activity_durations``, ``rework_cost``, ``first_time_right``, ``rekeyed_data``, ``align`` (the variants aligned
 here, each case's variant and lead time from the engine), ``cost_of_divergence`` and
 ``flow_efficiency`` (each order's facts from the engine, the table here) take any of:
 
@@ -287,6 +287,22 @@ def first_time_right(log: ScannedLog | Any, *, by: str | None) -> float:
         )
     reworked, cases = _frames.reworked_cases(_events(log))
     return (cases - reworked) / cases if cases else float("nan")
+
+
+def activity_names(log: ScannedLog | Any) -> list[str]:
+    """The distinct activity names of a scanned log or a Spark DataFrame, sorted."""
+    from o2c._engines import _frames
+
+    return _frames.activity_names(_events(log))
+
+
+def activity_counts(log: ScannedLog | Any, activities: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """For the events of ``activities`` in a scanned log or a Spark DataFrame: per activity the
+    cases with it (``cases_affected``) and its ``executions``, the same over them all (one row),
+    and the log's cases."""
+    from o2c._engines import _frames
+
+    return _frames.activity_counts(_events(log), activities)
 
 
 def has_value(log: ScannedLog | Any) -> bool:

@@ -222,7 +222,7 @@ def rework(events: nw.LazyFrame, *, has_value: bool) -> pd.DataFrame:
         per_case = per_case.join(case_values(events), on=CASE_ID, how="left")
         aggregates.append(nw.col(VALUE).fill_null(0.0).sum().alias("value_affected"))
     summary = collect(per_case.group_by(*KEYS, drop_null_keys=False).agg(*aggregates))
-    n_cases = collect(events.select(nw.col(CASE_ID).n_unique().alias("n")))["n"][0]
+    n_cases = case_count(events)
     table = summary.with_columns(
         pl.col("cases_affected", "extra_executions").cast(pl.Int64),
         pl.col("time_added").cast(pl.Int64).cast(pl.Duration("us")),
@@ -369,6 +369,31 @@ def case_leads(events: nw.LazyFrame) -> pl.DataFrame:
 def reworked_cases(events: nw.LazyFrame) -> tuple[int, int]:
     """How many cases repeat an activity, and how many cases there are."""
     repeats = events.group_by(CASE_ID, ACTIVITY).agg(nw.len().alias("n")).filter(nw.col("n") > 1)
-    reworked = collect(repeats.select(nw.col(CASE_ID).n_unique().alias("n")))["n"][0]
-    cases = collect(events.select(nw.col(CASE_ID).n_unique().alias("n")))["n"][0]
-    return int(reworked or 0), int(cases or 0)  # an engine counts nothing in no rows as null
+    return case_count(repeats), case_count(events)
+
+
+def case_count(events: nw.LazyFrame) -> int:
+    """How many distinct ``case_id`` the frame has."""
+    found = collect(events.select(nw.col(CASE_ID).n_unique().alias("n")))["n"][0]
+    return int(found or 0)  # an engine counts nothing in no rows as null
+
+
+def activity_names(events: nw.LazyFrame) -> list[str]:
+    """The distinct activity names, sorted."""
+    return sorted(collect(events.select(ACTIVITY).unique())[ACTIVITY].cast(pl.String).to_list())
+
+
+def activity_counts(events: nw.LazyFrame, activities: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Per activity of ``activities``: ``cases_affected`` and ``executions``; the same over all
+    their events (one row); and the number of cases of the log."""
+    chosen = events.filter(nw.col(ACTIVITY).is_in(activities))
+    counts = [nw.col(CASE_ID).n_unique().alias("cases_affected"), nw.len().alias("executions")]
+    per_activity = collect(chosen.group_by(ACTIVITY).agg(*counts))
+    total = collect(chosen.select(*counts)).with_columns(pl.col("cases_affected").fill_null(0))
+    cases = case_count(events)
+    as_counts = [pl.col("cases_affected", "executions").cast(pl.UInt32)]
+    return (
+        per_activity.with_columns(pl.col(ACTIVITY).cast(pl.String), *as_counts),
+        total.with_columns(*as_counts),
+        cases,
+    )
