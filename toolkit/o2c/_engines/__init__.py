@@ -2,9 +2,10 @@
 
 ``o2c.directly_follows``, ``waiting_times``, ``variants``, ``rework``, ``lead_times``,
 ``start_activities``, ``end_activities``, ``bottlenecks``, ``log_summary``, ``case_variants``,
-``activity_durations``, ``rework_cost``, ``first_time_right``, ``rekeyed_data``, ``align`` (the variants aligned
-here, each case's variant and lead time from the engine), ``cost_of_divergence`` and
-``flow_efficiency`` (each order's facts from the engine, the table here) take any of:
+``activity_durations``, ``rework_cost``, ``first_time_right``, ``rekeyed_data``, ``align`` (the
+variants aligned here, each case's variant and lead time from the engine),
+``cost_of_divergence`` and ``flow_efficiency`` (each order's facts from the engine, the table
+here) take any of:
 
 - a polars or pandas event log: the package's in-memory implementation runs (the fastest path);
 - a ``ScannedLog`` from ``o2c.scan_log(path)``: the events stay in Parquet and DuckDB computes
