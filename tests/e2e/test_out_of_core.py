@@ -27,7 +27,7 @@ from tests.conftest import sample_log
 FUNCTIONS = (
     "directly_follows", "waiting_times", "variants", "rework", "lead_times", "start_activities", "end_activities",
     "bottlenecks", "log_summary", "case_variants", "activity_durations", "rework_cost", "first_time_right",
-    "rekeyed_data",
+    "rekeyed_data", "milestones",
 )  # fmt: skip
 HEADROOM_MB = 700
 DUCKDB_LIMIT = "200MB"
@@ -118,6 +118,7 @@ def test_cost_of_divergence_and_flow_efficiency_out_of_core_equal_in_memory(
     assert "invoice before shipment" in set(expected["deviation"])
     pd.testing.assert_frame_equal(cost, expected)
     pd.testing.assert_frame_equal(efficiency, o2c.flow_efficiency(log, ideal, closed_only=closed_only))
+    pd.testing.assert_frame_equal(o2c.milestones(scanned, ideal=ideal), o2c.milestones(log, ideal=ideal))
 
 
 @pytest.fixture(scope="module")

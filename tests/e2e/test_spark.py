@@ -26,7 +26,7 @@ from tests.conftest import sample_log
 FUNCTIONS = (
     "directly_follows", "waiting_times", "variants", "rework", "lead_times", "start_activities", "end_activities",
     "bottlenecks", "log_summary", "case_variants", "activity_durations", "rework_cost", "first_time_right",
-    "rekeyed_data",
+    "rekeyed_data", "milestones",
 )  # fmt: skip
 
 
@@ -109,6 +109,7 @@ def test_cost_of_divergence_and_flow_efficiency_on_spark_equal_in_memory(
     assert "invoice before shipment" in set(expected["deviation"])
     pd.testing.assert_frame_equal(cost, expected)
     pd.testing.assert_frame_equal(efficiency, o2c.flow_efficiency(log, ideal, closed_only=closed_only))
+    pd.testing.assert_frame_equal(o2c.milestones(frame, ideal=ideal), o2c.milestones(log, ideal=ideal))
 
 
 def test_start_times_on_spark_equal_polars(spark: Any, logs: tuple[pl.DataFrame, Any]) -> None:

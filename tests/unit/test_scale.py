@@ -23,7 +23,7 @@ FUNCTIONS = ("directly_follows", "waiting_times", "variants", "rework", "lead_ti
 #: that followed them; each gives the in-memory result (``log_summary`` a dict, compared apart).
 VERBS = (
     *FUNCTIONS, "start_activities", "end_activities", "bottlenecks", "case_variants", "activity_durations",
-    "rework_cost", "rekeyed_data",
+    "rework_cost", "rekeyed_data", "milestones",
 )  # fmt: skip
 #: An ideal path of the generated logs' activities (a, b, c, ...), for ``align``.
 IDEAL = o2c.IdealPath(
@@ -52,13 +52,16 @@ def assert_same_on_engine(engine_log: object, log: pl.DataFrame) -> None:
             o2c.cost_of_divergence(log, o2c.align(log, IDEAL), closed_only=closed_only),
         )
         if "start_timestamp" in log.columns:  # processing times are merged in memory only
-            with pytest.raises(ArgumentError, match="in memory only"):
-                o2c.flow_efficiency(engine_log, IDEAL, closed_only=closed_only)
+            for function in ("flow_efficiency", "lead_time_split"):
+                with pytest.raises(ArgumentError, match="in memory only"):
+                    getattr(o2c, function)(engine_log, IDEAL, closed_only=closed_only)
             continue
-        pd.testing.assert_frame_equal(
-            o2c.flow_efficiency(engine_log, IDEAL, closed_only=closed_only),
-            o2c.flow_efficiency(log, IDEAL, closed_only=closed_only),
-        )
+        for function in ("flow_efficiency", "lead_time_split"):
+            pd.testing.assert_frame_equal(
+                getattr(o2c, function)(engine_log, IDEAL, closed_only=closed_only),
+                getattr(o2c, function)(log, IDEAL, closed_only=closed_only),
+            )
+    pd.testing.assert_frame_equal(o2c.milestones(engine_log, ideal=IDEAL), o2c.milestones(log, ideal=IDEAL))
 
 
 def _log(rows: list[tuple[str, str, float]]) -> pl.DataFrame:

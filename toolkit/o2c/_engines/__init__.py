@@ -2,10 +2,10 @@
 
 ``o2c.directly_follows``, ``waiting_times``, ``variants``, ``rework``, ``lead_times``,
 ``start_activities``, ``end_activities``, ``bottlenecks``, ``log_summary``, ``case_variants``,
-``activity_durations``, ``rework_cost``, ``first_time_right``, ``rekeyed_data``, ``align`` (the
-variants aligned here, each case's variant and lead time from the engine),
-``cost_of_divergence`` and ``flow_efficiency`` (each order's facts from the engine, the table
-here) take any of:
+``activity_durations``, ``rework_cost``, ``first_time_right``, ``rekeyed_data``, ``milestones``,
+``align`` (the variants aligned here, each case's variant and lead time from the engine),
+``cost_of_divergence``, ``flow_efficiency`` and ``lead_time_split`` (each order's facts from the
+engine, the table here; without start times, which are merged in memory only) take any of:
 
 - a polars or pandas event log: the package's in-memory implementation runs (the fastest path);
 - a ``ScannedLog`` from ``o2c.scan_log(path)``: the events stay in Parquet and DuckDB computes
@@ -325,9 +325,15 @@ def bottleneck_edges(log: ScannedLog | Any) -> tuple[pl.DataFrame, pl.DataFrame 
 
 def customer_steps(log: ScannedLog | Any, ideal: IdealPath | None) -> frozenset[str]:
     """``o2c._milestones.customer_steps`` of a scanned log or a Spark DataFrame."""
+    return steps_of_customer(ideal, lambda: activity_cases(log))
+
+
+def activity_cases(log: ScannedLog | Any) -> pl.DataFrame:
+    """How many cases of a scanned log or a Spark DataFrame each activity occurs in (what milestones
+    are guessed from): ``activity``, ``cases``."""
     from o2c._engines import _frames
 
-    return steps_of_customer(ideal, lambda: _frames.activity_cases(_events(log)))
+    return _frames.activity_cases(_events(log))
 
 
 def log_counts(log: ScannedLog | Any) -> tuple[int, int, int, int | None, int | None]:

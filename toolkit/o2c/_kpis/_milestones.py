@@ -5,15 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
+from o2c import _engines
 from o2c._compat import keyword_only
-from o2c._milestones import find_milestones
+from o2c._engines import EventLog
+from o2c._milestones import Milestone, find_milestones, milestones_from_counts
 from o2c.log import validate
 from o2c.model import MILESTONES, IdealPath
 
 
 @keyword_only("ideal")
-def milestones(log: pl.DataFrame | pd.DataFrame, *, ideal: IdealPath | None = None) -> pd.DataFrame:
+def milestones(log: EventLog, *, ideal: IdealPath | None = None) -> pd.DataFrame:
     """The activity of each milestone: from the ideal path, else guessed from activity names.
+
+    ``log`` is an event log in memory, a ``ScannedLog`` (``o2c.scan_log``) or a Spark DataFrame
+    (which counts the cases per activity the guesses rank by).
 
     Returns
     -------
@@ -33,12 +38,18 @@ def milestones(log: pl.DataFrame | pd.DataFrame, *, ideal: IdealPath | None = No
     2   invoiced      Create Invoice     True
     3       paid     Receive Payment     True
     """
+    if _engines.is_engine_log(log, function="milestones"):
+        return _table(milestones_from_counts(_engines.activity_cases(log), ideal))
     return _milestones(validate(log), ideal=ideal)
 
 
 def _milestones(log: pl.DataFrame, *, ideal: IdealPath | None = None) -> pd.DataFrame:
     """``milestones`` of a validated log."""
-    stones = find_milestones(log, ideal)
+    return _table(find_milestones(log, ideal))
+
+
+def _table(stones: dict[str, Milestone]) -> pd.DataFrame:
+    """The milestones table of the milestones found."""
     return pd.DataFrame(
         {
             "milestone": list(MILESTONES),

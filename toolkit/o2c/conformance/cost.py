@@ -453,7 +453,7 @@ SPLIT_COLUMNS: dict[str, Any] = {
 
 
 def lead_time_split(
-    log: pl.DataFrame | pd.DataFrame,
+    log: EventLog,
     ideal: IdealPath | ProcessModel,
     *,
     closed_only: bool = True,
@@ -495,6 +495,10 @@ def lead_time_split(
        cases processing_time_median waiting_time_median  processing_share
     0      1        0 days 05:00:00     0 days 01:00:00          0.833333
     """
+    if _engines.is_engine_log(log, function="lead_time_split"):  # without start times: no rows
+        _engines.check_no_calendar(calendar, function="lead_time_split")
+        _engines.refuse_start_times(log, function="lead_time_split")
+        return _no_split()
     working = working_log(validate(log), check_calendar(calendar, function="lead_time_split"))
     return _lead_time_split(working, ideal, closed_only=closed_only)
 
@@ -507,7 +511,7 @@ def _lead_time_split(
         log = _activity_instances(log)
     split = _processing_and_waiting(log)
     if not len(split):
-        return pd.DataFrame({c: pd.Series(dtype=dtype) for c, dtype in SPLIT_COLUMNS.items()})
+        return _no_split()
     closing = None
     if closed_only and isinstance(ideal, IdealPath):
         closing = ideal.closing_step
@@ -526,6 +530,11 @@ def _lead_time_split(
         "instances_without_start": int(split["instances_without_start"].sum()),
     }
     return pd.DataFrame([row]).astype(SPLIT_COLUMNS)
+
+
+def _no_split() -> pd.DataFrame:
+    """``lead_time_split`` of a log without start times: its columns, no rows."""
+    return pd.DataFrame({c: pd.Series(dtype=dtype) for c, dtype in SPLIT_COLUMNS.items()})
 
 
 def _efficiency(spans: pl.DataFrame, source: str, time: pl.DataFrame | None) -> dict[str, object]:
