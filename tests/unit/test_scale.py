@@ -263,6 +263,14 @@ def test_scanned_tiny_log_boundaries_summary_and_bottlenecks_by_hand(
     assert aligned["cost"].tolist() == [20000, 20001, 10001]
     assert list(aligned["inserted_steps"]) == [("a",), ("a", "b"), ()]
     assert list(aligned["skipped_steps"]) == [("c",), (), ("c",)]
+    aligned_in_memory = o2c.align(tiny_parquet[0], IDEAL)
+    for value in ("value", 1000.0):
+        pd.testing.assert_frame_equal(
+            o2c.cost_of_divergence(scanned, aligned, value=value),
+            o2c.cost_of_divergence(tiny_parquet[0], aligned_in_memory, value=value),
+        )
+    with pytest.raises(ArgumentError, match="the mapped value column"):
+        o2c.cost_of_divergence(scanned, aligned, value="net_value")
     with pytest.raises(ArgumentError, match="in memory only"):
         o2c.bottlenecks(
             scanned, calendar=o2c.read_calendar(Path(__file__).parents[2] / "sample_logs" / "calendar.yaml")

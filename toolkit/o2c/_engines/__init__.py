@@ -207,10 +207,12 @@ def order_facts(
     ``invoice_and_delivery`` names the two steps)."""
     from o2c._engines import _frames
 
+    if value == VALUE:  # the mapped value column, by its name
+        value = None
     if value is not None and not isinstance(value, int | float):
         raise ArgumentError(
             f"cost_of_divergence(value={value!r}) on a scanned log or a Spark DataFrame: the order value "
-            "there is the mapped value column (value=None) or one number for every order.",
+            "there is the mapped value column (value=None or 'value') or one number for every order.",
             function="cost_of_divergence",
             argument="value",
             value=value,
