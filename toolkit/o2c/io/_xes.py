@@ -242,8 +242,12 @@ def _invalid_typed_values(path: Path, failed: dict[str, set[str]]) -> pl.DataFra
 
 
 _NESTED = ("list", "container")
-_EVENT_TAG = re.compile(rb"<event[\s>/]")
 _CHUNK = 1 << 24
+#: Bytes after a ``<`` that the scan looks at: ``container`` and one more.
+_LOOKAHEAD = 10
+_LT = ord("<")
+#: What may follow ``<event`` in an ``<event>`` element's tag: blanks (XML's and ``\\s``'s), ``>``, ``/``.
+_AFTER_EVENT = np.frombuffer(b" \t\n\r\x0b\x0c>/", dtype=np.uint8)
 
 
 class _TooDeepError(Exception):
@@ -264,47 +268,57 @@ def _check_limits(path: Path, *, max_nesting: int, max_field_bytes: int) -> _Sca
     """Refuse an XES file that holds more than ``max_field_bytes`` between two tags, or whose
     attribute lists or containers nest deeper than ``max_nesting``, before the parser takes it.
 
-    One pass over the (inflated) bytes, 16 MB at a time, finds the longest run without a ``<``
-    (numpy, 0.2 s for BPIC 2012), counts the ``<event>`` elements (for ``read_xes`` to check
-    that the parser read each), decodes the bytes as UTF-8 unless the file declares another
-    encoding, and sees whether a list or container occurs at all; only then does a second pass
-    (expat) measure the nesting. Returns what the pass found (None: not readable).
+    One pass over the (inflated) bytes, 16 MB at a time, finds the ``<`` of every tag (numpy)
+    and from their positions the longest run without a tag, the ``<event>`` elements (for
+    ``read_xes`` to check that the parser read each) and whether a ``<list`` or ``<container``
+    occurs at all; only then does a second pass (expat) measure the nesting. The bytes are
+    checked to be UTF-8 unless the file declares another encoding (ASCII needs no decoding).
+    0.17 s for BPIC 2012's 74 MB (0.30 s before). Returns what the pass found (None: not readable).
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.xes"
+    >>> _ = path.write_bytes(b"<log><trace><event/><event >x</event><events/></trace></log>")
+    >>> _check_limits(path, max_nesting=100, max_field_bytes=1000)
+    _Scan(events=2, utf8=True)
     """
     nested, events = False, 0
-    offset, last_tag, lines = 0, 0, 1
+    offset, last_tag = 0, 0  # bytes read, and the position of the last "<" among them
+    carry = b""  # the last bytes read, whose tags are looked at with the next chunk's bytes
     decoder: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
     try:
         with _open(path) as handle:
-            tail = b""
-            while chunk := handle.read(_CHUNK):
+            while True:
+                chunk = handle.read(_CHUNK)
                 if not offset:
                     declared = _DECLARED_ENCODING.match(chunk.lstrip(b"\xef\xbb\xbf"))
                     name = declared.group(1).decode("ascii", "replace") if declared else "utf-8"
                     if name.lower().replace("_", "-") not in ("utf-8", "utf8"):
                         decoder = None  # another encoding: the parser's to decode
-                if decoder is not None and utf8:
+                if decoder is not None and utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
                     try:
-                        decoder.decode(chunk)
+                        decoder.decode(chunk, final=not chunk)
                     except UnicodeDecodeError:
                         utf8 = False
-                block = tail + chunk
-                nested = nested or b"<list" in block or b"<container" in block
-                events += len(_EVENT_TAG.findall(block)) - len(_EVENT_TAG.findall(tail))
-                tail = block[-16:]
-                tags = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == ord("<")) + offset
-                gaps = np.diff(tags, prepend=last_tag)
+                block = carry + chunk if chunk else carry + bytes(_LOOKAHEAD)
+                data = np.frombuffer(block, dtype=np.uint8)
+                tags = np.flatnonzero(data == _LT)
+                ends = len(block) - _LOOKAHEAD if chunk else len(carry)
+                looked = tags[tags < ends]  # the tags whose next bytes are all in the block
+                events += len(_named(data, looked, b"event", _AFTER_EVENT))
+                nested = nested or any(len(_named(data, looked, name)) for name in (b"list", b"container"))
+                if not chunk:
+                    break
+                # the longest run without a tag, from this chunk's tags (the carry's were counted)
+                here = tags[tags >= len(carry)] - len(carry) + offset
+                gaps = np.diff(here, prepend=last_tag)
                 if len(gaps) and gaps.max() > max_field_bytes:
-                    at = int(tags[int(gaps.argmax())])
-                    before = chunk[: max(0, at - offset - int(gaps.max()))]
-                    _too_long(path, lines + before.count(b"\n"), max_field_bytes)
-                last_tag = int(tags[-1]) if len(tags) else last_tag
-                if offset + len(chunk) - last_tag > max_field_bytes:
-                    _too_long(path, lines + chunk.count(b"\n"), max_field_bytes)
+                    _too_long(path, int(here[int(gaps.argmax())] - gaps.max()), max_field_bytes)
+                last_tag = int(here[-1]) if len(here) else last_tag
                 offset += len(chunk)
-                lines += chunk.count(b"\n")
-        if decoder is not None and utf8:
-            decoder.decode(b"", final=True)
+                if offset - last_tag > max_field_bytes:
+                    _too_long(path, last_tag, max_field_bytes)
+                carry = block[max(0, ends) :]
     except UnicodeDecodeError:
         utf8 = False  # the file ends inside a character
     except (OSError, EOFError, zlib.error):
@@ -314,9 +328,30 @@ def _check_limits(path: Path, *, max_nesting: int, max_field_bytes: int) -> _Sca
     return _Scan(events, utf8)
 
 
-def _too_long(path: Path, line: int, limit: int) -> None:
+def _named(data: np.ndarray, tags: np.ndarray, name: bytes, then: np.ndarray | None = None) -> np.ndarray:
+    """The positions among ``tags`` (of ``<`` in ``data``) where ``name`` follows the ``<``, and
+    then, when ``then`` is given, one of its bytes; ``data`` holds ``len(name) + 1`` bytes after each."""
+    for i, byte in enumerate(name, 1):
+        tags = tags[data[tags + i] == byte]
+    if then is not None:
+        tags = tags[np.isin(data[tags + len(name) + 1], then)]
+    return tags
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The line (1 = first) of the (inflated) byte at ``offset`` of ``path``."""
+    lines, read = 1, 0
+    with _open(path) as handle:
+        while read < offset and (chunk := handle.read(min(_CHUNK, offset - read))):
+            lines += chunk.count(b"\n")
+            read += len(chunk)
+    return lines
+
+
+def _too_long(path: Path, at: int, limit: int) -> None:
+    """Refuse ``path`` for the text that runs without a tag from its byte ``at``."""
     raise InputFileError(
-        f"{path.name}: the text near line {line:,} runs longer than {limit:,} bytes without a tag (one "
+        f"{path.name}: the text near line {_line_at(path, at):,} runs longer than {limit:,} bytes without a tag (one "
         f"attribute value this long is broken or hostile); o2c reads values up to {limit:,} bytes. "
         "Raise the limit with max_field_bytes=... (--max-field-bytes) if the file is genuine.",
         path=path,
