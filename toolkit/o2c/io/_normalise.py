@@ -295,7 +295,9 @@ def _value(column: pl.Series, decimal_comma: bool, distinct: pl.Series | None) -
     column's distinct values (of a text column), which are judged instead of every row."""
     if column.dtype.is_numeric():
         return column.cast(pl.Float64), 0
-    text = column.cast(pl.String).str.strip_chars().replace("", None)
+    text = column.cast(pl.String)
+    if distinct is None or _needs_cleaning(distinct):  # else no row has blanks to strip, or is empty
+        text = text.str.strip_chars().replace("", None)
     present = (
         text.unique() if distinct is None else distinct.str.strip_chars().replace("", None)
     ).drop_nulls()
