@@ -273,7 +273,8 @@ def _check_limits(path: Path, *, max_nesting: int, max_field_bytes: int) -> _Sca
     ``read_xes`` to check that the parser read each) and whether a ``<list`` or ``<container``
     occurs at all; only then does a second pass (expat) measure the nesting. The bytes are
     checked to be UTF-8 unless the file declares another encoding (ASCII needs no decoding).
-    0.15 s for BPIC 2012's 74 MB (0.30 s before). Returns what the pass found (None: not readable).
+    0.15 s for BPIC 2012's 74 MB, beside 1 s of parsing. Returns what the pass found (None: not
+    readable).
 
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.xes"
