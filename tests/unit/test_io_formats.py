@@ -425,3 +425,75 @@ def test_columns_name_a_missing_column_and_refuse_what_is_read_whole(tmp_path: P
     ocel = Path(__file__).parents[2] / "sample_logs" / "o2c_objects.jsonocel"
     with pytest.raises(ArgumentError, match="object-centric"):
         read_log(ocel, columns=["Region"])
+
+
+# --- the limits' scan: what it counts, whatever the chunks and the gzip members ----------------------
+
+
+def _scan_by_hand(data: bytes) -> tuple[int, bool, bool]:
+    """<event> elements, a list or container anywhere, valid UTF-8: by regex and str.decode."""
+    import re
+
+    try:
+        data.decode("utf-8")
+        utf8 = True
+    except UnicodeDecodeError:
+        utf8 = False
+    return len(re.findall(rb"<event[\s>/]", data)), bool(re.search(rb"<list|<container", data)), utf8
+
+
+_PIECES = [b"<event>", b"<event ", b"<event/", b"<event\t", b"<events>", b"</event>", b"<list>", b"<container ",
+           b"<contain", b"x" * 7, b"\n", b"<", b"\xc3\xa9", b"\xc3", b"<eve", b"nt>", b"<trace>"]  # fmt: skip
+
+
+@pytest.mark.parametrize("chunk", [3, 7, 10, 11, 64, 1 << 24])
+def test_the_scan_counts_as_a_regex_over_the_whole_file_at_any_chunk_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    import random
+
+    from o2c.io import _xes
+
+    monkeypatch.setattr(_xes, "_CHUNK", chunk)
+    nesting_measured: list[Path] = []  # the expat pass runs only where a list or container was seen
+    monkeypatch.setattr(_xes, "_check_nesting", lambda path, limit: nesting_measured.append(path))
+    rng = random.Random(chunk)
+    for i in range(60):
+        data = b"".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 30)))
+        events, lists, utf8 = _scan_by_hand(data)
+        for name, content in ((f"{i}.xes", data), (f"{i}.xes.gz", gzip.compress(data))):
+            (tmp_path / name).write_bytes(content)
+            nesting_measured.clear()
+            scan = _xes._check_limits(tmp_path / name, max_nesting=100, max_field_bytes=1 << 20)
+            assert scan == _xes._Scan(events, utf8) and bool(nesting_measured) == lists, (chunk, data)
+
+
+def test_the_scan_reads_each_gzip_member_and_refuses_a_broken_gzip(tmp_path: Path) -> None:
+    from o2c.io import _xes
+
+    xes = b'<log><trace><event a="1"/><event>\xc3\xa9</event></trace></log>'
+    one = gzip.compress(xes)
+    broken_checksum = one[:-8] + bytes([one[-8] ^ 0xFF]) + one[-7:]
+    outcomes = {}
+    for name, content in {
+        "two_members": one + gzip.compress(xes),
+        "zero_padding": one + bytes(100),
+        "padding_between": one + bytes(2) + one,
+        "trailing_junk": one + b"junk",
+        "cut_short": one[:-10],
+        "broken_checksum": broken_checksum,
+        "not_gzip": xes,
+    }.items():
+        path = tmp_path / f"{name}.xes.gz"
+        path.write_bytes(content)
+        scan = _xes._check_limits(path, max_nesting=100, max_field_bytes=1000)
+        try:  # what Python's gzip module reads, beside
+            whole = gzip.decompress(content)
+        except (OSError, EOFError):
+            whole = None
+        assert (scan is None) == (whole is None), name
+        outcomes[name] = None if scan is None else scan.events
+        if whole is not None:
+            assert scan == _xes._Scan(_scan_by_hand(whole)[0], True), name
+    assert outcomes == {"two_members": 4, "zero_padding": 2, "padding_between": 4, "trailing_junk": None,
+                        "cut_short": None, "broken_checksum": None, "not_gzip": None}  # fmt: skip

@@ -130,19 +130,31 @@ _IDS = [_SHORT, [*_SHORT, "123456789", "0000012345678901"], [*_SHORT, "000001234
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), ids=st.sampled_from(_IDS), by_time=st.booleans())
+@given(data=st.data(), ids=st.sampled_from(_IDS), order=st.sampled_from(["file", "time", "runs", "cases"]))
 def test_sort_events_orders_as_the_stable_sort_by_the_three_keys(
-    data: st.DataObject, ids: list[str | None], by_time: bool
+    data: st.DataObject, ids: list[str | None], order: str
 ) -> None:
     """Whichever shortcut the case ids and the row order allow, the order is the stable sort's."""
     row = st.tuples(st.sampled_from(ids), st.integers(0, 3), st.integers(0, 3))
     rows = data.draw(st.lists(row, max_size=30))
     frame = pl.DataFrame(rows, schema={"case": pl.String, "time": pl.Int64, "row": pl.Int64}, orient="row")
-    if by_time:  # an export in time order: the stable sort by case alone
+    if order == "time":  # an export in time order: the stable sort by case alone
         frame = frame.sort("time", "row", maintain_order=True)
+    elif order == "runs":  # each run of equal cases in time order, a case maybe in several runs
+        frame = frame.sort(pl.col("case").rle_id(), "time", "row", maintain_order=True)
+    elif order == "cases":  # each case one run in time order (an XES file's traces), cases in any order
+        frame = frame.sort(pl.int_range(pl.len()).min().over("case"), "time", "row", maintain_order=True)
     frame = frame.with_row_index("position")
     got = sort_events(frame.lazy(), pl.col("case"), pl.col("time"), pl.col("row")).collect()
     assert got.equals(frame.sort("case", "time", "row", maintain_order=True))
+
+
+def test_a_case_in_two_runs_is_sorted_by_time_even_beside_missing_cases() -> None:
+    """Runs in time order, but case "a" in two of them: not the stable sort by case alone (a
+    missing case compared with "a" must count as a new run, or the runs look like one per case)."""
+    frame = pl.DataFrame({"case": [None, "a", "b", "a"], "time": [0, 1, 0, 0], "row": [1, 2, 3, 4]})
+    got = sort_events(frame.lazy(), pl.col("case"), pl.col("time"), pl.col("row")).collect()
+    assert got["row"].to_list() == [1, 4, 2, 3]
 
 
 def test_validate_marks_case_id_sorted_and_the_mark_is_checked_within_cases() -> None:

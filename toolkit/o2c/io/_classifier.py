@@ -73,12 +73,12 @@ def classify(
             value=classifier,
             allowed="a classifier's name or a list of column names",
         )
-    name, keys, rule = _choose(log, AUTO if classifier is None else classifier, declared)
+    statuses = _statuses(log)
+    name, keys, rule = _choose(log, AUTO if classifier is None else classifier, declared, statuses)
     notes: dict[str, Any] = {
         "classifier": {"name": name, "keys": keys, "rule": rule},
         "activities_renamed": 0,
     }
-    statuses = _statuses(log)
     if statuses:
         notes["lifecycle_statuses"] = statuses
     if keys == [ACTIVITY]:
@@ -94,10 +94,14 @@ def classify(
 
 
 def _choose(
-    log: pl.DataFrame, classifier: str | Sequence[str], declared: dict[str, Sequence[str]]
+    log: pl.DataFrame,
+    classifier: str | Sequence[str],
+    declared: dict[str, Sequence[str]],
+    statuses: dict[str, int],
 ) -> tuple[str, list[str], str]:
     """The classifier's name, the columns it joins, and the rule in words (which depends on the
-    outcome only, so that a rerun naming the classifier ``auto`` chose says the same)."""
+    outcome only, so that a rerun naming the classifier ``auto`` chose says the same);
+    ``statuses`` are the log's (``_statuses``)."""
     if not isinstance(classifier, str):
         keys = [str(k) for k in classifier]
         if not keys:
@@ -111,7 +115,6 @@ def _choose(
         columns = _columns(log, keys, "the classifier")
         return SEPARATOR.join(columns), columns, "the columns given, joined with '+'"
     chosen = classifier.strip()
-    statuses = _statuses(log)
     if chosen.lower() == AUTO:
         chosen = WITH_LIFECYCLE if statuses else ACTIVITY_ONLY
     if chosen.lower() == ACTIVITY_ONLY:

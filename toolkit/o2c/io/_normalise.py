@@ -168,10 +168,11 @@ def normalise(
     rejects = rejects.with_columns(source_file=pl.lit(source_file))
     if rejects.height:
         frame = frame.filter(~pl.col(SOURCE_ROW).is_in(rejects[SOURCE_ROW].implode()))
-    kept, duplicates = _drop_duplicates(frame, roles)
+    frame, duplicates = _duplicates(frame, roles)  # sorted once, here, whether duplicates stay or go
     notes["duplicate_events"] = duplicates.height
     if drop_duplicates:
-        frame = kept
+        if duplicates.height:
+            frame = frame.filter(~pl.col(SOURCE_ROW).is_in(duplicates[SOURCE_ROW].implode()))
         rejects = pl.concat([rejects, duplicates.with_columns(source_file=pl.lit(source_file))])
     rejects = rejects.select(empty_rejects().columns).sort(SOURCE_ROW, "column", maintain_order=True)
     if strict and rejects.height:
@@ -294,7 +295,9 @@ def _value(column: pl.Series, decimal_comma: bool, distinct: pl.Series | None) -
     column's distinct values (of a text column), which are judged instead of every row."""
     if column.dtype.is_numeric():
         return column.cast(pl.Float64), 0
-    text = column.cast(pl.String).str.strip_chars().replace("", None)
+    text = column.cast(pl.String)
+    if distinct is None or _needs_cleaning(distinct):  # else no row has blanks to strip, or is empty
+        text = text.str.strip_chars().replace("", None)
     present = (
         text.unique() if distinct is None else distinct.str.strip_chars().replace("", None)
     ).drop_nulls()
@@ -343,8 +346,9 @@ def _attribute(
     return text
 
 
-def _drop_duplicates(frame: pl.DataFrame, roles: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Keep the first of exact duplicate events (all columns but ``source_row`` equal).
+def _duplicates(frame: pl.DataFrame, roles: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``frame`` sorted (``sort_log``), and a reject (``duplicate_event``) for each exact duplicate
+    event but the first (all columns but ``source_row`` equal).
 
     Duplicates share case and timestamp, so only events tied with a neighbour in the sorted
     log are compared on every column.
@@ -364,6 +368,4 @@ def _drop_duplicates(frame: pl.DataFrame, roles: dict[str, str]) -> tuple[pl.Dat
         value=pl.col(ACTIVITY).cast(pl.String),
         reason=pl.lit(str(Reason.DUPLICATE_EVENT)),
     )
-    if repeated.height:
-        ordered = ordered.filter(~pl.col(SOURCE_ROW).is_in(repeated[SOURCE_ROW].implode()))
     return ordered, duplicates

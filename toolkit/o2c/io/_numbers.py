@@ -28,10 +28,13 @@ def to_number(
     """
     if text.dtype != pl.String:
         return None
-    present = (text.unique() if distinct is None else distinct).drop_nulls().str.strip_chars()
+    given = (text.unique() if distinct is None else distinct).drop_nulls()
+    present = given.str.strip_chars()
     present = present.filter(present != "")
     if present.is_empty():
         return None
+    # every row's value is one of ``given``: when none has blanks or is empty, no row needs stripping
+    clean = present.len() == given.len() and present.equals(given)
     if bool(present.str.contains(r"^[+-]?0\d").any()):
         return None
     if decimal_comma is None:
@@ -40,15 +43,19 @@ def to_number(
         if not (dot_ok or comma_ok):
             return None
         if dot_ok and bool(present.str.contains(_INTEGER).all()):
-            return text.str.strip_chars().replace("", None).cast(pl.Int64)
+            return (text if clean else _stripped(text)).cast(pl.Int64)
         decimal_comma = comma_ok and (not dot_ok or uses_decimal_comma(present))
     pattern = _COMMA if decimal_comma else _DOT
     if not bool(present.str.contains(pattern).all()):
         return None
     thousands, decimal = (".", ",") if decimal_comma else (",", ".")
-    values = text.str.strip_chars().replace("", None)
+    values = text if clean else _stripped(text)
     plain = values.str.replace_all(thousands, "", literal=True).str.replace(decimal, ".", literal=True)
     return plain.cast(pl.Float64)
+
+
+def _stripped(text: pl.Series) -> pl.Series:
+    return text.str.strip_chars().replace("", None)
 
 
 def uses_decimal_comma(text: pl.Series) -> bool:
