@@ -111,7 +111,8 @@ def align(
         running finishes); the rest are kept unresolved, like a variant over ``timeout``.
         None: no budget. The sequence alignment ignores it.
     progress : bool, optional
-        Show a progress bar over the variants pm4py aligns (default: when stderr is a terminal).
+        Show a progress bar over the variants aligned to a Petri net (default: when stderr is a
+        terminal).
     calendar : WorkingCalendar, optional
         ``lead_time`` in working time (``o2c.read_calendar``), followed by ``lead_time_calendar``.
 
