@@ -422,7 +422,8 @@ def _align_pm4py(
 
 def _within_budget(traces: Sequence[tuple[str, ...]], time_budget: float | None) -> Iterator[tuple[str, ...]]:
     """``traces`` in order until ``time_budget`` seconds have passed since the first was asked
-    for (pm4py asks for a trace when it starts aligning it); all of them without a budget."""
+    for (``_pm4py.align_traces`` asks for a trace when it starts aligning it, or for a batch of
+    ``_pm4py.BATCH_EVENTS`` events it then aligns together); all of them without a budget."""
     deadline = None if time_budget is None else time.monotonic() + time_budget
     for trace in traces:
         if deadline is not None and time.monotonic() >= deadline:
