@@ -45,7 +45,7 @@ SILENT_MOVE_COST = 1
 MAX_STATES = 20_000
 
 #: Product edges (tree nodes × the graph's edges) one search may hold: ~12 bytes each.
-MAX_EDGES = 8_000_000
+MAX_EDGES = 4_000_000
 
 
 @dataclass(frozen=True, eq=False)
