@@ -377,6 +377,28 @@ def test_each_trace_is_aligned_once_per_model_and_timelines_reuse_it(
     assert len(calls) == 7  # the timelines aligned nothing new
 
 
+def test_a_budget_stops_pm4py_between_two_variants(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A net too large for its reachability graph goes to pm4py one variant at a time, so a
+    budget stops it after the variant that spent it (each alignment here takes 10 s of clock)."""
+    from pm4py.algo.conformance.alignments.petri_net import algorithm
+
+    monkeypatch.setattr("o2c._net_align.MAX_STATES", 0)
+    clock = [0.0]
+    monkeypatch.setattr("o2c.conformance.alignments.time.monotonic", lambda: clock[0])
+    original = algorithm.apply_trace
+
+    def slow(*args: object, **kwargs: object) -> object:
+        clock[0] += 10.0
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(algorithm, "apply_trace", slow)
+    log = _log({"c1": ["a", "b", "c"], "c2": ["a", "b", "c"], "c3": ["a", "c"], "c4": ["b"]})
+    model = ProcessModel(*_pm4py.sequence_net(("a", "b", "c"), set()))
+    budgeted = align(log, model, time_budget=15)  # started at 0 and at 10; not at 20
+    assert budgeted["resolved"].tolist() == [True, True, True, False]
+    assert clock[0] == 20.0
+
+
 def test_the_headline_says_when_orders_were_left_unaligned(monkeypatch: pytest.MonkeyPatch) -> None:
     from o2c import assess, headlines, read_log
 

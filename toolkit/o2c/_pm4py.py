@@ -141,8 +141,9 @@ def align_traces(
 
     A net with at most ``o2c._net_align.MAX_STATES`` reachable markings is aligned on its
     reachability graph (``o2c._net_align``: exact, the same costs as pm4py's A*, and it always
-    finishes), the traces taken ``BATCH_EVENTS`` events at a time; a larger net, or a trace too
-    long for the graph, goes to pm4py's A* (state equation), ``timeout`` seconds per trace.
+    finishes), the traces taken ``BATCH_EVENTS`` events at a time; a larger net goes to pm4py's
+    A* (state equation), one trace at a time (a budget in ``traces`` stops it between two),
+    ``timeout`` seconds per trace, and so does a trace too long for the graph.
 
     >>> net, im, fm = sequence_net(["a", "b", "c"], {"b"})
     >>> next(align_traces([("a", "c")], net, im, fm, timeout=10))["cost"]
@@ -154,6 +155,7 @@ def align_traces(
     markings = (repr(initial_marking), repr(final_marking))
     graph = _reachability_graph(net, initial_marking, final_marking)
     longest = -1 if graph is None else _net_align.MAX_EDGES // _net_align.layer_edges(graph) - 1
+    batch = BATCH_EVENTS if graph is not None else 0  # pm4py's A*: one trace at a time
     pending: list[tuple[tuple[Any, ...], tuple[str, ...]]] = []
     events = 0
     for trace in traces:
@@ -161,7 +163,7 @@ def align_traces(
         pending.append((key, tuple(trace)))
         if key not in known and not known_only:
             events += len(key[0])
-            if events >= BATCH_EVENTS:  # align what has been asked for, then ask for more
+            if events >= batch:  # align what has been asked for, then ask for more
                 yield from _flush(
                     pending, known, known_only, graph, longest, net, initial_marking, final_marking, timeout
                 )
