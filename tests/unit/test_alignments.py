@@ -188,7 +188,10 @@ def test_pm4py_route_equals_the_sequence_alignment(example_log: pl.DataFrame) ->
         assert exact[column].tolist() == routed[column].tolist()
 
 
-def test_unresolved_variants_are_kept_with_nan_fitness(example_log: pl.DataFrame) -> None:
+def test_unresolved_variants_are_kept_with_nan_fitness(
+    example_log: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("o2c._net_align.MAX_STATES", 0)  # too many markings: pm4py's A*, which gives up
     result = align(example_log, IdealPath(O2C), method="pm4py", timeout=0.0, progress=False)
     assert len(result) == 3
     assert not result["resolved"].any()
@@ -331,21 +334,33 @@ def test_a_spent_time_budget_aligns_nothing_and_the_report_says_so(tmp_path) -> 
     assert json.loads((tmp_path / "out" / "findings.json").read_text())["parameters"]["time_budget"] == 0
 
 
-def test_pm4py_aligns_each_trace_once_per_model_and_timelines_reuse_it(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("aligner", ["reachability graph", "pm4py"])
+def test_each_trace_is_aligned_once_per_model_and_timelines_reuse_it(
+    monkeypatch: pytest.MonkeyPatch, aligner: str
 ) -> None:
     from pm4py.algo.conformance.alignments.petri_net import algorithm
 
+    from o2c import _net_align
     from o2c.timeline import _timelines
 
-    calls: list[int] = []
-    original = algorithm.apply_trace
-    monkeypatch.setattr(algorithm, "apply_trace", lambda *a, **k: calls.append(1) or original(*a, **k))
+    calls: list[int] = []  # one per trace aligned
+    if aligner == "pm4py":
+        monkeypatch.setattr(_net_align, "MAX_STATES", 0)  # the net is too large for the graph
+        original = algorithm.apply_trace
+        monkeypatch.setattr(algorithm, "apply_trace", lambda *a, **k: calls.append(1) or original(*a, **k))
+    else:
+        on_graph = _net_align.align_traces
+        monkeypatch.setattr(
+            _net_align,
+            "align_traces",
+            lambda graph, traces: calls.extend([1] * len(traces)) or on_graph(graph, traces),
+        )
     traces = {"c1": ["a", "b", "c"], "c2": ["a", "b", "c"], "c3": ["a", "c"], "c4": ["b"]}
     log = _log(traces)
     model = ProcessModel(*_pm4py.sequence_net(("a", "b", "c"), set()))
     first = align(log, model)
     assert len(calls) == 3  # one per variant
+    assert first["cost"].tolist() == [0, 0, 10000, 20000]
     pd.testing.assert_frame_equal(align(log, model), first)
     assert len(calls) == 3  # remembered
     other = ProcessModel(*_pm4py.sequence_net(("a", "b", "c"), set()))
@@ -360,6 +375,28 @@ def test_pm4py_aligns_each_trace_once_per_model_and_timelines_reuse_it(
     moved = rows.group_by("case_id").agg(pl.col("move").is_not_null().all()).sort("case_id")
     assert moved["move"].to_list() == [True, True, False, False]
     assert len(calls) == 7  # the timelines aligned nothing new
+
+
+def test_a_budget_stops_pm4py_between_two_variants(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A net too large for its reachability graph goes to pm4py one variant at a time, so a
+    budget stops it after the variant that spent it (each alignment here takes 10 s of clock)."""
+    from pm4py.algo.conformance.alignments.petri_net import algorithm
+
+    monkeypatch.setattr("o2c._net_align.MAX_STATES", 0)
+    clock = [0.0]
+    monkeypatch.setattr("o2c.conformance.alignments.time.monotonic", lambda: clock[0])
+    original = algorithm.apply_trace
+
+    def slow(*args: object, **kwargs: object) -> object:
+        clock[0] += 10.0
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(algorithm, "apply_trace", slow)
+    log = _log({"c1": ["a", "b", "c"], "c2": ["a", "b", "c"], "c3": ["a", "c"], "c4": ["b"]})
+    model = ProcessModel(*_pm4py.sequence_net(("a", "b", "c"), set()))
+    budgeted = align(log, model, time_budget=15)  # started at 0 and at 10; not at 20
+    assert budgeted["resolved"].tolist() == [True, True, True, False]
+    assert clock[0] == 20.0
 
 
 def test_the_headline_says_when_orders_were_left_unaligned(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,6 +30,7 @@ LEVELS = {
     "conformance.ideal_path": 2,  # the deprecated name of o2c.model
     "_milestones": 2,
     "_pm4py": 2,
+    "_net_align": 2,  # exact alignments on a net's reachability graph (numpy, scipy); _pm4py's align_traces uses it
     "io": 3,
     # the DuckDB and Spark engines, below the analyses: the verbs hand them a scanned or Spark log
     # at the door (importing them only then); they reach up to nothing but io (scan_log's mapping)

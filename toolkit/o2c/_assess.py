@@ -275,8 +275,8 @@ def assess(
         Seconds the alignment to a process model (BPMN, PNML, ``discover="inductive_miner"``)
         may take in all: variants are aligned most frequent first until it is spent, the rest
         stay unresolved, and the report says how many orders were aligned (``o2c.align``).
-        None: no budget (each variant still stops after 30 s). An ideal path is always aligned
-        whole.
+        None: no budget (on a net too large for its reachability graph, each variant still stops
+        after 30 s in pm4py's A*). An ideal path is always aligned whole.
 
     Returns
     -------

@@ -15,8 +15,11 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import polars as pl
+
+from o2c import _net_align
 
 _PM4PY_COLUMNS = {
     "case_id": "case:concept:name",
@@ -126,7 +129,7 @@ def align_traces(
     timeout: float,
     known_only: bool = False,
 ) -> Iterator[dict[str, Any] | None]:
-    """pm4py's optimal alignment of each trace to the net, with its standard cost function.
+    """The optimal alignment of each trace to the net, with pm4py's standard cost function.
 
     Yields, per trace, ``None`` when pm4py gave up after ``timeout`` seconds, else a dict with
     ``cost``, ``worst_cost`` (pm4py's ``bwc``), ``fitness``, ``skipped`` (labels of visible model
@@ -136,36 +139,116 @@ def align_traces(
     Alignments are remembered per net while it lives (a trace pm4py gave up on stays None);
     ``known_only`` yields None for a trace not aligned before instead of aligning it.
 
+    A net with at most ``o2c._net_align.MAX_STATES`` reachable markings is aligned on its
+    reachability graph (``o2c._net_align``: exact, the same costs as pm4py's A*, and it always
+    finishes), the traces taken ``BATCH_EVENTS`` events at a time; a larger net goes to pm4py's
+    A* (state equation), one trace at a time (a budget in ``traces`` stops it between two),
+    ``timeout`` seconds per trace, and so does a trace too long for the graph.
+
     >>> net, im, fm = sequence_net(["a", "b", "c"], {"b"})
     >>> next(align_traces([("a", "c")], net, im, fm, timeout=10))["cost"]
     1
     >>> [m for m in next(align_traces([("a", "d")], net, im, fm, timeout=10))["moves"] if ">>" in m]
-    [('d', '>>'), ('>>', None), ('>>', 'c')]
+    [('>>', None), ('d', '>>'), ('>>', 'c')]
     """
+    known = _ALIGNED.setdefault(net, {})
+    markings = (repr(initial_marking), repr(final_marking))
+    graph = _reachability_graph(net, initial_marking, final_marking)
+    longest = -1 if graph is None else _net_align.MAX_EDGES // _net_align.layer_edges(graph) - 1
+    batch = BATCH_EVENTS if graph is not None else 0  # pm4py's A*: one trace at a time
+    pending: list[tuple[tuple[Any, ...], tuple[str, ...]]] = []
+    events = 0
+    for trace in traces:
+        key = (tuple(trace), *markings, timeout)
+        pending.append((key, tuple(trace)))
+        if key not in known and not known_only:
+            events += len(key[0])
+            if events >= batch:  # align what has been asked for, then ask for more
+                yield from _flush(
+                    pending, known, known_only, graph, longest, net, initial_marking, final_marking, timeout
+                )
+                pending, events = [], 0
+    yield from _flush(
+        pending, known, known_only, graph, longest, net, initial_marking, final_marking, timeout
+    )
+
+
+#: Events ``align_traces`` takes from its traces before it aligns them (on the reachability graph).
+BATCH_EVENTS = 20_000
+
+
+def _flush(
+    pending: list[tuple[tuple[Any, ...], tuple[str, ...]]],
+    known: dict[tuple[Any, ...], dict[str, Any] | None],
+    known_only: bool,
+    graph: _net_align.ReachabilityGraph | None,
+    longest: int,
+    net: Any,
+    initial_marking: Any,
+    final_marking: Any,
+    timeout: float,
+) -> Iterator[dict[str, Any] | None]:
+    """Align the pending traces not known yet (on the graph, or with pm4py), then yield all."""
+    new = {key: trace for key, trace in pending if key not in known} if not known_only else {}
+    on_graph = [key for key, trace in new.items() if len(trace) <= longest]
+    if on_graph:
+        assert graph is not None
+        found = _net_align.align_traces(graph, [new[key] for key in on_graph])
+        known.update(zip(on_graph, found, strict=True))
+    for key, _ in pending:
+        if key not in known and key in new:  # a net too large for the graph, or a very long trace
+            known[key] = _align_with_pm4py(new[key], net, initial_marking, final_marking, timeout)
+        yield known.get(key)
+
+
+def _align_with_pm4py(
+    trace: tuple[str, ...], net: Any, initial_marking: Any, final_marking: Any, timeout: float
+) -> dict[str, Any] | None:
+    """pm4py's A* alignment of one trace (None when it gave up after ``timeout`` seconds)."""
     pm4py()
     from pm4py.algo.conformance.alignments.petri_net import algorithm
     from pm4py.objects.log.obj import Event, Trace
 
+    events = Trace([Event({"concept:name": activity}) for activity in trace])
     parameters = {algorithm.Parameters.PARAM_MAX_ALIGN_TIME_TRACE: timeout}
-    known = _ALIGNED.setdefault(net, {})
-    for trace in traces:
-        key = (tuple(trace), repr(initial_marking), repr(final_marking), timeout)
-        if key not in known:
-            if known_only:  # only what was aligned before (a budget stopped the rest)
-                yield None
-                continue
-            events = Trace([Event({"concept:name": activity}) for activity in trace])
-            with quiet():
-                result = algorithm.apply_trace(
-                    events, net, initial_marking, final_marking, parameters=dict(parameters)
-                )
-            known[key] = _aligned(result)
-        yield known[key]
+    with quiet():
+        result = algorithm.apply_trace(events, net, initial_marking, final_marking, parameters=parameters)
+    return _aligned(result)
+
+
+def _reachability_graph(
+    net: Any, initial_marking: Any, final_marking: Any
+) -> _net_align.ReachabilityGraph | None:
+    """The net's reachability graph (None when it has too many markings), made once per net."""
+    graphs = _GRAPHS.setdefault(net, {})
+    key = (repr(initial_marking), repr(final_marking))
+    if key not in graphs:
+        places = sorted(net.places, key=lambda p: str(p.name))
+        transitions = sorted(net.transitions, key=lambda t: (str(t.name), str(t.label)))
+        column = {place: k for k, place in enumerate(places)}
+        pre = np.zeros((len(transitions), len(places)), dtype=np.int64)
+        post = np.zeros_like(pre)
+        for row, transition in enumerate(transitions):  # one per transition and arc
+            for arc in transition.in_arcs:
+                pre[row, column[arc.source]] += arc.weight
+            for arc in transition.out_arcs:
+                post[row, column[arc.target]] += arc.weight
+        initial, final = np.zeros(len(places), dtype=np.int64), np.zeros(len(places), dtype=np.int64)
+        for marking, vector in ((initial_marking, initial), (final_marking, final)):
+            for place, tokens in marking.items():
+                vector[column[place]] = tokens
+        graphs[key] = _net_align.reachability_graph(pre, post, [t.label for t in transitions], initial, final)
+    return graphs[key]
 
 
 #: Each net's alignments by (trace, markings, timeout), while the net lives: ``assess`` aligns the
 #: variants once and the explorer's timelines read the same alignments (gave-up ones included).
 _ALIGNED: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], dict[str, Any] | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+#: Each net's reachability graph by its markings, while the net lives (None: too many markings).
+_GRAPHS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], _net_align.ReachabilityGraph | None]] = (
     weakref.WeakKeyDictionary()
 )
 

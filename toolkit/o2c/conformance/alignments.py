@@ -15,8 +15,10 @@ do not lower it (trace a, c on a, [b], c: cost 1, worst cost 40001, fitness 1.0)
 Each variant is aligned once and joined back to its cases. For an ``IdealPath`` (a sequence with
 optional steps) an exact dynamic programme (the edit distance to the path, each optional step
 skippable at cost 1) gives pm4py's optimal cost on the Petri net pm4py makes of the path
-(``o2c._pm4py.sequence_net``); a ``ProcessModel`` (BPMN, PNML, discovered) goes to pm4py's
-A* alignments with a time budget per variant.
+(``o2c._pm4py.sequence_net``). A ``ProcessModel`` (BPMN, PNML, discovered) is aligned with
+pm4py's costs as cheapest paths over the net's reachability graph (``o2c._net_align``: exact,
+every variant's cost equal to pm4py's A*, prefixes shared between variants); a net with too
+many reachable markings goes to pm4py's A* alignments with a time limit per variant.
 
 Examples
 --------
@@ -99,18 +101,22 @@ def align(
         ``o2c.read_process_model`` or found with ``o2c.discover_ideal_path``.
     method : {"auto", "sequence", "pm4py"}
         ``auto`` aligns an ``IdealPath`` with the exact sequence alignment and a
-        ``ProcessModel`` with pm4py; ``pm4py`` sends an ``IdealPath`` to pm4py too (as the
-        Petri net pm4py makes of it).
+        ``ProcessModel`` as pm4py does (module doc); ``pm4py`` sends an ``IdealPath`` there too
+        (as the Petri net pm4py makes of it).
     timeout : float
-        Seconds pm4py may spend on one variant; a variant it does not finish is kept with
-        ``resolved`` False and ``fitness`` NaN. The sequence alignment always finishes.
+        Seconds pm4py's A* may spend on one variant (a net with more than
+        ``o2c._net_align.MAX_STATES`` reachable markings); a variant it does not finish is kept
+        with ``resolved`` False and ``fitness`` NaN. The sequence alignment and the alignment on
+        the reachability graph always finish.
     time_budget : float, optional
-        Seconds pm4py may spend on all variants together: variants are aligned most frequent
-        first, and none starts once the budget is spent (the one running may take its
-        ``timeout``); the rest are kept unresolved, like a variant over ``timeout``. None: no
-        budget. The sequence alignment ignores it.
+        Seconds the alignment to a Petri net may spend on all variants together: variants are
+        aligned most frequent first (on the reachability graph, ``o2c._pm4py.BATCH_EVENTS``
+        events at a time), and none starts once the budget is spent (the batch or variant
+        running finishes); the rest are kept unresolved, like a variant over ``timeout``.
+        None: no budget. The sequence alignment ignores it.
     progress : bool, optional
-        Show a progress bar over the variants pm4py aligns (default: when stderr is a terminal).
+        Show a progress bar over the variants aligned to a Petri net (default: when stderr is a
+        terminal).
     calendar : WorkingCalendar, optional
         ``lead_time`` in working time (``o2c.read_calendar``), followed by ``lead_time_calendar``.
 
@@ -404,8 +410,8 @@ def _align_pm4py(
     time_budget: float | None = None,
     progress: bool | None = None,
 ) -> _Aligned:
-    """pm4py's alignment of each variant, with ``timeout`` seconds per variant; most frequent
-    first, none started once ``time_budget`` seconds are spent (those left are unresolved)."""
+    """The optimal alignment of each variant as pm4py computes it (``_pm4py.align_traces``), most
+    frequent first, none started once ``time_budget`` seconds are spent (those left are unresolved)."""
     if not _pm4py.is_easy_sound(model.net, model.initial_marking, model.final_marking):
         raise IdealPathError(
             f"The process model {model.name!r} cannot reach its final marking from its initial "
@@ -445,7 +451,8 @@ def _align_pm4py(
 
 def _within_budget(traces: Sequence[tuple[str, ...]], time_budget: float | None) -> Iterator[tuple[str, ...]]:
     """``traces`` in order until ``time_budget`` seconds have passed since the first was asked
-    for (pm4py asks for a trace when it starts aligning it); all of them without a budget."""
+    for (``_pm4py.align_traces`` asks for a trace when it starts aligning it, or for a batch of
+    ``_pm4py.BATCH_EVENTS`` events it then aligns together); all of them without a budget."""
     deadline = None if time_budget is None else time.monotonic() + time_budget
     for trace in traces:
         if deadline is not None and time.monotonic() >= deadline:
