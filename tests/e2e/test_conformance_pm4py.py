@@ -267,7 +267,7 @@ def test_sample_log_flow_efficiency_from_target_hours(sample: dict[str, Any]) ->
 #: Real logs whose variants are all aligned to their inductive-miner models by both (pm4py's A*
 #: takes seconds on them); bpic2012's model is compared on a seeded sample of its variants.
 INDUCTIVE_LOGS = ["running-example.xes", "10_orders.xes.gz", "roadtraffic100traces.xes", "helpdesk.xes.gz"]
-BPIC2012_VARIANTS = 12
+BPIC2012_VARIANTS = 6
 
 
 @pytest.mark.parametrize(
@@ -277,7 +277,7 @@ BPIC2012_VARIANTS = 12
 def test_variants_on_the_reachability_graph_cost_what_pm4py_a_star_says(name: str, noise: float) -> None:
     """Every variant aligned to the log's inductive-miner net (on the net's reachability graph)
     has pm4py's A* cost, worst cost and fitness; bpic2012 (against the model ``assess`` discovers,
-    noise 0.2): its 6 most frequent variants and 6 drawn from the others with
+    noise 0.2): its 3 most frequent variants and 3 drawn from the others of up to 60 events with
     ``numpy.random.default_rng(7)`` (pm4py takes about a second per variant there)."""
     from o2c.conformance.alignments import _log_variants
 
@@ -287,7 +287,8 @@ def test_variants_on_the_reachability_graph_cost_what_pm4py_a_star_says(name: st
     traces = _log_variants(log).traces
     if name == "bpic2012.xes.gz":
         half = BPIC2012_VARIANTS // 2
-        drawn = np.random.default_rng(SEED).choice(np.arange(half, len(traces)), size=half, replace=False)
+        short = [k for k in range(half, len(traces)) if len(traces[k]) <= 60]  # pm4py: 28 s for 128 events
+        drawn = np.random.default_rng(SEED).choice(short, size=half, replace=False)
         traces = [traces[k] for k in [*range(half), *sorted(drawn)]]
     assert _pm4py._reachability_graph(*net) is not None  # aligned on the graph, not by pm4py
     ours = list(_pm4py.align_traces(traces, *net, timeout=30))
