@@ -272,7 +272,10 @@ BPIC2012_VARIANTS = 6
 
 @pytest.mark.parametrize(
     ("name", "noise"),
-    [*((name, noise) for name in INDUCTIVE_LOGS for noise in (0.0, 0.2)), ("bpic2012.xes.gz", 0.2)],
+    [
+        *((name, noise) for name in INDUCTIVE_LOGS for noise in (0.0, 0.2)),
+        pytest.param("bpic2012.xes.gz", 0.2, marks=pytest.mark.slow),
+    ],
 )
 def test_variants_on_the_reachability_graph_cost_what_pm4py_a_star_says(name: str, noise: float) -> None:
     """Every variant aligned to the log's inductive-miner net (on the net's reachability graph)

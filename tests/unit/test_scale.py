@@ -402,7 +402,7 @@ def test_scan_log_is_public(tiny_parquet: tuple[pl.DataFrame, Path]) -> None:
     assert isinstance(o2c.scan_log(tiny_parquet[1]), o2c.ScannedLog)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(log=logs(ties=True), seed=st.integers(0, 2**16))
 def test_scanned_generated_logs_equal_the_in_memory_path(
     log: pl.DataFrame, seed: int, tmp_path: Path
