@@ -76,11 +76,12 @@ def test_without_a_calendar_nothing_changes(tmp_path: Path) -> None:
     # the analyses called by themselves agree with the pipeline
     direct = o2c.waiting_times(loaded.log, calendar=loaded.calendar)
     assert direct["wait_median"].tolist() == working.waiting_times["wait_median"].tolist()
-    # money stays in calendar days
-    assert (
-        working.bottlenecks.set_index(["source", "target"])["value_days"]
-        .sort_index()
-        .equals(plain.bottlenecks.set_index(["source", "target"])["value_days"].sort_index())
+    # money stays in calendar days (to the last bits of a float sum, whose order polars may change)
+    pd.testing.assert_series_equal(
+        working.bottlenecks.set_index(["source", "target"])["value_days"].sort_index(),
+        plain.bottlenecks.set_index(["source", "target"])["value_days"].sort_index(),
+        check_exact=False,
+        rtol=1e-12,
     )
     assert o2c.findings(plain)["calendar"] is None
 
