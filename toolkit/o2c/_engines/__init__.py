@@ -141,6 +141,14 @@ def case_variants(log: ScannedLog | Any) -> pd.DataFrame:
     return _frames.case_variants(*_traces(log))
 
 
+def variants_and_cases(log: ScannedLog | Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``o2c.variants``, ``o2c.case_variants`` and each case's lead time of a scanned log or a Spark
+    DataFrame, from one pass of the engine over its cases."""
+    from o2c._engines import _frames
+
+    return _frames.variants_and_cases(*_traces(log))
+
+
 def _traces(log: ScannedLog | Any) -> tuple[nw.LazyFrame, list[str] | None]:
     """One row per case (``case_id``, ``trace``, ``lead``) and the activity names its numbers
     stand for (None: the trace holds names)."""

@@ -151,6 +151,19 @@ def case_variants(traces: nw.LazyFrame, names: list[str] | None = None) -> pd.Da
     return per_case.select(CASE_ID, pl.col("variant_id").cast(pl.Int64)).sort(CASE_ID).to_pandas()
 
 
+def variants_and_cases(
+    traces: nw.LazyFrame, names: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``variants``, ``case_variants`` and each case's ``lead_time`` (``case_id``, by ``case_id``)
+    from one row per case, which the engine computes once and hands over (what ``align`` needs)."""
+    per_case = collect(traces)
+    rows = nw.from_native(per_case.lazy())
+    leads = per_case.select(
+        pl.col(CASE_ID).cast(pl.String), lead_time=pl.col("lead").cast(pl.Int64).cast(pl.Duration("us"))
+    )
+    return variants(rows, names), case_variants(rows, names), leads.sort(CASE_ID).to_pandas()
+
+
 def _ranked(traces: nw.LazyFrame, names: list[str] | None) -> pl.DataFrame:
     """The variants of one row per case (``trace``, ``lead``), ranked: ``variant_id`` (1 = the most
     cases, ties by trace name by name), ``key`` (the trace as the engine gave it), ``trace``

@@ -162,7 +162,7 @@ def align(
     }
     if _engines.is_engine_log(log, function="align"):  # variants aligned here, cases joined from the engine
         _engines.check_no_calendar(calendar, function="align")
-        found = _variants_of(_engines.variants(log), _engines.case_variants(log), _engines.lead_times(log))
+        found = _variants_of(*_engines.variants_and_cases(log))
         return _aligned_variants(found, ideal, **options)
     return _align(validate(log), ideal, calendar=calendar, **options)
 
