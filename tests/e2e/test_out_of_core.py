@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -23,12 +22,13 @@ import o2c
 from o2c._simulate import simulate
 from o2c.log import validate
 from tests.conftest import sample_log
+from tests.e2e.engine_checks import (
+    FUNCTIONS,
+    assert_alignments_equal,
+    assert_divergence_equal,
+    assert_verb_equal,
+)
 
-FUNCTIONS = (
-    "directly_follows", "waiting_times", "variants", "rework", "lead_times", "start_activities", "end_activities",
-    "bottlenecks", "log_summary", "case_variants", "activity_durations", "rework_cost", "first_time_right",
-    "rekeyed_data", "milestones",
-)  # fmt: skip
 HEADROOM_MB = 700
 DUCKDB_LIMIT = "200MB"
 COPIES = 25  # of a simulated log of 20,000 orders: about 4.8M events, 450 MB as a polars frame
@@ -75,50 +75,23 @@ def test_sample_log_out_of_core_equals_in_memory(
     function: str, sample: tuple[pl.DataFrame, o2c.ScannedLog]
 ) -> None:
     log, scanned = sample
-    found, expected = getattr(o2c, function)(scanned), getattr(o2c, function)(log)
-    if isinstance(expected, dict | float):  # log_summary, first_time_right
-        assert found == expected
-    else:
-        pd.testing.assert_frame_equal(found, expected)
+    assert_verb_equal(function, scanned, log)
 
 
 @pytest.mark.parametrize("ideal", ["ideal_path.yaml", "inductive_miner"])
 def test_alignments_out_of_core_equal_in_memory(
     ideal: str, sample: tuple[pl.DataFrame, o2c.ScannedLog]
 ) -> None:
-    """Variants and each case's variant and lead time from the engine, aligned here: the same
-    table as in memory, to the sample's ideal path (sequence alignment) and to a Petri net (pm4py)."""
     log, scanned = sample
-    path = (
-        o2c.read_ideal_path(sample_log(ideal))
-        if ideal.endswith(".yaml")
-        else o2c.discover_ideal_path(log, method=ideal)
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        found = o2c.align(scanned, path)
-    pd.testing.assert_frame_equal(found, o2c.align(log, path))
+    assert_alignments_equal(ideal, scanned, log)
 
 
 @pytest.mark.parametrize("closed_only", [True, False])
 def test_cost_of_divergence_and_flow_efficiency_out_of_core_equal_in_memory(
     closed_only: bool, sample: tuple[pl.DataFrame, o2c.ScannedLog]
 ) -> None:
-    """Each order's value, closing and invoicing before shipment, lead time and target hours from
-    the engine: the same tables as in memory, on the sample's ideal path (with milestones and
-    target hours)."""
     log, scanned = sample
-    ideal = o2c.read_ideal_path(sample_log("ideal_path.yaml"))
-    assert ideal.target_hours and {"delivered", "invoiced"} <= set(ideal.milestones)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cost = o2c.cost_of_divergence(scanned, o2c.align(scanned, ideal), closed_only=closed_only)
-        efficiency = o2c.flow_efficiency(scanned, ideal, closed_only=closed_only)
-    expected = o2c.cost_of_divergence(log, o2c.align(log, ideal), closed_only=closed_only)
-    assert "invoice before shipment" in set(expected["deviation"])
-    pd.testing.assert_frame_equal(cost, expected)
-    pd.testing.assert_frame_equal(efficiency, o2c.flow_efficiency(log, ideal, closed_only=closed_only))
-    pd.testing.assert_frame_equal(o2c.milestones(scanned, ideal=ideal), o2c.milestones(log, ideal=ideal))
+    assert_divergence_equal(closed_only, scanned, log)
 
 
 @pytest.fixture(scope="module")

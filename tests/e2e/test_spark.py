@@ -22,12 +22,12 @@ import pytest
 import o2c
 from o2c.discovery import transitions
 from tests.conftest import sample_log
-
-FUNCTIONS = (
-    "directly_follows", "waiting_times", "variants", "rework", "lead_times", "start_activities", "end_activities",
-    "bottlenecks", "log_summary", "case_variants", "activity_durations", "rework_cost", "first_time_right",
-    "rekeyed_data", "milestones",
-)  # fmt: skip
+from tests.e2e.engine_checks import (
+    FUNCTIONS,
+    assert_alignments_equal,
+    assert_divergence_equal,
+    assert_verb_equal,
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,51 +65,21 @@ def logs(spark: Any) -> tuple[pl.DataFrame, Any]:
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_spark_equals_polars(function: str, logs: tuple[pl.DataFrame, Any]) -> None:
     log, frame = logs
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        found = getattr(o2c, function)(frame)
-    expected = getattr(o2c, function)(log)
-    if isinstance(expected, dict | float):  # log_summary, first_time_right
-        assert found == expected
-    else:
-        pd.testing.assert_frame_equal(found, expected)
+    assert_verb_equal(function, frame, log)
 
 
 @pytest.mark.parametrize("ideal", ["ideal_path.yaml", "inductive_miner"])
 def test_alignments_on_spark_equal_in_memory(ideal: str, logs: tuple[pl.DataFrame, Any]) -> None:
-    """Variants and each case's variant and lead time from the engine, aligned here: the same
-    table as in memory, to the sample's ideal path (sequence alignment) and to a Petri net (pm4py)."""
     log, frame = logs
-    path = (
-        o2c.read_ideal_path(sample_log(ideal))
-        if ideal.endswith(".yaml")
-        else o2c.discover_ideal_path(log, method=ideal)
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        found = o2c.align(frame, path)
-    pd.testing.assert_frame_equal(found, o2c.align(log, path))
+    assert_alignments_equal(ideal, frame, log)
 
 
 @pytest.mark.parametrize("closed_only", [True, False])
 def test_cost_of_divergence_and_flow_efficiency_on_spark_equal_in_memory(
     closed_only: bool, logs: tuple[pl.DataFrame, Any]
 ) -> None:
-    """Each order's value, closing and invoicing before shipment, lead time and target hours from
-    the engine: the same tables as in memory, on the sample's ideal path (with milestones and
-    target hours)."""
     log, frame = logs
-    ideal = o2c.read_ideal_path(sample_log("ideal_path.yaml"))
-    assert ideal.target_hours and {"delivered", "invoiced"} <= set(ideal.milestones)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cost = o2c.cost_of_divergence(frame, o2c.align(frame, ideal), closed_only=closed_only)
-        efficiency = o2c.flow_efficiency(frame, ideal, closed_only=closed_only)
-    expected = o2c.cost_of_divergence(log, o2c.align(log, ideal), closed_only=closed_only)
-    assert "invoice before shipment" in set(expected["deviation"])
-    pd.testing.assert_frame_equal(cost, expected)
-    pd.testing.assert_frame_equal(efficiency, o2c.flow_efficiency(log, ideal, closed_only=closed_only))
-    pd.testing.assert_frame_equal(o2c.milestones(frame, ideal=ideal), o2c.milestones(log, ideal=ideal))
+    assert_divergence_equal(closed_only, frame, log)
 
 
 def test_start_times_on_spark_equal_polars(spark: Any, logs: tuple[pl.DataFrame, Any]) -> None:
