@@ -88,6 +88,13 @@ hwm = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group
 print(json.dumps({"seconds": seconds, "peak_mb": hwm / 1024, "check": check}, default=str))
 """
 
+#: How each pm4py snippet begins: pandas, and pm4py as o2c reaches it.
+_PM4PY = """
+import pandas as pd
+from o2c import _pm4py
+pm4py = _pm4py.pm4py()
+"""
+
 # -- loading (not counted) --------------------------------------------------------------------
 _LOAD = {
     "o2c": """
@@ -97,10 +104,8 @@ from o2c.log import validate
 log = validate(pl.read_parquet(PATH, columns=["case_id", "activity", "timestamp", "source_row"]))
 small = log.head(WARM)
 """,
-    "pm4py": """
-import pandas as pd
-from o2c import _pm4py
-pm4py = _pm4py.pm4py()
+    "pm4py": _PM4PY
+    + """
 frame = pd.read_parquet(PATH, columns=["case_id", "activity", "timestamp"])
 frame["activity"] = frame["activity"].astype(str)
 with _pm4py.quiet():
@@ -247,10 +252,8 @@ def described(frame):
 _READ: dict[str, dict[str, str]] = {
     "csv": {
         "o2c": _READ_O2C,
-        "pm4py": """
-import pandas as pd
-from o2c import _pm4py
-pm4py = _pm4py.pm4py()
+        "pm4py": _PM4PY
+        + """
 def read(path):
     with _pm4py.quiet():
         return pm4py.format_dataframe(pd.read_csv(path), case_id="case_id", activity_key="activity",
@@ -271,10 +274,8 @@ described = lambda frame: _described(frame, "case:concept:name", "concept:name",
     },
     "xes": {
         "o2c": _READ_O2C,
-        "pm4py": """
-import pandas as pd
-from o2c import _pm4py
-pm4py = _pm4py.pm4py()
+        "pm4py": _PM4PY
+        + """
 def read(path):
     with _pm4py.quiet():
         return pm4py.read_xes(path)
