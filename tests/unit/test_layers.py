@@ -52,6 +52,7 @@ LEVELS = {
     "_time_only": 7,  # steps that only add time: the path without them, payment on time, the time they add
     "_risk": 7,  # who will pay late: learns from the kpis' late payment, beside them
     "_assess": 8,
+    "_assess_engine": 8,  # the assessment's tables computed on an engine (assess imports it, beside it)
     "_actions": 8,  # what to fix first: reads an Assessment (assess imports it, beside it)
     "_compare": 8,  # compares two sides of orders with the analyses and kpis, as assess does
     "timeline": 8,  # an order's walk-through: alignments, rework, milestones and the KPIs' days past due

@@ -28,8 +28,10 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from o2c import _engines
 from o2c._actions import _actions
 from o2c._approvals import Approvals, _approvals
+from o2c._assess_engine import NOT_ON_ENGINE, engine_name, engine_source, engine_tables
 from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._flatten import object_directly_follows, object_facts
 from o2c._kpis._late_payment import _late_payment_drivers
@@ -53,9 +55,9 @@ from o2c.discovery import (
     _start_activities,
     _variants,
 )
-from o2c.errors import InputFileError, ToolkitError, check_choice, check_number, check_whole
+from o2c.errors import ArgumentError, InputFileError, ToolkitError, check_choice, check_number, check_whole
 from o2c.io import LoadedLog, SourceInfo
-from o2c.log import LIFECYCLE, TRANSITIONS, validate
+from o2c.log import LIFECYCLE, TRANSITIONS, empty_rejects, validate
 from o2c.performance import (
     _activity_durations,
     _bottlenecks,
@@ -86,6 +88,9 @@ _DRIVER_DTYPES = {
     "transitions": "int64", "cases": "int64", "wait_median": "timedelta64[us]",
     "others_wait_median": "timedelta64[us]", "ratio": "float64", "p_value": "float64",
     "explained_wait": "timedelta64[us]", "aliases": object,
+}  # fmt: skip
+_QUALITY_DTYPES = {
+    "check": object, "count": "int64", "of": "int64", "share": "float64", "example": object, "detail": object,
 }  # fmt: skip
 _LATE_PAYMENT_DTYPES = {
     "attribute": object, "value": object, "cases_with": "int64", "cases_without": "int64",
@@ -124,6 +129,12 @@ class Assessment:
     ``o2c.actions`` of the assessment (what to fix first, at ``annual_rate``), computed once.
     ``payment_risk`` is ``o2c.payment_risk`` (who will pay late), or None with the reason in
     ``payment_risk_skipped`` (no paid milestone, no due dates, too few orders with a known outcome).
+
+    ``engine`` is ``duckdb`` or ``spark`` when the log was assessed on an engine (``log`` is then
+    the ``ScannedLog`` or Spark DataFrame, and ``rejects`` empty); ``not_computed`` names each
+    table an engine does not compute, with the reason (``o2c._assess_engine.NOT_ON_ENGINE``):
+    those frames have no rows, and ``approvals``, ``rekeyed_values``, ``time_only_steps``,
+    ``actions`` and ``payment_risk`` are None.
 
     ``calendar`` is the working calendar the waits were counted in, None for calendar time. With
     one, ``waiting_times``, ``bottlenecks``, ``activity_durations`` and ``lead_times`` hold
@@ -189,6 +200,8 @@ class Assessment:
     actions: pd.DataFrame | None = field(default=None, repr=False)
     payment_risk: PaymentRisk | None = field(default=None, repr=False)
     payment_risk_skipped: str | None = None
+    engine: str | None = None
+    not_computed: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every result table by name (the ``tables/`` of a report), ``conformance`` as its activities.
@@ -223,7 +236,7 @@ class Assessment:
 
 
 def assess(
-    loaded: LoadedLog,
+    loaded: LoadedLog | Any,
     *,
     ideal: IdealPath | ProcessModel | None = None,
     discover: str = "most_frequent_variant",
@@ -240,8 +253,10 @@ def assess(
 
     Parameters
     ----------
-    loaded : LoadedLog
-        The result of ``o2c.read_log``.
+    loaded : LoadedLog, ScannedLog or Spark DataFrame
+        The result of ``o2c.read_log``; or a log left where it is: a ``ScannedLog``
+        (``o2c.scan_log``: Parquet, DuckDB) or a Spark DataFrame, whose tables the engine computes
+        (``Assessment.engine``; the tables it does not compute are named in ``not_computed``).
     ideal : IdealPath or ProcessModel, optional
         The ideal path (``o2c.read_ideal_path``) or a process model (``o2c.read_process_model``).
         Without one, the path is discovered from the log with ``discover``.
@@ -305,6 +320,20 @@ def assess(
     check_number(annual_rate, argument="annual_rate", function="assess")
     if time_budget is not None:
         check_number(time_budget, argument="time_budget", function="assess")
+    if not isinstance(loaded, LoadedLog) and _engines.is_engine_log(loaded, function="assess"):
+        return _assess_on_engine(
+            loaded,
+            ideal=ideal,
+            discover=discover,
+            driver_edges=driver_edges,
+            min_cases=min_cases,
+            annual_rate=annual_rate,
+            closed_only=closed_only,
+            fold_lifecycle=fold_lifecycle,
+            progress=progress,
+            calendar=calendar,
+            time_budget=time_budget,
+        )
     calendar = check_calendar(calendar, function="assess") or loaded.calendar
     # the one validation of the pipeline: from here on only private twins (o2c.log's "Checked once,
     # at the door")
@@ -438,6 +467,66 @@ def assess(
         payment_risk_skipped=risk_skipped,
     )
     return replace(result, actions=_actions(result, annual_rate=annual_rate))
+
+
+def _assess_on_engine(
+    log: Any,
+    *,
+    ideal: IdealPath | ProcessModel | None,
+    discover: str,
+    driver_edges: int,
+    min_cases: int,
+    annual_rate: float,
+    closed_only: bool,
+    fold_lifecycle: bool | None,
+    progress: bool | None,
+    calendar: WorkingCalendar | None,
+    time_budget: float | None,
+) -> Assessment:
+    """``assess`` of a ``ScannedLog`` or a Spark DataFrame (arguments checked)."""
+    _engines.check_no_calendar(calendar, function="assess")
+    if fold_lifecycle:
+        raise ArgumentError(
+            "assess(fold_lifecycle=True) folds lifecycle transitions in memory; a scanned log or a Spark "
+            "DataFrame holds one event per row, as it is analysed.",
+            function="assess",
+            argument="fold_lifecycle",
+            value=fold_lifecycle,
+        )
+    engine = engine_name(log)
+    ticks = iter(_progress(STEPS, label=f"assessing on {engine}", total=len(STEPS), enabled=progress))
+    next(ticks)  # data_quality: not on the engine
+    tables = engine_tables(
+        log,
+        ideal=ideal,
+        discover=discover,
+        annual_rate=annual_rate,
+        closed_only=closed_only,
+        time_budget=time_budget,
+        tick=lambda: next(ticks, None),
+    )
+    next(ticks, None)
+    source = engine_source(log)
+    return Assessment(
+        source=source,
+        log=log,
+        rejects=empty_rejects(),
+        parameters={
+            "discover": discover,
+            "driver_edges": driver_edges,
+            "min_cases": min_cases,
+            "annual_rate": annual_rate,
+            "closed_only": closed_only,
+            "fold_lifecycle": False,
+            "time_budget": time_budget,
+        },
+        data_quality=_empty(_QUALITY_DTYPES),
+        drivers=_empty(_DRIVER_DTYPES),
+        late_payment_drivers=_empty(_LATE_PAYMENT_DTYPES),
+        payment_risk_skipped=NOT_ON_ENGINE["payment_risk"],
+        engine=engine,
+        **tables,
+    )
 
 
 def _risk_or_reason(

@@ -11,6 +11,7 @@ import io
 import sys
 import warnings
 import weakref
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
@@ -268,13 +269,28 @@ def _aligned(result: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def discover_inductive_net(log: pl.DataFrame, *, noise_threshold: float) -> AcceptingNet:
-    """pm4py's inductive miner (infrequent variant when ``noise_threshold`` > 0) on our log."""
+def discover_inductive_net(
+    traces: Sequence[Sequence[str]], cases: Sequence[int], *, noise_threshold: float
+) -> AcceptingNet:
+    """pm4py's inductive miner (infrequent variant when ``noise_threshold`` > 0) on a log's variants
+    (``traces``, each followed by ``cases`` orders): what ``pm4py.discover_petri_net_inductive``
+    does to a log once it has counted its variants, so a log on an engine needs only its variants."""
     module = pm4py()
+    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureUVCL
+    from pm4py.algo.discovery.inductive.variants.im import IMUVCL
+    from pm4py.algo.discovery.inductive.variants.imf import IMFUVCL
+    from pm4py.objects.process_tree.utils import generic as tree_util
+    from pm4py.objects.process_tree.utils.generic import tree_sort
+
+    counted: Counter[tuple[str, ...]] = Counter(
+        {tuple(t): int(n) for t, n in zip(traces, cases, strict=True)}
+    )
+    parameters = {"noise_threshold": noise_threshold, "multiprocessing": False, "disable_fallthroughs": False}
+    miner = IMFUVCL(parameters) if noise_threshold > 0 else IMUVCL(parameters)
     with quiet():
-        net, initial, final = module.discover_petri_net_inductive(
-            to_pm4py(log.select("case_id", "activity", "timestamp")), noise_threshold=noise_threshold
-        )
+        tree = tree_util.fold(miner.apply(IMDataStructureUVCL(counted), parameters))
+        tree_sort(tree)
+        net, initial, final = module.convert_to_petri_net(tree)
     return net, initial, final
 
 

@@ -40,11 +40,12 @@ from typing import Any
 
 import pandas as pd
 
+from o2c import _engines
 from o2c._assess import Assessment
 from o2c._format import format_share
 from o2c.conformance import IdealPath
 from o2c.conformance.cost import _closed_cases
-from o2c.log import TIMESTAMP, case_count
+from o2c.log import TIMESTAMP
 
 #: The thresholds of the checks (see the module docstring).
 THRESHOLDS: dict[str, Any] = {
@@ -215,11 +216,11 @@ def _flow(a: Assessment) -> list[dict[str, Any]]:
 
 def _open(a: Assessment) -> list[dict[str, Any]]:
     ideal = a.ideal
-    if not isinstance(ideal, IdealPath) or not a.log.height:
+    cases = int(a.summary["cases"])
+    if not isinstance(ideal, IdealPath) or not cases:
         return []
     closing = ideal.closing_step
     closed = _closed_cases(a.log, ideal).len()
-    cases = case_count(a.log)
     if closed / cases >= THRESHOLDS["most_orders_open"]:
         return []
     return [
@@ -236,9 +237,13 @@ def _open(a: Assessment) -> list[dict[str, Any]]:
 def _dates(a: Assessment) -> list[dict[str, Any]]:
     # midnight where the log was written: timestamps are held in UTC, read in the noted zone
     zone = a.source.notes.get("timezone") or "UTC"
-    stamps = a.log[TIMESTAMP].dt.convert_time_zone(zone)
-    if not len(stamps) or (stamps.dt.time() != time(0)).any():
-        return []
+    if a.engine is not None:  # a scanned log's or a Spark DataFrame's times are UTC instants
+        if not a.summary["events"] or not _engines.all_at_midnight(a.log):
+            return []
+    else:
+        stamps = a.log[TIMESTAMP].dt.convert_time_zone(zone)
+        if not len(stamps) or (stamps.dt.time() != time(0)).any():
+            return []
     return [
         _warning(
             "date_only_timestamps",

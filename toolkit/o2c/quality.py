@@ -277,11 +277,17 @@ def log_summary(log: EventLog) -> dict[str, int | str]:
     3
     """
     if _engines.is_engine_log(log, function="log_summary"):
-        events, cases, activities, first_us, last_us = _engines.log_counts(log)
-        variants = len(_engines.variants(log)) if events else 0
-        times = pl.Series([first_us, last_us], dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
-        return _summary(events, cases, activities, variants, times)
+        return engine_summary(log)
     return _log_summary(validate(log))
+
+
+def engine_summary(log: EventLog, *, variants: int | None = None) -> dict[str, int | str]:
+    """``log_summary`` of a scanned log or a Spark DataFrame; ``variants``: their number, when known."""
+    events, cases, activities, first_us, last_us = _engines.log_counts(log)
+    if variants is None:
+        variants = len(_engines.variants(log)) if events else 0
+    times = pl.Series([first_us, last_us], dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
+    return _summary(events, cases, activities, variants, times)
 
 
 def _log_summary(log: pl.DataFrame) -> dict[str, int | str]:

@@ -361,6 +361,45 @@ def log_counts(log: ScannedLog | Any) -> tuple[int, int, int, int | None, int | 
     )
 
 
+def case_table(log: ScannedLog | Any, activities: dict[str, str | None]) -> pl.DataFrame:
+    """``o2c._kpis._orders.case_table`` of a scanned log or a Spark DataFrame (no due dates):
+    ``activities`` maps each milestone to its activity (None: not in the log)."""
+    from o2c._engines import _frames
+
+    return _frames.case_table(_events(log), activities)
+
+
+def currency(log: ScannedLog | Any) -> str | None:
+    """The one value of the ``currency`` column of a scanned log's files or a Spark DataFrame, when
+    it has that column and exactly one value in it (as ``Assessment.currency`` in memory)."""
+    from o2c._engines import _spark
+    from o2c._engines._duckdb import ScannedLog
+
+    if isinstance(log, ScannedLog):
+        values = log.distinct_values("currency")
+    elif _spark.is_spark(log) and "currency" in log.columns:
+        values = [row[0] for row in log.select("currency").dropna().distinct().limit(2).collect()]
+    else:
+        values = []
+    return str(values[0]) if len(values) == 1 else None
+
+
+def waits_after(log: ScannedLog | Any, paid: str | None) -> pl.DataFrame:
+    """Per activity of a scanned log or a Spark DataFrame, the 90th percentile (linear) of the waits
+    from it to the next event in the orders with a ``paid`` event (none without ``paid``):
+    ``last_activity``, ``wait_p90`` (a Duration), as ``o2c.stuck_orders`` judges open orders by."""
+    from o2c._engines import _frames
+
+    return _frames.waits_after(_events(log), paid)
+
+
+def all_at_midnight(log: ScannedLog | Any) -> bool:
+    """Whether every event of a scanned log or a Spark DataFrame happens at midnight UTC (date-only times)."""
+    from o2c._engines import _frames
+
+    return _frames.all_at_midnight(_events(log))
+
+
 def check_no_calendar(calendar: object, *, function: str) -> None:
     """Refuse a working calendar where the log is on an engine: working time is counted in memory."""
     if calendar is not None:

@@ -77,6 +77,17 @@ class ScannedLog:
         """Whether the log has an order ``value``."""
         return self.mapping.value is not None
 
+    def distinct_values(self, column: str, limit: int = 2) -> list[Any]:
+        """Up to ``limit`` distinct non-empty values of a column of the files (none without it)."""
+        names = self.connection.sql(f"SELECT * FROM read_parquet({_files(list(self.files))}) LIMIT 0").columns
+        if column not in names:
+            return []
+        found = self.connection.sql(
+            f"SELECT DISTINCT {_q(column)} FROM read_parquet({_files(list(self.files))}) "
+            f"WHERE {_q(column)} IS NOT NULL LIMIT {int(limit)}"
+        )
+        return [row[0] for row in found.fetchall()]
+
     def traces(self) -> tuple[nw.LazyFrame, list[str]]:
         """One row per case: ``case_id``, ``trace`` (its activities' numbers in log order) and
         ``lead`` (µs).

@@ -385,6 +385,65 @@ def reworked_cases(events: nw.LazyFrame) -> tuple[int, int]:
     return case_count(repeats), case_count(events)
 
 
+def case_table(events: nw.LazyFrame, activities: dict[str, str | None]) -> pl.DataFrame:
+    """``o2c._kpis._orders.case_table`` on the engine: per case its first event (start) and last
+    event, last activity, the first time of each milestone's activity (``activities``: milestone ->
+    activity or None) as ``at_<milestone>``, and its order value; ``due`` is null (the view carries
+    no due dates)."""
+    names = events.collect_schema().names()
+    reached = [
+        (
+            nw.when(nw.col(ACTIVITY) == activity).then(nw.col("time_us"))
+            if activity is not None
+            else nw.lit(None)
+        )
+        .min()
+        .alias(f"at_{name}")
+        for name, activity in activities.items()
+    ]
+    spans = events.group_by(CASE_ID).agg(
+        nw.col("start_us").min().alias("first_event"), nw.col("time_us").max().alias("last_event"), *reached
+    )
+    last = events.select(CASE_ID, ACTIVITY, _next=_next(ACTIVITY)).filter(nw.col("_next").is_null())
+    table = spans.join(last.select(CASE_ID, last_activity=nw.col(ACTIVITY)), on=CASE_ID, how="left")
+    if VALUE in names:
+        table = table.join(case_values(events), on=CASE_ID, how="left")
+    found = collect(table)
+    times = ["first_event", "last_event", *[f"at_{name}" for name in activities]]
+    return found.select(
+        pl.col(CASE_ID).cast(pl.String),
+        *[pl.col(c).cast(pl.Int64).cast(UTC) for c in times[:2]],
+        pl.col("last_activity").cast(pl.String),
+        *[pl.col(c).cast(pl.Int64).cast(UTC) for c in times[2:]],
+        (pl.col(VALUE) if VALUE in found.columns else pl.lit(None)).cast(pl.Float64).alias(VALUE),
+        due=pl.lit(None, pl.Date),
+    )
+
+
+def waits_after(events: nw.LazyFrame, paid: str | None) -> pl.DataFrame:
+    """Per source activity, the 90th percentile (linear) of its waits in the cases with a ``paid``
+    event: ``last_activity``, ``wait_p90`` (a Duration)."""
+    finished = events.filter(nw.col(ACTIVITY) == (paid or "")).select(CASE_ID).unique()
+    if paid is None:
+        finished = finished.filter(nw.lit(value=False))
+    found = collect(
+        pairs(events)
+        .join(finished, on=CASE_ID, how="inner")
+        .group_by("source")
+        .agg(nw.col("wait").quantile(0.9, interpolation="linear").alias("wait_p90"))
+    )
+    return found.select(
+        last_activity=pl.col("source").cast(pl.String),
+        wait_p90=duration_from_microseconds(pl.col("wait_p90").cast(pl.Float64)),
+    )
+
+
+def all_at_midnight(events: nw.LazyFrame) -> bool:
+    """Whether every event time is a whole day in µs since 1970 (midnight UTC)."""
+    off = events.filter(nw.col("time_us") % US_PER_DAY != 0).select(nw.len().alias("n"))
+    return int(collect(off)["n"][0] or 0) == 0
+
+
 def case_count(events: nw.LazyFrame) -> int:
     """How many distinct ``case_id`` the frame has."""
     found = collect(events.select(nw.col(CASE_ID).n_unique().alias("n")))["n"][0]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import polars as pl
 
+from o2c import _engines
 from o2c._kpis._orders import as_of_moment, case_table, events_until, furthest_milestone
-from o2c._milestones import find_milestones
+from o2c._milestones import Milestone, find_milestones, milestones_from_counts
 from o2c.discovery import duration_from_microseconds, lazy_transitions
 from o2c.log import CASE_ID, UTC, validate
 from o2c.model import IdealPath
@@ -82,6 +84,27 @@ def _stuck_orders(
         )
         .collect()
     )
+    return _stuck_of(cases, usual, stones, moment)
+
+
+def engine_stuck_orders(log: Any, *, ideal: IdealPath | None = None) -> pd.DataFrame:
+    """``stuck_orders`` of a scanned log or a Spark DataFrame at its last event: each order's row
+    and the 90th percentile of the waits after each activity in the finished orders come from the
+    engine (``o2c._engines.case_table``, ``o2c._engines.waits_after``)."""
+    stones = milestones_from_counts(_engines.activity_cases(log), ideal)
+    cases = _engines.case_table(log, {name: stone.activity for name, stone in stones.items()})
+    moment = cases["last_event"].max()
+    assert isinstance(moment, datetime)
+    usual = _engines.waits_after(log, stones["paid"].activity)
+    return _stuck_of(cases, usual, stones, moment)
+
+
+def _stuck_of(
+    cases: pl.DataFrame, usual: pl.DataFrame, stones: dict[str, Milestone], moment: datetime
+) -> pd.DataFrame:
+    """The stuck orders among ``cases`` (``case_table``) at ``moment``, by the ``wait_p90`` after each
+    ``last_activity`` in the finished orders (``usual``)."""
+    paid = "at_paid"
     open_cases = cases.filter(pl.col(paid).is_null()).with_columns(
         waiting=pl.lit(moment, UTC) - pl.col("last_event")
     )

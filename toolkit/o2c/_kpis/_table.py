@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from o2c import _engines
 from o2c._approvals import approval_steps
 from o2c._compat import keyword_only
 from o2c._kpis._orders import (
@@ -41,8 +42,8 @@ from o2c._kpis._orders import (
     furthest_milestone,
     with_terms,
 )
-from o2c._milestones import Milestone, find_milestones
-from o2c._rework import _rekeyed_data
+from o2c._milestones import Milestone, find_milestones, milestones_from_counts
+from o2c._rework import _rekeyed_data, rekeyed_data
 from o2c.discovery import lazy_transitions
 from o2c.errors import ArgumentError
 from o2c.log import ACTIVITY, CASE_ID, RESOURCE, TIMESTAMP, UTC, VALUE, case_count, per_case, validate
@@ -173,8 +174,61 @@ def _kpis(
     rows += _open_rows(log, cases, stones, moment)
     rows += _automation_rows(log, automated)
     rows += _approval_rows(log, cases, ideal)
-    rows += _rekey_rows(log)
+    rows += _rekey_rows(_rekeyed_data(log), case_count(log))
     rows += _credit_block_rows(log)
+    return _table(rows)
+
+
+#: The KPIs ``engine_kpis`` leaves out, and why.
+NOT_ON_ENGINE = {
+    **dict.fromkeys(
+        ("on_time_payment_rate", "days_past_due", "overdue_orders"),
+        "the engine's view carries no due date or payment terms",
+    ),
+    **dict.fromkeys(("automation_rate", "touchless_order_rate"), "the engine's view carries no resource"),
+    **dict.fromkeys(
+        ("approval_rate", "approvals_per_order", "approval_wait", "credit_block_rate", "credit_block_time"),
+        "counted in memory only, for now",
+    ),
+}
+
+
+def engine_kpis(log: Any, *, ideal: IdealPath | None = None) -> pd.DataFrame:
+    """``kpis`` of a scanned log or a Spark DataFrame at its last event: the KPIs of each order's
+    milestone times and value (from the engine's one row per order, ``o2c._engines.case_table``)
+    and re-keying; the KPIs of ``NOT_ON_ENGINE`` have NaN, cover 0 orders, and say why."""
+    stones = milestones_from_counts(_engines.activity_cases(log), ideal)
+    cases = _engines.case_table(log, {name: stone.activity for name, stone in stones.items()})
+    moment = cases["last_event"].max()
+    assert isinstance(moment, datetime)
+    # the columns the engine's view carries, without rows: what the row builders ask the log for
+    view: dict[str, pl.DataType] = {CASE_ID: pl.String(), ACTIVITY: pl.String(), TIMESTAMP: UTC}
+    if _engines.has_value(log):
+        view[VALUE] = pl.Float64()
+    shape = validate(pl.DataFrame(schema=view))
+    rows = [
+        *_lead_time_rows(cases, stones),
+        *_payment_rows(shape, cases, stones, moment),
+        *_open_rows(shape, cases, stones, moment),
+        *_automation_rows(shape, None),
+        *_approval_rows(shape, cases, ideal),
+        *_rekey_rows(rekeyed_data(log), cases.height),
+        *_credit_block_rows(shape),
+    ]
+    money = _engines.currency(log)
+    rows = [_not_on_engine(row) if row["kpi"] in NOT_ON_ENGINE else row for row in rows]
+    return _table([{**row, "unit": money} if money and row["unit"] == "value" else row for row in rows])
+
+
+def _not_on_engine(row: dict[str, Any]) -> dict[str, Any]:
+    """A KPI row an engine does not compute: NaN, 0 orders, and the reason in its definition."""
+    definition = str(row["definition"]).split(" Not computed: ")[0]
+    reason = f"on the engine, {NOT_ON_ENGINE[row['kpi']]}"
+    return _row(row["kpi"], definition, unit=row["unit"], covered=0, missing=reason)
+
+
+def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The KPI frame of its rows, typed."""
     table = pd.DataFrame(rows, columns=_COLUMNS)
     table["value"] = table["value"].astype("float64")
     durations = pd.Series([row["duration"] for row in rows], dtype=object)
@@ -527,12 +581,11 @@ def _approval_rows(log: pl.DataFrame, cases: pl.DataFrame, ideal: IdealPath | No
     ]
 
 
-def _rekey_rows(log: pl.DataFrame) -> list[dict[str, Any]]:
-    table = _rekeyed_data(log)
+def _rekey_rows(table: pd.DataFrame, n: int) -> list[dict[str, Any]]:
+    """The re-keying KPI of ``o2c.rekeyed_data``'s ``table`` of a log of ``n`` orders."""
     total = table[table["activity"].isna()].iloc[0]
     named = table[table["activity"].notna()]["activity"].tolist()
     listed = ", ".join(repr(n) for n in named) or "none"
-    n = case_count(log)
     return [
         _row(
             "rekeyed_data_per_order",

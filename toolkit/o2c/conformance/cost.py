@@ -255,7 +255,10 @@ def closed_cases(log: pl.DataFrame | pd.DataFrame, ideal: IdealPath) -> pl.Serie
 
 
 def _closed_cases(log: pl.DataFrame, ideal: IdealPath) -> pl.Series:
-    """``closed_cases`` of a validated log."""
+    """``closed_cases`` of a validated log, or of a ``ScannedLog`` or Spark DataFrame (an engine's
+    ``Assessment.log``; its case ids come sorted)."""
+    if not isinstance(log, pl.DataFrame):
+        return _engines.cases_with(log, ideal.closing_step)
     return log.filter(pl.col(ACTIVITY) == ideal.closing_step)[CASE_ID].unique(maintain_order=True)
 
 

@@ -16,9 +16,10 @@ import pandas as pd
 import polars as pl
 
 import o2c._pm4py as _pm4py
-from o2c.discovery import _variants
+from o2c import _engines
+from o2c.discovery import _variants, variants
 from o2c.errors import ArgumentError, check_choice, check_share
-from o2c.log import ACTIVITY, validate
+from o2c.log import validate
 from o2c.model import IdealPath, ProcessModel
 
 #: How ``discover_ideal_path`` finds the path.
@@ -80,6 +81,14 @@ def discover_ideal_path(
     >>> discover_ideal_path(example_log(), method="inductive_miner").activities[:2]
     ('Change Price', 'Check Credit')
     """
+    if _engines.is_engine_log(log, function="discover_ideal_path"):  # from the engine's variants
+        return _ideal_of_variants(
+            variants(log),
+            method=method,
+            noise_threshold=noise_threshold,
+            paid=paid,
+            unsuccessful=unsuccessful,
+        )
     return _discover_ideal_path(
         validate(log), method=method, noise_threshold=noise_threshold, paid=paid, unsuccessful=unsuccessful
     )
@@ -94,14 +103,30 @@ def _discover_ideal_path(
     unsuccessful: Sequence[str] = UNSUCCESSFUL_ENDS,
 ) -> IdealPath | ProcessModel:
     """``discover_ideal_path`` of a validated log."""
+    return _ideal_of_variants(
+        _variants(log), method=method, noise_threshold=noise_threshold, paid=paid, unsuccessful=unsuccessful
+    )
+
+
+def _ideal_of_variants(
+    table: pd.DataFrame,
+    *,
+    method: str,
+    noise_threshold: float,
+    paid: str | None,
+    unsuccessful: Sequence[str],
+) -> IdealPath | ProcessModel:
+    """``discover_ideal_path`` of the log whose ``o2c.variants`` are ``table``: both methods read
+    the variants only (pm4py's inductive miner reduces a log to its variants first)."""
     check_choice(method, DISCOVERY_METHODS, argument="method", function="discover_ideal_path")
     check_share(noise_threshold, argument="noise_threshold", function="discover_ideal_path")
     if method == "inductive_miner":
-        net = _pm4py.discover_inductive_net(log, noise_threshold=noise_threshold)
+        net = _pm4py.discover_inductive_net(
+            table["trace"].tolist(), table["cases"].tolist(), noise_threshold=noise_threshold
+        )
         return ProcessModel(
             *net, name="inductive miner", source=f"pm4py inductive miner, noise threshold {noise_threshold}"
         )
-    table = _variants(log)
     if table.empty:
         raise ArgumentError(
             "discover_ideal_path needs events; the event log has none.",
@@ -111,7 +136,9 @@ def _discover_ideal_path(
         )
     total = int(table["cases"].sum())
     patterns = [re.compile(p) for p in unsuccessful]
-    failing = {a for a in log[ACTIVITY].cast(pl.String).unique() if any(p.search(a) for p in patterns)}
+    failing = {
+        a for a in {a for trace in table["trace"] for a in trace} if any(p.search(a) for p in patterns)
+    }
     clean = table[[failing.isdisjoint(trace) for trace in table["trace"]]]
     successful = clean if len(clean) else table[[trace[-1] not in failing for trace in table["trace"]]]
     rule = "most frequent variant"

@@ -239,6 +239,7 @@ def findings(
         "ideal_path": _ideal_path(a),
         "parameters": dict(a.parameters),
         "calendar": _calendar(a),
+        "engine": None if a.engine is None else {"name": a.engine, "not_computed": dict(a.not_computed)},
         "report": {"top": top, "map_activities": map_activities, "map_paths": map_paths},
         "versions": _versions(),
         "headlines": list(caveated_headlines(a, warnings)),

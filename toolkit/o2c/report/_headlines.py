@@ -193,6 +193,8 @@ def _bottleneck_sentence(assessment: Assessment) -> str:
         f"Orders wait a median {duration_words(edge['wait_median'], day)} between {edge['source']} and "
         f"{edge['target']}, where {share_words(share)} {scope} accumulates ({duration_words(edge['wait_total'], day)} in all, open and closed orders alike)"
     )
+    if "drivers" in assessment.not_computed:
+        return sentence + "; what goes with the longest waits there was not computed on the engine."
     driver = _top_driver(assessment, int(edge["rank"]))
     if driver is None:
         min_cases = assessment.parameters["min_cases"]
@@ -258,7 +260,8 @@ def _divergence_sentence(assessment: Assessment) -> str:
 def _rework_sentence(assessment: Assessment) -> str:
     table, worst = _by_harm(assessment.rework), worst_loop(assessment.rework)
     row = worst.iloc[0] if len(worst) else (table.iloc[0] if len(table) else None)
-    by_object = OBJECT_ID in assessment.log.columns  # flattened from objects: o2c.rework counts per object
+    # flattened from objects: o2c.rework counts per object (an engine's view has no objects)
+    by_object = assessment.engine is None and OBJECT_ID in assessment.log.columns
     if row is None:
         where = (
             "for the same object of an order (items, deliveries, invoices told apart)"

@@ -90,7 +90,9 @@ def _kept_on_maps(assessment: Assessment) -> list[str]:
     ideal = assessment.ideal
     steps = ideal.steps if isinstance(ideal, IdealPath) else ideal.activities
     milestones = assessment.milestones["activity"].dropna()
-    names = assessment.log.get_column(ACTIVITY).unique().cast(pl.String)
+    # every activity: on an edge, or the start of an order of one event
+    edges, starts = assessment.directly_follows, assessment.start_activities
+    names = pl.Series([*edges["source"], *edges["target"], *starts[ACTIVITY]], dtype=pl.String).unique()
     named = names.filter(names.str.contains(APPROVAL_PATTERN) | names.str.contains(REMINDER_PATTERN))
     return sorted({*steps, *map(str, milestones), *named})
 
