@@ -25,6 +25,7 @@ from tests.conftest import sample_log
 from tests.e2e.engine_checks import (
     FUNCTIONS,
     assert_alignments_equal,
+    assert_assessment_equal,
     assert_divergence_equal,
     assert_verb_equal,
 )
@@ -92,6 +93,12 @@ def test_cost_of_divergence_and_flow_efficiency_out_of_core_equal_in_memory(
 ) -> None:
     log, scanned = sample
     assert_divergence_equal(closed_only, scanned, log)
+
+
+@pytest.mark.parametrize("ideal", ["ideal_path.yaml", None])
+def test_assessment_out_of_core_equals_in_memory(ideal: str | None) -> None:
+    path = sample_log("o2c_orders.parquet")
+    assert_assessment_equal(ideal, o2c.scan_log(path, memory_limit="256MB"), o2c.read_log(path))
 
 
 @pytest.fixture(scope="module")

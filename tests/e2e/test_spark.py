@@ -25,6 +25,7 @@ from tests.conftest import sample_log
 from tests.e2e.engine_checks import (
     FUNCTIONS,
     assert_alignments_equal,
+    assert_assessment_equal,
     assert_divergence_equal,
     assert_verb_equal,
 )
@@ -80,6 +81,10 @@ def test_cost_of_divergence_and_flow_efficiency_on_spark_equal_in_memory(
 ) -> None:
     log, frame = logs
     assert_divergence_equal(closed_only, frame, log)
+
+
+def test_assessment_on_spark_equals_in_memory(logs: tuple[pl.DataFrame, Any]) -> None:
+    assert_assessment_equal("ideal_path.yaml", logs[1], o2c.read_log(sample_log("o2c_orders.parquet")))
 
 
 def test_start_times_on_spark_equal_polars(spark: Any, logs: tuple[pl.DataFrame, Any]) -> None:

@@ -9,6 +9,7 @@ optimal pm4py may return another one with the same cost.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -261,6 +262,30 @@ def test_inductive_miner_model_aligned_like_pm4py(example_log: pl.DataFrame) -> 
     assert ours["cost"].tolist() == [theirs[c]["cost"] for c in ours.index]
     assert ours["fitness"].tolist() == [theirs[c]["fitness"] for c in ours.index]
     assert ours["is_fit"].all()  # noise 0: the miner's model fits every trace
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.2])
+@pytest.mark.parametrize("seed", [1, 7])
+def test_inductive_miner_from_the_variants_is_pm4pys_net_of_the_log(seed: int, noise: float) -> None:
+    """discover_ideal_path mines the variants (as an engine's log gives them): the net pm4py mines
+    from the whole log, transition for transition, and the same alignment costs."""
+    from o2c import simulate
+
+    log = simulate(400, seed=seed, back_office=seed == 7).log
+    model = discover_ideal_path(log, method="inductive_miner", noise_threshold=noise)
+    with _pm4py.quiet():
+        net, initial, final = pm4py.discover_petri_net_inductive(_pm4py.to_pm4py(log), noise_threshold=noise)
+
+    def shape(petri: Any) -> tuple[list[str], int, list[tuple[str, str]]]:
+        arcs = sorted(
+            (str(getattr(a.source, "label", None)), str(getattr(a.target, "label", None))) for a in petri.arcs
+        )
+        return sorted(str(t.label) for t in petri.transitions), len(petri.places), arcs
+
+    assert shape(model.net) == shape(net)
+    ours = align(log, model, progress=False).set_index("case_id")
+    theirs = _pm4py_alignments(log, (net, initial, final))
+    assert ours["cost"].tolist() == [theirs[c]["cost"] for c in ours.index]
 
 
 def test_read_process_model_pnml_and_bpmn(tmp_path, example_log: pl.DataFrame) -> None:
