@@ -9,19 +9,25 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from o2c._assess import assess
-from o2c._cli_inspect import add_log_arguments, load
+from o2c._cli_inspect import ROLE_FLAGS, add_log_arguments, load
+from o2c._engines import fits_in_memory
+from o2c._engines._duckdb import parquet_bytes, scan_log
+from o2c._engines._spark import read_parquet
 from o2c._write import check_folder
 from o2c.conformance import IdealPath, ProcessModel
 from o2c.conformance.discover import DISCOVERY_METHODS
-from o2c.errors import is_share
+from o2c.errors import ArgumentError, is_share
 from o2c.io import read_ideal_path, read_process_model
+from o2c.io._inflate import MAX_INFLATED_BYTES
 from o2c.io._mapping import MAP_SECTION, MAP_SLIDERS, read_mapping_file
 from o2c.io._model import MODEL_FORMATS
+from o2c.io._xes import MAX_FIELD_BYTES, MAX_NESTING
 from o2c.plausibility import plausibility_warnings
 from o2c.report import write_report
 
@@ -78,6 +84,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             help=f"the maps keep the most frequent {slider} up to this share of {what}, 0 to 1 "
             f"(default 0.8, or '{slider}' in the mapping file's map section)",
         )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="auto",
+        help="where the tables are computed: memory (read_log), duckdb (the Parquet file or folder left "
+        "on disk, within --memory-limit), spark (local Spark); auto: duckdb for a Parquet log that does "
+        "not fit in memory, else memory (default auto)",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="--engine duckdb: the memory DuckDB may use before it spills to disk, such as 4GB "
+        "(default DuckDB's: 80%% of the machine's memory)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
         "--fail-on-warning",
@@ -105,6 +125,73 @@ def _map_sliders(args: argparse.Namespace, mapping_file: Mapping[str, Any]) -> d
     return {f"map_{slider}": value for slider, value in sliders.items()}
 
 
+#: The choices of ``--engine``.
+ENGINES = ("auto", "memory", "duckdb", "spark")
+
+#: Flags that shape how a file is read into memory, with their defaults: an engine reads typed
+#: Parquet as it is, so setting one of them with --engine duckdb or spark is refused.
+_MEMORY_ONLY = {
+    "sheet": None, "case_type": None, "timezone": "UTC", "dayfirst": None, "classifier": None,
+    "strict": False, "calendar": None, "max_nesting": MAX_NESTING, "max_field_bytes": MAX_FIELD_BYTES,
+    "max_inflated_bytes": MAX_INFLATED_BYTES,
+}  # fmt: skip
+
+
+def _engine(args: argparse.Namespace) -> str:
+    """``memory``, ``duckdb`` or ``spark``: ``--engine``, with ``auto`` decided from the log's size
+    against the memory available (said on stderr when it picks DuckDB)."""
+    if args.engine != "auto":
+        if args.engine != "memory":
+            _check_engine_flags(args)
+        return str(args.engine)
+    fits, why = fits_in_memory(args.log)
+    if fits:
+        return "memory"
+    print(
+        f"o2c: {why}; assessing it with DuckDB, out of core (--engine memory to read it all the same)",
+        file=sys.stderr,
+    )
+    _check_engine_flags(args)
+    return "duckdb"
+
+
+def _check_engine_flags(args: argparse.Namespace) -> None:
+    """Refuse the flags of a log read into memory (``_MEMORY_ONLY``) with an engine."""
+    for name, default in _MEMORY_ONLY.items():
+        if getattr(args, name, default) != default:
+            flag = "--" + name.replace("_", "-")
+            raise ArgumentError(
+                f"{flag} is for a log read into memory; with the engine it is not used (the engine reads typed "
+                "Parquet as it is). Leave it out, or assess with --engine memory.",
+                argument=flag,
+                value=getattr(args, name),
+            )
+
+
+def _engine_log(args: argparse.Namespace, mapping_file: Mapping[str, Any], engine: str) -> Any:
+    """The ``ScannedLog`` (duckdb) or Spark DataFrame (spark) of the ``--engine`` named."""
+    if parquet_bytes(args.log) is None:
+        raise ArgumentError(
+            f"--engine {engine} reads Parquet (a file, or a folder of them); {args.log} is not. Assess it in "
+            "memory (--engine memory), or write it to Parquet first.",
+            argument="--engine",
+            value=engine,
+        )
+    mapping: dict[str, Any] = {k: v for k, v in mapping_file.items() if k != MAP_SECTION}
+    mapping.update({role: getattr(args, role) for role in ROLE_FLAGS if getattr(args, role)})
+    if engine == "duckdb":
+        return scan_log(args.log, mapping=mapping or None, memory_limit=args.memory_limit)
+    if args.memory_limit is not None:
+        raise ArgumentError(
+            "--memory-limit is DuckDB's (--engine duckdb); Spark takes its memory from its own settings.",
+            argument="--memory-limit",
+            value=args.memory_limit,
+        )
+    # pyspark warns that it does not yet fully support pandas 3: not the user's concern
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"pyspark\.")
+    return read_parquet(args.log, mapping=mapping or None)
+
+
 def read_ideal(path: str) -> IdealPath | ProcessModel:
     """An ideal path file (YAML) or a process model (BPMN, PNML), by its suffix."""
     if Path(path).suffix.lower() in MODEL_FORMATS:
@@ -116,7 +203,8 @@ def run(args: argparse.Namespace) -> int:
     check_folder(Path(args.out).absolute())  # before minutes of analysis, not after
     mapping_file = read_mapping_file(args.mapping) if args.mapping else {}  # read once, checked now
     sliders = _map_sliders(args, mapping_file)
-    loaded = load(args, mapping_file)
+    engine = _engine(args)
+    loaded = load(args, mapping_file) if engine == "memory" else _engine_log(args, mapping_file, engine)
     ideal = read_ideal(args.ideal) if args.ideal else None
     progress = False if args.no_progress else None
     result = assess(
@@ -129,13 +217,19 @@ def run(args: argparse.Namespace) -> int:
         time_budget=args.time_budget,
     )
     out = Path(args.out)
-    write_report(result, out, top=args.top, explorer=True, **sliders)
+    write_report(result, out, top=args.top, explorer=result.engine is None, **sliders)
     summary = result.summary
-    rejected = loaded.rejects.select("source_file", "source_row").n_unique()
+    rejected = result.rejects.select("source_file", "source_row").n_unique()
     working = f"; working time of {result.calendar.name}" if result.calendar else ""
+    read = (
+        f"read {result.source.rows:,} rows, {rejected:,} rejected ({out / 'rejects.csv'})"
+        if result.engine is None
+        else f"scanned {result.source.rows:,} events with {result.engine} ({len(result.not_computed)} tables "
+        "not computed there: see the report)"
+    )
     print(
-        f"read {loaded.source.rows:,} rows, {rejected:,} rejected ({out / 'rejects.csv'}); "
-        f"{summary['cases']:,} orders, {summary['variants']:,} variants{working}; wrote {out / 'report.html'}"
+        f"{read}; {summary['cases']:,} orders, {summary['variants']:,} variants{working}; "
+        f"wrote {out / 'report.html'}"
     )
     found = plausibility_warnings(result)
     serious = found[found["severity"] == "serious"]

@@ -21,13 +21,13 @@ from o2c.quality import data_quality, log_summary
 
 HELP = "read an event log and print its mapping, rows, rejects and data-quality findings"
 
-_ROLE_FLAGS = ("case_id", "activity", "timestamp", "start_timestamp", "resource", "lifecycle", "value")
+ROLE_FLAGS = ("case_id", "activity", "timestamp", "start_timestamp", "resource", "lifecycle", "value")
 
 
 def add_log_arguments(parser: argparse.ArgumentParser) -> None:
     """The log file and the flags that say how to read it (shared with ``o2c assess``)."""
     parser.add_argument("log", help="the event log: CSV/TSV, Excel, XES(.gz) or Parquet file")
-    for role in _ROLE_FLAGS:
+    for role in ROLE_FLAGS:
         parser.add_argument(
             f"--{role.replace('_', '-')}", dest=role, metavar="COL", help=f"column of the {role}"
         )
@@ -91,7 +91,7 @@ def load(args: argparse.Namespace, mapping_file: Mapping[str, Any] | None = None
     mapping: dict[str, Any] = {}
     if args.mapping:
         mapping.update(read_mapping_file(args.mapping) if mapping_file is None else mapping_file)
-    mapping.update({role: getattr(args, role) for role in _ROLE_FLAGS if getattr(args, role)})
+    mapping.update({role: getattr(args, role) for role in ROLE_FLAGS if getattr(args, role)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RejectedRowsWarning)  # the command prints the rejects itself
         return read_log(

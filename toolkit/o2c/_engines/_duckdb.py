@@ -205,6 +205,31 @@ def scan_log(
     return log
 
 
+def parquet_bytes(source: str | Path) -> int | None:
+    """The uncompressed size of a Parquet file's (or folder's) column data in bytes, from its
+    metadata (no data read); None when ``source`` is not Parquet.
+
+    >>> import tempfile, pathlib
+    >>> from o2c import example_log
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.parquet"
+    >>> example_log().write_parquet(path)
+    >>> parquet_bytes(path) > 0, parquet_bytes(pathlib.Path(tempfile.mkdtemp()))
+    (True, None)
+    """
+    path = Path(source)
+    files = sorted(str(p) for p in path.glob("*.parquet")) if path.is_dir() else [str(path)]
+    if not files or not all(Path(f).is_file() for f in files):
+        return None
+    try:
+        with duckdb.connect() as connection:
+            found = connection.sql(
+                f"SELECT sum(total_uncompressed_size) FROM parquet_metadata({_files(files)})"
+            ).fetchall()
+    except duckdb.Error:
+        return None
+    return int(found[0][0] or 0)
+
+
 def _view(files: list[str], roles: dict[str, str], *, has_source_row: bool, offsets: list[int]) -> str:
     """The SQL view ``o2c_events`` with the columns ``o2c._engines._frames`` works on."""
     time = f"epoch_us({_q(roles[TIMESTAMP])})"
