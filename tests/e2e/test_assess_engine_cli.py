@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import o2c
 from o2c import _engines
 from o2c._assess_engine import NOT_ON_ENGINE
 from o2c.cli import main
@@ -30,29 +31,56 @@ def in_memory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "spark"])
-def test_an_engine_writes_the_tables_of_memory_and_names_the_rest(
-    engine: str, in_memory: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_duckdb_writes_the_tables_of_memory_and_names_the_rest(
+    in_memory: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    argv = ["assess", str(sample_log("o2c_orders.parquet")), "--engine", engine, "--no-progress"]
+    argv = ["assess", str(sample_log("o2c_orders.parquet")), "--engine", "duckdb", "--no-progress"]
     assert main([*argv, "--out", str(out)]) == 0
-    if engine == "spark":  # the command's local session, which a process running the command ends with it
-        from pyspark.sql import SparkSession
-
-        SparkSession.builder.getOrCreate().stop()
     printed = capsys.readouterr().out
-    assert f"scanned 15,418 events with {engine}" in printed and "1,500 orders, 269 variants" in printed
+    assert "scanned 15,418 events with duckdb" in printed and "1,500 orders, 269 variants" in printed
     for name in SAME:
         assert (out / "tables" / f"{name}.csv").read_bytes() == (
             in_memory / "tables" / f"{name}.csv"
         ).read_bytes(), name
     found = json.loads((out / "findings.json").read_text(encoding="utf-8"))
-    assert found["engine"] == {"name": engine, "not_computed": NOT_ON_ENGINE}
+    assert found["engine"] == {"name": "duckdb", "not_computed": NOT_ON_ENGINE}
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert ("Computed on DuckDB" if engine == "duckdb" else "Computed on Spark") in html
-    assert "Not computed on the engine: drivers compare" in html
+    assert "Computed on DuckDB" in html and "Not computed on the engine: drivers compare" in html
     assert not (out / "explorer.html").exists()  # the explorer filters events in memory
+
+
+def test_spark_reads_the_parquet_file_with_its_mapping_in_a_local_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command's own local Spark session and mapping (the tables on Spark against memory, table
+    by table: tests/e2e/test_spark.py); a small log, renamed, because local Spark is slow to start."""
+    log = o2c.example_log().rename({"case_id": "Order", "activity": "Step", "timestamp": "Done"})
+    log.drop("source_row").write_parquet(tmp_path / "orders.parquet")
+    argv = ["assess", str(tmp_path / "orders.parquet"), "--engine", "spark", "--no-progress"]
+    assert (
+        main(
+            [
+                *argv,
+                "--case-id",
+                "Order",
+                "--activity",
+                "Step",
+                "--timestamp",
+                "Done",
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 0
+    )
+    from pyspark.sql import SparkSession
+
+    SparkSession.builder.getOrCreate().stop()  # the command's session, which its process ends with it
+    assert "scanned 19 events with spark" in capsys.readouterr().out
+    found = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert found["engine"]["name"] == "spark" and found["mapping"]["case_id"] == "Order"
+    assert found["log"] == {k: v for k, v in o2c.log_summary(o2c.example_log()).items()}
 
 
 def test_auto_assesses_a_parquet_log_that_does_not_fit_with_duckdb(

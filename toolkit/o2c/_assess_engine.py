@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -139,27 +139,29 @@ def engine_name(log: Any) -> str:
     return "spark" if _spark.is_spark(log) else "duckdb"
 
 
+def parquet_source(files: Sequence[str], mapping: ColumnMapping, rows: int, *, reader: str) -> SourceInfo:
+    """The ``SourceInfo`` of a log in Parquet ``files``: the file, or their folder when they are
+    several; the file's sha256, or the sha256 of the files' sha256 digests in name order."""
+    digests = []
+    for name in files:
+        with open(name, "rb") as data:
+            digests.append(hashlib.file_digest(data, "sha256"))
+    sha256 = (
+        digests[0].hexdigest()
+        if len(digests) == 1
+        else hashlib.sha256(b"".join(d.digest() for d in digests)).hexdigest()
+    )
+    path = files[0] if len(files) == 1 else str(Path(files[0]).parent)
+    return SourceInfo(path=path, sha256=sha256, format="parquet", mapping=mapping, rows=rows, reader=reader)
+
+
 def engine_source(log: Any) -> SourceInfo:
-    """Where an engine's log lives: a ``ScannedLog``'s Parquet file (its sha256) or files (the sha256
-    of their sha256 digests in name order), or a Spark DataFrame (no file); its events are the rows."""
+    """Where an engine's log lives: a ``ScannedLog``'s Parquet files (``parquet_source``), or a
+    Spark DataFrame (no file, its canonical columns); its events are the rows."""
     from o2c._engines._duckdb import ScannedLog
 
     if isinstance(log, ScannedLog):
-        digests = []
-        for name in log.files:
-            with open(name, "rb") as data:
-                digests.append(hashlib.file_digest(data, "sha256"))
-        sha256 = (
-            digests[0].hexdigest()
-            if len(digests) == 1
-            else hashlib.sha256(b"".join(d.digest() for d in digests)).hexdigest()
-        )
-        files = [Path(f) for f in log.files]
-        path = str(files[0]) if len(files) == 1 else f"{files[0].parent} ({len(files)} Parquet files)"
-        return SourceInfo(
-            path=path, sha256=sha256, format="parquet", mapping=log.mapping, rows=log.events,
-            reader="duckdb (o2c.scan_log)",
-        )  # fmt: skip
+        return parquet_source(log.files, log.mapping, log.events, reader="duckdb (o2c.scan_log)")
     roles: dict[str, Any] = {role: role for role in ROLES if role in log.columns}  # canonical names
     return SourceInfo(
         path="a Spark DataFrame",

@@ -11,10 +11,12 @@ import math
 import sys
 import warnings
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from o2c._assess import assess
+from o2c._assess_engine import parquet_source
 from o2c._cli_inspect import ROLE_FLAGS, add_log_arguments, load
 from o2c._engines import fits_in_memory
 from o2c._engines._duckdb import parquet_bytes, scan_log
@@ -28,6 +30,7 @@ from o2c.io._inflate import MAX_INFLATED_BYTES
 from o2c.io._mapping import MAP_SECTION, MAP_SLIDERS, read_mapping_file
 from o2c.io._model import MODEL_FORMATS
 from o2c.io._xes import MAX_FIELD_BYTES, MAX_NESTING
+from o2c.model import ColumnMapping
 from o2c.plausibility import plausibility_warnings
 from o2c.report import write_report
 
@@ -168,8 +171,11 @@ def _check_engine_flags(args: argparse.Namespace) -> None:
             )
 
 
-def _engine_log(args: argparse.Namespace, mapping_file: Mapping[str, Any], engine: str) -> Any:
-    """The ``ScannedLog`` (duckdb) or Spark DataFrame (spark) of the ``--engine`` named."""
+def _engine_log(
+    args: argparse.Namespace, mapping_file: Mapping[str, Any], engine: str
+) -> tuple[Any, tuple[list[str], ColumnMapping] | None]:
+    """The ``ScannedLog`` (duckdb) or Spark DataFrame (spark) of the ``--engine`` named; for Spark,
+    the files it reads and the mapping (its DataFrame holds the renamed columns only)."""
     if parquet_bytes(args.log) is None:
         raise ArgumentError(
             f"--engine {engine} reads Parquet (a file, or a folder of them); {args.log} is not. Assess it in "
@@ -180,7 +186,7 @@ def _engine_log(args: argparse.Namespace, mapping_file: Mapping[str, Any], engin
     mapping: dict[str, Any] = {k: v for k, v in mapping_file.items() if k != MAP_SECTION}
     mapping.update({role: getattr(args, role) for role in ROLE_FLAGS if getattr(args, role)})
     if engine == "duckdb":
-        return scan_log(args.log, mapping=mapping or None, memory_limit=args.memory_limit)
+        return scan_log(args.log, mapping=mapping or None, memory_limit=args.memory_limit), None
     if args.memory_limit is not None:
         raise ArgumentError(
             "--memory-limit is DuckDB's (--engine duckdb); Spark takes its memory from its own settings.",
@@ -189,7 +195,8 @@ def _engine_log(args: argparse.Namespace, mapping_file: Mapping[str, Any], engin
         )
     # pyspark warns that it does not yet fully support pandas 3: not the user's concern
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pyspark\.")
-    return read_parquet(args.log, mapping=mapping or None)
+    frame, files, used = read_parquet(args.log, mapping=mapping or None)
+    return frame, (files, used)
 
 
 def read_ideal(path: str) -> IdealPath | ProcessModel:
@@ -204,7 +211,9 @@ def run(args: argparse.Namespace) -> int:
     mapping_file = read_mapping_file(args.mapping) if args.mapping else {}  # read once, checked now
     sliders = _map_sliders(args, mapping_file)
     engine = _engine(args)
-    loaded = load(args, mapping_file) if engine == "memory" else _engine_log(args, mapping_file, engine)
+    loaded, spark_file = (
+        (load(args, mapping_file), None) if engine == "memory" else _engine_log(args, mapping_file, engine)
+    )
     ideal = read_ideal(args.ideal) if args.ideal else None
     progress = False if args.no_progress else None
     result = assess(
@@ -216,6 +225,9 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
         time_budget=args.time_budget,
     )
+    if spark_file is not None:  # the Spark DataFrame's file and mapping, for the report and a rerun
+        files, used = spark_file
+        result = replace(result, source=parquet_source(files, used, result.source.rows, reader="spark"))
     out = Path(args.out)
     write_report(result, out, top=args.top, explorer=result.engine is None, **sliders)
     summary = result.summary

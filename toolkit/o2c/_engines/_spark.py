@@ -17,6 +17,7 @@ import narwhals.stable.v2 as nw
 
 from o2c.errors import ColumnMappingError, check_whole
 from o2c.log import ACTIVITY, CASE_ID, REQUIRED, SOURCE_ROW, START_TIMESTAMP, TIMESTAMP, VALUE
+from o2c.model import ColumnMapping
 
 
 def is_spark(frame: Any) -> bool:
@@ -94,13 +95,16 @@ def approximate_waits(accuracy: int) -> Any:
     return aggregate
 
 
-def read_parquet(source: str | Path, *, mapping: Any = None, session: Any = None) -> Any:
+def read_parquet(
+    source: str | Path, *, mapping: Any = None, session: Any = None
+) -> tuple[Any, list[str], ColumnMapping]:
     """A Parquet file or folder of them as the Spark DataFrame the verbs take (``o2c assess
     --engine spark``): the mapped columns (``mapping`` as for ``o2c.read_log``; roles left open
     are guessed from the names) renamed to ``case_id``, ``activity``, ``timestamp`` and, where
     mapped, ``start_timestamp`` and ``value``; a ``source_row`` column of the file is kept (else
     events at the same time in a case keep Spark's reading order). ``session``: a
-    ``SparkSession``, by default a local one on every core, in UTC.
+    ``SparkSession``, by default a local one on every core, in UTC. Returns the DataFrame, the
+    files read and the mapping used.
     """
     import polars as pl
     import pyarrow.parquet as pq
@@ -118,7 +122,8 @@ def read_parquet(source: str | Path, *, mapping: Any = None, session: Any = None
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
         raise InputFileError(f"{path} could not be read as Parquet: {exc}", path=path) from exc
     assert isinstance(sample, pl.DataFrame)
-    roles = resolve(as_mapping(mapping), sample.columns, path=str(path), sample=sample).roles()
+    resolved = resolve(as_mapping(mapping), sample.columns, path=str(path), sample=sample)
+    roles = resolved.roles()
     if session is None:
         session = local_session()
     frame = session.read.parquet(*[str(f) for f in files])
@@ -126,7 +131,7 @@ def read_parquet(source: str | Path, *, mapping: Any = None, session: Any = None
     columns = [frame[roles[r]].alias(r) for r in kept]
     if SOURCE_ROW in frame.columns and SOURCE_ROW not in roles.values():
         columns.append(frame[SOURCE_ROW])
-    return frame.select(*columns)
+    return frame.select(*columns), [str(f) for f in files], resolved
 
 
 def local_session() -> Any:
