@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import o2c
 from o2c import _engines
 from o2c._assess_engine import NOT_ON_ENGINE
 from o2c.cli import main
@@ -48,39 +47,6 @@ def test_duckdb_writes_the_tables_of_memory_and_names_the_rest(
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Computed on DuckDB" in html and "Not computed on the engine: drivers compare" in html
     assert not (out / "explorer.html").exists()  # the explorer filters events in memory
-
-
-def test_spark_reads_the_parquet_file_with_its_mapping_in_a_local_session(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The command's own local Spark session and mapping (the tables on Spark against memory, table
-    by table: tests/e2e/test_spark.py); a small log, renamed, because local Spark is slow to start."""
-    log = o2c.example_log().rename({"case_id": "Order", "activity": "Step", "timestamp": "Done"})
-    log.drop("source_row").write_parquet(tmp_path / "orders.parquet")
-    argv = ["assess", str(tmp_path / "orders.parquet"), "--engine", "spark", "--no-progress"]
-    assert (
-        main(
-            [
-                *argv,
-                "--case-id",
-                "Order",
-                "--activity",
-                "Step",
-                "--timestamp",
-                "Done",
-                "--out",
-                str(tmp_path / "out"),
-            ]
-        )
-        == 0
-    )
-    from pyspark.sql import SparkSession
-
-    SparkSession.builder.getOrCreate().stop()  # the command's session, which its process ends with it
-    assert "scanned 19 events with spark" in capsys.readouterr().out
-    found = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
-    assert found["engine"]["name"] == "spark" and found["mapping"]["case_id"] == "Order"
-    assert found["log"] == {k: v for k, v in o2c.log_summary(o2c.example_log()).items()}
 
 
 def test_auto_assesses_a_parquet_log_that_does_not_fit_with_duckdb(
@@ -129,3 +95,16 @@ def test_an_engine_refuses_a_file_that_is_not_parquet(
         f"--engine duckdb reads Parquet (a file, or a folder of them); {csv} is not"
         in capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize("limit", ["1MB", "4MB"])
+def test_duckdb_out_of_its_memory_limit_is_a_message(
+    limit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Too small a --memory-limit, whether scanning (1MB) or assessing (4MB): what holds memory and
+    what to do, exit 1, no traceback."""
+    argv = ["assess", str(sample_log("o2c_orders.parquet")), "--engine", "duckdb", "--memory-limit", limit]
+    assert main([*argv, "--no-progress", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"DuckDB ran out of its memory limit ({limit})" in err and "Raise the limit" in err
+    assert "Traceback" not in err and "did not foresee" not in err

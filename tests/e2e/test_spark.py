@@ -9,9 +9,11 @@ so that the approximation really differs from the interpolated percentile.
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,7 @@ import polars as pl
 import pytest
 
 import o2c
+from o2c.cli import main
 from o2c.discovery import transitions
 from tests.conftest import sample_log
 from tests.e2e.engine_checks import (
@@ -85,6 +88,24 @@ def test_cost_of_divergence_and_flow_efficiency_on_spark_equal_in_memory(
 
 def test_assessment_on_spark_equals_in_memory(logs: tuple[pl.DataFrame, Any]) -> None:
     assert_assessment_equal("ideal_path.yaml", logs[1], o2c.read_log(sample_log("o2c_orders.parquet")))
+
+
+def test_the_command_reads_a_parquet_file_into_spark_with_its_mapping(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``o2c assess --engine spark``: the file read with its mapping into the local session (this
+    module's, running already: the command takes the process's session), its tables those of the
+    in-memory path (above, table by table), the report naming the file and its mapping."""
+    log = o2c.example_log().rename({"case_id": "Order", "activity": "Step", "timestamp": "Done"})
+    log.drop("source_row").write_parquet(tmp_path / "orders.parquet")
+    roles = ["--case-id", "Order", "--activity", "Step", "--timestamp", "Done"]
+    argv = ["assess", str(tmp_path / "orders.parquet"), "--engine", "spark", *roles, "--no-progress"]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 0
+    assert "scanned 19 events with spark" in capsys.readouterr().out
+    found = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert found["engine"]["name"] == "spark" and found["mapping"]["case_id"] == "Order"
+    assert found["input"]["file"] == "orders.parquet" and len(found["input"]["sha256"]) == 64
+    assert found["log"] == {k: v for k, v in o2c.log_summary(o2c.example_log()).items()}
 
 
 def test_start_times_on_spark_equal_polars(spark: Any, logs: tuple[pl.DataFrame, Any]) -> None:

@@ -31,7 +31,7 @@ import polars as pl
 from o2c import _engines
 from o2c._actions import _actions
 from o2c._approvals import Approvals, _approvals
-from o2c._assess_engine import NOT_ON_ENGINE, engine_name, engine_source, engine_tables
+from o2c._assess_engine import NOT_ON_ENGINE, engine_memory, engine_name, engine_source, engine_tables
 from o2c._calendar import WorkingCalendar, check_calendar, working_log
 from o2c._flatten import object_directly_follows, object_facts
 from o2c._kpis._late_payment import _late_payment_drivers
@@ -496,15 +496,16 @@ def _assess_on_engine(
     engine = engine_name(log)
     ticks = iter(_progress(STEPS, label=f"assessing on {engine}", total=len(STEPS), enabled=progress))
     next(ticks)  # data_quality: not on the engine
-    tables = engine_tables(
-        log,
-        ideal=ideal,
-        discover=discover,
-        annual_rate=annual_rate,
-        closed_only=closed_only,
-        time_budget=time_budget,
-        tick=lambda: next(ticks, None),
-    )
+    with engine_memory(getattr(log, "memory_limit", None)):
+        tables = engine_tables(
+            log,
+            ideal=ideal,
+            discover=discover,
+            annual_rate=annual_rate,
+            closed_only=closed_only,
+            time_budget=time_budget,
+            tick=lambda: next(ticks, None),
+        )
     next(ticks, None)
     source = engine_source(log)
     return Assessment(

@@ -25,7 +25,8 @@ Examples
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from o2c.conformance.alignments import align
 from o2c.conformance.cost import cost_of_divergence, flow_efficiency, lead_time_split
 from o2c.conformance.discover import discover_ideal_path
 from o2c.discovery import directly_follows, end_activities, start_activities, variants
+from o2c.errors import ToolkitError
 from o2c.log import ROLES
 from o2c.model import ColumnMapping, SourceInfo
 from o2c.performance import activity_durations, bottlenecks, lead_times, waiting_times
@@ -130,6 +132,27 @@ def engine_tables(
         "currency": _engines.currency(log),
         "not_computed": dict(NOT_ON_ENGINE),
     }
+
+
+@contextmanager
+def engine_memory(memory_limit: str | None) -> Iterator[None]:
+    """Turn DuckDB running out of its ``memory_limit`` into a ``ToolkitError`` that says what holds
+    memory there and what to do (a message, not a traceback, on the command line)."""
+    try:
+        yield
+    except Exception as error:
+        import duckdb
+
+        if not isinstance(error, duckdb.OutOfMemoryException):
+            raise
+        limit = memory_limit or "its default, 80% of the machine's memory"
+        said = str(error).splitlines()[0]
+        raise ToolkitError(
+            f"DuckDB ran out of its memory limit ({limit}). What it cannot spill to disk: each edge's waits, "
+            "held for their exact medians and percentiles (8 bytes per transition), and each order's trace, "
+            "for the variants. Raise the limit (--memory-limit, o2c.scan_log(memory_limit=...)), or use "
+            f"Spark. DuckDB said: {said}"
+        ) from error
 
 
 def engine_name(log: Any) -> str:

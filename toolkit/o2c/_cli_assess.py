@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from o2c._assess import assess
-from o2c._assess_engine import parquet_source
+from o2c._assess_engine import engine_memory, parquet_source
 from o2c._cli_inspect import ROLE_FLAGS, add_log_arguments, load
 from o2c._engines import fits_in_memory
 from o2c._engines._duckdb import parquet_bytes, scan_log
@@ -186,7 +186,8 @@ def _engine_log(
     mapping: dict[str, Any] = {k: v for k, v in mapping_file.items() if k != MAP_SECTION}
     mapping.update({role: getattr(args, role) for role in ROLE_FLAGS if getattr(args, role)})
     if engine == "duckdb":
-        return scan_log(args.log, mapping=mapping or None, memory_limit=args.memory_limit), None
+        with engine_memory(args.memory_limit):
+            return scan_log(args.log, mapping=mapping or None, memory_limit=args.memory_limit), None
     if args.memory_limit is not None:
         raise ArgumentError(
             "--memory-limit is DuckDB's (--engine duckdb); Spark takes its memory from its own settings.",
