@@ -45,7 +45,7 @@ from o2c._assess import Assessment
 from o2c._format import format_share
 from o2c.conformance import IdealPath
 from o2c.conformance.cost import _closed_cases
-from o2c.log import TIMESTAMP
+from o2c.log import TIMESTAMP, case_count
 
 #: The thresholds of the checks (see the module docstring).
 THRESHOLDS: dict[str, Any] = {
@@ -216,7 +216,8 @@ def _flow(a: Assessment) -> list[dict[str, Any]]:
 
 def _open(a: Assessment) -> list[dict[str, Any]]:
     ideal = a.ideal
-    cases = int(a.summary["cases"])
+    # the analysed log's orders (lifecycle transitions folded); on an engine, the summary's
+    cases = int(a.summary["cases"]) if a.engine is not None else case_count(a.log)
     if not isinstance(ideal, IdealPath) or not cases:
         return []
     closing = ideal.closing_step
