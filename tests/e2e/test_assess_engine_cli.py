@@ -108,3 +108,20 @@ def test_duckdb_out_of_its_memory_limit_is_a_message(
     err = capsys.readouterr().err
     assert f"DuckDB ran out of its memory limit ({limit})" in err and "Raise the limit" in err
     assert "Traceback" not in err and "did not foresee" not in err
+
+
+def test_duckdb_out_of_disk_where_it_spills_is_a_message() -> None:
+    """Met on 100M events: DuckDB filled the disk with its spill files. The error says where it spills."""
+    import duckdb
+
+    from o2c._assess_engine import engine_memory
+    from o2c.errors import ToolkitError
+
+    full = 'IO Error: Could not write file "/tmp/o2c-duckdb-x/duckdb_temp_1.tmp": No space left on device'
+    with (
+        pytest.raises(ToolkitError, match="DuckDB ran out of disk space where it spills"),
+        engine_memory("5GB"),
+    ):
+        raise duckdb.IOException(full)
+    with pytest.raises(duckdb.IOException), engine_memory("5GB"):  # any other IO error is DuckDB's own
+        raise duckdb.IOException("IO Error: No files found that match the pattern")

@@ -136,17 +136,24 @@ def engine_tables(
 
 @contextmanager
 def engine_memory(memory_limit: str | None) -> Iterator[None]:
-    """Turn DuckDB running out of its ``memory_limit`` into a ``ToolkitError`` that says what holds
-    memory there and what to do (a message, not a traceback, on the command line)."""
+    """Turn DuckDB running out of its ``memory_limit``, or of disk where it spills, into a
+    ``ToolkitError`` that says what holds memory there and what to do (a message, not a traceback,
+    on the command line)."""
     try:
         yield
     except Exception as error:
         import duckdb
 
+        said = str(error).splitlines()[0]
+        if isinstance(error, duckdb.IOException) and "No space left" in said:
+            raise ToolkitError(
+                "DuckDB ran out of disk space where it spills what does not fit in its memory limit (a "
+                "temporary folder: o2c.scan_log(temp_directory=...) puts it elsewhere); free disk space, or "
+                f"raise the memory limit. DuckDB said: {said}"
+            ) from error
         if not isinstance(error, duckdb.OutOfMemoryException):
             raise
         limit = memory_limit or "its default, 80% of the machine's memory"
-        said = str(error).splitlines()[0]
         raise ToolkitError(
             f"DuckDB ran out of its memory limit ({limit}). What it cannot spill to disk: each edge's waits, "
             "held for their exact medians and percentiles (8 bytes per transition), and each order's trace, "
