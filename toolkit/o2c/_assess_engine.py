@@ -7,8 +7,9 @@ re-keyed data, the milestones, the alignments (variants aligned here, orders joi
 engine), the cost of divergence, flow efficiency and the lead-time split, the KPIs of each order's
 milestone times and value (``o2c._kpis._table.engine_kpis``; each KPI it leaves out says why in
 its definition) and the stuck orders. The engine's view holds the case, activity, times and order
-value only, so what reads other columns or every event in memory is not computed there: ``NOT_ON_ENGINE`` names each such table with the reason, the
-assessment carries them in ``not_computed``, and the report says so beside each.
+value only, so what reads other columns or every event in memory is not computed there:
+``NOT_ON_ENGINE`` names each such table with the reason, the assessment carries them in
+``not_computed``, and the report says so beside each.
 
 Examples
 --------
@@ -31,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from o2c import _engines
-from o2c._kpis._milestones import milestones
+from o2c._kpis._milestones import _table as milestones_table
+from o2c._kpis._orders import engine_orders
 from o2c._kpis._stuck import engine_stuck_orders
 from o2c._kpis._table import engine_kpis
 from o2c._rework import first_time_right, rekeyed_data, rework, rework_cost
@@ -92,10 +94,11 @@ def engine_tables(
     loops, loop_cost, right, rekeyed = rework(log), rework_cost(log), first_time_right(log), rekeyed_data(log)
     tick()  # conformance
     discovered = ideal is None
+    # the milestones and each order's row, made once: the KPIs and the stuck orders read both; a
+    # discovered path's paid step is the guess, and its KPIs keep the guessing rule
+    orders = engine_orders(log, ideal if isinstance(ideal, IdealPath) else None)
     if ideal is None:
-        stones = milestones(log)
-        paid = stones.set_index("milestone")["activity"].get("paid")
-        ideal = discover_ideal_path(log, method=discover, paid=paid if isinstance(paid, str) else None)
+        ideal = discover_ideal_path(log, method=discover, paid=orders[0]["paid"].activity)
     alignments = align(log, ideal, progress=False, time_budget=time_budget)
     tick()  # cost_of_divergence
     path = ideal if isinstance(ideal, IdealPath) else None
@@ -126,9 +129,9 @@ def engine_tables(
         "cost_of_divergence": divergence,
         "flow_efficiency": efficiency,
         "lead_time_split": split,
-        "milestones": milestones(log, ideal=None if discovered else path),
-        "kpis": engine_kpis(log, ideal=None if discovered else path),
-        "stuck_orders": engine_stuck_orders(log, ideal=None if discovered else path),
+        "milestones": milestones_table(orders[0]),
+        "kpis": engine_kpis(log, orders=orders),
+        "stuck_orders": engine_stuck_orders(log, orders=orders),
         "currency": _engines.currency(log),
         "not_computed": dict(NOT_ON_ENGINE),
     }

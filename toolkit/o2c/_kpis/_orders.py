@@ -24,14 +24,16 @@ shape: (3, 3)
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
-from o2c._milestones import Milestone
+from o2c import _engines
+from o2c._milestones import Milestone, milestones_from_counts
 from o2c.discovery import event_start
 from o2c.errors import ArgumentError
 from o2c.log import ACTIVITY, CASE_ID, TIMESTAMP, UTC, VALUE, Moment, as_utc, per_case
-from o2c.model import MILESTONES
+from o2c.model import MILESTONES, IdealPath
 
 #: Case attributes the payment KPIs read: the due date, or the payment terms in days.
 DUE_DATE = "due_date"
@@ -87,6 +89,13 @@ def case_table(log: pl.DataFrame, stones: dict[str, Milestone]) -> pl.DataFrame:
         _due_date(log).alias("due"),
     ).with_columns(pl.col("last_activity").cast(pl.String))
     return table
+
+
+def engine_orders(log: Any, ideal: IdealPath | None = None) -> tuple[dict[str, Milestone], pl.DataFrame]:
+    """The milestones of a scanned log or a Spark DataFrame (``o2c._milestones.find_milestones``, from
+    the engine's cases per activity) and its ``case_table``, made by the engine (no due dates)."""
+    stones = milestones_from_counts(_engines.activity_cases(log), ideal)
+    return stones, _engines.case_table(log, {name: stone.activity for name, stone in stones.items()})
 
 
 def _due_date(log: pl.DataFrame) -> pl.Expr:

@@ -9,8 +9,8 @@ import pandas as pd
 import polars as pl
 
 from o2c import _engines
-from o2c._kpis._orders import as_of_moment, case_table, events_until, furthest_milestone
-from o2c._milestones import Milestone, find_milestones, milestones_from_counts
+from o2c._kpis._orders import as_of_moment, case_table, engine_orders, events_until, furthest_milestone
+from o2c._milestones import Milestone, find_milestones
 from o2c.discovery import duration_from_microseconds, lazy_transitions
 from o2c.log import CASE_ID, UTC, validate
 from o2c.model import IdealPath
@@ -87,12 +87,17 @@ def _stuck_orders(
     return _stuck_of(cases, usual, stones, moment)
 
 
-def engine_stuck_orders(log: Any, *, ideal: IdealPath | None = None) -> pd.DataFrame:
+def engine_stuck_orders(
+    log: Any,
+    *,
+    ideal: IdealPath | None = None,
+    orders: tuple[dict[str, Milestone], pl.DataFrame] | None = None,
+) -> pd.DataFrame:
     """``stuck_orders`` of a scanned log or a Spark DataFrame at its last event: each order's row
     and the 90th percentile of the waits after each activity in the finished orders come from the
-    engine (``o2c._engines.case_table``, ``o2c._engines.waits_after``)."""
-    stones = milestones_from_counts(_engines.activity_cases(log), ideal)
-    cases = _engines.case_table(log, {name: stone.activity for name, stone in stones.items()})
+    engine (``o2c._kpis._orders.engine_orders``, made once when ``orders`` are given; and
+    ``o2c._engines.waits_after``)."""
+    stones, cases = orders or engine_orders(log, ideal)
     moment = cases["last_event"].max()
     assert isinstance(moment, datetime)
     usual = _engines.waits_after(log, stones["paid"].activity)

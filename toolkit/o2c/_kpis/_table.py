@@ -38,11 +38,12 @@ from o2c._kpis._orders import (
     PAYMENT_TERMS,
     as_of_moment,
     case_table,
+    engine_orders,
     events_until,
     furthest_milestone,
     with_terms,
 )
-from o2c._milestones import Milestone, find_milestones, milestones_from_counts
+from o2c._milestones import Milestone, find_milestones
 from o2c._rework import _rekeyed_data, rekeyed_data
 from o2c.discovery import lazy_transitions
 from o2c.errors import ArgumentError
@@ -193,12 +194,17 @@ NOT_ON_ENGINE = {
 }
 
 
-def engine_kpis(log: Any, *, ideal: IdealPath | None = None) -> pd.DataFrame:
+def engine_kpis(
+    log: Any,
+    *,
+    ideal: IdealPath | None = None,
+    orders: tuple[dict[str, Milestone], pl.DataFrame] | None = None,
+) -> pd.DataFrame:
     """``kpis`` of a scanned log or a Spark DataFrame at its last event: the KPIs of each order's
-    milestone times and value (from the engine's one row per order, ``o2c._engines.case_table``)
-    and re-keying; the KPIs of ``NOT_ON_ENGINE`` have NaN, cover 0 orders, and say why."""
-    stones = milestones_from_counts(_engines.activity_cases(log), ideal)
-    cases = _engines.case_table(log, {name: stone.activity for name, stone in stones.items()})
+    milestone times and value (from the engine's one row per order, ``o2c._kpis._orders.engine_orders``,
+    made once when ``orders`` are given) and re-keying; the KPIs of ``NOT_ON_ENGINE`` have NaN,
+    cover 0 orders, and say why."""
+    stones, cases = orders or engine_orders(log, ideal)
     moment = cases["last_event"].max()
     assert isinstance(moment, datetime)
     # the columns the engine's view carries, without rows: what the row builders ask the log for
