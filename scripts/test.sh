@@ -4,4 +4,4 @@ source "$(dirname "$0")/setup.sh"
 ruff check toolkit tests bench
 ruff format --check toolkit tests bench
 mypy
-python -m pytest -q -n auto --dist loadfile "$@"  # every core, each file on one (its fixtures made once)
+python -m pytest -q "$@"

@@ -12,4 +12,4 @@ echo "newest leg: versions that differ from requirements.lock" >&2
 diff <(sed -n 's/^\([A-Za-z0-9_.-]*\)==\([^ ;\\]*\).*/\L\1==\2/p' requirements.lock | tr _ - | sort -u) \
      <(uv pip freeze -q --python "$venv/bin/python" | grep -v '^-e ' | tr 'A-Z_' 'a-z-' | sort -u) \
     | sed -n 's/^> /  /p' >&2 || true
-"$venv/bin/python" -m pytest -q -n auto --dist loadfile -m "not slow and not browser" "$@"
+"$venv/bin/python" -m pytest -q -m "not slow and not browser" "$@"
