@@ -507,7 +507,7 @@ def _assess_on_engine(
             tick=lambda: next(ticks, None),
         )
     next(ticks, None)
-    source = engine_source(log)
+    source = engine_source(log, int(tables["summary"]["events"]))  # counted once, by the summary
     return Assessment(
         source=source,
         log=log,

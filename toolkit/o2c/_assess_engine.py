@@ -188,19 +188,19 @@ def parquet_source(files: Sequence[str], mapping: ColumnMapping, rows: int, *, r
     return SourceInfo(path=path, sha256=sha256, format="parquet", mapping=mapping, rows=rows, reader=reader)
 
 
-def engine_source(log: Any) -> SourceInfo:
+def engine_source(log: Any, events: int) -> SourceInfo:
     """Where an engine's log lives: a ``ScannedLog``'s Parquet files (``parquet_source``), or a
-    Spark DataFrame (no file, its canonical columns); its events are the rows."""
+    Spark DataFrame (no file, its canonical columns); its ``events`` (the summary's count) are the rows."""
     from o2c._engines._duckdb import ScannedLog
 
     if isinstance(log, ScannedLog):
-        return parquet_source(log.files, log.mapping, log.events, reader="duckdb (o2c.scan_log)")
+        return parquet_source(log.files, log.mapping, events, reader="duckdb (o2c.scan_log)")
     roles: dict[str, Any] = {role: role for role in ROLES if role in log.columns}  # canonical names
     return SourceInfo(
         path="a Spark DataFrame",
         sha256=None,
         format="spark",
         mapping=ColumnMapping(**roles),
-        rows=int(_engines.log_counts(log)[0]),
+        rows=events,
         reader="spark",
     )
